@@ -1,0 +1,304 @@
+package gocnn
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/gocnn/gocnn/onnx"
+	"github.com/gocnn/gocnn/ops"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// ErrGraph wraps errors in a model's graph structure.
+var ErrGraph = errors.New("gocnn: invalid graph")
+
+func graphErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrGraph, fmt.Sprintf(format, args...))
+}
+
+// build checks the graph, orders it, binds kernels and infers shapes.
+func build(om *onnx.Model, opts *Options) (*Model, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	g := om.Graph
+	m := &Model{opset: om.Opset(), inputs: g.Inputs, outputs: g.Outputs}
+	if m.opset < 1 {
+		return nil, graphErr("the model imports no default-domain opset")
+	}
+	if len(g.Outputs) == 0 {
+		return nil, graphErr("the graph has no outputs")
+	}
+	nodes := g.Nodes
+	if !opts.NoOptimize {
+		nodes = removeNoOps(g)
+	}
+	order, err := topoSort(g, nodes)
+	if err != nil {
+		return nil, err
+	}
+
+	slot := map[string]int{}
+	define := func(name string, t *tensor.Tensor) int {
+		slot[name] = len(m.values)
+		m.values = append(m.values, name)
+		m.consts = append(m.consts, t)
+		return slot[name]
+	}
+	for _, name := range g.InitializerNames() {
+		define(name, g.Initializers[name])
+	}
+	for _, vi := range g.Inputs {
+		m.inSlot = append(m.inSlot, define(vi.Name, nil))
+	}
+	for _, on := range order {
+		n := &node{src: on}
+		for _, name := range on.Inputs {
+			if name == "" {
+				n.in = append(n.in, -1)
+				continue
+			}
+			n.in = append(n.in, slot[name]) // topoSort checked it exists
+		}
+		for _, name := range on.Outputs {
+			if name == "" {
+				n.out = append(n.out, -1)
+				continue
+			}
+			n.out = append(n.out, define(name, nil))
+		}
+		opset := om.Opsets[on.Domain]
+		if on.Domain == "" || on.Domain == "ai.onnx" {
+			opset = m.opset
+		}
+		if n.kernel, err = ops.New(on, opset); err != nil {
+			return nil, err
+		}
+		m.nodes = append(m.nodes, n)
+	}
+	for _, vi := range g.Outputs {
+		s, ok := slot[vi.Name]
+		if !ok {
+			return nil, graphErr("output %q is not produced by any node", vi.Name)
+		}
+		m.outSlot = append(m.outSlot, s)
+	}
+	if err := m.inferShapes(!opts.NoOptimize); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// removeNoOps drops Identity and inference-mode Dropout nodes by renaming
+// their consumers' inputs, unless the node feeds a graph output directly.
+func removeNoOps(g *onnx.Graph) []*onnx.Node {
+	isOutput := map[string]bool{}
+	for _, vi := range g.Outputs {
+		isOutput[vi.Name] = true
+	}
+	alias := map[string]string{}
+	resolve := func(name string) string {
+		for i := 0; i < len(alias)+1; i++ {
+			a, ok := alias[name]
+			if !ok {
+				break
+			}
+			name = a
+		}
+		return name
+	}
+	var keep []*onnx.Node
+	for _, n := range g.Nodes {
+		noop := n.Domain == "" && len(n.Inputs) >= 1 && n.Inputs[0] != "" && len(n.Outputs) >= 1 &&
+			(n.OpType == "Identity" || n.OpType == "Dropout" && dropoutIsNoOp(n))
+		if noop && !isOutput[n.Outputs[0]] {
+			alias[n.Outputs[0]] = n.Inputs[0]
+			continue
+		}
+		keep = append(keep, n)
+	}
+	if len(alias) == 0 {
+		return g.Nodes
+	}
+	out := make([]*onnx.Node, len(keep))
+	for i, n := range keep {
+		c := *n
+		c.Inputs = make([]string, len(n.Inputs))
+		for j, in := range n.Inputs {
+			c.Inputs[j] = resolve(in)
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+// dropoutIsNoOp reports whether a Dropout node is an identity: one used
+// output and no training-mode input.
+func dropoutIsNoOp(n *onnx.Node) bool {
+	if len(n.Outputs) > 1 && n.Outputs[1] != "" {
+		return false
+	}
+	return len(n.Inputs) < 3 || n.Inputs[2] == ""
+}
+
+// topoSort orders nodes so each runs after its inputs' producers, and
+// rejects duplicate value names, dangling inputs and cycles.
+func topoSort(g *onnx.Graph, nodes []*onnx.Node) ([]*onnx.Node, error) {
+	producer := map[string]int{} // value name -> node index, -1 for graph inputs/initializers
+	for name := range g.Initializers {
+		producer[name] = -1
+	}
+	for _, vi := range g.Inputs {
+		if _, dup := producer[vi.Name]; dup {
+			return nil, graphErr("input %q is defined twice", vi.Name)
+		}
+		producer[vi.Name] = -1
+	}
+	for i, n := range nodes {
+		for _, out := range n.Outputs {
+			if out == "" {
+				continue
+			}
+			if _, dup := producer[out]; dup {
+				return nil, graphErr("value %q is defined twice (again by %v)", out, n)
+			}
+			producer[out] = i
+		}
+	}
+	indeg := make([]int, len(nodes))
+	users := make([][]int, len(nodes))
+	for i, n := range nodes {
+		for _, in := range n.Inputs {
+			if in == "" {
+				continue
+			}
+			p, ok := producer[in]
+			if !ok {
+				return nil, graphErr("%v reads %q, which no node, input or initializer defines", n, in)
+			}
+			if p >= 0 {
+				indeg[i]++
+				users[p] = append(users[p], i)
+			}
+		}
+	}
+	var order []*onnx.Node
+	var ready []int
+	for i := range nodes {
+		if indeg[i] == 0 {
+			ready = append(ready, i)
+		}
+	}
+	// Pop from the front so independent nodes keep their file order.
+	for len(ready) > 0 {
+		i := ready[0]
+		ready = ready[1:]
+		order = append(order, nodes[i])
+		for _, u := range users[i] {
+			if indeg[u]--; indeg[u] == 0 {
+				ready = append(ready, u)
+			}
+		}
+	}
+	if len(order) != len(nodes) {
+		for i, d := range indeg {
+			if d > 0 {
+				return nil, graphErr("the graph has a cycle through %v", nodes[i])
+			}
+		}
+	}
+	return order, nil
+}
+
+// inferShapes runs shape inference from the declared input shapes (symbolic
+// dimensions taken as 1), so errors in the graph surface at load time. With
+// fold, nodes whose inputs are all constant are evaluated now and dropped.
+func (m *Model) inferShapes(fold bool) error {
+	env := make([]*tensor.Tensor, len(m.values))
+	copy(env, m.consts)
+	for i, vi := range m.inputs {
+		if vi.Shape == nil || !vi.DType.Valid() {
+			continue // unknown: everything downstream is inferred per run
+		}
+		shape := make([]int, len(vi.Shape))
+		for j, d := range vi.Shape {
+			shape[j] = max(d, 1)
+		}
+		env[m.inSlot[i]] = &tensor.Tensor{DType: vi.DType, Shape: shape}
+	}
+	var kept []*node
+	for _, n := range m.nodes {
+		in := make([]*tensor.Tensor, len(n.in))
+		known, constant := true, true
+		for i, s := range n.in {
+			if s < 0 {
+				continue
+			}
+			if in[i] = env[s]; in[i] == nil {
+				known = false
+			} else if in[i].Data == nil {
+				constant = false
+			}
+		}
+		if !known {
+			kept = append(kept, n)
+			continue
+		}
+		metas, err := n.kernel.Infer(in)
+		if errors.Is(err, ops.ErrDynamic) {
+			kept = append(kept, n)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("gocnn: %v: %w", n, err)
+		}
+		if len(metas) < len(n.out) {
+			return fmt.Errorf("gocnn: %v: kernel returned %d outputs, the node has %d", n, len(metas), len(n.out))
+		}
+		if fold && constant && foldable(n) {
+			out, err := runNode(n, in, metas)
+			if err != nil {
+				return fmt.Errorf("gocnn: %v: %w", n, err)
+			}
+			for i, s := range n.out {
+				if s >= 0 {
+					env[s], m.consts[s] = out[i], out[i]
+				}
+			}
+			continue
+		}
+		for i, s := range n.out {
+			if s >= 0 {
+				env[s] = metas[i]
+			}
+		}
+		kept = append(kept, n)
+	}
+	m.nodes = kept
+	return nil
+}
+
+// foldable excludes nodes whose result must not be computed once at load.
+func foldable(n *node) bool {
+	switch n.src.OpType {
+	case "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial":
+		return false
+	}
+	return true
+}
+
+// runNode allocates outputs of the given metas and runs n's kernel.
+func runNode(n *node, in, metas []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	out := make([]*tensor.Tensor, len(metas))
+	for i, mt := range metas {
+		cnt, err := tensor.NumElements(mt.Shape)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = &tensor.Tensor{DType: mt.DType, Shape: mt.Shape, Data: tensor.MakeData(mt.DType, cnt)}
+	}
+	if err := n.kernel.Run(in, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
