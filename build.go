@@ -22,20 +22,28 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 		opts = &Options{}
 	}
 	g := om.Graph
-	m := &Model{opset: om.Opset(), inputs: g.Inputs, outputs: g.Outputs}
+	m := &Model{opset: om.Opset(), inputs: g.Inputs, outputs: g.Outputs, maxElements: opts.Limits.MaxTensorElements}
+	if m.maxElements <= 0 {
+		m.maxElements = 1 << 32
+	}
 	if m.opset < 1 {
 		return nil, graphErr("the model imports no default-domain opset")
 	}
 	if len(g.Outputs) == 0 {
 		return nil, graphErr("the graph has no outputs")
 	}
-	nodes := g.Nodes
-	if !opts.NoOptimize {
-		nodes = removeNoOps(g)
-	}
-	order, err := topoSort(g, nodes)
+	order, err := topoSort(g, g.Nodes)
 	if err != nil {
 		return nil, err
+	}
+	if !opts.NoOptimize {
+		g.Nodes = order
+		if err := optimize(g, m.opset); err != nil {
+			return nil, err
+		}
+		if order, err = topoSort(g, g.Nodes); err != nil {
+			return nil, err
+		}
 	}
 
 	slot := map[string]int{}
@@ -68,7 +76,7 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 			n.out = append(n.out, define(name, nil))
 		}
 		opset := om.Opsets[on.Domain]
-		if on.Domain == "" || on.Domain == "ai.onnx" {
+		if on.Domain == "" || on.Domain == "ai.onnx" || on.Domain == ops.FusedDomain {
 			opset = m.opset
 		}
 		if n.kernel, err = ops.New(on, opset); err != nil {
@@ -83,7 +91,7 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 		}
 		m.outSlot = append(m.outSlot, s)
 	}
-	if err := m.inferShapes(!opts.NoOptimize); err != nil {
+	if err := m.inferShapes(); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -211,9 +219,8 @@ func topoSort(g *onnx.Graph, nodes []*onnx.Node) ([]*onnx.Node, error) {
 }
 
 // inferShapes runs shape inference from the declared input shapes (symbolic
-// dimensions taken as 1), so errors in the graph surface at load time. With
-// fold, nodes whose inputs are all constant are evaluated now and dropped.
-func (m *Model) inferShapes(fold bool) error {
+// dimensions taken as 1), so errors in the graph surface at load time.
+func (m *Model) inferShapes() error {
 	env := make([]*tensor.Tensor, len(m.values))
 	copy(env, m.consts)
 	for i, vi := range m.inputs {
@@ -226,27 +233,20 @@ func (m *Model) inferShapes(fold bool) error {
 		}
 		env[m.inSlot[i]] = &tensor.Tensor{DType: vi.DType, Shape: shape}
 	}
-	var kept []*node
 	for _, n := range m.nodes {
 		in := make([]*tensor.Tensor, len(n.in))
-		known, constant := true, true
+		known := true
 		for i, s := range n.in {
-			if s < 0 {
-				continue
-			}
-			if in[i] = env[s]; in[i] == nil {
-				known = false
-			} else if in[i].Data == nil {
-				constant = false
+			if s >= 0 {
+				in[i] = env[s]
+				known = known && in[i] != nil
 			}
 		}
 		if !known {
-			kept = append(kept, n)
 			continue
 		}
 		metas, err := n.kernel.Infer(in)
 		if errors.Is(err, ops.ErrDynamic) {
-			kept = append(kept, n)
 			continue
 		}
 		if err != nil {
@@ -255,45 +255,26 @@ func (m *Model) inferShapes(fold bool) error {
 		if len(metas) < len(n.out) {
 			return fmt.Errorf("gocnn: %v: kernel returned %d outputs, the node has %d", n, len(metas), len(n.out))
 		}
-		if fold && constant && foldable(n) {
-			out, err := runNode(n, in, metas)
-			if err != nil {
-				return fmt.Errorf("gocnn: %v: %w", n, err)
-			}
-			for i, s := range n.out {
-				if s >= 0 {
-					env[s], m.consts[s] = out[i], out[i]
-				}
-			}
-			continue
-		}
 		for i, s := range n.out {
 			if s >= 0 {
 				env[s] = metas[i]
 			}
 		}
-		kept = append(kept, n)
 	}
-	m.nodes = kept
 	return nil
 }
 
-// foldable excludes nodes whose result must not be computed once at load.
-func foldable(n *node) bool {
-	switch n.src.OpType {
-	case "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial":
-		return false
-	}
-	return true
-}
-
-// runNode allocates outputs of the given metas and runs n's kernel.
-func runNode(n *node, in, metas []*tensor.Tensor) ([]*tensor.Tensor, error) {
+// runNode allocates outputs of the given metas, each of at most limit
+// elements, and runs n's kernel.
+func runNode(n *node, in, metas []*tensor.Tensor, limit int64) ([]*tensor.Tensor, error) {
 	out := make([]*tensor.Tensor, len(metas))
 	for i, mt := range metas {
 		cnt, err := tensor.NumElements(mt.Shape)
 		if err != nil {
 			return nil, err
+		}
+		if int64(cnt) > limit {
+			return nil, fmt.Errorf("output %d of shape %v exceeds the limit of %d elements", i, mt.Shape, limit)
 		}
 		out[i] = &tensor.Tensor{DType: mt.DType, Shape: mt.Shape, Data: tensor.MakeData(mt.DType, cnt)}
 	}

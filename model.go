@@ -41,6 +41,8 @@ type Model struct {
 	nodes  []*node
 	// inSlot and outSlot map graph inputs and outputs to value slots.
 	inSlot, outSlot []int
+	// maxElements caps every tensor a run creates (Limits.MaxTensorElements).
+	maxElements int64
 }
 
 // node is a graph node bound to its kernel and value slots.
@@ -143,7 +145,7 @@ func (m *Model) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (map[
 		if err != nil {
 			return nil, fmt.Errorf("gocnn: %v: %w", n, err)
 		}
-		out, err := runNode(n, in, metas)
+		out, err := runNode(n, in, metas, m.maxElements)
 		if err != nil {
 			return nil, fmt.Errorf("gocnn: %v: %w", n, err)
 		}
