@@ -79,7 +79,13 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 		if on.Domain == "" || on.Domain == "ai.onnx" || on.Domain == ops.FusedDomain {
 			opset = m.opset
 		}
-		if n.kernel, err = ops.New(on, opset); err != nil {
+		consts := make([]*tensor.Tensor, len(n.in))
+		for i, s := range n.in {
+			if s >= 0 {
+				consts[i] = m.consts[s]
+			}
+		}
+		if n.kernel, err = newKernel(on, opset, consts, opts); err != nil {
 			return nil, err
 		}
 		m.nodes = append(m.nodes, n)

@@ -31,9 +31,9 @@ func TestConformance(t *testing.T) {
 	var failures []string
 	for _, name := range cases {
 		ok := t.Run(name, func(t *testing.T) {
-			for _, noOpt := range []bool{false, true} {
-				if err := runConformanceCase(filepath.Join(dir, name), noOpt); err != nil {
-					t.Fatalf("NoOptimize=%v: %v", noOpt, err)
+			for _, opts := range testOptions {
+				if err := runConformanceCase(filepath.Join(dir, name), opts); err != nil {
+					t.Fatalf("%+v: %v", *opts, err)
 				}
 			}
 		})
@@ -51,8 +51,13 @@ func TestConformance(t *testing.T) {
 	fmt.Printf("onnx conformance: %d passed, %d failed\n", passed, failed)
 }
 
-func runConformanceCase(dir string, noOpt bool) error {
-	m, err := Load(filepath.Join(dir, "model.onnx"), &Options{NoOptimize: noOpt})
+// testOptions are the configurations every model test runs under: the
+// default (optimised, fast kernels), the graph as loaded, and the pure
+// reference kernels.
+var testOptions = []*Options{{}, {NoOptimize: true}, {Reference: true, NoOptimize: true}}
+
+func runConformanceCase(dir string, opts *Options) error {
+	m, err := Load(filepath.Join(dir, "model.onnx"), opts)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,12 @@ type Options struct {
 	// NoOptimize keeps the graph exactly as the file has it: no constant
 	// folding, fusion or node removal.
 	NoOptimize bool
+	// Reference runs every node with the pure-Go reference kernels of
+	// package ops instead of the fast paths: the oracle, for testing.
+	Reference bool
+	// Threads caps the goroutines one Run uses inside a node (≤ 0:
+	// GOMAXPROCS).
+	Threads int
 	// Limits bound what a model file may make the loader allocate.
 	Limits onnx.Options
 }

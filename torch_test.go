@@ -42,13 +42,16 @@ func torchCase(t testing.TB, file string) (in, want *tensor.Tensor) {
 // own output, optimised and as loaded.
 func TestTorchExports(t *testing.T) {
 	for _, file := range torchModels(t) {
-		for _, noOpt := range []bool{false, true} {
+		for _, opts := range testOptions {
 			name := filepath.Base(file)
-			if noOpt {
+			if opts.NoOptimize {
 				name += "/O0"
 			}
+			if opts.Reference {
+				name += "/reference"
+			}
 			t.Run(name, func(t *testing.T) {
-				m, err := Load(file, &Options{NoOptimize: noOpt})
+				m, err := Load(file, opts)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -48,9 +48,7 @@ func naiveConv2D(x *tensor.Tensor, w *tensor.Tensor, b []float32, group, sh, sw,
 func TestConvGroupedBiasVsNaive(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
 	x := aRand(r, 2, 6, 9, 8)
-	w := aRand(r, 4, 2, 3, 2) // group 3: 6/3 = 2 input channels per group, 4 outputs... not divisible
-	_ = w
-	w = aRand(r, 9, 2, 3, 2) // 9 outputs, 3 per group
+	w := aRand(r, 9, 2, 3, 2) // group 3: 2 input and 3 output channels per group
 	b := aRand(r, 9)
 	n := aNode("Conv", 3, 1, map[string]any{
 		"group": 3, "strides": []int{2, 1}, "dilations": []int{2, 3},
@@ -166,13 +164,23 @@ func TestConvTransposeBiasAndOutputShape(t *testing.T) {
 	w := aF32([]int{1, 2, 2}, 1, 10, 100, 1000)
 	b := aF32([]int{2}, 0.5, -0.5)
 	// stride 2: full output 4: [x0*w0, x0*w1, x1*w0, x1*w1]; output_shape 6
-	// extends the end with bias only.
+	// gives total padding -2, split as -1 at each end (ONNX's reference:
+	// begin = total - total//2), so both ends get the bias only.
 	out := aMust(t, aNode("ConvTranspose", 3, 1, map[string]any{"strides": []int{2}, "output_shape": []int{6}}), 11, x, w, b)
 	aClose(t, "convT", out[0], []int{1, 2, 6}, []float32{
-		1.5, 10.5, 2.5, 20.5, 0.5, 0.5,
-		99.5, 999.5, 199.5, 1999.5, -0.5, -0.5,
+		0.5, 1.5, 10.5, 2.5, 20.5, 0.5,
+		-0.5, 99.5, 999.5, 199.5, 1999.5, -0.5,
 	})
-	// Full output_shape [N, C, L] form and pads cropping.
+	// The full [N, C, L] output_shape form; odd total -1 goes to the end.
+	out = aMust(t, aNode("ConvTranspose", 3, 1, map[string]any{"strides": []int{2}, "output_shape": []int{1, 2, 5}}), 11, x, w, b)
+	aClose(t, "convT full output_shape", out[0], []int{1, 2, 5}, []float32{
+		1.5, 10.5, 2.5, 20.5, 0.5,
+		99.5, 999.5, 199.5, 1999.5, -0.5,
+	})
+	// SAME_UPPER: output 4 = in*stride, total 0.
+	out = aMust(t, aNode("ConvTranspose", 3, 1, map[string]any{"strides": []int{2}, "auto_pad": "SAME_UPPER"}), 11, x, w, b)
+	aClose(t, "convT same_upper", out[0], []int{1, 2, 4}, []float32{1.5, 10.5, 2.5, 20.5, 99.5, 999.5, 199.5, 1999.5})
+	// Pads crop.
 	out = aMust(t, aNode("ConvTranspose", 3, 1, map[string]any{"strides": []int{2}, "pads": []int{1, 1}}), 11, x, w, b)
 	aClose(t, "convT pads", out[0], []int{1, 2, 2}, []float32{10.5, 2.5, 999.5, 199.5})
 }
@@ -206,14 +214,10 @@ func TestConvErrors(t *testing.T) {
 		aWantErr(t, tc.substr, aNode("Conv", len(tc.in), 1, tc.attrs), 11, tc.in...)
 	}
 	// ConvTranspose.
-	ct := func(attrs map[string]any) *aCT { return &aCT{attrs} }
-	_ = ct
 	wt := aRand(r, 4, 1, 3, 3)
 	aWantErr(t, "input channels", aNode("ConvTranspose", 2, 1, nil), 11, x, aRand(r, 3, 1, 3, 3))
 	aWantErr(t, "output_padding", aNode("ConvTranspose", 2, 1, map[string]any{"output_padding": []int{-1, 0}}), 11, x, wt)
 	aWantErr(t, "output_shape", aNode("ConvTranspose", 2, 1, map[string]any{"output_shape": []int{4, 4, 4}}), 11, x, wt)
-	aWantErr(t, "not positive", aNode("ConvTranspose", 2, 1, map[string]any{"pads": []int{4, 4, 0, 0}}), 11, x, wt)
+	aWantErr(t, "not positive", aNode("ConvTranspose", 2, 1, map[string]any{"pads": []int{4, 0, 4, 0}}), 11, x, wt)
 	aWantErr(t, "divisible", aNode("ConvTranspose", 2, 1, map[string]any{"group": 3}), 11, x, wt)
 }
-
-type aCT struct{ attrs map[string]any }

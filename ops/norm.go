@@ -19,8 +19,10 @@ func init() {
 //
 // X is [N, C, D1..Dk] (k >= 0); scale, B, mean and var are [C], or with
 // spatial=0 (opset 7 and below) X.shape[1:]. Outputs 2 and 3 (running mean
-// and variance), when the node asks for them, are copies of the mean and
-// var inputs, which inference leaves unchanged.
+// and variance), when the node lists them, are copies of the mean and var
+// inputs, which inference leaves unchanged. Outputs 4 and 5 (saved_mean,
+// saved_var; opsets below 14, training only) must be unnamed if listed;
+// they are filled with copies of mean and var too.
 type batchNormKernel struct {
 	eps     float64
 	spatial bool
@@ -45,14 +47,13 @@ func buildBatchNorm(n *onnx.Node, opset int64) (Kernel, error) {
 		return nil, fmt.Errorf("%v: epsilon %v is not a finite non-negative number", n, eps)
 	}
 	nOut := len(n.Outputs)
-	for nOut > 1 && n.Outputs[nOut-1] == "" {
-		nOut--
+	for i := 3; i < nOut; i++ {
+		if n.Outputs[i] != "" {
+			return nil, fmt.Errorf("%v: outputs saved_mean and saved_var exist only in training mode", n)
+		}
 	}
-	if nOut > 3 {
-		return nil, fmt.Errorf("%v: outputs saved_mean and saved_var exist only in training mode", n)
-	}
-	if nOut < 1 {
-		return nil, fmt.Errorf("%v: has no outputs", n)
+	if nOut < 1 || nOut > 5 {
+		return nil, fmt.Errorf("%v: has %d outputs, want 1 to 5", n, nOut)
 	}
 	return batchNormKernel{eps: float64(eps), spatial: spatial == 1, nOut: nOut}, nil
 }
@@ -120,7 +121,7 @@ func (k batchNormKernel) Run(in, out []*tensor.Tensor) error {
 		if err != nil {
 			return err
 		}
-		copy(o, d[2+i])
+		copy(o, d[3+(i-1)%2])
 	}
 	return nil
 }

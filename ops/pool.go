@@ -136,10 +136,7 @@ func buildMaxPool(n *onnx.Node, opset int64) (Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	nOut := len(n.Outputs)
-	if nOut == 2 && n.Outputs[1] == "" {
-		nOut = 1
-	}
+	nOut := len(n.Outputs) // Indices are computed when listed, even if unnamed
 	if nOut < 1 || nOut > 2 {
 		return nil, fmt.Errorf("%v: has %d outputs, want 1 or 2", n, len(n.Outputs))
 	}

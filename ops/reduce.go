@@ -38,6 +38,9 @@ func buildReduce(op string) Builder {
 			return nil, err
 		}
 		axesInput := opset >= reduceAxesInput[op]
+		if err := movedAttrs(n, opset, reduceAxesInput[op], "axes"); err != nil {
+			return nil, err
+		}
 		maxIn := 1
 		if axesInput {
 			maxIn = 2

@@ -97,7 +97,11 @@ func ParseResizeParams(n *onnx.Node, opset int64, upsample bool) (*ResizeParams,
 		return nil, fmt.Errorf("%v: coordinate_transformation_mode %q is not supported", n, p.CoordMode)
 	}
 	switch p.NearestMode {
-	case "round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "legacy":
+	case "round_prefer_floor", "round_prefer_ceil", "floor", "ceil":
+	case "legacy":
+		if !legacy {
+			return nil, fmt.Errorf("%v: nearest_mode %q is not supported", n, p.NearestMode)
+		}
 	default:
 		return nil, fmt.Errorf("%v: nearest_mode %q is not supported", n, p.NearestMode)
 	}
@@ -251,9 +255,8 @@ func (p *ResizeParams) Plan(in []*tensor.Tensor) (*ResizePlan, error) {
 					s = q
 				}
 			}
-			for j, ax := range axes {
-				sizes[j] = int64(math.RoundToEven(float64(x[ax]) * s))
-				pl.Out[ax] = int(sizes[j])
+			for _, ax := range axes {
+				pl.Out[ax] = int(math.RoundToEven(float64(x[ax]) * s))
 				pl.Scale[ax] = s
 				pl.Length[ax] = float64(pl.Out[ax])
 			}

@@ -135,6 +135,9 @@ func buildReshape(n *onnx.Node, opset int64) (Kernel, error) {
 	if err := nodeOutputs(n, 1, 1); err != nil {
 		return nil, err
 	}
+	if err := movedAttrs(n, opset, 5, "shape"); err != nil {
+		return nil, err
+	}
 	a := n.AttrReader()
 	var attrShape []int64
 	if opset < 5 {
@@ -272,6 +275,9 @@ func axesNode(n *onnx.Node, opset int64) (attr []int64, fromInput bool, err erro
 		return nil, false, err
 	}
 	if opset >= 13 {
+		if err := movedAttrs(n, opset, 13, "axes"); err != nil {
+			return nil, false, err
+		}
 		return nil, true, nodeInputs(n, 1, 2)
 	}
 	if err := nodeInputs(n, 1, 1); err != nil {
@@ -450,6 +456,9 @@ func buildSplit(n *onnx.Node, opset int64) (Kernel, error) {
 		maxIn = 2
 	}
 	if err := nodeInputs(n, 1, maxIn); err != nil {
+		return nil, err
+	}
+	if err := movedAttrs(n, opset, 13, "split"); err != nil {
 		return nil, err
 	}
 	a := n.AttrReader()

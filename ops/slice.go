@@ -22,6 +22,9 @@ func buildSlice(n *onnx.Node, opset int64) (Kernel, error) {
 	if err := nodeOutputs(n, 1, 1); err != nil {
 		return nil, err
 	}
+	if err := movedAttrs(n, opset, 10, "starts", "ends", "axes"); err != nil {
+		return nil, err
+	}
 	var attrStarts, attrEnds, attrAxes []int64
 	if opset < 10 {
 		if err := nodeInputs(n, 1, 1); err != nil {

@@ -266,6 +266,9 @@ func buildClip(n *onnx.Node, opset int64) (Kernel, error) {
 	if err := nodeOutputs(n, 1, 1); err != nil {
 		return nil, err
 	}
+	if err := movedAttrs(n, opset, 11, "min", "max"); err != nil {
+		return nil, err
+	}
 	attrLo, attrHi := float32(math.Inf(-1)), float32(math.Inf(1))
 	if opset < 11 {
 		if err := nodeInputs(n, 1, 1); err != nil {
@@ -358,12 +361,9 @@ func buildDropout(n *onnx.Node, opset int64) (Kernel, error) {
 		return nil, err
 	}
 	a := n.AttrReader()
-	ratio := a.Float("ratio", 0.5)
+	a.Float("ratio", 0.5) // irrelevant to inference, but type-checked
 	if err := a.Err(); err != nil {
 		return nil, err
-	}
-	if ratio < 0 || ratio >= 1 {
-		return nil, a.Fail("ratio %v is outside [0, 1)", ratio)
 	}
 	nout := len(n.Outputs)
 	infer := func(in []*tensor.Tensor) ([]*tensor.Tensor, error) {

@@ -3,7 +3,6 @@ package ops
 import (
 	"fmt"
 
-	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/tensor"
 )
 
@@ -155,26 +154,6 @@ func sizeOf(dims []int) int {
 		p *= d
 	}
 	return p
-}
-
-// intsAttr reads an ints attribute of a node that must have n entries
-// (when present) and converts it; def is returned when absent.
-func intsAttr(a *onnx.Attrs, name string, n int, def int) ([]int, error) {
-	if !a.Has(name) {
-		r := make([]int, n)
-		for i := range r {
-			r[i] = def
-		}
-		return r, nil
-	}
-	v := a.Ints(name, nil)
-	if err := a.Err(); err != nil {
-		return nil, err
-	}
-	if len(v) != n {
-		return nil, fmt.Errorf("attribute %s has %d values, want %d", name, len(v), n)
-	}
-	return ints(v), nil
 }
 
 // float32In checks that t is present and float32.

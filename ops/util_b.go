@@ -127,6 +127,21 @@ func nodeInputs(n *onnx.Node, lo, hi int) error {
 	return nil
 }
 
+// movedAttrs rejects attributes that became inputs: from opset `since`
+// the named attributes no longer exist, and silently ignoring them would
+// compute something else than the exporter meant.
+func movedAttrs(n *onnx.Node, opset, since int64, names ...string) error {
+	if opset < since {
+		return nil
+	}
+	for _, name := range names {
+		if _, ok := n.Attrs[name]; ok {
+			return fmt.Errorf("%v: attribute %q is an input from opset %d (the model imports opset %d)", n, name, since, opset)
+		}
+	}
+	return nil
+}
+
 // numel is the product of shape (shapes reaching here were validated).
 func numel(shape []int) int {
 	n := 1
@@ -190,8 +205,16 @@ func binaryBcast[A, B, C any](a []A, as []int, b []B, bs []int, out []C, os []in
 			out[i] = f(x, b[i])
 		}
 	default:
-		walk(os, [][]int{broadcastStrides(as, os), broadcastStrides(bs, os)}, func(o int, offs []int) {
-			out[o] = f(a[offs[0]], b[offs[1]])
+		// Walk all but the last dimension; loop over the last one (the
+		// shapes are not all rank 0 here, or they would be equal).
+		r := len(os)
+		sa, sb := broadcastStrides(as, os), broadcastStrides(bs, os)
+		inner, ia, ib := os[r-1], sa[r-1], sb[r-1]
+		walk(os[:r-1], [][]int{sa[:r-1], sb[:r-1]}, func(o int, offs []int) {
+			oa, ob, base := offs[0], offs[1], o*inner
+			for j := 0; j < inner; j++ {
+				out[base+j] = f(a[oa+j*ia], b[ob+j*ib])
+			}
 		})
 	}
 }
@@ -199,8 +222,18 @@ func binaryBcast[A, B, C any](a []A, as []int, b []B, bs []int, out []C, os []in
 // stridedCopy copies shape's worth of elements: the element at index i of
 // shape goes from src[sOff+i·sStr] to dst[dOff+i·dStr].
 func stridedCopy[T any](dst []T, dOff int, dStr []int, src []T, sOff int, sStr []int, shape []int) {
-	walk(shape, [][]int{dStr, sStr}, func(_ int, offs []int) {
-		dst[dOff+offs[0]] = src[sOff+offs[1]]
+	r := len(shape)
+	if r == 0 {
+		dst[dOff] = src[sOff]
+		return
+	}
+	// Walk all but the last dimension; loop over the last one.
+	inner, di, si := shape[r-1], dStr[r-1], sStr[r-1]
+	walk(shape[:r-1], [][]int{dStr[:r-1], sStr[:r-1]}, func(_ int, offs []int) {
+		d, s := dOff+offs[0], sOff+offs[1]
+		for j := 0; j < inner; j++ {
+			dst[d+j*di] = src[s+j*si]
+		}
 	})
 }
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package gocnn
+
+const raceEnabled = false
