@@ -33,6 +33,18 @@ type Layer struct {
 // Describer is implemented by kernels that can name their algorithm.
 type Describer interface{ Describe() string }
 
+// kernelName names the implementation behind k: "reference" for package
+// ops' kernels, else the fast path's description.
+func kernelName(k ops.Kernel) string {
+	switch d := k.(type) {
+	case Describer:
+		return d.Describe()
+	case interface{ Algorithm() string }:
+		return "conv/" + d.Algorithm() + "/" + gemmISA()
+	}
+	return "reference"
+}
+
 // Layers infers every node's shapes for the given input shapes (by input
 // name; inputs not given use their declared shape, symbolic dimensions 1).
 func (m *Model) Layers(shapes map[string][]int) ([]Layer, error) {
@@ -57,9 +69,7 @@ func (m *Model) Layers(shapes map[string][]int) ([]Layer, error) {
 		if n.src.Domain != "" {
 			l.OpType = n.src.Domain + "." + n.src.OpType
 		}
-		if d, ok := n.kernel.(Describer); ok {
-			l.Kernel = d.Describe()
-		}
+		l.Kernel = kernelName(n.kernel)
 		in := make([]*tensor.Tensor, len(n.in))
 		known := true
 		for i, s := range n.in {

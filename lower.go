@@ -2,9 +2,11 @@ package gocnn
 
 import (
 	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/conv"
 	"github.com/gocnn/gocnn/gemm"
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/ops"
+	"github.com/gocnn/gocnn/pool"
 	"github.com/gocnn/gocnn/tensor"
 )
 
@@ -19,7 +21,16 @@ func newKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options
 	if opts.Reference {
 		return ref, nil
 	}
+	if n.OpType == "Conv" && (n.Domain == "" || n.Domain == ops.FusedDomain) {
+		if k := newConvKernel(n, consts, opts); k != nil {
+			return k, nil
+		}
+		return ref, nil
+	}
 	if n.Domain == "" {
+		if k := newPoolKernel(n, consts, opts); k != nil {
+			return float32Only{k, ref}, nil
+		}
 		switch n.OpType {
 		case "Gemm":
 			if k := newGemmKernel(n, consts, ref, opts); k != nil {
@@ -32,6 +43,100 @@ func newKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options
 		}
 	}
 	return ref, nil
+}
+
+// newConvKernel returns package conv's kernel for a Conv (or fused Conv)
+// node with constant float32 weights, or nil to use the reference.
+func newConvKernel(n *onnx.Node, consts []*tensor.Tensor, opts *Options) ops.Kernel {
+	if len(consts) < 2 || consts[1] == nil || consts[1].DType != tensor.Float32 {
+		return nil
+	}
+	var b *tensor.Tensor
+	if len(n.Inputs) > 2 && n.Inputs[2] != "" {
+		if b = consts[2]; b == nil || b.DType != tensor.Float32 {
+			return nil
+		}
+	}
+	k, err := conv.FromNode(n, consts[1], b, conv.Options{Threads: opts.Threads})
+	if err != nil {
+		return nil // shapes or attributes the fast path lacks: the reference reports any error
+	}
+	return k
+}
+
+// newPoolKernel returns package pool's kernel for pooling, standalone
+// BatchNormalization and activation nodes, or nil to use the reference.
+func newPoolKernel(n *onnx.Node, consts []*tensor.Tensor, opts *Options) ops.Kernel {
+	po := pool.Options{Threads: opts.Threads}
+	a := n.AttrReader()
+	var k ops.Kernel
+	var err error
+	switch n.OpType {
+	case "MaxPool", "AveragePool":
+		if len(n.Outputs) > 1 {
+			return nil // Indices output: reference only
+		}
+		p, perr := ops.ParsePoolParams(n)
+		if perr != nil {
+			return nil
+		}
+		if n.OpType == "MaxPool" {
+			k, err = pool.NewMax(p, po)
+		} else {
+			k, err = pool.NewAverage(p, po)
+		}
+	case "GlobalAveragePool", "GlobalMaxPool":
+		k = pool.NewGlobal(n.OpType == "GlobalMaxPool", po)
+	case "Relu":
+		k, err = pool.NewActivation(pool.Act{Kind: pool.ActReLU}, po)
+	case "Sigmoid":
+		k, err = pool.NewActivation(pool.Act{Kind: pool.ActSigmoid}, po)
+	case "HardSwish":
+		k, err = pool.NewActivation(pool.Act{Kind: pool.ActHardSwish}, po)
+	case "LeakyRelu":
+		k, err = pool.NewActivation(pool.Act{Kind: pool.ActLeakyReLU, Alpha: a.Float("alpha", 0.01)}, po)
+	case "HardSigmoid":
+		k, err = pool.NewActivation(pool.Act{Kind: pool.ActHardSigmoid, Alpha: a.Float("alpha", 0.2), Beta: a.Float("beta", 0.5)}, po)
+	case "BatchNormalization":
+		if len(n.Inputs) != 5 || len(n.Outputs) != 1 || a.Int("training_mode", 0) != 0 || a.Int("spatial", 1) != 1 {
+			return nil
+		}
+		for _, c := range consts[1:] {
+			if c == nil || c.DType != tensor.Float32 {
+				return nil
+			}
+		}
+		k, err = pool.NewBatchNorm(consts[1], consts[2], consts[3], consts[4], a.Float("epsilon", 1e-5), pool.Act{}, po)
+	default:
+		return nil
+	}
+	if err != nil || a.Err() != nil {
+		return nil
+	}
+	return k
+}
+
+// float32Only runs fast, a float32-only kernel, on float32 inputs and ref,
+// the reference, on anything else.
+type float32Only struct{ fast, ref ops.Kernel }
+
+func (k float32Only) pick(in []*tensor.Tensor) ops.Kernel {
+	if len(in) > 0 && in[0] != nil && in[0].DType == tensor.Float32 {
+		return k.fast
+	}
+	return k.ref
+}
+
+func (k float32Only) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	return k.pick(in).Infer(in)
+}
+func (k float32Only) Run(in, out []*tensor.Tensor) error { return k.pick(in).Run(in, out) }
+
+func (k float32Only) Describe() string {
+	if d, ok := k.fast.(Describer); ok {
+		return d.Describe()
+	}
+	return "pool/go"
 }
 
 // gemmKernel runs ONNX Gemm with float32 2-D operands through package gemm.

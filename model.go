@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/ops"
@@ -49,6 +50,9 @@ type Model struct {
 	inSlot, outSlot []int
 	// maxElements caps every tensor a run creates (Limits.MaxTensorElements).
 	maxElements int64
+	// plans caches one execution plan per input shape, most recent first.
+	planMu sync.Mutex
+	plans  []*plan
 }
 
 // node is a graph node bound to its kernel and value slots.
@@ -115,24 +119,107 @@ func (m *Model) Outputs() []onnx.ValueInfo { return m.outputs }
 func (m *Model) Opset() int64 { return m.opset }
 
 // Run evaluates the model on named inputs and returns every graph output by
-// name. It checks ctx between nodes.
+// name. It checks ctx between nodes. The model may be shared: concurrent
+// runs use separate memory.
 func (m *Model) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
-	env := make([]*tensor.Tensor, len(m.values))
-	copy(env, m.consts)
-	for name := range inputs {
-		if !m.hasInput(name) {
-			return nil, fmt.Errorf("gocnn: the model has no input %q (inputs: %v)", name, m.inputNames())
+	p, a, err := m.prepare(inputs)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return m.runDynamic(ctx, inputs)
+	}
+	defer p.put(a)
+	if err := m.execute(ctx, p, a); err != nil {
+		return nil, err
+	}
+	res := make(map[string]*tensor.Tensor, len(m.outputs))
+	for i, vi := range m.outputs {
+		res[vi.Name] = a.env[m.outSlot[i]].Clone()
+	}
+	return res, nil
+}
+
+// RunInto is Run writing into caller-owned output tensors, which must have
+// the outputs' types and shapes. Once a model has seen an input shape,
+// RunInto with that shape allocates nothing.
+func (m *Model) RunInto(ctx context.Context, inputs, outputs map[string]*tensor.Tensor) error {
+	p, a, err := m.prepare(inputs)
+	if err != nil {
+		return err
+	}
+	var results []*tensor.Tensor
+	if p == nil {
+		res, err := m.runDynamic(ctx, inputs)
+		if err != nil {
+			return err
+		}
+		for _, vi := range m.outputs {
+			results = append(results, res[vi.Name])
+		}
+	} else {
+		defer p.put(a)
+		if err := m.execute(ctx, p, a); err != nil {
+			return err
 		}
 	}
-	for i, vi := range m.inputs {
+	for i, vi := range m.outputs {
+		src := a.outputOr(results, i, m.outSlot[i])
+		dst := outputs[vi.Name]
+		if dst == nil {
+			return fmt.Errorf("gocnn: RunInto: no tensor for output %q", vi.Name)
+		}
+		if dst.DType != src.DType || !tensor.SameShape(dst.Shape, src.Shape) || dst.Check() != nil {
+			return fmt.Errorf("gocnn: RunInto: output %q is %v, the tensor given is %v", vi.Name, src, dst)
+		}
+		tensor.Copy(dst, src)
+	}
+	return nil
+}
+
+// outputOr picks output i from a dynamic run's results or the arena.
+func (a *arena) outputOr(results []*tensor.Tensor, i, slot int) *tensor.Tensor {
+	if results != nil {
+		return results[i]
+	}
+	return a.env[slot]
+}
+
+// prepare checks the inputs and returns the plan for their shapes with an
+// arena holding them, or a nil plan when shapes depend on input values.
+func (m *Model) prepare(inputs map[string]*tensor.Tensor) (*plan, *arena, error) {
+	for name := range inputs {
+		if !m.hasInput(name) {
+			return nil, nil, fmt.Errorf("gocnn: the model has no input %q (inputs: %v)", name, m.inputNames())
+		}
+	}
+	for _, vi := range m.inputs {
 		t, ok := inputs[vi.Name]
 		if !ok || t == nil {
-			return nil, fmt.Errorf("gocnn: input %q is missing", vi.Name)
+			return nil, nil, fmt.Errorf("gocnn: input %q is missing", vi.Name)
 		}
 		if err := checkInput(vi, t); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		env[m.inSlot[i]] = t
+	}
+	p, err := m.planFor(inputs)
+	if err != nil || p == nil {
+		return nil, nil, err
+	}
+	a := p.get(m)
+	for i, vi := range m.inputs {
+		a.env[m.inSlot[i]].Data = inputs[vi.Name].Data
+	}
+	return p, a, nil
+}
+
+// runDynamic evaluates the graph allocating every value, inferring shapes
+// node by node: for models whose shapes depend on input values.
+func (m *Model) runDynamic(ctx context.Context, inputs map[string]*tensor.Tensor) (map[string]*tensor.Tensor, error) {
+	env := make([]*tensor.Tensor, len(m.values))
+	copy(env, m.consts)
+	for i, vi := range m.inputs {
+		env[m.inSlot[i]] = inputs[vi.Name]
 	}
 	var in []*tensor.Tensor
 	for _, n := range m.nodes {

@@ -113,8 +113,7 @@ func isFoldable(g *onnx.Graph, n *onnx.Node, graphOutput map[string]bool) bool {
 	if n.Domain != "" && n.Domain != "ai.onnx" {
 		return false
 	}
-	switch n.OpType {
-	case "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial":
+	if randomOps[n.OpType] {
 		return false
 	}
 	for _, out := range n.Outputs {

@@ -1,0 +1,5 @@
+//go:build !amd64 || purego || noasm
+
+package asm
+
+func extraKernels() []kernelCase { return nil }

@@ -1,0 +1,200 @@
+package asm
+
+import "unsafe"
+
+// Epilogue flag bits passed to SgemmFunc. Without FlagBeta, C is only
+// written, never read, so it may hold NaN.
+const (
+	FlagAlpha    = 1 << iota // acc *= alpha
+	FlagBeta                 // acc += beta*C[i][j]
+	FlagRowBias              // acc += bias[i]
+	FlagColBias              // acc += bias[j]
+	FlagResidual             // acc += r[i*ldr+j]
+	FlagClamp                // acc = min(max(acc, lo), hi)
+)
+
+// SgemmFunc is an MR×NR micro-kernel. It computes one full tile:
+//
+//	for i := range MR {
+//		for j := range NR {
+//			var acc float32
+//			for p := range k {
+//				acc += a[p*MR+i] * b[p*ldb+j] // fused or not, in p order
+//			}
+//			if flags&FlagAlpha != 0 { acc *= alpha }
+//			if flags&FlagBeta != 0 { acc += beta * c[i*ldc+j] }
+//			if flags&FlagRowBias != 0 { acc += bias[i] }
+//			if flags&FlagColBias != 0 { acc += bias[j] }
+//			if flags&FlagResidual != 0 { acc += r[i*ldr+j] }
+//			if flags&FlagClamp != 0 { acc = min(max(acc, lo), hi) }
+//			c[i*ldc+j] = acc
+//		}
+//	}
+//
+// a is a packed MR×k panel; b holds k rows of NR values ldb apart, so a
+// packed k×NR panel (see the package doc) has ldb = NR, and a row-major
+// matrix can be read in place. k ≥ 0; ldb, ldc and ldr are in elements.
+type SgemmFunc func(k int, a, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)
+
+// SgemmRowAFunc is SgemmFunc with A read in place from a row-major matrix:
+// A[i][p] = a[i*lda+p] instead of a packed panel. It lets callers skip
+// packing A when B has few columns (each A element is used only n times).
+type SgemmRowAFunc func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)
+
+// SgemvFunc computes a matrix-vector product:
+//
+//	for i := range m {
+//		var acc float32
+//		for p := range k {
+//			acc += a[i*lda+p] * x[p]
+//		}
+//		y[i] = acc
+//	}
+type SgemvFunc func(m, k int, a *float32, lda int, x, y *float32)
+
+// sgemm4x8RowAGeneric is the pure-Go 4×8 SgemmRowAFunc.
+func sgemm4x8RowAGeneric(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
+	var as []float32
+	if k > 0 {
+		as = unsafe.Slice(a, 3*lda+k)
+	}
+	sgemmGeneric(4, 8, k, as, lda, 1, b, ldb, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+}
+
+// sgemm4x8Generic is the pure-Go 4×8 SgemmFunc.
+func sgemm4x8Generic(k int, a, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
+	var as []float32
+	if k > 0 {
+		as = unsafe.Slice(a, 4*k)
+	}
+	sgemmGeneric(4, 8, k, as, 1, 4, b, ldb, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+}
+
+// sgemmGeneric computes an mr×nr tile with A[i][p] = as[i*si+p*sp] (mr a
+// multiple of 2, nr of 4, mr*nr ≤ 32). It works in 2×4 blocks over the
+// whole k: the Go compiler keeps those 8 accumulators and 6 operands in
+// registers, larger blocks spill.
+func sgemmGeneric(mr, nr, k int, as []float32, si, sp int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
+	var acc [32]float32
+	var bp []float32
+	if k > 0 {
+		bp = unsafe.Slice(b, (k-1)*ldb+nr)
+	}
+	for i0 := 0; i0 < mr; i0 += 2 {
+		a0s, a1s := as[min(i0*si, len(as)):], as[min((i0+1)*si, len(as)):]
+		for j0 := 0; j0 < nr; j0 += 4 {
+			var c00, c01, c02, c03, c10, c11, c12, c13 float32
+			for p := 0; p < k; p++ {
+				bv := bp[p*ldb+j0 : p*ldb+j0+4 : p*ldb+j0+4]
+				a0, a1 := a0s[p*sp], a1s[p*sp]
+				b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+				c00 += a0 * b0
+				c10 += a1 * b0
+				c01 += a0 * b1
+				c11 += a1 * b1
+				c02 += a0 * b2
+				c12 += a1 * b2
+				c03 += a0 * b3
+				c13 += a1 * b3
+			}
+			t := acc[i0*nr+j0:]
+			t[0], t[1], t[2], t[3] = c00, c01, c02, c03
+			t = acc[(i0+1)*nr+j0:]
+			t[0], t[1], t[2], t[3] = c10, c11, c12, c13
+		}
+	}
+	Epilogue(mr, nr, acc[:], nr, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+}
+
+// Epilogue applies the SgemmFunc epilogue to an m×n accumulator block t
+// (leading dimension ldt) and stores it to c. Package gemm uses it for
+// partial tiles.
+func Epilogue(m, n int, t []float32, ldt int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
+	if m <= 0 || n <= 0 {
+		return
+	}
+	cs := unsafe.Slice(c, (m-1)*ldc+n)
+	var bs, rs []float32
+	switch {
+	case flags&FlagRowBias != 0:
+		bs = unsafe.Slice(bias, m)
+	case flags&FlagColBias != 0:
+		bs = unsafe.Slice(bias, n)
+	}
+	if flags&FlagResidual != 0 {
+		rs = unsafe.Slice(r, (m-1)*ldr+n)
+	}
+	for i := 0; i < m; i++ {
+		ti := t[i*ldt : i*ldt+n]
+		ci := cs[i*ldc : i*ldc+n]
+		for j, v := range ti {
+			if flags&FlagAlpha != 0 {
+				v *= alpha
+			}
+			if flags&FlagBeta != 0 {
+				v += beta * ci[j]
+			}
+			if flags&FlagRowBias != 0 {
+				v += bs[i]
+			}
+			if flags&FlagColBias != 0 {
+				v += bs[j]
+			}
+			if flags&FlagResidual != 0 {
+				v += rs[i*ldr+j]
+			}
+			if flags&FlagClamp != 0 {
+				v = min(max(v, lo), hi)
+			}
+			ci[j] = v
+		}
+	}
+}
+
+// sgemvGeneric is the pure-Go SgemvFunc.
+func sgemvGeneric(m, k int, a *float32, lda int, x, y *float32) {
+	if m <= 0 {
+		return
+	}
+	as := unsafe.Slice(a, (m-1)*lda+k)
+	xs := unsafe.Slice(x, k)
+	ys := unsafe.Slice(y, m)
+	for i := range ys {
+		row := as[i*lda : i*lda+k]
+		var s0, s1, s2, s3 float32
+		p := 0
+		for ; p+4 <= len(row); p += 4 {
+			s0 += row[p] * xs[p]
+			s1 += row[p+1] * xs[p+1]
+			s2 += row[p+2] * xs[p+2]
+			s3 += row[p+3] * xs[p+3]
+		}
+		for ; p < len(row); p++ {
+			s0 += row[p] * xs[p]
+		}
+		ys[i] = (s0 + s1) + (s2 + s3)
+	}
+}
+
+// probeChainsGeneric independent multiply-add chains per fmaProbeGeneric iteration.
+const probeChainsGeneric = 8
+
+// fmaProbeGeneric runs n iterations of 8 independent scalar multiply-adds
+// (16 flops per iteration).
+func fmaProbeGeneric(n int) {
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	x, y := probeX, probeY
+	for ; n > 0; n-- {
+		s0 += x * y
+		s1 += x * y
+		s2 += x * y
+		s3 += x * y
+		s4 += x * y
+		s5 += x * y
+		s6 += x * y
+		s7 += x * y
+	}
+	probeSink = s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7
+}
+
+var probeX, probeY, probeSink float32

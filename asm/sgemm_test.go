@@ -1,0 +1,247 @@
+package asm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestRequireISA fails when GOCNN_REQUIRE_ISA lists a table this machine
+// did not provide, so CI notices a silent fallback to a slower path.
+func TestRequireISA(t *testing.T) {
+	req := os.Getenv("GOCNN_REQUIRE_ISA")
+	for _, name := range strings.Split(req, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if Lookup(name) == nil {
+			t.Errorf("GOCNN_REQUIRE_ISA: table %q not available (have %v)", name, tableNames())
+		}
+	}
+	t.Logf("tables: %v, default %s", tableNames(), Default().Name)
+}
+
+func tableNames() []string {
+	var s []string
+	for _, k := range Tables() {
+		s = append(s, k.Name)
+	}
+	return s
+}
+
+// kernelCase is a micro-kernel under test with its tile shape.
+type kernelCase struct {
+	name   string
+	mr, nr int
+	f      SgemmFunc
+	rowA   SgemmRowAFunc // may be nil
+}
+
+func tableKernels() []kernelCase {
+	var ks []kernelCase
+	for _, t := range Tables() {
+		ks = append(ks, kernelCase{t.Name, t.MR, t.NR, t.Sgemm, t.SgemmRowA})
+	}
+	return append(ks, extraKernels()...)
+}
+
+// refTile is the float64 reference of SgemmFunc plus an error bound.
+func refTile(mr, nr, k int, a, b []float32, ldb int, c []float32, ldc, flags int, alpha, beta, lo, hi float32, bias, r []float32, ldr int) (want, bound []float64) {
+	want = make([]float64, mr*nr)
+	bound = make([]float64, mr*nr)
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			var s, sa float64
+			for p := 0; p < k; p++ {
+				x := float64(a[p*mr+i]) * float64(b[p*ldb+j])
+				s += x
+				sa += math.Abs(x)
+			}
+			mag := sa
+			if flags&FlagAlpha != 0 {
+				s *= float64(alpha)
+				mag *= math.Abs(float64(alpha))
+			}
+			if flags&FlagBeta != 0 {
+				s += float64(beta) * float64(c[i*ldc+j])
+				mag += math.Abs(float64(beta) * float64(c[i*ldc+j]))
+			}
+			if flags&FlagRowBias != 0 {
+				s += float64(bias[i])
+				mag += math.Abs(float64(bias[i]))
+			}
+			if flags&FlagColBias != 0 {
+				s += float64(bias[j])
+				mag += math.Abs(float64(bias[j]))
+			}
+			if flags&FlagResidual != 0 {
+				s += float64(r[i*ldr+j])
+				mag += math.Abs(float64(r[i*ldr+j]))
+			}
+			if flags&FlagClamp != 0 {
+				s = math.Min(math.Max(s, float64(lo)), float64(hi))
+			}
+			want[i*nr+j] = s
+			bound[i*nr+j] = 1e-5*mag + 1e-30
+		}
+	}
+	return
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+func TestSgemmKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ks := []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 64, 257}
+	flagSets := []int{0, FlagAlpha, FlagBeta, FlagAlpha | FlagBeta | FlagRowBias | FlagClamp,
+		FlagColBias | FlagResidual, FlagAlpha | FlagBeta | FlagColBias | FlagResidual | FlagClamp, FlagRowBias}
+	for _, kc := range tableKernels() {
+		t.Run(kc.name, func(t *testing.T) {
+			mr, nr := kc.mr, kc.nr
+			for _, k := range ks {
+				for _, flags := range flagSets {
+					const guard = 3
+					ldc, ldr := nr+5, nr+2
+					ldb := nr + (k%2)*3 // packed panel or strided rows
+					a := randSlice(rng, k*mr)
+					b := randSlice(rng, k*ldb)
+					cbuf := make([]float32, 2*guard+(mr-1)*ldc+nr)
+					for i := range cbuf {
+						cbuf[i] = -7777
+					}
+					c := cbuf[guard : len(cbuf)-guard]
+					for i := 0; i < mr; i++ {
+						for j := 0; j < nr; j++ {
+							if flags&FlagBeta != 0 {
+								c[i*ldc+j] = float32(rng.NormFloat64())
+							} else {
+								c[i*ldc+j] = float32(math.NaN())
+							}
+						}
+					}
+					bias := randSlice(rng, max(mr, nr))
+					r := randSlice(rng, (mr-1)*ldr+nr)
+					alpha, beta, lo, hi := float32(0.75), float32(-1.25), float32(-0.5), float32(0.6)
+					want, bound := refTile(mr, nr, k, a, b, ldb, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+					var ap, bp *float32
+					if k > 0 {
+						ap, bp = &a[0], &b[0]
+					}
+					c0 := slices.Clone(cbuf)
+					kc.f(k, ap, bp, ldb, &c[0], ldc, flags, alpha, beta, lo, hi, &bias[0], &r[0], ldr)
+					checkTile(t, "packed", k, flags, cbuf, guard, ldc, mr, nr, want, bound)
+					if kc.rowA == nil {
+						continue
+					}
+					// Same tile with A row-major in place (lda = k+3).
+					lda := k + 3
+					arow := make([]float32, mr*lda)
+					for i := 0; i < mr; i++ {
+						for p := 0; p < k; p++ {
+							arow[i*lda+p] = a[p*mr+i]
+						}
+					}
+					copy(cbuf, c0)
+					kc.rowA(k, &arow[0], lda, bp, ldb, &c[0], ldc, flags, alpha, beta, lo, hi, &bias[0], &r[0], ldr)
+					checkTile(t, "rowA", k, flags, cbuf, guard, ldc, mr, nr, want, bound)
+				}
+			}
+		})
+	}
+}
+
+// checkTile checks an MR×NR tile inside cbuf (guard bands of -7777 and
+// row gaps untouched).
+func checkTile(t *testing.T, what string, k, flags int, cbuf []float32, guard, ldc, mr, nr int, want, bound []float64) {
+	t.Helper()
+	c := cbuf[guard:]
+	for i := range cbuf {
+		inC := i >= guard && i < len(cbuf)-guard && (i-guard)%ldc < nr
+		if !inC && cbuf[i] != -7777 {
+			t.Fatalf("%s k=%d flags=%#x: guard/gap element %d overwritten: %v", what, k, flags, i, cbuf[i])
+		}
+	}
+	for i := 0; i < mr; i++ {
+		for j := 0; j < nr; j++ {
+			got := float64(c[i*ldc+j])
+			if d := math.Abs(got - want[i*nr+j]); !(d <= bound[i*nr+j]) {
+				t.Fatalf("%s k=%d flags=%#x: C[%d][%d]=%v want %v (bound %g)", what, k, flags, i, j, got, want[i*nr+j], bound[i*nr+j])
+			}
+		}
+	}
+}
+
+func TestSgemv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tab := range Tables() {
+		t.Run(tab.Name, func(t *testing.T) {
+			for _, m := range []int{0, 1, 2, 3, 4, 5, 7, 9} {
+				for _, k := range []int{0, 1, 3, 8, 15, 16, 31, 32, 33, 64, 100, 513} {
+					lda := k + 3
+					a := randSlice(rng, max(1, m*lda))
+					x := randSlice(rng, max(1, k))
+					y := make([]float32, m+2)
+					y[m], y[m+1] = 42, 43
+					tab.Sgemv(m, k, &a[0], lda, &x[0], &y[0])
+					if y[m] != 42 || y[m+1] != 43 {
+						t.Fatalf("m=%d k=%d: wrote past y", m, k)
+					}
+					for i := 0; i < m; i++ {
+						var s, sa float64
+						for p := 0; p < k; p++ {
+							v := float64(a[i*lda+p]) * float64(x[p])
+							s += v
+							sa += math.Abs(v)
+						}
+						if d := math.Abs(float64(y[i]) - s); d > 1e-5*sa+1e-30 {
+							t.Fatalf("m=%d k=%d: y[%d]=%v want %v", m, k, i, y[i], s)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestFMAProbe(t *testing.T) {
+	for _, tab := range Tables() {
+		tab.FMAProbe(0)
+		tab.FMAProbe(10)
+		if testing.Short() {
+			continue
+		}
+		t.Logf("%s: peak %.1f GFLOP/s", tab.Name, MeasurePeak(tab, 50*time.Millisecond))
+	}
+}
+
+// BenchmarkKernel runs each micro-kernel on L1-resident panels and reports
+// its rate against the FMA probe of the same width.
+func BenchmarkKernel(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, kc := range tableKernels() {
+		for _, k := range []int{64, 256, 512} {
+			b.Run(fmt.Sprintf("kernel=%s-%dx%d/k=%d", kc.name, kc.mr, kc.nr, k), func(b *testing.B) {
+				a := randSlice(rng, k*kc.mr)
+				bb := randSlice(rng, k*kc.nr)
+				c := make([]float32, kc.mr*kc.nr)
+				for b.Loop() {
+					kc.f(k, &a[0], &bb[0], kc.nr, &c[0], kc.nr, FlagBeta, 1, 1, 0, 0, nil, nil, 0)
+				}
+				flops := 2 * float64(k*kc.mr*kc.nr) * float64(b.N)
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -1,0 +1,204 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/gocnn/gocnn"
+	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+const benchUsage = "MODEL.onnx [-threads N] [-n RUNS] [-batch B] [-in [NAME=]FILE.npy ...] [-json] [-O0]"
+
+// benchWarmup is the number of untimed runs before the timed ones.
+const benchWarmup = 3
+
+// benchResult is what gocnn bench -json prints.
+type benchResult struct {
+	Model     string       `json:"model"`
+	Inputs    []benchInput `json:"inputs"`
+	Optimized bool         `json:"optimized"`
+	Kernels   string       `json:"kernels"`
+	Threads   int          `json:"threads"`
+	Runs      int          `json:"runs"`
+	Warmup    int          `json:"warmup"`
+	Batch     int          `json:"batch"`
+	MedianMs  float64      `json:"median_ms"`
+	MinMs     float64      `json:"min_ms"`
+	P90Ms     float64      `json:"p90_ms"`
+	MeanMs    float64      `json:"mean_ms"`
+	MaxMs     float64      `json:"max_ms"`
+	ImagesPS  float64      `json:"images_per_s"`
+}
+
+type benchInput struct {
+	Name   string `json:"name"`
+	DType  string `json:"dtype"`
+	Shape  []int  `json:"shape"`
+	Source string `json:"source"` // "random" or the file
+}
+
+func runBench(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	threads := fs.Int("threads", 0, "threads; for now this sets GOMAXPROCS (0: leave it)")
+	runs := fs.Int("n", 20, "timed runs")
+	batch := fs.Int("batch", 1, "size of the symbolic (batch) dimensions of random inputs")
+	var ins inputFlags
+	fs.Var(&ins, "in", "input `[NAME=]FILE` (.npy or .pb) instead of random data; repeat for several inputs")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	noOpt := fs.Bool("O0", false, "disable graph optimisation")
+	model, rest := splitModelArg(args)
+	if err := fs.Parse(rest); err != nil {
+		return fmt.Errorf("bench: %v", err)
+	}
+	if model == "" && fs.NArg() > 0 {
+		model = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return fmt.Errorf("bench: %v", err)
+		}
+	}
+	switch {
+	case model == "" || fs.NArg() > 0:
+		return errors.New("bench: usage: gocnn bench " + benchUsage)
+	case *runs < 1:
+		return fmt.Errorf("bench: -n %d: want at least 1 run", *runs)
+	case *batch < 1:
+		return fmt.Errorf("bench: -batch %d: want at least 1", *batch)
+	case *threads < 0:
+		return fmt.Errorf("bench: -threads %d: want 0 (leave GOMAXPROCS) or more", *threads)
+	}
+	if *threads > 0 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
+	}
+	m, err := gocnn.Load(model, &gocnn.Options{NoOptimize: *noOpt})
+	if err != nil {
+		return err
+	}
+	res := &benchResult{Model: model, Optimized: !*noOpt, Kernels: asm.Default().Name,
+		Threads: runtime.GOMAXPROCS(0), Runs: *runs, Warmup: benchWarmup, Batch: *batch}
+	var inputs map[string]*tensor.Tensor
+	if len(ins) > 0 {
+		if inputs, err = readInputs(m, ins); err != nil {
+			return fmt.Errorf("bench: %v", err)
+		}
+		res.Batch = 0
+	} else if inputs, err = randomInputs(m, *batch); err != nil {
+		return fmt.Errorf("bench: %v", err)
+	}
+	for _, vi := range m.Inputs() {
+		t := inputs[vi.Name]
+		src := "random"
+		if len(ins) > 0 {
+			src = "file"
+			if res.Batch == 0 && len(t.Shape) > 0 {
+				res.Batch = t.Shape[0]
+			}
+		}
+		res.Inputs = append(res.Inputs, benchInput{Name: vi.Name, DType: t.DType.String(), Shape: t.Shape, Source: src})
+	}
+	res.Batch = max(res.Batch, 1)
+	ctx := context.Background()
+	for range benchWarmup {
+		if _, err := m.Run(ctx, inputs); err != nil {
+			return err
+		}
+	}
+	times := make([]float64, *runs)
+	for i := range times {
+		start := time.Now()
+		if _, err := m.Run(ctx, inputs); err != nil {
+			return err
+		}
+		times[i] = float64(time.Since(start).Nanoseconds()) / 1e6
+	}
+	res.summarise(times)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printBench(stdout, res)
+	return nil
+}
+
+// summarise fills the statistics from the run times in ms.
+func (r *benchResult) summarise(times []float64) {
+	s := append([]float64(nil), times...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		r.MedianMs = s[n/2]
+	} else {
+		r.MedianMs = (s[n/2-1] + s[n/2]) / 2
+	}
+	r.MinMs, r.MaxMs = s[0], s[n-1]
+	r.P90Ms = s[int(math.Ceil(0.9*float64(n)))-1] // nearest rank
+	sum := 0.0
+	for _, v := range s {
+		sum += v
+	}
+	r.MeanMs = sum / float64(n)
+	if r.MedianMs > 0 {
+		r.ImagesPS = float64(r.Batch) * 1000 / r.MedianMs
+	}
+}
+
+// randomInputs makes one tensor per model input of its declared shape, with
+// symbolic dimensions set to batch: float32 inputs standard normal (fixed
+// seed), others zero.
+func randomInputs(m *gocnn.Model, batch int) (map[string]*tensor.Tensor, error) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	inputs := map[string]*tensor.Tensor{}
+	for _, vi := range m.Inputs() {
+		if vi.Shape == nil {
+			return nil, fmt.Errorf("input %s declares no shape; give it with -in", vi.Name)
+		}
+		shape := make([]int, len(vi.Shape))
+		for i, d := range vi.Shape {
+			shape[i] = d
+			if d < 0 {
+				shape[i] = batch
+			}
+		}
+		if _, err := tensor.NumElements(shape); err != nil {
+			return nil, fmt.Errorf("input %s: shape %v: %v", vi.Name, shape, err)
+		}
+		dt := vi.DType
+		if !dt.Valid() {
+			dt = tensor.Float32
+		}
+		t := tensor.New(dt, shape...)
+		for i := range t.Float32s() {
+			t.Float32s()[i] = float32(rng.NormFloat64())
+		}
+		inputs[vi.Name] = t
+	}
+	return inputs, nil
+}
+
+func printBench(w io.Writer, r *benchResult) {
+	graph := "optimised"
+	if !r.Optimized {
+		graph = "not optimised (-O0)"
+	}
+	fmt.Fprintf(w, "model       %s (%s)\n", r.Model, graph)
+	for _, in := range r.Inputs {
+		fmt.Fprintf(w, "input       %s %s%s (%s)\n", in.Name, in.DType, tensor.ShapeString(in.Shape), in.Source)
+	}
+	fmt.Fprintf(w, "threads     %d (GOMAXPROCS), kernels %s\n", r.Threads, r.Kernels)
+	fmt.Fprintf(w, "runs        %d timed after %d warm-up\n", r.Runs, r.Warmup)
+	fmt.Fprintf(w, "latency     median %.3f ms, min %.3f ms, p90 %.3f ms (mean %.3f, max %.3f)\n",
+		r.MedianMs, r.MinMs, r.P90Ms, r.MeanMs, r.MaxMs)
+	fmt.Fprintf(w, "throughput  %.1f images/s (batch %d / median)\n", r.ImagesPS, r.Batch)
+}

@@ -1,0 +1,421 @@
+package conv
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/internal/parallel"
+	"github.com/gocnn/gocnn/ops"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// Algorithm names, as returned by Conv.Algorithm and accepted by
+// Options.Algorithm.
+const (
+	AlgoGEMM1x1   = "gemm1x1"   // 1×1, stride 1, no padding: W·X straight on NCHW
+	AlgoIm2col    = "im2col"    // implicit im2col (packed straight from NCHW) + GEMM, per group
+	AlgoWinograd  = "winograd"  // F(4×4, 3×3)
+	AlgoDepthwise = "depthwise" // direct, one output plane at a time
+)
+
+// ErrUnsupported is returned by New for convolutions this package has no
+// fast path for (more than two spatial axes, non-float32 tensors); the
+// caller should fall back to the reference kernel.
+var ErrUnsupported = errors.New("conv: unsupported convolution")
+
+// Options tune a Conv.
+type Options struct {
+	Threads   int          // ≤ 0: GOMAXPROCS
+	Kernels   *asm.Kernels // nil: asm.Default()
+	Algorithm string       // "" chooses by shape; else one of the Algo* names (error if it does not apply)
+}
+
+// Conv is a convolution with constant weights, prepared once (weights packed
+// or transformed for the chosen algorithm) and then run many times. It
+// implements ops.Kernel: in[0] is X, in[1] the residual when
+// Epilogue.Residual is set. It is safe for concurrent use.
+type Conv struct {
+	p      ops.ConvParams
+	wShape []int
+	bShape []int // nil without bias
+	bias   []float32
+	ep     Epilogue
+	opts   Options
+	kern   *asm.Kernels
+	algo   string
+
+	// 2-D view of the kernel (a 1-D conv has kh = 1).
+	rank1          bool
+	m, cg, kh, kw  int
+	group          int
+	kDim           int // cg·kh·kw
+	wRaw           []float32
+	packed         []*gemm.PackedA // per group (gemm1x1, im2col) or per ξ (winograd)
+	gemmEp         gemm.Epilogue   // template: clamp / LeakyReLU
+	postAct        bool            // activation not fused in gemm
+	geo            atomic.Pointer[geometry]
+	states         sync.Pool // *runState
+	wino           *winoPlan
+	dwW            []float32 // depthwise weights [m][kh][kw]
+	fallbackOnce   sync.Once
+	fallback       []*gemm.PackedA // im2col packing for Winograd's small inputs
+	threadsResolve int
+}
+
+// geometry is a Conv resolved against one input shape (cached: inputs
+// rarely change shape).
+type geometry struct {
+	in          []int
+	out         []int
+	n, c, h, w  int
+	oh, ow      int
+	sh, sw      int
+	dh, dw      int
+	ph, pw      int // begin pads
+	inPlane     int // h·w
+	outPlane    int // oh·ow
+	tilesH      int // winograd tiles per column / row
+	tilesW      int
+	tilesPerImg int
+}
+
+// New prepares a Conv node with attributes p, constant weight w ([M, C/group,
+// kH, kW] or [M, C/group, k]), optional bias b ([M], may be nil) and fused
+// epilogue ep. It returns an error wrapping ErrUnsupported for shapes without
+// a fast path.
+func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Conv, error) {
+	if p == nil || w == nil {
+		return nil, errors.New("conv: nil params or weight")
+	}
+	wd := w.Float32s()
+	if wd == nil || len(wd) != w.Len() {
+		return nil, fmt.Errorf("%w: weight %v", ErrUnsupported, w)
+	}
+	if r := len(w.Shape); r != 3 && r != 4 {
+		return nil, fmt.Errorf("%w: weight rank %d (only 1-D and 2-D convolutions)", ErrUnsupported, r)
+	}
+	if err := ep.check(); err != nil {
+		return nil, err
+	}
+	k := &Conv{p: *p, wShape: append([]int(nil), w.Shape...), ep: ep, opts: opts}
+	k.kern = opts.Kernels
+	if k.kern == nil {
+		k.kern = asm.Default()
+	}
+	k.m, k.cg = w.Shape[0], w.Shape[1]
+	k.rank1 = len(w.Shape) == 3
+	if k.rank1 {
+		k.kh, k.kw = 1, w.Shape[2]
+	} else {
+		k.kh, k.kw = w.Shape[2], w.Shape[3]
+	}
+	k.group = p.Group
+	if k.group < 1 || k.m%k.group != 0 {
+		return nil, fmt.Errorf("conv: %d output channels in %d groups", k.m, k.group)
+	}
+	k.kDim = k.cg * k.kh * k.kw
+	k.wRaw = wd
+	if b != nil {
+		bd := b.Float32s()
+		if bd == nil || len(b.Shape) != 1 || b.Shape[0] != k.m || len(bd) != k.m {
+			return nil, fmt.Errorf("conv: bias %v, want float32[%d]", b, k.m)
+		}
+		k.bias = bd
+		k.bShape = []int{k.m}
+	}
+	// Validate the attributes against a dummy input big enough for any
+	// kernel, so attribute errors surface at load time.
+	probe := []int{1, k.cg * k.group}
+	for i := 2; i < len(w.Shape); i++ {
+		probe = append(probe, 64*w.Shape[i])
+	}
+	if _, err := k.p.Geometry(probe, k.wShape, k.bShape); err != nil {
+		return nil, err
+	}
+	k.postAct = ep.gemmEpilogue(&k.gemmEp)
+
+	algo := opts.Algorithm
+	if algo == "" {
+		algo = k.choose()
+	} else if !k.applies(algo) {
+		return nil, fmt.Errorf("conv: algorithm %q does not apply to this convolution", algo)
+	}
+	k.algo = algo
+	switch algo {
+	case AlgoGEMM1x1, AlgoIm2col:
+		k.packed = k.packGroups()
+	case AlgoWinograd:
+		k.wino = newWinoPlan(k.kern, wd, k.m, k.cg)
+	case AlgoDepthwise:
+		k.dwW = wd
+	}
+	k.states.New = func() any { return new(runState) }
+	return k, nil
+}
+
+// packGroups packs each group's M/g × C/g·kH·kW weight matrix.
+func (k *Conv) packGroups() []*gemm.PackedA {
+	mg := k.m / k.group
+	var ps []*gemm.PackedA
+	for g := 0; g < k.group; g++ {
+		ps = append(ps, gemm.PackA(k.kern, false, mg, k.kDim, k.wRaw[g*mg*k.kDim:], k.kDim, nil))
+	}
+	return ps
+}
+
+// im2colPacks returns the im2col weight packing, built on first use by
+// algorithms that fall back to im2col for some input shapes.
+func (k *Conv) im2colPacks() []*gemm.PackedA {
+	if k.packed != nil {
+		return k.packed
+	}
+	k.fallbackOnce.Do(func() { k.fallback = k.packGroups() })
+	return k.fallback
+}
+
+// AlgorithmFor returns the algorithm Run uses for input shape x: the
+// load-time choice, except that Winograd runs im2col when the input has
+// fewer than 16 output tiles of 4×4.
+func (k *Conv) AlgorithmFor(x []int) string {
+	if k.algo == AlgoWinograd {
+		if g, err := k.geometry(x); err == nil && g.n*g.tilesPerImg < winoMinTiles {
+			return AlgoIm2col
+		}
+	}
+	return k.algo
+}
+
+// allOnes reports whether an optional attribute is absent or all 1.
+func allOnes(v []int) bool {
+	for _, x := range v {
+		if x != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+func allZero(v []int) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (k *Conv) is1x1() bool {
+	pads0 := allZero(k.p.Pads) && (k.p.AutoPad == ops.AutoPadNotSet || k.p.AutoPad == ops.AutoPadValid || k.p.AutoPad == "")
+	// SAME padding of a 1×1 stride-1 kernel is zero as well.
+	if k.p.AutoPad == ops.AutoPadSameUpper || k.p.AutoPad == ops.AutoPadSameLower {
+		pads0 = true
+	}
+	return k.kh == 1 && k.kw == 1 && allOnes(k.p.Strides) && pads0
+}
+
+func (k *Conv) isDepthwise() bool { return k.group > 1 && k.cg == 1 }
+
+func (k *Conv) isWinograd() bool {
+	return !k.rank1 && k.group == 1 && k.kh == 3 && k.kw == 3 && allOnes(k.p.Strides) && allOnes(k.p.Dilations)
+}
+
+func (k *Conv) applies(algo string) bool {
+	switch algo {
+	case AlgoGEMM1x1:
+		return k.is1x1()
+	case AlgoIm2col:
+		return true
+	case AlgoWinograd:
+		return k.isWinograd()
+	case AlgoDepthwise:
+		return k.isDepthwise()
+	}
+	return false
+}
+
+// choose implements the selection rules documented in the package doc.
+func (k *Conv) choose() string {
+	switch {
+	case k.isDepthwise():
+		return AlgoDepthwise
+	case k.is1x1():
+		return AlgoGEMM1x1
+	case k.isWinograd() && k.cg >= winoMinChannels && k.m >= winoMinChannels:
+		return AlgoWinograd
+	}
+	return AlgoIm2col
+}
+
+// winoMinChannels: below this many input or output channels the
+// transforms dominate and im2col is faster.
+const winoMinChannels = 16
+
+// Algorithm returns the algorithm chosen at load time (an Algo* name).
+func (k *Conv) Algorithm() string { return k.algo }
+
+// geometry resolves (and caches) the shapes for input shape x.
+func (k *Conv) geometry(x []int) (*geometry, error) {
+	if g := k.geo.Load(); g != nil && tensor.SameShape(g.in, x) {
+		return g, nil
+	}
+	og, err := k.p.Geometry(x, k.wShape, k.bShape)
+	if err != nil {
+		return nil, err
+	}
+	g := &geometry{in: append([]int(nil), x...), out: og.OutShape, n: og.N, c: og.C}
+	a := og.Axes
+	if k.rank1 {
+		g.h, g.oh, g.sh, g.dh = 1, 1, 1, 1
+		g.w, g.ow, g.sw, g.dw, g.pw = a[0].In, a[0].Out, a[0].Stride, a[0].Dilation, a[0].PadBegin
+	} else {
+		g.h, g.oh, g.sh, g.dh, g.ph = a[0].In, a[0].Out, a[0].Stride, a[0].Dilation, a[0].PadBegin
+		g.w, g.ow, g.sw, g.dw, g.pw = a[1].In, a[1].Out, a[1].Stride, a[1].Dilation, a[1].PadBegin
+	}
+	g.inPlane, g.outPlane = g.h*g.w, g.oh*g.ow
+	g.tilesH, g.tilesW = (g.oh+3)/4, (g.ow+3)/4
+	g.tilesPerImg = g.tilesH * g.tilesW
+	k.geo.Store(g)
+	return g, nil
+}
+
+// Infer implements ops.Kernel.
+func (k *Conv) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	g, err := k.check(in)
+	if err != nil {
+		return nil, err
+	}
+	return []*tensor.Tensor{{DType: tensor.Float32, Shape: append([]int(nil), g.out...)}}, nil
+}
+
+func (k *Conv) check(in []*tensor.Tensor) (*geometry, error) {
+	if len(in) < 1 || in[0] == nil {
+		return nil, errors.New("conv: input X is missing")
+	}
+	if in[0].DType != tensor.Float32 {
+		return nil, fmt.Errorf("conv: X is %v, want float32", in[0].DType)
+	}
+	g, err := k.geometry(in[0].Shape)
+	if err != nil {
+		return nil, err
+	}
+	if k.ep.Residual {
+		if len(in) < 2 || in[1] == nil {
+			return nil, errors.New("conv: residual input is missing")
+		}
+		if in[1].DType != tensor.Float32 || !tensor.SameShape(in[1].Shape, g.out) {
+			return nil, fmt.Errorf("conv: residual is %v, want float32%s", in[1], tensor.ShapeString(g.out))
+		}
+	}
+	return g, nil
+}
+
+// runState is the per-Run scratch that must live on the heap (gemm keeps
+// pointers to the B source), pooled per Conv.
+type runState struct {
+	act  actTask
+	src  im2colSource
+	pad  []float32 // padded image copy for im2col (C/g·(H+pads)·(W+pads) floats)
+	task dwTask
+	wt   winoTask
+}
+
+// Run implements ops.Kernel.
+func (k *Conv) Run(in, out []*tensor.Tensor) error {
+	g, err := k.check(in)
+	if err != nil {
+		return err
+	}
+	x := in[0].Float32s()
+	if len(x) != g.n*g.c*g.inPlane {
+		return fmt.Errorf("conv: X data has %d elements, shape %v", len(x), in[0].Shape)
+	}
+	if len(out) < 1 || out[0] == nil {
+		return errors.New("conv: output is missing")
+	}
+	y := out[0].Float32s()
+	if len(y) != g.n*k.m*g.outPlane {
+		return fmt.Errorf("conv: output has %d elements, want %d", len(y), g.n*k.m*g.outPlane)
+	}
+	var res []float32
+	if k.ep.Residual {
+		res = in[1].Float32s()
+		if len(res) != len(y) {
+			return fmt.Errorf("conv: residual data has %d elements, want %d", len(res), len(y))
+		}
+	}
+	st := k.states.Get().(*runState)
+	switch k.algo {
+	case AlgoGEMM1x1, AlgoIm2col:
+		k.runGEMM(st, g, x, y, res, k.packed)
+	case AlgoWinograd:
+		k.runWinograd(st, g, x, y, res)
+	case AlgoDepthwise:
+		k.runDepthwise(st, g, x, y, res)
+	}
+	k.states.Put(st)
+	return nil
+}
+
+// threads returns the thread count to use.
+func (k *Conv) threads() int { return parallel.Threads(k.opts.Threads) }
+
+// runGEMM runs the gemm1x1 and im2col algorithms: per image and group,
+// Y_g [M/g × OH·OW] = W_g [M/g × C/g·kH·kW] · B_g, where B_g is X_g itself
+// (1×1) or its implicit im2col matrix.
+func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []*gemm.PackedA) {
+	mg := k.m / k.group
+	cg := k.cg
+	n := g.outPlane
+	for img := 0; img < g.n; img++ {
+		for gr := 0; gr < k.group; gr++ {
+			xoff := (img*g.c + gr*cg) * g.inPlane
+			yoff := (img*k.m + gr*mg) * n
+			p := gemm.Params{
+				M: mg, N: n, K: k.kDim, Alpha: 1,
+				PackedA: packed[gr],
+				C:       y[yoff : yoff+mg*n], LDC: n,
+				Epilogue: k.gemmEp,
+				Threads:  k.opts.Threads,
+				Kernels:  k.kern,
+			}
+			if k.algo == AlgoGEMM1x1 { // (Winograd's fallback is im2col)
+				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
+			} else {
+				xp, hp, wp := padded(&st.pad, x[xoff:], cg, g, k.kh, k.kw)
+				st.src = im2colSource{x: xp, hp: hp, wp: wp, g: g, kh: k.kh, kw: k.kw}
+				p.BSource = &st.src
+			}
+			if k.bias != nil {
+				p.Epilogue.Bias, p.Epilogue.BiasMode = k.bias[gr*mg:(gr+1)*mg], gemm.BiasRow
+			}
+			if res != nil {
+				p.Epilogue.Residual, p.Epilogue.LDR = res[yoff:yoff+mg*n], n
+			}
+			gemm.Gemm(&p)
+			if k.postAct {
+				out := y[yoff : yoff+mg*n]
+				parts := max(1, min(k.threads(), len(out)/(16<<10)))
+				st.act = actTask{ep: &k.ep, v: out, parts: parts}
+				parallel.Default().Run(&st.act, parts)
+				st.act = actTask{}
+			}
+		}
+	}
+	st.src = im2colSource{}
+}
+
+// actTask applies the activation to v split into parts.
+type actTask struct {
+	ep    *Epilogue
+	v     []float32
+	parts int
+}
+
+func (t *actTask) Run(part int) {
+	n := len(t.v)
+	t.ep.activate(t.v[part*n/t.parts : (part+1)*n/t.parts])
+}

@@ -1,0 +1,544 @@
+package conv
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/onnx"
+	"github.com/gocnn/gocnn/ops"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// convCase is one convolution shape; nil attribute slices are omitted.
+type convCase struct {
+	n, c, h, w, m, kh, kw int // kh == 0: 1-D convolution over w
+	strides, dils, pads   []int
+	group                 int
+	autoPad               string
+	bias                  bool
+}
+
+func (cc convCase) String() string {
+	return fmt.Sprintf("N%d_C%d_%dx%d_M%d_k%dx%d_s%v_d%v_p%v_g%d_%s_b%v", cc.n, cc.c, cc.h, cc.w, cc.m, cc.kh, cc.kw,
+		cc.strides, cc.dils, cc.pads, cc.group, cc.autoPad, cc.bias)
+}
+
+func intsAttr(name string, v []int) *onnx.Attr {
+	a := &onnx.Attr{Name: name, Type: onnx.AttrInts}
+	for _, x := range v {
+		a.Ints = append(a.Ints, int64(x))
+	}
+	return a
+}
+
+func (cc convCase) node() *onnx.Node {
+	n := &onnx.Node{OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}, Attrs: map[string]*onnx.Attr{}}
+	if cc.bias {
+		n.Inputs = append(n.Inputs, "B")
+	}
+	if cc.strides != nil {
+		n.Attrs["strides"] = intsAttr("strides", cc.strides)
+	}
+	if cc.dils != nil {
+		n.Attrs["dilations"] = intsAttr("dilations", cc.dils)
+	}
+	if cc.pads != nil {
+		n.Attrs["pads"] = intsAttr("pads", cc.pads)
+	}
+	if cc.group > 1 {
+		n.Attrs["group"] = &onnx.Attr{Name: "group", Type: onnx.AttrInt, I: int64(cc.group)}
+	}
+	if cc.autoPad != "" {
+		n.Attrs["auto_pad"] = &onnx.Attr{Name: "auto_pad", Type: onnx.AttrString, S: cc.autoPad}
+	}
+	return n
+}
+
+func randT(rng *rand.Rand, shape ...int) *tensor.Tensor {
+	t := tensor.New(tensor.Float32, shape...)
+	d := t.Float32s()
+	for i := range d {
+		d[i] = float32(rng.NormFloat64())
+	}
+	return t
+}
+
+func absT(t *tensor.Tensor) *tensor.Tensor {
+	c := t.Clone()
+	d := c.Float32s()
+	for i := range d {
+		d[i] = float32(math.Abs(float64(d[i])))
+	}
+	return c
+}
+
+// operands builds X, W and B (nil without bias) for cc.
+func (cc convCase) operands(rng *rand.Rand) (x, w, b *tensor.Tensor) {
+	g := max(cc.group, 1)
+	if cc.kh == 0 {
+		x = randT(rng, cc.n, cc.c, cc.w)
+		w = randT(rng, cc.m, cc.c/g, cc.kw)
+	} else {
+		x = randT(rng, cc.n, cc.c, cc.h, cc.w)
+		w = randT(rng, cc.m, cc.c/g, cc.kh, cc.kw)
+	}
+	if cc.bias {
+		b = randT(rng, cc.m)
+	}
+	return
+}
+
+// refActivation is the float64 reference of each activation.
+func refActivation(ep Epilogue, x float64) float64 {
+	switch ep.Act {
+	case ActReLU:
+		return math.Max(x, 0)
+	case ActClip:
+		return math.Min(math.Max(x, float64(ep.Min)), float64(ep.Max))
+	case ActLeakyReLU:
+		if x < 0 {
+			return float64(ep.Alpha) * x
+		}
+	case ActHardSigmoid:
+		return math.Min(math.Max(float64(ep.Alpha)*x+float64(ep.Beta), 0), 1)
+	case ActHardSwish:
+		return x * math.Min(math.Max(x/6+0.5, 0), 1)
+	case ActSigmoid:
+		return 1 / (1 + math.Exp(-x))
+	case ActSiLU:
+		return x / (1 + math.Exp(-x))
+	}
+	return x
+}
+
+var epilogues = []Epilogue{
+	{},
+	{Act: ActReLU},
+	{Act: ActClip, Min: 0, Max: 6},
+	{Act: ActClip, Min: -0.5, Max: 0.75},
+	{Act: ActLeakyReLU, Alpha: 0.1},
+	{Act: ActHardSigmoid, Alpha: 0.2, Beta: 0.5},
+	{Act: ActHardSwish},
+	{Act: ActSigmoid},
+	{Act: ActSiLU},
+	{Residual: true},
+	{Act: ActReLU, Residual: true},
+	{Act: ActClip, Min: 0, Max: 6, Residual: true},
+	{Act: ActLeakyReLU, Alpha: 0.2, Residual: true},
+	{Act: ActHardSwish, Residual: true},
+	{Act: ActSiLU, Residual: true},
+}
+
+// check runs cc with the given algorithm, table and epilogue against the
+// reference Conv kernel of package ops, with the error scaled by
+// S = Σ|w·x| + |b| + |residual| per output: |got − want| ≤ tol·S·2 (the
+// factor 2 covers the slope of HardSwish) + 1e-30.
+func check(t *testing.T, rng *rand.Rand, cc convCase, algo string, kern *asm.Kernels, ep Epilogue, threads int, tol float64) {
+	t.Helper()
+	x, w, b := cc.operands(rng)
+	node := cc.node()
+	params, err := ops.ParseConvParams(node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := New(params, w, b, ep, Options{Algorithm: algo, Kernels: kern, Threads: threads})
+	if err != nil {
+		t.Fatalf("%v algo=%s: %v", cc, algo, err)
+	}
+	if algo != "" && k.Algorithm() != algo {
+		t.Fatalf("algorithm %s, want %s", k.Algorithm(), algo)
+	}
+	in := []*tensor.Tensor{x}
+	ref, err := ops.New(node, 13)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refIn := []*tensor.Tensor{x, w}
+	absIn := []*tensor.Tensor{absT(x), absT(w)}
+	if b != nil {
+		refIn = append(refIn, b)
+		absIn = append(absIn, absT(b))
+	}
+	outs, err := ref.Infer(refIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := tensor.New(tensor.Float32, outs[0].Shape...)
+	scale := tensor.New(tensor.Float32, outs[0].Shape...)
+	if err := ref.Run(refIn, []*tensor.Tensor{want}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Run(absIn, []*tensor.Tensor{scale}); err != nil {
+		t.Fatal(err)
+	}
+	var res *tensor.Tensor
+	if ep.Residual {
+		res = randT(rng, outs[0].Shape...)
+		in = append(in, res)
+	}
+	got, err := k.Infer(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tensor.SameShape(got[0].Shape, want.Shape) {
+		t.Fatalf("%v: Infer shape %v, want %v", cc, got[0].Shape, want.Shape)
+	}
+	y := tensor.New(tensor.Float32, want.Shape...)
+	yd := y.Float32s()
+	for i := range yd {
+		yd[i] = float32(math.NaN())
+	}
+	for rep := 0; rep < 2; rep++ { // second run exercises the cached geometry
+		if err := k.Run(in, []*tensor.Tensor{y}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wd, sd := want.Float32s(), scale.Float32s()
+	bad := 0
+	for i := range yd {
+		v, s := float64(wd[i]), float64(sd[i])
+		if res != nil {
+			r := float64(res.Float32s()[i])
+			v += r
+			s += math.Abs(r)
+		}
+		v = refActivation(ep, v)
+		if d := math.Abs(float64(yd[i]) - v); !(d <= 2*tol*s+1e-30) {
+			if bad++; bad <= 3 {
+				t.Errorf("%v algo=%s isa=%s ep=%+v: y[%d] = %g, want %g (|diff| %.3g, bound %.3g)",
+					cc, k.Algorithm(), kern.Name, ep, i, yd[i], v, d, 2*tol*s)
+			}
+		}
+	}
+	if bad > 3 {
+		t.Errorf("... %d mismatches in total", bad)
+	}
+}
+
+// Tolerances relative to Σ|w·x| (see the package doc for Winograd's).
+const (
+	tolGEMM     = 1e-5
+	tolWinograd = winogradBound
+)
+
+var gemmCases = []convCase{
+	// 1×1
+	{n: 1, c: 7, h: 5, w: 3, m: 9, kh: 1, kw: 1, bias: true},
+	{n: 2, c: 64, h: 9, w: 11, m: 40, kh: 1, kw: 1},
+	{n: 1, c: 33, h: 1, w: 1, m: 17, kh: 1, kw: 1, bias: true},
+	{n: 1, c: 12, h: 6, w: 6, m: 16, kh: 1, kw: 1, group: 4, bias: true},
+	{n: 1, c: 5, h: 7, w: 7, m: 6, kh: 1, kw: 1, strides: []int{2, 2}, bias: true},
+	// k×k with strides, pads, dilations
+	{n: 1, c: 3, h: 15, w: 13, m: 10, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 5, h: 9, w: 10, m: 7, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 0, 1, 2}},
+	{n: 1, c: 3, h: 23, w: 21, m: 16, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true},
+	{n: 1, c: 6, h: 12, w: 14, m: 5, kh: 3, kw: 3, dils: []int{2, 3}, pads: []int{2, 3, 2, 3}, bias: true},
+	{n: 1, c: 4, h: 8, w: 9, m: 4, kh: 2, kw: 3, strides: []int{3, 1}, dils: []int{2, 1}},
+	{n: 1, c: 9, h: 10, w: 10, m: 12, kh: 5, kw: 5, autoPad: ops.AutoPadSameUpper, bias: true},
+	{n: 1, c: 9, h: 10, w: 11, m: 12, kh: 4, kw: 4, strides: []int{2, 2}, autoPad: ops.AutoPadSameLower},
+	{n: 1, c: 8, h: 6, w: 6, m: 8, kh: 3, kw: 3, autoPad: ops.AutoPadValid},
+	// grouped, not depthwise
+	{n: 2, c: 12, h: 9, w: 8, m: 18, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 16, h: 7, w: 7, m: 8, kh: 3, kw: 3, group: 8, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
+	// 1-D
+	{n: 2, c: 5, w: 17, m: 6, kw: 3, pads: []int{1, 1}, bias: true},
+	{n: 1, c: 4, w: 20, m: 3, kw: 5, strides: []int{2}, dils: []int{2}},
+	// big K (several KC blocks) and odd N
+	{n: 1, c: 70, h: 9, w: 7, m: 21, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+}
+
+var winoCases = []convCase{
+	{n: 1, c: 16, h: 8, w: 8, m: 16, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 19, h: 13, w: 11, m: 21, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 3, h: 7, w: 9, m: 5, kh: 3, kw: 3},
+	{n: 1, c: 8, h: 10, w: 10, m: 40, kh: 3, kw: 3, pads: []int{0, 2, 1, 0}},
+	{n: 3, c: 17, h: 5, w: 6, m: 9, kh: 3, kw: 3, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 1, c: 32, h: 30, w: 27, m: 24, kh: 3, kw: 3, autoPad: ops.AutoPadSameUpper, bias: true},
+	{n: 1, c: 64, h: 3, w: 3, m: 70, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+}
+
+var dwCases = []convCase{
+	{n: 1, c: 9, h: 11, w: 13, m: 9, kh: 3, kw: 3, group: 9, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 10, h: 12, w: 9, m: 10, kh: 3, kw: 3, group: 10, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 10, h: 13, w: 14, m: 10, kh: 3, kw: 3, group: 10, strides: []int{2, 2}, pads: []int{0, 0, 1, 1}},
+	{n: 1, c: 6, h: 14, w: 15, m: 6, kh: 5, kw: 5, group: 6, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 1, c: 6, h: 15, w: 15, m: 6, kh: 5, kw: 5, group: 6, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}},
+	{n: 1, c: 4, h: 9, w: 9, m: 12, kh: 3, kw: 3, group: 4, pads: []int{1, 1, 1, 1}, bias: true}, // multiplier 3
+	{n: 1, c: 5, h: 10, w: 8, m: 5, kh: 3, kw: 3, group: 5, dils: []int{2, 2}, pads: []int{2, 2, 2, 2}},
+	{n: 1, c: 3, h: 4, w: 3, m: 3, kh: 3, kw: 3, group: 3},
+	{n: 1, c: 3, h: 2, w: 2, m: 3, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 5, h: 9, w: 10, m: 5, kh: 3, kw: 2, group: 5, strides: []int{1, 3}, pads: []int{1, 0, 1, 1}},
+	{n: 2, c: 4, w: 19, m: 8, kw: 3, group: 4, pads: []int{1, 1}, bias: true},
+	{n: 1, c: 20, h: 40, w: 40, m: 20, kh: 3, kw: 3, group: 20, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
+}
+
+func tables(t *testing.T) []*asm.Kernels {
+	ts := asm.Tables()
+	if testing.Short() {
+		ts = ts[:1]
+	}
+	return ts
+}
+
+func TestIm2col(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, kern := range tables(t) {
+		for i, cc := range gemmCases {
+			ep := epilogues[i%len(epilogues)]
+			check(t, rng, cc, AlgoIm2col, kern, ep, 1+i%2, tolGEMM)
+		}
+	}
+}
+
+func TestGEMM1x1(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, kern := range tables(t) {
+		for _, cc := range gemmCases {
+			if cc.kh != 1 || cc.kw != 1 || cc.strides != nil {
+				continue
+			}
+			for j, ep := range epilogues {
+				check(t, rng, cc, AlgoGEMM1x1, kern, ep, 1+j%2, tolGEMM)
+			}
+		}
+	}
+}
+
+func TestWinograd(t *testing.T) {
+	defer func(v int) { winoMinTiles = v }(winoMinTiles)
+	winoMinTiles = 1 // Winograd itself on every case, not the im2col fallback
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, kern := range tables(t) {
+		for i, cc := range winoCases {
+			check(t, rng, cc, AlgoWinograd, kern, epilogues[i%len(epilogues)], 1+i%2, tolWinograd)
+		}
+		for _, ep := range epilogues {
+			check(t, rng, winoCases[1], AlgoWinograd, kern, ep, 2, tolWinograd)
+		}
+	}
+	// Several tile blocks, threaded and not, and the im2col fallback.
+	for _, tb := range []int{0, 48} {
+		winoTBOverride = tb
+		check(t, rng, convCase{n: 2, c: 16, h: 30, w: 29, m: 20, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoWinograd, asm.Default(), epilogues[2], 2, tolWinograd)
+		check(t, rng, convCase{n: 1, c: 24, h: 41, w: 37, m: 16, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoWinograd, asm.Default(), epilogues[9], 1, tolWinograd)
+	}
+	winoTBOverride = 0
+	winoMinTiles = 16
+	cc := convCase{n: 1, c: 32, h: 7, w: 7, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}
+	check(t, rng, cc, AlgoWinograd, asm.Default(), epilogues[1], 2, tolGEMM)
+	p, _ := ops.ParseConvParams(cc.node())
+	k, _ := New(p, tensor.New(tensor.Float32, 32, 32, 3, 3), nil, Epilogue{}, Options{})
+	if a := k.AlgorithmFor([]int{1, 32, 7, 7}); a != AlgoIm2col {
+		t.Errorf("AlgorithmFor 7×7 = %s, want im2col", a)
+	}
+	if a := k.AlgorithmFor([]int{1, 32, 56, 56}); a != AlgoWinograd {
+		t.Errorf("AlgorithmFor 56×56 = %s, want winograd", a)
+	}
+}
+
+func TestDepthwise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i, cc := range dwCases {
+		check(t, rng, cc, AlgoDepthwise, asm.Default(), epilogues[i%len(epilogues)], 1+i%2, tolGEMM)
+		check(t, rng, cc, AlgoIm2col, asm.Default(), epilogues[(i+3)%len(epilogues)], 1, tolGEMM)
+	}
+	for _, ep := range epilogues {
+		check(t, rng, dwCases[1], AlgoDepthwise, asm.Default(), ep, 2, tolGEMM)
+	}
+}
+
+// TestEpilogues runs every epilogue through the automatic choice on a
+// few layer types.
+func TestEpilogues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	cases := []convCase{gemmCases[0], gemmCases[6], winoCases[1], dwCases[0], gemmCases[13]}
+	for _, cc := range cases {
+		for _, ep := range epilogues {
+			tol := tolGEMM
+			if cc.kh == 3 && cc.strides == nil && cc.group <= 1 {
+				tol = tolWinograd
+			}
+			check(t, rng, cc, "", asm.Default(), ep, 0, tol)
+		}
+	}
+}
+
+func TestSelection(t *testing.T) {
+	for _, tc := range []struct {
+		cc   convCase
+		want string
+	}{
+		{convCase{c: 64, m: 256, kh: 1, kw: 1}, AlgoGEMM1x1},
+		{convCase{c: 64, m: 64, kh: 1, kw: 1, strides: []int{2, 2}}, AlgoIm2col},
+		{convCase{c: 64, m: 64, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoWinograd},
+		{convCase{c: 3, m: 64, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoIm2col},
+		{convCase{c: 64, m: 64, kh: 3, kw: 3, strides: []int{2, 2}}, AlgoIm2col},
+		{convCase{c: 3, m: 64, kh: 7, kw: 7, strides: []int{2, 2}}, AlgoIm2col},
+		{convCase{c: 144, m: 144, kh: 3, kw: 3, group: 144}, AlgoDepthwise},
+		{convCase{c: 32, m: 64, kh: 3, kw: 3, group: 32}, AlgoDepthwise},
+		{convCase{c: 32, m: 64, kh: 3, kw: 3, group: 4}, AlgoIm2col},
+	} {
+		g := max(tc.cc.group, 1)
+		w := tensor.New(tensor.Float32, tc.cc.m, tc.cc.c/g, tc.cc.kh, tc.cc.kw)
+		p, err := ops.ParseConvParams(tc.cc.node())
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := New(p, w, nil, Epilogue{}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.Algorithm() != tc.want {
+			t.Errorf("%v: algorithm %s, want %s", tc.cc, k.Algorithm(), tc.want)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	p := &ops.ConvParams{Group: 1}
+	w3d := tensor.New(tensor.Float32, 4, 2, 3, 3, 3)
+	if _, err := New(p, w3d, nil, Epilogue{}, Options{}); err == nil {
+		t.Error("3-D convolution accepted")
+	}
+	w := tensor.New(tensor.Float32, 4, 2, 3, 3)
+	if _, err := New(p, w, nil, Epilogue{}, Options{Algorithm: AlgoGEMM1x1}); err == nil {
+		t.Error("gemm1x1 forced on a 3×3 kernel")
+	}
+	if _, err := New(p, w, tensor.New(tensor.Float32, 5), Epilogue{}, Options{}); err == nil {
+		t.Error("bad bias accepted")
+	}
+	k, err := New(p, w, nil, Epilogue{Residual: true}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(tensor.Float32, 1, 2, 5, 5)
+	if _, err := k.Infer([]*tensor.Tensor{x}); err == nil {
+		t.Error("missing residual accepted")
+	}
+	if _, err := k.Infer([]*tensor.Tensor{tensor.New(tensor.Float32, 1, 3, 5, 5), x}); err == nil {
+		t.Error("wrong channel count accepted")
+	}
+}
+
+// gemmAllocs measures the allocations of one gemm.Gemm call (the gemm
+// package's own; expected 0, but tracked separately so this package's
+// zero-allocation claim is tested on its own).
+func gemmAllocs() float64 {
+	a, b, c := make([]float32, 64*64), make([]float32, 64*100), make([]float32, 64*100)
+	pa := gemm.PackA(nil, false, 64, 64, a, 64, nil)
+	p := gemm.Params{M: 64, N: 100, K: 64, Alpha: 1, PackedA: pa, B: b, LDB: 100, C: c, LDC: 100, Threads: 2}
+	gemm.Gemm(&p)
+	return testing.AllocsPerRun(20, func() { gemm.Gemm(&p) })
+}
+
+// TestZeroAlloc checks that steady-state Run allocates nothing beyond what
+// its gemm calls allocate.
+func TestZeroAlloc(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	ga := gemmAllocs()
+	if ga != 0 {
+		t.Logf("gemm.Gemm allocates %v times per call; discounted", ga)
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, tc := range []struct {
+		cc    convCase
+		algo  string
+		gemms float64 // gemm calls per Run
+	}{
+		{gemmCases[1], AlgoGEMM1x1, 2},
+		{gemmCases[5], AlgoIm2col, 1},
+		{winoCases[1], AlgoWinograd, 36 * 2},
+		{dwCases[11], AlgoDepthwise, 0},
+	} {
+		x, w, b := tc.cc.operands(rng)
+		p, _ := ops.ParseConvParams(tc.cc.node())
+		k, err := New(p, w, b, Epilogue{Act: ActReLU}, Options{Algorithm: tc.algo, Threads: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := []*tensor.Tensor{x}
+		o, _ := k.Infer(in)
+		out := []*tensor.Tensor{tensor.New(tensor.Float32, o[0].Shape...)}
+		k.Run(in, out)
+		if a := testing.AllocsPerRun(20, func() { k.Run(in, out) }); a != tc.gemms*ga {
+			t.Errorf("%s: %v allocations per Run", tc.algo, a)
+		}
+	}
+}
+
+// TestFromNode runs fused gocnn.Conv nodes through FromNode against the
+// fused reference kernel of package ops.
+func TestFromNode(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	f := func(name string, v float32) *onnx.Attr { return &onnx.Attr{Name: name, Type: onnx.AttrFloat, F: v} }
+	for _, tc := range []struct {
+		act      string
+		attrs    []*onnx.Attr
+		residual bool
+	}{
+		{"", nil, false},
+		{"Relu", nil, true},
+		{"Clip", []*onnx.Attr{f("activation_min", 0), f("activation_max", 6)}, false},
+		{"LeakyRelu", []*onnx.Attr{f("activation_alpha", 0.3)}, true},
+		{"HardSigmoid", nil, false},
+		{"HardSwish", nil, true},
+		{"Sigmoid", nil, false},
+		{"SiLU", nil, true},
+	} {
+		for _, cc := range []convCase{gemmCases[5], winoCases[1], dwCases[1], gemmCases[0]} {
+			node := cc.node()
+			node.Domain = ops.FusedDomain
+			if !cc.bias {
+				node.Inputs = append(node.Inputs, "")
+			}
+			if tc.residual {
+				node.Inputs = append(node.Inputs, "R")
+			}
+			if tc.act != "" {
+				node.Attrs[ops.AttrActivation] = &onnx.Attr{Name: ops.AttrActivation, Type: onnx.AttrString, S: tc.act}
+			}
+			for _, a := range tc.attrs {
+				node.Attrs[a.Name] = a
+			}
+			x, w, b := cc.operands(rng)
+			k, err := FromNode(node, w, b, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := []*tensor.Tensor{x, w, b}
+			plain, _ := ops.New(cc.node(), 13)
+			o, err := plain.Infer(in[:2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.residual {
+				in = append(in, randT(rng, o[0].Shape...))
+			}
+			if o2, err := k.Infer(in); err != nil || !tensor.SameShape(o2[0].Shape, o[0].Shape) {
+				t.Fatalf("Infer: %v, %v", o2, err)
+			}
+			ref, err := ops.New(node, 14)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tensor.New(tensor.Float32, o[0].Shape...)
+			if err := ref.Run(in, []*tensor.Tensor{want}); err != nil {
+				t.Fatal(err)
+			}
+			got := tensor.New(tensor.Float32, o[0].Shape...)
+			if err := k.Run(in, []*tensor.Tensor{got}); err != nil {
+				t.Fatal(err)
+			}
+			// Outputs are O(10); Winograd's bound scaled by a typical Σ|w·x|.
+			if d := tensor.MaxAbsDiff(got.Float32s(), want.Float32s()); !(d < 1e-3) {
+				t.Errorf("%s %v (%s): max |diff| %g", tc.act, cc, k.Algorithm(), d)
+			}
+		}
+	}
+}

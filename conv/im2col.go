@@ -1,0 +1,103 @@
+package conv
+
+// im2colSource is the implicit im2col matrix of one image and group, a
+// gemm.BSource. Row q = (ci·kH + i)·kW + j (W's layout) and column
+// t = oh·OW + ow hold
+//
+//	B[q][t] = X[ci][oh·sH − pH + i·dH][ow·sW − pW + j·dW]   (0 outside X)
+//
+// so W_g·B is the convolution. x is the group's channels with the padding
+// already materialised (xp below), so PackB is a check-free gather: for
+// each panel strip a table of the columns' offsets is built once, then
+// every row of the strip is row[j] = x[δ(q) + off[j]]. No column buffer
+// exists.
+type im2colSource struct {
+	x      []float32 // C/g padded planes of hp·wp
+	hp, wp int
+	g      *geometry
+	kh, kw int
+}
+
+const maxNR = 64
+
+// PackB implements gemm.BSource.
+func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
+	if nr > maxNR {
+		panic("conv: micro-kernel NR above 64")
+	}
+	g := s.g
+	OW := g.ow
+	plane := s.hp * s.wp
+	kk := s.kh * s.kw
+	var offs [maxNR]int
+	for st := 0; st*nr < nc; st++ {
+		w := min(nr, nc-st*nr)
+		d := dst[st*kc*nr : (st+1)*kc*nr]
+		col := n0 + st*nr
+		oh, ow := col/OW, col%OW
+		contiguous := g.sw == 1 && ow+w <= OW // one output row, stride 1
+		for j := 0; j < w; j++ {
+			offs[j] = oh*g.sh*s.wp + ow*g.sw
+			if ow++; ow == OW {
+				ow = 0
+				oh++
+			}
+		}
+		off := offs[:w]
+		ci := k0 / kk
+		r := k0 % kk
+		ki, kj := r/s.kw, r%s.kw
+		for p := 0; p < kc; p++ {
+			row := d[p*nr : p*nr+nr]
+			src := s.x[ci*plane+ki*g.dh*s.wp+kj*g.dw:]
+			if contiguous {
+				copy(row[:w], src[off[0]:off[0]+w])
+			} else {
+				out := row[:w]
+				for j, o := range off {
+					out[j] = src[o]
+				}
+			}
+			for i := w; i < nr; i++ {
+				row[i] = 0
+			}
+			if kj++; kj == s.kw {
+				kj = 0
+				if ki++; ki == s.kh {
+					ki = 0
+					ci++
+				}
+			}
+		}
+	}
+}
+
+// padded returns x's c planes (h×w) with the padding of g materialised:
+// planes of hp×wp with the image at (pH, pW) and zeros around, written into
+// buf (grown if needed). Without padding x itself is returned.
+func padded(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) (xp []float32, hp, wp int) {
+	// Rows/columns the windows reach past the end.
+	endH := max(0, (g.oh-1)*g.sh+(kh-1)*g.dh+1-g.ph-g.h)
+	endW := max(0, (g.ow-1)*g.sw+(kw-1)*g.dw+1-g.pw-g.w)
+	if g.ph == 0 && g.pw == 0 && endH == 0 && endW == 0 {
+		return x[:c*g.inPlane], g.h, g.w
+	}
+	hp, wp = g.h+g.ph+endH, g.w+g.pw+endW
+	n := c * hp * wp
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	xp = (*buf)[:n]
+	for ci := 0; ci < c; ci++ {
+		dp := xp[ci*hp*wp : (ci+1)*hp*wp]
+		clear(dp[:g.ph*wp])
+		for ih := 0; ih < g.h; ih++ {
+			r := dp[(g.ph+ih)*wp : (g.ph+ih+1)*wp]
+			clear(r[:g.pw])
+			copy(r[g.pw:g.pw+g.w], x[ci*g.inPlane+ih*g.w:ci*g.inPlane+(ih+1)*g.w])
+			clear(r[g.pw+g.w:])
+		}
+		clear(dp[(g.ph+g.h)*wp:])
+	}
+	return xp, hp, wp
+}

@@ -1,0 +1,96 @@
+package conv
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/ops"
+)
+
+// TestIm2colPackB checks the implicit im2col panels against an explicit
+// column matrix packed by gemm.Matrix, for odd blocks and every NR.
+func TestIm2colPackB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, cc := range append(append([]convCase{}, gemmCases...), dwCases[1]) {
+		x, w, b := cc.operands(rng)
+		p, _ := ops.ParseConvParams(cc.node())
+		k, err := New(p, w, b, Epilogue{}, Options{Algorithm: AlgoIm2col})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := k.geometry(x.Shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kk := k.kDim
+		n := g.outPlane
+		// Explicit im2col of image 0, group 0.
+		col := make([]float32, kk*n)
+		xd := x.Float32s()
+		for q := 0; q < kk; q++ {
+			ci, r := q/(k.kh*k.kw), q%(k.kh*k.kw)
+			i, j := r/k.kw, r%k.kw
+			for oh := 0; oh < g.oh; oh++ {
+				for ow := 0; ow < g.ow; ow++ {
+					ih, iw := oh*g.sh-g.ph+i*g.dh, ow*g.sw-g.pw+j*g.dw
+					if ih >= 0 && ih < g.h && iw >= 0 && iw < g.w {
+						col[q*n+oh*g.ow+ow] = xd[ci*g.inPlane+ih*g.w+iw]
+					}
+				}
+			}
+		}
+		var buf []float32
+		xp, hp, wp := padded(&buf, xd, k.cg, g, k.kh, k.kw)
+		src := &im2colSource{x: xp, hp: hp, wp: wp, g: g, kh: k.kh, kw: k.kw}
+		ref := &gemm.Matrix{Data: col, LD: n}
+		for _, nr := range []int{8, 16, 24, 32} {
+			for _, blk := range [][4]int{{0, kk, 0, n}, {1, kk - 1, 1, n - 1}, {kk / 2, (kk + 1) / 2, n / 3, n - n/3}} {
+				k0, kc, n0, nc := blk[0], blk[1], blk[2], blk[3]
+				if kc <= 0 || nc <= 0 {
+					continue
+				}
+				size := (nc + nr - 1) / nr * kc * nr
+				got, want := make([]float32, size), make([]float32, size)
+				for i := range got {
+					got[i] = -7
+				}
+				src.PackB(got, k0, kc, n0, nc, nr)
+				ref.PackB(want, k0, kc, n0, nc, nr)
+				for i := range got {
+					if got[i] != want[i] {
+						t.Fatalf("%v nr=%d block %v: panel[%d] = %g, want %g", cc, nr, blk, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkPackB(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, l := range benchLayers {
+		if l.cc.kh == 1 || l.cc.group > 1 {
+			continue
+		}
+		x, w, _ := l.cc.operands(rng)
+		p, _ := ops.ParseConvParams(l.cc.node())
+		k, _ := New(p, w, nil, Epilogue{}, Options{Algorithm: AlgoIm2col})
+		g, _ := k.geometry(x.Shape)
+		var buf []float32
+		xp, hp, wp := padded(&buf, x.Float32s(), k.cg, g, k.kh, k.kw)
+		src := &im2colSource{x: xp, hp: hp, wp: wp, g: g, kh: k.kh, kw: k.kw}
+		nr := asm.Default().NR
+		kc := min(256, k.kDim)
+		nc := min(g.outPlane, 1024)
+		dst := make([]float32, (nc+nr-1)/nr*kc*nr)
+		b.Run(fmt.Sprintf("layer=%s", l.name), func(b *testing.B) {
+			b.SetBytes(int64(4 * kc * nc))
+			for b.Loop() {
+				src.PackB(dst, 0, kc, 0, nc, nr)
+			}
+		})
+	}
+}

@@ -1,0 +1,368 @@
+package conv
+
+import (
+	"sync"
+
+	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/internal/cpu"
+	"github.com/gocnn/gocnn/internal/parallel"
+)
+
+// Winograd F(4×4, 3×3): each 4×4 output tile is Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A
+// for the 6×6 input patch d. Summed over input channels, the element-wise
+// product becomes 36 independent GEMMs, one per position ξ of the 6×6
+// transformed tile:
+//
+//	M_ξ [M × T] = U_ξ [M × C] · V_ξ [C × T]
+//
+// with U_ξ the transformed weights (packed once at load) and V_ξ the
+// transformed input of T tiles.
+
+const winoTiles = 36
+
+// winoTBOverride, when positive, replaces tileBlock (benchmarks).
+var winoTBOverride int
+
+type winoPlan struct {
+	m, c   int
+	packed [winoTiles]*gemm.PackedA
+	bufs   sync.Pool // *winoBuf
+}
+
+// newWinoPlan transforms the weights w [m][c][3][3]: U = G g Gᵀ with
+//
+//	G = ⎡ 1/4     0     0  ⎤
+//	    ⎢ −1/6  −1/6  −1/6 ⎥
+//	    ⎢ −1/6   1/6  −1/6 ⎥
+//	    ⎢ 1/24  1/12   1/6 ⎥
+//	    ⎢ 1/24 −1/12   1/6 ⎥
+//	    ⎣  0      0     1  ⎦
+//
+// computed in float64, then packs U_ξ (m×c) for kern.
+func newWinoPlan(kern *asm.Kernels, w []float32, m, c int) *winoPlan {
+	G := [6][3]float64{
+		{1.0 / 4, 0, 0},
+		{-1.0 / 6, -1.0 / 6, -1.0 / 6},
+		{-1.0 / 6, 1.0 / 6, -1.0 / 6},
+		{1.0 / 24, 1.0 / 12, 1.0 / 6},
+		{1.0 / 24, -1.0 / 12, 1.0 / 6},
+		{0, 0, 1},
+	}
+	u := make([]float32, winoTiles*m*c)
+	for o := 0; o < m; o++ {
+		for i := 0; i < c; i++ {
+			g := w[(o*c+i)*9 : (o*c+i)*9+9]
+			var t [6][3]float64 // G g
+			for r := 0; r < 6; r++ {
+				for j := 0; j < 3; j++ {
+					t[r][j] = G[r][0]*float64(g[j]) + G[r][1]*float64(g[3+j]) + G[r][2]*float64(g[6+j])
+				}
+			}
+			for r := 0; r < 6; r++ {
+				for s := 0; s < 6; s++ { // (G g) Gᵀ
+					v := t[r][0]*G[s][0] + t[r][1]*G[s][1] + t[r][2]*G[s][2]
+					u[(r*6+s)*m*c+o*c+i] = float32(v)
+				}
+			}
+		}
+	}
+	p := &winoPlan{m: m, c: c}
+	for xi := 0; xi < winoTiles; xi++ {
+		p.packed[xi] = gemm.PackA(kern, false, m, c, u[xi*m*c:], c, nil)
+	}
+	return p
+}
+
+// winoBuf is one worker's scratch: V (36·C·TB), M (36·M·TB) and rows:
+// max(12·(4·tilesW+2), 28·TB) floats for the transforms' row buffers.
+type winoBuf struct{ v, mo, rows []float32 }
+
+// tileBlock returns the number of tiles per block, the N of the 36 GEMMs:
+// a multiple of the micro-kernel's NR (partial tiles are slow), at least
+// 2·NR, and otherwise as many as keep the V and M blocks within
+// max(L2, 4 MB) (larger blocks measured faster than L2-sized ones: the
+// transforms stream and gemm blocks for cache itself), up to 256.
+func tileBlock(nr, m, c int) int {
+	tb := max(cpu.L2, 4<<20) / 4 / (winoTiles * (m + c))
+	tb = min(tb, 256) / nr * nr
+	return max(2*nr, tb)
+}
+
+// winoMinTiles: with fewer output tiles in a Run, Winograd falls back to
+// im2col.
+var winoMinTiles = 16 // a variable so tests can exercise Winograd on small inputs
+
+// winoTask runs the tile blocks of one Run; part i takes blocks
+// [i·nb/parts, (i+1)·nb/parts).
+type winoTask struct {
+	k         *Conv
+	g         *geometry
+	x, y, res []float32
+	tb, nb    int
+	parts     int
+	gemmThr   int
+}
+
+func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
+	total := g.n * g.tilesPerImg
+	if total < winoMinTiles {
+		// Too few tiles: the 36 GEMMs would be all edge, and U is 4× the
+		// size of W. Use im2col (weights packed on first need).
+		k.runGEMM(st, g, x, y, res, k.im2colPacks())
+		return
+	}
+	nr := k.kern.NR
+	thr := k.threads()
+	tb := tileBlock(nr, k.m, k.cg)
+	// At least one block per thread when there are enough tiles.
+	tb = min(tb, max(2*nr, (total+thr*nr-1)/(thr*nr)*nr))
+	if winoTBOverride > 0 {
+		tb = winoTBOverride
+	}
+	nb := (total + tb - 1) / tb
+	parts, gemmThr := min(thr, nb), 1
+	if parts < thr {
+		// Too few blocks: run blocks in sequence, each GEMM threaded.
+		parts, gemmThr = 1, thr
+	}
+	st.wt = winoTask{k: k, g: g, x: x, y: y, res: res, tb: tb, nb: nb, parts: parts, gemmThr: gemmThr}
+	parallel.Default().Run(&st.wt, parts)
+	st.wt = winoTask{}
+}
+
+func (t *winoTask) Run(part int) {
+	k, g := t.k, t.g
+	p := k.wino
+	wp := 4*g.tilesW + 2 // padded row width
+	nv, nm := winoTiles*p.c*t.tb, winoTiles*p.m*t.tb
+	b, _ := p.bufs.Get().(*winoBuf)
+	if b == nil {
+		b = new(winoBuf)
+	}
+	if cap(b.v) < nv {
+		b.v = make([]float32, nv)
+	}
+	if cap(b.mo) < nm {
+		b.mo = make([]float32, nm)
+	}
+	nr := max(12*wp, 28*t.tb)
+	if cap(b.rows) < nr {
+		b.rows = make([]float32, nr)
+	}
+	v, mo, rows := b.v[:nv], b.mo[:nm], b.rows[:nr]
+	total := g.n * g.tilesPerImg
+	for blk := part * t.nb / t.parts; blk < (part+1)*t.nb/t.parts; blk++ {
+		t0 := blk * t.tb
+		nt := min(t.tb, total-t0)
+		t.inputTransform(v, rows, wp, t0, nt)
+		// Columns nt…n-1 of V hold stale (finite or not) values whose
+		// outputs are never read; full NR panels avoid gemm's edge path.
+		n := min(t.tb, (nt+k.kern.NR-1)/k.kern.NR*k.kern.NR)
+		for xi := 0; xi < winoTiles; xi++ {
+			gemm.Gemm(&gemm.Params{
+				M: p.m, N: n, K: p.c, Alpha: 1,
+				PackedA: p.packed[xi],
+				B:       v[xi*p.c*t.tb:], LDB: t.tb,
+				C: mo[xi*p.m*t.tb:], LDC: t.tb,
+				Threads: t.gemmThr,
+				Kernels: k.kern,
+			})
+		}
+		t.outputTransform(mo, rows, t0, nt)
+	}
+	p.bufs.Put(b)
+}
+
+// inputTransform writes V[ξ][c][t−t0] = (Bᵀ d B)[ξ] for the nt tiles from
+// global tile t0, where
+//
+//	Bᵀ = ⎡ 4  0 −5  0  1  0 ⎤
+//	     ⎢ 0 −4 −4  1  1  0 ⎥
+//	     ⎢ 0  4 −4 −1  1  0 ⎥
+//	     ⎢ 0 −2 −1  2  1  0 ⎥
+//	     ⎢ 0  2 −1 −2  1  0 ⎥
+//	     ⎣ 0  4  0 −5  0  1 ⎦
+//
+// It works on runs of tiles in one tile row: the six input rows of the run
+// are copied into zero-padded rows R (so there is no edge code), Bᵀ is
+// applied down the columns of R for the whole run at once (rows T), then B
+// along each tile's six columns of T, storing each ξ contiguously over the
+// run. Both steps are plain streaming loops (the functions SIMD kernels
+// replace).
+func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt int) {
+	g := t.g
+	C, tb := t.k.cg, t.tb
+	rr := rows[:6*wp]
+	tr := rows[6*wp : 12*wp]
+	for i := 0; i < nt; {
+		gt := t0 + i
+		img, r := gt/g.tilesPerImg, gt%g.tilesPerImg
+		ty, tx0 := r/g.tilesW, r%g.tilesW
+		run := min(nt-i, g.tilesW-tx0) // tiles left in this tile row
+		col0 := 4*tx0 - g.pw
+		width := 4*run + 2
+		for c := 0; c < C; c++ {
+			x := t.x[(img*g.c+c)*g.inPlane : (img*g.c+c+1)*g.inPlane]
+			for q := 0; q < 6; q++ {
+				dst := rr[q*wp : q*wp+width]
+				ih := 4*ty - g.ph + q
+				if uint(ih) >= uint(g.h) {
+					clear(dst)
+					continue
+				}
+				line := x[ih*g.w : ih*g.w+g.w]
+				lo, hi := max(0, -col0), min(width, g.w-col0)
+				if lo >= hi {
+					clear(dst)
+					continue
+				}
+				clear(dst[:lo])
+				copy(dst[lo:hi], line[col0+lo:col0+hi])
+				clear(dst[hi:])
+			}
+			winoInCols(tr, rr, wp, width)
+			for q := 0; q < 6; q++ {
+				o := v[(q*6*C+c)*tb+i:]
+				ld := C * tb
+				winoInRow(tr[q*wp:q*wp+width], o[:run], o[ld:ld+run], o[2*ld:2*ld+run], o[3*ld:3*ld+run], o[4*ld:4*ld+run], o[5*ld:5*ld+run])
+			}
+		}
+		i += run
+	}
+}
+
+// winoInCols computes T = Bᵀ R down the columns: T[q][x] = Σ_p Bᵀ[q][p]·R[p][x]
+// for x < n, rows wp apart.
+func winoInCols(t, r []float32, wp, n int) {
+	r0, r1, r2 := r[0:n], r[wp:wp+n], r[2*wp:2*wp+n]
+	r3, r4, r5 := r[3*wp:3*wp+n], r[4*wp:4*wp+n], r[5*wp:5*wp+n]
+	t0, t1, t2 := t[0:n], t[wp:wp+n], t[2*wp:2*wp+n]
+	t3, t4, t5 := t[3*wp:3*wp+n], t[4*wp:4*wp+n], t[5*wp:5*wp+n]
+	for x := range t0 {
+		d0, d1, d2, d3, d4, d5 := r0[x], r1[x], r2[x], r3[x], r4[x], r5[x]
+		t0[x] = 4*d0 - 5*d2 + d4
+		t1[x] = d3 + d4 - 4*(d1+d2)
+		t2[x] = d4 - d3 + 4*(d1-d2)
+		t3[x] = d4 - d2 + 2*(d3-d1)
+		t4[x] = d4 - d2 + 2*(d1-d3)
+		t5[x] = 4*d1 - 5*d3 + d5
+	}
+}
+
+// winoInRow applies B along one row of T for a run of tiles: tile j reads
+// T[4j … 4j+5] and writes o_s[j] = Σ_p T[4j+p]·B[p][s].
+func winoInRow(t, o0, o1, o2, o3, o4, o5 []float32) {
+	n := len(o0)
+	o1, o2, o3, o4, o5 = o1[:n], o2[:n], o3[:n], o4[:n], o5[:n]
+	for j := range o0 {
+		q := t[4*j : 4*j+6 : 4*j+6]
+		d0, d1, d2, d3, d4, d5 := q[0], q[1], q[2], q[3], q[4], q[5]
+		o0[j] = 4*d0 - 5*d2 + d4
+		o1[j] = d3 + d4 - 4*(d1+d2)
+		o2[j] = d4 - d3 + 4*(d1-d2)
+		o3[j] = d4 - d2 + 2*(d3-d1)
+		o4[j] = d4 - d2 + 2*(d1-d3)
+		o5[j] = 4*d1 - 5*d3 + d5
+	}
+}
+
+// outputTransform computes Y = Aᵀ M A for the nt tiles from t0, with
+//
+//	Aᵀ = ⎡ 1  1  1  1  1  0 ⎤
+//	     ⎢ 0  1 −1  2 −2  0 ⎥
+//	     ⎢ 0  1  1  4  4  0 ⎥
+//	     ⎣ 0  1 −1  8 −8  1 ⎦
+//
+// then bias, residual and activation, and stores the part of each 4×4 tile
+// inside the output. Like the input side it works on runs of tiles in one
+// tile row: Aᵀ over the six ξ rows for the whole run (S, 4×6 streams),
+// then A along each tile into a row buffer, then the row epilogue.
+func (t *winoTask) outputTransform(mo, scratch []float32, t0, nt int) {
+	k, g := t.k, t.g
+	M, tb := k.m, t.tb
+	ld := M * tb
+	ep := &k.ep
+	sbuf := scratch[:24*tb]
+	row := scratch[24*tb : 24*tb+4*tb]
+	for i := 0; i < nt; {
+		gt := t0 + i
+		img, r := gt/g.tilesPerImg, gt%g.tilesPerImg
+		ty, tx0 := r/g.tilesW, r%g.tilesW
+		run := min(nt-i, g.tilesW-tx0)
+		oy, ox := 4*ty, 4*tx0
+		h, w := min(4, g.oh-oy), min(4*run, g.ow-ox)
+		for m := 0; m < M; m++ {
+			var b float32
+			if k.bias != nil {
+				b = k.bias[m]
+			}
+			mm := mo[m*tb+i:]
+			for c := 0; c < 6; c++ {
+				winoOutCols(
+					sbuf[c*tb:c*tb+run], sbuf[(6+c)*tb:(6+c)*tb+run],
+					sbuf[(12+c)*tb:(12+c)*tb+run], sbuf[(18+c)*tb:(18+c)*tb+run],
+					mm[c*ld:], mm[(6+c)*ld:], mm[(12+c)*ld:], mm[(18+c)*ld:], mm[(24+c)*ld:], mm[(30+c)*ld:])
+			}
+			base := (img*M+m)*g.outPlane + oy*g.ow + ox
+			for rr := 0; rr < h; rr++ {
+				at := base + rr*g.ow
+				out := t.y[at : at+w]
+				dst := row[:4*run]
+				if w == 4*run {
+					dst = out
+				}
+				q := sbuf[rr*6*tb:]
+				winoOutRow(dst, q[:run], q[tb:tb+run], q[2*tb:2*tb+run], q[3*tb:3*tb+run], q[4*tb:4*tb+run], q[5*tb:5*tb+run], b)
+				if w < 4*run {
+					copy(out, dst)
+				}
+				if t.res != nil {
+					rs := t.res[at : at+w]
+					for j := range out {
+						out[j] += rs[j]
+					}
+				}
+				ep.activate(out)
+			}
+		}
+		i += run
+	}
+}
+
+// winoOutCols applies Aᵀ over the six ξ rows of one column c for a run of
+// tiles: s_r[j] = Σ_p Aᵀ[r][p]·m_p[j].
+func winoOutCols(s0, s1, s2, s3, m0, m1, m2, m3, m4, m5 []float32) {
+	n := len(s0)
+	s1, s2, s3 = s1[:n], s2[:n], s3[:n]
+	m0, m1, m2, m3, m4, m5 = m0[:n], m1[:n], m2[:n], m3[:n], m4[:n], m5[:n]
+	for j := range s0 {
+		a, b := m1[j]+m2[j], m1[j]-m2[j]
+		c, d := m3[j]+m4[j], m3[j]-m4[j]
+		s0[j] = m0[j] + a + c
+		s1[j] = b + 2*d
+		s2[j] = a + 4*c
+		s3[j] = b + 8*d + m5[j]
+	}
+}
+
+// winoOutRow applies A along one row for a run of tiles and adds the bias:
+// dst[4j+r] = bias + Σ_c q_c[j]·A[c][r].
+func winoOutRow(dst, q0, q1, q2, q3, q4, q5 []float32, bias float32) {
+	n := len(q0)
+	q1, q2, q3, q4, q5 = q1[:n], q2[:n], q3[:n], q4[:n], q5[:n]
+	dst = dst[:4*n]
+	for j := range q0 {
+		a, b := q1[j]+q2[j], q1[j]-q2[j]
+		c, d := q3[j]+q4[j], q3[j]-q4[j]
+		o := dst[4*j : 4*j+4 : 4*j+4]
+		o[0] = q0[j] + a + c + bias
+		o[1] = b + 2*d + bias
+		o[2] = a + 4*c + bias
+		o[3] = b + 8*d + q5[j] + bias
+	}
+}
+
+// winogradBound is the documented error bound of the F(4×4, 3×3) path
+// relative to Σ|w·x| (see the package doc).
+const winogradBound = 5e-5

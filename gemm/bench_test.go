@@ -1,0 +1,167 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/blas"
+	gblas "gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/gocnn/gocnn/asm"
+)
+
+// benchShapes: square sizes and CNN layer shapes (M = output channels,
+// N = output pixels, K = input channels × kernel area).
+var benchShapes = [][3]int{
+	{64, 64, 64}, {128, 128, 128}, {256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}, {2048, 2048, 2048},
+	{64, 3136, 576}, {128, 784, 1152}, {256, 196, 2304}, {512, 49, 4608}, {1000, 1, 512},
+	{32, 12544, 27}, {64, 3136, 64},
+}
+
+// peak measures the table's per-thread FMA peak right before each
+// sub-benchmark, so %peak compares like with like on a shared machine.
+func peak(kern *asm.Kernels) float64 {
+	return asm.MeasurePeak(kern, 30*time.Millisecond)
+}
+
+// cpuPeak is the FMA probe rate in GFLOP/s per CPU-second of this thread.
+func cpuPeak(kern *asm.Kernels) float64 {
+	n := 1 << 16
+	t0, ok := threadCPU()
+	if !ok {
+		return 0
+	}
+	kern.FMAProbe(n)
+	t1, _ := threadCPU()
+	n = max(n, int(float64(n)*float64(20*time.Millisecond)/float64(max(t1-t0, time.Microsecond))))
+	best := 0.0
+	for range 3 {
+		t0, _ = threadCPU()
+		kern.FMAProbe(n)
+		t1, _ = threadCPU()
+		best = max(best, float64(n)*float64(kern.ProbeFlops)/(t1-t0).Seconds()/1e9)
+	}
+	return best
+}
+
+// report adds GFLOP/s and %peak (wall clock) and, for one thread,
+// cpu-GFLOP/s and %peak-cpu from the thread's CPU time, which is far less
+// noisy on a loaded machine.
+func report(b *testing.B, flops float64, wallPeak float64, cpu time.Duration, cpuPk float64) {
+	g := flops * float64(b.N) / b.Elapsed().Seconds() / 1e9
+	b.ReportMetric(g, "GFLOP/s")
+	b.ReportMetric(100*g/wallPeak, "%peak")
+	if cpu > 0 && cpuPk > 0 {
+		gc := flops * float64(b.N) / cpu.Seconds() / 1e9
+		b.ReportMetric(gc, "cpu-GFLOP/s")
+		b.ReportMetric(100*gc/cpuPk, "%peak-cpu")
+	}
+}
+
+// timed runs f in a b.Loop and returns the thread CPU time it took when
+// one thread is used (the goroutine is locked to its thread).
+func timed(b *testing.B, threads int, f func()) time.Duration {
+	if threads == 1 {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	t0, ok := threadCPU()
+	for b.Loop() {
+		f()
+	}
+	t1, _ := threadCPU()
+	if !ok || threads != 1 {
+		return 0
+	}
+	return t1 - t0
+}
+
+func threadCounts() []int {
+	if n := runtime.GOMAXPROCS(0); n > 1 {
+		return []int{1, n}
+	}
+	return []int{1}
+}
+
+// BenchmarkSgemm reports GFLOP/s and %peak, where peak is the table's FMA
+// probe rate measured in this process times the thread count.
+func BenchmarkSgemm(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, kern := range asm.Tables() {
+		for _, th := range threadCounts() {
+			for _, s := range benchShapes {
+				m, n, k := s[0], s[1], s[2]
+				if kern.Name == "generic" && m*n*k > 1<<30 {
+					continue
+				}
+				b.Run(fmt.Sprintf("isa=%s/threads=%d/M=%d,N=%d,K=%d", kern.Name, th, m, n, k), func(b *testing.B) {
+					a, bb, c := randVec(rng, m*k), randVec(rng, k*n), make([]float32, m*n)
+					p := Params{M: m, N: n, K: k, Alpha: 1, A: a, LDA: k, B: bb, LDB: n, C: c, LDC: n, Threads: th, Kernels: kern}
+					pk := peak(kern) * float64(th)
+					var cpk float64
+					if th == 1 {
+						runtime.LockOSThread()
+						cpk = cpuPeak(kern)
+						runtime.UnlockOSThread()
+					}
+					b.ReportAllocs()
+					cpu := timed(b, th, func() { Gemm(&p) })
+					report(b, 2*float64(m)*float64(n)*float64(k), pk, cpu, cpk)
+				})
+			}
+		}
+	}
+	// Baseline: gonum's Sgemm. It splits work over GOMAXPROCS goroutines,
+	// so GOMAXPROCS is pinned to the thread count while it runs; %peak uses
+	// the best table's probe.
+	best := asm.Tables()[0]
+	for _, th := range threadCounts() {
+		for _, s := range benchShapes {
+			m, n, k := s[0], s[1], s[2]
+			if m*n*k > 1<<30 {
+				continue
+			}
+			b.Run(fmt.Sprintf("isa=gonum/threads=%d/M=%d,N=%d,K=%d", th, m, n, k), func(b *testing.B) {
+				a, bb, c := randVec(rng, m*k), randVec(rng, k*n), make([]float32, m*n)
+				pk := peak(best) * float64(th)
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(th))
+				cpu := timed(b, 0, func() {
+					gblas.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, bb, n, 0, c, n)
+				})
+				report(b, 2*float64(m)*float64(n)*float64(k), pk, cpu, 0)
+			})
+		}
+	}
+}
+
+// BenchmarkModes compares packing with reading operands in place (tuning
+// aid for useDirectB and useRowA): A=pack|row, B=pack|direct; modes of a
+// shape run back to back so load changes hit all of them.
+func BenchmarkModes(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	kern := asm.Default()
+	defer func(a, bm string) { rowAMode, directBMode = a, bm }(rowAMode, directBMode)
+	for _, s := range benchShapes {
+		m, n, k := s[0], s[1], s[2]
+		if n == 1 {
+			continue
+		}
+		a, bb, c := randVec(rng, m*k), randVec(rng, k*n), make([]float32, m*n)
+		p := Params{M: m, N: n, K: k, Alpha: 1, A: a, LDA: k, B: bb, LDB: n, C: c, LDC: n, Threads: 1, Kernels: kern}
+		for _, mode := range []string{"00", "01", "10", "11"} {
+			name := fmt.Sprintf("A=%s,B=%s/M=%d,N=%d,K=%d", map[byte]string{'0': "pack", '1': "row"}[mode[0]],
+				map[byte]string{'0': "pack", '1': "direct"}[mode[1]], m, n, k)
+			b.Run(name, func(b *testing.B) {
+				rowAMode, directBMode = mode[:1], mode[1:]
+				runtime.LockOSThread()
+				cpk := cpuPeak(kern)
+				runtime.UnlockOSThread()
+				cpu := timed(b, 1, func() { Gemm(&p) })
+				report(b, 2*float64(m)*float64(n)*float64(k), peak(kern), cpu, cpk)
+			})
+		}
+	}
+}

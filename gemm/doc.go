@@ -1,0 +1,32 @@
+// Package gemm is gocnn's single-precision matrix multiply: a BLIS-style
+// framework in Go around the micro-kernels of package asm.
+//
+// All matrices are row-major. Gemm computes
+//
+//	C = clamp(alpha·op(A)·op(B) + beta·C + bias + residual, Min, Max)
+//
+// then an optional activation, with op(X) = X or Xᵀ, A m×k, B k×n, C m×n.
+// The epilogue runs while each C tile is in registers or L1.
+//
+// Blocking: the k dimension is cut into KC blocks (a KC×NR B panel fits in
+// half of L1), m into MC blocks (an MC×KC packed A block fits in half of
+// L2) and n into NC blocks (a KC×NC packed B block fits in half of this
+// core's L3 share); sizes come from internal/cpu. Packed panels are
+// zero-padded to full MR×NR tiles, so micro-kernels have no edge code;
+// partial C tiles go through a temporary tile.
+//
+// Packing is skipped when it cannot pay for itself: with few columns
+// (N ≤ 256) row-major A is read in place by the table's SgemmRowA kernel,
+// and with few rows and a wide B (M ≤ 64, N ≥ 512) full-width B strips are
+// read in place (the kernel prefetches the next strip). Only partial edge
+// strips are then packed. Row strides within 256 bytes of a multiple of
+// 4 KiB always pack, since in-place strips would alias in L1.
+//
+// Threads: C is cut into a grid of rectangles aligned to MR×NR tiles, one
+// per thread, run on the reusable pool of internal/parallel. K is never
+// split and blocking does not depend on the thread count, so results are
+// bit-identical for any number of threads.
+//
+// Steady-state calls allocate nothing: per-thread pack buffers come from a
+// sync.Pool or from Params.Workspace (see WorkspaceSize).
+package gemm

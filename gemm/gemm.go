@@ -1,0 +1,500 @@
+package gemm
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+
+	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/internal/cpu"
+	"github.com/gocnn/gocnn/internal/parallel"
+)
+
+// Params describes one GEMM call: C = epilogue(Alpha·op(A)·op(B) + Beta·C).
+// op(A) is M×K, op(B) is K×N, C is M×N with row stride LDC. Alpha is not
+// defaulted: set it to 1 for a plain product.
+type Params struct {
+	TransA, TransB bool // op(A) = Aᵀ: A is K×M; op(B) = Bᵀ: B is N×K
+	M, N, K        int
+	Alpha, Beta    float32
+
+	A       []float32
+	LDA     int
+	PackedA *PackedA // pre-packed op(A); when set A, LDA, TransA are ignored
+
+	B       []float32
+	LDB     int
+	BSource BSource // packs B itself; when set B, LDB, TransB are ignored
+
+	C   []float32
+	LDC int
+
+	Epilogue Epilogue
+
+	Threads   int          // ≤ 0: GOMAXPROCS
+	Kernels   *asm.Kernels // nil: PackedA.Kernels, else asm.Default()
+	Workspace []float32    // optional scratch of ≥ WorkspaceSize floats; else pooled
+}
+
+// Sgemm is the BLAS-like row-major entry point:
+// C = alpha·op(A)·op(B) + beta·C, op(A) m×k, op(B) k×n, default table and
+// GOMAXPROCS threads. With beta == 0, C is not read.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	Gemm(&Params{TransA: transA, TransB: transB, M: m, N: n, K: k, Alpha: alpha, Beta: beta,
+		A: a, LDA: lda, B: b, LDB: ldb, C: c, LDC: ldc})
+}
+
+// blocking holds the cache block sizes for one table.
+type blocking struct{ mc, kc, nc int }
+
+func blocks(kern *asm.Kernels, k int) blocking {
+	mr, nr := kern.MR, kern.NR
+	// A KC×NR B panel of about 9/8 of L1: measured faster than the textbook
+	// half-L1 (fewer C read-modify-writes and kernel calls per flop).
+	kc := max(128, min(512, cpu.L1D*9/8/(4*nr)))
+	kc = kc / 8 * 8
+	if kcOverride > 0 {
+		kc = kcOverride
+	}
+	// Equal k blocks: no thin last block; depends on k only (bit-identity).
+	if k > 0 {
+		nb := (k + kc - 1) / kc
+		kc = ((k+nb-1)/nb + 3) / 4 * 4
+	}
+	mc := max(mr, cpu.L2/2/(4*kc)/mr*mr)
+	nc := max(nr, min(8192, cpu.L3/2/(4*kc))/nr*nr)
+	return blocking{mc: mc, kc: kc, nc: nc}
+}
+
+// kcOverride (env GOCNN_KC, read once) forces the k block, for tuning.
+var kcOverride, _ = strconv.Atoi(os.Getenv("GOCNN_KC"))
+
+// WorkspaceSize returns the number of float32s of scratch Gemm needs for an
+// M×N×K call with the given table and thread count (≤ 0: GOMAXPROCS).
+func WorkspaceSize(kern *asm.Kernels, m, n, k, threads int) int {
+	if kern == nil {
+		kern = asm.Default()
+	}
+	t := parallel.Threads(threads)
+	per := perThread(kern, m, n, k)
+	if n == 1 {
+		per = max(per, k+gemvChunk)
+	}
+	return t * per
+}
+
+func perThread(kern *asm.Kernels, m, n, k int) int {
+	b := blocks(kern, k)
+	mc := min(b.mc, roundUp(m, kern.MR))
+	nc := min(b.nc, roundUp(n, kern.NR))
+	return mc*b.kc + b.kc*nc + kern.MR*kern.NR
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// call is the per-call state, pooled so that Gemm does not allocate.
+type call struct {
+	p      Params
+	kern   *asm.Kernels
+	blk    blocking
+	mb     Matrix
+	bsrc   BSource
+	tm, tn int // thread grid
+	ws     []float32
+	per    int
+	direct bool // read full-width B strips in place (no B packing)
+	rowA   bool // read full-height A strips in place (no A packing)
+	flags  int  // epilogue flags of the last k block
+	lo, hi float32
+}
+
+var calls = sync.Pool{New: func() any { return new(call) }}
+
+type wsBuf struct{ b []float32 }
+
+var workspaces = sync.Pool{New: func() any { return new(wsBuf) }}
+
+const gemvChunk = 256 // rows per Sgemv call in the N == 1 path
+
+// Gemm runs one GEMM described by p. It panics on inconsistent arguments
+// (short slices, bad strides, PackedA built for another table or shape).
+func Gemm(p *Params) {
+	m, n, k := p.M, p.N, p.K
+	if m < 0 || n < 0 || k < 0 {
+		panic("gemm: negative dimension")
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	kern := p.Kernels
+	if p.PackedA != nil {
+		if kern == nil {
+			kern = p.PackedA.Kernels
+		}
+		if kern != p.PackedA.Kernels || p.PackedA.M != m || p.PackedA.K != k {
+			panic("gemm: PackedA does not match the call")
+		}
+	}
+	if kern == nil {
+		kern = asm.Default()
+	}
+	checkArgs(p)
+
+	c := calls.Get().(*call)
+	c.p = *p
+	c.kern = kern
+	c.blk = blocks(kern, k)
+	c.bsrc = p.BSource
+	if c.bsrc == nil {
+		c.mb = Matrix{Data: p.B, LD: p.LDB, Trans: p.TransB}
+		c.bsrc = &c.mb
+	}
+	c.direct = p.BSource == nil && !p.TransB && useDirectB(kern, m, n, k, p.LDB)
+	c.rowA = p.PackedA == nil && !p.TransA && kern.SgemmRowA != nil && useRowA(kern, m, n, k, p.LDA)
+	e := &p.Epilogue
+	c.flags = 0
+	switch e.BiasMode {
+	case BiasRow:
+		c.flags |= asm.FlagRowBias
+	case BiasCol:
+		c.flags |= asm.FlagColBias
+	}
+	if e.Residual != nil {
+		c.flags |= asm.FlagResidual
+	}
+	if e.Clamp {
+		c.flags |= asm.FlagClamp
+	}
+	c.lo, c.hi = e.Min, e.Max
+
+	// Thread grid over MR×NR tiles.
+	mt, nt := (m+kern.MR-1)/kern.MR, (n+kern.NR-1)/kern.NR
+	gemv := n == 1 && p.PackedA == nil && p.BSource == nil && !p.TransA
+	if gemv {
+		mt, nt = (m+gemvChunk-1)/gemvChunk, 1
+	}
+	threads := min(parallel.Threads(p.Threads), mt*nt)
+	c.tm, c.tn = grid(threads, mt, nt)
+	threads = c.tm * c.tn
+	if gemv {
+		c.per = k + gemvChunk
+	} else {
+		c.per = perThread(kern, m, n, k)
+	}
+	need := threads * c.per
+	var wb *wsBuf
+	if len(p.Workspace) >= need {
+		c.ws = p.Workspace
+	} else {
+		wb = workspaces.Get().(*wsBuf)
+		if len(wb.b) < need {
+			wb.b = make([]float32, need)
+		}
+		c.ws = wb.b
+	}
+	if gemv {
+		parallel.Default().Run((*gemvCall)(c), threads)
+	} else {
+		parallel.Default().Run(c, threads)
+	}
+	if wb != nil {
+		workspaces.Put(wb)
+	}
+	*c = call{}
+	calls.Put(c)
+}
+
+// directBMode (env GOCNN_DIRECTB=0|1, read once) forces the B strategy, for tuning.
+var directBMode = os.Getenv("GOCNN_DIRECTB")
+
+// useDirectB reports whether B should be read in place rather than packed.
+// Packing costs a pass over B that is repaid only by reuse across many A
+// strips; a row stride near a multiple of 4 KiB would alias in L1.
+func useDirectB(kern *asm.Kernels, m, n, k, ldb int) bool {
+	switch directBMode {
+	case "0":
+		return false
+	case "1":
+		return true
+	}
+	// Measured (BenchmarkBMode): in place wins only for few rows and wide B,
+	// i.e. early CNN layers (64×3136×576, 32×12544×27).
+	return m <= 64 && n >= 512 && (ldb*4)%4096 >= 256 && (ldb*4)%4096 <= 4096-256
+}
+
+// rowAMode (env GOCNN_ROWA=0|1, read once) forces the A strategy, for tuning.
+var rowAMode = os.Getenv("GOCNN_ROWA")
+
+// useRowA reports whether A should be read in place rather than packed:
+// packing A is repaid only when B has many column strips.
+func useRowA(kern *asm.Kernels, m, n, k, lda int) bool {
+	switch rowAMode {
+	case "0":
+		return false
+	case "1":
+		return true
+	}
+	return n <= 256 && (lda*4)%4096 >= 256 && (lda*4)%4096 <= 4096-256
+}
+
+// grid picks tm×tn ≤ threads minimizing the largest per-thread tile
+// count; ties prefer splitting n (A packing is then shared work, B not).
+func grid(threads, mt, nt int) (tm, tn int) {
+	best := -1
+	for a := 1; a <= threads; a++ {
+		b := threads / a
+		if a > mt || b > nt {
+			continue
+		}
+		cost := ((mt + a - 1) / a) * ((nt + b - 1) / b)
+		if best < 0 || cost < best || (cost == best && a*b > tm*tn) {
+			best, tm, tn = cost, a, b
+		}
+	}
+	if best < 0 {
+		return 1, 1
+	}
+	return tm, tn
+}
+
+// span splits total units into parts nearly equal ranges and returns range i.
+func span(total, parts, i int) (lo, hi int) {
+	q, r := total/parts, total%parts
+	lo = i*q + min(i, r)
+	hi = lo + q
+	if i < r {
+		hi++
+	}
+	return
+}
+
+func checkArgs(p *Params) {
+	m, n, k := p.M, p.N, p.K
+	need := func(name string, s []float32, rows, cols, ld int) {
+		if rows == 0 || cols == 0 {
+			return
+		}
+		if ld < cols || len(s) < (rows-1)*ld+cols {
+			panic(fmt.Sprintf("gemm: %s: %d×%d with stride %d does not fit in %d floats", name, rows, cols, ld, len(s)))
+		}
+	}
+	if p.PackedA == nil {
+		if p.TransA {
+			need("A", p.A, k, m, p.LDA)
+		} else {
+			need("A", p.A, m, k, p.LDA)
+		}
+	}
+	if p.BSource == nil {
+		if p.TransB {
+			need("B", p.B, n, k, p.LDB)
+		} else {
+			need("B", p.B, k, n, p.LDB)
+		}
+	}
+	need("C", p.C, m, n, p.LDC)
+	e := &p.Epilogue
+	if e.Residual != nil {
+		need("Residual", e.Residual, m, n, e.LDR)
+	}
+	switch e.BiasMode {
+	case BiasRow:
+		if len(e.Bias) < m {
+			panic("gemm: row bias shorter than M")
+		}
+	case BiasCol:
+		if len(e.Bias) < n {
+			panic("gemm: column bias shorter than N")
+		}
+	}
+}
+
+var zero [1]float32 // stand-in panel pointer when k == 0
+
+// Run computes the C rectangle of thread part.
+func (c *call) Run(part int) {
+	p, kern := &c.p, c.kern
+	mr, nr := kern.MR, kern.NR
+	mt, nt := (p.M+mr-1)/mr, (p.N+nr-1)/nr
+	t0, t1 := span(mt, c.tm, part/c.tn)
+	u0, u1 := span(nt, c.tn, part%c.tn)
+	m0, m1 := t0*mr, min(t1*mr, p.M)
+	n0, n1 := u0*nr, min(u1*nr, p.N)
+	if m0 >= m1 || n0 >= n1 {
+		return
+	}
+	ws := c.ws[part*c.per : (part+1)*c.per]
+	blk := c.blk
+	mcMax := min(blk.mc, roundUp(m1-m0, mr))
+	ncMax := min(blk.nc, roundUp(n1-n0, nr))
+	abuf := ws[:mcMax*blk.kc]
+	bbuf := ws[mcMax*blk.kc : mcMax*blk.kc+blk.kc*ncMax]
+	tile := ws[mcMax*blk.kc+blk.kc*ncMax:]
+	k := p.K
+	for jc := n0; jc < n1; jc += ncMax {
+		nc := min(ncMax, n1-jc)
+		for pc := 0; pc == 0 || pc < k; pc += blk.kc {
+			kc := min(blk.kc, k-pc)
+			if kc > 0 {
+				if !c.direct {
+					c.bsrc.PackB(bbuf, pc, kc, jc, nc, nr)
+				} else if w := (jc + nc - n0) % nr; w != 0 {
+					// Only the partial last strip needs zero padding.
+					c.bsrc.PackB(bbuf, pc, kc, jc+nc-w, w, nr)
+				}
+			}
+			flags := 0
+			alpha, beta := p.Alpha, p.Beta
+			if alpha != 1 {
+				flags |= asm.FlagAlpha
+			}
+			if pc > 0 {
+				flags |= asm.FlagBeta
+				beta = 1
+			} else if beta != 0 {
+				flags |= asm.FlagBeta
+			}
+			if pc+kc >= k {
+				flags |= c.flags
+			}
+			for ic := m0; ic < m1; ic += mcMax {
+				mc := min(mcMax, m1-ic)
+				switch {
+				case p.PackedA != nil || kc == 0:
+				case !c.rowA:
+					packA(abuf, mr, kc, p.TransA, p.A, p.LDA, ic, mc, pc, kc)
+				case mc%mr != 0:
+					// Only the partial last strip needs zero padding.
+					h := mc % mr
+					packA(abuf, mr, kc, false, p.A, p.LDA, ic+mc-h, h, pc, kc)
+				}
+				c.macro(abuf, bbuf, tile, ic, mc, jc, nc, pc, kc, flags, alpha, beta)
+			}
+		}
+	}
+}
+
+// macro runs the micro-kernel over an mc×nc block of C.
+func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags int, alpha, beta float32) {
+	p, kern := &c.p, c.kern
+	mr, nr := kern.MR, kern.NR
+	e := &p.Epilogue
+	last := pc+kc >= p.K
+	for jr := 0; jr < nc; jr += nr {
+		w := min(nr, nc-jr)
+		j := jc + jr
+		bp, ldb := &zero[0], nr
+		switch {
+		case kc == 0:
+		case c.direct && w == nr:
+			bp, ldb = &p.B[pc*p.LDB+j], p.LDB
+		case c.direct:
+			bp = &bbuf[0]
+		default:
+			bp = &bbuf[jr*kc]
+		}
+		for ir := 0; ir < mc; ir += mr {
+			h := min(mr, mc-ir)
+			i := ic + ir
+			ap, inPlace := &zero[0], false
+			switch pa := p.PackedA; {
+			case kc == 0:
+			case pa != nil:
+				ap = &pa.Data[i*pa.K+pc*mr]
+			case c.rowA && h == mr:
+				ap, inPlace = &p.A[i*p.LDA+pc], true
+			case c.rowA:
+				ap = &abuf[0]
+			default:
+				ap = &abuf[ir*kc]
+			}
+			var bias, res *float32
+			switch {
+			case flags&asm.FlagRowBias != 0:
+				bias = &e.Bias[i]
+			case flags&asm.FlagColBias != 0:
+				bias = &e.Bias[j]
+			}
+			if flags&asm.FlagResidual != 0 {
+				res = &e.Residual[i*e.LDR+j]
+			}
+			cp := &p.C[i*p.LDC+j]
+			switch {
+			case h == mr && w == nr && inPlace:
+				kern.SgemmRowA(kc, ap, p.LDA, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+			case h == mr && w == nr:
+				kern.Sgemm(kc, ap, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+			default:
+				// Partial tile: compute it whole into tile, store the part.
+				if inPlace {
+					kern.SgemmRowA(kc, ap, p.LDA, bp, ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
+				} else {
+					kern.Sgemm(kc, ap, bp, ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
+				}
+				asm.Epilogue(h, w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+			}
+			if last && e.Act != ActNone {
+				activate(e.Act, e.ActParam, p.C[i*p.LDC+j:], p.LDC, h, w)
+			}
+		}
+	}
+}
+
+// gemvCall runs the N == 1, op(A) = A case with the table's Sgemv.
+type gemvCall call
+
+func (g *gemvCall) Run(part int) {
+	c := (*call)(g)
+	p := &c.p
+	chunks := (p.M + gemvChunk - 1) / gemvChunk
+	t0, t1 := span(chunks, c.tm, part)
+	ws := c.ws[part*c.per : (part+1)*c.per]
+	x := ws[:p.K]
+	y := ws[p.K : p.K+gemvChunk]
+	// op(B) is a K×1 column: B[p*LDB] (or B[p] when transposed).
+	xp := &zero[0]
+	if p.K > 0 {
+		if p.TransB || p.LDB == 1 {
+			x = p.B[:p.K]
+		} else {
+			for i := range x {
+				x[i] = p.B[i*p.LDB]
+			}
+		}
+		xp = &x[0]
+	}
+	e := &p.Epilogue
+	flags := c.flags
+	if p.Alpha != 1 {
+		flags |= asm.FlagAlpha
+	}
+	if p.Beta != 0 {
+		flags |= asm.FlagBeta
+	}
+	for r := t0; r < t1; r++ {
+		i0 := r * gemvChunk
+		h := min(gemvChunk, p.M-i0)
+		ap := &zero[0]
+		if p.K > 0 {
+			ap = &p.A[i0*p.LDA]
+		}
+		c.kern.Sgemv(h, p.K, ap, p.LDA, xp, &y[0])
+		var bias, res *float32
+		switch {
+		case flags&asm.FlagRowBias != 0:
+			bias = &e.Bias[i0]
+		case flags&asm.FlagColBias != 0:
+			bias = &e.Bias[0]
+		}
+		if flags&asm.FlagResidual != 0 {
+			res = &e.Residual[i0*e.LDR]
+		}
+		// y is an h×1 block; the column-bias pointer must not advance per
+		// row, which Epilogue guarantees by indexing bias[j] with j = 0.
+		asm.Epilogue(h, 1, y, 1, &p.C[i0*p.LDC], p.LDC, flags, p.Alpha, p.Beta, c.lo, c.hi, bias, res, e.LDR)
+		if e.Act != ActNone {
+			activate(e.Act, e.ActParam, p.C[i0*p.LDC:], p.LDC, h, 1)
+		}
+	}
+}

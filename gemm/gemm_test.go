@@ -1,0 +1,322 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gocnn/gocnn/asm"
+)
+
+const sentinel = float32(-12345.5)
+
+// problem is one test case; build fills the operands.
+type problem struct {
+	transA, transB bool
+	m, n, k        int
+	lda, ldb, ldc  int
+	alpha, beta    float32
+	ep             Epilogue
+	a, b, c0       []float32
+}
+
+func newProblem(rng *rand.Rand, transA, transB bool, m, n, k, pad int, alpha, beta float32) *problem {
+	p := &problem{transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, beta: beta}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	p.lda, p.ldb, p.ldc = ac+pad, bc+pad, n+pad
+	p.a = randVec(rng, ar*p.lda)
+	p.b = randVec(rng, br*p.ldb)
+	p.c0 = randVec(rng, m*p.ldc)
+	if beta == 0 {
+		for i := range p.c0 {
+			p.c0[i] = float32(math.NaN())
+		}
+	}
+	return p
+}
+
+func randVec(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+func (p *problem) opA(i, q int) float32 {
+	if p.transA {
+		return p.a[q*p.lda+i]
+	}
+	return p.a[i*p.lda+q]
+}
+
+func (p *problem) opB(q, j int) float32 {
+	if p.transB {
+		return p.b[j*p.ldb+q]
+	}
+	return p.b[q*p.ldb+j]
+}
+
+// check compares c (inside a guard band, c[g:]) against a float64 reference
+// with a bound scaled by Σ|a·b|, and checks the guards and row gaps.
+func (p *problem) check(t *testing.T, what string, buf []float32, g int) {
+	t.Helper()
+	e := &p.ep
+	for i := range buf {
+		in := i >= g && i-g < p.m*p.ldc && (i-g)%p.ldc < p.n
+		if !in && buf[i] != sentinel {
+			t.Fatalf("%s: element %d outside C overwritten: %v", what, i-g, buf[i])
+		}
+	}
+	c := buf[g:]
+	for i := 0; i < p.m; i++ {
+		for j := 0; j < p.n; j++ {
+			var s, mag float64
+			for q := 0; q < p.k; q++ {
+				x := float64(p.opA(i, q)) * float64(p.opB(q, j))
+				s += x
+				mag += math.Abs(x)
+			}
+			s *= float64(p.alpha)
+			mag *= math.Abs(float64(p.alpha))
+			if p.beta != 0 {
+				x := float64(p.beta) * float64(p.c0[i*p.ldc+j])
+				s += x
+				mag += math.Abs(x)
+			}
+			switch e.BiasMode {
+			case BiasRow:
+				s += float64(e.Bias[i])
+				mag += math.Abs(float64(e.Bias[i]))
+			case BiasCol:
+				s += float64(e.Bias[j])
+				mag += math.Abs(float64(e.Bias[j]))
+			}
+			if e.Residual != nil {
+				s += float64(e.Residual[i*e.LDR+j])
+				mag += math.Abs(float64(e.Residual[i*e.LDR+j]))
+			}
+			if e.Clamp {
+				s = math.Min(math.Max(s, float64(e.Min)), float64(e.Max))
+			}
+			if e.Act == ActLeakyReLU && s < 0 {
+				s *= float64(e.ActParam)
+				mag *= math.Abs(float64(e.ActParam))
+			}
+			got := float64(c[i*p.ldc+j])
+			if d := math.Abs(got - s); !(d <= 2e-5*mag+1e-6) {
+				t.Fatalf("%s: C[%d][%d] = %v, want %v (|Σ|ab|| = %g)", what, i, j, got, s, mag)
+			}
+		}
+	}
+}
+
+// run executes the problem with table kern and returns the guarded C buffer.
+func (p *problem) run(kern *asm.Kernels, threads int, packed bool, src BSource) ([]float32, int) {
+	const g = 5
+	buf := make([]float32, 2*g+p.m*p.ldc)
+	for i := range buf {
+		buf[i] = sentinel
+	}
+	c := buf[g : g+p.m*p.ldc]
+	for i := 0; i < p.m; i++ {
+		copy(c[i*p.ldc:i*p.ldc+p.n], p.c0[i*p.ldc:])
+	}
+	prm := Params{TransA: p.transA, TransB: p.transB, M: p.m, N: p.n, K: p.k, Alpha: p.alpha, Beta: p.beta,
+		A: p.a, LDA: p.lda, B: p.b, LDB: p.ldb, C: c, LDC: p.ldc, Epilogue: p.ep, Threads: threads, Kernels: kern}
+	if packed {
+		prm.PackedA = PackA(kern, p.transA, p.m, p.k, p.a, p.lda, nil)
+	}
+	prm.BSource = src
+	Gemm(&prm)
+	return buf, g
+}
+
+func TestSubtiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, kern := range asm.Tables() {
+		t.Run(kern.Name, func(t *testing.T) {
+			ks := []int{0, 1, 3, 4, 5, 2*kern.KUnroll + 1, 17}
+			for m := 1; m <= kern.MR+1; m++ {
+				for n := 1; n <= kern.NR+1; n++ {
+					k := ks[(m+n)%len(ks)]
+					tA, tB := (m+n)%2 == 0, (m/2+n)%2 == 0
+					beta := []float32{0, 1, -0.5}[(m*n)%3]
+					p := newProblem(rng, tA, tB, m, n, k, (m+n)%3, 0.75, beta)
+					buf, g := p.run(kern, 1, false, nil)
+					p.check(t, fmt.Sprintf("m=%d n=%d k=%d tA=%v tB=%v beta=%v", m, n, k, tA, tB, beta), buf, g)
+				}
+			}
+		})
+	}
+}
+
+func TestShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	shapes := [][3]int{{1, 1, 1}, {0, 5, 5}, {5, 0, 5}, {7, 5, 0}, {13, 17, 19}, {31, 37, 41}, {1, 300, 70},
+		{300, 1, 70}, {257, 1, 1000}, {65, 97, 300}, {129, 65, 520}, {40, 600, 1030}}
+	if testing.Short() {
+		shapes = shapes[:9]
+	}
+	for _, kern := range asm.Tables() {
+		t.Run(kern.Name, func(t *testing.T) {
+			for _, s := range shapes {
+				for tr := 0; tr < 4; tr++ {
+					tA, tB := tr&1 != 0, tr&2 != 0
+					for _, ab := range [][2]float32{{1, 0}, {-0.5, 1}, {2, 0.25}} {
+						p := newProblem(rng, tA, tB, s[0], s[1], s[2], 3, ab[0], ab[1])
+						buf, g := p.run(kern, 1, false, nil)
+						what := fmt.Sprintf("%v tA=%v tB=%v alpha=%v beta=%v", s, tA, tB, ab[0], ab[1])
+						p.check(t, what, buf, g)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestEpilogue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, kern := range asm.Tables() {
+		t.Run(kern.Name, func(t *testing.T) {
+			for _, s := range [][3]int{{kern.MR * 2, kern.NR * 3, 33}, {kern.MR*3 + 1, kern.NR*2 + 3, 600}, {70, 1, 45}} {
+				m, n, k := s[0], s[1], s[2]
+				res := randVec(rng, m*(n+2))
+				eps := []Epilogue{
+					{BiasMode: BiasRow, Bias: randVec(rng, m)},
+					{BiasMode: BiasCol, Bias: randVec(rng, n)},
+					{Residual: res, LDR: n + 2},
+					{Clamp: true, Min: 0, Max: float32(math.Inf(1))},
+					{Clamp: true, Min: 0, Max: 6, BiasMode: BiasRow, Bias: randVec(rng, m), Residual: res, LDR: n + 2},
+					{Clamp: true, Min: float32(math.Inf(-1)), Max: float32(math.Inf(1)), Act: ActLeakyReLU, ActParam: 0.1},
+				}
+				for ei, ep := range eps {
+					for _, beta := range []float32{0, 0.5} {
+						p := newProblem(rng, false, ei%2 == 1, m, n, k, 1, 1.5, beta)
+						p.ep = ep
+						buf, g := p.run(kern, 2, ei%2 == 0, nil)
+						p.check(t, fmt.Sprintf("%v ep=%d beta=%v", s, ei, beta), buf, g)
+					}
+				}
+			}
+		})
+	}
+}
+
+// customB is a BSource that builds B from a function, like an implicit
+// im2col would.
+type customB struct{ f func(p, j int) float32 }
+
+func (s customB) PackB(dst []float32, k0, kc, n0, nc, nr int) {
+	for st := 0; st*nr < nc; st++ {
+		for p := 0; p < kc; p++ {
+			for j := 0; j < nr; j++ {
+				v := float32(0)
+				if st*nr+j < nc {
+					v = s.f(k0+p, n0+st*nr+j)
+				}
+				dst[st*kc*nr+p*nr+j] = v
+			}
+		}
+	}
+}
+
+func TestPackedAndBSource(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, kern := range asm.Tables() {
+		for _, s := range [][3]int{{kern.MR*5 + 2, kern.NR*4 + 1, 700}, {3, 40, 9}} {
+			for _, tA := range []bool{false, true} {
+				p := newProblem(rng, tA, false, s[0], s[1], s[2], 2, 1, 0)
+				src := customB{func(q, j int) float32 { return p.opB(q, j) }}
+				for _, packed := range []bool{false, true} {
+					buf, g := p.run(kern, 3, packed, src)
+					p.check(t, fmt.Sprintf("%s %v tA=%v packed=%v", kern.Name, s, tA, packed), buf, g)
+				}
+			}
+		}
+	}
+}
+
+// TestThreadsBitIdentical: any thread count gives the same bits.
+func TestThreadsBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, kern := range asm.Tables() {
+		for _, s := range [][3]int{{97, 203, 600}, {300, 1, 100}, {8, 500, 1100}, {200, 9, 64}} {
+			p := newProblem(rng, false, true, s[0], s[1], s[2], 1, 0.5, 0.5)
+			p.ep = Epilogue{BiasMode: BiasRow, Bias: randVec(rng, s[0]), Clamp: true, Min: -1, Max: 1}
+			ref, _ := p.run(kern, 1, false, nil)
+			for _, th := range []int{2, 3, 4} {
+				got, _ := p.run(kern, th, false, nil)
+				if !slices.Equal(ref, got) {
+					t.Fatalf("%s %v: threads=%d differs from threads=1", kern.Name, s, th)
+				}
+			}
+		}
+	}
+}
+
+func TestAllocs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	m, n, k := 64, 200, 300
+	a, b, c := randVec(rng, m*k), randVec(rng, k*n), make([]float32, m*n)
+	for _, th := range []int{1, 2} {
+		f := func() {
+			Gemm(&Params{M: m, N: n, K: k, Alpha: 1, A: a, LDA: k, B: b, LDB: n, C: c, LDC: n, Threads: th})
+		}
+		f()
+		if got := testing.AllocsPerRun(20, f); got != 0 {
+			t.Errorf("threads=%d: %v allocs per call", th, got)
+		}
+	}
+}
+
+func TestWorkspace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	kern := asm.Default()
+	p := newProblem(rng, false, false, 50, 70, 90, 0, 1, 0)
+	ws := make([]float32, WorkspaceSize(kern, 50, 70, 90, 2))
+	buf, g := p.run(kern, 2, false, nil)
+	c := make([]float32, 50*70)
+	Gemm(&Params{M: 50, N: 70, K: 90, Alpha: 1, A: p.a, LDA: p.lda, B: p.b, LDB: p.ldb, C: c, LDC: 70, Threads: 2, Workspace: ws})
+	if !slices.Equal(c, buf[g:g+50*70]) {
+		t.Fatal("workspace run differs")
+	}
+}
+
+// FuzzSgemm compares every table with the generic one on random shapes.
+func FuzzSgemm(f *testing.F) {
+	f.Add(uint8(5), uint8(9), uint16(13), uint8(0), uint64(1))
+	f.Add(uint8(33), uint8(70), uint16(300), uint8(3), uint64(2))
+	f.Fuzz(func(t *testing.T, m8, n8 uint8, k16 uint16, tr uint8, seed uint64) {
+		m, n, k := int(m8)%80, int(n8)%80, int(k16)%700
+		rng := rand.New(rand.NewPCG(seed, 9))
+		p := newProblem(rng, tr&1 != 0, tr&2 != 0, m, n, k, int(tr>>2)%4, 1, float32(tr>>4%2))
+		for _, kern := range asm.Tables() {
+			buf, g := p.run(kern, 1+int(tr>>5)%3, tr&64 != 0, nil)
+			p.check(t, kern.Name, buf, g)
+		}
+	})
+}
+
+// TestRequireISA fails when GOCNN_REQUIRE_ISA (e.g. "avx512,avx2") lists
+// a kernel table this machine does not provide, so a CI job that expects
+// a SIMD path notices a silent fallback.
+func TestRequireISA(t *testing.T) {
+	for _, name := range strings.Split(os.Getenv("GOCNN_REQUIRE_ISA"), ",") {
+		if name = strings.TrimSpace(name); name != "" && asm.Lookup(name) == nil {
+			t.Errorf("GOCNN_REQUIRE_ISA: kernel table %q not available", name)
+		}
+	}
+	t.Logf("default table %s (MR×NR %d×%d)", asm.Default().Name, asm.Default().MR, asm.Default().NR)
+}

@@ -1,0 +1,185 @@
+package gemm
+
+import "github.com/gocnn/gocnn/asm"
+
+// BSource supplies the B operand (k×n) in packed panels, so callers such
+// as convolution can pack straight from their own layout (implicit im2col)
+// without materializing B.
+//
+// PackB writes the block B[k0:k0+kc, n0:n0+nc] into dst as ⌈nc/nr⌉ strips
+// of nr columns. Strip s covers columns n0+s·nr … n0+s·nr+nr-1 and starts
+// at dst[s·kc·nr]; inside it, row p is nr consecutive values:
+//
+//	dst[s*kc*nr + p*nr + j] = B[k0+p][n0+s*nr+j]   for p < kc, j < nr
+//	                        = 0                     when s*nr+j ≥ nc
+//
+//	strip 0            strip 1
+//	p=0: b00 … b0,nr-1  p=0: b0,nr …
+//	p=1: b10 … b1,nr-1  …
+//
+// len(dst) ≥ ⌈nc/nr⌉·kc·nr. PackB must be safe for concurrent calls on
+// disjoint dst (threads pack their own blocks).
+type BSource interface {
+	PackB(dst []float32, k0, kc, n0, nc, nr int)
+}
+
+// Matrix is a row-major matrix used as a BSource: B = Data (k×n, row
+// stride LD) or, with Trans, B = Dataᵀ (Data is n×k).
+type Matrix struct {
+	Data  []float32
+	LD    int
+	Trans bool
+}
+
+// PackB implements BSource.
+func (m *Matrix) PackB(dst []float32, k0, kc, n0, nc, nr int) {
+	for s := 0; s*nr < nc; s++ {
+		w := min(nr, nc-s*nr)
+		d := dst[s*kc*nr : (s+1)*kc*nr]
+		j0 := n0 + s*nr
+		if !m.Trans {
+			if w == nr && copyRows(d, m.Data[k0*m.LD+j0:], m.LD, kc, nr) {
+				continue
+			}
+			for p := 0; p < kc; p++ {
+				row := d[p*nr : p*nr+nr]
+				src := m.Data[(k0+p)*m.LD+j0:]
+				copy(row[:w], src[:w])
+				clear(row[w:])
+			}
+			continue
+		}
+		if w < nr {
+			clear(d)
+		}
+		for j := 0; j < w; j++ {
+			src := m.Data[(j0+j)*m.LD+k0:]
+			src = src[:kc]
+			for p, v := range src {
+				d[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// packA packs rows [i0, i0+mc) and columns [p0, p0+kc) of op(A) into dst
+// as ⌈mc/mr⌉ strips of mr rows: dst[s*mr*ldk + p*mr + i] = op(A)[i0+s*mr+i][p0+p],
+// zero for rows past mc. ldk is the distance between strips in k steps
+// (kc for a block buffer, K for a whole PackedA).
+func packA(dst []float32, mr, ldk int, trans bool, a []float32, lda, i0, mc, p0, kc int) {
+	for s := 0; s*mr < mc; s++ {
+		h := min(mr, mc-s*mr)
+		d := dst[s*mr*ldk : s*mr*ldk+kc*mr]
+		r0 := i0 + s*mr
+		if h < mr {
+			clear(d)
+		}
+		if trans { // op(A)[i][p] = a[p*lda+i]: rows of a are contiguous in i
+			for p := 0; p < kc; p++ {
+				src := a[(p0+p)*lda+r0:]
+				copy(d[p*mr:p*mr+h], src[:h])
+			}
+			continue
+		}
+		if h == mr && gatherRows(d, a[r0*lda+p0:], lda, kc, mr) {
+			continue
+		}
+		for i := 0; i < h; i++ {
+			src := a[(r0+i)*lda+p0:]
+			src = src[:kc]
+			for p, v := range src {
+				d[p*mr+i] = v
+			}
+		}
+	}
+}
+
+// copyRows copies kc rows of nr floats (source stride ld) into d, for the
+// common panel widths; it reports false for other widths. Fixed-size array
+// copies avoid a memmove call per row.
+func copyRows(d, src []float32, ld, kc, nr int) bool {
+	switch nr {
+	case 8:
+		for p := 0; p < kc; p++ {
+			*(*[8]float32)(d[p*8:]) = *(*[8]float32)(src[p*ld:])
+		}
+	case 16:
+		for p := 0; p < kc; p++ {
+			*(*[16]float32)(d[p*16:]) = *(*[16]float32)(src[p*ld:])
+		}
+	case 24:
+		for p := 0; p < kc; p++ {
+			*(*[24]float32)(d[p*24:]) = *(*[24]float32)(src[p*ld:])
+		}
+	case 32:
+		for p := 0; p < kc; p++ {
+			*(*[32]float32)(d[p*32:]) = *(*[32]float32)(src[p*ld:])
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// gatherRows interleaves mr rows of kc floats (row stride ld) into d as
+// d[p*mr+i] = src[i*ld+p], for the common tile heights; false otherwise.
+func gatherRows(d, src []float32, ld, kc, mr int) bool {
+	switch mr {
+	case 4:
+		r0, r1, r2, r3 := src[:kc], src[ld:ld+kc], src[2*ld:2*ld+kc], src[3*ld:3*ld+kc]
+		for p := range r0 {
+			q := (*[4]float32)(d[p*4:])
+			q[0], q[1], q[2], q[3] = r0[p], r1[p], r2[p], r3[p]
+		}
+	case 6:
+		r0, r1, r2, r3, r4, r5 := src[:kc], src[ld:ld+kc], src[2*ld:2*ld+kc], src[3*ld:3*ld+kc], src[4*ld:4*ld+kc], src[5*ld:5*ld+kc]
+		for p := range r0 {
+			q := (*[6]float32)(d[p*6:])
+			q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+		}
+	case 8:
+		r0, r1, r2, r3 := src[:kc], src[ld:ld+kc], src[2*ld:2*ld+kc], src[3*ld:3*ld+kc]
+		r4, r5, r6, r7 := src[4*ld:4*ld+kc], src[5*ld:5*ld+kc], src[6*ld:6*ld+kc], src[7*ld:7*ld+kc]
+		for p := range r0 {
+			q := (*[8]float32)(d[p*8:])
+			q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p], r6[p], r7[p]
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// PackedA is op(A) packed once (typically weights at model load) for one
+// kernel table; Gemm reuses it for every call. Layout: ⌈M/MR⌉ strips of MR
+// rows over the whole K, strip s at Data[s*MR*K], element (p, i) of the
+// strip at p*MR+i, rows past M zero. A KC block of a strip is thus one
+// contiguous MR×kc micro-panel.
+type PackedA struct {
+	M, K    int
+	Kernels *asm.Kernels
+	Data    []float32
+}
+
+// PackedASize returns the number of floats PackA needs for an m×k op(A).
+func PackedASize(kern *asm.Kernels, m, k int) int {
+	return (m + kern.MR - 1) / kern.MR * kern.MR * k
+}
+
+// PackA packs op(A) (m×k; a is m×k with row stride lda, or k×m if trans)
+// for table kern (nil: asm.Default()). dst is reused if it has room for
+// PackedASize floats, else a new slice is allocated.
+func PackA(kern *asm.Kernels, trans bool, m, k int, a []float32, lda int, dst []float32) *PackedA {
+	if kern == nil {
+		kern = asm.Default()
+	}
+	n := PackedASize(kern, m, k)
+	if cap(dst) < n {
+		dst = make([]float32, n)
+	}
+	dst = dst[:n]
+	if k > 0 {
+		packA(dst, kern.MR, k, trans, a, lda, 0, m, 0, k)
+	}
+	return &PackedA{M: m, K: k, Kernels: kern, Data: dst}
+}

@@ -1,0 +1,365 @@
+package gocnn
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gocnn/gocnn/ops"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// A plan is the execution of a model for one set of input shapes. It is
+// made on the first Run with those shapes and cached:
+//
+//   - every value's type and shape is known;
+//   - values that depend only on shapes and constants (Shape→Gather→…
+//     chains) are computed once, here, and their nodes skipped per run;
+//   - reshape-like nodes become views that share their input's memory;
+//   - every other float32 intermediate gets an offset in one arena, reusing
+//     the memory of values that are dead by then (liveness, first fit).
+//
+// Arenas are handed to concurrent runs from a free list that grows to the
+// number of runs in flight, so a steady-state run allocates nothing.
+type plan struct {
+	shapes [][]int // input shapes, in m.inputs order
+	// values holds per slot the value when the plan knows it (constants
+	// and shape-only results), metas the type and shape of every slot.
+	values []*tensor.Tensor
+	metas  []*tensor.Tensor
+	run    []bool             // per node: runs per call (false: computed in the plan)
+	outs   [][]*tensor.Tensor // per node: output types and shapes
+	view   []bool             // per node: output 0 shares input 0's data
+	offset []int              // per slot: float32 offset in the arena, or -1
+	floats int                // arena size in float32s
+
+	mu   sync.Mutex
+	free []*arena
+}
+
+// arena is one run's memory: the buffer and ready-made tensor headers.
+type arena struct {
+	buf       []float32
+	env       []*tensor.Tensor   // per slot
+	ins, outs [][]*tensor.Tensor // per node
+}
+
+// maxPlans bounds the plan cache: each distinct input shape costs one.
+const maxPlans = 8
+
+// arenaAlign keeps every arena value 64-byte aligned for SIMD loads.
+const arenaAlign = 16
+
+// randomOps must run every time: their results are not functions of their
+// inputs.
+var randomOps = map[string]bool{"RandomNormal": true, "RandomUniform": true,
+	"RandomNormalLike": true, "RandomUniformLike": true, "Multinomial": true}
+
+// viewOps produce their input's elements in the same order: their output
+// can share the input's memory.
+var viewOps = map[string]bool{"Reshape": true, "Flatten": true, "Squeeze": true, "Unsqueeze": true,
+	"Identity": true, "Dropout": true}
+
+// errNoPlan marks a model whose shapes depend on input values.
+var errNoPlan = errors.New("shapes depend on input values")
+
+// planFor returns the cached plan for the inputs' shapes, making it if
+// needed, or nil (with no error) when shapes depend on input values.
+func (m *Model) planFor(inputs map[string]*tensor.Tensor) (*plan, error) {
+	m.planMu.Lock()
+	defer m.planMu.Unlock()
+	for i, p := range m.plans {
+		if p.matches(m, inputs) {
+			if i > 0 { // keep the most recent first
+				copy(m.plans[1:i+1], m.plans[:i])
+				m.plans[0] = p
+			}
+			if p.metas == nil {
+				return nil, nil // known dynamic
+			}
+			return p, nil
+		}
+	}
+	p, err := m.makePlan(inputs)
+	if errors.Is(err, errNoPlan) {
+		p, err = &plan{shapes: inputShapes(m, inputs)}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(m.plans) == maxPlans {
+		m.plans = m.plans[:maxPlans-1]
+	}
+	m.plans = append([]*plan{p}, m.plans...)
+	if p.metas == nil {
+		return nil, nil
+	}
+	return p, nil
+}
+
+func inputShapes(m *Model, inputs map[string]*tensor.Tensor) [][]int {
+	shapes := make([][]int, len(m.inputs))
+	for i, vi := range m.inputs {
+		shapes[i] = append([]int(nil), inputs[vi.Name].Shape...)
+	}
+	return shapes
+}
+
+func (p *plan) matches(m *Model, inputs map[string]*tensor.Tensor) bool {
+	for i, vi := range m.inputs {
+		if !tensor.SameShape(p.shapes[i], inputs[vi.Name].Shape) {
+			return false
+		}
+	}
+	return true
+}
+
+// makePlan infers every shape for the inputs and lays out the arena.
+func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
+	nslots := len(m.values)
+	p := &plan{
+		shapes: inputShapes(m, inputs),
+		values: make([]*tensor.Tensor, nslots),
+		metas:  make([]*tensor.Tensor, nslots),
+		run:    make([]bool, len(m.nodes)),
+		outs:   make([][]*tensor.Tensor, len(m.nodes)),
+		view:   make([]bool, len(m.nodes)),
+		offset: make([]int, nslots),
+	}
+	copy(p.values, m.consts)
+	for s, c := range m.consts {
+		if c != nil {
+			p.metas[s] = c.Meta()
+		}
+	}
+	for i, vi := range m.inputs {
+		p.metas[m.inSlot[i]] = inputs[vi.Name].Meta()
+	}
+	// Shapes, and values computable from shapes and constants.
+	for ni, n := range m.nodes {
+		in := make([]*tensor.Tensor, len(n.in))
+		known := true
+		for i, s := range n.in {
+			if s < 0 {
+				continue
+			}
+			if in[i] = p.values[s]; in[i] == nil {
+				in[i] = p.metas[s]
+				known = false
+			}
+		}
+		if (n.src.OpType == "Shape" || n.src.OpType == "Size") && in[0].Data == nil {
+			// The result needs only the input's shape; the kernel gets
+			// placeholder data of that shape.
+			in[0] = &tensor.Tensor{DType: in[0].DType, Shape: in[0].Shape, Data: tensor.MakeData(in[0].DType, in[0].Len())}
+			known = true
+		}
+		metas, err := n.kernel.Infer(in)
+		if errors.Is(err, ops.ErrDynamic) {
+			return nil, errNoPlan
+		}
+		if err != nil {
+			return nil, fmt.Errorf("gocnn: %v: %w", n, err)
+		}
+		if len(metas) < len(n.out) {
+			return nil, fmt.Errorf("gocnn: %v: kernel returned %d outputs, the node has %d", n, len(metas), len(n.out))
+		}
+		for i, s := range n.out {
+			if s < 0 {
+				continue
+			}
+			cnt, err := tensor.NumElements(metas[i].Shape)
+			if err != nil || int64(cnt) > m.maxElements {
+				return nil, fmt.Errorf("gocnn: %v: output %d of shape %v exceeds the limit of %d elements", n, i, metas[i].Shape, m.maxElements)
+			}
+			p.metas[s] = metas[i]
+		}
+		p.outs[ni] = metas
+		if known && smallEnough(metas) && !randomOps[n.src.OpType] {
+			out, err := runNode(n, in, metas, m.maxElements)
+			if err != nil {
+				return nil, fmt.Errorf("gocnn: %v: %w", n, err)
+			}
+			for i, s := range n.out {
+				if s >= 0 {
+					p.values[s] = out[i]
+				}
+			}
+			continue
+		}
+		p.run[ni] = true
+		p.view[ni] = viewOps[n.src.OpType] && n.src.Domain == "" && len(n.out) > 0 && n.out[0] >= 0 &&
+			n.in[0] >= 0 && metas[0].DType == in[0].DType
+	}
+	p.layout(m)
+	return p, nil
+}
+
+// layout assigns arena offsets by liveness: a value's memory is reused once
+// its last reader (or the last reader of a view of it) has run.
+func (p *plan) layout(m *Model) {
+	nslots := len(m.values)
+	root := make([]int, nslots) // the slot whose memory a value uses
+	for s := range root {
+		root[s] = s
+		p.offset[s] = -1
+	}
+	last := make([]int, nslots) // last node reading the root's memory
+	for ni, n := range m.nodes {
+		if !p.run[ni] {
+			continue
+		}
+		if p.view[ni] {
+			root[n.out[0]] = root[n.in[0]]
+		}
+		for _, s := range n.in {
+			if s >= 0 {
+				last[root[s]] = max(last[root[s]], ni)
+			}
+		}
+		for _, s := range n.out {
+			if s >= 0 {
+				last[root[s]] = max(last[root[s]], ni)
+			}
+		}
+	}
+	for _, s := range m.outSlot {
+		last[root[s]] = len(m.nodes) // copied out after the last node
+	}
+	type block struct{ off, size, last int }
+	var live []block // sorted by offset
+	for ni, n := range m.nodes {
+		if !p.run[ni] || p.view[ni] {
+			continue
+		}
+		kept := live[:0]
+		for _, b := range live {
+			if b.last >= ni {
+				kept = append(kept, b)
+			}
+		}
+		live = kept
+		for _, s := range n.out {
+			if s < 0 || p.metas[s].DType != tensor.Float32 {
+				continue
+			}
+			size := (p.metas[s].Len() + arenaAlign - 1) / arenaAlign * arenaAlign
+			off, at := 0, len(live)
+			for i, b := range live {
+				if b.off-off >= size {
+					at = i
+					break
+				}
+				off = b.off + b.size
+			}
+			live = append(live, block{})
+			copy(live[at+1:], live[at:])
+			live[at] = block{off, size, last[s]}
+			p.offset[s] = off
+			p.floats = max(p.floats, off+size)
+		}
+	}
+}
+
+// ArenaBytes is the size of one run's arena for the given input shapes (by
+// name; absent inputs take their declared shape, symbolic dimensions 1).
+func (m *Model) ArenaBytes(shapes map[string][]int) (int64, error) {
+	inputs := map[string]*tensor.Tensor{}
+	for _, vi := range m.inputs {
+		shape, ok := shapes[vi.Name]
+		if !ok {
+			shape = make([]int, len(vi.Shape))
+			for j, d := range vi.Shape {
+				shape[j] = max(d, 1)
+			}
+		}
+		inputs[vi.Name] = &tensor.Tensor{DType: vi.DType, Shape: shape}
+	}
+	p, err := m.planFor(inputs)
+	if err != nil || p == nil {
+		return 0, err
+	}
+	return 4 * int64(p.floats), nil
+}
+
+// get returns a free arena, making one if every arena is in use.
+func (p *plan) get(m *Model) *arena {
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		a := p.free[n-1]
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		return a
+	}
+	p.mu.Unlock()
+	a := &arena{
+		buf:  make([]float32, p.floats),
+		env:  make([]*tensor.Tensor, len(m.values)),
+		ins:  make([][]*tensor.Tensor, len(m.nodes)),
+		outs: make([][]*tensor.Tensor, len(m.nodes)),
+	}
+	for s, mt := range p.metas {
+		switch {
+		case p.values[s] != nil:
+			a.env[s] = p.values[s]
+		case mt == nil:
+		case p.offset[s] >= 0:
+			a.env[s] = &tensor.Tensor{DType: mt.DType, Shape: mt.Shape, Data: a.buf[p.offset[s] : p.offset[s]+mt.Len()]}
+		default: // inputs and views get Data per run; other types their own buffer
+			a.env[s] = &tensor.Tensor{DType: mt.DType, Shape: mt.Shape}
+		}
+	}
+	for ni, n := range m.nodes {
+		if !p.run[ni] {
+			continue
+		}
+		for _, s := range n.out {
+			if s >= 0 && a.env[s].Data == nil && !(p.view[ni] && s == n.out[0]) {
+				a.env[s].Data = tensor.MakeData(p.metas[s].DType, p.metas[s].Len())
+			}
+		}
+		a.ins[ni] = make([]*tensor.Tensor, len(n.in))
+		for i, s := range n.in {
+			if s >= 0 {
+				a.ins[ni][i] = a.env[s]
+			}
+		}
+		a.outs[ni] = make([]*tensor.Tensor, len(n.out))
+		for i, s := range n.out {
+			if s >= 0 {
+				a.outs[ni][i] = a.env[s]
+			} else {
+				// An omitted output still gets scratch: kernels write every output.
+				mt := p.outs[ni][i]
+				a.outs[ni][i] = &tensor.Tensor{DType: mt.DType, Shape: mt.Shape, Data: tensor.MakeData(mt.DType, mt.Len())}
+			}
+		}
+	}
+	return a
+}
+
+func (p *plan) put(a *arena) {
+	p.mu.Lock()
+	p.free = append(p.free, a)
+	p.mu.Unlock()
+}
+
+// execute runs the planned nodes on inputs placed in a.env.
+func (m *Model) execute(ctx interface{ Err() error }, p *plan, a *arena) error {
+	for ni, n := range m.nodes {
+		if !p.run[ni] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p.view[ni] {
+			a.outs[ni][0].Data = a.ins[ni][0].Data
+			continue
+		}
+		if err := n.kernel.Run(a.ins[ni], a.outs[ni]); err != nil {
+			return fmt.Errorf("gocnn: %v: %w", n, err)
+		}
+	}
+	return nil
+}

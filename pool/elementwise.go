@@ -1,0 +1,388 @@
+package pool
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/gocnn/gocnn/internal/parallel"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// Activation is an element-wise function.
+type Activation uint8
+
+const (
+	ActNone        Activation = iota
+	ActReLU                   // max(x, 0)
+	ActClip                   // min(max(x, Min), Max)
+	ActLeakyReLU              // x < 0 ? Alpha·x : x
+	ActHardSigmoid            // max(0, min(1, Alpha·x + Beta))
+	ActHardSwish              // x · max(0, min(1, x/6 + 1/2))
+	ActSigmoid                // 1 / (1 + e^-x)
+	ActSiLU                   // x · sigmoid(x)
+)
+
+// Act is an activation with its parameters.
+type Act struct {
+	Kind     Activation
+	Min, Max float32 // ActClip
+	Alpha    float32 // ActLeakyReLU, ActHardSigmoid
+	Beta     float32 // ActHardSigmoid
+}
+
+func (a Act) check() error {
+	if a.Kind > ActSiLU {
+		return fmt.Errorf("pool: unknown activation %d", a.Kind)
+	}
+	if a.Kind == ActClip && !(a.Min <= a.Max) {
+		return fmt.Errorf("pool: clip bounds [%g, %g] are empty", a.Min, a.Max)
+	}
+	return nil
+}
+
+// Apply computes dst[i] = act(src[i]) for i < len(dst); dst and src may be
+// the same slice. This is the per-row function SIMD kernels replace.
+func (a Act) Apply(dst, src []float32) {
+	src = src[:len(dst)]
+	switch a.Kind {
+	case ActNone:
+		copy(dst, src)
+	case ActReLU:
+		for i, x := range src {
+			dst[i] = max(x, 0)
+		}
+	case ActClip:
+		lo, hi := a.Min, a.Max
+		for i, x := range src {
+			dst[i] = min(max(x, lo), hi)
+		}
+	case ActLeakyReLU:
+		s := a.Alpha
+		for i, x := range src {
+			if x < 0 {
+				x *= s
+			}
+			dst[i] = x
+		}
+	case ActHardSigmoid:
+		al, be := a.Alpha, a.Beta
+		for i, x := range src {
+			dst[i] = min(max(al*x+be, 0), 1)
+		}
+	case ActHardSwish:
+		for i, x := range src {
+			dst[i] = x * min(max(x*(1.0/6)+0.5, 0), 1)
+		}
+	case ActSigmoid:
+		for i, x := range src {
+			dst[i] = sigmoidf(x)
+		}
+	case ActSiLU:
+		for i, x := range src {
+			dst[i] = x * sigmoidf(x)
+		}
+	}
+}
+
+// Elementwise is an activation node (Relu, Clip with constant bounds,
+// LeakyRelu, HardSigmoid, HardSwish, Sigmoid, or SiLU) over a float32
+// tensor of any shape. It implements ops.Kernel.
+type Elementwise struct {
+	act  Act
+	opts Options
+}
+
+// NewActivation returns the kernel for act.
+func NewActivation(act Act, opts Options) (*Elementwise, error) {
+	if err := act.check(); err != nil {
+		return nil, err
+	}
+	return &Elementwise{act: act, opts: opts}, nil
+}
+
+// Infer implements ops.Kernel.
+func (k *Elementwise) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if err := k.check(in); err != nil {
+		return nil, err
+	}
+	return []*tensor.Tensor{{DType: tensor.Float32, Shape: append([]int(nil), in[0].Shape...)}}, nil
+}
+
+var errActInput = errors.New("pool: activation wants one float32 input")
+
+func (k *Elementwise) check(in []*tensor.Tensor) error {
+	if len(in) < 1 || in[0] == nil || in[0].DType != tensor.Float32 {
+		return errActInput
+	}
+	return nil
+}
+
+// Run implements ops.Kernel.
+func (k *Elementwise) Run(in, out []*tensor.Tensor) error {
+	if err := k.check(in); err != nil {
+		return err
+	}
+	n := in[0].Len()
+	x, y, err := io(in, out, n, n)
+	if err != nil {
+		return err
+	}
+	t := tasks.Get().(*task)
+	*t = task{kind: taskAct, x: x, y: y, act: k.act, units: n}
+	t.parts = parts(k.opts.Threads, (n+1023)/1024, n)
+	parallel.Default().Run(t, t.parts)
+	*t = task{}
+	tasks.Put(t)
+	return nil
+}
+
+// BatchNorm is BatchNormalization in inference mode, y = x·s[c] + t[c]
+// with s = scale/√(var+ε) and t = B − mean·s precomputed at load (in
+// float64), followed by an optional activation. It implements ops.Kernel
+// with in[0] = X [N, C, ...].
+type BatchNorm struct {
+	s, t []float32
+	act  Act
+	opts Options
+}
+
+// NewBatchNorm prepares BatchNormalization from its constant scale, bias
+// (B), mean and variance tensors (each [C]) and epsilon.
+func NewBatchNorm(scale, bias, mean, variance *tensor.Tensor, epsilon float32, act Act, opts Options) (*BatchNorm, error) {
+	if err := act.check(); err != nil {
+		return nil, err
+	}
+	var c int
+	vals := make([][]float64, 4)
+	for i, t := range []*tensor.Tensor{scale, bias, mean, variance} {
+		if t == nil || len(t.Shape) != 1 {
+			return nil, errors.New("pool: batch norm parameters must be 1-D tensors")
+		}
+		v, err := t.Float64Values()
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			c = len(v)
+		} else if len(v) != c {
+			return nil, fmt.Errorf("pool: batch norm parameter %d has %d values, want %d", i, len(v), c)
+		}
+		vals[i] = v
+	}
+	k := &BatchNorm{s: make([]float32, c), t: make([]float32, c), act: act, opts: opts}
+	for i := 0; i < c; i++ {
+		s := vals[0][i] / math.Sqrt(vals[3][i]+float64(epsilon))
+		k.s[i] = float32(s)
+		k.t[i] = float32(vals[1][i] - vals[2][i]*s)
+	}
+	return k, nil
+}
+
+// Scale and Shift return the folded per-channel factors (for folding into
+// a preceding convolution).
+func (k *BatchNorm) Scale() []float32 { return k.s }
+func (k *BatchNorm) Shift() []float32 { return k.t }
+
+// Infer implements ops.Kernel.
+func (k *BatchNorm) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if err := k.check(in); err != nil {
+		return nil, err
+	}
+	return []*tensor.Tensor{{DType: tensor.Float32, Shape: append([]int(nil), in[0].Shape...)}}, nil
+}
+
+func (k *BatchNorm) check(in []*tensor.Tensor) error {
+	if len(in) < 1 || in[0] == nil || in[0].DType != tensor.Float32 {
+		return errors.New("pool: batch norm wants a float32 X")
+	}
+	if len(in[0].Shape) < 2 || in[0].Shape[1] != len(k.s) {
+		return fmt.Errorf("pool: batch norm X %v, want [N, %d, ...]", in[0], len(k.s))
+	}
+	return nil
+}
+
+// Run implements ops.Kernel.
+func (k *BatchNorm) Run(in, out []*tensor.Tensor) error {
+	if err := k.check(in); err != nil {
+		return err
+	}
+	n := in[0].Len()
+	x, y, err := io(in, out, n, n)
+	if err != nil {
+		return err
+	}
+	planes := in[0].Shape[0] * in[0].Shape[1]
+	t := tasks.Get().(*task)
+	*t = task{kind: taskBN, x: x, y: y, act: k.act, bn: k, units: planes, plane: n / max(planes, 1)}
+	t.parts = parts(k.opts.Threads, planes, n)
+	parallel.Default().Run(t, t.parts)
+	*t = task{}
+	tasks.Put(t)
+	return nil
+}
+
+// scaleShift computes dst[i] = act(src[i]·s + t).
+func scaleShift(dst, src []float32, s, t float32, act Act) {
+	src = src[:len(dst)]
+	for i, x := range src {
+		dst[i] = x*s + t
+	}
+	if act.Kind != ActNone {
+		act.Apply(dst, dst)
+	}
+}
+
+// Global is GlobalAveragePool or GlobalMaxPool: X [N, C, D1..Dk] → [N, C,
+// 1, …, 1]. It implements ops.Kernel.
+type Global struct {
+	max  bool
+	opts Options
+}
+
+// NewGlobal returns GlobalMaxPool (isMax) or GlobalAveragePool.
+func NewGlobal(isMax bool, opts Options) *Global { return &Global{max: isMax, opts: opts} }
+
+// Infer implements ops.Kernel.
+func (k *Global) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	if err := k.check(in); err != nil {
+		return nil, err
+	}
+	x := in[0].Shape
+	shape := []int{x[0], x[1]}
+	for range x[2:] {
+		shape = append(shape, 1)
+	}
+	return []*tensor.Tensor{{DType: tensor.Float32, Shape: shape}}, nil
+}
+
+func (k *Global) check(in []*tensor.Tensor) error {
+	if len(in) < 1 || in[0] == nil || in[0].DType != tensor.Float32 {
+		return errors.New("pool: global pooling wants a float32 X")
+	}
+	if len(in[0].Shape) < 3 {
+		return fmt.Errorf("pool: X has rank %d, want at least 3", len(in[0].Shape))
+	}
+	return nil
+}
+
+// Run implements ops.Kernel.
+func (k *Global) Run(in, out []*tensor.Tensor) error {
+	if err := k.check(in); err != nil {
+		return err
+	}
+	planes := in[0].Shape[0] * in[0].Shape[1]
+	n := in[0].Len()
+	x, y, err := io(in, out, n, planes)
+	if err != nil {
+		return err
+	}
+	t := tasks.Get().(*task)
+	*t = task{kind: taskGlobalAvg, x: x, y: y, units: planes, plane: n / max(planes, 1)}
+	if k.max {
+		t.kind = taskGlobalMax
+	}
+	t.parts = parts(k.opts.Threads, planes, n)
+	parallel.Default().Run(t, t.parts)
+	*t = task{}
+	tasks.Put(t)
+	return nil
+}
+
+// globalMax returns the largest non-NaN element of x (−Inf if none).
+func globalMax(x []float32) float32 {
+	m0, m1, m2, m3 := negInf, negInf, negInf, negInf
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		q := x[i : i+4 : i+4]
+		if q[0] > m0 {
+			m0 = q[0]
+		}
+		if q[1] > m1 {
+			m1 = q[1]
+		}
+		if q[2] > m2 {
+			m2 = q[2]
+		}
+		if q[3] > m3 {
+			m3 = q[3]
+		}
+	}
+	for ; i < len(x); i++ {
+		if x[i] > m0 {
+			m0 = x[i]
+		}
+	}
+	// NaN-free by construction, so the builtin max is exact here.
+	return max(m0, m1, m2, m3)
+}
+
+// globalSum returns Σx with four float32 partial sums (accumulated in
+// float64 per block of 256 to bound the error on large planes).
+func globalSum(x []float32) float64 {
+	var total float64
+	for len(x) > 0 {
+		blk := x[:min(256, len(x))]
+		x = x[len(blk):]
+		var s0, s1, s2, s3 float32
+		i := 0
+		for ; i+4 <= len(blk); i += 4 {
+			q := blk[i : i+4 : i+4]
+			s0 += q[0]
+			s1 += q[1]
+			s2 += q[2]
+			s3 += q[3]
+		}
+		for ; i < len(blk); i++ {
+			s0 += blk[i]
+		}
+		total += float64((s0 + s1) + (s2 + s3))
+	}
+	return total
+}
+
+type taskKind uint8
+
+const (
+	taskAct taskKind = iota
+	taskBN
+	taskGlobalAvg
+	taskGlobalMax
+)
+
+// task is the parallel body of the element-wise kernels, pooled so Run does
+// not allocate. units are planes (or 1024-element chunks for taskAct).
+type task struct {
+	kind         taskKind
+	x, y         []float32
+	act          Act
+	bn           *BatchNorm
+	units, plane int
+	parts        int
+}
+
+var tasks = sync.Pool{New: func() any { return new(task) }}
+
+func (t *task) Run(part int) {
+	lo, hi := part*t.units/t.parts, (part+1)*t.units/t.parts
+	switch t.kind {
+	case taskAct:
+		a, b := lo*len(t.x)/t.units, hi*len(t.x)/t.units
+		t.act.Apply(t.y[a:b], t.x[a:b])
+	case taskBN:
+		c := len(t.bn.s)
+		for pl := lo; pl < hi; pl++ {
+			ch := pl % c
+			scaleShift(t.y[pl*t.plane:(pl+1)*t.plane], t.x[pl*t.plane:(pl+1)*t.plane], t.bn.s[ch], t.bn.t[ch], t.act)
+		}
+	case taskGlobalAvg:
+		for pl := lo; pl < hi; pl++ {
+			t.y[pl] = float32(globalSum(t.x[pl*t.plane:(pl+1)*t.plane]) / float64(max(t.plane, 1)))
+		}
+	case taskGlobalMax:
+		for pl := lo; pl < hi; pl++ {
+			t.y[pl] = globalMax(t.x[pl*t.plane : (pl+1)*t.plane])
+		}
+	}
+}

@@ -1,0 +1,409 @@
+package pool
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gocnn/gocnn/internal/parallel"
+	"github.com/gocnn/gocnn/ops"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// ErrUnsupported is returned for pooling this package has no fast path for
+// (more than two spatial axes); the caller should use the reference kernel.
+var ErrUnsupported = errors.New("pool: unsupported pooling")
+
+// Options tune the kernels of this package.
+type Options struct {
+	Threads int // ≤ 0: GOMAXPROCS
+}
+
+// Pool is a MaxPool (single output, no Indices) or AveragePool node over
+// one or two spatial axes. It implements ops.Kernel and is safe for
+// concurrent use.
+type Pool struct {
+	p    ops.PoolParams
+	max  bool
+	opts Options
+	geo  atomic.Pointer[geometry]
+}
+
+// NewMax returns a MaxPool kernel. Nodes that also produce the Indices
+// output must use the reference kernel.
+func NewMax(p *ops.PoolParams, opts Options) (*Pool, error) { return newPool(p, true, opts) }
+
+// NewAverage returns an AveragePool kernel.
+func NewAverage(p *ops.PoolParams, opts Options) (*Pool, error) { return newPool(p, false, opts) }
+
+func newPool(p *ops.PoolParams, isMax bool, opts Options) (*Pool, error) {
+	if p == nil {
+		return nil, errors.New("pool: nil params")
+	}
+	if k := len(p.KernelShape); k < 1 || k > 2 {
+		return nil, fmt.Errorf("%w: %d spatial axes", ErrUnsupported, k)
+	}
+	return &Pool{p: *p, max: isMax, opts: opts}, nil
+}
+
+// axis holds, per output index o of one spatial axis, the first input
+// position start[o] = o·stride − padBegin, the range [lo, hi) of kernel taps
+// that fall inside the input, and the tap count inside the padded input
+// (count_include_pad).
+type axis struct {
+	in, k, s, d int
+	start       []int
+	lo, hi      []int
+	padCnt      []int
+	inLo, inHi  int // outputs [inLo, inHi) have every tap inside the input
+}
+
+func newAxis(a ops.WindowAxis) axis {
+	x := axis{in: a.In, k: a.Kernel, s: a.Stride, d: a.Dilation}
+	x.start = make([]int, a.Out)
+	x.lo = make([]int, a.Out)
+	x.hi = make([]int, a.Out)
+	x.padCnt = make([]int, a.Out)
+	x.inLo, x.inHi = -1, -1
+	for o := 0; o < a.Out; o++ {
+		st := o*a.Stride - a.PadBegin
+		x.start[o] = st
+		lo, hi, pc := a.Kernel, 0, 0
+		for t := 0; t < a.Kernel; t++ {
+			i := st + t*a.Dilation
+			if i >= 0 && i < a.In {
+				lo, hi = min(lo, t), max(hi, t+1)
+			}
+			if i >= -a.PadBegin && i < a.In+a.PadEnd {
+				pc++
+			}
+		}
+		if hi == 0 {
+			lo = 0
+		}
+		x.lo[o], x.hi[o], x.padCnt[o] = lo, hi, pc
+		if lo == 0 && hi == a.Kernel {
+			if x.inLo < 0 {
+				x.inLo = o
+			}
+			x.inHi = o + 1
+		}
+	}
+	if x.inLo < 0 {
+		x.inLo, x.inHi = 0, 0
+	}
+	return x
+}
+
+type geometry struct {
+	in, out []int
+	planes  int // N·C
+	h, w    axis
+	inPlane int
+	oh, ow  int
+}
+
+func (k *Pool) geometry(x []int) (*geometry, error) {
+	if g := k.geo.Load(); g != nil && tensor.SameShape(g.in, x) {
+		return g, nil
+	}
+	pg, err := k.p.Geometry(x)
+	if err != nil {
+		return nil, err
+	}
+	g := &geometry{in: append([]int(nil), x...), out: pg.OutShape, planes: pg.N * pg.C}
+	if len(pg.Axes) == 1 {
+		g.h = newAxis(ops.WindowAxis{In: 1, Kernel: 1, Stride: 1, Dilation: 1, Out: 1})
+		g.w = newAxis(pg.Axes[0])
+	} else {
+		g.h = newAxis(pg.Axes[0])
+		g.w = newAxis(pg.Axes[1])
+	}
+	g.inPlane = g.h.in * g.w.in
+	g.oh, g.ow = len(g.h.start), len(g.w.start)
+	k.geo.Store(g)
+	return g, nil
+}
+
+// Infer implements ops.Kernel.
+func (k *Pool) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
+	g, err := k.check(in)
+	if err != nil {
+		return nil, err
+	}
+	return []*tensor.Tensor{{DType: tensor.Float32, Shape: append([]int(nil), g.out...)}}, nil
+}
+
+func (k *Pool) check(in []*tensor.Tensor) (*geometry, error) {
+	if len(in) < 1 || in[0] == nil {
+		return nil, errors.New("pool: input X is missing")
+	}
+	if in[0].DType != tensor.Float32 {
+		return nil, fmt.Errorf("pool: X is %v, want float32", in[0].DType)
+	}
+	return k.geometry(in[0].Shape)
+}
+
+// Run implements ops.Kernel.
+func (k *Pool) Run(in, out []*tensor.Tensor) error {
+	g, err := k.check(in)
+	if err != nil {
+		return err
+	}
+	x, y, err := io(in, out, g.planes*g.inPlane, g.planes*g.oh*g.ow)
+	if err != nil {
+		return err
+	}
+	t := poolTasks.Get().(*poolTask)
+	*t = poolTask{k: k, g: g, x: x, y: y}
+	t.parts = parts(k.opts.Threads, g.planes, g.planes*(g.inPlane+g.oh*g.ow))
+	parallel.Default().Run(t, t.parts)
+	*t = poolTask{}
+	poolTasks.Put(t)
+	return nil
+}
+
+// io checks and returns the data of in[0] and out[0].
+func io(in, out []*tensor.Tensor, nx, ny int) (x, y []float32, err error) {
+	x = in[0].Float32s()
+	if len(x) != nx {
+		return nil, nil, fmt.Errorf("pool: X has %d elements, want %d", len(x), nx)
+	}
+	if len(out) < 1 || out[0] == nil {
+		return nil, nil, errors.New("pool: output is missing")
+	}
+	y = out[0].Float32s()
+	if len(y) != ny {
+		return nil, nil, fmt.Errorf("pool: output has %d elements, want %d", len(y), ny)
+	}
+	return x, y, nil
+}
+
+// parts returns how many parallel parts to cut units of work into, with at
+// least ~32K elements touched per part.
+func parts(threads, units, elems int) int {
+	return max(1, min(parallel.Threads(threads), units, elems/(32<<10)))
+}
+
+type poolTask struct {
+	k     *Pool
+	g     *geometry
+	x, y  []float32
+	parts int
+}
+
+var poolTasks = sync.Pool{New: func() any { return new(poolTask) }}
+
+func (t *poolTask) Run(part int) {
+	g := t.g
+	lo, hi := part*g.planes/t.parts, (part+1)*g.planes/t.parts
+	for pl := lo; pl < hi; pl++ {
+		x := t.x[pl*g.inPlane : (pl+1)*g.inPlane]
+		y := t.y[pl*g.oh*g.ow : (pl+1)*g.oh*g.ow]
+		if t.k.max {
+			maxPlane(g, x, y)
+		} else {
+			avgPlane(g, t.k.p.CountIncludePad, x, y)
+		}
+	}
+}
+
+var negInf = float32(math.Inf(-1))
+
+// maxPlane pools one plane. Interior rows of 2×2 and 3×3 stride-2 windows
+// go through the specialised row kernels, the rest through the general row
+// kernel. The fast paths use the builtin max, which propagates NaN; an
+// output that comes out NaN is recomputed skipping NaNs, as the reference
+// does (NaN is never selected; −Inf for a window without a number).
+func maxPlane(g *geometry, x, y []float32) {
+	H, W := &g.h, &g.w
+	for oh := 0; oh < g.oh; oh++ {
+		row := y[oh*g.ow : oh*g.ow+g.ow]
+		a, b := W.inLo, W.inHi
+		if oh >= H.inLo && oh < H.inHi && H.d == 1 && W.d == 1 && W.s == 2 && H.k == W.k && (H.k == 2 || H.k == 3) && b > a {
+			st := H.start[oh]
+			x0 := W.start[a]
+			if H.k == 2 {
+				max2x2s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in])
+			} else {
+				max3x3s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in], x[(st+2)*W.in+x0:(st+3)*W.in])
+			}
+			rowGeneral(g, true, x, row, oh, 0, a)
+			rowGeneral(g, true, x, row, oh, b, g.ow)
+		} else {
+			rowGeneral(g, true, x, row, oh, 0, g.ow)
+		}
+		for ow, v := range row {
+			if v != v {
+				row[ow] = maxSkipNaN(g, x, oh, ow)
+			}
+		}
+	}
+}
+
+// rowGeneral computes row[o0:o1] of output row oh for any window: the row
+// is initialised (−Inf or 0), then each kernel tap is folded in over the
+// output range where it lies inside the input, a streaming loop per tap.
+// For average pooling the row holds sums; avgPlane divides.
+func rowGeneral(g *geometry, isMax bool, x, row []float32, oh, o0, o1 int) {
+	if o0 >= o1 {
+		return
+	}
+	H, W := &g.h, &g.w
+	seg := row[o0:o1]
+	init := float32(0)
+	if isMax {
+		init = negInf
+	}
+	for i := range seg {
+		seg[i] = init
+	}
+	hs := H.start[oh]
+	for i := H.lo[oh]; i < H.hi[oh]; i++ {
+		line := x[(hs+i*H.d)*W.in : (hs+i*H.d+1)*W.in]
+		for j := 0; j < W.k; j++ {
+			off := j * W.d
+			// ow in [o0, o1) with 0 ≤ start[ow] + off < in; start[ow] = ow·s − pad.
+			a, e := o0, o1
+			for a < e && W.start[a]+off < 0 {
+				a++
+			}
+			for e > a && W.start[e-1]+off >= W.in {
+				e--
+			}
+			if a >= e {
+				continue
+			}
+			src := line[W.start[a]+off:]
+			dst := row[a:e]
+			if isMax {
+				foldMax(dst, src, W.s)
+			} else {
+				foldAdd(dst, src, W.s)
+			}
+		}
+	}
+}
+
+// foldMax sets dst[i] = max(dst[i], src[i·s]) (NaN-propagating).
+func foldMax(dst, src []float32, s int) {
+	if s == 1 {
+		src = src[:len(dst)]
+		for i, v := range src {
+			dst[i] = max(dst[i], v)
+		}
+		return
+	}
+	for i := range dst {
+		dst[i] = max(dst[i], src[i*s])
+	}
+}
+
+// foldAdd sets dst[i] += src[i·s].
+func foldAdd(dst, src []float32, s int) {
+	if s == 1 {
+		src = src[:len(dst)]
+		for i, v := range src {
+			dst[i] += v
+		}
+		return
+	}
+	for i := range dst {
+		dst[i] += src[i*s]
+	}
+}
+
+// maxSkipNaN is the reference definition for one output: the largest
+// non-NaN tap, −Inf if none.
+func maxSkipNaN(g *geometry, x []float32, oh, ow int) float32 {
+	H, W := &g.h, &g.w
+	best := negInf
+	for i := H.lo[oh]; i < H.hi[oh]; i++ {
+		for j := W.lo[ow]; j < W.hi[ow]; j++ {
+			if v := x[(H.start[oh]+i*H.d)*W.in+W.start[ow]+j*W.d]; v > best {
+				best = v
+			}
+		}
+	}
+	return best
+}
+
+// max2x2s2 sets out[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1])
+// (NaN-propagating). A SIMD kernel slots in here.
+func max2x2s2(out, r0, r1 []float32) {
+	n := len(out)
+	r0, r1 = r0[:2*n], r1[:2*n]
+	for i := range out {
+		a := r0[2*i : 2*i+2 : 2*i+2]
+		c := r1[2*i : 2*i+2 : 2*i+2]
+		out[i] = max(max(a[0], a[1]), max(c[0], c[1]))
+	}
+}
+
+// max3x3s2 is max2x2s2 for 3×3 windows at stride 2 over three rows.
+func max3x3s2(out, r0, r1, r2 []float32) {
+	n := len(out)
+	r0, r1, r2 = r0[:2*n+1], r1[:2*n+1], r2[:2*n+1]
+	for i := range out {
+		a := r0[2*i : 2*i+3 : 2*i+3]
+		c := r1[2*i : 2*i+3 : 2*i+3]
+		e := r2[2*i : 2*i+3 : 2*i+3]
+		out[i] = max(max(a[0], a[1], a[2]), max(c[0], c[1], c[2]), max(e[0], e[1], e[2]))
+	}
+}
+
+// avgPlane pools one plane: sum of the taps inside the input divided by
+// their count (or, with countIncludePad, by the taps inside the padded
+// input); 0 for an empty window.
+func avgPlane(g *geometry, cip bool, x, y []float32) {
+	H, W := &g.h, &g.w
+	for oh := 0; oh < g.oh; oh++ {
+		row := y[oh*g.ow : oh*g.ow+g.ow]
+		a, b := W.inLo, W.inHi
+		if oh >= H.inLo && oh < H.inHi && H.d == 1 && W.d == 1 && W.s == 2 && H.k == W.k && H.k == 2 && b > a {
+			st := H.start[oh]
+			x0 := W.start[a]
+			avg2x2s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in])
+			rowGeneral(g, false, x, row, oh, 0, a)
+			rowGeneral(g, false, x, row, oh, b, g.ow)
+			divide(g, cip, row, oh, 0, a)
+			divide(g, cip, row, oh, b, g.ow)
+			continue
+		}
+		rowGeneral(g, false, x, row, oh, 0, g.ow)
+		divide(g, cip, row, oh, 0, g.ow)
+	}
+}
+
+// divide turns the sums in row[o0:o1] into averages.
+func divide(g *geometry, cip bool, row []float32, oh, o0, o1 int) {
+	H, W := &g.h, &g.w
+	hc := H.hi[oh] - H.lo[oh]
+	if cip {
+		hc = H.padCnt[oh]
+	}
+	for ow := o0; ow < o1; ow++ {
+		cnt := hc * (W.hi[ow] - W.lo[ow])
+		if cip {
+			cnt = hc * W.padCnt[ow]
+		}
+		if cnt > 0 && row[ow] != 0 {
+			row[ow] /= float32(cnt)
+		} else {
+			row[ow] = 0
+		}
+	}
+}
+
+// avg2x2s2 sets out[i] to the mean of r0[2i], r0[2i+1], r1[2i], r1[2i+1].
+func avg2x2s2(out, r0, r1 []float32) {
+	n := len(out)
+	r0, r1 = r0[:2*n], r1[:2*n]
+	for i := range out {
+		a := r0[2*i : 2*i+2 : 2*i+2]
+		c := r1[2*i : 2*i+2 : 2*i+2]
+		out[i] = (a[0] + a[1] + c[0] + c[1]) * 0.25
+	}
+}

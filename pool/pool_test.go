@@ -1,0 +1,322 @@
+package pool
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gocnn/gocnn/onnx"
+	"github.com/gocnn/gocnn/ops"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+type poolCase struct {
+	shape                 []int // X
+	kernel, strides, dils []int
+	pads                  []int
+	autoPad               string
+	ceil, countPad        bool
+}
+
+func (pc poolCase) String() string {
+	return fmt.Sprintf("x%v_k%v_s%v_d%v_p%v_%s_ceil%v_cip%v", pc.shape, pc.kernel, pc.strides, pc.dils, pc.pads, pc.autoPad, pc.ceil, pc.countPad)
+}
+
+func intsAttr(name string, v []int) *onnx.Attr {
+	a := &onnx.Attr{Name: name, Type: onnx.AttrInts}
+	for _, x := range v {
+		a.Ints = append(a.Ints, int64(x))
+	}
+	return a
+}
+
+func intAttr(name string, v int) *onnx.Attr {
+	return &onnx.Attr{Name: name, Type: onnx.AttrInt, I: int64(v)}
+}
+
+func (pc poolCase) node(op string) *onnx.Node {
+	n := &onnx.Node{OpType: op, Inputs: []string{"X"}, Outputs: []string{"Y"}, Attrs: map[string]*onnx.Attr{}}
+	n.Attrs["kernel_shape"] = intsAttr("kernel_shape", pc.kernel)
+	if pc.strides != nil {
+		n.Attrs["strides"] = intsAttr("strides", pc.strides)
+	}
+	if pc.dils != nil {
+		n.Attrs["dilations"] = intsAttr("dilations", pc.dils)
+	}
+	if pc.pads != nil {
+		n.Attrs["pads"] = intsAttr("pads", pc.pads)
+	}
+	if pc.autoPad != "" {
+		n.Attrs["auto_pad"] = &onnx.Attr{Name: "auto_pad", Type: onnx.AttrString, S: pc.autoPad}
+	}
+	if pc.ceil {
+		n.Attrs["ceil_mode"] = intAttr("ceil_mode", 1)
+	}
+	if pc.countPad {
+		n.Attrs["count_include_pad"] = intAttr("count_include_pad", 1)
+	}
+	return n
+}
+
+func randT(rng *rand.Rand, shape ...int) *tensor.Tensor {
+	t := tensor.New(tensor.Float32, shape...)
+	d := t.Float32s()
+	for i := range d {
+		d[i] = float32(rng.NormFloat64())
+	}
+	return t
+}
+
+// runRef runs the reference kernel of package ops for node on in.
+func runRef(t *testing.T, node *onnx.Node, in []*tensor.Tensor) *tensor.Tensor {
+	t.Helper()
+	ref, err := ops.New(node, 14)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := ref.Infer(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := tensor.New(tensor.Float32, o[0].Shape...)
+	if err := ref.Run(in, []*tensor.Tensor{y}); err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+// runFast runs k on in with NaN-prefilled output.
+func runFast(t *testing.T, k ops.Kernel, in []*tensor.Tensor) *tensor.Tensor {
+	t.Helper()
+	o, err := k.Infer(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := tensor.New(tensor.Float32, o[0].Shape...)
+	for i := range y.Float32s() {
+		y.Float32s()[i] = float32(math.NaN())
+	}
+	if err := k.Run(in, []*tensor.Tensor{y}); err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
+// compare checks |got − want| ≤ tol·(|want| + 1) (tol 0: exact, NaN
+// matching NaN).
+func compare(t *testing.T, what string, got, want *tensor.Tensor, tol float64) {
+	t.Helper()
+	if !tensor.SameShape(got.Shape, want.Shape) {
+		t.Fatalf("%s: shape %v, want %v", what, got.Shape, want.Shape)
+	}
+	g, w := got.Float32s(), want.Float32s()
+	bad := 0
+	for i := range w {
+		a, b := float64(g[i]), float64(w[i])
+		if math.IsNaN(a) && math.IsNaN(b) || a == b {
+			continue
+		}
+		if !(math.Abs(a-b) <= tol*(math.Abs(b)+1)) {
+			if bad++; bad <= 3 {
+				t.Errorf("%s: y[%d] = %g, want %g", what, i, a, b)
+			}
+		}
+	}
+}
+
+var poolCases = []poolCase{
+	{shape: []int{1, 3, 8, 8}, kernel: []int{2, 2}, strides: []int{2, 2}},
+	{shape: []int{2, 5, 9, 11}, kernel: []int{2, 2}, strides: []int{2, 2}},
+	{shape: []int{2, 5, 9, 11}, kernel: []int{2, 2}, strides: []int{2, 2}, ceil: true},
+	{shape: []int{1, 4, 112, 112}, kernel: []int{3, 3}, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
+	{shape: []int{1, 3, 13, 13}, kernel: []int{3, 3}, strides: []int{2, 2}, ceil: true},
+	{shape: []int{1, 3, 14, 15}, kernel: []int{3, 3}, strides: []int{2, 2}, pads: []int{0, 1, 1, 0}, ceil: true},
+	{shape: []int{1, 2, 10, 10}, kernel: []int{3, 3}, strides: []int{1, 1}, pads: []int{1, 1, 1, 1}, countPad: true},
+	{shape: []int{1, 2, 10, 10}, kernel: []int{3, 3}, strides: []int{1, 1}, pads: []int{1, 1, 1, 1}},
+	{shape: []int{1, 2, 11, 9}, kernel: []int{3, 2}, strides: []int{2, 3}, pads: []int{2, 1, 1, 1}, countPad: true, ceil: true},
+	{shape: []int{1, 2, 12, 12}, kernel: []int{3, 3}, strides: []int{2, 2}, dils: []int{2, 2}, pads: []int{1, 1, 1, 1}},
+	{shape: []int{1, 2, 9, 9}, kernel: []int{3, 3}, strides: []int{2, 2}, autoPad: ops.AutoPadSameUpper, countPad: true},
+	{shape: []int{1, 2, 9, 10}, kernel: []int{2, 2}, strides: []int{2, 2}, autoPad: ops.AutoPadSameLower},
+	{shape: []int{1, 3, 7, 7}, kernel: []int{7, 7}},
+	{shape: []int{2, 3, 17}, kernel: []int{3}, strides: []int{2}, pads: []int{1, 1}, countPad: true},
+	{shape: []int{1, 2, 5, 5}, kernel: []int{5, 5}, pads: []int{4, 4, 4, 4}, strides: []int{3, 3}, ceil: true},
+	{shape: []int{1, 64, 56, 56}, kernel: []int{2, 2}, strides: []int{2, 2}}, // several parts
+}
+
+func TestMaxPool(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i, pc := range poolCases {
+		if pc.countPad {
+			continue
+		}
+		node := pc.node("MaxPool")
+		x := randT(rng, pc.shape...)
+		if i%3 == 0 { // NaNs are never selected
+			x.Float32s()[0], x.Float32s()[len(x.Float32s())/2] = float32(math.NaN()), float32(math.NaN())
+		}
+		p, err := ops.ParsePoolParams(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := NewMax(p, Options{Threads: 1 + i%2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := []*tensor.Tensor{x}
+		compare(t, "MaxPool "+pc.String(), runFast(t, k, in), runRef(t, node, in), 0)
+	}
+}
+
+func TestAveragePool(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i, pc := range poolCases {
+		node := pc.node("AveragePool")
+		x := randT(rng, pc.shape...)
+		p, err := ops.ParsePoolParams(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := NewAverage(p, Options{Threads: 1 + i%2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := []*tensor.Tensor{x}
+		compare(t, "AveragePool "+pc.String(), runFast(t, k, in), runRef(t, node, in), 1e-6)
+	}
+}
+
+func TestGlobal(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, shape := range [][]int{{1, 3, 7, 7}, {2, 5, 1, 1}, {1, 512, 7, 7}, {2, 3, 1000}, {1, 2, 3, 4, 5}, {1, 64, 56, 56}} {
+		for _, isMax := range []bool{false, true} {
+			op := "GlobalAveragePool"
+			if isMax {
+				op = "GlobalMaxPool"
+			}
+			x := randT(rng, shape...)
+			if isMax {
+				x.Float32s()[1] = float32(math.NaN())
+			}
+			node := &onnx.Node{OpType: op, Inputs: []string{"X"}, Outputs: []string{"Y"}}
+			in := []*tensor.Tensor{x}
+			compare(t, fmt.Sprint(op, shape), runFast(t, NewGlobal(isMax, Options{}), in), runRef(t, node, in), 1e-6)
+		}
+	}
+}
+
+var acts = []struct {
+	act  Act
+	node *onnx.Node // reference node (opset 13); nil for SiLU
+}{
+	{Act{Kind: ActNone}, &onnx.Node{OpType: "Identity"}},
+	{Act{Kind: ActReLU}, &onnx.Node{OpType: "Relu"}},
+	{Act{Kind: ActLeakyReLU, Alpha: 0.1}, &onnx.Node{OpType: "LeakyRelu", Attrs: map[string]*onnx.Attr{"alpha": {Name: "alpha", Type: onnx.AttrFloat, F: 0.1}}}},
+	{Act{Kind: ActHardSigmoid, Alpha: 0.2, Beta: 0.5}, &onnx.Node{OpType: "HardSigmoid"}},
+	{Act{Kind: ActHardSwish}, &onnx.Node{OpType: "HardSwish"}},
+	{Act{Kind: ActSigmoid}, &onnx.Node{OpType: "Sigmoid"}},
+	{Act{Kind: ActClip, Min: 0, Max: 6}, nil},
+	{Act{Kind: ActSiLU}, nil},
+}
+
+// refAct is the float64 definition of each activation.
+func refAct(a Act, x float64) float64 {
+	switch a.Kind {
+	case ActReLU:
+		return math.Max(x, 0)
+	case ActClip:
+		return math.Min(math.Max(x, float64(a.Min)), float64(a.Max))
+	case ActLeakyReLU:
+		if x < 0 {
+			return float64(a.Alpha) * x
+		}
+	case ActHardSigmoid:
+		return math.Min(math.Max(float64(a.Alpha)*x+float64(a.Beta), 0), 1)
+	case ActHardSwish:
+		return x * math.Min(math.Max(x/6+0.5, 0), 1)
+	case ActSigmoid:
+		return 1 / (1 + math.Exp(-x))
+	case ActSiLU:
+		return x / (1 + math.Exp(-x))
+	}
+	return x
+}
+
+func TestActivation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, a := range acts {
+		for _, shape := range [][]int{{3}, {2, 3, 5, 7}, {1, 64, 56, 56}} {
+			x := randT(rng, shape...)
+			for i := range x.Float32s() {
+				x.Float32s()[i] *= 4
+			}
+			k, err := NewActivation(a.act, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := []*tensor.Tensor{x}
+			got := runFast(t, k, in)
+			want := tensor.New(tensor.Float32, shape...)
+			for i, v := range x.Float32s() {
+				want.Float32s()[i] = float32(refAct(a.act, float64(v)))
+			}
+			compare(t, fmt.Sprint(a.act, shape), got, want, 1e-6)
+			if a.node != nil {
+				n := *a.node
+				n.Inputs, n.Outputs = []string{"X"}, []string{"Y"}
+				compare(t, fmt.Sprint(a.act, shape, " vs ops"), got, runRef(t, &n, in), 1e-6)
+			}
+		}
+	}
+	if _, err := NewActivation(Act{Kind: ActClip, Min: 1, Max: 0}, Options{}); err == nil {
+		t.Error("empty clip accepted")
+	}
+}
+
+func TestBatchNorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, shape := range [][]int{{2, 5, 3, 4}, {1, 64, 56, 56}, {3, 7}, {2, 4, 9}} {
+		c := shape[1]
+		scale, bias, mean := randT(rng, c), randT(rng, c), randT(rng, c)
+		variance := randT(rng, c)
+		for i := range variance.Float32s() {
+			variance.Float32s()[i] = float32(math.Abs(float64(variance.Float32s()[i])) + 0.1)
+		}
+		x := randT(rng, shape...)
+		node := &onnx.Node{OpType: "BatchNormalization", Inputs: []string{"X", "s", "b", "m", "v"}, Outputs: []string{"Y"},
+			Attrs: map[string]*onnx.Attr{"epsilon": {Name: "epsilon", Type: onnx.AttrFloat, F: 1e-3}}}
+		want := runRef(t, node, []*tensor.Tensor{x, scale, bias, mean, variance})
+		for _, a := range []Act{{}, {Kind: ActReLU}, {Kind: ActClip, Min: 0, Max: 6}} {
+			k, err := NewBatchNorm(scale, bias, mean, variance, 1e-3, a, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := want.Clone()
+			for i, v := range w.Float32s() {
+				w.Float32s()[i] = float32(refAct(a, float64(v)))
+			}
+			compare(t, fmt.Sprint("BatchNorm", shape, a), runFast(t, k, []*tensor.Tensor{x}), w, 1e-5)
+		}
+	}
+}
+
+func TestZeroAlloc(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	x := randT(rng, 1, 64, 56, 56)
+	in := []*tensor.Tensor{x}
+	p, _ := ops.ParsePoolParams(poolCases[3].node("MaxPool"))
+	mp, _ := NewMax(p, Options{Threads: 2})
+	act, _ := NewActivation(Act{Kind: ActReLU}, Options{Threads: 2})
+	bn, _ := NewBatchNorm(randT(rng, 64), randT(rng, 64), randT(rng, 64), randT(rng, 64), 1e-3, Act{}, Options{Threads: 2})
+	for name, k := range map[string]ops.Kernel{"maxpool": mp, "relu": act, "batchnorm": bn, "gap": NewGlobal(false, Options{Threads: 2})} {
+		o, err := k.Infer(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []*tensor.Tensor{tensor.New(tensor.Float32, o[0].Shape...)}
+		k.Run(in, out)
+		if a := testing.AllocsPerRun(20, func() { k.Run(in, out) }); a != 0 {
+			t.Errorf("%s: %v allocations per Run", name, a)
+		}
+	}
+}
