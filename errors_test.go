@@ -3,10 +3,12 @@ package gocnn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/tensor"
@@ -120,5 +122,67 @@ func TestRunInputErrors(t *testing.T) {
 	cancel()
 	if _, err := m.Run(cancelled, map[string]*tensor.Tensor{"X": x}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled run: %v", err)
+	}
+}
+
+// chainModel is a chain of n Relu nodes over a [1, size] input.
+func chainModel(n, size int) *onnx.Model {
+	m := graphModel()
+	m.Graph.Inputs[0].Shape = []int{1, size}
+	m.Graph.Outputs[0].Shape = []int{1, size}
+	prev := "X"
+	for i := range n {
+		out := fmt.Sprintf("v%d", i)
+		if i == n-1 {
+			out = "Y"
+		}
+		m.Graph.Nodes = append(m.Graph.Nodes, &onnx.Node{OpType: "Softplus", Inputs: []string{prev}, Outputs: []string{out}, Attrs: map[string]*onnx.Attr{}})
+		prev = out
+	}
+	return m
+}
+
+// TestCancelMidRun cancels a long run from another goroutine: Run must
+// return context.Canceled long before the run would have finished.
+func TestCancelMidRun(t *testing.T) {
+	m, err := Decode(encode(t, chainModel(4000, 1<<14)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(tensor.Float32, 1, 1<<14)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	_, err = m.Run(ctx, map[string]*tensor.Tensor{"X": x})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v after %v, want context.Canceled", err, time.Since(start))
+	}
+}
+
+// TestPlanCache: each input shape gets one cached plan; repeating a shape
+// reuses it.
+func TestPlanCache(t *testing.T) {
+	m, err := Decode(encode(t, graphModel(&onnx.Node{OpType: "Relu", Inputs: []string{"X"}, Outputs: []string{"Y"}})), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, batch := range []int{1, 2, 1, 2, 3} {
+		x := tensor.New(tensor.Float32, batch, 3)
+		out, err := m.Run(context.Background(), map[string]*tensor.Tensor{"X": x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out["Y"].Shape[0] != batch {
+			t.Fatalf("batch %d: output %v", batch, out["Y"])
+		}
+	}
+	if len(m.plans) != 3 {
+		t.Errorf("%d plans cached, want 3", len(m.plans))
+	}
+	for b := 4; b < 4+2*maxPlans; b++ {
+		m.Run(context.Background(), map[string]*tensor.Tensor{"X": tensor.New(tensor.Float32, b, 3)})
+	}
+	if len(m.plans) > maxPlans {
+		t.Errorf("%d plans cached, the cap is %d", len(m.plans), maxPlans)
 	}
 }

@@ -53,12 +53,15 @@ func formatErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrFormat, fmt.Sprintf(format, args...))
 }
 
-// Load reads and decodes the model file at path.
+// Load reads and decodes the model file at path. On unix systems the file
+// is memory-mapped for the duration of decoding, so its bytes are held once
+// on the heap: as the decoded tensors.
 func Load(path string, opts *Options) (*Model, error) {
-	b, err := os.ReadFile(path)
+	b, release, err := mapFile(path)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	o := opts.withDefaults()
 	if o.Dir == "" {
 		o.Dir = filepath.Dir(path)

@@ -213,3 +213,40 @@ func TestReadTensor(t *testing.T) {
 		t.Fatalf("ReadTensor = %v %q %v", y, name, err)
 	}
 }
+
+// TestDecodeCopies: decoded tensors must not alias the input bytes, since
+// Load unmaps the file after decoding.
+func TestDecodeCopies(t *testing.T) {
+	b, err := Encode(tinyModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Decode(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range b {
+		b[i] = 0xff
+	}
+	if w := m.Graph.Initializers["W"].Float32s(); w[0] != 1 || w[2] != 3 {
+		t.Fatalf("initializer changed with the input buffer: %v", w)
+	}
+}
+
+func TestLoadMapped(t *testing.T) {
+	b, err := Encode(tinyModel())
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.onnx")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := m.Graph.Initializers["W"].Float32s(); w[1] != -2 {
+		t.Fatalf("W = %v", w)
+	}
+}

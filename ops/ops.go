@@ -96,12 +96,14 @@ func New(n *onnx.Node, opset int64) (Kernel, error) {
 	return k, nil
 }
 
-// Supported lists the operators with a kernel, each with the lowest opset
+// Supported lists the default-domain operators with a kernel, each with the lowest opset
 // version it is available from.
 func Supported() map[string]int64 {
 	m := map[string]int64{}
 	for k, regs := range registry {
-		m[k.op] = regs[0].since
+		if k.domain == "" {
+			m[k.op] = regs[0].since
+		}
 	}
 	return m
 }

@@ -55,8 +55,9 @@ func (d DType) Size() int {
 func (d DType) Valid() bool { return d != Undefined && d.Size() != 0 }
 
 // MaxElements caps the element count of any one tensor: shapes read from
-// files are checked against it before anything is allocated.
-const MaxElements = 1 << 40
+// files are checked against it before anything is allocated. On 32-bit
+// platforms it also keeps byte sizes within int.
+const MaxElements = min(1<<40, math.MaxInt/8)
 
 // ErrShape reports an invalid shape.
 var ErrShape = errors.New("tensor: invalid shape")
@@ -125,7 +126,7 @@ func NumElements(shape []int) (int, error) {
 			return 0, fmt.Errorf("%w: negative dimension in %v", ErrShape, shape)
 		}
 		if d != 0 && n > MaxElements/d {
-			return 0, fmt.Errorf("%w: %v has more than 2^40 elements", ErrShape, shape)
+			return 0, fmt.Errorf("%w: %v has more than %d elements", ErrShape, shape, int64(MaxElements))
 		}
 		n *= d
 	}
