@@ -1,6 +1,8 @@
 package gocnn
 
 import (
+	"math"
+
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/tensor"
@@ -33,6 +35,16 @@ func fuseActivations(g *onnx.Graph) {
 				continue
 			}
 			if _, done := c.Attrs[ops.AttrActivation]; done {
+				continue
+			}
+			if gate, mul := gatedActivation(c.Outputs[0], readers, u, removed); gate != nil {
+				// x·HardSigmoid(x) with torch's constants is HardSwish;
+				// x·Sigmoid(x) is SiLU.
+				toFused(c)
+				c.Attrs[ops.AttrActivation] = &onnx.Attr{Type: onnx.AttrString, S: gate.OpType}
+				c.Outputs = mul.Outputs
+				removed[gate.src], removed[mul] = true, true
+				changed = true
 				continue
 			}
 			next := single(c.Outputs[0])
@@ -75,6 +87,48 @@ func fuseActivations(g *onnx.Graph) {
 }
 
 func toFused(c *onnx.Node) { c.Domain = ops.FusedDomain }
+
+// gate is a gated activation found by gatedActivation: OpType is the fused
+// activation's name, src the gating node.
+type gate struct {
+	OpType string
+	src    *onnx.Node
+}
+
+// gatedActivation matches v read by exactly a gate node g (Sigmoid, or
+// HardSigmoid with alpha 1/6 and beta 1/2) and a Mul(v, g(v)), with g(v)
+// read only by that Mul: PyTorch's exports of SiLU and of HardSwish before
+// opset 14.
+func gatedActivation(v string, readers map[string][]*onnx.Node, u map[string]int, removed map[*onnx.Node]bool) (*gate, *onnx.Node) {
+	rs := readers[v]
+	if len(rs) != 2 || u[v] != 2 || removed[rs[0]] || removed[rs[1]] {
+		return nil, nil
+	}
+	for _, g := range rs {
+		mul := rs[0]
+		if mul == g {
+			mul = rs[1]
+		}
+		if g.Domain != "" || len(g.Outputs) != 1 || mul.OpType != "Mul" || mul.Domain != "" || len(mul.Inputs) != 2 {
+			continue
+		}
+		gv := g.Outputs[0]
+		if u[gv] != 1 || !(mul.Inputs[0] == v && mul.Inputs[1] == gv || mul.Inputs[0] == gv && mul.Inputs[1] == v) {
+			continue
+		}
+		switch g.OpType {
+		case "Sigmoid":
+			return &gate{"SiLU", g}, mul
+		case "HardSigmoid":
+			a := g.AttrReader()
+			alpha, beta := a.Float("alpha", 0.2), a.Float("beta", 0.5)
+			if a.Err() == nil && math.Abs(float64(alpha)-1.0/6) < 1e-6 && beta == 0.5 {
+				return &gate{"HardSwish", g}, mul
+			}
+		}
+	}
+	return nil, nil
+}
 
 // activationAttrs returns the fused-node attributes for activation node n
 // applied to conv's output, or nil if n is not a fusable activation.

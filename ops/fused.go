@@ -77,11 +77,14 @@ func buildFusedConv(n *onnx.Node, opset int64) (Kernel, error) {
 		}
 	}
 	if actNode != nil {
-		if actNode.OpType == "Clip" && opset >= 11 {
-			// Clip bounds are attributes on the fused node; Clip-6 reads them so.
-			opset = 6
+		// The activation's semantics do not depend on the model's opset,
+		// only where its parameters live: on the fused node they are
+		// attributes, as Clip-6 reads them; the others take the newest.
+		actOpset := int64(17)
+		if actNode.OpType == "Clip" {
+			actOpset = 6
 		}
-		if f.act, err = New(actNode, opset); err != nil {
+		if f.act, err = New(actNode, actOpset); err != nil {
 			return nil, err
 		}
 		if n.Attrs[AttrActivation].S == "SiLU" {
