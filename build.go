@@ -3,6 +3,7 @@ package gocnn
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/ops"
@@ -100,6 +101,7 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 	if err := m.inferShapes(); err != nil {
 		return nil, err
 	}
+	m.releaseOwnedConstants()
 	return m, nil
 }
 
@@ -288,4 +290,27 @@ func runNode(n *node, in, metas []*tensor.Tensor, limit int64) ([]*tensor.Tensor
 		return nil, err
 	}
 	return out, nil
+}
+
+// releaseOwnedConstants drops the model's reference to constants that every
+// reader's kernel holds in its own (packed or transformed) form, so the
+// weights are not kept twice. The type and shape stay for Layers.
+func (m *Model) releaseOwnedConstants() {
+	needed := make([]bool, len(m.values))
+	for _, s := range m.outSlot {
+		needed[s] = true
+	}
+	for _, n := range m.nodes {
+		own, _ := n.kernel.(ownsInputs)
+		for i, s := range n.in {
+			if s >= 0 && !slices.Contains(own.owned, i) {
+				needed[s] = true
+			}
+		}
+	}
+	for s, c := range m.consts {
+		if c != nil && c.Data != nil && !needed[s] {
+			m.consts[s] = c.Meta()
+		}
+	}
 }

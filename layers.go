@@ -107,14 +107,31 @@ func (m *Model) Layers(shapes map[string][]int) ([]Layer, error) {
 	return layers, nil
 }
 
-// WeightBytes is the size of the model's constants (weights after load-time
-// transformation, and folded constants).
+// WeightBytes is the memory the model holds for constants: initializers
+// and folded values it keeps, plus what kernels hold in packed or
+// transformed form.
 func (m *Model) WeightBytes() int64 {
 	var b int64
 	for _, c := range m.consts {
-		if c != nil {
+		if c != nil && c.Data != nil {
 			b += int64(c.Len() * c.DType.Size())
 		}
 	}
+	for _, n := range m.nodes {
+		if w, ok := unwrapKernel(n.kernel).(interface{ WeightBytes() int64 }); ok {
+			b += w.WeightBytes()
+		}
+	}
 	return b
+}
+
+// unwrapKernel returns the fast kernel inside the runtime's wrappers.
+func unwrapKernel(k ops.Kernel) ops.Kernel {
+	switch w := k.(type) {
+	case ownsInputs:
+		return w.Kernel
+	case float32Only:
+		return w.fast
+	}
+	return k
 }

@@ -23,7 +23,7 @@ func newKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options
 	}
 	if n.OpType == "Conv" && (n.Domain == "" || n.Domain == ops.FusedDomain) {
 		if k := newConvKernel(n, consts, opts); k != nil {
-			return k, nil
+			return ownsInputs{k, []int{1, 2}}, nil
 		}
 		return ref, nil
 	}
@@ -115,6 +115,16 @@ func newPoolKernel(n *onnx.Node, consts []*tensor.Tensor, opts *Options) ops.Ker
 	}
 	return k
 }
+
+// ownsInputs marks a kernel that copied (packed, transformed) the constant
+// inputs at the given indices when it was built and never reads them again:
+// the model can drop its own copy.
+type ownsInputs struct {
+	ops.Kernel
+	owned []int
+}
+
+func (k ownsInputs) Describe() string { return kernelName(k.Kernel) }
 
 // float32Only runs fast, a float32-only kernel, on float32 inputs and ref,
 // the reference, on anything else.

@@ -126,10 +126,12 @@ func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
 		view:   make([]bool, len(m.nodes)),
 		offset: make([]int, nslots),
 	}
-	copy(p.values, m.consts)
 	for s, c := range m.consts {
 		if c != nil {
 			p.metas[s] = c.Meta()
+			if c.Data != nil {
+				p.values[s] = c
+			}
 		}
 	}
 	for i, vi := range m.inputs {
@@ -302,6 +304,8 @@ func (p *plan) get(m *Model) *arena {
 		switch {
 		case p.values[s] != nil:
 			a.env[s] = p.values[s]
+		case m.consts[s] != nil: // released: its kernel holds it
+			a.env[s] = m.consts[s]
 		case mt == nil:
 		case p.offset[s] >= 0:
 			a.env[s] = &tensor.Tensor{DType: mt.DType, Shape: mt.Shape, Data: a.buf[p.offset[s] : p.offset[s]+mt.Len()]}

@@ -139,8 +139,13 @@ type Report struct {
 	Layers []Layer `json:"layers"`
 	Params int64   `json:"params"`
 	MACs   int64   `json:"macs"`
-	// WeightBytes is Model.WeightBytes: the constants as loaded.
+	// WeightBytes is Model.WeightBytes: the constants the model holds,
+	// packed or transformed weights included.
 	WeightBytes int64 `json:"weight_bytes"`
+	// ArenaBytes is Model.ArenaBytes: the planned memory of one run for
+	// these input shapes (intermediate values, reused by liveness); 0 when
+	// the shapes depend on input values.
+	ArenaBytes int64 `json:"arena_bytes"`
 	// ActivationBytes sums every node's output bytes: an upper bound on
 	// activation memory that assumes no buffer is ever reused.
 	ActivationBytes int64 `json:"activation_bytes"`
@@ -158,6 +163,9 @@ func Analyze(m *gocnn.Model, shapes map[string][]int) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{WeightBytes: m.WeightBytes()}
+	if r.ArenaBytes, err = m.ArenaBytes(shapes); err != nil {
+		return nil, err
+	}
 	fields := map[string][]Field{}
 	dtypes := map[string]tensor.DType{}
 	for _, vi := range m.Inputs() {

