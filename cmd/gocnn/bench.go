@@ -51,7 +51,7 @@ type benchInput struct {
 func runBench(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	threads := fs.Int("threads", 0, "threads; for now this sets GOMAXPROCS (0: leave it)")
+	threads := fs.Int("threads", 0, "intra-op threads per run (0: GOMAXPROCS); GOMAXPROCS is raised to match if lower")
 	runs := fs.Int("n", 20, "timed runs")
 	batch := fs.Int("batch", 1, "size of the symbolic (batch) dimensions of random inputs")
 	var ins inputFlags
@@ -79,14 +79,16 @@ func runBench(args []string, stdout io.Writer) error {
 		return fmt.Errorf("bench: -threads %d: want 0 (leave GOMAXPROCS) or more", *threads)
 	}
 	if *threads > 0 {
-		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
+		if runtime.GOMAXPROCS(0) < *threads {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
+		}
 	}
-	m, err := gocnn.Load(model, &gocnn.Options{NoOptimize: *noOpt})
+	m, err := gocnn.Load(model, &gocnn.Options{NoOptimize: *noOpt, Threads: *threads})
 	if err != nil {
 		return err
 	}
 	res := &benchResult{Model: model, Optimized: !*noOpt, Kernels: asm.Default().Name,
-		Threads: runtime.GOMAXPROCS(0), Runs: *runs, Warmup: benchWarmup, Batch: *batch}
+		Threads: threadCount(*threads), Runs: *runs, Warmup: benchWarmup, Batch: *batch}
 	var inputs map[string]*tensor.Tensor
 	if len(ins) > 0 {
 		if inputs, err = readInputs(m, ins); err != nil {
@@ -196,9 +198,17 @@ func printBench(w io.Writer, r *benchResult) {
 	for _, in := range r.Inputs {
 		fmt.Fprintf(w, "input       %s %s%s (%s)\n", in.Name, in.DType, tensor.ShapeString(in.Shape), in.Source)
 	}
-	fmt.Fprintf(w, "threads     %d (GOMAXPROCS), kernels %s\n", r.Threads, r.Kernels)
+	fmt.Fprintf(w, "threads     %d, kernels %s\n", r.Threads, r.Kernels)
 	fmt.Fprintf(w, "runs        %d timed after %d warm-up\n", r.Runs, r.Warmup)
 	fmt.Fprintf(w, "latency     median %.3f ms, min %.3f ms, p90 %.3f ms (mean %.3f, max %.3f)\n",
 		r.MedianMs, r.MinMs, r.P90Ms, r.MeanMs, r.MaxMs)
 	fmt.Fprintf(w, "throughput  %.1f images/s (batch %d / median)\n", r.ImagesPS, r.Batch)
+}
+
+// threadCount is the intra-op thread count a -threads value means.
+func threadCount(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
 }

@@ -46,7 +46,7 @@ func TestBenchText(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"input       input float32[2,1,32,32] (file)", "runs        3 timed after 3 warm-up",
-		"latency     median ", "images/s (batch 2 / median)", "(GOMAXPROCS)"} {
+		"latency     median ", "images/s (batch 2 / median)", "threads     "} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}

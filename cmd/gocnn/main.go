@@ -27,7 +27,8 @@ func init() {
 		{"run", "MODEL.onnx -in [NAME=]FILE ... [-out DIR]", "run a model on .npy/.pb inputs, write outputs as .npy", runRun},
 		{"inspect", inspectUsage, "per-layer shapes, parameters, MACs, receptive fields and kernels; totals", runInspect},
 		{"cpu", cpuUsage, "CPU features and caches, the kernel table picked and what GOCNN_ISA would pick", runCPU},
-		{"bench", benchUsage, "time a model on random input: median/min/p90 latency, images/s (-threads sets GOMAXPROCS)", runBench},
+		{"bench", benchUsage, "time a model on random input: median/min/p90 latency, images/s, intra-op threads", runBench},
+		{"classify", classifyUsage, "decode and preprocess images (PNG/JPEG/GIF/WebP/BMP), run one batch, print the top-k classes", runClassify},
 	}
 }
 
