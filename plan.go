@@ -3,6 +3,7 @@ package gocnn
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/gocnn/gocnn/ops"
@@ -198,42 +199,87 @@ func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
 }
 
 // layout assigns arena offsets by liveness: a value's memory is reused once
-// its last reader (or the last reader of a view of it) has run.
+// its last reader (or the last reader of a view of it) has run. A Concat
+// whose inputs are laid out contiguously in its output (batch 1 along the
+// channels, or any concat along the first non-unit axis) costs nothing:
+// its inputs' producers write straight into the output.
 func (p *plan) layout(m *Model) {
 	nslots := len(m.values)
-	root := make([]int, nslots) // the slot whose memory a value uses
-	for s := range root {
-		root[s] = s
+	parent := make([]int, nslots) // the value whose memory a value lies in
+	at := make([]int, nslots)     // its offset there
+	viewOut := make([]bool, nslots)
+	for s := range parent {
+		parent[s] = s
 		p.offset[s] = -1
 	}
-	last := make([]int, nslots) // last node reading the root's memory
+	for ni, n := range m.nodes {
+		switch {
+		case !p.run[ni]:
+		case p.view[ni]:
+			parent[n.out[0]] = n.in[0]
+			viewOut[n.out[0]] = true
+		case p.concatInPlace(m, ni, parent):
+			off := 0
+			for _, s := range n.in {
+				parent[s], at[s] = n.out[0], off
+				off += p.metas[s].Len()
+			}
+			p.run[ni] = false // the inputs are already in place
+		}
+	}
+	// Each value's root block and offset in it, through views and nested
+	// concats.
+	root := make([]int, nslots)
+	rootOff := make([]int, nslots)
+	for s := range root {
+		r := s
+		for parent[r] != r {
+			rootOff[s] += at[r]
+			r = parent[r]
+		}
+		root[s] = r
+	}
+	// Each block lives from the first node writing into it to the last
+	// node reading any value in it.
+	first := make([]int, nslots)
+	last := make([]int, nslots)
+	for s := range first {
+		first[s] = -1
+	}
+	touch := func(s, ni int) {
+		r := root[s]
+		if first[r] < 0 || ni < first[r] {
+			first[r] = ni
+		}
+		last[r] = max(last[r], ni)
+	}
 	for ni, n := range m.nodes {
 		if !p.run[ni] {
 			continue
 		}
-		if p.view[ni] {
-			root[n.out[0]] = root[n.in[0]]
-		}
-		for _, s := range n.in {
-			if s >= 0 {
-				last[root[s]] = max(last[root[s]], ni)
-			}
-		}
 		for _, s := range n.out {
 			if s >= 0 {
-				last[root[s]] = max(last[root[s]], ni)
+				touch(s, ni)
+			}
+		}
+		for _, s := range n.in {
+			if s >= 0 && first[root[s]] >= 0 {
+				touch(s, ni)
 			}
 		}
 	}
 	for _, s := range m.outSlot {
 		last[root[s]] = len(m.nodes) // copied out after the last node
 	}
+	opens := make([][]int, len(m.nodes)) // roots whose block opens at each node
+	for r := range root {
+		if root[r] == r && first[r] >= 0 && p.metas[r] != nil && p.metas[r].DType == tensor.Float32 && !viewOut[r] {
+			opens[first[r]] = append(opens[first[r]], r)
+		}
+	}
 	type block struct{ off, size, last int }
 	var live []block // sorted by offset
-	for ni, n := range m.nodes {
-		if !p.run[ni] || p.view[ni] {
-			continue
-		}
+	for ni := range m.nodes {
 		kept := live[:0]
 		for _, b := range live {
 			if b.last >= ni {
@@ -241,26 +287,72 @@ func (p *plan) layout(m *Model) {
 			}
 		}
 		live = kept
-		for _, s := range n.out {
-			if s < 0 || p.metas[s].DType != tensor.Float32 {
-				continue
-			}
-			size := (p.metas[s].Len() + arenaAlign - 1) / arenaAlign * arenaAlign
-			off, at := 0, len(live)
-			for i, b := range live {
+		for _, r := range opens[ni] {
+			size := (p.metas[r].Len() + arenaAlign - 1) / arenaAlign * arenaAlign
+			off, i := 0, len(live)
+			for j, b := range live {
 				if b.off-off >= size {
-					at = i
+					i = j
 					break
 				}
 				off = b.off + b.size
 			}
 			live = append(live, block{})
-			copy(live[at+1:], live[at:])
-			live[at] = block{off, size, last[s]}
-			p.offset[s] = off
+			copy(live[i+1:], live[i:])
+			live[i] = block{off, size, last[r]}
+			p.offset[r] = off
 			p.floats = max(p.floats, off+size)
 		}
 	}
+	for s := range root {
+		if r := root[s]; r != s && p.offset[r] >= 0 && !viewOut[s] {
+			p.offset[s] = p.offset[r] + rootOff[s]
+		}
+	}
+}
+
+// concatInPlace reports whether Concat node ni can have its inputs written
+// directly into its output: float32 inputs that are distinct, produced by
+// nodes that run, not views or graph outputs, not already placed elsewhere,
+// and contiguous in the output (every dimension before the axis is 1).
+func (p *plan) concatInPlace(m *Model, ni int, parent []int) bool {
+	n := m.nodes[ni]
+	if n.src.OpType != "Concat" || n.src.Domain != "" || len(n.out) != 1 || n.out[0] < 0 {
+		return false
+	}
+	out := p.metas[n.out[0]]
+	if out.DType != tensor.Float32 {
+		return false
+	}
+	axis, err := n.src.AttrReader().Int("axis", 1), error(nil)
+	if axis < 0 {
+		axis += int64(len(out.Shape))
+	}
+	if err != nil || axis < 0 || int(axis) >= len(out.Shape) {
+		return false
+	}
+	for _, d := range out.Shape[:axis] {
+		if d != 1 {
+			return false
+		}
+	}
+	producer := map[int]int{}
+	for pi, pn := range m.nodes {
+		for _, s := range pn.out {
+			if s >= 0 {
+				producer[s] = pi
+			}
+		}
+	}
+	seen := map[int]bool{}
+	for _, s := range n.in {
+		pi, ok := producer[s]
+		if s < 0 || seen[s] || !ok || !p.run[pi] || p.view[pi] || parent[s] != s || slices.Contains(m.outSlot, s) {
+			return false
+		}
+		seen[s] = true
+	}
+	return true
 }
 
 // ArenaBytes is the size of one run's arena for the given input shapes (by
