@@ -3,7 +3,9 @@ package gocnn
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/ops"
@@ -76,20 +78,10 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 			}
 			n.out = append(n.out, define(name, nil))
 		}
-		opset := om.Opsets[on.Domain]
-		if on.Domain == "" || on.Domain == "ai.onnx" || on.Domain == ops.FusedDomain {
-			opset = m.opset
-		}
-		consts := make([]*tensor.Tensor, len(n.in))
-		for i, s := range n.in {
-			if s >= 0 {
-				consts[i] = m.consts[s]
-			}
-		}
-		if n.kernel, err = newKernel(on, opset, consts, opts); err != nil {
-			return nil, err
-		}
 		m.nodes = append(m.nodes, n)
+	}
+	if err := m.buildKernels(om, opts); err != nil {
+		return nil, err
 	}
 	for _, vi := range g.Outputs {
 		s, ok := slot[vi.Name]
@@ -103,6 +95,40 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 	}
 	m.releaseOwnedConstants()
 	return m, nil
+}
+
+// buildKernels makes every node's kernel. Fast kernels pack or transform
+// their weights, the bulk of load time, so nodes are built in parallel; the
+// error reported is the first in execution order.
+func (m *Model) buildKernels(om *onnx.Model, opts *Options) error {
+	errs := make([]error, len(m.nodes))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, n := range m.nodes {
+		opset := om.Opsets[n.src.Domain]
+		if d := n.src.Domain; d == "" || d == "ai.onnx" || d == ops.FusedDomain {
+			opset = m.opset
+		}
+		consts := make([]*tensor.Tensor, len(n.in))
+		for j, s := range n.in {
+			if s >= 0 {
+				consts[j] = m.consts[s]
+			}
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			n.kernel, errs[i] = newKernel(n.src, opset, consts, opts)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // removeNoOps drops Identity and inference-mode Dropout nodes by renaming
