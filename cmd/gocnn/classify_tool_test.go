@@ -335,7 +335,7 @@ func TestClassifyErrors(t *testing.T) {
 	}{
 		{[]string{"classify"}, "usage: gocnn classify"},
 		{[]string{"classify", digitsModel}, "usage: gocnn classify"},
-		{[]string{"classify", filepath.Join(dir, "none.onnx"), digit}, "no such file"},
+		{[]string{"classify", filepath.Join(dir, "none.onnx"), digit}, "none.onnx"},
 		{d(filepath.Join(dir, "none.png")), "none.png: no such file"},
 		{d(text), "notes.png: unsupported image format (want PNG, JPEG, GIF, WebP or BMP)"},
 		{d(truncated), "cut.png: cannot decode png image"},

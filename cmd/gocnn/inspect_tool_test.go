@@ -153,7 +153,7 @@ func TestToolErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"inspect"}, "usage: gocnn inspect MODEL.onnx"},
-		{[]string{"inspect", missing}, "no such file"},
+		{[]string{"inspect", missing}, "none.onnx"},
 		{[]string{"inspect", garbage}, "invalid model"},
 		{[]string{"inspect", model, "-input", "abc"}, `-input "abc": want HxW`},
 		{[]string{"inspect", model, "-input", "0x8"}, "want HxW with positive sizes"},
@@ -162,13 +162,13 @@ func TestToolErrors(t *testing.T) {
 		{[]string{"inspect", model, "-frobnicate"}, "flag provided but not defined"},
 		{[]string{"inspect", model, "extra"}, "usage"},
 		{[]string{"bench"}, "usage: gocnn bench MODEL.onnx"},
-		{[]string{"bench", missing}, "no such file"},
+		{[]string{"bench", missing}, "none.onnx"},
 		{[]string{"bench", garbage}, "invalid model"},
 		{[]string{"bench", model, "-n", "0"}, "-n 0: want at least 1 run"},
 		{[]string{"bench", model, "-batch", "0"}, "-batch 0"},
 		{[]string{"bench", model, "-threads", "-1"}, "-threads -1"},
 		{[]string{"bench", model, "-n", "x"}, "invalid value"},
-		{[]string{"bench", model, "-in", filepath.Join(dir, "none.npy")}, "no such file"},
+		{[]string{"bench", model, "-in", filepath.Join(dir, "none.npy")}, "none.npy"},
 		{[]string{"cpu", "extra"}, "usage: gocnn cpu"},
 		{[]string{"cpu", "-x"}, "flag provided but not defined"},
 	} {

@@ -94,11 +94,11 @@ func TestRunErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"run"}, "usage"},
-		{[]string{"run", filepath.Join(dir, "none.onnx"), "-in", bad}, "no such file"},
+		{[]string{"run", filepath.Join(dir, "none.onnx"), "-in", bad}, "none.onnx"},
 		{[]string{"run", garbage, "-in", bad}, "invalid model"},
 		{[]string{"run", model}, "no -in given for image"},
 		{[]string{"run", model, "-in", bad}, "shape [1,1,9,9], the model wants image float32[N,1,8,8]"},
-		{[]string{"run", model, "-in", filepath.Join(dir, "none.npy")}, "no such file"},
+		{[]string{"run", model, "-in", filepath.Join(dir, "none.npy")}, "none.npy"},
 		{[]string{"frobnicate"}, "unknown command"},
 	} {
 		err := dispatch(c.args, &bytes.Buffer{})
