@@ -70,7 +70,7 @@ func printCPU(w io.Writer, env string, peak bool, peakTime time.Duration) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "GOCNN_ISA setting on this machine:")
 	for _, s := range []string{"", "generic", "avx2", "avx512", "neon"} {
-		l := capISA(cpu.Detected(), s)
+		l := cpu.CapLevel(cpu.Detected(), s)
 		name := s
 		if name == "" {
 			name = "(unset)"
@@ -98,27 +98,14 @@ func orUnknown(s string) string {
 	return s
 }
 
-// capISA is the level gocnn uses on a CPU whose best level is d when
-// GOCNN_ISA is env. It mirrors internal/cpu's rule, which is not exported:
-// a known name caps the level on the same architecture, "generic" always
-// applies, anything else is ignored.
-func capISA(d cpu.Level, env string) cpu.Level {
-	l, ok := cpu.ParseLevel(env)
-	if !ok || strings.TrimSpace(env) == "" {
-		return d
-	}
-	if l == cpu.Generic || (l <= cpu.AVX512 && d <= cpu.AVX512 && l < d) {
-		return l
-	}
-	return d
-}
-
 // isaReason says why table t was picked.
 func isaReason(d cpu.Level, env string, t *asm.Kernels) string {
 	var why string
 	l, known := cpu.ParseLevel(env)
-	capped := capISA(d, env)
+	capped := cpu.CapLevel(d, env)
 	switch {
+	case d == cpu.AVX512 && capped == cpu.AVX2 && l != cpu.AVX2:
+		why = "AVX-512 is opt-in (GOCNN_ISA=avx512): its kernels have not yet run on AVX-512 hardware in CI, so avx2"
 	case strings.TrimSpace(env) == "":
 		why = fmt.Sprintf("GOCNN_ISA is unset, so the best level the CPU supports (%s)", d)
 	case !known:

@@ -8,19 +8,20 @@ func TestCapLevel(t *testing.T) {
 		env  string
 		want Level
 	}{
-		{AVX512, "", AVX512},
+		{AVX512, "", AVX2}, // AVX-512 is opt-in
+		{AVX512, "bogus", AVX2},
 		{AVX512, "avx2", AVX2},
 		{AVX512, "AVX512", AVX512},
 		{AVX512, "generic", Generic},
 		{AVX2, "avx512", AVX2},
-		{AVX512, "neon", AVX512},
+		{AVX512, "neon", AVX2},
 		{NEON, "avx2", NEON},
 		{NEON, "generic", Generic},
 		{AVX2, "bogus", AVX2},
 	}
 	for _, c := range cases {
-		if got := capLevel(c.d, c.env); got != c.want {
-			t.Errorf("capLevel(%v, %q) = %v, want %v", c.d, c.env, got, c.want)
+		if got := CapLevel(c.d, c.env); got != c.want {
+			t.Errorf("CapLevel(%v, %q) = %v, want %v", c.d, c.env, got, c.want)
 		}
 	}
 }
