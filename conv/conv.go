@@ -49,21 +49,20 @@ type Conv struct {
 	algo   string
 
 	// 2-D view of the kernel (a 1-D conv has kh = 1).
-	rank1          bool
-	m, cg, kh, kw  int
-	group          int
-	kDim           int // cg·kh·kw
-	wRaw           []float32
-	packed         []*gemm.PackedA // per group (gemm1x1, im2col) or per ξ (winograd)
-	gemmEp         gemm.Epilogue   // template: clamp / LeakyReLU
-	postAct        bool            // activation not fused in gemm
-	geo            atomic.Pointer[geometry]
-	states         sync.Pool // *runState
-	wino           *winoPlan
-	dwW            []float32 // depthwise weights [m][kh][kw]
-	fallbackOnce   sync.Once
-	fallback       []*gemm.PackedA // im2col packing for Winograd's small inputs
-	threadsResolve int
+	rank1         bool
+	m, cg, kh, kw int
+	group         int
+	kDim          int // cg·kh·kw
+	wRaw          []float32
+	packed        []*gemm.PackedA // per group (gemm1x1, im2col)
+	gemmEp        gemm.Epilogue   // template: clamp / LeakyReLU
+	postAct       bool            // activation not fused in gemm
+	geo           atomic.Pointer[geometry]
+	states        freeList[runState]
+	wino          *winoPlan
+	dwW           []float32 // depthwise weights [m][kh][kw]
+	fallbackOnce  sync.Once
+	fallback      []*gemm.PackedA // im2col packing for Winograd's small inputs
 }
 
 // geometry is a Conv resolved against one input shape (cached: inputs
@@ -86,7 +85,8 @@ type geometry struct {
 // New prepares a Conv node with attributes p, constant weight w ([M, C/group,
 // kH, kW] or [M, C/group, k]), optional bias b ([M], may be nil) and fused
 // epilogue ep. It returns an error wrapping ErrUnsupported for shapes without
-// a fast path.
+// a fast path. w and b are referenced, not copied, and must not change.
+// At Run, the residual (in[1]) must not alias the output.
 func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Conv, error) {
 	if p == nil || w == nil {
 		return nil, errors.New("conv: nil params or weight")
@@ -131,7 +131,11 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 	// kernel, so attribute errors surface at load time.
 	probe := []int{1, k.cg * k.group}
 	for i := 2; i < len(w.Shape); i++ {
-		probe = append(probe, 64*w.Shape[i])
+		d := 1
+		if len(p.Dilations) == len(w.Shape)-2 {
+			d = max(1, p.Dilations[i-2])
+		}
+		probe = append(probe, (w.Shape[i]-1)*d+17)
 	}
 	if _, err := k.p.Geometry(probe, k.wShape, k.bShape); err != nil {
 		return nil, err
@@ -153,7 +157,6 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 	case AlgoDepthwise:
 		k.dwW = wd
 	}
-	k.states.New = func() any { return new(runState) }
 	return k, nil
 }
 
@@ -232,7 +235,7 @@ func (k *Conv) applies(algo string) bool {
 	case AlgoWinograd:
 		return k.isWinograd()
 	case AlgoDepthwise:
-		return k.isDepthwise()
+		return k.cg == 1 // one input channel per group (also group 1, C 1)
 	}
 	return false
 }
@@ -347,7 +350,7 @@ func (k *Conv) Run(in, out []*tensor.Tensor) error {
 			return fmt.Errorf("conv: residual data has %d elements, want %d", len(res), len(y))
 		}
 	}
-	st := k.states.Get().(*runState)
+	st := k.states.get()
 	switch k.algo {
 	case AlgoGEMM1x1, AlgoIm2col:
 		k.runGEMM(st, g, x, y, res, k.packed)
@@ -356,7 +359,7 @@ func (k *Conv) Run(in, out []*tensor.Tensor) error {
 	case AlgoDepthwise:
 		k.runDepthwise(st, g, x, y, res)
 	}
-	k.states.Put(st)
+	k.states.put(st)
 	return nil
 }
 
@@ -419,3 +422,6 @@ func (t *actTask) Run(part int) {
 	n := len(t.v)
 	t.ep.activate(t.v[part*n/t.parts : (part+1)*n/t.parts])
 }
+
+// Describe names the algorithm and kernel table, e.g. "conv/winograd/avx2".
+func (k *Conv) Describe() string { return "conv/" + k.algo + "/" + k.kern.Name }

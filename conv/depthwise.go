@@ -1,8 +1,6 @@
 package conv
 
 import (
-	"sync"
-
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
@@ -30,7 +28,7 @@ func (t *dwTask) Run(part int) {
 	lo, hi := part*planes/t.parts, (part+1)*planes/t.parts
 	mult := k.m / k.group
 	kk := k.kh * k.kw
-	buf := padBufs.Get().(*[]float32)
+	buf := padBufs.get()
 	var xp []float32
 	var wp int
 	for pl := lo; pl < hi; pl++ {
@@ -52,12 +50,12 @@ func (t *dwTask) Run(part int) {
 		}
 		depthwisePlane(g, k.kh, k.kw, xp, wp, k.dwW[m*kk:(m+1)*kk], b, y, res, &k.ep)
 	}
-	padBufs.Put(buf)
+	padBufs.put(buf)
 }
 
 // padBufs holds per-worker padded planes for depthwise ((H+pads)·(W+pads)
 // floats each).
-var padBufs = sync.Pool{New: func() any { return new([]float32) }}
+var padBufs freeList[[]float32]
 
 // depthwisePlane computes one output plane from the padded input plane xp
 // (row stride wp): y = epilogue(b + Σ w[i][j]·xp(shifted)), with unrolled
@@ -113,39 +111,55 @@ func dwFold(dst, src []float32, w float32, s int) {
 }
 
 // dw3x3s1 computes out[i] = b + Σ_{r,j} w[3r+j]·rows[r][x0+i+j]; every tap
-// is inside the rows. This is the per-row function a SIMD kernel replaces.
+// is inside the rows. The 3×3 window slides along registers, so each output
+// loads three new values. This is the per-row function a SIMD kernel
+// replaces.
 func dw3x3s1(out, r0, r1, r2 []float32, x0 int, w []float32, b float32) {
 	w0, w1, w2, w3, w4, w5, w6, w7, w8 := w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]
 	n := len(out)
+	if n == 0 {
+		return
+	}
 	r0 = r0[x0 : x0+n+2]
 	r1 = r1[x0 : x0+n+2]
 	r2 = r2[x0 : x0+n+2]
-	for i := range out {
-		a := r0[i : i+3 : i+3]
-		c := r1[i : i+3 : i+3]
-		e := r2[i : i+3 : i+3]
-		// Three short chains instead of one long one.
-		s0 := b + w0*a[0] + w1*a[1] + w2*a[2]
-		s1 := w3*c[0] + w4*c[1] + w5*c[2]
-		s2 := w6*e[0] + w7*e[1] + w8*e[2]
+	a0, a1 := r0[0], r0[1]
+	c0, c1 := r1[0], r1[1]
+	e0, e1 := r2[0], r2[1]
+	r0, r1, r2 = r0[2:], r1[2:], r2[2:]
+	r1, r2 = r1[:len(r0)], r2[:len(r0)]
+	out = out[:len(r0)]
+	for i, a2 := range r0 {
+		c2, e2 := r1[i], r2[i]
+		s0 := b + w0*a0 + w1*a1 + w2*a2
+		s1 := w3*c0 + w4*c1 + w5*c2
+		s2 := w6*e0 + w7*e1 + w8*e2
 		out[i] = s0 + (s1 + s2)
+		a0, a1, c0, c1, e0, e1 = a1, a2, c1, c2, e1, e2
 	}
 }
 
-// dw3x3s2 is dw3x3s1 with stride 2: rows[r][x0+2i+j].
+// dw3x3s2 is dw3x3s1 with stride 2: rows[r][x0+2i+j]; each output loads
+// six new values (the window's last column is the next one's first).
 func dw3x3s2(out, r0, r1, r2 []float32, x0 int, w []float32, b float32) {
 	w0, w1, w2, w3, w4, w5, w6, w7, w8 := w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]
 	n := len(out)
+	if n == 0 {
+		return
+	}
 	r0 = r0[x0 : x0+2*n+1]
 	r1 = r1[x0 : x0+2*n+1]
 	r2 = r2[x0 : x0+2*n+1]
+	a0, c0, e0 := r0[0], r1[0], r2[0]
 	for i := range out {
-		a := r0[2*i : 2*i+3 : 2*i+3]
-		c := r1[2*i : 2*i+3 : 2*i+3]
-		e := r2[2*i : 2*i+3 : 2*i+3]
-		s0 := b + w0*a[0] + w1*a[1] + w2*a[2]
-		s1 := w3*c[0] + w4*c[1] + w5*c[2]
-		s2 := w6*e[0] + w7*e[1] + w8*e[2]
+		q0 := r0[2*i+1 : 2*i+3 : 2*i+3]
+		q1 := r1[2*i+1 : 2*i+3 : 2*i+3]
+		q2 := r2[2*i+1 : 2*i+3 : 2*i+3]
+		a1, a2, c1, c2, e1, e2 := q0[0], q0[1], q1[0], q1[1], q2[0], q2[1]
+		s0 := b + w0*a0 + w1*a1 + w2*a2
+		s1 := w3*c0 + w4*c1 + w5*c2
+		s2 := w6*e0 + w7*e1 + w8*e2
 		out[i] = s0 + (s1 + s2)
+		a0, c0, e0 = a2, c2, e2
 	}
 }

@@ -18,7 +18,10 @@
 //	    → "gemm1x1": per image and group, Y = W·X straight on NCHW (X is
 //	      already the C×HW B matrix), no copy.
 //	3×3, stride 1, dilation 1, group 1, C ≥ 16 and M ≥ 16, 2-D
-//	    → "winograd": F(4×4, 3×3).
+//	    → "winograd": F(4×4, 3×3). At run time an input with fewer than 16
+//	      output tiles (e.g. 7×7 at batch 1) runs im2col instead, since the
+//	      36 GEMMs would be mostly edge and U is 4× the size of W
+//	      (Conv.AlgorithmFor reports this).
 //	anything else (k×k, strides, dilations, padding, groups, 1-D)
 //	    → "im2col": per image and group, gemm with a gemm.BSource that packs
 //	      B panels straight from the NCHW image (implicit im2col, zero
@@ -41,30 +44,52 @@
 //
 // U = G g Gᵀ is computed at load (float64, rounded once) and packed as 36
 // M×C matrices. At run time the output is cut into 4×4 tiles (6×6 input
-// patches, zero padded); tiles are processed in blocks of TB (16…128,
-// sized so V and M stay in L2): V = Bᵀ d B for the block, 36 GEMMs
-// M_ξ = U_ξ·V_ξ, then Y = Aᵀ M A plus the epilogue. Blocks are spread over
+// patches, zero padded); tiles are processed in blocks of TB (a multiple
+// of the micro-kernel's NR, 2·NR … 256, V and M within about 4 MB, at least
+// one block per thread): V = Bᵀ d B for the block, 36 GEMMs
+// M_ξ = U_ξ·V_ξ, then Y = Aᵀ M A plus the epilogue. The transforms run on
+// whole tile rows at a time as streaming loops (winoInCols, winoInRow,
+// winoOutCols, winoOutRow: the functions SIMD kernels would replace). Blocks are spread over
 // Options.Threads; when there are fewer blocks than threads the blocks run
 // in sequence with threaded GEMMs.
 //
-// Error bound. The transforms multiply values by up to 8 (Aᵀ) and 5 (Bᵀ)
-// and cancel, so the float32 result is less accurate than direct
-// convolution. With S = Σ|w·x| over an output's taps (the natural scale of
-// its rounding error), the tests require
+// Error bound. The transforms multiply by up to 8 (Aᵀ) and 5 (Bᵀ) and then
+// cancel, and they mix all 36 inputs of a tile's 6×6 patch into each of its
+// 16 outputs, so the error of an output scales with the whole patch, not
+// with its own taps. With
 //
-//	|y − y_exact| ≤ 5e-5 · S      (Winograd; measured ≤ 4e-6 on normal data,
-//	                                 C up to 256)
-//	|y − y_exact| ≤ 1e-5 · S      (gemm1x1, im2col, depthwise; measured ≤ 2e-7)
+//	S   = Σ|w·x| over the output's own taps (+|b|, +|residual|)
+//	S_W = Σ_c ‖w[m,c]‖₁ · max over the tile's 6×6 patch of |x[c]|  (+|b|, …)
 //
-// so Winograd trades about 20× the rounding error of the GEMM paths for
-// its speed; models that need more use Options{Algorithm: "im2col"}.
+// the tests require (factor 2 for the activation's slope, plus 5e-7·|y|
+// for the rounding of the activation itself)
+//
+//	|y − y_exact| ≤ 2 · 2e-5 · S_W   (Winograd; measured ≤ 2.2e-6·S_W on
+//	                                 normal data, C from 1 to 512)
+//	|y − y_exact| ≤ 2 · 1e-5 · S     (gemm1x1, im2col, depthwise; measured
+//	                                 ≤ 2e-7·S)
+//
+// Relative to S itself Winograd measured up to 4e-6 (about 20× the GEMM
+// paths' error) on normal data with C ≥ 16, and more when a patch holds
+// values far larger than an output's own taps. Models that need the GEMM
+// paths' accuracy use Options{Algorithm: "im2col"}.
+// Non-finite inputs also spread differently: an Inf or NaN in a 6×6 input
+// patch makes every output of the tiles that read the patch NaN, not just
+// the outputs whose receptive field holds it.
 //
 // # Memory and threads
 //
-// Run allocates nothing in steady state. Scratch: the GEMM paths use gemm's
-// pooled pack buffers (gemm.WorkspaceSize); Winograd uses, per worker, a
-// pooled buffer of 36·(C+M)·TB + max(12·(4·⌈OW/4⌉+2), 28·TB) floats (for
-// C = M = 64, TB = 32: about 0.6 MB); depthwise needs none. Options.Threads
-// (≤ 0: GOMAXPROCS) is passed to gemm or splits planes / tile blocks over
-// the pool of internal/parallel. A Conv is safe for concurrent use.
+// Run allocates nothing in steady state: scratch lives in free lists owned
+// by the Conv (never dropped at GC, one entry per concurrent user). Sizes,
+// in float32s: gemm1x1 none beyond gemm's pack buffers
+// (gemm.WorkspaceSize); im2col, when the convolution pads, a padded copy of
+// one image's group: C/g·(H+pads)·(W+pads); Winograd, per worker,
+// 36·(C+M)·TB + max(12·(4·⌈OW/4⌉+2), 28·TB) (C = M = 64, TB = 216: 4 MB);
+// depthwise, per worker, one padded plane (H+pads)·(W+pads). Weights: the
+// Conv references w and b (not copied) and keeps its packing: M·K rounded
+// up to the micro-kernel's MR for the GEMM paths, 36·M·C (4× W) for
+// Winograd, which also packs im2col weights the first time an input is too
+// small for it. Options.Threads (≤ 0: GOMAXPROCS) is passed to gemm or
+// splits planes / tile blocks over the pool of internal/parallel. A Conv is
+// safe for concurrent use.
 package conv

@@ -106,13 +106,9 @@ func (e *Epilogue) activate(v []float32) {
 			v[i] = x * min(max(x*(1.0/6)+0.5, 0), 1)
 		}
 	case ActSigmoid:
-		for i, x := range v {
-			v[i] = sigmoid(x)
-		}
+		sigmoidSlice(v, v, false)
 	case ActSiLU:
-		for i, x := range v {
-			v[i] = x * sigmoid(x)
-		}
+		sigmoidSlice(v, v, true)
 	}
 }
 

@@ -7,10 +7,11 @@ package conv
 //	B[q][t] = X[ci][oh·sH − pH + i·dH][ow·sW − pW + j·dW]   (0 outside X)
 //
 // so W_g·B is the convolution. x is the group's channels with the padding
-// already materialised (xp below), so PackB is a check-free gather: for
-// each panel strip a table of the columns' offsets is built once, then
-// every row of the strip is row[j] = x[δ(q) + off[j]]. No column buffer
-// exists.
+// already materialised (xp below), so PackB has no edge checks: for each
+// panel strip a table of the columns' offsets is built once, then every row
+// of the strip is row[j] = x[δ(q) + off[j]], copied run by run where the
+// offsets are consecutive (stride 1) and gathered otherwise. No column
+// buffer exists.
 type im2colSource struct {
 	x      []float32 // C/g padded planes of hp·wp
 	hp, wp int
@@ -30,28 +31,40 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 	plane := s.hp * s.wp
 	kk := s.kh * s.kw
 	var offs [maxNR]int
+	var segs [maxNR][2]int // first column, length
 	for st := 0; st*nr < nc; st++ {
 		w := min(nr, nc-st*nr)
 		d := dst[st*kc*nr : (st+1)*kc*nr]
 		col := n0 + st*nr
 		oh, ow := col/OW, col%OW
-		contiguous := g.sw == 1 && ow+w <= OW // one output row, stride 1
+		// Runs of consecutive offsets (stride 1 within an output row) are
+		// copied; short runs are gathered.
+		nseg := 0
 		for j := 0; j < w; j++ {
 			offs[j] = oh*g.sh*s.wp + ow*g.sw
+			if j == 0 || offs[j] != offs[j-1]+1 {
+				segs[nseg] = [2]int{j, 0}
+				nseg++
+			}
+			segs[nseg-1][1]++
 			if ow++; ow == OW {
 				ow = 0
 				oh++
 			}
 		}
 		off := offs[:w]
+		copies := nseg*8 <= w
 		ci := k0 / kk
 		r := k0 % kk
 		ki, kj := r/s.kw, r%s.kw
 		for p := 0; p < kc; p++ {
 			row := d[p*nr : p*nr+nr]
 			src := s.x[ci*plane+ki*g.dh*s.wp+kj*g.dw:]
-			if contiguous {
-				copy(row[:w], src[off[0]:off[0]+w])
+			if copies {
+				for _, sg := range segs[:nseg] {
+					o := off[sg[0]]
+					copy(row[sg[0]:sg[0]+sg[1]], src[o:o+sg[1]])
+				}
 			} else {
 				out := row[:w]
 				for j, o := range off {

@@ -53,12 +53,18 @@ func TestIm2colPackB(t *testing.T) {
 					continue
 				}
 				size := (nc + nr - 1) / nr * kc * nr
-				got, want := make([]float32, size), make([]float32, size)
-				for i := range got {
-					got[i] = -7
+				guard := make([]float32, size+16) // sentinel band after the panel
+				got, want := guard[:size], make([]float32, size)
+				for i := range guard {
+					guard[i] = -7
 				}
 				src.PackB(got, k0, kc, n0, nc, nr)
 				ref.PackB(want, k0, kc, n0, nc, nr)
+				for i, v := range guard[size:] {
+					if v != -7 {
+						t.Fatalf("%v nr=%d block %v: wrote past the panel at +%d", cc, nr, blk, i)
+					}
+				}
 				for i := range got {
 					if got[i] != want[i] {
 						t.Fatalf("%v nr=%d block %v: panel[%d] = %g, want %g", cc, nr, blk, i, got[i], want[i])

@@ -1,8 +1,6 @@
 package conv
 
 import (
-	"sync"
-
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
 	"github.com/gocnn/gocnn/internal/cpu"
@@ -27,7 +25,7 @@ var winoTBOverride int
 type winoPlan struct {
 	m, c   int
 	packed [winoTiles]*gemm.PackedA
-	bufs   sync.Pool // *winoBuf
+	bufs   freeList[winoBuf]
 }
 
 // newWinoPlan transforms the weights w [m][c][3][3]: U = G g Gᵀ with
@@ -75,8 +73,38 @@ func newWinoPlan(kern *asm.Kernels, w []float32, m, c int) *winoPlan {
 }
 
 // winoBuf is one worker's scratch: V (36·C·TB), M (36·M·TB) and rows:
-// max(12·(4·tilesW+2), 28·TB) floats for the transforms' row buffers.
-type winoBuf struct{ v, mo, rows []float32 }
+// max(12·(4·tilesW+2), 28·TB) floats for the transforms' row buffers, plus
+// the B sources of the 36 GEMMs.
+type winoBuf struct {
+	v, mo, rows []float32
+	srcs        [winoTiles]winoB
+}
+
+// winoB is one V_ξ (C×TB, TB a multiple of NR) stored directly in gemm's
+// packed-B layout, so packing a block is one contiguous copy per panel:
+//
+//	V_ξ[c][t] = v[(t/NR)·C·NR + c·NR + t%NR]
+type winoB struct {
+	v     []float32
+	c, nr int
+}
+
+// PackB implements gemm.BSource.
+func (s *winoB) PackB(dst []float32, k0, kc, n0, nc, nr int) {
+	if nr != s.nr || n0%nr != 0 {
+		panic("conv: Winograd B panels packed for another NR")
+	}
+	for st := 0; st*nr < nc; st++ {
+		d := dst[st*kc*nr : (st+1)*kc*nr]
+		base := (n0/nr + st) * s.c * nr
+		copy(d, s.v[base+k0*nr:base+(k0+kc)*nr])
+		if w := nc - st*nr; w < nr {
+			for p := 0; p < kc; p++ {
+				clear(d[p*nr+w : p*nr+nr])
+			}
+		}
+	}
+}
 
 // tileBlock returns the number of tiles per block, the N of the 36 GEMMs:
 // a multiple of the micro-kernel's NR (partial tiles are slow), at least
@@ -121,6 +149,12 @@ func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
 		tb = winoTBOverride
 	}
 	nb := (total + tb - 1) / tb
+	// Spread the tiles evenly over the blocks; the buffers need room for
+	// the largest block rounded up to NR.
+	tb = min(tb, ((total+nb-1)/nb+nr-1)/nr*nr)
+	if winoTBOverride > 0 {
+		tb = max(tb, (winoTBOverride+nr-1)/nr*nr)
+	}
 	parts, gemmThr := min(thr, nb), 1
 	if parts < thr {
 		// Too few blocks: run blocks in sequence, each GEMM threaded.
@@ -136,10 +170,7 @@ func (t *winoTask) Run(part int) {
 	p := k.wino
 	wp := 4*g.tilesW + 2 // padded row width
 	nv, nm := winoTiles*p.c*t.tb, winoTiles*p.m*t.tb
-	b, _ := p.bufs.Get().(*winoBuf)
-	if b == nil {
-		b = new(winoBuf)
-	}
+	b := p.bufs.get()
 	if cap(b.v) < nv {
 		b.v = make([]float32, nv)
 	}
@@ -153,28 +184,30 @@ func (t *winoTask) Run(part int) {
 	v, mo, rows := b.v[:nv], b.mo[:nm], b.rows[:nr]
 	total := g.n * g.tilesPerImg
 	for blk := part * t.nb / t.parts; blk < (part+1)*t.nb/t.parts; blk++ {
-		t0 := blk * t.tb
-		nt := min(t.tb, total-t0)
+		t0 := blk * total / t.nb
+		nt := (blk+1)*total/t.nb - t0
 		t.inputTransform(v, rows, wp, t0, nt)
 		// Columns nt…n-1 of V hold stale (finite or not) values whose
 		// outputs are never read; full NR panels avoid gemm's edge path.
 		n := min(t.tb, (nt+k.kern.NR-1)/k.kern.NR*k.kern.NR)
 		for xi := 0; xi < winoTiles; xi++ {
+			b.srcs[xi] = winoB{v: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb], c: p.c, nr: k.kern.NR}
 			gemm.Gemm(&gemm.Params{
 				M: p.m, N: n, K: p.c, Alpha: 1,
 				PackedA: p.packed[xi],
-				B:       v[xi*p.c*t.tb:], LDB: t.tb,
-				C: mo[xi*p.m*t.tb:], LDC: t.tb,
+				BSource: &b.srcs[xi],
+				C:       mo[xi*p.m*t.tb:], LDC: t.tb,
 				Threads: t.gemmThr,
 				Kernels: k.kern,
 			})
 		}
 		t.outputTransform(mo, rows, t0, nt)
 	}
-	p.bufs.Put(b)
+	b.srcs = [winoTiles]winoB{}
+	p.bufs.put(b)
 }
 
-// inputTransform writes V[ξ][c][t−t0] = (Bᵀ d B)[ξ] for the nt tiles from
+// inputTransform writes V_ξ[c][t−t0] = (Bᵀ d B)[ξ] for the nt tiles from
 // global tile t0, where
 //
 //	Bᵀ = ⎡ 4  0 −5  0  1  0 ⎤
@@ -192,7 +225,7 @@ func (t *winoTask) Run(part int) {
 // replace).
 func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt int) {
 	g := t.g
-	C, tb := t.k.cg, t.tb
+	C, tb, nr := t.k.cg, t.tb, t.k.kern.NR
 	rr := rows[:6*wp]
 	tr := rows[6*wp : 12*wp]
 	for i := 0; i < nt; {
@@ -222,10 +255,19 @@ func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt int) {
 				clear(dst[hi:])
 			}
 			winoInCols(tr, rr, wp, width)
-			for q := 0; q < 6; q++ {
-				o := v[(q*6*C+c)*tb+i:]
-				ld := C * tb
-				winoInRow(tr[q*wp:q*wp+width], o[:run], o[ld:ld+run], o[2*ld:2*ld+run], o[3*ld:3*ld+run], o[4*ld:4*ld+run], o[5*ld:5*ld+run])
+			// V_ξ is stored as gemm B panels (see winoB); split the run at
+			// panel boundaries.
+			ld := C * tb
+			for a := i; a < i+run; {
+				e := min(i+run, (a/nr+1)*nr)
+				cnt := e - a
+				base := (a/nr)*C*nr + c*nr + a%nr
+				off := 4 * (a - i)
+				for q := 0; q < 6; q++ {
+					o := v[q*6*ld+base:]
+					winoInRow(tr[q*wp+off:q*wp+off+4*cnt+2], o[:cnt], o[ld:ld+cnt], o[2*ld:2*ld+cnt], o[3*ld:3*ld+cnt], o[4*ld:4*ld+cnt], o[5*ld:5*ld+cnt])
+				}
+				a = e
 			}
 		}
 		i += run
@@ -241,11 +283,12 @@ func winoInCols(t, r []float32, wp, n int) {
 	t3, t4, t5 := t[3*wp:3*wp+n], t[4*wp:4*wp+n], t[5*wp:5*wp+n]
 	for x := range t0 {
 		d0, d1, d2, d3, d4, d5 := r0[x], r1[x], r2[x], r3[x], r4[x], r5[x]
+		a, b := d4-d2, 2*(d3-d1)
 		t0[x] = 4*d0 - 5*d2 + d4
-		t1[x] = d3 + d4 - 4*(d1+d2)
-		t2[x] = d4 - d3 + 4*(d1-d2)
-		t3[x] = d4 - d2 + 2*(d3-d1)
-		t4[x] = d4 - d2 + 2*(d1-d3)
+		t1[x] = (d3 + d4) - 4*(d1+d2)
+		t2[x] = (d4 - d3) + 4*(d1-d2)
+		t3[x] = a + b
+		t4[x] = a - b
 		t5[x] = 4*d1 - 5*d3 + d5
 	}
 }
@@ -258,11 +301,12 @@ func winoInRow(t, o0, o1, o2, o3, o4, o5 []float32) {
 	for j := range o0 {
 		q := t[4*j : 4*j+6 : 4*j+6]
 		d0, d1, d2, d3, d4, d5 := q[0], q[1], q[2], q[3], q[4], q[5]
+		a, b := d4-d2, 2*(d3-d1)
 		o0[j] = 4*d0 - 5*d2 + d4
-		o1[j] = d3 + d4 - 4*(d1+d2)
-		o2[j] = d4 - d3 + 4*(d1-d2)
-		o3[j] = d4 - d2 + 2*(d3-d1)
-		o4[j] = d4 - d2 + 2*(d1-d3)
+		o1[j] = (d3 + d4) - 4*(d1+d2)
+		o2[j] = (d4 - d3) + 4*(d1-d2)
+		o3[j] = a + b
+		o4[j] = a - b
 		o5[j] = 4*d1 - 5*d3 + d5
 	}
 }
@@ -285,25 +329,28 @@ func (t *winoTask) outputTransform(mo, scratch []float32, t0, nt int) {
 	ep := &k.ep
 	sbuf := scratch[:24*tb]
 	row := scratch[24*tb : 24*tb+4*tb]
-	for i := 0; i < nt; {
-		gt := t0 + i
-		img, r := gt/g.tilesPerImg, gt%g.tilesPerImg
-		ty, tx0 := r/g.tilesW, r%g.tilesW
-		run := min(nt-i, g.tilesW-tx0)
-		oy, ox := 4*ty, 4*tx0
-		h, w := min(4, g.oh-oy), min(4*run, g.ow-ox)
-		for m := 0; m < M; m++ {
-			var b float32
-			if k.bias != nil {
-				b = k.bias[m]
-			}
-			mm := mo[m*tb+i:]
-			for c := 0; c < 6; c++ {
-				winoOutCols(
-					sbuf[c*tb:c*tb+run], sbuf[(6+c)*tb:(6+c)*tb+run],
-					sbuf[(12+c)*tb:(12+c)*tb+run], sbuf[(18+c)*tb:(18+c)*tb+run],
-					mm[c*ld:], mm[(6+c)*ld:], mm[(12+c)*ld:], mm[(18+c)*ld:], mm[(24+c)*ld:], mm[(30+c)*ld:])
-			}
+	for m := 0; m < M; m++ {
+		var b float32
+		if k.bias != nil {
+			b = k.bias[m]
+		}
+		// Aᵀ over the ξ rows for the whole block: 36 contiguous streams of
+		// nt values (M_ξ[m][0:nt]) in, S[r][c][0:nt] out.
+		mm := mo[m*tb:]
+		for c := 0; c < 6; c++ {
+			winoOutCols(
+				sbuf[c*tb:c*tb+nt], sbuf[(6+c)*tb:(6+c)*tb+nt],
+				sbuf[(12+c)*tb:(12+c)*tb+nt], sbuf[(18+c)*tb:(18+c)*tb+nt],
+				mm[c*ld:], mm[(6+c)*ld:], mm[(12+c)*ld:], mm[(18+c)*ld:], mm[(24+c)*ld:], mm[(30+c)*ld:])
+		}
+		// Then A along each tile row of the block, straight into Y.
+		for i := 0; i < nt; {
+			gt := t0 + i
+			img, r := gt/g.tilesPerImg, gt%g.tilesPerImg
+			ty, tx0 := r/g.tilesW, r%g.tilesW
+			run := min(nt-i, g.tilesW-tx0)
+			oy, ox := 4*ty, 4*tx0
+			h, w := min(4, g.oh-oy), min(4*run, g.ow-ox)
 			base := (img*M+m)*g.outPlane + oy*g.ow + ox
 			for rr := 0; rr < h; rr++ {
 				at := base + rr*g.ow
@@ -312,7 +359,7 @@ func (t *winoTask) outputTransform(mo, scratch []float32, t0, nt int) {
 				if w == 4*run {
 					dst = out
 				}
-				q := sbuf[rr*6*tb:]
+				q := sbuf[rr*6*tb+i:]
 				winoOutRow(dst, q[:run], q[tb:tb+run], q[2*tb:2*tb+run], q[3*tb:3*tb+run], q[4*tb:4*tb+run], q[5*tb:5*tb+run], b)
 				if w < 4*run {
 					copy(out, dst)
@@ -325,8 +372,8 @@ func (t *winoTask) outputTransform(mo, scratch []float32, t0, nt int) {
 				}
 				ep.activate(out)
 			}
+			i += run
 		}
-		i += run
 	}
 }
 
@@ -365,4 +412,4 @@ func winoOutRow(dst, q0, q1, q2, q3, q4, q5 []float32, bias float32) {
 
 // winogradBound is the documented error bound of the F(4×4, 3×3) path
 // relative to Σ|w·x| (see the package doc).
-const winogradBound = 5e-5
+const winogradBound = 2e-5

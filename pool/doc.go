@@ -17,11 +17,11 @@
 //
 // Structure. Every kernel is a loop over planes (N·C) or chunks, split over
 // Options.Threads parts on the pool of internal/parallel, calling a
-// per-row function on float32 slices: max2x2s2, max3x3s2, avg2x2s2 for the
-// interior rows of the common windows; foldMax/foldAdd (one streaming pass
-// per kernel tap over the output positions where that tap is inside the
-// input) for every other row, window and edge; Act.Apply and scaleShift for
-// the element-wise kernels. A SIMD kernel replaces one of these row
+// per-row function on float32 slices: max2x2s2, max3x3s2, avg2x2s2 and
+// avg3x3s2 for the interior rows of the common windows; foldMax/foldAdd
+// (one streaming pass per kernel tap over the output positions where that
+// tap is inside the input) for every other row, window and edge; Act.Apply
+// and scaleShift for the element-wise kernels. A SIMD kernel replaces one of these row
 // functions without touching the rest.
 //
 // Semantics match package ops: MaxPool never selects NaN and gives −Inf

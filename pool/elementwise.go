@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/gocnn/gocnn/internal/parallel"
 	"github.com/gocnn/gocnn/tensor"
@@ -76,13 +75,9 @@ func (a Act) Apply(dst, src []float32) {
 			dst[i] = x * min(max(x*(1.0/6)+0.5, 0), 1)
 		}
 	case ActSigmoid:
-		for i, x := range src {
-			dst[i] = sigmoidf(x)
-		}
+		sigmoidSlice(dst, src, false)
 	case ActSiLU:
-		for i, x := range src {
-			dst[i] = x * sigmoidf(x)
-		}
+		sigmoidSlice(dst, src, true)
 	}
 }
 
@@ -129,12 +124,12 @@ func (k *Elementwise) Run(in, out []*tensor.Tensor) error {
 	if err != nil {
 		return err
 	}
-	t := tasks.Get().(*task)
+	t := tasks.get()
 	*t = task{kind: taskAct, x: x, y: y, act: k.act, units: n}
 	t.parts = parts(k.opts.Threads, (n+1023)/1024, n)
 	parallel.Default().Run(t, t.parts)
 	*t = task{}
-	tasks.Put(t)
+	tasks.put(t)
 	return nil
 }
 
@@ -214,12 +209,12 @@ func (k *BatchNorm) Run(in, out []*tensor.Tensor) error {
 		return err
 	}
 	planes := in[0].Shape[0] * in[0].Shape[1]
-	t := tasks.Get().(*task)
+	t := tasks.get()
 	*t = task{kind: taskBN, x: x, y: y, act: k.act, bn: k, units: planes, plane: n / max(planes, 1)}
 	t.parts = parts(k.opts.Threads, planes, n)
 	parallel.Default().Run(t, t.parts)
 	*t = task{}
-	tasks.Put(t)
+	tasks.put(t)
 	return nil
 }
 
@@ -278,7 +273,7 @@ func (k *Global) Run(in, out []*tensor.Tensor) error {
 	if err != nil {
 		return err
 	}
-	t := tasks.Get().(*task)
+	t := tasks.get()
 	*t = task{kind: taskGlobalAvg, x: x, y: y, units: planes, plane: n / max(planes, 1)}
 	if k.max {
 		t.kind = taskGlobalMax
@@ -286,7 +281,7 @@ func (k *Global) Run(in, out []*tensor.Tensor) error {
 	t.parts = parts(k.opts.Threads, planes, n)
 	parallel.Default().Run(t, t.parts)
 	*t = task{}
-	tasks.Put(t)
+	tasks.put(t)
 	return nil
 }
 
@@ -362,7 +357,7 @@ type task struct {
 	parts        int
 }
 
-var tasks = sync.Pool{New: func() any { return new(task) }}
+var tasks freeList[task]
 
 func (t *task) Run(part int) {
 	lo, hi := part*t.units/t.parts, (part+1)*t.units/t.parts
@@ -385,4 +380,18 @@ func (t *task) Run(part int) {
 			t.y[pl] = globalMax(t.x[pl*t.plane : (pl+1)*t.plane])
 		}
 	}
+}
+
+// Describe names the kernel (the pure-Go implementation).
+func (k *Elementwise) Describe() string { return "pool/activation/go" }
+
+// Describe names the kernel.
+func (k *BatchNorm) Describe() string { return "pool/batchnorm/go" }
+
+// Describe names the kernel.
+func (k *Global) Describe() string {
+	if k.max {
+		return "pool/globalmax/go"
+	}
+	return "pool/globalavg/go"
 }

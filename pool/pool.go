@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 	"sync/atomic"
 
 	"github.com/gocnn/gocnn/internal/parallel"
@@ -156,12 +155,12 @@ func (k *Pool) Run(in, out []*tensor.Tensor) error {
 	if err != nil {
 		return err
 	}
-	t := poolTasks.Get().(*poolTask)
+	t := poolTasks.get()
 	*t = poolTask{k: k, g: g, x: x, y: y}
 	t.parts = parts(k.opts.Threads, g.planes, g.planes*(g.inPlane+g.oh*g.ow))
 	parallel.Default().Run(t, t.parts)
 	*t = poolTask{}
-	poolTasks.Put(t)
+	poolTasks.put(t)
 	return nil
 }
 
@@ -194,7 +193,7 @@ type poolTask struct {
 	parts int
 }
 
-var poolTasks = sync.Pool{New: func() any { return new(poolTask) }}
+var poolTasks freeList[poolTask]
 
 func (t *poolTask) Run(part int) {
 	g := t.g
@@ -354,7 +353,8 @@ func max3x3s2(out, r0, r1, r2 []float32) {
 	}
 }
 
-// avgPlane pools one plane: sum of the taps inside the input divided by
+// avgPlane pools one plane (interior rows of 2×2 and 3×3 stride-2 windows
+// through avg2x2s2 / avg3x3s2): sum of the taps inside the input divided by
 // their count (or, with countIncludePad, by the taps inside the padded
 // input); 0 for an empty window.
 func avgPlane(g *geometry, cip bool, x, y []float32) {
@@ -362,10 +362,14 @@ func avgPlane(g *geometry, cip bool, x, y []float32) {
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
 		a, b := W.inLo, W.inHi
-		if oh >= H.inLo && oh < H.inHi && H.d == 1 && W.d == 1 && W.s == 2 && H.k == W.k && H.k == 2 && b > a {
+		if oh >= H.inLo && oh < H.inHi && H.d == 1 && W.d == 1 && W.s == 2 && H.k == W.k && (H.k == 2 || H.k == 3) && b > a {
 			st := H.start[oh]
 			x0 := W.start[a]
-			avg2x2s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in])
+			if H.k == 2 {
+				avg2x2s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in])
+			} else {
+				avg3x3s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in], x[(st+2)*W.in+x0:(st+3)*W.in])
+			}
 			rowGeneral(g, false, x, row, oh, 0, a)
 			rowGeneral(g, false, x, row, oh, b, g.ow)
 			divide(g, cip, row, oh, 0, a)
@@ -405,5 +409,26 @@ func avg2x2s2(out, r0, r1 []float32) {
 		a := r0[2*i : 2*i+2 : 2*i+2]
 		c := r1[2*i : 2*i+2 : 2*i+2]
 		out[i] = (a[0] + a[1] + c[0] + c[1]) * 0.25
+	}
+}
+
+// Describe names the kernel.
+func (k *Pool) Describe() string {
+	if k.max {
+		return "pool/maxpool/go"
+	}
+	return "pool/avgpool/go"
+}
+
+// avg3x3s2 sets out[i] to the mean of the 3×3 window at column 2i of three
+// rows (interior windows: all nine taps are inside the input).
+func avg3x3s2(out, r0, r1, r2 []float32) {
+	n := len(out)
+	r0, r1, r2 = r0[:2*n+1], r1[:2*n+1], r2[:2*n+1]
+	for i := range out {
+		a := r0[2*i : 2*i+3 : 2*i+3]
+		c := r1[2*i : 2*i+3 : 2*i+3]
+		e := r2[2*i : 2*i+3 : 2*i+3]
+		out[i] = ((a[0] + a[1] + a[2]) + (c[0] + c[1] + c[2]) + (e[0] + e[1] + e[2])) * (1.0 / 9)
 	}
 }

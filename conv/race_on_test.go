@@ -1,0 +1,7 @@
+//go:build race
+
+package conv
+
+// raceEnabled: sync.Pool drops items at random under the race detector, so
+// allocation counts are not meaningful.
+const raceEnabled = true
