@@ -4,17 +4,33 @@ package asm
 
 import "github.com/gocnn/gocnn/internal/cpu"
 
+// archTables lists the amd64 tables, best first.
+//
+// avx2 uses 4×24 (12 ymm accumulators, 3 B vectors, 1 broadcast): on the
+// Zen 3 development machine it measured at or above 6×16 on most shapes
+// (BenchmarkSgemm, BenchmarkKernel), and MR = 4 leaves no row edges for
+// channel counts that are multiples of 4.
+//
+// avx512 uses 8×32 (16 zmm accumulators): MR = 8 divides common channel
+// counts, 16 independent FMA chains cover two 512-bit pipes at latency 4,
+// and 10 loads per 16 FMAs stay within two load ports. It could not be
+// measured or run where it was written (no AVX-512 there): its tests run
+// on AVX-512 hardware only, and GOCNN_ISA=avx2 is the escape hatch.
 func archTables() []*Kernels {
 	return []*Kernels{
 		{
 			Name: "avx512", Level: cpu.AVX512, MR: 8, NR: 32, KUnroll: 4,
 			Sgemm: sgemm8x32AVX512, SgemmRowA: sgemm8x32RowAAVX512, Sgemv: sgemvAVX512,
+			Edge:     []EdgeKernel{{16, sgemm8x16AVX512, sgemm8x16RowAAVX512}},
 			FMAProbe: fmaProbeAVX512, ProbeFlops: 12 * 16 * 2,
+			RowKernels: rowKernelsAVX2,
 		},
 		{
 			Name: "avx2", Level: cpu.AVX2, MR: 4, NR: 24, KUnroll: 4,
 			Sgemm: sgemm4x24AVX2, SgemmRowA: sgemm4x24RowAAVX2, Sgemv: sgemvAVX2,
+			Edge:     []EdgeKernel{{8, sgemm4x8AVX2, sgemm4x8RowAAVX2}, {16, sgemm4x16AVX2, sgemm4x16RowAAVX2}},
 			FMAProbe: fmaProbeAVX2, ProbeFlops: 12 * 8 * 2,
+			RowKernels: rowKernelsAVX2,
 		},
 	}
 }

@@ -17,18 +17,48 @@ type Kernels struct {
 
 	Sgemm     SgemmFunc     // MR×NR micro-kernel on packed panels
 	SgemmRowA SgemmRowAFunc // same, A read in place; nil if the table has none
-	Sgemv     SgemvFunc     // row-major matrix times vector (N=1 shapes)
+
+	// Edge lists narrower kernels (ascending NR < table NR, same MR and
+	// panel layout) for the last, partial column strip, so that it does
+	// not pay for a full NR-wide tile. May be empty.
+	Edge  []EdgeKernel
+	Sgemv SgemvFunc // row-major matrix times vector (N=1 shapes)
 
 	// FMAProbe runs n iterations of ProbeFlops floating-point operations in
 	// independent FMA chains, so benchmarks can measure the peak.
 	FMAProbe   func(n int)
 	ProbeFlops int
+
+	// ---- Row kernels: vec, pool, dwconv, winograd families ----
+	// Activations, batch norm, pooling rows, depthwise rows and Winograd
+	// transform passes; see rowkernels.go. Every table fills them.
+	RowKernels
+}
+
+// EdgeKernel is an MR×NR micro-kernel pair for partial column strips; it
+// reads the first NR columns of a wider strip (ldb as given).
+type EdgeKernel struct {
+	NR        int
+	Sgemm     SgemmFunc
+	SgemmRowA SgemmRowAFunc // may be nil
+}
+
+// EdgeFor returns the narrowest edge kernel at least w columns wide, or
+// nil if the full-width kernel should be used.
+func (t *Kernels) EdgeFor(w int) *EdgeKernel {
+	for i := range t.Edge {
+		if t.Edge[i].NR >= w {
+			return &t.Edge[i]
+		}
+	}
+	return nil
 }
 
 var genericTable = &Kernels{
 	Name: "generic", Level: cpu.Generic, MR: 4, NR: 8, KUnroll: 1,
 	Sgemm: sgemm4x8Generic, SgemmRowA: sgemm4x8RowAGeneric, Sgemv: sgemvGeneric,
 	FMAProbe: fmaProbeGeneric, ProbeFlops: probeChainsGeneric * 2,
+	RowKernels: rowKernelsGeneric,
 }
 
 // all lists the tables compiled for this GOARCH and tag set, best first;

@@ -28,6 +28,42 @@ func sgemm4x24AVX2(k int, a *float32, b *float32, ldb int, c *float32, ldc int, 
 //go:noescape
 func sgemm4x24RowAAVX2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
 
+// sgemm8x16AVX512 computes one full 8×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm8x16AVX512(k int, a *float32, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm8x16RowAAVX512 computes one full 8×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[i*lda+p], then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm8x16RowAAVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm4x8AVX2 computes one full 4×8 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm4x8AVX2(k int, a *float32, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm4x8RowAAVX2 computes one full 4×8 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[i*lda+p], then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm4x8RowAAVX2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm4x16AVX2 computes one full 4×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm4x16AVX2(k int, a *float32, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm4x16RowAAVX2 computes one full 4×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[i*lda+p], then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm4x16RowAAVX2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
 // sgemm6x16AVX2 computes one full 6×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
 // with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
 //

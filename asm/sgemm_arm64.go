@@ -16,6 +16,30 @@ func sgemm8x12NEON(k int, a *float32, b *float32, ldb int, c *float32, ldc int, 
 //go:noescape
 func sgemm8x12RowANEON(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
 
+// sgemm8x4NEON computes one full 8×4 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[p*8+i] (a packed panel), then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm8x4NEON(k int, a *float32, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm8x4RowANEON computes one full 8×4 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[i*lda+p], then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm8x4RowANEON(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm8x8NEON computes one full 8×8 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[p*8+i] (a packed panel), then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm8x8NEON(k int, a *float32, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm8x8RowANEON computes one full 8×8 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[i*lda+p], then C[i][j] = epilogue(acc); see SgemmFunc.
+//
+//go:noescape
+func sgemm8x8RowANEON(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
 // sgemm12x8NEON computes one full 12×8 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
 // with A[i][p] = a[p*12+i] (a packed panel), then C[i][j] = epilogue(acc); see SgemmFunc.
 //

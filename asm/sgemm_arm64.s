@@ -64,7 +64,8 @@ TEXT ·sgemm8x12NEON(SB), NOSPLIT|NOFRAME, $0-96
 	VEOR     V29.B16, V29.B16, V29.B16
 	VEOR     V30.B16, V30.B16, V30.B16
 	VEOR     V31.B16, V31.B16, V31.B16
-	CBZ      R0, sgemm8x12NEON_epi
+	CMP      $0, R0
+	BLE      sgemm8x12NEON_epi
 	// load step 0; the loop runs while at least 5 steps remain
 	VLD1.P   32(R1), [V0.S4, V1.S4]
 	VLD1.P   (R2)(R10), [V2.S4, V3.S4, V4.S4]
@@ -761,7 +762,7 @@ sgemm8x12RowANEON_loop:
 
 sgemm8x12RowANEON_tail:
 	ADDS     $4, R0, R0
-	BEQ      sgemm8x12RowANEON_epi
+	BLE      sgemm8x12RowANEON_epi
 
 sgemm8x12RowANEON_tailloop:
 	VLD1.P   (R2)(R10), [V4.S4, V5.S4, V6.S4]
@@ -1036,6 +1037,1352 @@ sgemm8x12RowANEON_noclamp:
 	VST1.P   [V29.S4, V30.S4, V31.S4], (R3)(R4)
 	RET
 
+// func sgemm8x4NEON(k int, a *float32, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+// Requires: NEON (ASIMD)
+TEXT ·sgemm8x4NEON(SB), NOSPLIT|NOFRAME, $0-96
+	MOVD     k+0(FP), R0
+	MOVD     a+8(FP), R1
+	MOVD     b+16(FP), R2
+	MOVD     ldb+24(FP), R10
+	LSL      $2, R10
+	MOVD     c+32(FP), R3
+	MOVD     ldc+40(FP), R4
+	LSL      $2, R4
+	// prefetch C for writing: first and last 8 bytes of each row
+	MOVD     R3, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	VEOR     V24.B16, V24.B16, V24.B16
+	VEOR     V25.B16, V25.B16, V25.B16
+	VEOR     V26.B16, V26.B16, V26.B16
+	VEOR     V27.B16, V27.B16, V27.B16
+	VEOR     V28.B16, V28.B16, V28.B16
+	VEOR     V29.B16, V29.B16, V29.B16
+	VEOR     V30.B16, V30.B16, V30.B16
+	VEOR     V31.B16, V31.B16, V31.B16
+	CMP      $0, R0
+	BLE      sgemm8x4NEON_epi
+	// load step 0; the loop runs while at least 5 steps remain
+	VLD1.P   32(R1), [V0.S4, V1.S4]
+	VLD1.P   (R2)(R10), [V2.S4]
+	SUBS     $4, R0, R0
+	BLE      sgemm8x4NEON_tail
+
+sgemm8x4NEON_loop:
+	// step 0
+	VLD1.P   (R2)(R10), [V3.S4]
+	WORD     $0x4f801058 // fmla v24.4s, v2.4s, v0.s[0]
+	WORD     $0x4fa01059 // fmla v25.4s, v2.4s, v0.s[1]
+	WORD     $0x4f80185a // fmla v26.4s, v2.4s, v0.s[2]
+	WORD     $0x4fa0185b // fmla v27.4s, v2.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f81105c // fmla v28.4s, v2.4s, v1.s[0]
+	WORD     $0x4fa1105d // fmla v29.4s, v2.4s, v1.s[1]
+	WORD     $0x4f81185e // fmla v30.4s, v2.4s, v1.s[2]
+	WORD     $0x4fa1185f // fmla v31.4s, v2.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	// step 1
+	VLD1.P   (R2)(R10), [V2.S4]
+	WORD     $0x4f801078 // fmla v24.4s, v3.4s, v0.s[0]
+	WORD     $0x4fa01079 // fmla v25.4s, v3.4s, v0.s[1]
+	WORD     $0x4f80187a // fmla v26.4s, v3.4s, v0.s[2]
+	WORD     $0x4fa0187b // fmla v27.4s, v3.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f81107c // fmla v28.4s, v3.4s, v1.s[0]
+	WORD     $0x4fa1107d // fmla v29.4s, v3.4s, v1.s[1]
+	WORD     $0x4f81187e // fmla v30.4s, v3.4s, v1.s[2]
+	WORD     $0x4fa1187f // fmla v31.4s, v3.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	// step 2
+	VLD1.P   (R2)(R10), [V3.S4]
+	WORD     $0x4f801058 // fmla v24.4s, v2.4s, v0.s[0]
+	WORD     $0x4fa01059 // fmla v25.4s, v2.4s, v0.s[1]
+	WORD     $0x4f80185a // fmla v26.4s, v2.4s, v0.s[2]
+	WORD     $0x4fa0185b // fmla v27.4s, v2.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f81105c // fmla v28.4s, v2.4s, v1.s[0]
+	WORD     $0x4fa1105d // fmla v29.4s, v2.4s, v1.s[1]
+	WORD     $0x4f81185e // fmla v30.4s, v2.4s, v1.s[2]
+	WORD     $0x4fa1185f // fmla v31.4s, v2.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	// step 3
+	VLD1.P   (R2)(R10), [V2.S4]
+	WORD     $0x4f801078 // fmla v24.4s, v3.4s, v0.s[0]
+	WORD     $0x4fa01079 // fmla v25.4s, v3.4s, v0.s[1]
+	WORD     $0x4f80187a // fmla v26.4s, v3.4s, v0.s[2]
+	WORD     $0x4fa0187b // fmla v27.4s, v3.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f81107c // fmla v28.4s, v3.4s, v1.s[0]
+	WORD     $0x4fa1107d // fmla v29.4s, v3.4s, v1.s[1]
+	WORD     $0x4f81187e // fmla v30.4s, v3.4s, v1.s[2]
+	WORD     $0x4fa1187f // fmla v31.4s, v3.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	SUBS     $4, R0, R0
+	BGT      sgemm8x4NEON_loop
+
+sgemm8x4NEON_tail:
+	// 1 to 4 steps remain; step 0's operands are in set 0
+	ADD      $4, R0, R0
+	SUBS     $1, R0, R0
+	BEQ      sgemm8x4NEON_last0
+	VLD1.P   (R2)(R10), [V3.S4]
+	WORD     $0x4f801058 // fmla v24.4s, v2.4s, v0.s[0]
+	WORD     $0x4fa01059 // fmla v25.4s, v2.4s, v0.s[1]
+	WORD     $0x4f80185a // fmla v26.4s, v2.4s, v0.s[2]
+	WORD     $0x4fa0185b // fmla v27.4s, v2.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f81105c // fmla v28.4s, v2.4s, v1.s[0]
+	WORD     $0x4fa1105d // fmla v29.4s, v2.4s, v1.s[1]
+	WORD     $0x4f81185e // fmla v30.4s, v2.4s, v1.s[2]
+	WORD     $0x4fa1185f // fmla v31.4s, v2.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	SUBS     $1, R0, R0
+	BEQ      sgemm8x4NEON_last1
+	VLD1.P   (R2)(R10), [V2.S4]
+	WORD     $0x4f801078 // fmla v24.4s, v3.4s, v0.s[0]
+	WORD     $0x4fa01079 // fmla v25.4s, v3.4s, v0.s[1]
+	WORD     $0x4f80187a // fmla v26.4s, v3.4s, v0.s[2]
+	WORD     $0x4fa0187b // fmla v27.4s, v3.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f81107c // fmla v28.4s, v3.4s, v1.s[0]
+	WORD     $0x4fa1107d // fmla v29.4s, v3.4s, v1.s[1]
+	WORD     $0x4f81187e // fmla v30.4s, v3.4s, v1.s[2]
+	WORD     $0x4fa1187f // fmla v31.4s, v3.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	SUBS     $1, R0, R0
+	BEQ      sgemm8x4NEON_last0
+	VLD1.P   (R2)(R10), [V3.S4]
+	WORD     $0x4f801058 // fmla v24.4s, v2.4s, v0.s[0]
+	WORD     $0x4fa01059 // fmla v25.4s, v2.4s, v0.s[1]
+	WORD     $0x4f80185a // fmla v26.4s, v2.4s, v0.s[2]
+	WORD     $0x4fa0185b // fmla v27.4s, v2.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f81105c // fmla v28.4s, v2.4s, v1.s[0]
+	WORD     $0x4fa1105d // fmla v29.4s, v2.4s, v1.s[1]
+	WORD     $0x4f81185e // fmla v30.4s, v2.4s, v1.s[2]
+	WORD     $0x4fa1185f // fmla v31.4s, v2.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	B        sgemm8x4NEON_last1
+
+sgemm8x4NEON_last0:
+	WORD     $0x4f801058 // fmla v24.4s, v2.4s, v0.s[0]
+	WORD     $0x4fa01059 // fmla v25.4s, v2.4s, v0.s[1]
+	WORD     $0x4f80185a // fmla v26.4s, v2.4s, v0.s[2]
+	WORD     $0x4fa0185b // fmla v27.4s, v2.4s, v0.s[3]
+	WORD     $0x4f81105c // fmla v28.4s, v2.4s, v1.s[0]
+	WORD     $0x4fa1105d // fmla v29.4s, v2.4s, v1.s[1]
+	WORD     $0x4f81185e // fmla v30.4s, v2.4s, v1.s[2]
+	WORD     $0x4fa1185f // fmla v31.4s, v2.4s, v1.s[3]
+	B        sgemm8x4NEON_epi
+
+sgemm8x4NEON_last1:
+	WORD     $0x4f801078 // fmla v24.4s, v3.4s, v0.s[0]
+	WORD     $0x4fa01079 // fmla v25.4s, v3.4s, v0.s[1]
+	WORD     $0x4f80187a // fmla v26.4s, v3.4s, v0.s[2]
+	WORD     $0x4fa0187b // fmla v27.4s, v3.4s, v0.s[3]
+	WORD     $0x4f81107c // fmla v28.4s, v3.4s, v1.s[0]
+	WORD     $0x4fa1107d // fmla v29.4s, v3.4s, v1.s[1]
+	WORD     $0x4f81187e // fmla v30.4s, v3.4s, v1.s[2]
+	WORD     $0x4fa1187f // fmla v31.4s, v3.4s, v1.s[3]
+
+sgemm8x4NEON_epi:
+	MOVD     flags+48(FP), R5
+	TBZ      $0, R5, sgemm8x4NEON_noalpha
+	FMOVS    alpha+56(FP), F22
+	WORD     $0x4f969318 // fmul v24.4s, v24.4s, v22.s[0]
+	WORD     $0x4f969339 // fmul v25.4s, v25.4s, v22.s[0]
+	WORD     $0x4f96935a // fmul v26.4s, v26.4s, v22.s[0]
+	WORD     $0x4f96937b // fmul v27.4s, v27.4s, v22.s[0]
+	WORD     $0x4f96939c // fmul v28.4s, v28.4s, v22.s[0]
+	WORD     $0x4f9693bd // fmul v29.4s, v29.4s, v22.s[0]
+	WORD     $0x4f9693de // fmul v30.4s, v30.4s, v22.s[0]
+	WORD     $0x4f9693ff // fmul v31.4s, v31.4s, v22.s[0]
+
+sgemm8x4NEON_noalpha:
+	TBZ      $1, R5, sgemm8x4NEON_nobeta
+	FMOVS    beta+60(FP), F22
+	MOVD     R3, R6
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f961018 // fmla v24.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f961019 // fmla v25.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101a // fmla v26.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101b // fmla v27.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101c // fmla v28.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101d // fmla v29.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101e // fmla v30.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101f // fmla v31.4s, v0.4s, v22.s[0]
+
+sgemm8x4NEON_nobeta:
+	MOVD     bias+72(FP), R7
+	TBZ      $2, R5, sgemm8x4NEON_norowbias
+	VLD1     (R7), [V0.S4, V1.S4]
+	VDUP     V0.S[0], V22.S4
+	WORD     $0x4e36d718 // fadd v24.4s, v24.4s, v22.4s
+	VDUP     V0.S[1], V23.S4
+	WORD     $0x4e37d739 // fadd v25.4s, v25.4s, v23.4s
+	VDUP     V0.S[2], V22.S4
+	WORD     $0x4e36d75a // fadd v26.4s, v26.4s, v22.4s
+	VDUP     V0.S[3], V23.S4
+	WORD     $0x4e37d77b // fadd v27.4s, v27.4s, v23.4s
+	VDUP     V1.S[0], V22.S4
+	WORD     $0x4e36d79c // fadd v28.4s, v28.4s, v22.4s
+	VDUP     V1.S[1], V23.S4
+	WORD     $0x4e37d7bd // fadd v29.4s, v29.4s, v23.4s
+	VDUP     V1.S[2], V22.S4
+	WORD     $0x4e36d7de // fadd v30.4s, v30.4s, v22.4s
+	VDUP     V1.S[3], V23.S4
+	WORD     $0x4e37d7ff // fadd v31.4s, v31.4s, v23.4s
+
+sgemm8x4NEON_norowbias:
+	TBZ      $3, R5, sgemm8x4NEON_nocolbias
+	VLD1     (R7), [V0.S4]
+	WORD     $0x4e20d718 // fadd v24.4s, v24.4s, v0.4s
+	WORD     $0x4e20d739 // fadd v25.4s, v25.4s, v0.4s
+	WORD     $0x4e20d75a // fadd v26.4s, v26.4s, v0.4s
+	WORD     $0x4e20d77b // fadd v27.4s, v27.4s, v0.4s
+	WORD     $0x4e20d79c // fadd v28.4s, v28.4s, v0.4s
+	WORD     $0x4e20d7bd // fadd v29.4s, v29.4s, v0.4s
+	WORD     $0x4e20d7de // fadd v30.4s, v30.4s, v0.4s
+	WORD     $0x4e20d7ff // fadd v31.4s, v31.4s, v0.4s
+
+sgemm8x4NEON_nocolbias:
+	TBZ      $4, R5, sgemm8x4NEON_noresidual
+	MOVD     r+80(FP), R8
+	MOVD     ldr+88(FP), R9
+	LSL      $2, R9
+	MOVD     R8, R6
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d718 // fadd v24.4s, v24.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d739 // fadd v25.4s, v25.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d75a // fadd v26.4s, v26.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d77b // fadd v27.4s, v27.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d79c // fadd v28.4s, v28.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d7bd // fadd v29.4s, v29.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d7de // fadd v30.4s, v30.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d7ff // fadd v31.4s, v31.4s, v0.4s
+
+sgemm8x4NEON_noresidual:
+	TBZ      $5, R5, sgemm8x4NEON_noclamp
+	FMOVS    lo+64(FP), F22
+	FMOVS    hi+68(FP), F23
+	VDUP     V22.S[0], V22.S4
+	VDUP     V23.S[0], V23.S4
+	WORD     $0x4e36f718 // fmax v24.4s, v24.4s, v22.4s
+	WORD     $0x4eb7f718 // fmin v24.4s, v24.4s, v23.4s
+	WORD     $0x4e36f739 // fmax v25.4s, v25.4s, v22.4s
+	WORD     $0x4eb7f739 // fmin v25.4s, v25.4s, v23.4s
+	WORD     $0x4e36f75a // fmax v26.4s, v26.4s, v22.4s
+	WORD     $0x4eb7f75a // fmin v26.4s, v26.4s, v23.4s
+	WORD     $0x4e36f77b // fmax v27.4s, v27.4s, v22.4s
+	WORD     $0x4eb7f77b // fmin v27.4s, v27.4s, v23.4s
+	WORD     $0x4e36f79c // fmax v28.4s, v28.4s, v22.4s
+	WORD     $0x4eb7f79c // fmin v28.4s, v28.4s, v23.4s
+	WORD     $0x4e36f7bd // fmax v29.4s, v29.4s, v22.4s
+	WORD     $0x4eb7f7bd // fmin v29.4s, v29.4s, v23.4s
+	WORD     $0x4e36f7de // fmax v30.4s, v30.4s, v22.4s
+	WORD     $0x4eb7f7de // fmin v30.4s, v30.4s, v23.4s
+	WORD     $0x4e36f7ff // fmax v31.4s, v31.4s, v22.4s
+	WORD     $0x4eb7f7ff // fmin v31.4s, v31.4s, v23.4s
+
+sgemm8x4NEON_noclamp:
+	VST1.P   [V24.S4], (R3)(R4)
+	VST1.P   [V25.S4], (R3)(R4)
+	VST1.P   [V26.S4], (R3)(R4)
+	VST1.P   [V27.S4], (R3)(R4)
+	VST1.P   [V28.S4], (R3)(R4)
+	VST1.P   [V29.S4], (R3)(R4)
+	VST1.P   [V30.S4], (R3)(R4)
+	VST1.P   [V31.S4], (R3)(R4)
+	RET
+
+// func sgemm8x4RowANEON(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+// Requires: NEON (ASIMD)
+TEXT ·sgemm8x4RowANEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD     k+0(FP), R0
+	MOVD     a+8(FP), R1
+	MOVD     b+24(FP), R2
+	MOVD     ldb+32(FP), R10
+	LSL      $2, R10
+	MOVD     c+40(FP), R3
+	MOVD     ldc+48(FP), R4
+	LSL      $2, R4
+	// prefetch C for writing: first and last 8 bytes of each row
+	MOVD     R3, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     8(R6), PSTL1KEEP
+	VEOR     V24.B16, V24.B16, V24.B16
+	VEOR     V25.B16, V25.B16, V25.B16
+	VEOR     V26.B16, V26.B16, V26.B16
+	VEOR     V27.B16, V27.B16, V27.B16
+	VEOR     V28.B16, V28.B16, V28.B16
+	VEOR     V29.B16, V29.B16, V29.B16
+	VEOR     V30.B16, V30.B16, V30.B16
+	VEOR     V31.B16, V31.B16, V31.B16
+	MOVD     lda+16(FP), R11
+	LSL      $2, R11
+	ADD      R11, R1, R13
+	ADD      R11, R13, R14
+	ADD      R11, R14, R15
+	ADD      R11, R15, R16
+	ADD      R11, R16, R17
+	ADD      R11, R17, R19
+	ADD      R11, R19, R20
+	SUBS     $4, R0, R0
+	BLT      sgemm8x4RowANEON_tail
+
+sgemm8x4RowANEON_loop:
+	// rows 0 to 3
+	VLD1.P   16(R1), [V0.S4]
+	VLD1.P   16(R13), [V1.S4]
+	VLD1.P   16(R14), [V2.S4]
+	VLD1.P   16(R15), [V3.S4]
+	MOVD     R2, R12
+	VLD1.P   (R12)(R10), [V4.S4]
+	WORD     $0x4f801098 // fmla v24.4s, v4.4s, v0.s[0]
+	WORD     $0x4f811099 // fmla v25.4s, v4.4s, v1.s[0]
+	WORD     $0x4f82109a // fmla v26.4s, v4.4s, v2.s[0]
+	WORD     $0x4f83109b // fmla v27.4s, v4.4s, v3.s[0]
+	VLD1.P   (R12)(R10), [V4.S4]
+	WORD     $0x4fa01098 // fmla v24.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa11099 // fmla v25.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa2109a // fmla v26.4s, v4.4s, v2.s[1]
+	WORD     $0x4fa3109b // fmla v27.4s, v4.4s, v3.s[1]
+	VLD1.P   (R12)(R10), [V4.S4]
+	WORD     $0x4f801898 // fmla v24.4s, v4.4s, v0.s[2]
+	WORD     $0x4f811899 // fmla v25.4s, v4.4s, v1.s[2]
+	WORD     $0x4f82189a // fmla v26.4s, v4.4s, v2.s[2]
+	WORD     $0x4f83189b // fmla v27.4s, v4.4s, v3.s[2]
+	VLD1.P   (R12)(R10), [V4.S4]
+	WORD     $0x4fa01898 // fmla v24.4s, v4.4s, v0.s[3]
+	WORD     $0x4fa11899 // fmla v25.4s, v4.4s, v1.s[3]
+	WORD     $0x4fa2189a // fmla v26.4s, v4.4s, v2.s[3]
+	WORD     $0x4fa3189b // fmla v27.4s, v4.4s, v3.s[3]
+	// rows 4 to 7
+	VLD1.P   16(R16), [V0.S4]
+	VLD1.P   16(R17), [V1.S4]
+	VLD1.P   16(R19), [V2.S4]
+	VLD1.P   16(R20), [V3.S4]
+	VLD1.P   (R2)(R10), [V4.S4]
+	WORD     $0x4f80109c // fmla v28.4s, v4.4s, v0.s[0]
+	WORD     $0x4f81109d // fmla v29.4s, v4.4s, v1.s[0]
+	WORD     $0x4f82109e // fmla v30.4s, v4.4s, v2.s[0]
+	WORD     $0x4f83109f // fmla v31.4s, v4.4s, v3.s[0]
+	VLD1.P   (R2)(R10), [V4.S4]
+	WORD     $0x4fa0109c // fmla v28.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa1109d // fmla v29.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa2109e // fmla v30.4s, v4.4s, v2.s[1]
+	WORD     $0x4fa3109f // fmla v31.4s, v4.4s, v3.s[1]
+	VLD1.P   (R2)(R10), [V4.S4]
+	WORD     $0x4f80189c // fmla v28.4s, v4.4s, v0.s[2]
+	WORD     $0x4f81189d // fmla v29.4s, v4.4s, v1.s[2]
+	WORD     $0x4f82189e // fmla v30.4s, v4.4s, v2.s[2]
+	WORD     $0x4f83189f // fmla v31.4s, v4.4s, v3.s[2]
+	VLD1.P   (R2)(R10), [V4.S4]
+	WORD     $0x4fa0189c // fmla v28.4s, v4.4s, v0.s[3]
+	WORD     $0x4fa1189d // fmla v29.4s, v4.4s, v1.s[3]
+	WORD     $0x4fa2189e // fmla v30.4s, v4.4s, v2.s[3]
+	WORD     $0x4fa3189f // fmla v31.4s, v4.4s, v3.s[3]
+	SUBS     $4, R0, R0
+	BGE      sgemm8x4RowANEON_loop
+
+sgemm8x4RowANEON_tail:
+	ADDS     $4, R0, R0
+	BLE      sgemm8x4RowANEON_epi
+
+sgemm8x4RowANEON_tailloop:
+	VLD1.P   (R2)(R10), [V4.S4]
+	VLD1R.P  4(R1), [V0.S4]
+	VLD1R.P  4(R13), [V1.S4]
+	VFMLA    V4.S4, V0.S4, V24.S4
+	VLD1R.P  4(R14), [V2.S4]
+	VFMLA    V4.S4, V1.S4, V25.S4
+	VLD1R.P  4(R15), [V3.S4]
+	VFMLA    V4.S4, V2.S4, V26.S4
+	VLD1R.P  4(R16), [V0.S4]
+	VFMLA    V4.S4, V3.S4, V27.S4
+	VLD1R.P  4(R17), [V1.S4]
+	VFMLA    V4.S4, V0.S4, V28.S4
+	VLD1R.P  4(R19), [V2.S4]
+	VFMLA    V4.S4, V1.S4, V29.S4
+	VLD1R.P  4(R20), [V3.S4]
+	VFMLA    V4.S4, V2.S4, V30.S4
+	VFMLA    V4.S4, V3.S4, V31.S4
+	SUBS     $1, R0, R0
+	BNE      sgemm8x4RowANEON_tailloop
+
+sgemm8x4RowANEON_epi:
+	MOVD     flags+56(FP), R5
+	TBZ      $0, R5, sgemm8x4RowANEON_noalpha
+	FMOVS    alpha+64(FP), F22
+	WORD     $0x4f969318 // fmul v24.4s, v24.4s, v22.s[0]
+	WORD     $0x4f969339 // fmul v25.4s, v25.4s, v22.s[0]
+	WORD     $0x4f96935a // fmul v26.4s, v26.4s, v22.s[0]
+	WORD     $0x4f96937b // fmul v27.4s, v27.4s, v22.s[0]
+	WORD     $0x4f96939c // fmul v28.4s, v28.4s, v22.s[0]
+	WORD     $0x4f9693bd // fmul v29.4s, v29.4s, v22.s[0]
+	WORD     $0x4f9693de // fmul v30.4s, v30.4s, v22.s[0]
+	WORD     $0x4f9693ff // fmul v31.4s, v31.4s, v22.s[0]
+
+sgemm8x4RowANEON_noalpha:
+	TBZ      $1, R5, sgemm8x4RowANEON_nobeta
+	FMOVS    beta+68(FP), F22
+	MOVD     R3, R6
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f961018 // fmla v24.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f961019 // fmla v25.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101a // fmla v26.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101b // fmla v27.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101c // fmla v28.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101d // fmla v29.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101e // fmla v30.4s, v0.4s, v22.s[0]
+	VLD1.P   (R6)(R4), [V0.S4]
+	WORD     $0x4f96101f // fmla v31.4s, v0.4s, v22.s[0]
+
+sgemm8x4RowANEON_nobeta:
+	MOVD     bias+80(FP), R7
+	TBZ      $2, R5, sgemm8x4RowANEON_norowbias
+	VLD1     (R7), [V0.S4, V1.S4]
+	VDUP     V0.S[0], V22.S4
+	WORD     $0x4e36d718 // fadd v24.4s, v24.4s, v22.4s
+	VDUP     V0.S[1], V23.S4
+	WORD     $0x4e37d739 // fadd v25.4s, v25.4s, v23.4s
+	VDUP     V0.S[2], V22.S4
+	WORD     $0x4e36d75a // fadd v26.4s, v26.4s, v22.4s
+	VDUP     V0.S[3], V23.S4
+	WORD     $0x4e37d77b // fadd v27.4s, v27.4s, v23.4s
+	VDUP     V1.S[0], V22.S4
+	WORD     $0x4e36d79c // fadd v28.4s, v28.4s, v22.4s
+	VDUP     V1.S[1], V23.S4
+	WORD     $0x4e37d7bd // fadd v29.4s, v29.4s, v23.4s
+	VDUP     V1.S[2], V22.S4
+	WORD     $0x4e36d7de // fadd v30.4s, v30.4s, v22.4s
+	VDUP     V1.S[3], V23.S4
+	WORD     $0x4e37d7ff // fadd v31.4s, v31.4s, v23.4s
+
+sgemm8x4RowANEON_norowbias:
+	TBZ      $3, R5, sgemm8x4RowANEON_nocolbias
+	VLD1     (R7), [V0.S4]
+	WORD     $0x4e20d718 // fadd v24.4s, v24.4s, v0.4s
+	WORD     $0x4e20d739 // fadd v25.4s, v25.4s, v0.4s
+	WORD     $0x4e20d75a // fadd v26.4s, v26.4s, v0.4s
+	WORD     $0x4e20d77b // fadd v27.4s, v27.4s, v0.4s
+	WORD     $0x4e20d79c // fadd v28.4s, v28.4s, v0.4s
+	WORD     $0x4e20d7bd // fadd v29.4s, v29.4s, v0.4s
+	WORD     $0x4e20d7de // fadd v30.4s, v30.4s, v0.4s
+	WORD     $0x4e20d7ff // fadd v31.4s, v31.4s, v0.4s
+
+sgemm8x4RowANEON_nocolbias:
+	TBZ      $4, R5, sgemm8x4RowANEON_noresidual
+	MOVD     r+88(FP), R8
+	MOVD     ldr+96(FP), R9
+	LSL      $2, R9
+	MOVD     R8, R6
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d718 // fadd v24.4s, v24.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d739 // fadd v25.4s, v25.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d75a // fadd v26.4s, v26.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d77b // fadd v27.4s, v27.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d79c // fadd v28.4s, v28.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d7bd // fadd v29.4s, v29.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d7de // fadd v30.4s, v30.4s, v0.4s
+	VLD1.P   (R6)(R9), [V0.S4]
+	WORD     $0x4e20d7ff // fadd v31.4s, v31.4s, v0.4s
+
+sgemm8x4RowANEON_noresidual:
+	TBZ      $5, R5, sgemm8x4RowANEON_noclamp
+	FMOVS    lo+72(FP), F22
+	FMOVS    hi+76(FP), F23
+	VDUP     V22.S[0], V22.S4
+	VDUP     V23.S[0], V23.S4
+	WORD     $0x4e36f718 // fmax v24.4s, v24.4s, v22.4s
+	WORD     $0x4eb7f718 // fmin v24.4s, v24.4s, v23.4s
+	WORD     $0x4e36f739 // fmax v25.4s, v25.4s, v22.4s
+	WORD     $0x4eb7f739 // fmin v25.4s, v25.4s, v23.4s
+	WORD     $0x4e36f75a // fmax v26.4s, v26.4s, v22.4s
+	WORD     $0x4eb7f75a // fmin v26.4s, v26.4s, v23.4s
+	WORD     $0x4e36f77b // fmax v27.4s, v27.4s, v22.4s
+	WORD     $0x4eb7f77b // fmin v27.4s, v27.4s, v23.4s
+	WORD     $0x4e36f79c // fmax v28.4s, v28.4s, v22.4s
+	WORD     $0x4eb7f79c // fmin v28.4s, v28.4s, v23.4s
+	WORD     $0x4e36f7bd // fmax v29.4s, v29.4s, v22.4s
+	WORD     $0x4eb7f7bd // fmin v29.4s, v29.4s, v23.4s
+	WORD     $0x4e36f7de // fmax v30.4s, v30.4s, v22.4s
+	WORD     $0x4eb7f7de // fmin v30.4s, v30.4s, v23.4s
+	WORD     $0x4e36f7ff // fmax v31.4s, v31.4s, v22.4s
+	WORD     $0x4eb7f7ff // fmin v31.4s, v31.4s, v23.4s
+
+sgemm8x4RowANEON_noclamp:
+	VST1.P   [V24.S4], (R3)(R4)
+	VST1.P   [V25.S4], (R3)(R4)
+	VST1.P   [V26.S4], (R3)(R4)
+	VST1.P   [V27.S4], (R3)(R4)
+	VST1.P   [V28.S4], (R3)(R4)
+	VST1.P   [V29.S4], (R3)(R4)
+	VST1.P   [V30.S4], (R3)(R4)
+	VST1.P   [V31.S4], (R3)(R4)
+	RET
+
+// func sgemm8x8NEON(k int, a *float32, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+// Requires: NEON (ASIMD)
+TEXT ·sgemm8x8NEON(SB), NOSPLIT|NOFRAME, $0-96
+	MOVD     k+0(FP), R0
+	MOVD     a+8(FP), R1
+	MOVD     b+16(FP), R2
+	MOVD     ldb+24(FP), R10
+	LSL      $2, R10
+	MOVD     c+32(FP), R3
+	MOVD     ldc+40(FP), R4
+	LSL      $2, R4
+	// prefetch C for writing: first and last 8 bytes of each row
+	MOVD     R3, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	VEOR     V16.B16, V16.B16, V16.B16
+	VEOR     V17.B16, V17.B16, V17.B16
+	VEOR     V18.B16, V18.B16, V18.B16
+	VEOR     V19.B16, V19.B16, V19.B16
+	VEOR     V20.B16, V20.B16, V20.B16
+	VEOR     V21.B16, V21.B16, V21.B16
+	VEOR     V22.B16, V22.B16, V22.B16
+	VEOR     V23.B16, V23.B16, V23.B16
+	VEOR     V24.B16, V24.B16, V24.B16
+	VEOR     V25.B16, V25.B16, V25.B16
+	VEOR     V26.B16, V26.B16, V26.B16
+	VEOR     V27.B16, V27.B16, V27.B16
+	VEOR     V28.B16, V28.B16, V28.B16
+	VEOR     V29.B16, V29.B16, V29.B16
+	VEOR     V30.B16, V30.B16, V30.B16
+	VEOR     V31.B16, V31.B16, V31.B16
+	CMP      $0, R0
+	BLE      sgemm8x8NEON_epi
+	// load step 0; the loop runs while at least 5 steps remain
+	VLD1.P   32(R1), [V0.S4, V1.S4]
+	VLD1.P   (R2)(R10), [V2.S4, V3.S4]
+	SUBS     $4, R0, R0
+	BLE      sgemm8x8NEON_tail
+
+sgemm8x8NEON_loop:
+	// step 0
+	VLD1.P   (R2)(R10), [V4.S4, V5.S4]
+	WORD     $0x4f801050 // fmla v16.4s, v2.4s, v0.s[0]
+	WORD     $0x4f801071 // fmla v17.4s, v3.4s, v0.s[0]
+	WORD     $0x4fa01052 // fmla v18.4s, v2.4s, v0.s[1]
+	WORD     $0x4fa01073 // fmla v19.4s, v3.4s, v0.s[1]
+	WORD     $0x4f801854 // fmla v20.4s, v2.4s, v0.s[2]
+	WORD     $0x4f801875 // fmla v21.4s, v3.4s, v0.s[2]
+	WORD     $0x4fa01856 // fmla v22.4s, v2.4s, v0.s[3]
+	WORD     $0x4fa01877 // fmla v23.4s, v3.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f811058 // fmla v24.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811079 // fmla v25.4s, v3.4s, v1.s[0]
+	WORD     $0x4fa1105a // fmla v26.4s, v2.4s, v1.s[1]
+	WORD     $0x4fa1107b // fmla v27.4s, v3.4s, v1.s[1]
+	WORD     $0x4f81185c // fmla v28.4s, v2.4s, v1.s[2]
+	WORD     $0x4f81187d // fmla v29.4s, v3.4s, v1.s[2]
+	WORD     $0x4fa1185e // fmla v30.4s, v2.4s, v1.s[3]
+	WORD     $0x4fa1187f // fmla v31.4s, v3.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	// step 1
+	VLD1.P   (R2)(R10), [V2.S4, V3.S4]
+	WORD     $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD     $0x4fa01092 // fmla v18.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa010b3 // fmla v19.4s, v5.4s, v0.s[1]
+	WORD     $0x4f801894 // fmla v20.4s, v4.4s, v0.s[2]
+	WORD     $0x4f8018b5 // fmla v21.4s, v5.4s, v0.s[2]
+	WORD     $0x4fa01896 // fmla v22.4s, v4.4s, v0.s[3]
+	WORD     $0x4fa018b7 // fmla v23.4s, v5.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f811098 // fmla v24.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110b9 // fmla v25.4s, v5.4s, v1.s[0]
+	WORD     $0x4fa1109a // fmla v26.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa110bb // fmla v27.4s, v5.4s, v1.s[1]
+	WORD     $0x4f81189c // fmla v28.4s, v4.4s, v1.s[2]
+	WORD     $0x4f8118bd // fmla v29.4s, v5.4s, v1.s[2]
+	WORD     $0x4fa1189e // fmla v30.4s, v4.4s, v1.s[3]
+	WORD     $0x4fa118bf // fmla v31.4s, v5.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	// step 2
+	VLD1.P   (R2)(R10), [V4.S4, V5.S4]
+	WORD     $0x4f801050 // fmla v16.4s, v2.4s, v0.s[0]
+	WORD     $0x4f801071 // fmla v17.4s, v3.4s, v0.s[0]
+	WORD     $0x4fa01052 // fmla v18.4s, v2.4s, v0.s[1]
+	WORD     $0x4fa01073 // fmla v19.4s, v3.4s, v0.s[1]
+	WORD     $0x4f801854 // fmla v20.4s, v2.4s, v0.s[2]
+	WORD     $0x4f801875 // fmla v21.4s, v3.4s, v0.s[2]
+	WORD     $0x4fa01856 // fmla v22.4s, v2.4s, v0.s[3]
+	WORD     $0x4fa01877 // fmla v23.4s, v3.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f811058 // fmla v24.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811079 // fmla v25.4s, v3.4s, v1.s[0]
+	WORD     $0x4fa1105a // fmla v26.4s, v2.4s, v1.s[1]
+	WORD     $0x4fa1107b // fmla v27.4s, v3.4s, v1.s[1]
+	WORD     $0x4f81185c // fmla v28.4s, v2.4s, v1.s[2]
+	WORD     $0x4f81187d // fmla v29.4s, v3.4s, v1.s[2]
+	WORD     $0x4fa1185e // fmla v30.4s, v2.4s, v1.s[3]
+	WORD     $0x4fa1187f // fmla v31.4s, v3.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	// step 3
+	VLD1.P   (R2)(R10), [V2.S4, V3.S4]
+	WORD     $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD     $0x4fa01092 // fmla v18.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa010b3 // fmla v19.4s, v5.4s, v0.s[1]
+	WORD     $0x4f801894 // fmla v20.4s, v4.4s, v0.s[2]
+	WORD     $0x4f8018b5 // fmla v21.4s, v5.4s, v0.s[2]
+	WORD     $0x4fa01896 // fmla v22.4s, v4.4s, v0.s[3]
+	WORD     $0x4fa018b7 // fmla v23.4s, v5.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f811098 // fmla v24.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110b9 // fmla v25.4s, v5.4s, v1.s[0]
+	WORD     $0x4fa1109a // fmla v26.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa110bb // fmla v27.4s, v5.4s, v1.s[1]
+	WORD     $0x4f81189c // fmla v28.4s, v4.4s, v1.s[2]
+	WORD     $0x4f8118bd // fmla v29.4s, v5.4s, v1.s[2]
+	WORD     $0x4fa1189e // fmla v30.4s, v4.4s, v1.s[3]
+	WORD     $0x4fa118bf // fmla v31.4s, v5.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	SUBS     $4, R0, R0
+	BGT      sgemm8x8NEON_loop
+
+sgemm8x8NEON_tail:
+	// 1 to 4 steps remain; step 0's operands are in set 0
+	ADD      $4, R0, R0
+	SUBS     $1, R0, R0
+	BEQ      sgemm8x8NEON_last0
+	VLD1.P   (R2)(R10), [V4.S4, V5.S4]
+	WORD     $0x4f801050 // fmla v16.4s, v2.4s, v0.s[0]
+	WORD     $0x4f801071 // fmla v17.4s, v3.4s, v0.s[0]
+	WORD     $0x4fa01052 // fmla v18.4s, v2.4s, v0.s[1]
+	WORD     $0x4fa01073 // fmla v19.4s, v3.4s, v0.s[1]
+	WORD     $0x4f801854 // fmla v20.4s, v2.4s, v0.s[2]
+	WORD     $0x4f801875 // fmla v21.4s, v3.4s, v0.s[2]
+	WORD     $0x4fa01856 // fmla v22.4s, v2.4s, v0.s[3]
+	WORD     $0x4fa01877 // fmla v23.4s, v3.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f811058 // fmla v24.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811079 // fmla v25.4s, v3.4s, v1.s[0]
+	WORD     $0x4fa1105a // fmla v26.4s, v2.4s, v1.s[1]
+	WORD     $0x4fa1107b // fmla v27.4s, v3.4s, v1.s[1]
+	WORD     $0x4f81185c // fmla v28.4s, v2.4s, v1.s[2]
+	WORD     $0x4f81187d // fmla v29.4s, v3.4s, v1.s[2]
+	WORD     $0x4fa1185e // fmla v30.4s, v2.4s, v1.s[3]
+	WORD     $0x4fa1187f // fmla v31.4s, v3.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	SUBS     $1, R0, R0
+	BEQ      sgemm8x8NEON_last1
+	VLD1.P   (R2)(R10), [V2.S4, V3.S4]
+	WORD     $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD     $0x4fa01092 // fmla v18.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa010b3 // fmla v19.4s, v5.4s, v0.s[1]
+	WORD     $0x4f801894 // fmla v20.4s, v4.4s, v0.s[2]
+	WORD     $0x4f8018b5 // fmla v21.4s, v5.4s, v0.s[2]
+	WORD     $0x4fa01896 // fmla v22.4s, v4.4s, v0.s[3]
+	WORD     $0x4fa018b7 // fmla v23.4s, v5.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f811098 // fmla v24.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110b9 // fmla v25.4s, v5.4s, v1.s[0]
+	WORD     $0x4fa1109a // fmla v26.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa110bb // fmla v27.4s, v5.4s, v1.s[1]
+	WORD     $0x4f81189c // fmla v28.4s, v4.4s, v1.s[2]
+	WORD     $0x4f8118bd // fmla v29.4s, v5.4s, v1.s[2]
+	WORD     $0x4fa1189e // fmla v30.4s, v4.4s, v1.s[3]
+	WORD     $0x4fa118bf // fmla v31.4s, v5.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	SUBS     $1, R0, R0
+	BEQ      sgemm8x8NEON_last0
+	VLD1.P   (R2)(R10), [V4.S4, V5.S4]
+	WORD     $0x4f801050 // fmla v16.4s, v2.4s, v0.s[0]
+	WORD     $0x4f801071 // fmla v17.4s, v3.4s, v0.s[0]
+	WORD     $0x4fa01052 // fmla v18.4s, v2.4s, v0.s[1]
+	WORD     $0x4fa01073 // fmla v19.4s, v3.4s, v0.s[1]
+	WORD     $0x4f801854 // fmla v20.4s, v2.4s, v0.s[2]
+	WORD     $0x4f801875 // fmla v21.4s, v3.4s, v0.s[2]
+	WORD     $0x4fa01856 // fmla v22.4s, v2.4s, v0.s[3]
+	WORD     $0x4fa01877 // fmla v23.4s, v3.4s, v0.s[3]
+	VLD1.P   16(R1), [V0.S4]
+	WORD     $0x4f811058 // fmla v24.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811079 // fmla v25.4s, v3.4s, v1.s[0]
+	WORD     $0x4fa1105a // fmla v26.4s, v2.4s, v1.s[1]
+	WORD     $0x4fa1107b // fmla v27.4s, v3.4s, v1.s[1]
+	WORD     $0x4f81185c // fmla v28.4s, v2.4s, v1.s[2]
+	WORD     $0x4f81187d // fmla v29.4s, v3.4s, v1.s[2]
+	WORD     $0x4fa1185e // fmla v30.4s, v2.4s, v1.s[3]
+	WORD     $0x4fa1187f // fmla v31.4s, v3.4s, v1.s[3]
+	VLD1.P   16(R1), [V1.S4]
+	B        sgemm8x8NEON_last1
+
+sgemm8x8NEON_last0:
+	WORD     $0x4f801050 // fmla v16.4s, v2.4s, v0.s[0]
+	WORD     $0x4f801071 // fmla v17.4s, v3.4s, v0.s[0]
+	WORD     $0x4fa01052 // fmla v18.4s, v2.4s, v0.s[1]
+	WORD     $0x4fa01073 // fmla v19.4s, v3.4s, v0.s[1]
+	WORD     $0x4f801854 // fmla v20.4s, v2.4s, v0.s[2]
+	WORD     $0x4f801875 // fmla v21.4s, v3.4s, v0.s[2]
+	WORD     $0x4fa01856 // fmla v22.4s, v2.4s, v0.s[3]
+	WORD     $0x4fa01877 // fmla v23.4s, v3.4s, v0.s[3]
+	WORD     $0x4f811058 // fmla v24.4s, v2.4s, v1.s[0]
+	WORD     $0x4f811079 // fmla v25.4s, v3.4s, v1.s[0]
+	WORD     $0x4fa1105a // fmla v26.4s, v2.4s, v1.s[1]
+	WORD     $0x4fa1107b // fmla v27.4s, v3.4s, v1.s[1]
+	WORD     $0x4f81185c // fmla v28.4s, v2.4s, v1.s[2]
+	WORD     $0x4f81187d // fmla v29.4s, v3.4s, v1.s[2]
+	WORD     $0x4fa1185e // fmla v30.4s, v2.4s, v1.s[3]
+	WORD     $0x4fa1187f // fmla v31.4s, v3.4s, v1.s[3]
+	B        sgemm8x8NEON_epi
+
+sgemm8x8NEON_last1:
+	WORD     $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD     $0x4fa01092 // fmla v18.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa010b3 // fmla v19.4s, v5.4s, v0.s[1]
+	WORD     $0x4f801894 // fmla v20.4s, v4.4s, v0.s[2]
+	WORD     $0x4f8018b5 // fmla v21.4s, v5.4s, v0.s[2]
+	WORD     $0x4fa01896 // fmla v22.4s, v4.4s, v0.s[3]
+	WORD     $0x4fa018b7 // fmla v23.4s, v5.4s, v0.s[3]
+	WORD     $0x4f811098 // fmla v24.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110b9 // fmla v25.4s, v5.4s, v1.s[0]
+	WORD     $0x4fa1109a // fmla v26.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa110bb // fmla v27.4s, v5.4s, v1.s[1]
+	WORD     $0x4f81189c // fmla v28.4s, v4.4s, v1.s[2]
+	WORD     $0x4f8118bd // fmla v29.4s, v5.4s, v1.s[2]
+	WORD     $0x4fa1189e // fmla v30.4s, v4.4s, v1.s[3]
+	WORD     $0x4fa118bf // fmla v31.4s, v5.4s, v1.s[3]
+
+sgemm8x8NEON_epi:
+	MOVD     flags+48(FP), R5
+	TBZ      $0, R5, sgemm8x8NEON_noalpha
+	FMOVS    alpha+56(FP), F14
+	WORD     $0x4f8e9210 // fmul v16.4s, v16.4s, v14.s[0]
+	WORD     $0x4f8e9231 // fmul v17.4s, v17.4s, v14.s[0]
+	WORD     $0x4f8e9252 // fmul v18.4s, v18.4s, v14.s[0]
+	WORD     $0x4f8e9273 // fmul v19.4s, v19.4s, v14.s[0]
+	WORD     $0x4f8e9294 // fmul v20.4s, v20.4s, v14.s[0]
+	WORD     $0x4f8e92b5 // fmul v21.4s, v21.4s, v14.s[0]
+	WORD     $0x4f8e92d6 // fmul v22.4s, v22.4s, v14.s[0]
+	WORD     $0x4f8e92f7 // fmul v23.4s, v23.4s, v14.s[0]
+	WORD     $0x4f8e9318 // fmul v24.4s, v24.4s, v14.s[0]
+	WORD     $0x4f8e9339 // fmul v25.4s, v25.4s, v14.s[0]
+	WORD     $0x4f8e935a // fmul v26.4s, v26.4s, v14.s[0]
+	WORD     $0x4f8e937b // fmul v27.4s, v27.4s, v14.s[0]
+	WORD     $0x4f8e939c // fmul v28.4s, v28.4s, v14.s[0]
+	WORD     $0x4f8e93bd // fmul v29.4s, v29.4s, v14.s[0]
+	WORD     $0x4f8e93de // fmul v30.4s, v30.4s, v14.s[0]
+	WORD     $0x4f8e93ff // fmul v31.4s, v31.4s, v14.s[0]
+
+sgemm8x8NEON_noalpha:
+	TBZ      $1, R5, sgemm8x8NEON_nobeta
+	FMOVS    beta+60(FP), F14
+	MOVD     R3, R6
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1010 // fmla v16.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1031 // fmla v17.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1012 // fmla v18.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1033 // fmla v19.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1014 // fmla v20.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1035 // fmla v21.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1016 // fmla v22.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1037 // fmla v23.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1018 // fmla v24.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1039 // fmla v25.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e101a // fmla v26.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e103b // fmla v27.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e101c // fmla v28.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e103d // fmla v29.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e101e // fmla v30.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e103f // fmla v31.4s, v1.4s, v14.s[0]
+
+sgemm8x8NEON_nobeta:
+	MOVD     bias+72(FP), R7
+	TBZ      $2, R5, sgemm8x8NEON_norowbias
+	VLD1     (R7), [V0.S4, V1.S4]
+	VDUP     V0.S[0], V14.S4
+	WORD     $0x4e2ed610 // fadd v16.4s, v16.4s, v14.4s
+	WORD     $0x4e2ed631 // fadd v17.4s, v17.4s, v14.4s
+	VDUP     V0.S[1], V15.S4
+	WORD     $0x4e2fd652 // fadd v18.4s, v18.4s, v15.4s
+	WORD     $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	VDUP     V0.S[2], V14.S4
+	WORD     $0x4e2ed694 // fadd v20.4s, v20.4s, v14.4s
+	WORD     $0x4e2ed6b5 // fadd v21.4s, v21.4s, v14.4s
+	VDUP     V0.S[3], V15.S4
+	WORD     $0x4e2fd6d6 // fadd v22.4s, v22.4s, v15.4s
+	WORD     $0x4e2fd6f7 // fadd v23.4s, v23.4s, v15.4s
+	VDUP     V1.S[0], V14.S4
+	WORD     $0x4e2ed718 // fadd v24.4s, v24.4s, v14.4s
+	WORD     $0x4e2ed739 // fadd v25.4s, v25.4s, v14.4s
+	VDUP     V1.S[1], V15.S4
+	WORD     $0x4e2fd75a // fadd v26.4s, v26.4s, v15.4s
+	WORD     $0x4e2fd77b // fadd v27.4s, v27.4s, v15.4s
+	VDUP     V1.S[2], V14.S4
+	WORD     $0x4e2ed79c // fadd v28.4s, v28.4s, v14.4s
+	WORD     $0x4e2ed7bd // fadd v29.4s, v29.4s, v14.4s
+	VDUP     V1.S[3], V15.S4
+	WORD     $0x4e2fd7de // fadd v30.4s, v30.4s, v15.4s
+	WORD     $0x4e2fd7ff // fadd v31.4s, v31.4s, v15.4s
+
+sgemm8x8NEON_norowbias:
+	TBZ      $3, R5, sgemm8x8NEON_nocolbias
+	VLD1     (R7), [V0.S4, V1.S4]
+	WORD     $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD     $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	WORD     $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD     $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+	WORD     $0x4e20d694 // fadd v20.4s, v20.4s, v0.4s
+	WORD     $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+	WORD     $0x4e20d6d6 // fadd v22.4s, v22.4s, v0.4s
+	WORD     $0x4e21d6f7 // fadd v23.4s, v23.4s, v1.4s
+	WORD     $0x4e20d718 // fadd v24.4s, v24.4s, v0.4s
+	WORD     $0x4e21d739 // fadd v25.4s, v25.4s, v1.4s
+	WORD     $0x4e20d75a // fadd v26.4s, v26.4s, v0.4s
+	WORD     $0x4e21d77b // fadd v27.4s, v27.4s, v1.4s
+	WORD     $0x4e20d79c // fadd v28.4s, v28.4s, v0.4s
+	WORD     $0x4e21d7bd // fadd v29.4s, v29.4s, v1.4s
+	WORD     $0x4e20d7de // fadd v30.4s, v30.4s, v0.4s
+	WORD     $0x4e21d7ff // fadd v31.4s, v31.4s, v1.4s
+
+sgemm8x8NEON_nocolbias:
+	TBZ      $4, R5, sgemm8x8NEON_noresidual
+	MOVD     r+80(FP), R8
+	MOVD     ldr+88(FP), R9
+	LSL      $2, R9
+	MOVD     R8, R6
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD     $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD     $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d694 // fadd v20.4s, v20.4s, v0.4s
+	WORD     $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d6d6 // fadd v22.4s, v22.4s, v0.4s
+	WORD     $0x4e21d6f7 // fadd v23.4s, v23.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d718 // fadd v24.4s, v24.4s, v0.4s
+	WORD     $0x4e21d739 // fadd v25.4s, v25.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d75a // fadd v26.4s, v26.4s, v0.4s
+	WORD     $0x4e21d77b // fadd v27.4s, v27.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d79c // fadd v28.4s, v28.4s, v0.4s
+	WORD     $0x4e21d7bd // fadd v29.4s, v29.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d7de // fadd v30.4s, v30.4s, v0.4s
+	WORD     $0x4e21d7ff // fadd v31.4s, v31.4s, v1.4s
+
+sgemm8x8NEON_noresidual:
+	TBZ      $5, R5, sgemm8x8NEON_noclamp
+	FMOVS    lo+64(FP), F14
+	FMOVS    hi+68(FP), F15
+	VDUP     V14.S[0], V14.S4
+	VDUP     V15.S[0], V15.S4
+	WORD     $0x4e2ef610 // fmax v16.4s, v16.4s, v14.4s
+	WORD     $0x4eaff610 // fmin v16.4s, v16.4s, v15.4s
+	WORD     $0x4e2ef631 // fmax v17.4s, v17.4s, v14.4s
+	WORD     $0x4eaff631 // fmin v17.4s, v17.4s, v15.4s
+	WORD     $0x4e2ef652 // fmax v18.4s, v18.4s, v14.4s
+	WORD     $0x4eaff652 // fmin v18.4s, v18.4s, v15.4s
+	WORD     $0x4e2ef673 // fmax v19.4s, v19.4s, v14.4s
+	WORD     $0x4eaff673 // fmin v19.4s, v19.4s, v15.4s
+	WORD     $0x4e2ef694 // fmax v20.4s, v20.4s, v14.4s
+	WORD     $0x4eaff694 // fmin v20.4s, v20.4s, v15.4s
+	WORD     $0x4e2ef6b5 // fmax v21.4s, v21.4s, v14.4s
+	WORD     $0x4eaff6b5 // fmin v21.4s, v21.4s, v15.4s
+	WORD     $0x4e2ef6d6 // fmax v22.4s, v22.4s, v14.4s
+	WORD     $0x4eaff6d6 // fmin v22.4s, v22.4s, v15.4s
+	WORD     $0x4e2ef6f7 // fmax v23.4s, v23.4s, v14.4s
+	WORD     $0x4eaff6f7 // fmin v23.4s, v23.4s, v15.4s
+	WORD     $0x4e2ef718 // fmax v24.4s, v24.4s, v14.4s
+	WORD     $0x4eaff718 // fmin v24.4s, v24.4s, v15.4s
+	WORD     $0x4e2ef739 // fmax v25.4s, v25.4s, v14.4s
+	WORD     $0x4eaff739 // fmin v25.4s, v25.4s, v15.4s
+	WORD     $0x4e2ef75a // fmax v26.4s, v26.4s, v14.4s
+	WORD     $0x4eaff75a // fmin v26.4s, v26.4s, v15.4s
+	WORD     $0x4e2ef77b // fmax v27.4s, v27.4s, v14.4s
+	WORD     $0x4eaff77b // fmin v27.4s, v27.4s, v15.4s
+	WORD     $0x4e2ef79c // fmax v28.4s, v28.4s, v14.4s
+	WORD     $0x4eaff79c // fmin v28.4s, v28.4s, v15.4s
+	WORD     $0x4e2ef7bd // fmax v29.4s, v29.4s, v14.4s
+	WORD     $0x4eaff7bd // fmin v29.4s, v29.4s, v15.4s
+	WORD     $0x4e2ef7de // fmax v30.4s, v30.4s, v14.4s
+	WORD     $0x4eaff7de // fmin v30.4s, v30.4s, v15.4s
+	WORD     $0x4e2ef7ff // fmax v31.4s, v31.4s, v14.4s
+	WORD     $0x4eaff7ff // fmin v31.4s, v31.4s, v15.4s
+
+sgemm8x8NEON_noclamp:
+	VST1.P   [V16.S4, V17.S4], (R3)(R4)
+	VST1.P   [V18.S4, V19.S4], (R3)(R4)
+	VST1.P   [V20.S4, V21.S4], (R3)(R4)
+	VST1.P   [V22.S4, V23.S4], (R3)(R4)
+	VST1.P   [V24.S4, V25.S4], (R3)(R4)
+	VST1.P   [V26.S4, V27.S4], (R3)(R4)
+	VST1.P   [V28.S4, V29.S4], (R3)(R4)
+	VST1.P   [V30.S4, V31.S4], (R3)(R4)
+	RET
+
+// func sgemm8x8RowANEON(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+// Requires: NEON (ASIMD)
+TEXT ·sgemm8x8RowANEON(SB), NOSPLIT|NOFRAME, $0-104
+	MOVD     k+0(FP), R0
+	MOVD     a+8(FP), R1
+	MOVD     b+24(FP), R2
+	MOVD     ldb+32(FP), R10
+	LSL      $2, R10
+	MOVD     c+40(FP), R3
+	MOVD     ldc+48(FP), R4
+	LSL      $2, R4
+	// prefetch C for writing: first and last 8 bytes of each row
+	MOVD     R3, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	ADD      R4, R6, R6
+	PRFM     (R6), PSTL1KEEP
+	PRFM     24(R6), PSTL1KEEP
+	VEOR     V16.B16, V16.B16, V16.B16
+	VEOR     V17.B16, V17.B16, V17.B16
+	VEOR     V18.B16, V18.B16, V18.B16
+	VEOR     V19.B16, V19.B16, V19.B16
+	VEOR     V20.B16, V20.B16, V20.B16
+	VEOR     V21.B16, V21.B16, V21.B16
+	VEOR     V22.B16, V22.B16, V22.B16
+	VEOR     V23.B16, V23.B16, V23.B16
+	VEOR     V24.B16, V24.B16, V24.B16
+	VEOR     V25.B16, V25.B16, V25.B16
+	VEOR     V26.B16, V26.B16, V26.B16
+	VEOR     V27.B16, V27.B16, V27.B16
+	VEOR     V28.B16, V28.B16, V28.B16
+	VEOR     V29.B16, V29.B16, V29.B16
+	VEOR     V30.B16, V30.B16, V30.B16
+	VEOR     V31.B16, V31.B16, V31.B16
+	MOVD     lda+16(FP), R11
+	LSL      $2, R11
+	ADD      R11, R1, R13
+	ADD      R11, R13, R14
+	ADD      R11, R14, R15
+	ADD      R11, R15, R16
+	ADD      R11, R16, R17
+	ADD      R11, R17, R19
+	ADD      R11, R19, R20
+	SUBS     $4, R0, R0
+	BLT      sgemm8x8RowANEON_tail
+
+sgemm8x8RowANEON_loop:
+	// rows 0 to 3
+	VLD1.P   16(R1), [V0.S4]
+	VLD1.P   16(R13), [V1.S4]
+	VLD1.P   16(R14), [V2.S4]
+	VLD1.P   16(R15), [V3.S4]
+	MOVD     R2, R12
+	VLD1.P   (R12)(R10), [V4.S4, V5.S4]
+	WORD     $0x4f801090 // fmla v16.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010b1 // fmla v17.4s, v5.4s, v0.s[0]
+	WORD     $0x4f811092 // fmla v18.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110b3 // fmla v19.4s, v5.4s, v1.s[0]
+	WORD     $0x4f821094 // fmla v20.4s, v4.4s, v2.s[0]
+	WORD     $0x4f8210b5 // fmla v21.4s, v5.4s, v2.s[0]
+	WORD     $0x4f831096 // fmla v22.4s, v4.4s, v3.s[0]
+	WORD     $0x4f8310b7 // fmla v23.4s, v5.4s, v3.s[0]
+	VLD1.P   (R12)(R10), [V4.S4, V5.S4]
+	WORD     $0x4fa01090 // fmla v16.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa010b1 // fmla v17.4s, v5.4s, v0.s[1]
+	WORD     $0x4fa11092 // fmla v18.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa110b3 // fmla v19.4s, v5.4s, v1.s[1]
+	WORD     $0x4fa21094 // fmla v20.4s, v4.4s, v2.s[1]
+	WORD     $0x4fa210b5 // fmla v21.4s, v5.4s, v2.s[1]
+	WORD     $0x4fa31096 // fmla v22.4s, v4.4s, v3.s[1]
+	WORD     $0x4fa310b7 // fmla v23.4s, v5.4s, v3.s[1]
+	VLD1.P   (R12)(R10), [V4.S4, V5.S4]
+	WORD     $0x4f801890 // fmla v16.4s, v4.4s, v0.s[2]
+	WORD     $0x4f8018b1 // fmla v17.4s, v5.4s, v0.s[2]
+	WORD     $0x4f811892 // fmla v18.4s, v4.4s, v1.s[2]
+	WORD     $0x4f8118b3 // fmla v19.4s, v5.4s, v1.s[2]
+	WORD     $0x4f821894 // fmla v20.4s, v4.4s, v2.s[2]
+	WORD     $0x4f8218b5 // fmla v21.4s, v5.4s, v2.s[2]
+	WORD     $0x4f831896 // fmla v22.4s, v4.4s, v3.s[2]
+	WORD     $0x4f8318b7 // fmla v23.4s, v5.4s, v3.s[2]
+	VLD1.P   (R12)(R10), [V4.S4, V5.S4]
+	WORD     $0x4fa01890 // fmla v16.4s, v4.4s, v0.s[3]
+	WORD     $0x4fa018b1 // fmla v17.4s, v5.4s, v0.s[3]
+	WORD     $0x4fa11892 // fmla v18.4s, v4.4s, v1.s[3]
+	WORD     $0x4fa118b3 // fmla v19.4s, v5.4s, v1.s[3]
+	WORD     $0x4fa21894 // fmla v20.4s, v4.4s, v2.s[3]
+	WORD     $0x4fa218b5 // fmla v21.4s, v5.4s, v2.s[3]
+	WORD     $0x4fa31896 // fmla v22.4s, v4.4s, v3.s[3]
+	WORD     $0x4fa318b7 // fmla v23.4s, v5.4s, v3.s[3]
+	// rows 4 to 7
+	VLD1.P   16(R16), [V0.S4]
+	VLD1.P   16(R17), [V1.S4]
+	VLD1.P   16(R19), [V2.S4]
+	VLD1.P   16(R20), [V3.S4]
+	VLD1.P   (R2)(R10), [V4.S4, V5.S4]
+	WORD     $0x4f801098 // fmla v24.4s, v4.4s, v0.s[0]
+	WORD     $0x4f8010b9 // fmla v25.4s, v5.4s, v0.s[0]
+	WORD     $0x4f81109a // fmla v26.4s, v4.4s, v1.s[0]
+	WORD     $0x4f8110bb // fmla v27.4s, v5.4s, v1.s[0]
+	WORD     $0x4f82109c // fmla v28.4s, v4.4s, v2.s[0]
+	WORD     $0x4f8210bd // fmla v29.4s, v5.4s, v2.s[0]
+	WORD     $0x4f83109e // fmla v30.4s, v4.4s, v3.s[0]
+	WORD     $0x4f8310bf // fmla v31.4s, v5.4s, v3.s[0]
+	VLD1.P   (R2)(R10), [V4.S4, V5.S4]
+	WORD     $0x4fa01098 // fmla v24.4s, v4.4s, v0.s[1]
+	WORD     $0x4fa010b9 // fmla v25.4s, v5.4s, v0.s[1]
+	WORD     $0x4fa1109a // fmla v26.4s, v4.4s, v1.s[1]
+	WORD     $0x4fa110bb // fmla v27.4s, v5.4s, v1.s[1]
+	WORD     $0x4fa2109c // fmla v28.4s, v4.4s, v2.s[1]
+	WORD     $0x4fa210bd // fmla v29.4s, v5.4s, v2.s[1]
+	WORD     $0x4fa3109e // fmla v30.4s, v4.4s, v3.s[1]
+	WORD     $0x4fa310bf // fmla v31.4s, v5.4s, v3.s[1]
+	VLD1.P   (R2)(R10), [V4.S4, V5.S4]
+	WORD     $0x4f801898 // fmla v24.4s, v4.4s, v0.s[2]
+	WORD     $0x4f8018b9 // fmla v25.4s, v5.4s, v0.s[2]
+	WORD     $0x4f81189a // fmla v26.4s, v4.4s, v1.s[2]
+	WORD     $0x4f8118bb // fmla v27.4s, v5.4s, v1.s[2]
+	WORD     $0x4f82189c // fmla v28.4s, v4.4s, v2.s[2]
+	WORD     $0x4f8218bd // fmla v29.4s, v5.4s, v2.s[2]
+	WORD     $0x4f83189e // fmla v30.4s, v4.4s, v3.s[2]
+	WORD     $0x4f8318bf // fmla v31.4s, v5.4s, v3.s[2]
+	VLD1.P   (R2)(R10), [V4.S4, V5.S4]
+	WORD     $0x4fa01898 // fmla v24.4s, v4.4s, v0.s[3]
+	WORD     $0x4fa018b9 // fmla v25.4s, v5.4s, v0.s[3]
+	WORD     $0x4fa1189a // fmla v26.4s, v4.4s, v1.s[3]
+	WORD     $0x4fa118bb // fmla v27.4s, v5.4s, v1.s[3]
+	WORD     $0x4fa2189c // fmla v28.4s, v4.4s, v2.s[3]
+	WORD     $0x4fa218bd // fmla v29.4s, v5.4s, v2.s[3]
+	WORD     $0x4fa3189e // fmla v30.4s, v4.4s, v3.s[3]
+	WORD     $0x4fa318bf // fmla v31.4s, v5.4s, v3.s[3]
+	SUBS     $4, R0, R0
+	BGE      sgemm8x8RowANEON_loop
+
+sgemm8x8RowANEON_tail:
+	ADDS     $4, R0, R0
+	BLE      sgemm8x8RowANEON_epi
+
+sgemm8x8RowANEON_tailloop:
+	VLD1.P   (R2)(R10), [V4.S4, V5.S4]
+	VLD1R.P  4(R1), [V0.S4]
+	VLD1R.P  4(R13), [V1.S4]
+	VFMLA    V4.S4, V0.S4, V16.S4
+	VFMLA    V5.S4, V0.S4, V17.S4
+	VLD1R.P  4(R14), [V2.S4]
+	VFMLA    V4.S4, V1.S4, V18.S4
+	VFMLA    V5.S4, V1.S4, V19.S4
+	VLD1R.P  4(R15), [V3.S4]
+	VFMLA    V4.S4, V2.S4, V20.S4
+	VFMLA    V5.S4, V2.S4, V21.S4
+	VLD1R.P  4(R16), [V0.S4]
+	VFMLA    V4.S4, V3.S4, V22.S4
+	VFMLA    V5.S4, V3.S4, V23.S4
+	VLD1R.P  4(R17), [V1.S4]
+	VFMLA    V4.S4, V0.S4, V24.S4
+	VFMLA    V5.S4, V0.S4, V25.S4
+	VLD1R.P  4(R19), [V2.S4]
+	VFMLA    V4.S4, V1.S4, V26.S4
+	VFMLA    V5.S4, V1.S4, V27.S4
+	VLD1R.P  4(R20), [V3.S4]
+	VFMLA    V4.S4, V2.S4, V28.S4
+	VFMLA    V5.S4, V2.S4, V29.S4
+	VFMLA    V4.S4, V3.S4, V30.S4
+	VFMLA    V5.S4, V3.S4, V31.S4
+	SUBS     $1, R0, R0
+	BNE      sgemm8x8RowANEON_tailloop
+
+sgemm8x8RowANEON_epi:
+	MOVD     flags+56(FP), R5
+	TBZ      $0, R5, sgemm8x8RowANEON_noalpha
+	FMOVS    alpha+64(FP), F14
+	WORD     $0x4f8e9210 // fmul v16.4s, v16.4s, v14.s[0]
+	WORD     $0x4f8e9231 // fmul v17.4s, v17.4s, v14.s[0]
+	WORD     $0x4f8e9252 // fmul v18.4s, v18.4s, v14.s[0]
+	WORD     $0x4f8e9273 // fmul v19.4s, v19.4s, v14.s[0]
+	WORD     $0x4f8e9294 // fmul v20.4s, v20.4s, v14.s[0]
+	WORD     $0x4f8e92b5 // fmul v21.4s, v21.4s, v14.s[0]
+	WORD     $0x4f8e92d6 // fmul v22.4s, v22.4s, v14.s[0]
+	WORD     $0x4f8e92f7 // fmul v23.4s, v23.4s, v14.s[0]
+	WORD     $0x4f8e9318 // fmul v24.4s, v24.4s, v14.s[0]
+	WORD     $0x4f8e9339 // fmul v25.4s, v25.4s, v14.s[0]
+	WORD     $0x4f8e935a // fmul v26.4s, v26.4s, v14.s[0]
+	WORD     $0x4f8e937b // fmul v27.4s, v27.4s, v14.s[0]
+	WORD     $0x4f8e939c // fmul v28.4s, v28.4s, v14.s[0]
+	WORD     $0x4f8e93bd // fmul v29.4s, v29.4s, v14.s[0]
+	WORD     $0x4f8e93de // fmul v30.4s, v30.4s, v14.s[0]
+	WORD     $0x4f8e93ff // fmul v31.4s, v31.4s, v14.s[0]
+
+sgemm8x8RowANEON_noalpha:
+	TBZ      $1, R5, sgemm8x8RowANEON_nobeta
+	FMOVS    beta+68(FP), F14
+	MOVD     R3, R6
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1010 // fmla v16.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1031 // fmla v17.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1012 // fmla v18.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1033 // fmla v19.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1014 // fmla v20.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1035 // fmla v21.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1016 // fmla v22.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1037 // fmla v23.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e1018 // fmla v24.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e1039 // fmla v25.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e101a // fmla v26.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e103b // fmla v27.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e101c // fmla v28.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e103d // fmla v29.4s, v1.4s, v14.s[0]
+	VLD1.P   (R6)(R4), [V0.S4, V1.S4]
+	WORD     $0x4f8e101e // fmla v30.4s, v0.4s, v14.s[0]
+	WORD     $0x4f8e103f // fmla v31.4s, v1.4s, v14.s[0]
+
+sgemm8x8RowANEON_nobeta:
+	MOVD     bias+80(FP), R7
+	TBZ      $2, R5, sgemm8x8RowANEON_norowbias
+	VLD1     (R7), [V0.S4, V1.S4]
+	VDUP     V0.S[0], V14.S4
+	WORD     $0x4e2ed610 // fadd v16.4s, v16.4s, v14.4s
+	WORD     $0x4e2ed631 // fadd v17.4s, v17.4s, v14.4s
+	VDUP     V0.S[1], V15.S4
+	WORD     $0x4e2fd652 // fadd v18.4s, v18.4s, v15.4s
+	WORD     $0x4e2fd673 // fadd v19.4s, v19.4s, v15.4s
+	VDUP     V0.S[2], V14.S4
+	WORD     $0x4e2ed694 // fadd v20.4s, v20.4s, v14.4s
+	WORD     $0x4e2ed6b5 // fadd v21.4s, v21.4s, v14.4s
+	VDUP     V0.S[3], V15.S4
+	WORD     $0x4e2fd6d6 // fadd v22.4s, v22.4s, v15.4s
+	WORD     $0x4e2fd6f7 // fadd v23.4s, v23.4s, v15.4s
+	VDUP     V1.S[0], V14.S4
+	WORD     $0x4e2ed718 // fadd v24.4s, v24.4s, v14.4s
+	WORD     $0x4e2ed739 // fadd v25.4s, v25.4s, v14.4s
+	VDUP     V1.S[1], V15.S4
+	WORD     $0x4e2fd75a // fadd v26.4s, v26.4s, v15.4s
+	WORD     $0x4e2fd77b // fadd v27.4s, v27.4s, v15.4s
+	VDUP     V1.S[2], V14.S4
+	WORD     $0x4e2ed79c // fadd v28.4s, v28.4s, v14.4s
+	WORD     $0x4e2ed7bd // fadd v29.4s, v29.4s, v14.4s
+	VDUP     V1.S[3], V15.S4
+	WORD     $0x4e2fd7de // fadd v30.4s, v30.4s, v15.4s
+	WORD     $0x4e2fd7ff // fadd v31.4s, v31.4s, v15.4s
+
+sgemm8x8RowANEON_norowbias:
+	TBZ      $3, R5, sgemm8x8RowANEON_nocolbias
+	VLD1     (R7), [V0.S4, V1.S4]
+	WORD     $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD     $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	WORD     $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD     $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+	WORD     $0x4e20d694 // fadd v20.4s, v20.4s, v0.4s
+	WORD     $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+	WORD     $0x4e20d6d6 // fadd v22.4s, v22.4s, v0.4s
+	WORD     $0x4e21d6f7 // fadd v23.4s, v23.4s, v1.4s
+	WORD     $0x4e20d718 // fadd v24.4s, v24.4s, v0.4s
+	WORD     $0x4e21d739 // fadd v25.4s, v25.4s, v1.4s
+	WORD     $0x4e20d75a // fadd v26.4s, v26.4s, v0.4s
+	WORD     $0x4e21d77b // fadd v27.4s, v27.4s, v1.4s
+	WORD     $0x4e20d79c // fadd v28.4s, v28.4s, v0.4s
+	WORD     $0x4e21d7bd // fadd v29.4s, v29.4s, v1.4s
+	WORD     $0x4e20d7de // fadd v30.4s, v30.4s, v0.4s
+	WORD     $0x4e21d7ff // fadd v31.4s, v31.4s, v1.4s
+
+sgemm8x8RowANEON_nocolbias:
+	TBZ      $4, R5, sgemm8x8RowANEON_noresidual
+	MOVD     r+88(FP), R8
+	MOVD     ldr+96(FP), R9
+	LSL      $2, R9
+	MOVD     R8, R6
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d610 // fadd v16.4s, v16.4s, v0.4s
+	WORD     $0x4e21d631 // fadd v17.4s, v17.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d652 // fadd v18.4s, v18.4s, v0.4s
+	WORD     $0x4e21d673 // fadd v19.4s, v19.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d694 // fadd v20.4s, v20.4s, v0.4s
+	WORD     $0x4e21d6b5 // fadd v21.4s, v21.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d6d6 // fadd v22.4s, v22.4s, v0.4s
+	WORD     $0x4e21d6f7 // fadd v23.4s, v23.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d718 // fadd v24.4s, v24.4s, v0.4s
+	WORD     $0x4e21d739 // fadd v25.4s, v25.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d75a // fadd v26.4s, v26.4s, v0.4s
+	WORD     $0x4e21d77b // fadd v27.4s, v27.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d79c // fadd v28.4s, v28.4s, v0.4s
+	WORD     $0x4e21d7bd // fadd v29.4s, v29.4s, v1.4s
+	VLD1.P   (R6)(R9), [V0.S4, V1.S4]
+	WORD     $0x4e20d7de // fadd v30.4s, v30.4s, v0.4s
+	WORD     $0x4e21d7ff // fadd v31.4s, v31.4s, v1.4s
+
+sgemm8x8RowANEON_noresidual:
+	TBZ      $5, R5, sgemm8x8RowANEON_noclamp
+	FMOVS    lo+72(FP), F14
+	FMOVS    hi+76(FP), F15
+	VDUP     V14.S[0], V14.S4
+	VDUP     V15.S[0], V15.S4
+	WORD     $0x4e2ef610 // fmax v16.4s, v16.4s, v14.4s
+	WORD     $0x4eaff610 // fmin v16.4s, v16.4s, v15.4s
+	WORD     $0x4e2ef631 // fmax v17.4s, v17.4s, v14.4s
+	WORD     $0x4eaff631 // fmin v17.4s, v17.4s, v15.4s
+	WORD     $0x4e2ef652 // fmax v18.4s, v18.4s, v14.4s
+	WORD     $0x4eaff652 // fmin v18.4s, v18.4s, v15.4s
+	WORD     $0x4e2ef673 // fmax v19.4s, v19.4s, v14.4s
+	WORD     $0x4eaff673 // fmin v19.4s, v19.4s, v15.4s
+	WORD     $0x4e2ef694 // fmax v20.4s, v20.4s, v14.4s
+	WORD     $0x4eaff694 // fmin v20.4s, v20.4s, v15.4s
+	WORD     $0x4e2ef6b5 // fmax v21.4s, v21.4s, v14.4s
+	WORD     $0x4eaff6b5 // fmin v21.4s, v21.4s, v15.4s
+	WORD     $0x4e2ef6d6 // fmax v22.4s, v22.4s, v14.4s
+	WORD     $0x4eaff6d6 // fmin v22.4s, v22.4s, v15.4s
+	WORD     $0x4e2ef6f7 // fmax v23.4s, v23.4s, v14.4s
+	WORD     $0x4eaff6f7 // fmin v23.4s, v23.4s, v15.4s
+	WORD     $0x4e2ef718 // fmax v24.4s, v24.4s, v14.4s
+	WORD     $0x4eaff718 // fmin v24.4s, v24.4s, v15.4s
+	WORD     $0x4e2ef739 // fmax v25.4s, v25.4s, v14.4s
+	WORD     $0x4eaff739 // fmin v25.4s, v25.4s, v15.4s
+	WORD     $0x4e2ef75a // fmax v26.4s, v26.4s, v14.4s
+	WORD     $0x4eaff75a // fmin v26.4s, v26.4s, v15.4s
+	WORD     $0x4e2ef77b // fmax v27.4s, v27.4s, v14.4s
+	WORD     $0x4eaff77b // fmin v27.4s, v27.4s, v15.4s
+	WORD     $0x4e2ef79c // fmax v28.4s, v28.4s, v14.4s
+	WORD     $0x4eaff79c // fmin v28.4s, v28.4s, v15.4s
+	WORD     $0x4e2ef7bd // fmax v29.4s, v29.4s, v14.4s
+	WORD     $0x4eaff7bd // fmin v29.4s, v29.4s, v15.4s
+	WORD     $0x4e2ef7de // fmax v30.4s, v30.4s, v14.4s
+	WORD     $0x4eaff7de // fmin v30.4s, v30.4s, v15.4s
+	WORD     $0x4e2ef7ff // fmax v31.4s, v31.4s, v14.4s
+	WORD     $0x4eaff7ff // fmin v31.4s, v31.4s, v15.4s
+
+sgemm8x8RowANEON_noclamp:
+	VST1.P   [V16.S4, V17.S4], (R3)(R4)
+	VST1.P   [V18.S4, V19.S4], (R3)(R4)
+	VST1.P   [V20.S4, V21.S4], (R3)(R4)
+	VST1.P   [V22.S4, V23.S4], (R3)(R4)
+	VST1.P   [V24.S4, V25.S4], (R3)(R4)
+	VST1.P   [V26.S4, V27.S4], (R3)(R4)
+	VST1.P   [V28.S4, V29.S4], (R3)(R4)
+	VST1.P   [V30.S4, V31.S4], (R3)(R4)
+	RET
+
 // func sgemm12x8NEON(k int, a *float32, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
 // Requires: NEON (ASIMD)
 TEXT ·sgemm12x8NEON(SB), NOSPLIT|NOFRAME, $0-96
@@ -1108,7 +2455,8 @@ TEXT ·sgemm12x8NEON(SB), NOSPLIT|NOFRAME, $0-96
 	VEOR     V29.B16, V29.B16, V29.B16
 	VEOR     V30.B16, V30.B16, V30.B16
 	VEOR     V31.B16, V31.B16, V31.B16
-	CBZ      R0, sgemm12x8NEON_epi
+	CMP      $0, R0
+	BLE      sgemm12x8NEON_epi
 	// load step 0; the loop runs while at least 5 steps remain
 	VLD1.P   48(R1), [V0.S4, V1.S4, V2.S4]
 	VLD1.P   (R2)(R10), [V3.S4, V4.S4]
@@ -1695,7 +3043,8 @@ TEXT ·sgemm8x12NEONDup(SB), NOSPLIT|NOFRAME, $0-96
 	VEOR     V29.B16, V29.B16, V29.B16
 	VEOR     V30.B16, V30.B16, V30.B16
 	VEOR     V31.B16, V31.B16, V31.B16
-	CBZ      R0, sgemm8x12NEONDup_epi
+	CMP      $0, R0
+	BLE      sgemm8x12NEONDup_epi
 	// load step 0; the loop runs while at least 5 steps remain
 	VLD1.P   (R2)(R10), [V2.S4, V3.S4, V4.S4]
 	SUBS     $4, R0, R0
@@ -2324,7 +3673,8 @@ sgemvNEON_r4_v4:
 	SUB      $4, R11, R11
 
 sgemvNEON_r4_s:
-	CBZ      R11, sgemvNEON_r4_sum
+	CMP      $0, R11
+	BLE      sgemvNEON_r4_sum
 
 sgemvNEON_r4_s1:
 	FMOVS.P  4(R10), F0
@@ -2357,7 +3707,8 @@ sgemvNEON_r4_sum:
 	B        sgemvNEON_rows4
 
 sgemvNEON_rows1:
-	CBZ      R0, sgemvNEON_done
+	CMP      $0, R0
+	BLE      sgemvNEON_done
 	MOVD     R2, R6
 	MOVD     R4, R10
 	MOVD     R1, R11
@@ -2385,7 +3736,8 @@ sgemvNEON_r1_v4:
 	SUB      $4, R11, R11
 
 sgemvNEON_r1_s:
-	CBZ      R11, sgemvNEON_r1_sum
+	CMP      $0, R11
+	BLE      sgemvNEON_r1_sum
 
 sgemvNEON_r1_s1:
 	FMOVS.P  4(R10), F0
@@ -2437,7 +3789,8 @@ TEXT ·fmaProbeNEON(SB), NOSPLIT|NOFRAME, $0-8
 	VEOR     V23.B16, V23.B16, V23.B16
 	VEOR     V24.B16, V24.B16, V24.B16
 	VEOR     V25.B16, V25.B16, V25.B16
-	CBZ      R0, fmaProbeNEON_done
+	CMP      $0, R0
+	BLE      fmaProbeNEON_done
 
 fmaProbeNEON_loop:
 	VFMLA    V24.S4, V25.S4, V0.S4

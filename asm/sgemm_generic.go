@@ -58,7 +58,8 @@ func sgemm4x8RowAGeneric(k int, a *float32, lda int, b *float32, ldb int, c *flo
 	if k > 0 {
 		as = unsafe.Slice(a, 3*lda+k)
 	}
-	sgemmGeneric(4, 8, k, as, lda, 1, b, ldb, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+	var acc [4 * 8]float32
+	sgemmGeneric(4, 8, k, as, lda, 1, b, ldb, acc[:], c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
 }
 
 // sgemm4x8Generic is the pure-Go 4×8 SgemmFunc.
@@ -67,15 +68,16 @@ func sgemm4x8Generic(k int, a, b *float32, ldb int, c *float32, ldc int, flags i
 	if k > 0 {
 		as = unsafe.Slice(a, 4*k)
 	}
-	sgemmGeneric(4, 8, k, as, 1, 4, b, ldb, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+	var acc [4 * 8]float32
+	sgemmGeneric(4, 8, k, as, 1, 4, b, ldb, acc[:], c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
 }
 
 // sgemmGeneric computes an mr×nr tile with A[i][p] = as[i*si+p*sp] (mr a
-// multiple of 2, nr of 4, mr*nr ≤ 32). It works in 2×4 blocks over the
+// multiple of 2, nr of 4, len(acc) ≥ mr*nr scratch). It is the pure-Go
+// twin of every SgemmFunc and SgemmRowAFunc shape. It works in 2×4 blocks over the
 // whole k: the Go compiler keeps those 8 accumulators and 6 operands in
 // registers, larger blocks spill.
-func sgemmGeneric(mr, nr, k int, as []float32, si, sp int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
-	var acc [32]float32
+func sgemmGeneric(mr, nr, k int, as []float32, si, sp int, b *float32, ldb int, acc []float32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
 	var bp []float32
 	if k > 0 {
 		bp = unsafe.Slice(b, (k-1)*ldb+nr)
@@ -83,27 +85,34 @@ func sgemmGeneric(mr, nr, k int, as []float32, si, sp int, b *float32, ldb int, 
 	for i0 := 0; i0 < mr; i0 += 2 {
 		a0s, a1s := as[min(i0*si, len(as)):], as[min((i0+1)*si, len(as)):]
 		for j0 := 0; j0 < nr; j0 += 4 {
-			var c00, c01, c02, c03, c10, c11, c12, c13 float32
-			for p := 0; p < k; p++ {
-				bv := bp[p*ldb+j0 : p*ldb+j0+4 : p*ldb+j0+4]
-				a0, a1 := a0s[p*sp], a1s[p*sp]
-				b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
-				c00 += a0 * b0
-				c10 += a1 * b0
-				c01 += a0 * b1
-				c11 += a1 * b1
-				c02 += a0 * b2
-				c12 += a1 * b2
-				c03 += a0 * b3
-				c13 += a1 * b3
+			var bj []float32
+			if k > 0 {
+				bj = bp[j0:]
 			}
-			t := acc[i0*nr+j0:]
-			t[0], t[1], t[2], t[3] = c00, c01, c02, c03
-			t = acc[(i0+1)*nr+j0:]
-			t[0], t[1], t[2], t[3] = c10, c11, c12, c13
+			t0, t1 := acc[i0*nr+j0:i0*nr+j0+4], acc[(i0+1)*nr+j0:(i0+1)*nr+j0+4]
+			t0[0], t0[1], t0[2], t0[3], t1[0], t1[1], t1[2], t1[3] = block2x4(k, a0s, a1s, sp, bj, ldb)
 		}
 	}
-	Epilogue(mr, nr, acc[:], nr, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+	Epilogue(mr, nr, acc, nr, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+}
+
+// block2x4 returns the 2×4 block Σ_p a0s[p*sp]·b[p*ldb+j] (and a1s). It is
+// a separate function so that only its own values compete for registers.
+func block2x4(k int, a0s, a1s []float32, sp int, b []float32, ldb int) (c00, c01, c02, c03, c10, c11, c12, c13 float32) {
+	for p := 0; p < k; p++ {
+		bv := b[p*ldb : p*ldb+4 : p*ldb+4]
+		a0, a1 := a0s[p*sp], a1s[p*sp]
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		c00 += a0 * b0
+		c10 += a1 * b0
+		c01 += a0 * b1
+		c11 += a1 * b1
+		c02 += a0 * b2
+		c12 += a1 * b2
+		c03 += a0 * b3
+		c13 += a1 * b3
+	}
+	return
 }
 
 // Epilogue applies the SgemmFunc epilogue to an m×n accumulator block t
@@ -127,26 +136,41 @@ func Epilogue(m, n int, t []float32, ldt int, c *float32, ldc int, flags int, al
 	for i := 0; i < m; i++ {
 		ti := t[i*ldt : i*ldt+n]
 		ci := cs[i*ldc : i*ldc+n]
-		for j, v := range ti {
+		// One pass per stage keeps the per-element loops branch-free.
+		if flags&FlagBeta == 0 {
+			copy(ci, ti)
 			if flags&FlagAlpha != 0 {
-				v *= alpha
+				for j := range ci {
+					ci[j] *= alpha
+				}
 			}
-			if flags&FlagBeta != 0 {
-				v += beta * ci[j]
+		} else {
+			for j, v := range ti {
+				if flags&FlagAlpha != 0 {
+					v *= alpha
+				}
+				ci[j] = v + beta*ci[j]
 			}
-			if flags&FlagRowBias != 0 {
-				v += bs[i]
+		}
+		if flags&FlagRowBias != 0 {
+			for j := range ci {
+				ci[j] += bs[i]
 			}
-			if flags&FlagColBias != 0 {
-				v += bs[j]
+		}
+		if flags&FlagColBias != 0 {
+			for j, v := range bs[:n] {
+				ci[j] += v
 			}
-			if flags&FlagResidual != 0 {
-				v += rs[i*ldr+j]
+		}
+		if flags&FlagResidual != 0 {
+			for j, v := range rs[i*ldr : i*ldr+n] {
+				ci[j] += v
 			}
-			if flags&FlagClamp != 0 {
-				v = min(max(v, lo), hi)
+		}
+		if flags&FlagClamp != 0 {
+			for j, v := range ci {
+				ci[j] = min(max(v, lo), hi)
 			}
-			ci[j] = v
 		}
 	}
 }

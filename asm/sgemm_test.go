@@ -47,6 +47,9 @@ func tableKernels() []kernelCase {
 	var ks []kernelCase
 	for _, t := range Tables() {
 		ks = append(ks, kernelCase{t.Name, t.MR, t.NR, t.Sgemm, t.SgemmRowA})
+		for _, e := range t.Edge {
+			ks = append(ks, kernelCase{t.Name + "-edge", t.MR, e.NR, e.Sgemm, e.SgemmRowA})
+		}
 	}
 	return append(ks, extraKernels()...)
 }
@@ -108,7 +111,7 @@ func TestSgemmKernels(t *testing.T) {
 	flagSets := []int{0, FlagAlpha, FlagBeta, FlagAlpha | FlagBeta | FlagRowBias | FlagClamp,
 		FlagColBias | FlagResidual, FlagAlpha | FlagBeta | FlagColBias | FlagResidual | FlagClamp, FlagRowBias}
 	for _, kc := range tableKernels() {
-		t.Run(kc.name, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s-%dx%d", kc.name, kc.mr, kc.nr), func(t *testing.T) {
 			mr, nr := kc.mr, kc.nr
 			for _, k := range ks {
 				for _, flags := range flagSets {
@@ -178,6 +181,35 @@ func checkTile(t *testing.T, what string, k, flags int, cbuf []float32, guard, l
 			got := float64(c[i*ldc+j])
 			if d := math.Abs(got - want[i*nr+j]); !(d <= bound[i*nr+j]) {
 				t.Fatalf("%s k=%d flags=%#x: C[%d][%d]=%v want %v (bound %g)", what, k, flags, i, j, got, want[i*nr+j], bound[i*nr+j])
+			}
+		}
+	}
+}
+
+// TestSgemmTwins runs every kernel against its pure-Go twin (sgemmGeneric
+// at the same shape) with integer-valued data, so both must agree exactly.
+func TestSgemmTwins(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, kc := range tableKernels() {
+		mr, nr := kc.mr, kc.nr
+		for _, k := range []int{0, 1, 5, 8, 33} {
+			for _, flags := range []int{0, FlagAlpha | FlagBeta | FlagRowBias | FlagResidual | FlagClamp, FlagColBias} {
+				ints := func(n int) []float32 {
+					s := make([]float32, n+1)
+					for i := range s {
+						s[i] = float32(rng.IntN(9) - 4)
+					}
+					return s
+				}
+				a, b, bias, r := ints(k*mr), ints(k*nr), ints(max(mr, nr)), ints(mr*nr)
+				c0 := ints(mr * nr)
+				got, want := slices.Clone(c0), slices.Clone(c0)
+				kc.f(k, &a[0], &b[0], nr, &got[0], nr, flags, 2, -1, -20, 20, &bias[0], &r[0], nr)
+				as := a[:k*mr]
+				sgemmGeneric(mr, nr, k, as, 1, mr, &b[0], nr, make([]float32, mr*nr), &want[0], nr, flags, 2, -1, -20, 20, &bias[0], &r[0], nr)
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s %d×%d k=%d flags=%#x: differs from sgemmGeneric", kc.name, mr, nr, k, flags)
+				}
 			}
 		}
 	}

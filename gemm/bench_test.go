@@ -47,9 +47,9 @@ func cpuPeak(kern *asm.Kernels) float64 {
 	return best
 }
 
-// report adds GFLOP/s and %peak (wall clock) and, for one thread,
-// cpu-GFLOP/s and %peak-cpu from the thread's CPU time, which is far less
-// noisy on a loaded machine.
+// report adds GFLOP/s and %peak (wall clock) and cpu-GFLOP/s and
+// %peak-cpu from CPU time (see timed), which is far less noisy on a loaded
+// machine. Peaks are per-thread probe rates times the thread count.
 func report(b *testing.B, flops float64, wallPeak float64, cpu time.Duration, cpuPk float64) {
 	g := flops * float64(b.N) / b.Elapsed().Seconds() / 1e9
 	b.ReportMetric(g, "GFLOP/s")
@@ -61,22 +61,27 @@ func report(b *testing.B, flops float64, wallPeak float64, cpu time.Duration, cp
 	}
 }
 
-// timed runs f in a b.Loop and returns the thread CPU time it took when
-// one thread is used (the goroutine is locked to its thread).
+// timed runs f in a b.Loop and returns the CPU time it took: the thread's
+// (goroutine locked to it) for one thread, else the process's divided by
+// the thread count, which estimates the busy time of each worker when
+// other processes compete for the cores.
 func timed(b *testing.B, threads int, f func()) time.Duration {
+	clk := threadCPU
 	if threads == 1 {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
+	} else {
+		clk = processCPU
 	}
-	t0, ok := threadCPU()
+	t0, ok := clk()
 	for b.Loop() {
 		f()
 	}
-	t1, _ := threadCPU()
-	if !ok || threads != 1 {
+	t1, _ := clk()
+	if !ok || threads < 1 {
 		return 0
 	}
-	return t1 - t0
+	return (t1 - t0) / time.Duration(threads)
 }
 
 func threadCounts() []int {
@@ -101,12 +106,9 @@ func BenchmarkSgemm(b *testing.B) {
 					a, bb, c := randVec(rng, m*k), randVec(rng, k*n), make([]float32, m*n)
 					p := Params{M: m, N: n, K: k, Alpha: 1, A: a, LDA: k, B: bb, LDB: n, C: c, LDC: n, Threads: th, Kernels: kern}
 					pk := peak(kern) * float64(th)
-					var cpk float64
-					if th == 1 {
-						runtime.LockOSThread()
-						cpk = cpuPeak(kern)
-						runtime.UnlockOSThread()
-					}
+					runtime.LockOSThread()
+					cpk := cpuPeak(kern) * float64(th)
+					runtime.UnlockOSThread()
 					b.ReportAllocs()
 					cpu := timed(b, th, func() { Gemm(&p) })
 					report(b, 2*float64(m)*float64(n)*float64(k), pk, cpu, cpk)
@@ -127,11 +129,24 @@ func BenchmarkSgemm(b *testing.B) {
 			b.Run(fmt.Sprintf("isa=gonum/threads=%d/M=%d,N=%d,K=%d", th, m, n, k), func(b *testing.B) {
 				a, bb, c := randVec(rng, m*k), randVec(rng, k*n), make([]float32, m*n)
 				pk := peak(best) * float64(th)
+				var cpk float64
+				if th == 1 {
+					runtime.LockOSThread()
+					cpk = cpuPeak(best)
+					runtime.UnlockOSThread()
+				}
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(th))
-				cpu := timed(b, 0, func() {
+				// gonum runs on its own goroutines: use process CPU time.
+				t0, ok := processCPU()
+				for b.Loop() {
 					gblas.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, bb, n, 0, c, n)
-				})
-				report(b, 2*float64(m)*float64(n)*float64(k), pk, cpu, 0)
+				}
+				t1, _ := processCPU()
+				var cpu time.Duration
+				if ok && th == 1 {
+					cpu = t1 - t0
+				}
+				report(b, 2*float64(m)*float64(n)*float64(k), pk, cpu, cpk)
 			})
 		}
 	}

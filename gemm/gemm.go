@@ -78,7 +78,7 @@ func WorkspaceSize(kern *asm.Kernels, m, n, k, threads int) int {
 	}
 	t := parallel.Threads(threads)
 	per := perThread(kern, m, n, k)
-	if n == 1 {
+	if n == 1 || m == 1 {
 		per = max(per, k+gemvChunk)
 	}
 	return t * per
@@ -106,7 +106,10 @@ type call struct {
 	direct bool // read full-width B strips in place (no B packing)
 	rowA   bool // read full-height A strips in place (no A packing)
 	flags  int  // epilogue flags of the last k block
-	lo, hi float32
+	// gemvRows > 0 selects the matrix-vector path (rows of the matrix).
+	gemvRows int
+	gemvByB  bool // the matrix is B (M == 1), else A (N == 1)
+	lo, hi   float32
 }
 
 var calls = sync.Pool{New: func() any { return new(call) }}
@@ -115,7 +118,7 @@ type wsBuf struct{ b []float32 }
 
 var workspaces = sync.Pool{New: func() any { return new(wsBuf) }}
 
-const gemvChunk = 256 // rows per Sgemv call in the N == 1 path
+const gemvChunk = 256 // rows per Sgemv call in the matrix-vector paths
 
 // Gemm runs one GEMM described by p. It panics on inconsistent arguments
 // (short slices, bad strides, PackedA built for another table or shape).
@@ -170,9 +173,19 @@ func Gemm(p *Params) {
 
 	// Thread grid over MR×NR tiles.
 	mt, nt := (m+kern.MR-1)/kern.MR, (n+kern.NR-1)/kern.NR
-	gemv := n == 1 && p.PackedA == nil && p.BSource == nil && !p.TransA
+	// Matrix-vector shapes: C = A·b (N == 1, A row-major) or cᵀ = B·aᵀ
+	// (M == 1, B stored N×K) run on the table's Sgemv.
+	c.gemvRows, c.gemvByB = 0, false
+	switch {
+	case p.PackedA != nil || p.BSource != nil:
+	case n == 1 && !p.TransA:
+		c.gemvRows = m
+	case m == 1 && p.TransB:
+		c.gemvRows, c.gemvByB = n, true
+	}
+	gemv := c.gemvRows > 0
 	if gemv {
-		mt, nt = (m+gemvChunk-1)/gemvChunk, 1
+		mt, nt = (c.gemvRows+gemvChunk-1)/gemvChunk, 1
 	}
 	threads := min(parallel.Threads(p.Threads), mt*nt)
 	c.tm, c.tn = grid(threads, mt, nt)
@@ -426,11 +439,16 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			case h == mr && w == nr:
 				kern.Sgemm(kc, ap, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 			default:
-				// Partial tile: compute it whole into tile, store the part.
+				// Partial tile: compute it whole into tile, store the part;
+				// a narrow edge kernel covers a thin last strip cheaper.
+				sg, sgRow := kern.Sgemm, kern.SgemmRowA
+				if ek := kern.EdgeFor(w); ek != nil && (!inPlace || ek.SgemmRowA != nil) {
+					sg, sgRow = ek.Sgemm, ek.SgemmRowA
+				}
 				if inPlace {
-					kern.SgemmRowA(kc, ap, p.LDA, bp, ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
+					sgRow(kc, ap, p.LDA, bp, ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
 				} else {
-					kern.Sgemm(kc, ap, bp, ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
+					sg(kc, ap, bp, ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
 				}
 				asm.Epilogue(h, w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 			}
@@ -441,31 +459,49 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 	}
 }
 
-// gemvCall runs the N == 1, op(A) = A case with the table's Sgemv.
+// gemvCall runs the matrix-vector shapes with the table's Sgemv: either
+// N == 1 (rows of A against the column op(B)) or M == 1 with B stored N×K
+// (rows of B against the row op(A)). Part r handles a range of row chunks.
 type gemvCall call
 
 func (g *gemvCall) Run(part int) {
 	c := (*call)(g)
 	p := &c.p
-	chunks := (p.M + gemvChunk - 1) / gemvChunk
+	rows := c.gemvRows
+	chunks := (rows + gemvChunk - 1) / gemvChunk
 	t0, t1 := span(chunks, c.tm, part)
 	ws := c.ws[part*c.per : (part+1)*c.per]
-	x := ws[:p.K]
 	y := ws[p.K : p.K+gemvChunk]
-	// op(B) is a K×1 column: B[p*LDB] (or B[p] when transposed).
+	// mat (rows×K, stride ldm) times the vector v[q] = vec[q*vs].
+	mat, ldm, vec, vs := p.A, p.LDA, p.B, p.LDB
+	if p.TransB { // N == 1 and B is 1×K
+		vs = 1
+	}
+	// Output element r goes to C[r*ldo]; bias and residual follow it.
+	ldo, ldr := p.LDC, p.Epilogue.LDR
+	e := &p.Epilogue
+	flags := c.flags &^ (asm.FlagRowBias | asm.FlagColBias)
+	rowBias := e.BiasMode == BiasRow // bias indexed by output element
+	if c.gemvByB {
+		mat, ldm, vec, vs = p.B, p.LDB, p.A, 1
+		if p.TransA { // A is K×1
+			vs = p.LDA
+		}
+		ldo, ldr = 1, 1
+		rowBias = e.BiasMode == BiasCol
+	}
 	xp := &zero[0]
 	if p.K > 0 {
-		if p.TransB || p.LDB == 1 {
-			x = p.B[:p.K]
+		if vs == 1 {
+			xp = &vec[0]
 		} else {
-			for i := range x {
-				x[i] = p.B[i*p.LDB]
+			x := ws[:p.K]
+			for q := range x {
+				x[q] = vec[q*vs]
 			}
+			xp = &x[0]
 		}
-		xp = &x[0]
 	}
-	e := &p.Epilogue
-	flags := c.flags
 	if p.Alpha != 1 {
 		flags |= asm.FlagAlpha
 	}
@@ -474,27 +510,31 @@ func (g *gemvCall) Run(part int) {
 	}
 	for r := t0; r < t1; r++ {
 		i0 := r * gemvChunk
-		h := min(gemvChunk, p.M-i0)
+		h := min(gemvChunk, rows-i0)
 		ap := &zero[0]
 		if p.K > 0 {
-			ap = &p.A[i0*p.LDA]
+			ap = &mat[i0*ldm]
 		}
-		c.kern.Sgemv(h, p.K, ap, p.LDA, xp, &y[0])
+		c.kern.Sgemv(h, p.K, ap, ldm, xp, &y[0])
+		// The h results are an h×1 block: a per-output bias is a row bias,
+		// the single bias of a 1-wide output dimension a column bias.
 		var bias, res *float32
+		fl := flags
 		switch {
-		case flags&asm.FlagRowBias != 0:
+		case e.BiasMode == BiasNone:
+		case rowBias:
+			fl |= asm.FlagRowBias
 			bias = &e.Bias[i0]
-		case flags&asm.FlagColBias != 0:
+		default:
+			fl |= asm.FlagColBias
 			bias = &e.Bias[0]
 		}
-		if flags&asm.FlagResidual != 0 {
-			res = &e.Residual[i0*e.LDR]
+		if fl&asm.FlagResidual != 0 {
+			res = &e.Residual[i0*ldr]
 		}
-		// y is an h×1 block; the column-bias pointer must not advance per
-		// row, which Epilogue guarantees by indexing bias[j] with j = 0.
-		asm.Epilogue(h, 1, y, 1, &p.C[i0*p.LDC], p.LDC, flags, p.Alpha, p.Beta, c.lo, c.hi, bias, res, e.LDR)
+		asm.Epilogue(h, 1, y, 1, &p.C[i0*ldo], ldo, fl, p.Alpha, p.Beta, c.lo, c.hi, bias, res, ldr)
 		if e.Act != ActNone {
-			activate(e.Act, e.ActParam, p.C[i0*p.LDC:], p.LDC, h, 1)
+			activate(e.Act, e.ActParam, p.C[i0*ldo:], ldo, h, 1)
 		}
 	}
 }

@@ -165,7 +165,7 @@ func TestSubtiles(t *testing.T) {
 func TestShapes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	shapes := [][3]int{{1, 1, 1}, {0, 5, 5}, {5, 0, 5}, {7, 5, 0}, {13, 17, 19}, {31, 37, 41}, {1, 300, 70},
-		{300, 1, 70}, {257, 1, 1000}, {65, 97, 300}, {129, 65, 520}, {40, 600, 1030}}
+		{300, 1, 70}, {257, 1, 1000}, {1, 600, 300}, {1, 1, 70}, {65, 97, 300}, {129, 65, 520}, {40, 600, 1030}}
 	if testing.Short() {
 		shapes = shapes[:9]
 	}
@@ -190,7 +190,7 @@ func TestEpilogue(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	for _, kern := range asm.Tables() {
 		t.Run(kern.Name, func(t *testing.T) {
-			for _, s := range [][3]int{{kern.MR * 2, kern.NR * 3, 33}, {kern.MR*3 + 1, kern.NR*2 + 3, 600}, {70, 1, 45}} {
+			for _, s := range [][3]int{{kern.MR * 2, kern.NR * 3, 33}, {kern.MR*3 + 1, kern.NR*2 + 3, 600}, {70, 1, 45}, {1, 70, 45}, {1, 1, 9}} {
 				m, n, k := s[0], s[1], s[2]
 				res := randVec(rng, m*(n+2))
 				eps := []Epilogue{
@@ -203,7 +203,7 @@ func TestEpilogue(t *testing.T) {
 				}
 				for ei, ep := range eps {
 					for _, beta := range []float32{0, 0.5} {
-						p := newProblem(rng, false, ei%2 == 1, m, n, k, 1, 1.5, beta)
+						p := newProblem(rng, ei%3 == 1, ei%2 == 1, m, n, k, 1, 1.5, beta)
 						p.ep = ep
 						buf, g := p.run(kern, 2, ei%2 == 0, nil)
 						p.check(t, fmt.Sprintf("%v ep=%d beta=%v", s, ei, beta), buf, g)
@@ -252,21 +252,31 @@ func TestPackedAndBSource(t *testing.T) {
 func TestThreadsBitIdentical(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, kern := range asm.Tables() {
-		for _, s := range [][3]int{{97, 203, 600}, {300, 1, 100}, {8, 500, 1100}, {200, 9, 64}} {
-			p := newProblem(rng, false, true, s[0], s[1], s[2], 1, 0.5, 0.5)
-			p.ep = Epilogue{BiasMode: BiasRow, Bias: randVec(rng, s[0]), Clamp: true, Min: -1, Max: 1}
-			ref, _ := p.run(kern, 1, false, nil)
-			for _, th := range []int{2, 3, 4} {
-				got, _ := p.run(kern, th, false, nil)
-				if !slices.Equal(ref, got) {
-					t.Fatalf("%s %v: threads=%d differs from threads=1", kern.Name, s, th)
-				}
+		for si, s := range [][3]int{{97, 203, 600}, {300, 1, 100}, {8, 500, 1100}, {200, 9, 64}, {40, 700, 300}, {1, 900, 50}} {
+			for _, tB := range []bool{false, true} {
+				testThreads(t, kern, rng, s, tB, si%2 == 0)
 			}
 		}
 	}
 }
 
+func testThreads(t *testing.T, kern *asm.Kernels, rng *rand.Rand, s [3]int, tB, packed bool) {
+	t.Helper()
+	p := newProblem(rng, false, tB, s[0], s[1], s[2], 1, 0.5, 0.5)
+	p.ep = Epilogue{BiasMode: BiasRow, Bias: randVec(rng, s[0]), Clamp: true, Min: -1, Max: 1}
+	ref, _ := p.run(kern, 1, packed, nil)
+	for _, th := range []int{2, 3, 4} {
+		got, _ := p.run(kern, th, packed, nil)
+		if !slices.Equal(ref, got) {
+			t.Fatalf("%s %v tB=%v packed=%v: threads=%d differs from threads=1", kern.Name, s, tB, packed, th)
+		}
+	}
+}
+
 func TestAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under -race")
+	}
 	rng := rand.New(rand.NewPCG(6, 6))
 	m, n, k := 64, 200, 300
 	a, b, c := randVec(rng, m*k), randVec(rng, k*n), make([]float32, m*n)

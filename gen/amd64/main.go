@@ -7,6 +7,10 @@
 package main
 
 //go:generate go run . -family sgemm -out ../../asm/sgemm_amd64.s -stubs ../../asm/sgemm_amd64.go
+//go:generate go run . -family vec -out ../../asm/vec_amd64.s -stubs ../../asm/vec_amd64.go
+//go:generate go run . -family pool -out ../../asm/pool_amd64.s -stubs ../../asm/pool_amd64.go
+//go:generate go run . -family dwconv -out ../../asm/dwconv_amd64.s -stubs ../../asm/dwconv_amd64.go
+//go:generate go run . -family winograd -out ../../asm/winograd_amd64.s -stubs ../../asm/winograd_amd64.go
 
 import (
 	"flag"

@@ -40,11 +40,18 @@ const (
 )
 
 func sgemm(g *build.Context) {
-	// Tile shapes were picked by measurement (see gemm/README.md).
+	// Tile shapes: see asm/dispatch_amd64.go and gemm/README.md.
 	sgemmKernel(g, avx5, 8, 32, false)
 	sgemmKernel(g, avx5, 8, 32, true)
 	sgemmKernel(g, avx2, 4, 24, false)
 	sgemmKernel(g, avx2, 4, 24, true)
+	// Narrow kernels for the last, partial column strip (same MR and panels).
+	sgemmKernel(g, avx5, 8, 16, false)
+	sgemmKernel(g, avx5, 8, 16, true)
+	sgemmKernel(g, avx2, 4, 8, false)
+	sgemmKernel(g, avx2, 4, 8, true)
+	sgemmKernel(g, avx2, 4, 16, false)
+	sgemmKernel(g, avx2, 4, 16, true)
 	sgemmKernel(g, avx2, 6, 16, false) // measured alternative, kept for BenchmarkKernel
 	sgemv(g, avx5)
 	sgemv(g, avx2)
@@ -59,6 +66,9 @@ func paramMem(g *build.Context, name string) Mem {
 	}
 	return b.Addr
 }
+
+// aPrefetch is how many bytes ahead the micro-kernels prefetch A.
+const aPrefetch = 1024
 
 // sgemmKernel emits the MR×NR micro-kernel. Register plan: accumulators
 // first, then NR/width B vectors and one A broadcast; after the k loop the
@@ -173,6 +183,13 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
 	g.CMPQ(k, U8(unroll))
 	g.JL(LabelRef(name + "_tail"))
 	g.Label(name + "_loop")
+	// A is read sequentially (packed strips are contiguous, rows in place
+	// are sequential); keep it coming from L2 ahead of use.
+	// (Rows read in place are left to the hardware prefetcher: prefetching
+	// each of them measured no better.)
+	if !rowA {
+		g.PREFETCHT0(Mem{Base: a, Disp: aPrefetch})
+	}
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
@@ -325,7 +342,9 @@ func sgemv(g *build.Context, s isa) {
 		g.JGE(LabelRef(lbl + "_vloop"))
 		g.Label(lbl + "_vtail")
 		for r := 0; r < nrows; r++ {
-			g.VADDPS(acc(r, 1), acc(r, 0), acc(r, 0))
+			for u := 1; u < un; u++ {
+				g.VADDPS(acc(r, u), acc(r, 0), acc(r, 0))
+			}
 			hsum(g, s, acc(r, 0), tmp)
 		}
 		g.TESTQ(kk, kk)

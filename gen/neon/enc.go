@@ -66,3 +66,6 @@ func fmlaElem4s(d, n, m, idx int) inst { return byElement(0x4f801000, "fmla", d,
 
 // fmulElem4s: Vd = Vn · Vm.S[idx] (U=0 opcode 1001).
 func fmulElem4s(d, n, m, idx int) inst { return byElement(0x4f809000, "fmul", d, n, m, idx) }
+
+// fcmgt4s: Vd = Vn > Vm ? all ones : 0, false for NaN (U=1 a=1 opcode 11100).
+func fcmgt4s(d, n, m int) inst { return threeSame(0x6ea0e400, "fcmgt", d, n, m) }

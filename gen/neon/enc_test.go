@@ -42,6 +42,10 @@ var known = []struct {
 	{fmulElem4s(8, 8, 5, 0), 0x4f859108, "fmul v8.4s, v8.4s, v5.s[0]"},
 	{fmulElem4s(31, 15, 31, 3), 0x4fbf99ff, "fmul v31.4s, v15.4s, v31.s[3]"},
 	{fmulElem4s(9, 10, 17, 2), 0x4f919949, "fmul v9.4s, v10.4s, v17.s[2]"},
+	{fcmgt4s(0, 0, 0), 0x6ea0e400, "fcmgt v0.4s, v0.4s, v0.4s"},
+	{fcmgt4s(4, 16, 0), 0x6ea0e604, "fcmgt v4.4s, v16.4s, v0.4s"},
+	{fcmgt4s(31, 1, 30), 0x6ebee43f, "fcmgt v31.4s, v1.4s, v30.4s"},
+	{fcmgt4s(7, 3, 17), 0x6eb1e467, "fcmgt v7.4s, v3.4s, v17.4s"},
 }
 
 func TestEncodersKnown(t *testing.T) {
@@ -101,6 +105,7 @@ var threeSameDiagrams = map[string]struct {
 	"fmax":  {fmax4s, "0 1 0 01110 0 0 1 mmmmm 11110 1 nnnnn ddddd"},
 	"fmin":  {fmin4s, "0 1 0 01110 1 0 1 mmmmm 11110 1 nnnnn ddddd"},
 	"faddp": {faddp4s, "0 1 1 01110 0 0 1 mmmmm 11010 1 nnnnn ddddd"},
+	"fcmgt": {fcmgt4s, "0 1 1 01110 1 0 1 mmmmm 11100 1 nnnnn ddddd"},
 }
 
 var byElementDiagrams = map[string]struct {
@@ -149,7 +154,7 @@ func TestEncodersDiagram(t *testing.T) {
 // allInsts is every encoder applied to every operand set of operands().
 func allInsts() []inst {
 	var is []inst
-	for _, name := range []string{"fadd", "fsub", "fmul", "fmax", "fmin", "faddp"} {
+	for _, name := range []string{"fadd", "fsub", "fmul", "fmax", "fmin", "faddp", "fcmgt"} {
 		for _, o := range operands() {
 			is = append(is, threeSameDiagrams[name].enc(o[0], o[1], o[2]))
 		}

@@ -9,6 +9,7 @@
 package main
 
 //go:generate go run . -family sgemm -out ../../asm/sgemm_arm64.s -stubs ../../asm/sgemm_arm64.go
+//go:generate go run . -family vec -out ../../asm/vec_arm64.s -stubs ../../asm/vec_arm64.go
 
 import (
 	"flag"

@@ -36,6 +36,11 @@ const (
 func sgemm(e *emitter) {
 	sgemmKernel(e, 8, 12, false)
 	sgemmRowAKernel(e, 8, 12)
+	// Edge kernels for the last, partial column strip (Kernels.Edge).
+	for _, nr := range []int{4, 8} {
+		sgemmKernel(e, 8, nr, false)
+		sgemmRowAKernel(e, 8, nr)
+	}
 	// Not in a table; kept for measurement on hardware.
 	sgemmKernel(e, 12, 8, false)
 	sgemmKernel(e, 8, 12, true)
@@ -239,7 +244,8 @@ func sgemmKernel(e *emitter, mr, nr int, dup bool) {
 			}
 		}
 	}
-	e.op("CBZ", r(gK), l("epi"))
+	e.op("CMP", imm(0), r(gK)) // k ≤ 0: no steps
+	e.op("BLE", l("epi"))
 	e.comment("load step 0; the loop runs while at least %d steps remain", sgemmKUnr+1)
 	if !dup {
 		e.op("VLD1.P", mem(mr*4, gA), list(0, na))
@@ -327,7 +333,7 @@ func sgemmRowAKernel(e *emitter, mr, nr int) {
 	e.op("BGE", l("loop"))
 	e.label(l("tail"))
 	e.op("ADDS", imm(4), r(gK), r(gK))
-	e.op("BEQ", l("epi"))
+	e.op("BLE", l("epi"))
 	e.label(l("tailloop"))
 	e.op("VLD1.P", fmt.Sprintf("(%s)(%s)", r(gB), r(gLDB)), list(bReg(0), nv))
 	for i := 0; i < mr; i++ {
@@ -416,7 +422,8 @@ func sgemv(e *emitter) {
 		}
 		e.op("SUB", imm(4), r(kk), r(kk))
 		e.label(lp("s"))
-		e.op("CBZ", r(kk), lp("sum"))
+		e.op("CMP", imm(0), r(kk))
+		e.op("BLE", lp("sum"))
 		e.label(lp("s1"))
 		e.op("FMOVS.P", mem(4, xp), f(xv(0)))
 		for rw := 0; rw < n; rw++ {
@@ -450,7 +457,8 @@ func sgemv(e *emitter) {
 	e.op("SUB", imm(rows), r(m), r(m))
 	e.op("B", l("rows4"))
 	e.label(l("rows1"))
-	e.op("CBZ", r(m), l("done"))
+	e.op("CMP", imm(0), r(m))
+	e.op("BLE", l("done"))
 	block(1, "r1")
 	e.op("SUB", imm(1), r(m), r(m))
 	e.op("B", l("rows1"))
@@ -473,7 +481,8 @@ func fmaProbe(e *emitter) {
 	for i := 0; i < probeChains+2; i++ {
 		e.op("VEOR", b16(i), b16(i), b16(i))
 	}
-	e.op("CBZ", r(0), l("done"))
+	e.op("CMP", imm(0), r(0))
+	e.op("BLE", l("done"))
 	e.label(l("loop"))
 	for i := 0; i < probeChains; i++ {
 		e.op("VFMLA", s4(probeChains), s4(probeChains+1), s4(i))

@@ -8,6 +8,7 @@ package cpu
 
 import (
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/klauspost/cpuid/v2"
@@ -70,7 +71,9 @@ func init() {
 	HasAVX512 = HasAVX2 && c.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512VL, cpuid.AVX512BW)
 	HasVNNI = HasAVX512 && c.Supports(cpuid.AVX512VNNI)
 	HasBF16 = HasAVX512 && c.Supports(cpuid.AVX512BF16)
-	HasNEON = c.Supports(cpuid.ASIMD)
+	// Go's arm64 port requires ASIMD, so it is there even where cpuid cannot
+	// read the features (Windows, the BSDs).
+	HasNEON = runtime.GOARCH == "arm64" || c.Supports(cpuid.ASIMD)
 
 	L1D = orDefault(c.Cache.L1D, 32<<10)
 	L2 = orDefault(c.Cache.L2, 256<<10)

@@ -1,0 +1,11 @@
+//go:build !unix
+
+package asm
+
+import "testing"
+
+// withTailGuard calls f with a slice of n float32s; without mmap there is
+// no guard page, only the sentinel checks of the callers.
+func withTailGuard(t *testing.T, n int, f func(s []float32)) {
+	f(make([]float32, n, n+1))
+}

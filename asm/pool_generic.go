@@ -1,0 +1,123 @@
+package asm
+
+import (
+	"math"
+	"unsafe"
+)
+
+// PoolRowFunc computes n outputs of one pooling row from the input rows
+// r[k*ldr …] (k < window height) at stride 2. The kernels read the
+// columns 0 … 2n−1 (2×2) or 0 … 2n (3×3) of each row and nothing else.
+type PoolRowFunc func(n int, out *float32, r *float32, ldr int)
+
+// FoldFunc folds one strided input row into an output row:
+//
+//	for i := range n {
+//		if v := src[i*s]; v > dst[i] { // NaN never wins
+//			dst[i] = v
+//		}
+//	}
+//
+// s ≥ 1; src and dst do not overlap.
+type FoldFunc func(n int, dst, src *float32, s int)
+
+var negInf32 = float32(math.Inf(-1))
+
+// poolRows returns out and the rows of a PoolRowFunc with w columns each.
+func poolRows(n int, out, r *float32, ldr, rows, w int) ([]float32, [3][]float32) {
+	o := unsafe.Slice(out, n)
+	var rs [3][]float32
+	for k := 0; k < rows; k++ {
+		rs[k] = unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(r), 4*k*ldr)), w)
+	}
+	return o, rs
+}
+
+// skipMax3 is the NaN-skipping maximum of a column of three: starting from
+// −Inf, each value replaces the running maximum if it is larger.
+func skipMax3(a, b, c float32) float32 {
+	return maxps(c, maxps(b, maxps(a, negInf32)))
+}
+
+// maxPool2x2s2Generic is MaxPool2x2s2: with v_j = the NaN-skipping maximum
+// of r0[j], r1[j] (in that order),
+//
+//	out[i] = maxps(v[2i+1], v[2i])
+//
+// so out[i] is the largest number in the 2×2 window, −Inf if none.
+func maxPool2x2s2Generic(n int, out, r *float32, ldr int) {
+	if n <= 0 {
+		return
+	}
+	o, rs := poolRows(n, out, r, ldr, 2, 2*n)
+	r0, r1 := rs[0], rs[1]
+	for i := range o {
+		e := maxps(r1[2*i], maxps(r0[2*i], negInf32))
+		d := maxps(r1[2*i+1], maxps(r0[2*i+1], negInf32))
+		o[i] = maxps(d, e)
+	}
+}
+
+// maxPool3x3s2Generic is MaxPool3x3s2: with v_j = the NaN-skipping maximum
+// of r0[j], r1[j], r2[j] (in that order),
+//
+//	out[i] = maxps(v[2i+2], maxps(v[2i+1], v[2i]))
+//
+// so out[i] is the largest number in the 3×3 window, −Inf if none.
+func maxPool3x3s2Generic(n int, out, r *float32, ldr int) {
+	if n <= 0 {
+		return
+	}
+	o, rs := poolRows(n, out, r, ldr, 3, 2*n+1)
+	r0, r1, r2 := rs[0], rs[1], rs[2]
+	for i := range o {
+		e := skipMax3(r0[2*i], r1[2*i], r2[2*i])
+		d := skipMax3(r0[2*i+1], r1[2*i+1], r2[2*i+1])
+		f := skipMax3(r0[2*i+2], r1[2*i+2], r2[2*i+2])
+		o[i] = maxps(f, maxps(d, e))
+	}
+}
+
+// avgPool2x2s2Generic is AvgPool2x2s2 over full windows:
+//
+//	out[i] = ((r0[2i] + r1[2i]) + (r0[2i+1] + r1[2i+1])) * 0.25
+func avgPool2x2s2Generic(n int, out, r *float32, ldr int) {
+	if n <= 0 {
+		return
+	}
+	o, rs := poolRows(n, out, r, ldr, 2, 2*n)
+	r0, r1 := rs[0], rs[1]
+	for i := range o {
+		o[i] = ((r0[2*i] + r1[2*i]) + (r0[2*i+1] + r1[2*i+1])) * 0.25
+	}
+}
+
+// avgPool3x3s2Generic is AvgPool3x3s2 over full windows: with
+// v_j = (r0[j] + r1[j]) + r2[j],
+//
+//	out[i] = ((v[2i] + v[2i+1]) + v[2i+2]) * float32(1.0/9)
+func avgPool3x3s2Generic(n int, out, r *float32, ldr int) {
+	if n <= 0 {
+		return
+	}
+	o, rs := poolRows(n, out, r, ldr, 3, 2*n+1)
+	r0, r1, r2 := rs[0], rs[1], rs[2]
+	for i := range o {
+		e := (r0[2*i] + r1[2*i]) + r2[2*i]
+		d := (r0[2*i+1] + r1[2*i+1]) + r2[2*i+1]
+		f := (r0[2*i+2] + r1[2*i+2]) + r2[2*i+2]
+		o[i] = ((e + d) + f) * float32(1.0/9)
+	}
+}
+
+// maxFoldGeneric is MaxFold (see FoldFunc).
+func maxFoldGeneric(n int, dst, src *float32, s int) {
+	if n <= 0 {
+		return
+	}
+	d := unsafe.Slice(dst, n)
+	x := unsafe.Slice(src, (n-1)*s+1)
+	for i := range d {
+		d[i] = maxps(x[i*s], d[i])
+	}
+}

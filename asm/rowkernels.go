@@ -1,0 +1,79 @@
+package asm
+
+// RowKernels are the memory-bound and transform kernels of a table: the
+// element-wise activations, batch-norm scale+shift and add (vec family),
+// pooling rows (pool), depthwise 3×3 rows (dwconv) and the Winograd
+// F(4×4, 3×3) transform passes (winograd). Every table fills every field;
+// a table without assembly for a kernel uses the pure-Go twin.
+//
+// All kernels take raw pointers and element counts, like the SGEMM
+// kernels: n ≥ 0, and every element the doc comment reads or writes must
+// exist. Nothing is read or written outside that range. Unless a comment
+// says otherwise, outputs must not overlap inputs.
+//
+// Max and clamp follow the x86 MAXPS/MINPS rule, written out in the twins:
+// maxps(a, b) = a > b ? a : b, minps(a, b) = a < b ? a : b. So clamps keep
+// a NaN input as NaN, and may keep −0 where Go's builtin max returns +0.
+// Pooling maxima skip NaN (the ONNX reference rule): −Inf for a window with
+// no number.
+type RowKernels struct {
+	// Activations: dst[i] = f(src[i]); dst == src is allowed.
+	ReLU        ActFunc // maxps(0, x); a, b unused
+	Clip        ActFunc // minps(b, maxps(a, x)): lo = a, hi = b
+	LeakyReLU   ActFunc // x < 0 ? a·x : x
+	HardSigmoid ActFunc // minps(1, maxps(0, a·x + b))
+	HardSwish   ActFunc // x · minps(1, maxps(0, x·(1/6) + 1/2)); a, b unused
+	Sigmoid     ActFunc // 1 / (1 + exp(−x)), exp by a polynomial (see expPoly)
+	SiLU        ActFunc // x · Sigmoid(x)
+
+	ScaleShift ScaleShiftFunc // minps(hi, maxps(lo, x·s + t)) (batch norm)
+	Add        AddFunc        // dst[i] = x[i] + y[i]
+
+	// Pooling rows (rows ldr apart): 2×2 and 3×3 windows at stride 2.
+	MaxPool2x2s2 PoolRowFunc
+	MaxPool3x3s2 PoolRowFunc
+	AvgPool2x2s2 PoolRowFunc
+	AvgPool3x3s2 PoolRowFunc
+	MaxFold      FoldFunc // dst[i] = NaN-skipping max(dst[i], src[i·s])
+
+	// Depthwise 3×3 rows with bias and clamp, stride 1 and 2.
+	DWConv3x3s1 DWRowFunc
+	DWConv3x3s2 DWRowFunc
+
+	// Winograd F(4×4, 3×3) passes in conv's layout (see winograd_generic.go).
+	Winograd43InCols  WinoInColsFunc
+	Winograd43InRow   WinoInRowFunc
+	Winograd43OutCols WinoOutColsFunc
+	Winograd43OutRow  WinoOutRowFunc
+}
+
+// rowKernelsGeneric is the pure-Go RowKernels, used by the generic table
+// and by tables whose ISA has no assembly for these kernels yet.
+var rowKernelsGeneric = RowKernels{
+	ReLU: reluGeneric, Clip: clipGeneric, LeakyReLU: leakyReLUGeneric,
+	HardSigmoid: hardSigmoidGeneric, HardSwish: hardSwishGeneric,
+	Sigmoid: sigmoidGeneric, SiLU: siluGeneric,
+	ScaleShift: scaleShiftGeneric, Add: addGeneric,
+	MaxPool2x2s2: maxPool2x2s2Generic, MaxPool3x3s2: maxPool3x3s2Generic,
+	AvgPool2x2s2: avgPool2x2s2Generic, AvgPool3x3s2: avgPool3x3s2Generic,
+	MaxFold:     maxFoldGeneric,
+	DWConv3x3s1: dwconv3x3s1Generic, DWConv3x3s2: dwconv3x3s2Generic,
+	Winograd43InCols: winograd43InColsGeneric, Winograd43InRow: winograd43InRowGeneric,
+	Winograd43OutCols: winograd43OutColsGeneric, Winograd43OutRow: winograd43OutRowGeneric,
+}
+
+// maxps and minps are the x86 MAXPS/MINPS rules: the second operand wins
+// ties and unordered comparisons.
+func maxps(a, b float32) float32 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func minps(a, b float32) float32 {
+	if a < b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,113 @@
+//go:build amd64 && !purego && !noasm
+
+package asm
+
+import "unsafe"
+
+// rowKernelsAVX2 is the RowKernels of the avx2 table, and of the avx512
+// table too: these kernels are memory-bound, so 256-bit vectors already
+// saturate the loads and stores.
+//
+// The vec kernels handle any n themselves (masked tails). The pool, dwconv
+// and winograd kernels are *BlocksAVX2 assembly over whole blocks of 8
+// outputs plus the wrappers below: for n ≥ 8 a partial last block is
+// recomputed as the block ending at n (the outputs do not overlap the
+// inputs, so the overlap rewrites identical values; MaxFold is
+// idempotent), and n < 8 goes to the generic twin, which computes the same
+// values (bitwise, except for dwconv, see DWRowFunc).
+var rowKernelsAVX2 = RowKernels{
+	ReLU: reluAVX2, Clip: clipAVX2, LeakyReLU: leakyReLUAVX2,
+	HardSigmoid: hardSigmoidAVX2, HardSwish: hardSwishAVX2,
+	Sigmoid: sigmoidAVX2, SiLU: siluAVX2,
+	ScaleShift: scaleShiftAVX2, Add: addAVX2,
+	MaxPool2x2s2: maxPool2x2s2AVX2, MaxPool3x3s2: maxPool3x3s2AVX2,
+	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2,
+	MaxFold:     maxFoldAVX2,
+	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2,
+	Winograd43InCols: winograd43InColsAVX2, Winograd43InRow: winograd43InRowAVX2,
+	Winograd43OutCols: winograd43OutColsAVX2, Winograd43OutRow: winograd43OutRowAVX2,
+}
+
+// fadd returns p advanced by k float32s.
+func fadd(p *float32, k int) *float32 {
+	return (*float32)(unsafe.Add(unsafe.Pointer(p), 4*k))
+}
+
+// blocks runs body on whole blocks of 8 and then on the block ending at n
+// (off is the first output index of that call); small n goes to small.
+func blocks(n int, body func(n, off int), small func()) {
+	if n < 8 {
+		small()
+		return
+	}
+	body(n, 0)
+	if n%8 != 0 {
+		body(8, n-8)
+	}
+}
+
+func poolRow(n int, out, r *float32, ldr int, body func(int, *float32, *float32, int), twin PoolRowFunc) {
+	blocks(n, func(m, off int) { body(m, fadd(out, off), fadd(r, 2*off), ldr) },
+		func() { twin(n, out, r, ldr) })
+}
+
+func maxPool2x2s2AVX2(n int, out, r *float32, ldr int) {
+	poolRow(n, out, r, ldr, maxPool2x2s2BlocksAVX2, maxPool2x2s2Generic)
+}
+
+func maxPool3x3s2AVX2(n int, out, r *float32, ldr int) {
+	poolRow(n, out, r, ldr, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
+}
+
+func avgPool2x2s2AVX2(n int, out, r *float32, ldr int) {
+	poolRow(n, out, r, ldr, avgPool2x2s2BlocksAVX2, avgPool2x2s2Generic)
+}
+
+func avgPool3x3s2AVX2(n int, out, r *float32, ldr int) {
+	poolRow(n, out, r, ldr, avgPool3x3s2BlocksAVX2, avgPool3x3s2Generic)
+}
+
+func maxFoldAVX2(n int, dst, src *float32, s int) {
+	var body func(int, *float32, *float32)
+	switch s {
+	case 1:
+		body = maxFold1BlocksAVX2
+	case 2:
+		body = maxFold2BlocksAVX2
+	default:
+		maxFoldGeneric(n, dst, src, s)
+		return
+	}
+	blocks(n, func(m, off int) { body(m, fadd(dst, off), fadd(src, s*off)) },
+		func() { maxFoldGeneric(n, dst, src, s) })
+}
+
+func dwconv3x3s1AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
+	blocks(n, func(m, off int) { dwconv3x3s1BlocksAVX2(m, fadd(out, off), fadd(r, off), ldr, w, b, lo, hi) },
+		func() { dwconv3x3s1Generic(n, out, r, ldr, w, b, lo, hi) })
+}
+
+func dwconv3x3s2AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
+	blocks(n, func(m, off int) { dwconv3x3s2BlocksAVX2(m, fadd(out, off), fadd(r, 2*off), ldr, w, b, lo, hi) },
+		func() { dwconv3x3s2Generic(n, out, r, ldr, w, b, lo, hi) })
+}
+
+func winograd43InColsAVX2(n int, t *float32, ldt int, r *float32, ldr int) {
+	blocks(n, func(m, off int) { winograd43InColsBlocksAVX2(m, fadd(t, off), ldt, fadd(r, off), ldr) },
+		func() { winograd43InColsGeneric(n, t, ldt, r, ldr) })
+}
+
+func winograd43InRowAVX2(n int, t *float32, o *float32, ldo int) {
+	blocks(n, func(m, off int) { winograd43InRowBlocksAVX2(m, fadd(t, 4*off), fadd(o, off), ldo) },
+		func() { winograd43InRowGeneric(n, t, o, ldo) })
+}
+
+func winograd43OutColsAVX2(n int, s *float32, lds int, m *float32, ldm int) {
+	blocks(n, func(k, off int) { winograd43OutColsBlocksAVX2(k, fadd(s, off), lds, fadd(m, off), ldm) },
+		func() { winograd43OutColsGeneric(n, s, lds, m, ldm) })
+}
+
+func winograd43OutRowAVX2(n int, dst *float32, q *float32, ldq int, bias float32) {
+	blocks(n, func(m, off int) { winograd43OutRowBlocksAVX2(m, fadd(dst, 4*off), fadd(q, off), ldq, bias) },
+		func() { winograd43OutRowGeneric(n, dst, q, ldq, bias) })
+}

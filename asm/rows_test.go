@@ -1,0 +1,553 @@
+package asm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// Tests of the RowKernels of every table in Tables() against the generic
+// twins.
+//
+// Shapes: n = 0…67 plus a few long rows, output start offsets 0…3
+// (misalignment), strided rows with slack between them. Inputs end exactly
+// at a PROT_NONE page (guard_unix_test.go), so any read past the last
+// element the twin reads faults; slack between input rows holds 1e30, so a
+// read of it shows in the results. Outputs sit between sentinel bands (and
+// slack between output rows holds sentinels too), checked after each call.
+//
+// Bounds: bitwise equality (NaN matching any NaN) for every kernel except
+// Sigmoid and SiLU (relative 2e-6 plus 1e-37 absolute; the assembly
+// evaluates expPoly with FMA) and DWConv (4e-7·(Σ|w·x| + |b|); FMA and
+// summation order). The twins themselves are checked against float64
+// references with the bounds stated in each test.
+
+const sentinelBits = 0x7fa5a5a5 // a signalling NaN no kernel produces
+
+var rowLens = func() []int {
+	var ns []int
+	for n := 0; n <= 67; n++ {
+		ns = append(ns, n)
+	}
+	return append(ns, 100, 255, 1001)
+}()
+
+func ptr(s []float32) *float32 { return unsafe.SliceData(s) }
+
+func sameFloat(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
+}
+
+// specials are mixed into test inputs.
+var specials = []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)),
+	float32(math.Inf(-1)), 1e-40, -1e-40, 3e38, -3e38, 88.7, -88.7, 100, -100, 0.5, -0.5}
+
+// fillInput fills s with normals scaled by 4, every 9th value special.
+func fillInput(rng *rand.Rand, s []float32, withSpecials bool) {
+	for i := range s {
+		s[i] = float32(4 * rng.NormFloat64())
+		if withSpecials && rng.IntN(9) == 0 {
+			s[i] = specials[rng.IntN(len(specials))]
+		}
+	}
+}
+
+// outBuf is an output area of rows rows of w elements, ld apart, starting
+// at element off of a sentinel-filled buffer.
+type outBuf struct {
+	buf              []float32
+	off, rows, w, ld int
+}
+
+const guardLen = 19
+
+func newOut(rows, w, ld, off int) *outBuf {
+	n := guardLen + off + max(0, (rows-1)*ld+w) + guardLen
+	o := &outBuf{buf: make([]float32, n), off: guardLen + off, rows: rows, w: w, ld: ld}
+	for i := range o.buf {
+		o.buf[i] = math.Float32frombits(sentinelBits)
+	}
+	return o
+}
+
+func (o *outBuf) p() *float32 { return &o.buf[o.off] }
+
+func (o *outBuf) row(k int) []float32 { return o.buf[o.off+k*o.ld : o.off+k*o.ld+o.w] }
+
+func (o *outBuf) inRow(i int) bool {
+	j := i - o.off
+	if j < 0 || o.w == 0 {
+		return false
+	}
+	k := j / o.ld
+	return k < o.rows && j-k*o.ld < o.w
+}
+
+// checkGuards reports writes outside the rows.
+func (o *outBuf) checkGuards(t *testing.T, what string) {
+	t.Helper()
+	for i, v := range o.buf {
+		if !o.inRow(i) && math.Float32bits(v) != sentinelBits {
+			t.Fatalf("%s: wrote outside the output at buffer index %d (output at %d, %d rows of %d, ld %d)",
+				what, i, o.off, o.rows, o.w, o.ld)
+		}
+	}
+}
+
+// withRows calls f with an input of rows rows of w elements, ld apart,
+// ending at a guard page, slack filled with 1e30 and rows with fill.
+func withRows(t *testing.T, rows, w, ld int, fill func([]float32), f func(in []float32)) {
+	t.Helper()
+	size := max(0, (rows-1)*ld+w)
+	withTailGuard(t, size, func(in []float32) {
+		for i := range in {
+			in[i] = 1e30
+		}
+		for k := 0; k < rows && w > 0; k++ {
+			fill(in[k*ld : k*ld+w])
+		}
+		f(in)
+	})
+}
+
+func compareRows(t *testing.T, what string, got, want *outBuf, ok func(i int, g, w float32) bool) {
+	t.Helper()
+	got.checkGuards(t, what)
+	for k := 0; k < got.rows; k++ {
+		g, w := got.row(k), want.row(k)
+		for i := range g {
+			if !ok(i, g[i], w[i]) {
+				t.Fatalf("%s: row %d [%d] = %g (%#x), twin %g (%#x)", what, k, i, g[i], math.Float32bits(g[i]), w[i], math.Float32bits(w[i]))
+			}
+		}
+	}
+}
+
+func exact(_ int, g, w float32) bool { return sameFloat(g, w) }
+
+func TestActivations(t *testing.T) {
+	inf := float32(math.Inf(1))
+	type actCase struct {
+		name  string
+		f     func(*Kernels) ActFunc
+		a, b  float32
+		exact bool
+	}
+	cases := []actCase{
+		{"relu", func(k *Kernels) ActFunc { return k.ReLU }, 0, 0, true},
+		{"clip", func(k *Kernels) ActFunc { return k.Clip }, 0, 6, true},
+		{"clip", func(k *Kernels) ActFunc { return k.Clip }, -1.5, 2, true},
+		{"clip", func(k *Kernels) ActFunc { return k.Clip }, -inf, inf, true},
+		{"leakyrelu", func(k *Kernels) ActFunc { return k.LeakyReLU }, 0.1, 0, true},
+		{"leakyrelu", func(k *Kernels) ActFunc { return k.LeakyReLU }, -0.5, 0, true},
+		{"hardsigmoid", func(k *Kernels) ActFunc { return k.HardSigmoid }, 0.2, 0.5, true},
+		{"hardswish", func(k *Kernels) ActFunc { return k.HardSwish }, 0, 0, true},
+		{"sigmoid", func(k *Kernels) ActFunc { return k.Sigmoid }, 0, 0, false},
+		{"silu", func(k *Kernels) ActFunc { return k.SiLU }, 0, 0, false},
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, tab := range Tables() {
+		for _, c := range cases {
+			f, twin := c.f(tab), c.f(genericTable)
+			cmp := exact
+			if !c.exact {
+				cmp = func(_ int, g, w float32) bool {
+					return sameFloat(g, w) || math.Abs(float64(g)-float64(w)) <= 2e-6*math.Abs(float64(w))+1e-37
+				}
+			}
+			for _, n := range rowLens {
+				for off := 0; off < 4; off++ {
+					what := fmt.Sprintf("%s/%s(a=%g, b=%g) n=%d off=%d", tab.Name, c.name, c.a, c.b, n, off)
+					withTailGuard(t, n, func(in []float32) {
+						fillInput(rng, in, true)
+						got, want := newOut(1, n, n, off), newOut(1, n, n, off)
+						f(n, got.p(), ptr(in), c.a, c.b)
+						twin(n, want.p(), ptr(in), c.a, c.b)
+						compareRows(t, what, got, want, cmp)
+						// In place.
+						inPlace := newOut(1, n, n, off)
+						copy(inPlace.row(0), in)
+						f(n, inPlace.p(), inPlace.p(), c.a, c.b)
+						compareRows(t, what+" in place", inPlace, want, cmp)
+					})
+				}
+			}
+		}
+	}
+}
+
+func TestScaleShiftAdd(t *testing.T) {
+	inf := float32(math.Inf(1))
+	rng := rand.New(rand.NewPCG(5, 6))
+	params := [][4]float32{{1.5, -0.25, -inf, inf}, {0.5, 1, 0, inf}, {-2, 0.125, 0, 6}}
+	for _, tab := range Tables() {
+		for _, n := range rowLens {
+			for off := 0; off < 4; off++ {
+				for _, p := range params {
+					what := fmt.Sprintf("%s/scaleshift%v n=%d off=%d", tab.Name, p, n, off)
+					withTailGuard(t, n, func(in []float32) {
+						fillInput(rng, in, true)
+						got, want := newOut(1, n, n, off), newOut(1, n, n, off)
+						tab.ScaleShift(n, got.p(), ptr(in), p[0], p[1], p[2], p[3])
+						scaleShiftGeneric(n, want.p(), ptr(in), p[0], p[1], p[2], p[3])
+						compareRows(t, what, got, want, exact)
+						inPlace := newOut(1, n, n, off)
+						copy(inPlace.row(0), in)
+						tab.ScaleShift(n, inPlace.p(), inPlace.p(), p[0], p[1], p[2], p[3])
+						compareRows(t, what+" in place", inPlace, want, exact)
+					})
+				}
+				what := fmt.Sprintf("%s/add n=%d off=%d", tab.Name, n, off)
+				withTailGuard(t, n, func(x []float32) {
+					withTailGuard(t, n, func(y []float32) {
+						fillInput(rng, x, true)
+						fillInput(rng, y, true)
+						got, want := newOut(1, n, n, off), newOut(1, n, n, off)
+						tab.Add(n, got.p(), ptr(x), ptr(y))
+						addGeneric(n, want.p(), ptr(x), ptr(y))
+						compareRows(t, what, got, want, exact)
+						inPlace := newOut(1, n, n, off)
+						copy(inPlace.row(0), x)
+						tab.Add(n, inPlace.p(), inPlace.p(), ptr(y))
+						compareRows(t, what+" in place", inPlace, want, exact)
+					})
+				})
+			}
+		}
+	}
+}
+
+// TestExpPolyAccuracy checks the twins' exp against math.Exp: relative
+// error ≤ 5e-7 where the result is a normal float32, +Inf above 88.73,
+// the smallest normal below −87.34.
+func TestExpPolyAccuracy(t *testing.T) {
+	worst := 0.0
+	for x := float32(-87.3); x < 88.72; x += 0.00731 {
+		want := math.Exp(float64(x))
+		got := float64(expPoly(x))
+		if e := math.Abs(got-want) / want; e > worst {
+			worst = e
+		}
+	}
+	if worst > 5e-7 {
+		t.Errorf("expPoly: worst relative error %.3g > 5e-7", worst)
+	}
+	t.Logf("expPoly: worst relative error %.3g", worst)
+	if v := expPoly(88.73); !math.IsInf(float64(v), 1) {
+		t.Errorf("expPoly(88.73) = %g, want +Inf", v)
+	}
+	if v := expPoly(float32(math.NaN())); v == v {
+		t.Errorf("expPoly(NaN) = %g", v)
+	}
+	// Sigmoid and SiLU of every table against float64 (1e-6 relative or 1e-37 absolute).
+	n := 4001
+	in := make([]float32, n)
+	for i := range in {
+		in[i] = -100 + 200*float32(i)/float32(n-1)
+	}
+	out := make([]float32, n)
+	for _, tab := range Tables() {
+		tab.Sigmoid(n, &out[0], &in[0], 0, 0)
+		for i, x := range in {
+			want := 1 / (1 + math.Exp(-float64(x)))
+			if math.Abs(float64(out[i])-want) > 1e-6*want+1e-37 {
+				t.Fatalf("%s: sigmoid(%g) = %g, want %g", tab.Name, x, out[i], want)
+			}
+		}
+		tab.SiLU(n, &out[0], &in[0], 0, 0)
+		for i, x := range in {
+			want := float64(x) / (1 + math.Exp(-float64(x)))
+			if math.Abs(float64(out[i])-want) > 1e-6*math.Abs(want)+1e-35 {
+				t.Fatalf("%s: silu(%g) = %g, want %g", tab.Name, x, out[i], want)
+			}
+		}
+	}
+}
+
+func TestPoolRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	type poolCase struct {
+		name string
+		f    func(*Kernels) PoolRowFunc
+		rows int
+	}
+	cases := []poolCase{
+		{"maxpool2x2s2", func(k *Kernels) PoolRowFunc { return k.MaxPool2x2s2 }, 2},
+		{"maxpool3x3s2", func(k *Kernels) PoolRowFunc { return k.MaxPool3x3s2 }, 3},
+		{"avgpool2x2s2", func(k *Kernels) PoolRowFunc { return k.AvgPool2x2s2 }, 2},
+		{"avgpool3x3s2", func(k *Kernels) PoolRowFunc { return k.AvgPool3x3s2 }, 3},
+	}
+	for _, tab := range Tables() {
+		for _, c := range cases {
+			f, twin := c.f(tab), c.f(genericTable)
+			for _, n := range rowLens {
+				w := 2 * n
+				if c.rows == 3 {
+					w++
+				}
+				for off := 0; off < 4; off++ {
+					ld := w + off*3 // rows touching, or slack between them
+					what := fmt.Sprintf("%s/%s n=%d off=%d ldr=%d", tab.Name, c.name, n, off, ld)
+					withRows(t, c.rows, w, ld, func(s []float32) { fillInput(rng, s, true) }, func(in []float32) {
+						got, want := newOut(1, n, n, off), newOut(1, n, n, off)
+						f(n, got.p(), ptr(in), ld)
+						twin(n, want.p(), ptr(in), ld)
+						compareRows(t, what, got, want, exact)
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestPoolTwins checks the pooling twins against the window definitions:
+// max = largest non-NaN tap (−Inf if none), avg = mean within 1e-6.
+func TestPoolTwins(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, k := range []int{2, 3} {
+		n := 37
+		w := 2*n + k - 2
+		in := make([]float32, k*w)
+		fillInput(rng, in, true)
+		for i := range in[:w] { // more NaNs, some whole windows
+			if i%5 == 0 || i < 2*k {
+				in[i] = float32(math.NaN())
+			}
+		}
+		mx := make([]float32, n)
+		if k == 2 {
+			maxPool2x2s2Generic(n, &mx[0], &in[0], w)
+		} else {
+			maxPool3x3s2Generic(n, &mx[0], &in[0], w)
+		}
+		for i := range mx {
+			best := float32(math.Inf(-1))
+			for r := 0; r < k; r++ {
+				for j := 0; j < k; j++ {
+					if v := in[r*w+2*i+j]; v > best {
+						best = v
+					}
+				}
+			}
+			if mx[i] != best { // ±0 ties may pick either sign
+				t.Fatalf("max%dx%d twin [%d] = %g, want %g", k, k, i, mx[i], best)
+			}
+		}
+	}
+	n := 29
+	in := make([]float32, 3*(2*n+1))
+	fillInput(rng, in, false)
+	for _, k := range []int{2, 3} {
+		w := 2*n + 1
+		av := make([]float32, n)
+		if k == 2 {
+			avgPool2x2s2Generic(n, &av[0], &in[0], w)
+		} else {
+			avgPool3x3s2Generic(n, &av[0], &in[0], w)
+		}
+		for i := range av {
+			var s, mag float64
+			for r := 0; r < k; r++ {
+				for j := 0; j < k; j++ {
+					v := float64(in[r*w+2*i+j])
+					s += v
+					mag += math.Abs(v)
+				}
+			}
+			s /= float64(k * k)
+			if math.Abs(float64(av[i])-s) > 1e-6*mag {
+				t.Fatalf("avg%dx%d twin [%d] = %g, want %g", k, k, i, av[i], s)
+			}
+		}
+	}
+}
+
+func TestMaxFold(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, tab := range Tables() {
+		for _, s := range []int{1, 2, 3} {
+			for _, n := range rowLens {
+				for off := 0; off < 4; off++ {
+					what := fmt.Sprintf("%s/maxfold s=%d n=%d off=%d", tab.Name, s, n, off)
+					withTailGuard(t, max(0, (n-1)*s+1), func(src []float32) {
+						fillInput(rng, src, true)
+						got, want := newOut(1, n, n, off), newOut(1, n, n, off)
+						fillInput(rng, got.row(0), true)
+						copy(want.row(0), got.row(0))
+						tab.MaxFold(n, got.p(), ptr(src), s)
+						maxFoldGeneric(n, want.p(), ptr(src), s)
+						compareRows(t, what, got, want, exact)
+					})
+				}
+			}
+		}
+	}
+}
+
+func TestDWConvRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	inf := float32(math.Inf(1))
+	w := make([]float32, 9)
+	for _, tab := range Tables() {
+		for _, s := range []int{1, 2} {
+			f := tab.DWConv3x3s1
+			if s == 2 {
+				f = tab.DWConv3x3s2
+			}
+			for _, n := range rowLens {
+				cols := s*(max(n, 1)-1) + 3
+				for off := 0; off < 4; off++ {
+					ld := cols + 2*off
+					for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
+						fillInput(rng, w, false)
+						b := float32(rng.NormFloat64())
+						what := fmt.Sprintf("%s/dwconv3x3s%d n=%d off=%d ldr=%d clamp=%v", tab.Name, s, n, off, ld, clamp)
+						withRows(t, 3, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+							got, want := newOut(1, n, n, off), newOut(1, n, n, off)
+							f(n, got.p(), ptr(in), ld, &w[0], b, clamp[0], clamp[1])
+							dwconv3x3Generic(s, n, want.p(), ptr(in), ld, &w[0], b, clamp[0], clamp[1])
+							compareRows(t, what, got, want, func(i int, g, wv float32) bool {
+								mag := math.Abs(float64(b))
+								for k := 0; k < 3; k++ {
+									for j := 0; j < 3; j++ {
+										mag += math.Abs(float64(w[3*k+j]) * float64(in[k*ld+s*i+j]))
+									}
+								}
+								return math.Abs(float64(g)-float64(wv)) <= 4e-7*mag
+							})
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDWConvTwin checks the twin against a float64 direct convolution
+// (bound 1e-6·(Σ|w·x| + |b|)).
+func TestDWConvTwin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, s := range []int{1, 2} {
+		n, ld := 23, 60
+		in := make([]float32, 3*ld)
+		w := make([]float32, 9)
+		fillInput(rng, in, false)
+		fillInput(rng, w, false)
+		out := make([]float32, n)
+		dwconv3x3Generic(s, n, &out[0], &in[0], ld, &w[0], 0.25, float32(math.Inf(-1)), float32(math.Inf(1)))
+		for i := range out {
+			want, mag := 0.25, 0.25
+			for k := 0; k < 3; k++ {
+				for j := 0; j < 3; j++ {
+					p := float64(w[3*k+j]) * float64(in[k*ld+s*i+j])
+					want += p
+					mag += math.Abs(p)
+				}
+			}
+			if math.Abs(float64(out[i])-want) > 1e-6*mag {
+				t.Fatalf("s=%d: twin [%d] = %g, want %g", s, i, out[i], want)
+			}
+		}
+	}
+}
+
+func TestWinogradPasses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	fill := func(s []float32) { fillInput(rng, s, false) }
+	for _, tab := range Tables() {
+		for _, n := range rowLens {
+			for off := 0; off < 4; off++ {
+				ldIn, ldOut := n+3*off, n+off+1
+				what := fmt.Sprintf("%s/winograd43 n=%d off=%d", tab.Name, n, off)
+				withRows(t, 6, n, ldIn, fill, func(r []float32) {
+					got, want := newOut(6, n, ldOut, off), newOut(6, n, ldOut, off)
+					tab.Winograd43InCols(n, got.p(), ldOut, ptr(r), ldIn)
+					winograd43InColsGeneric(n, want.p(), ldOut, ptr(r), ldIn)
+					compareRows(t, what+" InCols", got, want, exact)
+				})
+				withRows(t, 1, 4*n+2, 4*n+2, fill, func(tr []float32) {
+					got, want := newOut(6, n, ldOut, off), newOut(6, n, ldOut, off)
+					tab.Winograd43InRow(n, ptr(tr), got.p(), ldOut)
+					winograd43InRowGeneric(n, ptr(tr), want.p(), ldOut)
+					compareRows(t, what+" InRow", got, want, exact)
+				})
+				withRows(t, 6, n, ldIn, fill, func(m []float32) {
+					got, want := newOut(4, n, ldOut, off), newOut(4, n, ldOut, off)
+					tab.Winograd43OutCols(n, got.p(), ldOut, ptr(m), ldIn)
+					winograd43OutColsGeneric(n, want.p(), ldOut, ptr(m), ldIn)
+					compareRows(t, what+" OutCols", got, want, exact)
+				})
+				withRows(t, 6, n, ldIn, fill, func(q []float32) {
+					got, want := newOut(1, 4*n, 4*n, off), newOut(1, 4*n, 4*n, off)
+					tab.Winograd43OutRow(n, got.p(), ptr(q), ldIn, 0.75)
+					winograd43OutRowGeneric(n, want.p(), ptr(q), ldIn, 0.75)
+					compareRows(t, what+" OutRow", got, want, exact)
+				})
+			}
+		}
+	}
+}
+
+// TestWinogradTwins composes the twins' passes on one tile and compares
+// with Bᵀ d B and Aᵀ m A + bias computed in float64 from the matrices
+// (bound 1e-6 of the sum of absolute terms).
+func TestWinogradTwins(t *testing.T) {
+	BT := [6][6]float64{
+		{4, 0, -5, 0, 1, 0}, {0, -4, -4, 1, 1, 0}, {0, 4, -4, -1, 1, 0},
+		{0, -2, -1, 2, 1, 0}, {0, 2, -1, -2, 1, 0}, {0, 4, 0, -5, 0, 1},
+	}
+	AT := [4][6]float64{{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}
+	rng := rand.New(rand.NewPCG(19, 20))
+	d := make([]float32, 36)
+	fillInput(rng, d, false)
+	// Input: T = Bᵀ d (columns), then V[s][q] = Σ_p T[q][p]·B[p][s].
+	tr := make([]float32, 36)
+	winograd43InColsGeneric(6, &tr[0], 6, &d[0], 6)
+	v := make([]float32, 36)
+	for q := 0; q < 6; q++ {
+		winograd43InRowGeneric(1, &tr[q*6], &v[q*6], 1)
+	}
+	for q := 0; q < 6; q++ {
+		for s := 0; s < 6; s++ {
+			var want, mag float64
+			for a := 0; a < 6; a++ {
+				for b := 0; b < 6; b++ {
+					x := BT[q][a] * float64(d[a*6+b]) * BT[s][b]
+					want += x
+					mag += math.Abs(x)
+				}
+			}
+			if got := float64(v[q*6+s]); math.Abs(got-want) > 1e-6*mag {
+				t.Fatalf("input transform [%d][%d] = %g, want %g", q, s, got, want)
+			}
+		}
+	}
+	// Output: S = Aᵀ M (rows ξ = 6p+c), then dst[4j+r] along each row.
+	m := make([]float32, 36)
+	fillInput(rng, m, false)
+	sbuf := make([]float32, 24) // S[r][c] at r*6+c
+	for c := 0; c < 6; c++ {
+		winograd43OutColsGeneric(1, &sbuf[c], 6, &m[c], 6)
+	}
+	y := make([]float32, 16)
+	for r := 0; r < 4; r++ {
+		winograd43OutRowGeneric(1, &y[r*4], &sbuf[r*6], 1, 0.5)
+	}
+	for r := 0; r < 4; r++ {
+		for c := 0; c < 4; c++ {
+			want, mag := 0.5, 0.5
+			for a := 0; a < 6; a++ {
+				for b := 0; b < 6; b++ {
+					x := AT[r][a] * float64(m[a*6+b]) * AT[c][b]
+					want += x
+					mag += math.Abs(x)
+				}
+			}
+			if got := float64(y[r*4+c]); math.Abs(got-want) > 1e-6*mag {
+				t.Fatalf("output transform [%d][%d] = %g, want %g", r, c, got, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package asm
+
+import (
+	"math"
+	"unsafe"
+)
+
+// ActFunc applies an element-wise activation with parameters a and b:
+//
+//	for i := range n {
+//		dst[i] = f(src[i], a, b)
+//	}
+//
+// dst and src are the same pointer or do not overlap.
+type ActFunc func(n int, dst, src *float32, a, b float32)
+
+// ScaleShiftFunc is batch normalisation of one plane with a fused clamp
+// (±Inf for none, 0 and +Inf for ReLU):
+//
+//	for i := range n {
+//		dst[i] = minps(hi, maxps(lo, float32(src[i]*s)+t)) // no FMA
+//	}
+//
+// dst and src are the same pointer or do not overlap.
+type ScaleShiftFunc func(n int, dst, src *float32, s, t, lo, hi float32)
+
+// AddFunc is element-wise addition:
+//
+//	for i := range n {
+//		dst[i] = x[i] + y[i]
+//	}
+//
+// dst may be x or y; otherwise nothing overlaps.
+type AddFunc func(n int, dst, x, y *float32)
+
+// vecSlices returns dst and src of an ActFunc as slices (nil for n ≤ 0).
+func vecSlices(n int, dst, src *float32) ([]float32, []float32) {
+	if n <= 0 {
+		return nil, nil
+	}
+	return unsafe.Slice(dst, n), unsafe.Slice(src, n)
+}
+
+// reluGeneric is ReLU: dst[i] = maxps(0, src[i]) (NaN stays NaN, −0 stays −0).
+func reluGeneric(n int, dst, src *float32, _, _ float32) {
+	d, s := vecSlices(n, dst, src)
+	for i, x := range s {
+		d[i] = maxps(0, x)
+	}
+}
+
+// clipGeneric is Clip: dst[i] = minps(hi, maxps(lo, src[i])) with lo = a, hi = b.
+func clipGeneric(n int, dst, src *float32, lo, hi float32) {
+	d, s := vecSlices(n, dst, src)
+	for i, x := range s {
+		d[i] = minps(hi, maxps(lo, x))
+	}
+}
+
+// leakyReLUGeneric is LeakyReLU: dst[i] = src[i] < 0 ? alpha·src[i] : src[i].
+func leakyReLUGeneric(n int, dst, src *float32, alpha, _ float32) {
+	d, s := vecSlices(n, dst, src)
+	for i, x := range s {
+		if x < 0 {
+			x *= alpha
+		}
+		d[i] = x
+	}
+}
+
+// hardSigmoidGeneric is HardSigmoid: dst[i] = minps(1, maxps(0, alpha·x + beta)),
+// multiply and add rounded separately.
+func hardSigmoidGeneric(n int, dst, src *float32, alpha, beta float32) {
+	d, s := vecSlices(n, dst, src)
+	for i, x := range s {
+		d[i] = minps(1, maxps(0, float32(alpha*x)+beta))
+	}
+}
+
+// hardSwishGeneric is HardSwish: dst[i] = x·minps(1, maxps(0, x·(1/6) + 1/2)),
+// multiply and add rounded separately.
+func hardSwishGeneric(n int, dst, src *float32, _, _ float32) {
+	d, s := vecSlices(n, dst, src)
+	for i, x := range s {
+		d[i] = x * minps(1, maxps(0, float32(x*(1.0/6))+0.5))
+	}
+}
+
+// sigmoidGeneric is Sigmoid: dst[i] = 1 / (1 + expPoly(−x)).
+func sigmoidGeneric(n int, dst, src *float32, _, _ float32) {
+	d, s := vecSlices(n, dst, src)
+	for i, x := range s {
+		d[i] = 1 / (1 + expPoly(-x))
+	}
+}
+
+// siluGeneric is SiLU: dst[i] = x · (1 / (1 + expPoly(−x))).
+func siluGeneric(n int, dst, src *float32, _, _ float32) {
+	d, s := vecSlices(n, dst, src)
+	for i, x := range s {
+		d[i] = x * (1 / (1 + expPoly(-x)))
+	}
+}
+
+// Constants of expPoly; gen/amd64/vec.go repeats them.
+const (
+	expLo    = -87.33654 // e^expLo ≈ 2^-126, the smallest normal
+	expHi    = 88.75     // e^88.75 overflows: the result is +Inf
+	expLog2e = 1.44269504088896341
+	expLn2Hi = 0.693359375 // ln 2 = expLn2Hi + expLn2Lo, hi exact in 9 bits
+	expLn2Lo = -2.12194440e-4
+	expMagic = 12582912 // 1.5·2^23: adding it rounds to an integer
+)
+
+// expPoly is e^z in float32, the algorithm of the vector kernels: z is
+// clamped to [expLo, expHi] (NaN stays NaN), reduced to z = k·ln2 + r with
+// |r| ≤ ln2/2 (Cody–Waite), e^r by its degree-6 Taylor polynomial
+// (truncation below 1.3e-7 relative), times 2^k built from exponent bits
+// in two halves so that k = 128 works. Relative error about 3e-7 (tested
+// against math.Exp in float64); results overflow to +Inf above ≈88.72 and
+// stop at ≈1.18e-38 below expLo. The assembly evaluates the polynomial with
+// FMA, so it agrees with this function to within a few ulps, not bitwise.
+func expPoly(z float32) float32 {
+	z = minps(expHi, maxps(expLo, z))
+	t := z*expLog2e + expMagic
+	k := int32(math.Float32bits(t)) - int32(math.Float32bits(expMagic))
+	kf := t - expMagic
+	r := z - kf*expLn2Hi - kf*expLn2Lo
+	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
+	h := k >> 1
+	return p * math.Float32frombits(uint32(h+127)<<23) * math.Float32frombits(uint32(k-h+127)<<23)
+}
+
+// scaleShiftGeneric is ScaleShift: dst[i] = minps(hi, maxps(lo, float32(src[i]·s) + t)).
+func scaleShiftGeneric(n int, dst, src *float32, s, t, lo, hi float32) {
+	d, x := vecSlices(n, dst, src)
+	for i, v := range x {
+		d[i] = minps(hi, maxps(lo, float32(v*s)+t))
+	}
+}
+
+// addGeneric is Add: dst[i] = x[i] + y[i].
+func addGeneric(n int, dst, x, y *float32) {
+	if n <= 0 {
+		return
+	}
+	d, a, b := unsafe.Slice(dst, n), unsafe.Slice(x, n), unsafe.Slice(y, n)
+	for i := range d {
+		d[i] = a[i] + b[i]
+	}
+}

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"math"
+
+	"github.com/mmcloughlin/avo/attr"
+	"github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+func init() { families["pool"] = pool }
+
+// Pooling row kernels at stride 2 (asm/pool_generic.go has the twins). The
+// *BlocksAVX2 kernels compute the first 8·⌊n/8⌋ outputs; the Go wrappers in
+// asm/rows_amd64.go finish the row. Stride-2 columns are split into even
+// and odd lanes with VSHUFPS, whose lane order ([0 2 8 10 | 4 6 12 14]) is
+// fixed by one VPERMPD $0xD8 at the end: element-wise work commutes with
+// it. No load reaches past the last column the twin reads.
+
+const poolSig = "func(n int, out *float32, r *float32, ldr int)"
+
+// blockFunc starts a kernel over ⌊n/8⌋ blocks; body emits one block and
+// advances the pointers.
+func blockFunc(g *build.Context, name, sig string, doc []string, setup func(), body func()) {
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr(sig)
+	g.Pragma("noescape")
+	g.Doc(doc...)
+	n := g.Load(g.Param("n"), g.GP64())
+	setup()
+	g.SHRQ(U8(3), n)
+	g.JZ(LabelRef(name + "_done"))
+	g.Label(name + "_loop")
+	body()
+	g.DECQ(n)
+	g.JNZ(LabelRef(name + "_loop"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// rowMem addresses row k (k < 3) of r, rows ldr bytes apart, at byte off.
+func rowMem(r, ldr Register, k, off int) Mem {
+	switch k {
+	case 0:
+		return Mem{Base: r, Disp: off}
+	case 1:
+		return Mem{Base: r, Index: ldr, Scale: 1, Disp: off}
+	default:
+		return Mem{Base: r, Index: ldr, Scale: 2, Disp: off}
+	}
+}
+
+// evenOdd returns the even (imm 0x88) or odd (0xDD) lanes of the 16
+// columns lo ‖ hi, in VSHUFPS order.
+func shuf(g *build.Context, imm uint8, hi Op, lo VecVirtual) VecVirtual {
+	d := g.YMM()
+	g.VSHUFPS(U8(imm), hi, lo, d)
+	return d
+}
+
+func pool(g *build.Context) {
+	doc := func(name, what string) []string {
+		return []string{name + " computes out[i] for i < 8·⌊n/8⌋ of the " + what + " row",
+			"(see its twin in pool_generic.go); rows are ldr elements apart."}
+	}
+	// skipMax is the NaN-skipping maximum of column block off over rows.
+	var neginf VecVirtual
+	var out, r, ldr Register
+	setup := func() {
+		out = g.Load(g.Param("out"), g.GP64())
+		r = g.Load(g.Param("r"), g.GP64())
+		ldr = g.Load(g.Param("ldr"), g.GP64())
+		g.SHLQ(U8(2), ldr)
+		neginf = g.YMM()
+		g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
+	}
+	skipMax := func(rows, off int) VecVirtual {
+		m := g.YMM()
+		for k := 0; k < rows; k++ {
+			x := g.YMM()
+			g.VMOVUPS(rowMem(r, ldr, k, off), x)
+			if k == 0 {
+				g.VMAXPS(neginf, x, m) // maxps(x, −Inf): NaN → −Inf
+			} else {
+				g.VMAXPS(m, x, m) // maxps(x, m): NaN never wins
+			}
+		}
+		return m
+	}
+	sum := func(rows, off int) VecVirtual {
+		s := g.YMM()
+		g.VMOVUPS(rowMem(r, ldr, 0, off), s)
+		for k := 1; k < rows; k++ {
+			g.VADDPS(rowMem(r, ldr, k, off), s, s)
+		}
+		return s
+	}
+	finish := func(o VecVirtual) {
+		g.VPERMPD(U8(0xD8), o, o)
+		g.VMOVUPS(o, Mem{Base: out})
+		g.ADDQ(U8(32), out)
+		g.ADDQ(U8(64), r)
+	}
+
+	blockFunc(g, "maxPool2x2s2BlocksAVX2", poolSig, doc("maxPool2x2s2BlocksAVX2", "2×2 stride-2 max pooling"), setup, func() {
+		a, b := skipMax(2, 0), skipMax(2, 32)
+		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
+		g.VMAXPS(e, d, d) // maxps(d, e)
+		finish(d)
+	})
+	blockFunc(g, "maxPool3x3s2BlocksAVX2", poolSig, doc("maxPool3x3s2BlocksAVX2", "3×3 stride-2 max pooling"), setup, func() {
+		a, b := skipMax(3, 0), skipMax(3, 32)
+		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
+		c, dd := skipMax(3, 4), skipMax(3, 36) // columns 1…8 and 9…16
+		f := shuf(g, 0xDD, dd, c)              // columns 2, 4, …, 16
+		g.VMAXPS(e, d, d)                      // maxps(d, e)
+		g.VMAXPS(d, f, f)                      // maxps(f, ·)
+		finish(f)
+	})
+	blockFunc(g, "avgPool2x2s2BlocksAVX2", poolSig, doc("avgPool2x2s2BlocksAVX2", "2×2 stride-2 average pooling"), setup, func() {
+		a, b := sum(2, 0), sum(2, 32)
+		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
+		g.VADDPS(d, e, e)
+		g.VMULPS(fconst(g, "quarter", 0.25), e, e)
+		finish(e)
+	})
+	blockFunc(g, "avgPool3x3s2BlocksAVX2", poolSig, doc("avgPool3x3s2BlocksAVX2", "3×3 stride-2 average pooling"), setup, func() {
+		a, b := sum(3, 0), sum(3, 32)
+		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
+		c, dd := sum(3, 4), sum(3, 36)
+		f := shuf(g, 0xDD, dd, c)
+		g.VADDPS(d, e, e)
+		g.VADDPS(f, e, e)
+		g.VMULPS(fconst(g, "ninth", float32(1.0/9)), e, e)
+		finish(e)
+	})
+
+	// MaxFold for strides 1 and 2.
+	var dst, src Register
+	foldSetup := func() {
+		dst = g.Load(g.Param("dst"), g.GP64())
+		src = g.Load(g.Param("src"), g.GP64())
+	}
+	foldSig := "func(n int, dst, src *float32)"
+	blockFunc(g, "maxFold1BlocksAVX2", foldSig,
+		[]string{"maxFold1BlocksAVX2 sets dst[i] = maxps(src[i], dst[i]) for i < 8·⌊n/8⌋ (MaxFold, s = 1)."},
+		foldSetup, func() {
+			x := g.YMM()
+			g.VMOVUPS(Mem{Base: src}, x)
+			g.VMAXPS(Mem{Base: dst}, x, x)
+			g.VMOVUPS(x, Mem{Base: dst})
+			g.ADDQ(U8(32), dst)
+			g.ADDQ(U8(32), src)
+		})
+	blockFunc(g, "maxFold2BlocksAVX2", foldSig,
+		[]string{"maxFold2BlocksAVX2 sets dst[i] = maxps(src[2i], dst[i]) for i < 8·⌊n/8⌋ (MaxFold, s = 2);",
+			"it reads src[0 … 16·⌊n/8⌋−2] only."},
+		foldSetup, func() {
+			a := g.YMM()
+			g.VMOVUPS(Mem{Base: src}, a)                    // columns 0…7
+			x := shuf(g, 0xD8, Mem{Base: src, Disp: 28}, a) // 0 2 | 8 10 from columns 7…14
+			g.VPERMPD(U8(0xD8), x, x)
+			g.VMAXPS(Mem{Base: dst}, x, x)
+			g.VMOVUPS(x, Mem{Base: dst})
+			g.ADDQ(U8(32), dst)
+			g.ADDQ(U8(64), src)
+		})
+}

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mmcloughlin/avo/attr"
+	"github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+func init() { families["vec"] = vec }
+
+// Element-wise kernels over float32 slices (asm/vec_generic.go has the
+// twins and their meaning as Go loops). They are memory-bound: a 4×8-lane
+// main loop (2× for the exp-based ones), one 8-lane loop, and a masked
+// VMASKMOVPS tail, so any n works and nothing outside [0, n) is touched.
+//
+// Max and min keep the x86 operand rule the twins spell out:
+// maxps(a, b) = a > b ? a : b is VMAXPS(b, a, dst) in Go operand order.
+
+const (
+	actSig   = "func(n int, dst, src *float32, a, b float32)"
+	scaleSig = "func(n int, dst, src *float32, s, t, lo, hi float32)"
+	addSig   = "func(n int, dst, x, y *float32)"
+)
+
+// vconsts holds the 32-byte constant vectors of the file being generated.
+var vconsts = map[string]Mem{}
+
+// vconst returns a 32-byte read-only vector of eight copies of bits.
+func vconst(g *build.Context, name string, bits uint32) Mem {
+	if m, ok := vconsts[name]; ok {
+		return m
+	}
+	m := g.StaticGlobal(name)
+	g.DataAttributes(attr.RODATA | attr.NOPTR)
+	for i := 0; i < 8; i++ {
+		g.AppendDatum(U32(bits))
+	}
+	vconsts[name] = m
+	return m
+}
+
+// fconst is vconst for a float32 value.
+func fconst(g *build.Context, name string, v float32) Mem {
+	return vconst(g, name, math.Float32bits(v))
+}
+
+// iconst returns a 32-byte vector of the given int32 lanes.
+func iconst(g *build.Context, name string, lanes [8]int32) Mem {
+	if m, ok := vconsts[name]; ok {
+		return m
+	}
+	m := g.StaticGlobal(name)
+	g.DataAttributes(attr.RODATA | attr.NOPTR)
+	for _, v := range lanes {
+		g.AppendDatum(U32(uint32(v)))
+	}
+	vconsts[name] = m
+	return m
+}
+
+// vecOp computes one 8-lane result from the loaded inputs.
+type vecOp func(in []VecVirtual) VecVirtual
+
+// streamKernel emits a kernel over n elements with len(srcs) inputs and
+// one output; dst may equal an input. setup runs once before the loops
+// (broadcast parameters); op maps loaded inputs to a result lane-wise.
+//
+// For n ≥ 8 the last 8 elements are computed first and kept in a register
+// while a 8·unroll-lane loop and an 8-lane loop cover the whole blocks;
+// when n is not a multiple of 8 that register is stored last, rewriting
+// the overlap with the same values (computed from the inputs before any
+// store, so in place works). n < 8 runs one element at a time through the
+// same vector code (VMOVSS loads and stores). No masked moves: they are
+// slow stores on AMD, and qemu's emulation faults on masked-out lanes.
+func streamKernel(g *build.Context, name, sig string, doc []string, srcs []string, unroll int, setup func(), op vecOp) {
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr(sig)
+	g.Pragma("noescape")
+	g.Doc(doc...)
+	n := g.Load(g.Param("n"), g.GP64())
+	dst := g.Load(g.Param("dst"), g.GP64())
+	var src []Register
+	for _, s := range srcs {
+		src = append(src, g.Load(g.Param(s), g.GP64()))
+	}
+	setup()
+	load := func(m func(p Register) Mem) []VecVirtual {
+		in := make([]VecVirtual, len(src))
+		for i, p := range src {
+			in[i] = g.YMM()
+			g.VMOVUPS(m(p), in[i])
+		}
+		return in
+	}
+	step := func(off int) {
+		g.VMOVUPS(op(load(func(p Register) Mem { return Mem{Base: p, Disp: off} })), Mem{Base: dst, Disp: off})
+	}
+	advance := func(elems int) {
+		g.ADDQ(U32(4*elems), dst)
+		for _, p := range src {
+			g.ADDQ(U32(4*elems), p)
+		}
+		g.SUBQ(U32(elems), n)
+	}
+	g.CMPQ(n, U8(8))
+	g.JL(LabelRef(name + "_small"))
+	// The last block, before anything is stored.
+	rem, last := g.GP64(), g.GP64()
+	g.MOVQ(n, rem)
+	g.ANDQ(U8(7), rem)
+	g.LEAQ(Mem{Base: dst, Index: n, Scale: 4, Disp: -32}, last)
+	lastv := op(load(func(p Register) Mem { return Mem{Base: p, Index: n, Scale: 4, Disp: -32} }))
+	g.CMPQ(n, U32(8*unroll))
+	g.JL(LabelRef(name + "_one"))
+	g.Label(name + "_loop")
+	for u := 0; u < unroll; u++ {
+		step(32 * u)
+	}
+	advance(8 * unroll)
+	g.CMPQ(n, U32(8*unroll))
+	g.JGE(LabelRef(name + "_loop"))
+	g.Label(name + "_one")
+	g.CMPQ(n, U8(8))
+	g.JL(LabelRef(name + "_last"))
+	step(0)
+	advance(8)
+	g.JMP(LabelRef(name + "_one"))
+	g.Label(name + "_last")
+	g.TESTQ(rem, rem)
+	g.JZ(LabelRef(name + "_done"))
+	g.VMOVUPS(lastv, Mem{Base: last})
+	g.JMP(LabelRef(name + "_done"))
+
+	g.Label(name + "_small")
+	g.TESTQ(n, n)
+	g.JLE(LabelRef(name + "_done"))
+	g.Label(name + "_smallloop")
+	in := make([]VecVirtual, len(src))
+	for i, p := range src {
+		in[i] = g.YMM()
+		g.VMOVSS(Mem{Base: p}, in[i].AsX())
+	}
+	g.VMOVSS(op(in).AsX(), Mem{Base: dst})
+	advance(1)
+	g.JNZ(LabelRef(name + "_smallloop"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// bcast broadcasts a float32 parameter into a new register.
+func bcast(g *build.Context, param string) VecVirtual {
+	y := g.YMM()
+	g.VBROADCASTSS(paramMem(g, param), y)
+	return y
+}
+
+func vec(g *build.Context) {
+	actDoc := func(name, what string) []string {
+		return []string{fmt.Sprintf("%s sets dst[i] = %s for i < n; dst may equal src.", name, what),
+			"See the twin in vec_generic.go. Requires n ≥ 0."}
+	}
+	var zero, onev, p1, p2 VecVirtual
+	zeroSetup := func() { zero = g.YMM(); g.VXORPS(zero, zero, zero) }
+	one := func() Mem { return fconst(g, "one", 1) }
+	oneSetup := func() { onev = g.YMM(); g.VMOVUPS(one(), onev) }
+
+	streamKernel(g, "reluAVX2", actSig, actDoc("reluAVX2", "maxps(0, src[i])"), []string{"src"}, 4, zeroSetup,
+		func(in []VecVirtual) VecVirtual {
+			g.VMAXPS(in[0], zero, in[0])
+			return in[0]
+		})
+	streamKernel(g, "clipAVX2", actSig, actDoc("clipAVX2", "minps(b, maxps(a, src[i]))"), []string{"src"}, 4,
+		func() { p1, p2 = bcast(g, "a"), bcast(g, "b") },
+		func(in []VecVirtual) VecVirtual {
+			g.VMAXPS(in[0], p1, in[0])
+			g.VMINPS(in[0], p2, in[0])
+			return in[0]
+		})
+	streamKernel(g, "leakyReLUAVX2", actSig, actDoc("leakyReLUAVX2", "src[i] < 0 ? a·src[i] : src[i]"), []string{"src"}, 4,
+		func() { zeroSetup(); p1 = bcast(g, "a") },
+		func(in []VecVirtual) VecVirtual {
+			m, ax := g.YMM(), g.YMM()
+			g.VCMPPS(U8(1), zero, in[0], m) // LT_OS: x < 0
+			g.VMULPS(in[0], p1, ax)
+			g.VBLENDVPS(m, ax, in[0], in[0])
+			return in[0]
+		})
+	streamKernel(g, "hardSigmoidAVX2", actSig, actDoc("hardSigmoidAVX2", "minps(1, maxps(0, a·src[i] + b))"), []string{"src"}, 4,
+		func() { zeroSetup(); oneSetup(); p1, p2 = bcast(g, "a"), bcast(g, "b") },
+		func(in []VecVirtual) VecVirtual {
+			g.VMULPS(in[0], p1, in[0])
+			g.VADDPS(p2, in[0], in[0])
+			g.VMAXPS(in[0], zero, in[0])
+			g.VMINPS(in[0], onev, in[0])
+			return in[0]
+		})
+	streamKernel(g, "hardSwishAVX2", actSig, actDoc("hardSwishAVX2", "x·minps(1, maxps(0, x·(1/6) + 1/2)), x = src[i]"), []string{"src"}, 4,
+		func() { zeroSetup(); oneSetup() },
+		func(in []VecVirtual) VecVirtual {
+			v := g.YMM()
+			g.VMULPS(fconst(g, "sixth", 1.0/6), in[0], v)
+			g.VADDPS(fconst(g, "half", 0.5), v, v)
+			g.VMAXPS(v, zero, v)
+			g.VMINPS(v, onev, v)
+			g.VMULPS(v, in[0], in[0])
+			return in[0]
+		})
+	sigmoid := func(x VecVirtual) VecVirtual {
+		e := g.YMM()
+		g.VXORPS(fconst(g, "signbit", float32(math.Copysign(0, -1))), x, e) // −x
+		expPoly(g, e)
+		g.VADDPS(one(), e, e)
+		r := g.YMM()
+		g.VMOVUPS(one(), r)
+		g.VDIVPS(e, r, r)
+		return r
+	}
+	streamKernel(g, "sigmoidAVX2", actSig, actDoc("sigmoidAVX2", "1 / (1 + expPoly(−src[i]))"), []string{"src"}, 2, func() {},
+		func(in []VecVirtual) VecVirtual { return sigmoid(in[0]) })
+	streamKernel(g, "siluAVX2", actSig, actDoc("siluAVX2", "x · (1 / (1 + expPoly(−x))), x = src[i]"), []string{"src"}, 2, func() {},
+		func(in []VecVirtual) VecVirtual {
+			r := sigmoid(in[0])
+			g.VMULPS(r, in[0], r)
+			return r
+		})
+
+	var s, t, lo, hi VecVirtual
+	streamKernel(g, "scaleShiftAVX2", scaleSig,
+		[]string{"scaleShiftAVX2 sets dst[i] = minps(hi, maxps(lo, src[i]·s + t)) for i < n (multiply and add",
+			"rounded separately); dst may equal src. Requires n ≥ 0."},
+		[]string{"src"}, 4,
+		func() { s, t, lo, hi = bcast(g, "s"), bcast(g, "t"), bcast(g, "lo"), bcast(g, "hi") },
+		func(in []VecVirtual) VecVirtual {
+			g.VMULPS(s, in[0], in[0])
+			g.VADDPS(t, in[0], in[0])
+			g.VMAXPS(in[0], lo, in[0])
+			g.VMINPS(in[0], hi, in[0])
+			return in[0]
+		})
+	streamKernel(g, "addAVX2", addSig,
+		[]string{"addAVX2 sets dst[i] = x[i] + y[i] for i < n; dst may equal x or y. Requires n ≥ 0."},
+		[]string{"x", "y"}, 4, func() {},
+		func(in []VecVirtual) VecVirtual {
+			g.VADDPS(in[1], in[0], in[0])
+			return in[0]
+		})
+}
+
+// expPoly replaces z by e^z, the algorithm of expPoly in asm/vec_generic.go
+// (same constants; the polynomial and the reduction use FMA).
+func expPoly(g *build.Context, z VecVirtual) {
+	lo, hi := g.YMM(), g.YMM()
+	g.VMOVUPS(fconst(g, "explo", -87.33654), lo)
+	g.VMOVUPS(fconst(g, "exphi", 88.75), hi)
+	g.VMAXPS(z, lo, z) // maxps(lo, z): NaN stays
+	g.VMINPS(z, hi, z) // minps(hi, z)
+	magic := fconst(g, "expmagic", 12582912)
+	t := g.YMM()
+	g.VMOVUPS(magic, t)
+	g.VFMADD231PS(fconst(g, "log2e", 1.44269504088896341), z, t) // t = z·log2e + magic
+	k, kf := g.YMM(), g.YMM()
+	g.VPSUBD(magic, t, k)                                  // integer k = bits(t) − bits(magic)
+	g.VSUBPS(magic, t, kf)                                 // k as a float
+	g.VFNMADD231PS(fconst(g, "ln2hi", 0.693359375), kf, z) // r = z − k·ln2hi
+	g.VFNMADD231PS(fconst(g, "ln2lo", -2.12194440e-4), kf, z)
+	p := g.YMM()
+	g.VMOVUPS(fconst(g, "c6", 1.0/720), p)
+	for i, c := range []float32{1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1} {
+		g.VFMADD213PS(fconst(g, fmt.Sprintf("c%d", 5-i), c), z, p) // p = p·r + c
+	}
+	// 2^k = 2^h · 2^(k−h), h = k>>1, so that k = 128 stays finite per factor.
+	h, e := g.YMM(), g.YMM()
+	bias := iconst(g, "i127", [8]int32{127, 127, 127, 127, 127, 127, 127, 127})
+	g.VPSRAD(U8(1), k, h)
+	g.VPSUBD(h, k, k)
+	g.VPADDD(bias, h, h)
+	g.VPSLLD(U8(23), h, h)
+	g.VPADDD(bias, k, e)
+	g.VPSLLD(U8(23), e, e)
+	g.VMULPS(h, p, p)
+	g.VMULPS(e, p, z)
+}
