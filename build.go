@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -94,6 +95,9 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 		return nil, err
 	}
 	m.releaseOwnedConstants()
+	// The decoded file and the weights now held packed are garbage: hand
+	// the memory back so a loaded model costs what it holds.
+	debug.FreeOSMemory()
 	return m, nil
 }
 

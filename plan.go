@@ -3,6 +3,7 @@ package gocnn
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -60,6 +61,10 @@ var randomOps = map[string]bool{"RandomNormal": true, "RandomUniform": true,
 // can share the input's memory.
 var viewOps = map[string]bool{"Reshape": true, "Flatten": true, "Squeeze": true, "Unsqueeze": true,
 	"Identity": true, "Dropout": true}
+
+// preparer is implemented by kernels that lay out weights for an input
+// shape ahead of the first Run (conv's Winograd transform).
+type preparer interface{ Prepare(x []int) }
 
 // errNoPlan marks a model whose shapes depend on input values.
 var errNoPlan = errors.New("shapes depend on input values")
@@ -191,10 +196,16 @@ func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
 			continue
 		}
 		p.run[ni] = true
+		if pr, ok := unwrapKernel(n.kernel).(preparer); ok && in[0] != nil {
+			pr.Prepare(in[0].Shape)
+		}
 		p.view[ni] = viewOps[n.src.OpType] && n.src.Domain == "" && len(n.out) > 0 && n.out[0] >= 0 &&
 			n.in[0] >= 0 && metas[0].DType == in[0].DType
 	}
 	p.layout(m)
+	// Planning is rare (once per input shape) and may have transformed
+	// weights: return the garbage to the OS now, not at a later GC.
+	debug.FreeOSMemory()
 	return p, nil
 }
 

@@ -59,10 +59,11 @@ type Conv struct {
 	postAct       bool            // activation not fused in gemm
 	geo           atomic.Pointer[geometry]
 	states        freeList[runState]
-	wino          *winoPlan
+	winoOnce      sync.Once
+	wino          atomic.Pointer[winoPlan] // built on the first input large enough for Winograd
 	dwW           []float32 // depthwise weights [m][kh][kw]
 	fallbackOnce  sync.Once
-	fallback      []*gemm.PackedA // im2col packing for Winograd's small inputs
+	fallback      atomic.Pointer[[]*gemm.PackedA] // im2col packing for Winograd's small inputs
 }
 
 // geometry is a Conv resolved against one input shape (cached: inputs
@@ -152,12 +153,58 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 	switch algo {
 	case AlgoGEMM1x1, AlgoIm2col:
 		k.packed = k.packGroups()
+		k.wRaw = nil // the packed copy is all Run reads
 	case AlgoWinograd:
-		k.wino = newWinoPlan(k.kern, wd, k.m, k.cg)
+		// Transformed lazily (winoPlan): inputs too small for Winograd run
+		// im2col, and a model may never see a large one (ResNet's 7×7
+		// stages at 224×224), so the 4× larger transformed weights, and
+		// the load time they cost, are only spent where used. wRaw stays
+		// for the im2col fallback.
 	case AlgoDepthwise:
 		k.dwW = wd
+		k.wRaw = nil
 	}
 	return k, nil
+}
+
+// Prepare builds the weight layout Run will need for input shape x (the
+// Winograd transform, or the im2col packing Winograd falls back to), so the
+// first Run does not pay for it. The runtime calls it when it plans a shape.
+func (k *Conv) Prepare(x []int) {
+	switch {
+	case k.algo != AlgoWinograd:
+	case k.AlgorithmFor(x) == AlgoWinograd:
+		k.winoPlan()
+	default:
+		k.im2colPacks()
+	}
+}
+
+// winoPlan returns the Winograd weights, transforming them on first use.
+func (k *Conv) winoPlan() *winoPlan {
+	k.winoOnce.Do(func() { k.wino.Store(newWinoPlan(k.kern, k.wRaw, k.m, k.cg)) })
+	return k.wino.Load()
+}
+
+// WeightBytes is the memory the kernel holds for weights: packed,
+// transformed (once built) and raw copies, and the bias.
+func (k *Conv) WeightBytes() int64 {
+	n := len(k.wRaw) + len(k.dwW) + len(k.bias)
+	packs := k.packed
+	if fb := k.fallback.Load(); fb != nil {
+		packs = append(append([]*gemm.PackedA{}, packs...), *fb...)
+	}
+	for _, p := range packs {
+		n += len(p.Data)
+	}
+	if w := k.wino.Load(); w != nil {
+		for _, p := range w.packed {
+			if p != nil {
+				n += len(p.Data)
+			}
+		}
+	}
+	return 4 * int64(n)
 }
 
 // packGroups packs each group's M/g × C/g·kH·kW weight matrix.
@@ -176,8 +223,8 @@ func (k *Conv) im2colPacks() []*gemm.PackedA {
 	if k.packed != nil {
 		return k.packed
 	}
-	k.fallbackOnce.Do(func() { k.fallback = k.packGroups() })
-	return k.fallback
+	k.fallbackOnce.Do(func() { ps := k.packGroups(); k.fallback.Store(&ps) })
+	return *k.fallback.Load()
 }
 
 // AlgorithmFor returns the algorithm Run uses for input shape x: the

@@ -167,7 +167,7 @@ func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
 
 func (t *winoTask) Run(part int) {
 	k, g := t.k, t.g
-	p := k.wino
+	p := k.winoPlan()
 	wp := 4*g.tilesW + 2 // padded row width
 	nv, nm := winoTiles*p.c*t.tb, winoTiles*p.m*t.tb
 	b := p.bufs.get()
