@@ -95,11 +95,17 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 		return nil, err
 	}
 	m.releaseOwnedConstants()
-	// The decoded file and the weights now held packed are garbage: hand
-	// the memory back so a loaded model costs what it holds.
-	debug.FreeOSMemory()
+	// The decoded file and the weights now held packed are garbage: for a
+	// large model, hand the memory back so it costs what it holds.
+	if m.WeightBytes() > freeOSThreshold {
+		debug.FreeOSMemory()
+	}
 	return m, nil
 }
+
+// freeOSThreshold is the weight size above which loading and planning
+// return garbage to the OS at once (a forced GC costs a few milliseconds).
+const freeOSThreshold = 32 << 20
 
 // buildKernels makes every node's kernel. Fast kernels pack or transform
 // their weights, the bulk of load time, so nodes are built in parallel; the

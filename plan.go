@@ -205,7 +205,9 @@ func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
 	p.layout(m)
 	// Planning is rare (once per input shape) and may have transformed
 	// weights: return the garbage to the OS now, not at a later GC.
-	debug.FreeOSMemory()
+	if m.WeightBytes() > freeOSThreshold {
+		debug.FreeOSMemory()
+	}
 	return p, nil
 }
 
