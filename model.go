@@ -130,7 +130,7 @@ func (m *Model) Run(ctx context.Context, inputs map[string]*tensor.Tensor) (map[
 		return m.runDynamic(ctx, inputs)
 	}
 	defer p.put(a)
-	if err := m.execute(ctx, p, a); err != nil {
+	if err := m.execute(ctx, p, a, nil); err != nil {
 		return nil, err
 	}
 	res := make(map[string]*tensor.Tensor, len(m.outputs))
@@ -159,7 +159,7 @@ func (m *Model) RunInto(ctx context.Context, inputs, outputs map[string]*tensor.
 		}
 	} else {
 		defer p.put(a)
-		if err := m.execute(ctx, p, a); err != nil {
+		if err := m.execute(ctx, p, a, nil); err != nil {
 			return err
 		}
 	}

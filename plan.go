@@ -1,11 +1,13 @@
 package gocnn
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/tensor"
@@ -453,8 +455,9 @@ func (p *plan) put(a *arena) {
 	p.mu.Unlock()
 }
 
-// execute runs the planned nodes on inputs placed in a.env.
-func (m *Model) execute(ctx interface{ Err() error }, p *plan, a *arena) error {
+// execute runs the planned nodes on inputs placed in a.env. With times
+// non-nil it adds each node's wall time to times[node].
+func (m *Model) execute(ctx interface{ Err() error }, p *plan, a *arena, times []time.Duration) error {
 	for ni, n := range m.nodes {
 		if !p.run[ni] {
 			continue
@@ -466,9 +469,56 @@ func (m *Model) execute(ctx interface{ Err() error }, p *plan, a *arena) error {
 			a.outs[ni][0].Data = a.ins[ni][0].Data
 			continue
 		}
+		var start time.Time
+		if times != nil {
+			start = time.Now()
+		}
 		if err := n.kernel.Run(a.ins[ni], a.outs[ni]); err != nil {
 			return fmt.Errorf("gocnn: %v: %w", n, err)
 		}
+		if times != nil {
+			times[ni] += time.Since(start)
+		}
 	}
 	return nil
+}
+
+// LayerTime is one node's share of a profiled run.
+type LayerTime struct {
+	Name, OpType string
+	Kernel       string        // the implementation, as in Layer.Kernel
+	Time         time.Duration // mean wall time per run
+}
+
+// Profile runs the model runs times on inputs and returns the mean time of
+// every node that runs per call, in execution order. Nodes computed at
+// planning time or turned into views take no time and are left out.
+func (m *Model) Profile(ctx context.Context, inputs map[string]*tensor.Tensor, runs int) ([]LayerTime, error) {
+	p, a, err := m.prepare(inputs)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, errors.New("gocnn: Profile: the model's shapes depend on input values")
+	}
+	defer p.put(a)
+	times := make([]time.Duration, len(m.nodes))
+	runs = max(runs, 1)
+	for range runs {
+		if err := m.execute(ctx, p, a, times); err != nil {
+			return nil, err
+		}
+	}
+	var lt []LayerTime
+	for ni, n := range m.nodes {
+		if !p.run[ni] || p.view[ni] {
+			continue
+		}
+		op := n.src.OpType
+		if n.src.Domain != "" {
+			op = n.src.Domain + "." + op
+		}
+		lt = append(lt, LayerTime{Name: n.src.Name, OpType: op, Kernel: kernelName(n.kernel), Time: times[ni] / time.Duration(runs)})
+	}
+	return lt, nil
 }

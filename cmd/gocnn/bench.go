@@ -1,44 +1,54 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
+	"slices"
 	"sort"
+	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/gocnn/gocnn"
 	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/inspect"
 	"github.com/gocnn/gocnn/tensor"
 )
 
-const benchUsage = "MODEL.onnx [-threads N] [-n RUNS] [-batch B] [-in [NAME=]FILE.npy ...] [-json] [-O0]"
+const benchUsage = "MODEL.onnx [-threads N] [-n RUNS] [-batch B] [-in [NAME=]FILE.npy ...] [-json] [-profile] [-O0]"
 
 // benchWarmup is the number of untimed runs before the timed ones.
 const benchWarmup = 3
 
 // benchResult is what gocnn bench -json prints.
 type benchResult struct {
-	Model     string       `json:"model"`
-	Inputs    []benchInput `json:"inputs"`
-	Optimized bool         `json:"optimized"`
-	Kernels   string       `json:"kernels"`
-	Threads   int          `json:"threads"`
-	Runs      int          `json:"runs"`
-	Warmup    int          `json:"warmup"`
-	Batch     int          `json:"batch"`
-	MedianMs  float64      `json:"median_ms"`
-	MinMs     float64      `json:"min_ms"`
-	P90Ms     float64      `json:"p90_ms"`
-	MeanMs    float64      `json:"mean_ms"`
-	MaxMs     float64      `json:"max_ms"`
-	ImagesPS  float64      `json:"images_per_s"`
+	Model     string            `json:"model"`
+	Inputs    []benchInput      `json:"inputs"`
+	Optimized bool              `json:"optimized"`
+	Kernels   string            `json:"kernels"`
+	Threads   int               `json:"threads"`
+	Runs      int               `json:"runs"`
+	Warmup    int               `json:"warmup"`
+	Batch     int               `json:"batch"`
+	MedianMs  float64           `json:"median_ms"`
+	MinMs     float64           `json:"min_ms"`
+	P90Ms     float64           `json:"p90_ms"`
+	MeanMs    float64           `json:"mean_ms"`
+	MaxMs     float64           `json:"max_ms"`
+	ImagesPS  float64           `json:"images_per_s"`
+	GFLOPs    float64           `json:"gflop_per_run"`    // 2·MACs of one run
+	GFLOPS    float64           `json:"effective_gflops"` // GFLOPs / median
+	Profile   []gocnn.LayerTime `json:"profile,omitempty"`
 }
 
 type benchInput struct {
@@ -58,6 +68,7 @@ func runBench(args []string, stdout io.Writer) error {
 	fs.Var(&ins, "in", "input `[NAME=]FILE` (.npy or .pb) instead of random data; repeat for several inputs")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	noOpt := fs.Bool("O0", false, "disable graph optimisation")
+	profile := fs.Bool("profile", false, "also print the time per node and per operator type, with the kernel used")
 	model, rest := splitModelArg(args)
 	if err := fs.Parse(rest); err != nil {
 		return fmt.Errorf("bench: %v", err)
@@ -117,14 +128,30 @@ func runBench(args []string, stdout io.Writer) error {
 		}
 	}
 	times := make([]float64, *runs)
+	bar := newProgress(*runs, !*asJSON)
 	for i := range times {
 		start := time.Now()
 		if _, err := m.Run(ctx, inputs); err != nil {
 			return err
 		}
 		times[i] = float64(time.Since(start).Nanoseconds()) / 1e6
+		bar.step(i + 1)
 	}
+	bar.done()
 	res.summarise(times)
+	shapes := map[string][]int{}
+	for name, t := range inputs {
+		shapes[name] = t.Shape
+	}
+	if r, err := inspect.Analyze(m, shapes); err == nil && res.MedianMs > 0 {
+		res.GFLOPs = 2 * float64(r.MACs) / 1e9
+		res.GFLOPS = res.GFLOPs / (res.MedianMs / 1e3)
+	}
+	if *profile {
+		if res.Profile, err = m.Profile(ctx, inputs, *runs); err != nil {
+			return fmt.Errorf("bench: -profile: %v", err)
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -203,6 +230,89 @@ func printBench(w io.Writer, r *benchResult) {
 	fmt.Fprintf(w, "latency     median %.3f ms, min %.3f ms, p90 %.3f ms (mean %.3f, max %.3f)\n",
 		r.MedianMs, r.MinMs, r.P90Ms, r.MeanMs, r.MaxMs)
 	fmt.Fprintf(w, "throughput  %.1f images/s (batch %d / median)\n", r.ImagesPS, r.Batch)
+	if r.GFLOPs > 0 {
+		fmt.Fprintf(w, "compute     %.2f GFLOP per run (2·MACs), %.1f GFLOP/s effective at the median\n", r.GFLOPs, r.GFLOPS)
+	}
+	if len(r.Profile) > 0 {
+		printProfile(w, r.Profile)
+	}
+}
+
+// printProfile prints the slowest nodes and the time per operator type.
+func printProfile(w io.Writer, prof []gocnn.LayerTime) {
+	var total time.Duration
+	for _, l := range prof {
+		total += l.Time
+	}
+	nodes := slices.Clone(prof)
+	slices.SortStableFunc(nodes, func(a, b gocnn.LayerTime) int { return cmp.Compare(b.Time, a.Time) })
+	fmt.Fprintf(w, "\nprofile: mean per run, %d nodes that run, %.3f ms in nodes\n", len(prof), ms(total))
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "ms\t%\tnode\top\tkernel\t")
+	for _, l := range nodes[:min(len(nodes), 25)] {
+		fmt.Fprintf(tw, "%.3f\t%.1f\t%s\t%s\t%s\t\n", ms(l.Time), pct(l.Time, total), l.Name, l.OpType, l.Kernel)
+	}
+	tw.Flush()
+	type group struct {
+		key   string
+		t     time.Duration
+		count int
+	}
+	byOp := map[string]*group{}
+	for _, l := range prof {
+		k := l.OpType + " · " + l.Kernel
+		if byOp[k] == nil {
+			byOp[k] = &group{key: k}
+		}
+		byOp[k].t += l.Time
+		byOp[k].count++
+	}
+	groups := slices.Collect(maps.Values(byOp))
+	slices.SortFunc(groups, func(a, b *group) int { return cmp.Compare(b.t, a.t) })
+	fmt.Fprintln(w, "\nby operator and kernel:")
+	tw = tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "ms\t%\tnodes\top · kernel\t")
+	for _, g := range groups {
+		fmt.Fprintf(tw, "%.3f\t%.1f\t%d\t%s\t\n", ms(g.t), pct(g.t, total), g.count, g.key)
+	}
+	tw.Flush()
+}
+
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+func pct(d, total time.Duration) float64 {
+	if total == 0 {
+		return 0
+	}
+	return 100 * float64(d) / float64(total)
+}
+
+// progress draws a bar on stderr for long runs, when stderr is a terminal.
+type progress struct {
+	n     int
+	on    bool
+	start time.Time
+}
+
+func newProgress(n int, allowed bool) *progress {
+	st, err := os.Stderr.Stat()
+	on := allowed && err == nil && st.Mode()&os.ModeCharDevice != 0
+	return &progress{n: n, on: on, start: time.Now()}
+}
+
+func (p *progress) step(i int) {
+	if !p.on || time.Since(p.start) < time.Second {
+		return // short runs need no bar
+	}
+	const width = 30
+	done := width * i / p.n
+	fmt.Fprintf(os.Stderr, "\r[%s%s] %d/%d runs", strings.Repeat("#", done), strings.Repeat(" ", width-done), i, p.n)
+}
+
+func (p *progress) done() {
+	if p.on && time.Since(p.start) >= time.Second {
+		fmt.Fprint(os.Stderr, "\r\033[K")
+	}
 }
 
 // threadCount is the intra-op thread count a -threads value means.
