@@ -61,7 +61,7 @@ type Conv struct {
 	states        freeList[runState]
 	winoOnce      sync.Once
 	wino          atomic.Pointer[winoPlan] // built on the first input large enough for Winograd
-	dwW           []float32 // depthwise weights [m][kh][kw]
+	dwW           []float32                // depthwise weights [m][kh][kw]
 	fallbackOnce  sync.Once
 	fallback      atomic.Pointer[[]*gemm.PackedA] // im2col packing for Winograd's small inputs
 }
