@@ -64,7 +64,9 @@ func TestTorchExports(t *testing.T) {
 				if !tensor.SameShape(got.Shape, want.Shape) {
 					t.Fatalf("shape %v, want %v", got.Shape, want.Shape)
 				}
-				if e := testutil.MaxRelErr(got.Float32s(), want.Float32s()); e > torchTol {
+				e := testutil.MaxRelErr(got.Float32s(), want.Float32s())
+				t.Logf("max error %.3g × max|output|", e)
+				if e > torchTol {
 					t.Errorf("max error %.3g × max|output|, want ≤ %g", e, torchTol)
 				}
 			})
