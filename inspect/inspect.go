@@ -162,10 +162,13 @@ func Analyze(m *gocnn.Model, shapes map[string][]int) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{WeightBytes: m.WeightBytes()}
+	// Planning first: it lays out the weights for these shapes (Winograd
+	// transforms), which WeightBytes then counts.
+	r := &Report{}
 	if r.ArenaBytes, err = m.ArenaBytes(shapes); err != nil {
 		return nil, err
 	}
+	r.WeightBytes = m.WeightBytes()
 	fields := map[string][]Field{}
 	dtypes := map[string]tensor.DType{}
 	for _, vi := range m.Inputs() {
