@@ -3,7 +3,7 @@
 package asm
 
 import (
-	"syscall"
+	"golang.org/x/sys/unix"
 	"testing"
 	"unsafe"
 )
@@ -12,14 +12,14 @@ import (
 // PROT_NONE page, so a kernel reading past the end faults.
 func withTailGuard(t *testing.T, n int, f func(s []float32)) {
 	t.Helper()
-	page := syscall.Getpagesize()
+	page := unix.Getpagesize()
 	size := max(page, (4*n+page-1)/page*page) + page
-	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer syscall.Munmap(mem)
-	if err := syscall.Mprotect(mem[size-page:], syscall.PROT_NONE); err != nil {
+	defer unix.Munmap(mem)
+	if err := unix.Mprotect(mem[size-page:], unix.PROT_NONE); err != nil {
 		t.Fatal(err)
 	}
 	end := size - page

@@ -70,15 +70,22 @@ for m in $MODELS; do
 		diff=$(node -p "Number($(json "$WORK/out/$m.check.json" rel_diff)).toExponential(1)")
 	fi
 	for t in $THREADS; do
-		ort=() gc=()
+		ort=() gc=() err=""
 		for r in $(seq "$ROUNDS"); do
 			o="$WORK/out/$m.t$t.r$r.ort.json"
 			g="$WORK/out/$m.t$t.r$r.gocnn.json"
-			node "$ROOT/bench/ort_bench.js" "$f" -threads "$t" -n "$RUNS" -loads "$LOADS" >"$o"
-			"$WORK/gocnn" bench "$f" -threads "$t" -n "$RUNS" -json >"$g"
+			node "$ROOT/bench/ort_bench.js" "$f" -threads "$t" -n "$RUNS" -loads "$LOADS" >"$o" 2>"$o.err" ||
+				err="onnxruntime: $(head -1 "$o.err")"
+			"$WORK/gocnn" bench "$f" -threads "$t" -n "$RUNS" -json >"$g" 2>"$g.err" ||
+				err="${err:+$err; }gocnn: $(head -1 "$g.err")"
 			ort+=("$o") gc+=("$g")
 		done
-		"$WORK/loadtime" -n "$LOADS" -threads "$t" "$f" >"$WORK/out/$m.t$t.load.json"
+		"$WORK/loadtime" -n "$LOADS" -threads "$t" "$f" >"$WORK/out/$m.t$t.load.json" 2>"$WORK/out/$m.t$t.load.err" ||
+			err="${err:+$err; }gocnn.Load: $(head -1 "$WORK/out/$m.t$t.load.err")"
+		if [ -n "$err" ]; then
+			printf '| %-18s | %7s | failed: %s |\n' "$m" "$t" "$err"
+			continue
+		fi
 		om=$(best median_ms "${ort[@]}")
 		gm=$(best median_ms "${gc[@]}")
 		printf '| %-18s | %7s | %8.1f | %8.1f | %9.2f | %9.1f | %9.1f | %11.0f | %13.0f | %8s |\n' "$m" "$t" "$om" "$gm" \

@@ -346,10 +346,10 @@ func TestZooModelsRun(t *testing.T) {
 	for _, name := range models {
 		t.Run(name, func(t *testing.T) {
 			start := time.Now()
+			if testing.Short() && (buildOnly[name] || name == "resnet50") {
+				t.Skip("-short: the big ones")
+			}
 			if buildOnly[name] {
-				if testing.Short() {
-					t.Skip("-short")
-				}
 				m, err := zoo.Build(name, seed)
 				if err != nil {
 					t.Fatal(err)

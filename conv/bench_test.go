@@ -3,7 +3,6 @@ package conv
 import (
 	"fmt"
 	"math/rand/v2"
-	"syscall"
 	"testing"
 	"time"
 
@@ -98,14 +97,6 @@ func BenchmarkConv(b *testing.B) {
 // cpuTime returns the process's user+system CPU time. The benchmark host
 // is shared, so besides the wall-clock rate each benchmark reports
 // GFLOP/s-cpu: the rate per CPU-second actually used (per core).
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func reportRates(b *testing.B, flops float64, c0 time.Duration) {
 	n := float64(b.N)
 	b.ReportMetric(flops*n/b.Elapsed().Seconds()/1e9, "GFLOP/s")

@@ -37,9 +37,9 @@ func TestBuildErrors(t *testing.T) {
 	if _, err := Build("lenet", 1); err == nil || !strings.Contains(err.Error(), `unknown model "lenet"`) {
 		t.Errorf("unknown model: %v", err)
 	}
-	_, err := BuildSize("vgg16", 1, 64)
+	_, err := BuildSize("alexnet", 1, 64)
 	if err == nil || !strings.Contains(err.Error(), "adaptive average pool") {
-		t.Errorf("vgg16 at 64: %v", err)
+		t.Errorf("alexnet at 64: %v", err)
 	}
 	if _, err := BuildSize("resnet18", 1, 16); err != nil {
 		t.Errorf("resnet18 at 16: %v", err)
