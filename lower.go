@@ -31,6 +31,9 @@ func newKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options
 		if k := newPoolKernel(n, consts, opts); k != nil {
 			return float32Only{k, ref}, nil
 		}
+		if k := newBinaryKernel(n, ref); k != nil {
+			return k, nil
+		}
 		switch n.OpType {
 		case "Gemm":
 			if k := newGemmKernel(n, consts, ref, opts); k != nil {
@@ -253,4 +256,106 @@ func (k *matMulKernel) Run(in, out []*tensor.Tensor) error {
 	gemm.Gemm(&gemm.Params{M: m, N: nn, K: kk, Alpha: 1, A: a.Float32s(), LDA: kk,
 		B: b.Float32s(), LDB: nn, C: y.Float32s(), LDC: nn, Threads: k.threads})
 	return nil
+}
+
+// binaryKernel runs float32 Add, Sub, Mul and Div on the two shape pairs
+// CNNs produce — equal shapes, and [N,C,H,W] with [N,C,1,1] (squeeze-and-
+// excitation gates, per-channel scales) — as plain loops; other shapes and
+// types go to the reference.
+type binaryKernel struct {
+	ref ops.Kernel
+	op  byte // '+', '-', '*', '/'
+}
+
+func newBinaryKernel(n *onnx.Node, ref ops.Kernel) ops.Kernel {
+	codes := map[string]byte{"Add": '+', "Sub": '-', "Mul": '*', "Div": '/'}
+	if op, ok := codes[n.OpType]; ok && len(n.Inputs) == 2 {
+		return &binaryKernel{ref: ref, op: op}
+	}
+	return nil
+}
+
+func (k *binaryKernel) Describe() string { return "elementwise/go" }
+
+func (k *binaryKernel) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) { return k.ref.Infer(in) }
+
+func (k *binaryKernel) Run(in, out []*tensor.Tensor) error {
+	a, b, y := in[0], in[1], out[0]
+	if a.DType != tensor.Float32 || b.DType != tensor.Float32 {
+		return k.ref.Run(in, out)
+	}
+	ad, bd, yd := a.Float32s(), b.Float32s(), y.Float32s()
+	switch {
+	case tensor.SameShape(a.Shape, b.Shape):
+		binaryLoop(k.op, yd, ad, bd, 1)
+	case channelGate(a.Shape, b.Shape): // a full, b per channel
+		binaryLoop(k.op, yd, ad, bd, a.Len()/b.Len())
+	case channelGate(b.Shape, a.Shape) && (k.op == '+' || k.op == '*'): // commutative
+		binaryLoop(k.op, yd, bd, ad, b.Len()/a.Len())
+	default:
+		return k.ref.Run(in, out)
+	}
+	return nil
+}
+
+// channelGate reports whether g is x's shape with every dimension after
+// the second reduced to 1 (x rank ≥ 3).
+func channelGate(x, g []int) bool {
+	if len(x) < 3 || len(g) != len(x) || g[0] != x[0] || g[1] != x[1] {
+		return false
+	}
+	for _, d := range g[2:] {
+		if d != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// binaryLoop computes y[i] = a[i] op b[i] when per is 1, else
+// y[i] = a[i] op b[i/per] (one b value per block of per elements).
+func binaryLoop(op byte, y, a, b []float32, per int) {
+	if per == 1 {
+		a, b = a[:len(y)], b[:len(y)]
+		switch op {
+		case '+':
+			for i := range y {
+				y[i] = a[i] + b[i]
+			}
+		case '-':
+			for i := range y {
+				y[i] = a[i] - b[i]
+			}
+		case '*':
+			for i := range y {
+				y[i] = a[i] * b[i]
+			}
+		case '/':
+			for i := range y {
+				y[i] = a[i] / b[i]
+			}
+		}
+		return
+	}
+	for j, s := range b {
+		ys, as := y[j*per:(j+1)*per], a[j*per:(j+1)*per]
+		switch op {
+		case '+':
+			for i, v := range as {
+				ys[i] = v + s
+			}
+		case '-':
+			for i, v := range as {
+				ys[i] = v - s
+			}
+		case '*':
+			for i, v := range as {
+				ys[i] = v * s
+			}
+		case '/':
+			for i, v := range as {
+				ys[i] = v / s
+			}
+		}
+	}
 }
