@@ -449,7 +449,7 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			if k.postAct {
 				out := y[yoff : yoff+mg*n]
 				parts := max(1, min(k.threads(), len(out)/(16<<10)))
-				st.act = actTask{ep: &k.ep, v: out, parts: parts}
+				st.act = actTask{ep: &k.ep, kern: k.kern, v: out, parts: parts}
 				parallel.Default().Run(&st.act, parts)
 				st.act = actTask{}
 			}
@@ -460,6 +460,7 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 
 // actTask applies the activation to v split into parts.
 type actTask struct {
+	kern  *asm.Kernels
 	ep    *Epilogue
 	v     []float32
 	parts int
@@ -467,7 +468,7 @@ type actTask struct {
 
 func (t *actTask) Run(part int) {
 	n := len(t.v)
-	t.ep.activate(t.v[part*n/t.parts : (part+1)*n/t.parts])
+	t.ep.activate(t.kern, t.v[part*n/t.parts:(part+1)*n/t.parts])
 }
 
 // Describe names the algorithm and kernel table, e.g. "conv/winograd/avx2".

@@ -1,6 +1,9 @@
 package conv
 
 import (
+	"math"
+
+	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
@@ -48,7 +51,7 @@ func (t *dwTask) Run(part int) {
 			// (Re)build the padded input plane when the channel changes.
 			xp, _, wp = padded(buf, x, 1, g, k.kh, k.kw)
 		}
-		depthwisePlane(g, k.kh, k.kw, xp, wp, k.dwW[m*kk:(m+1)*kk], b, y, res, &k.ep)
+		depthwisePlane(k.kern, g, k.kh, k.kw, xp, wp, k.dwW[m*kk:(m+1)*kk], b, y, res, &k.ep)
 	}
 	padBufs.put(buf)
 }
@@ -61,20 +64,30 @@ var padBufs freeList[[]float32]
 // (row stride wp): y = epilogue(b + Σ w[i][j]·xp(shifted)), with unrolled
 // row kernels for 3×3 at stride 1 and 2 and a per-tap streaming loop
 // otherwise. Each row gets its residual and activation while in cache.
-func depthwisePlane(g *geometry, kh, kw int, xp []float32, wp int, w []float32, b float32, y, res []float32, ep *Epilogue) {
+func depthwisePlane(kt *asm.Kernels, g *geometry, kh, kw int, xp []float32, wp int, w []float32, b float32, y, res []float32, ep *Epilogue) {
 	OW := g.ow
+	if OW == 0 {
+		return
+	}
+	// With no residual, ReLU and Clip run as the row kernels' clamp.
+	lo, hi, fused := ep.clamp()
+	if res != nil {
+		lo, hi, fused = float32(math.Inf(-1)), float32(math.Inf(1)), false
+	}
 	for oh := 0; oh < g.oh; oh++ {
+		fusedRow := false
 		row := y[oh*OW : oh*OW+OW]
 		ih := oh * g.sh
 		if kh == 3 && kw == 3 && g.dh == 1 && g.dw == 1 && (g.sw == 1 || g.sw == 2) {
-			r0 := xp[ih*wp : ih*wp+wp]
-			r1 := xp[(ih+1)*wp : (ih+1)*wp+wp]
-			r2 := xp[(ih+2)*wp : (ih+2)*wp+wp]
+			// Rows ih…ih+2 of xp, wp apart; the kernels read columns
+			// 0 … sw·(OW−1)+2 of each, inside the padded row.
+			_ = xp[(ih+2)*wp+g.sw*(OW-1)+2]
 			if g.sw == 1 {
-				dw3x3s1(row, r0, r1, r2, 0, w, b)
+				kt.DWConv3x3s1(OW, &row[0], &xp[ih*wp], wp, &w[0], b, lo, hi)
 			} else {
-				dw3x3s2(row, r0, r1, r2, 0, w, b)
+				kt.DWConv3x3s2(OW, &row[0], &xp[ih*wp], wp, &w[0], b, lo, hi)
 			}
+			fusedRow = fused
 		} else {
 			for i := range row {
 				row[i] = b
@@ -88,11 +101,11 @@ func depthwisePlane(g *geometry, kh, kw int, xp []float32, wp int, w []float32, 
 		}
 		if res != nil {
 			r := res[oh*OW : oh*OW+OW]
-			for i := range row {
-				row[i] += r[i]
-			}
+			kt.Add(OW, &row[0], &row[0], &r[0])
 		}
-		ep.activate(row)
+		if !fusedRow {
+			ep.activate(kt, row)
+		}
 	}
 }
 

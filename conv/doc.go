@@ -48,8 +48,11 @@
 // of the micro-kernel's NR, 2·NR … 256, V and M within about 4 MB, at least
 // one block per thread): V = Bᵀ d B for the block, 36 GEMMs
 // M_ξ = U_ξ·V_ξ, then Y = Aᵀ M A plus the epilogue. The transforms run on
-// whole tile rows at a time as streaming loops (winoInCols, winoInRow,
-// winoOutCols, winoOutRow: the functions SIMD kernels would replace). Blocks are spread over
+// whole tile rows at a time as streaming passes, the Winograd43InCols,
+// Winograd43InRow, Winograd43OutCols and Winograd43OutRow kernels of the
+// plan's asm table (AVX2 on amd64, the pure-Go twins elsewhere); the
+// depthwise 3×3 rows, residual adds and activations also go through the
+// table's row kernels. Blocks are spread over
 // Options.Threads; when there are fewer blocks than threads the blocks run
 // in sequence with threaded GEMMs.
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
 )
 
@@ -76,40 +77,40 @@ func (e *Epilogue) gemmEpilogue(ge *gemm.Epilogue) (post bool) {
 	return false
 }
 
-// activate applies e.Act to v in place.
-func (e *Epilogue) activate(v []float32) {
-	switch e.Act {
-	case ActNone:
-	case ActReLU:
-		for i, x := range v {
-			v[i] = max(x, 0)
-		}
-	case ActClip:
-		lo, hi := e.Min, e.Max
-		for i, x := range v {
-			v[i] = min(max(x, lo), hi)
-		}
-	case ActLeakyReLU:
-		a := e.Alpha
-		for i, x := range v {
-			if x < 0 {
-				v[i] = a * x
-			}
-		}
-	case ActHardSigmoid:
-		a, b := e.Alpha, e.Beta
-		for i, x := range v {
-			v[i] = min(max(a*x+b, 0), 1)
-		}
-	case ActHardSwish:
-		for i, x := range v {
-			v[i] = x * min(max(x*(1.0/6)+0.5, 0), 1)
-		}
-	case ActSigmoid:
-		sigmoidSlice(v, v, false)
-	case ActSiLU:
-		sigmoidSlice(v, v, true)
+// activate applies e.Act to v in place with the row kernels of kt.
+func (e *Epilogue) activate(kt *asm.Kernels, v []float32) {
+	if len(v) == 0 {
+		return
 	}
+	n, p := len(v), &v[0]
+	switch e.Act {
+	case ActReLU:
+		kt.ReLU(n, p, p, 0, 0)
+	case ActClip:
+		kt.Clip(n, p, p, e.Min, e.Max)
+	case ActLeakyReLU:
+		kt.LeakyReLU(n, p, p, e.Alpha, 0)
+	case ActHardSigmoid:
+		kt.HardSigmoid(n, p, p, e.Alpha, e.Beta)
+	case ActHardSwish:
+		kt.HardSwish(n, p, p, 0, 0)
+	case ActSigmoid:
+		kt.Sigmoid(n, p, p, 0, 0)
+	case ActSiLU:
+		kt.SiLU(n, p, p, 0, 0)
+	}
+}
+
+// clamp returns the bounds that fuse e.Act into a kernel's clamp, and
+// whether it can (ReLU and Clip; ±Inf otherwise).
+func (e *Epilogue) clamp() (lo, hi float32, ok bool) {
+	switch e.Act {
+	case ActReLU:
+		return 0, float32(math.Inf(1)), true
+	case ActClip:
+		return e.Min, e.Max, true
+	}
+	return float32(math.Inf(-1)), float32(math.Inf(1)), false
 }
 
 func sigmoid(x float32) float32 {

@@ -254,7 +254,7 @@ func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt int) {
 				copy(dst[lo:hi], line[col0+lo:col0+hi])
 				clear(dst[hi:])
 			}
-			winoInCols(tr, rr, wp, width)
+			t.k.kern.Winograd43InCols(width, &tr[0], wp, &rr[0], wp)
 			// V_ξ is stored as gemm B panels (see winoB); split the run at
 			// panel boundaries.
 			ld := C * tb
@@ -265,7 +265,8 @@ func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt int) {
 				off := 4 * (a - i)
 				for q := 0; q < 6; q++ {
 					o := v[q*6*ld+base:]
-					winoInRow(tr[q*wp+off:q*wp+off+4*cnt+2], o[:cnt], o[ld:ld+cnt], o[2*ld:2*ld+cnt], o[3*ld:3*ld+cnt], o[4*ld:4*ld+cnt], o[5*ld:5*ld+cnt])
+					_, _ = tr[q*wp+off+4*cnt+1], o[5*ld+cnt-1]
+					t.k.kern.Winograd43InRow(cnt, &tr[q*wp+off], &o[0], ld)
 				}
 				a = e
 			}
@@ -338,10 +339,8 @@ func (t *winoTask) outputTransform(mo, scratch []float32, t0, nt int) {
 		// nt values (M_ξ[m][0:nt]) in, S[r][c][0:nt] out.
 		mm := mo[m*tb:]
 		for c := 0; c < 6; c++ {
-			winoOutCols(
-				sbuf[c*tb:c*tb+nt], sbuf[(6+c)*tb:(6+c)*tb+nt],
-				sbuf[(12+c)*tb:(12+c)*tb+nt], sbuf[(18+c)*tb:(18+c)*tb+nt],
-				mm[c*ld:], mm[(6+c)*ld:], mm[(12+c)*ld:], mm[(18+c)*ld:], mm[(24+c)*ld:], mm[(30+c)*ld:])
+			_, _ = sbuf[(18+c)*tb+nt-1], mm[(30+c)*ld+nt-1]
+			k.kern.Winograd43OutCols(nt, &sbuf[c*tb], 6*tb, &mm[c*ld], 6*ld)
 		}
 		// Then A along each tile row of the block, straight into Y.
 		for i := 0; i < nt; {
@@ -360,17 +359,16 @@ func (t *winoTask) outputTransform(mo, scratch []float32, t0, nt int) {
 					dst = out
 				}
 				q := sbuf[rr*6*tb+i:]
-				winoOutRow(dst, q[:run], q[tb:tb+run], q[2*tb:2*tb+run], q[3*tb:3*tb+run], q[4*tb:4*tb+run], q[5*tb:5*tb+run], b)
+				_ = q[5*tb+run-1]
+				k.kern.Winograd43OutRow(run, &dst[0], &q[0], tb, b)
 				if w < 4*run {
 					copy(out, dst)
 				}
 				if t.res != nil {
 					rs := t.res[at : at+w]
-					for j := range out {
-						out[j] += rs[j]
-					}
+					k.kern.Add(w, &out[0], &out[0], &rs[0])
 				}
-				ep.activate(out)
+				ep.activate(k.kern, out)
 			}
 			i += run
 		}

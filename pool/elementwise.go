@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/parallel"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -42,42 +43,33 @@ func (a Act) check() error {
 }
 
 // Apply computes dst[i] = act(src[i]) for i < len(dst); dst and src may be
-// the same slice. This is the per-row function SIMD kernels replace.
-func (a Act) Apply(dst, src []float32) {
-	src = src[:len(dst)]
+// the same slice. It uses the kernels of asm.Default().
+func (a Act) Apply(dst, src []float32) { a.apply(asm.Default(), dst, src) }
+
+// apply is Apply with the row kernels of kt.
+func (a Act) apply(kt *asm.Kernels, dst, src []float32) {
+	if len(dst) == 0 {
+		return
+	}
+	_ = src[len(dst)-1]
+	n, d, s := len(dst), &dst[0], &src[0]
 	switch a.Kind {
 	case ActNone:
 		copy(dst, src)
 	case ActReLU:
-		for i, x := range src {
-			dst[i] = max(x, 0)
-		}
+		kt.ReLU(n, d, s, 0, 0)
 	case ActClip:
-		lo, hi := a.Min, a.Max
-		for i, x := range src {
-			dst[i] = min(max(x, lo), hi)
-		}
+		kt.Clip(n, d, s, a.Min, a.Max)
 	case ActLeakyReLU:
-		s := a.Alpha
-		for i, x := range src {
-			if x < 0 {
-				x *= s
-			}
-			dst[i] = x
-		}
+		kt.LeakyReLU(n, d, s, a.Alpha, 0)
 	case ActHardSigmoid:
-		al, be := a.Alpha, a.Beta
-		for i, x := range src {
-			dst[i] = min(max(al*x+be, 0), 1)
-		}
+		kt.HardSigmoid(n, d, s, a.Alpha, a.Beta)
 	case ActHardSwish:
-		for i, x := range src {
-			dst[i] = x * min(max(x*(1.0/6)+0.5, 0), 1)
-		}
+		kt.HardSwish(n, d, s, 0, 0)
 	case ActSigmoid:
-		sigmoidSlice(dst, src, false)
+		kt.Sigmoid(n, d, s, 0, 0)
 	case ActSiLU:
-		sigmoidSlice(dst, src, true)
+		kt.SiLU(n, d, s, 0, 0)
 	}
 }
 
@@ -125,7 +117,7 @@ func (k *Elementwise) Run(in, out []*tensor.Tensor) error {
 		return err
 	}
 	t := tasks.get()
-	*t = task{kind: taskAct, x: x, y: y, act: k.act, units: n}
+	*t = task{kind: taskAct, x: x, y: y, act: k.act, units: n, kern: k.opts.kern()}
 	t.parts = parts(k.opts.Threads, (n+1023)/1024, n)
 	parallel.Default().Run(t, t.parts)
 	*t = task{}
@@ -210,7 +202,7 @@ func (k *BatchNorm) Run(in, out []*tensor.Tensor) error {
 	}
 	planes := in[0].Shape[0] * in[0].Shape[1]
 	t := tasks.get()
-	*t = task{kind: taskBN, x: x, y: y, act: k.act, bn: k, units: planes, plane: n / max(planes, 1)}
+	*t = task{kind: taskBN, x: x, y: y, act: k.act, bn: k, units: planes, plane: n / max(planes, 1), kern: k.opts.kern()}
 	t.parts = parts(k.opts.Threads, planes, n)
 	parallel.Default().Run(t, t.parts)
 	*t = task{}
@@ -218,14 +210,25 @@ func (k *BatchNorm) Run(in, out []*tensor.Tensor) error {
 	return nil
 }
 
-// scaleShift computes dst[i] = act(src[i]·s + t).
-func scaleShift(dst, src []float32, s, t float32, act Act) {
-	src = src[:len(dst)]
-	for i, x := range src {
-		dst[i] = x*s + t
+// scaleShift computes dst[i] = act(src[i]·s + t); ReLU and Clip run as
+// the kernel's clamp.
+func scaleShift(kt *asm.Kernels, dst, src []float32, s, t float32, act Act) {
+	if len(dst) == 0 {
+		return
 	}
-	if act.Kind != ActNone {
-		act.Apply(dst, dst)
+	_ = src[len(dst)-1]
+	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
+	switch act.Kind {
+	case ActReLU:
+		lo = 0
+	case ActClip:
+		lo, hi = act.Min, act.Max
+	}
+	kt.ScaleShift(len(dst), &dst[0], &src[0], s, t, lo, hi)
+	switch act.Kind {
+	case ActNone, ActReLU, ActClip:
+	default:
+		act.apply(kt, dst, dst)
 	}
 }
 
@@ -355,6 +358,7 @@ type task struct {
 	bn           *BatchNorm
 	units, plane int
 	parts        int
+	kern         *asm.Kernels
 }
 
 var tasks freeList[task]
@@ -364,12 +368,12 @@ func (t *task) Run(part int) {
 	switch t.kind {
 	case taskAct:
 		a, b := lo*len(t.x)/t.units, hi*len(t.x)/t.units
-		t.act.Apply(t.y[a:b], t.x[a:b])
+		t.act.apply(t.kern, t.y[a:b], t.x[a:b])
 	case taskBN:
 		c := len(t.bn.s)
 		for pl := lo; pl < hi; pl++ {
 			ch := pl % c
-			scaleShift(t.y[pl*t.plane:(pl+1)*t.plane], t.x[pl*t.plane:(pl+1)*t.plane], t.bn.s[ch], t.bn.t[ch], t.act)
+			scaleShift(t.kern, t.y[pl*t.plane:(pl+1)*t.plane], t.x[pl*t.plane:(pl+1)*t.plane], t.bn.s[ch], t.bn.t[ch], t.act)
 		}
 	case taskGlobalAvg:
 		for pl := lo; pl < hi; pl++ {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sync/atomic"
 
+	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/parallel"
 	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/tensor"
@@ -17,7 +18,16 @@ var ErrUnsupported = errors.New("pool: unsupported pooling")
 
 // Options tune the kernels of this package.
 type Options struct {
-	Threads int // ≤ 0: GOMAXPROCS
+	Threads int          // ≤ 0: GOMAXPROCS
+	Kernels *asm.Kernels // row kernels; nil: asm.Default()
+}
+
+// kern returns the kernel table of o.
+func (o *Options) kern() *asm.Kernels {
+	if o.Kernels != nil {
+		return o.Kernels
+	}
+	return asm.Default()
 }
 
 // Pool is a MaxPool (single output, no Indices) or AveragePool node over
@@ -202,9 +212,9 @@ func (t *poolTask) Run(part int) {
 		x := t.x[pl*g.inPlane : (pl+1)*g.inPlane]
 		y := t.y[pl*g.oh*g.ow : (pl+1)*g.oh*g.ow]
 		if t.k.max {
-			maxPlane(g, x, y)
+			maxPlane(t.k.opts.kern(), g, x, y)
 		} else {
-			avgPlane(g, t.k.p.CountIncludePad, x, y)
+			avgPlane(t.k.opts.kern(), g, t.k.p.CountIncludePad, x, y)
 		}
 	}
 }
@@ -216,7 +226,7 @@ var negInf = float32(math.Inf(-1))
 // kernel. The fast paths use the builtin max, which propagates NaN; an
 // output that comes out NaN is recomputed skipping NaNs, as the reference
 // does (NaN is never selected; −Inf for a window without a number).
-func maxPlane(g *geometry, x, y []float32) {
+func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
 	H, W := &g.h, &g.w
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
@@ -224,15 +234,16 @@ func maxPlane(g *geometry, x, y []float32) {
 		if oh >= H.inLo && oh < H.inHi && H.d == 1 && W.d == 1 && W.s == 2 && H.k == W.k && (H.k == 2 || H.k == 3) && b > a {
 			st := H.start[oh]
 			x0 := W.start[a]
+			_ = x[(st+H.k-1)*W.in+x0+2*(b-a)+H.k-3] // last tap the row kernels read
 			if H.k == 2 {
-				max2x2s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in])
+				kt.MaxPool2x2s2(b-a, &row[a], &x[st*W.in+x0], W.in)
 			} else {
-				max3x3s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in], x[(st+2)*W.in+x0:(st+3)*W.in])
+				kt.MaxPool3x3s2(b-a, &row[a], &x[st*W.in+x0], W.in)
 			}
-			rowGeneral(g, true, x, row, oh, 0, a)
-			rowGeneral(g, true, x, row, oh, b, g.ow)
+			rowGeneral(kt, g, true, x, row, oh, 0, a)
+			rowGeneral(kt, g, true, x, row, oh, b, g.ow)
 		} else {
-			rowGeneral(g, true, x, row, oh, 0, g.ow)
+			rowGeneral(kt, g, true, x, row, oh, 0, g.ow)
 		}
 		for ow, v := range row {
 			if v != v {
@@ -246,7 +257,7 @@ func maxPlane(g *geometry, x, y []float32) {
 // is initialised (−Inf or 0), then each kernel tap is folded in over the
 // output range where it lies inside the input, a streaming loop per tap.
 // For average pooling the row holds sums; avgPlane divides.
-func rowGeneral(g *geometry, isMax bool, x, row []float32, oh, o0, o1 int) {
+func rowGeneral(kt *asm.Kernels, g *geometry, isMax bool, x, row []float32, oh, o0, o1 int) {
 	if o0 >= o1 {
 		return
 	}
@@ -278,7 +289,8 @@ func rowGeneral(g *geometry, isMax bool, x, row []float32, oh, o0, o1 int) {
 			src := line[W.start[a]+off:]
 			dst := row[a:e]
 			if isMax {
-				foldMax(dst, src, W.s)
+				_ = src[(len(dst)-1)*W.s]
+				kt.MaxFold(len(dst), &dst[0], &src[0], W.s)
 			} else {
 				foldAdd(dst, src, W.s)
 			}
@@ -357,7 +369,7 @@ func max3x3s2(out, r0, r1, r2 []float32) {
 // through avg2x2s2 / avg3x3s2): sum of the taps inside the input divided by
 // their count (or, with countIncludePad, by the taps inside the padded
 // input); 0 for an empty window.
-func avgPlane(g *geometry, cip bool, x, y []float32) {
+func avgPlane(kt *asm.Kernels, g *geometry, cip bool, x, y []float32) {
 	H, W := &g.h, &g.w
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
@@ -365,18 +377,19 @@ func avgPlane(g *geometry, cip bool, x, y []float32) {
 		if oh >= H.inLo && oh < H.inHi && H.d == 1 && W.d == 1 && W.s == 2 && H.k == W.k && (H.k == 2 || H.k == 3) && b > a {
 			st := H.start[oh]
 			x0 := W.start[a]
+			_ = x[(st+H.k-1)*W.in+x0+2*(b-a)+H.k-3] // last tap the row kernels read
 			if H.k == 2 {
-				avg2x2s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in])
+				kt.AvgPool2x2s2(b-a, &row[a], &x[st*W.in+x0], W.in)
 			} else {
-				avg3x3s2(row[a:b], x[st*W.in+x0:(st+1)*W.in], x[(st+1)*W.in+x0:(st+2)*W.in], x[(st+2)*W.in+x0:(st+3)*W.in])
+				kt.AvgPool3x3s2(b-a, &row[a], &x[st*W.in+x0], W.in)
 			}
-			rowGeneral(g, false, x, row, oh, 0, a)
-			rowGeneral(g, false, x, row, oh, b, g.ow)
+			rowGeneral(kt, g, false, x, row, oh, 0, a)
+			rowGeneral(kt, g, false, x, row, oh, b, g.ow)
 			divide(g, cip, row, oh, 0, a)
 			divide(g, cip, row, oh, b, g.ow)
 			continue
 		}
-		rowGeneral(g, false, x, row, oh, 0, g.ow)
+		rowGeneral(kt, g, false, x, row, oh, 0, g.ow)
 		divide(g, cip, row, oh, 0, g.ow)
 	}
 }
