@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
-	"sync"
 	"time"
 
+	"github.com/gocnn/gocnn/internal/freelist"
 	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -37,8 +37,7 @@ type plan struct {
 	offset []int              // per slot: float32 offset in the arena, or -1
 	floats int                // arena size in float32s
 
-	mu   sync.Mutex
-	free []*arena
+	free freelist.List[arena]
 }
 
 // arena is one run's memory: the buffer and ready-made tensor headers.
@@ -393,15 +392,11 @@ func (m *Model) ArenaBytes(shapes map[string][]int) (int64, error) {
 
 // get returns a free arena, making one if every arena is in use.
 func (p *plan) get(m *Model) *arena {
-	p.mu.Lock()
-	if n := len(p.free); n > 0 {
-		a := p.free[n-1]
-		p.free = p.free[:n-1]
-		p.mu.Unlock()
+	a := p.free.Get()
+	if a.env != nil {
 		return a
 	}
-	p.mu.Unlock()
-	a := &arena{
+	*a = arena{
 		buf:  make([]float32, p.floats),
 		env:  make([]*tensor.Tensor, len(m.values)),
 		ins:  make([][]*tensor.Tensor, len(m.nodes)),
@@ -449,11 +444,7 @@ func (p *plan) get(m *Model) *arena {
 	return a
 }
 
-func (p *plan) put(a *arena) {
-	p.mu.Lock()
-	p.free = append(p.free, a)
-	p.mu.Unlock()
-}
+func (p *plan) put(a *arena) { p.free.Put(a) }
 
 // execute runs the planned nodes on inputs placed in a.env. With times
 // non-nil it adds each node's wall time to times[node].

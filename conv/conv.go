@@ -3,6 +3,7 @@ package conv
 import (
 	"errors"
 	"fmt"
+	"github.com/gocnn/gocnn/internal/freelist"
 	"sync"
 	"sync/atomic"
 
@@ -58,7 +59,7 @@ type Conv struct {
 	gemmEp        gemm.Epilogue   // template: clamp / LeakyReLU
 	postAct       bool            // activation not fused in gemm
 	geo           atomic.Pointer[geometry]
-	states        freeList[runState]
+	states        freelist.List[runState]
 	winoOnce      sync.Once
 	wino          atomic.Pointer[winoPlan] // built on the first input large enough for Winograd
 	dwW           []float32                // depthwise weights [m][kh][kw]
@@ -397,7 +398,7 @@ func (k *Conv) Run(in, out []*tensor.Tensor) error {
 			return fmt.Errorf("conv: residual data has %d elements, want %d", len(res), len(y))
 		}
 	}
-	st := k.states.get()
+	st := k.states.Get()
 	switch k.algo {
 	case AlgoGEMM1x1, AlgoIm2col:
 		k.runGEMM(st, g, x, y, res, k.packed)
@@ -406,7 +407,7 @@ func (k *Conv) Run(in, out []*tensor.Tensor) error {
 	case AlgoDepthwise:
 		k.runDepthwise(st, g, x, y, res)
 	}
-	k.states.put(st)
+	k.states.Put(st)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"github.com/gocnn/gocnn/internal/freelist"
 	"math"
 
 	"github.com/gocnn/gocnn/asm"
@@ -31,7 +32,7 @@ func (t *dwTask) Run(part int) {
 	lo, hi := part*planes/t.parts, (part+1)*planes/t.parts
 	mult := k.m / k.group
 	kk := k.kh * k.kw
-	buf := padBufs.get()
+	buf := padBufs.Get()
 	var xp []float32
 	var wp int
 	for pl := lo; pl < hi; pl++ {
@@ -53,12 +54,12 @@ func (t *dwTask) Run(part int) {
 		}
 		depthwisePlane(k.kern, g, k.kh, k.kw, xp, wp, k.dwW[m*kk:(m+1)*kk], b, y, res, &k.ep)
 	}
-	padBufs.put(buf)
+	padBufs.Put(buf)
 }
 
 // padBufs holds per-worker padded planes for depthwise ((H+pads)·(W+pads)
 // floats each).
-var padBufs freeList[[]float32]
+var padBufs freelist.List[[]float32]
 
 // depthwisePlane computes one output plane from the padded input plane xp
 // (row stride wp): y = epilogue(b + Σ w[i][j]·xp(shifted)), with unrolled
@@ -149,30 +150,5 @@ func dw3x3s1(out, r0, r1, r2 []float32, x0 int, w []float32, b float32) {
 		s2 := w6*e0 + w7*e1 + w8*e2
 		out[i] = s0 + (s1 + s2)
 		a0, a1, c0, c1, e0, e1 = a1, a2, c1, c2, e1, e2
-	}
-}
-
-// dw3x3s2 is dw3x3s1 with stride 2: rows[r][x0+2i+j]; each output loads
-// six new values (the window's last column is the next one's first).
-func dw3x3s2(out, r0, r1, r2 []float32, x0 int, w []float32, b float32) {
-	w0, w1, w2, w3, w4, w5, w6, w7, w8 := w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]
-	n := len(out)
-	if n == 0 {
-		return
-	}
-	r0 = r0[x0 : x0+2*n+1]
-	r1 = r1[x0 : x0+2*n+1]
-	r2 = r2[x0 : x0+2*n+1]
-	a0, c0, e0 := r0[0], r1[0], r2[0]
-	for i := range out {
-		q0 := r0[2*i+1 : 2*i+3 : 2*i+3]
-		q1 := r1[2*i+1 : 2*i+3 : 2*i+3]
-		q2 := r2[2*i+1 : 2*i+3 : 2*i+3]
-		a1, a2, c1, c2, e1, e2 := q0[0], q0[1], q1[0], q1[1], q2[0], q2[1]
-		s0 := b + w0*a0 + w1*a1 + w2*a2
-		s1 := w3*c0 + w4*c1 + w5*c2
-		s2 := w6*e0 + w7*e1 + w8*e2
-		out[i] = s0 + (s1 + s2)
-		a0, c0, e0 = a2, c2, e2
 	}
 }

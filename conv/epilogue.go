@@ -112,30 +112,3 @@ func (e *Epilogue) clamp() (lo, hi float32, ok bool) {
 	}
 	return float32(math.Inf(-1)), float32(math.Inf(1)), false
 }
-
-func sigmoid(x float32) float32 {
-	return sigmoidf(x)
-}
-
-// apply1 applies the activation to a single value (tile epilogues).
-func (e *Epilogue) apply1(x float32) float32 {
-	switch e.Act {
-	case ActReLU:
-		return max(x, 0)
-	case ActClip:
-		return min(max(x, e.Min), e.Max)
-	case ActLeakyReLU:
-		if x < 0 {
-			return e.Alpha * x
-		}
-	case ActHardSigmoid:
-		return min(max(e.Alpha*x+e.Beta, 0), 1)
-	case ActHardSwish:
-		return x * min(max(x*(1.0/6)+0.5, 0), 1)
-	case ActSigmoid:
-		return sigmoid(x)
-	case ActSiLU:
-		return x * sigmoid(x)
-	}
-	return x
-}

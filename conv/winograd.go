@@ -4,6 +4,7 @@ import (
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
 	"github.com/gocnn/gocnn/internal/cpu"
+	"github.com/gocnn/gocnn/internal/freelist"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
@@ -25,7 +26,7 @@ var winoTBOverride int
 type winoPlan struct {
 	m, c   int
 	packed [winoTiles]*gemm.PackedA
-	bufs   freeList[winoBuf]
+	bufs   freelist.List[winoBuf]
 }
 
 // newWinoPlan transforms the weights w [m][c][3][3]: U = G g Gᵀ with
@@ -170,7 +171,7 @@ func (t *winoTask) Run(part int) {
 	p := k.winoPlan()
 	wp := 4*g.tilesW + 2 // padded row width
 	nv, nm := winoTiles*p.c*t.tb, winoTiles*p.m*t.tb
-	b := p.bufs.get()
+	b := p.bufs.Get()
 	if cap(b.v) < nv {
 		b.v = make([]float32, nv)
 	}
@@ -204,7 +205,7 @@ func (t *winoTask) Run(part int) {
 		t.outputTransform(mo, rows, t0, nt)
 	}
 	b.srcs = [winoTiles]winoB{}
-	p.bufs.put(b)
+	p.bufs.Put(b)
 }
 
 // inputTransform writes V_ξ[c][t−t0] = (Bᵀ d B)[ξ] for the nt tiles from
@@ -275,43 +276,6 @@ func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt int) {
 	}
 }
 
-// winoInCols computes T = Bᵀ R down the columns: T[q][x] = Σ_p Bᵀ[q][p]·R[p][x]
-// for x < n, rows wp apart.
-func winoInCols(t, r []float32, wp, n int) {
-	r0, r1, r2 := r[0:n], r[wp:wp+n], r[2*wp:2*wp+n]
-	r3, r4, r5 := r[3*wp:3*wp+n], r[4*wp:4*wp+n], r[5*wp:5*wp+n]
-	t0, t1, t2 := t[0:n], t[wp:wp+n], t[2*wp:2*wp+n]
-	t3, t4, t5 := t[3*wp:3*wp+n], t[4*wp:4*wp+n], t[5*wp:5*wp+n]
-	for x := range t0 {
-		d0, d1, d2, d3, d4, d5 := r0[x], r1[x], r2[x], r3[x], r4[x], r5[x]
-		a, b := d4-d2, 2*(d3-d1)
-		t0[x] = 4*d0 - 5*d2 + d4
-		t1[x] = (d3 + d4) - 4*(d1+d2)
-		t2[x] = (d4 - d3) + 4*(d1-d2)
-		t3[x] = a + b
-		t4[x] = a - b
-		t5[x] = 4*d1 - 5*d3 + d5
-	}
-}
-
-// winoInRow applies B along one row of T for a run of tiles: tile j reads
-// T[4j … 4j+5] and writes o_s[j] = Σ_p T[4j+p]·B[p][s].
-func winoInRow(t, o0, o1, o2, o3, o4, o5 []float32) {
-	n := len(o0)
-	o1, o2, o3, o4, o5 = o1[:n], o2[:n], o3[:n], o4[:n], o5[:n]
-	for j := range o0 {
-		q := t[4*j : 4*j+6 : 4*j+6]
-		d0, d1, d2, d3, d4, d5 := q[0], q[1], q[2], q[3], q[4], q[5]
-		a, b := d4-d2, 2*(d3-d1)
-		o0[j] = 4*d0 - 5*d2 + d4
-		o1[j] = (d3 + d4) - 4*(d1+d2)
-		o2[j] = (d4 - d3) + 4*(d1-d2)
-		o3[j] = a + b
-		o4[j] = a - b
-		o5[j] = 4*d1 - 5*d3 + d5
-	}
-}
-
 // outputTransform computes Y = Aᵀ M A for the nt tiles from t0, with
 //
 //	Aᵀ = ⎡ 1  1  1  1  1  0 ⎤
@@ -372,39 +336,6 @@ func (t *winoTask) outputTransform(mo, scratch []float32, t0, nt int) {
 			}
 			i += run
 		}
-	}
-}
-
-// winoOutCols applies Aᵀ over the six ξ rows of one column c for a run of
-// tiles: s_r[j] = Σ_p Aᵀ[r][p]·m_p[j].
-func winoOutCols(s0, s1, s2, s3, m0, m1, m2, m3, m4, m5 []float32) {
-	n := len(s0)
-	s1, s2, s3 = s1[:n], s2[:n], s3[:n]
-	m0, m1, m2, m3, m4, m5 = m0[:n], m1[:n], m2[:n], m3[:n], m4[:n], m5[:n]
-	for j := range s0 {
-		a, b := m1[j]+m2[j], m1[j]-m2[j]
-		c, d := m3[j]+m4[j], m3[j]-m4[j]
-		s0[j] = m0[j] + a + c
-		s1[j] = b + 2*d
-		s2[j] = a + 4*c
-		s3[j] = b + 8*d + m5[j]
-	}
-}
-
-// winoOutRow applies A along one row for a run of tiles and adds the bias:
-// dst[4j+r] = bias + Σ_c q_c[j]·A[c][r].
-func winoOutRow(dst, q0, q1, q2, q3, q4, q5 []float32, bias float32) {
-	n := len(q0)
-	q1, q2, q3, q4, q5 = q1[:n], q2[:n], q3[:n], q4[:n], q5[:n]
-	dst = dst[:4*n]
-	for j := range q0 {
-		a, b := q1[j]+q2[j], q1[j]-q2[j]
-		c, d := q3[j]+q4[j], q3[j]-q4[j]
-		o := dst[4*j : 4*j+4 : 4*j+4]
-		o[0] = q0[j] + a + c + bias
-		o[1] = b + 2*d + bias
-		o[2] = a + 4*c + bias
-		o[3] = b + 8*d + q5[j] + bias
 	}
 }
 

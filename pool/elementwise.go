@@ -3,6 +3,7 @@ package pool
 import (
 	"errors"
 	"fmt"
+	"github.com/gocnn/gocnn/internal/freelist"
 	"math"
 
 	"github.com/gocnn/gocnn/asm"
@@ -116,12 +117,12 @@ func (k *Elementwise) Run(in, out []*tensor.Tensor) error {
 	if err != nil {
 		return err
 	}
-	t := tasks.get()
+	t := tasks.Get()
 	*t = task{kind: taskAct, x: x, y: y, act: k.act, units: n, kern: k.opts.kern()}
 	t.parts = parts(k.opts.Threads, (n+1023)/1024, n)
 	parallel.Default().Run(t, t.parts)
 	*t = task{}
-	tasks.put(t)
+	tasks.Put(t)
 	return nil
 }
 
@@ -201,12 +202,12 @@ func (k *BatchNorm) Run(in, out []*tensor.Tensor) error {
 		return err
 	}
 	planes := in[0].Shape[0] * in[0].Shape[1]
-	t := tasks.get()
+	t := tasks.Get()
 	*t = task{kind: taskBN, x: x, y: y, act: k.act, bn: k, units: planes, plane: n / max(planes, 1), kern: k.opts.kern()}
 	t.parts = parts(k.opts.Threads, planes, n)
 	parallel.Default().Run(t, t.parts)
 	*t = task{}
-	tasks.put(t)
+	tasks.Put(t)
 	return nil
 }
 
@@ -276,7 +277,7 @@ func (k *Global) Run(in, out []*tensor.Tensor) error {
 	if err != nil {
 		return err
 	}
-	t := tasks.get()
+	t := tasks.Get()
 	*t = task{kind: taskGlobalAvg, x: x, y: y, units: planes, plane: n / max(planes, 1)}
 	if k.max {
 		t.kind = taskGlobalMax
@@ -284,7 +285,7 @@ func (k *Global) Run(in, out []*tensor.Tensor) error {
 	t.parts = parts(k.opts.Threads, planes, n)
 	parallel.Default().Run(t, t.parts)
 	*t = task{}
-	tasks.put(t)
+	tasks.Put(t)
 	return nil
 }
 
@@ -361,7 +362,7 @@ type task struct {
 	kern         *asm.Kernels
 }
 
-var tasks freeList[task]
+var tasks freelist.List[task]
 
 func (t *task) Run(part int) {
 	lo, hi := part*t.units/t.parts, (part+1)*t.units/t.parts

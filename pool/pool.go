@@ -3,6 +3,7 @@ package pool
 import (
 	"errors"
 	"fmt"
+	"github.com/gocnn/gocnn/internal/freelist"
 	"math"
 	"sync/atomic"
 
@@ -165,12 +166,12 @@ func (k *Pool) Run(in, out []*tensor.Tensor) error {
 	if err != nil {
 		return err
 	}
-	t := poolTasks.get()
+	t := poolTasks.Get()
 	*t = poolTask{k: k, g: g, x: x, y: y}
 	t.parts = parts(k.opts.Threads, g.planes, g.planes*(g.inPlane+g.oh*g.ow))
 	parallel.Default().Run(t, t.parts)
 	*t = poolTask{}
-	poolTasks.put(t)
+	poolTasks.Put(t)
 	return nil
 }
 
@@ -203,7 +204,7 @@ type poolTask struct {
 	parts int
 }
 
-var poolTasks freeList[poolTask]
+var poolTasks freelist.List[poolTask]
 
 func (t *poolTask) Run(part int) {
 	g := t.g
@@ -298,20 +299,6 @@ func rowGeneral(kt *asm.Kernels, g *geometry, isMax bool, x, row []float32, oh, 
 	}
 }
 
-// foldMax sets dst[i] = max(dst[i], src[i·s]) (NaN-propagating).
-func foldMax(dst, src []float32, s int) {
-	if s == 1 {
-		src = src[:len(dst)]
-		for i, v := range src {
-			dst[i] = max(dst[i], v)
-		}
-		return
-	}
-	for i := range dst {
-		dst[i] = max(dst[i], src[i*s])
-	}
-}
-
 // foldAdd sets dst[i] += src[i·s].
 func foldAdd(dst, src []float32, s int) {
 	if s == 1 {
@@ -339,30 +326,6 @@ func maxSkipNaN(g *geometry, x []float32, oh, ow int) float32 {
 		}
 	}
 	return best
-}
-
-// max2x2s2 sets out[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1])
-// (NaN-propagating). A SIMD kernel slots in here.
-func max2x2s2(out, r0, r1 []float32) {
-	n := len(out)
-	r0, r1 = r0[:2*n], r1[:2*n]
-	for i := range out {
-		a := r0[2*i : 2*i+2 : 2*i+2]
-		c := r1[2*i : 2*i+2 : 2*i+2]
-		out[i] = max(max(a[0], a[1]), max(c[0], c[1]))
-	}
-}
-
-// max3x3s2 is max2x2s2 for 3×3 windows at stride 2 over three rows.
-func max3x3s2(out, r0, r1, r2 []float32) {
-	n := len(out)
-	r0, r1, r2 = r0[:2*n+1], r1[:2*n+1], r2[:2*n+1]
-	for i := range out {
-		a := r0[2*i : 2*i+3 : 2*i+3]
-		c := r1[2*i : 2*i+3 : 2*i+3]
-		e := r2[2*i : 2*i+3 : 2*i+3]
-		out[i] = max(max(a[0], a[1], a[2]), max(c[0], c[1], c[2]), max(e[0], e[1], e[2]))
-	}
 }
 
 // avgPlane pools one plane (interior rows of 2×2 and 3×3 stride-2 windows
@@ -414,34 +377,10 @@ func divide(g *geometry, cip bool, row []float32, oh, o0, o1 int) {
 	}
 }
 
-// avg2x2s2 sets out[i] to the mean of r0[2i], r0[2i+1], r1[2i], r1[2i+1].
-func avg2x2s2(out, r0, r1 []float32) {
-	n := len(out)
-	r0, r1 = r0[:2*n], r1[:2*n]
-	for i := range out {
-		a := r0[2*i : 2*i+2 : 2*i+2]
-		c := r1[2*i : 2*i+2 : 2*i+2]
-		out[i] = (a[0] + a[1] + c[0] + c[1]) * 0.25
-	}
-}
-
 // Describe names the kernel.
 func (k *Pool) Describe() string {
 	if k.max {
 		return "pool/maxpool/go"
 	}
 	return "pool/avgpool/go"
-}
-
-// avg3x3s2 sets out[i] to the mean of the 3×3 window at column 2i of three
-// rows (interior windows: all nine taps are inside the input).
-func avg3x3s2(out, r0, r1, r2 []float32) {
-	n := len(out)
-	r0, r1, r2 = r0[:2*n+1], r1[:2*n+1], r2[:2*n+1]
-	for i := range out {
-		a := r0[2*i : 2*i+3 : 2*i+3]
-		c := r1[2*i : 2*i+3 : 2*i+3]
-		e := r2[2*i : 2*i+3 : 2*i+3]
-		out[i] = ((a[0] + a[1] + a[2]) + (c[0] + c[1] + c[2]) + (e[0] + e[1] + e[2])) * (1.0 / 9)
-	}
 }
