@@ -3,6 +3,7 @@ package gocnn
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/ops"
@@ -32,6 +33,19 @@ type Layer struct {
 
 // Describer is implemented by kernels that can name their algorithm.
 type Describer interface{ Describe() string }
+
+// kernelNameFor names the implementation k uses for input shape x (a
+// convolution may pick another algorithm for small inputs); nil x gives
+// the load-time choice.
+func kernelNameFor(k ops.Kernel, x []int) string {
+	if c, ok := unwrapKernel(k).(interface{ AlgorithmFor([]int) string }); ok && x != nil {
+		name := kernelName(k)
+		if i, j := strings.Index(name, "/"), strings.LastIndex(name, "/"); i >= 0 && j > i {
+			return name[:i+1] + c.AlgorithmFor(x) + name[j:]
+		}
+	}
+	return kernelName(k)
+}
 
 // kernelName names the implementation behind k: "reference" for package
 // ops' kernels, else the fast path's description.
@@ -70,6 +84,9 @@ func (m *Model) Layers(shapes map[string][]int) ([]Layer, error) {
 			l.OpType = n.src.Domain + "." + n.src.OpType
 		}
 		l.Kernel = kernelName(n.kernel)
+		if len(n.in) > 0 && n.in[0] >= 0 && env[n.in[0]] != nil {
+			l.Kernel = kernelNameFor(n.kernel, env[n.in[0]].Shape)
+		}
 		in := make([]*tensor.Tensor, len(n.in))
 		known := true
 		for i, s := range n.in {

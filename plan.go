@@ -509,7 +509,11 @@ func (m *Model) Profile(ctx context.Context, inputs map[string]*tensor.Tensor, r
 		if n.src.Domain != "" {
 			op = n.src.Domain + "." + op
 		}
-		lt = append(lt, LayerTime{Name: n.src.Name, OpType: op, Kernel: kernelName(n.kernel), Time: times[ni] / time.Duration(runs)})
+		var x []int
+		if len(n.in) > 0 && n.in[0] >= 0 && p.metas[n.in[0]] != nil {
+			x = p.metas[n.in[0]].Shape
+		}
+		lt = append(lt, LayerTime{Name: n.src.Name, OpType: op, Kernel: kernelNameFor(n.kernel, x), Time: times[ni] / time.Duration(runs)})
 	}
 	return lt, nil
 }
