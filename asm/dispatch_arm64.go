@@ -29,13 +29,21 @@ func archTables() []*Kernels {
 	}
 }
 
-// rowKernelsNEON is the RowKernels of the neon table: NEON assembly for the
-// element-wise kernels whose twins are exact (activations except Sigmoid
-// and SiLU, ScaleShift, Add), the pure-Go twins for the rest.
+// rowKernelsNEON is the RowKernels of the neon table: NEON assembly for
+// every kernel. The vec and exp kernels (activations, ScaleShift, Add)
+// handle any n themselves; the pooling, depthwise and Winograd kernels are
+// blocks of 4 behind the wrappers of rows_arm64.go.
 var rowKernelsNEON = func() RowKernels {
 	k := rowKernelsGeneric
 	k.ReLU, k.Clip, k.LeakyReLU = reluNEON, clipNEON, leakyReLUNEON
 	k.HardSigmoid, k.HardSwish = hardSigmoidNEON, hardSwishNEON
+	k.Sigmoid, k.SiLU = sigmoidNEON, siluNEON
 	k.ScaleShift, k.Add = scaleShiftNEON, addNEON
+	k.MaxPool2x2s2, k.MaxPool3x3s2 = maxPool2x2s2NEON, maxPool3x3s2NEON
+	k.AvgPool2x2s2, k.AvgPool3x3s2 = avgPool2x2s2NEON, avgPool3x3s2NEON
+	k.MaxFold = maxFoldNEON
+	k.DWConv3x3s1, k.DWConv3x3s2 = dwconv3x3s1NEON, dwconv3x3s2NEON
+	k.Winograd43InCols, k.Winograd43InRow = winograd43InColsNEON, winograd43InRowNEON
+	k.Winograd43OutCols, k.Winograd43OutRow = winograd43OutColsNEON, winograd43OutRowNEON
 	return k
 }()

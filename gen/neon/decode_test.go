@@ -27,7 +27,7 @@ func goSyntax(gnu string) (string, error) {
 		return fmt.Sprintf("%s V%s.S[%s], V%s.S4, V%s.S4", name, vm, idx, n, d), nil
 	}
 	name, ok := map[string]string{"fadd": "FADD", "fsub": "FSUB", "fmul": "FMUL", "fmax": "FMAX", "fmin": "FMIN",
-		"faddp": "VFADDP", "fcmgt": "VFCMGT"}[m[1]]
+		"faddp": "VFADDP", "fcmgt": "VFCMGT", "fdiv": "FDIV"}[m[1]]
 	if !ok {
 		return "", fmt.Errorf("no Go spelling for %q", gnu)
 	}

@@ -75,7 +75,9 @@ func (e *emitter) function(name, sig string, noescape bool, requires string, doc
 		off += sz
 		decl = append(decl, p.name+" "+p.typ)
 	}
-	argSize := (off + 7) / 8 * 8
+	// No results, so the argument size is where the last parameter ends
+	// (go vet's asmdecl does not round it up).
+	argSize := off
 	goSig := fmt.Sprintf("func %s(%s)", name, strings.Join(decl, ", "))
 
 	fmt.Fprintf(&e.g, "\n")

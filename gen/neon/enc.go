@@ -69,3 +69,6 @@ func fmulElem4s(d, n, m, idx int) inst { return byElement(0x4f809000, "fmul", d,
 
 // fcmgt4s: Vd = Vn > Vm ? all ones : 0, false for NaN (U=1 a=1 opcode 11100).
 func fcmgt4s(d, n, m int) inst { return threeSame(0x6ea0e400, "fcmgt", d, n, m) }
+
+// fdiv4s: Vd = Vn / Vm, correctly rounded (U=1 a=0 sz=0 opcode 11111).
+func fdiv4s(d, n, m int) inst { return threeSame(0x6e20fc00, "fdiv", d, n, m) }

@@ -46,6 +46,7 @@ var known = []struct {
 	{fcmgt4s(4, 16, 0), 0x6ea0e604, "fcmgt v4.4s, v16.4s, v0.4s"},
 	{fcmgt4s(31, 1, 30), 0x6ebee43f, "fcmgt v31.4s, v1.4s, v30.4s"},
 	{fcmgt4s(7, 3, 17), 0x6eb1e467, "fcmgt v7.4s, v3.4s, v17.4s"},
+	{fdiv4s(0, 1, 2), 0x6e22fc20, "fdiv v0.4s, v1.4s, v2.4s"},
 }
 
 func TestEncodersKnown(t *testing.T) {
@@ -106,6 +107,7 @@ var threeSameDiagrams = map[string]struct {
 	"fmin":  {fmin4s, "0 1 0 01110 1 0 1 mmmmm 11110 1 nnnnn ddddd"},
 	"faddp": {faddp4s, "0 1 1 01110 0 0 1 mmmmm 11010 1 nnnnn ddddd"},
 	"fcmgt": {fcmgt4s, "0 1 1 01110 1 0 1 mmmmm 11100 1 nnnnn ddddd"},
+	"fdiv":  {fdiv4s, "0 1 1 01110 0 0 1 mmmmm 11111 1 nnnnn ddddd"},
 }
 
 var byElementDiagrams = map[string]struct {
@@ -154,7 +156,7 @@ func TestEncodersDiagram(t *testing.T) {
 // allInsts is every encoder applied to every operand set of operands().
 func allInsts() []inst {
 	var is []inst
-	for _, name := range []string{"fadd", "fsub", "fmul", "fmax", "fmin", "faddp", "fcmgt"} {
+	for _, name := range []string{"fadd", "fsub", "fmul", "fmax", "fmin", "faddp", "fcmgt", "fdiv"} {
 		for _, o := range operands() {
 			is = append(is, threeSameDiagrams[name].enc(o[0], o[1], o[2]))
 		}

@@ -10,6 +10,10 @@ package main
 
 //go:generate go run . -family sgemm -out ../../asm/sgemm_arm64.s -stubs ../../asm/sgemm_arm64.go
 //go:generate go run . -family vec -out ../../asm/vec_arm64.s -stubs ../../asm/vec_arm64.go
+//go:generate go run . -family pool -out ../../asm/pool_arm64.s -stubs ../../asm/pool_arm64.go
+//go:generate go run . -family dwconv -out ../../asm/dwconv_arm64.s -stubs ../../asm/dwconv_arm64.go
+//go:generate go run . -family winograd -out ../../asm/winograd_arm64.s -stubs ../../asm/winograd_arm64.go
+//go:generate go run . -family exp -out ../../asm/exp_arm64.s -stubs ../../asm/exp_arm64.go
 
 import (
 	"flag"

@@ -1,0 +1,102 @@
+//go:build arm64 && !purego && !noasm
+
+package asm
+
+import "unsafe"
+
+// The pool, dwconv and winograd kernels of the neon table are *BlocksNEON
+// assembly over whole blocks of 4 outputs plus the wrappers below, as on
+// amd64 (rows_amd64.go): for n ≥ 4 a partial last block is recomputed as
+// the block ending at n (the outputs do not overlap the inputs, so the
+// overlap rewrites identical values; MaxFold is idempotent), and n < 4
+// goes to the generic twin, which computes the same values.
+
+// fadd returns p advanced by k float32s.
+func fadd(p *float32, k int) *float32 {
+	return (*float32)(unsafe.Add(unsafe.Pointer(p), 4*k))
+}
+
+// blocks4 runs body on whole blocks of 4 and then on the block ending at n
+// (off is the first output index of that call); small n goes to small.
+func blocks4(n int, body func(n, off int), small func()) {
+	if n < 4 {
+		small()
+		return
+	}
+	body(n, 0)
+	if n%4 != 0 {
+		body(4, n-4)
+	}
+}
+
+func poolRowNEON(n int, out, r *float32, ldr int, body func(int, *float32, *float32, int), twin PoolRowFunc) {
+	blocks4(n, func(m, off int) { body(m, fadd(out, off), fadd(r, 2*off), ldr) },
+		func() { twin(n, out, r, ldr) })
+}
+
+func maxPool2x2s2NEON(n int, out, r *float32, ldr int) {
+	poolRowNEON(n, out, r, ldr, maxPool2x2s2BlocksNEON, maxPool2x2s2Generic)
+}
+
+func maxPool3x3s2NEON(n int, out, r *float32, ldr int) {
+	poolRowNEON(n, out, r, ldr, maxPool3x3s2BlocksNEON, maxPool3x3s2Generic)
+}
+
+func avgPool2x2s2NEON(n int, out, r *float32, ldr int) {
+	poolRowNEON(n, out, r, ldr, avgPool2x2s2BlocksNEON, avgPool2x2s2Generic)
+}
+
+func avgPool3x3s2NEON(n int, out, r *float32, ldr int) {
+	poolRowNEON(n, out, r, ldr, avgPool3x3s2BlocksNEON, avgPool3x3s2Generic)
+}
+
+// maxFoldNEON is MaxFold. With s = 2 a block of 4 reads src[0 … 7], one
+// element past what it needs, so the blocks cover only the first n−1
+// outputs (4·⌊(n−1)/4⌋ of them, whose reads end before src[2(n−1)]) and
+// the twin does the rest.
+func maxFoldNEON(n int, dst, src *float32, s int) {
+	switch s {
+	case 1:
+		blocks4(n, func(m, off int) { maxFold1BlocksNEON(m, fadd(dst, off), fadd(src, off)) },
+			func() { maxFoldGeneric(n, dst, src, s) })
+	case 2:
+		k := 0
+		if n > 4 {
+			k = (n - 1) &^ 3
+			maxFold2BlocksNEON(k, dst, src)
+		}
+		maxFoldGeneric(n-k, fadd(dst, k), fadd(src, 2*k), s)
+	default:
+		maxFoldGeneric(n, dst, src, s)
+	}
+}
+
+func dwconv3x3s1NEON(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
+	blocks4(n, func(m, off int) { dwconv3x3s1BlocksNEON(m, fadd(out, off), fadd(r, off), ldr, w, b, lo, hi) },
+		func() { dwconv3x3s1Generic(n, out, r, ldr, w, b, lo, hi) })
+}
+
+func dwconv3x3s2NEON(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
+	blocks4(n, func(m, off int) { dwconv3x3s2BlocksNEON(m, fadd(out, off), fadd(r, 2*off), ldr, w, b, lo, hi) },
+		func() { dwconv3x3s2Generic(n, out, r, ldr, w, b, lo, hi) })
+}
+
+func winograd43InColsNEON(n int, t *float32, ldt int, r *float32, ldr int) {
+	blocks4(n, func(m, off int) { winograd43InColsBlocksNEON(m, fadd(t, off), ldt, fadd(r, off), ldr) },
+		func() { winograd43InColsGeneric(n, t, ldt, r, ldr) })
+}
+
+func winograd43InRowNEON(n int, t *float32, o *float32, ldo int) {
+	blocks4(n, func(m, off int) { winograd43InRowBlocksNEON(m, fadd(t, 4*off), fadd(o, off), ldo) },
+		func() { winograd43InRowGeneric(n, t, o, ldo) })
+}
+
+func winograd43OutColsNEON(n int, s *float32, lds int, m *float32, ldm int) {
+	blocks4(n, func(k, off int) { winograd43OutColsBlocksNEON(k, fadd(s, off), lds, fadd(m, off), ldm) },
+		func() { winograd43OutColsGeneric(n, s, lds, m, ldm) })
+}
+
+func winograd43OutRowNEON(n int, dst *float32, q *float32, ldq int, bias float32) {
+	blocks4(n, func(m, off int) { winograd43OutRowBlocksNEON(m, fadd(dst, 4*off), fadd(q, off), ldq, bias) },
+		func() { winograd43OutRowGeneric(n, dst, q, ldq, bias) })
+}
