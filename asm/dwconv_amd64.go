@@ -15,3 +15,15 @@ func dwconv3x3s1BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32,
 //
 //go:noescape
 func dwconv3x3s2BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32, b float32, lo float32, hi float32)
+
+// dwconvTapsS1BlocksAVX2 adds the taps of a depthwise stride-1 row to out[i] for i < 8·⌊n/8⌋
+// (see DWTapsFunc in dwconv_generic.go).
+//
+//go:noescape
+func dwconvTapsS1BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32, kh int, kw int)
+
+// dwconvTapsS2BlocksAVX2 adds the taps of a depthwise stride-2 row to out[i] for i < 8·⌊n/8⌋
+// (see DWTapsFunc in dwconv_generic.go).
+//
+//go:noescape
+func dwconvTapsS2BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32, kh int, kw int)

@@ -126,3 +126,201 @@ dwconv3x3s2BlocksAVX2_loop:
 dwconv3x3s2BlocksAVX2_done:
 	VZEROUPPER
 	RET
+
+// func dwconvTapsS1BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32, kh int, kw int)
+// Requires: AVX, FMA3
+TEXT ·dwconvTapsS1BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-56
+	MOVQ  n+0(FP), AX
+	MOVQ  out+8(FP), CX
+	MOVQ  r+16(FP), DX
+	MOVQ  ldr+24(FP), BX
+	SHLQ  $0x02, BX
+	MOVQ  w+32(FP), SI
+	MOVQ  kh+40(FP), DI
+	MOVQ  kw+48(FP), R8
+	TESTQ DI, DI
+	JLE   dwconvTapsS1BlocksAVX2_done
+	TESTQ R8, R8
+	JLE   dwconvTapsS1BlocksAVX2_done
+	MOVQ  AX, R14
+	SHRQ  $0x05, R14
+	JZ    dwconvTapsS1BlocksAVX2_tail
+
+dwconvTapsS1BlocksAVX2_loop4:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	MOVQ    DX, R9
+	MOVQ    SI, R10
+	MOVQ    DI, R12
+
+dwconvTapsS1BlocksAVX2_b4_row:
+	MOVQ R9, R11
+	MOVQ R8, R13
+
+dwconvTapsS1BlocksAVX2_b4_tap:
+	VBROADCASTSS (R10), Y4
+	VFMADD231PS  (R11), Y4, Y0
+	VFMADD231PS  32(R11), Y4, Y1
+	VFMADD231PS  64(R11), Y4, Y2
+	VFMADD231PS  96(R11), Y4, Y3
+	ADDQ         $0x04, R11
+	ADDQ         $0x04, R10
+	DECQ         R13
+	JNZ          dwconvTapsS1BlocksAVX2_b4_tap
+	ADDQ         BX, R9
+	DECQ         R12
+	JNZ          dwconvTapsS1BlocksAVX2_b4_row
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      Y1, 32(CX)
+	VMOVUPS      Y2, 64(CX)
+	VMOVUPS      Y3, 96(CX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000080, DX
+	DECQ         R14
+	JNZ          dwconvTapsS1BlocksAVX2_loop4
+
+dwconvTapsS1BlocksAVX2_tail:
+	ANDQ $0x1f, AX
+	SHRQ $0x03, AX
+	JZ   dwconvTapsS1BlocksAVX2_done
+
+dwconvTapsS1BlocksAVX2_loop1:
+	VMOVUPS (CX), Y0
+	MOVQ    DX, R9
+	MOVQ    SI, R10
+	MOVQ    DI, R12
+
+dwconvTapsS1BlocksAVX2_b1_row:
+	MOVQ R9, R11
+	MOVQ R8, R13
+
+dwconvTapsS1BlocksAVX2_b1_tap:
+	VBROADCASTSS (R10), Y1
+	VFMADD231PS  (R11), Y1, Y0
+	ADDQ         $0x04, R11
+	ADDQ         $0x04, R10
+	DECQ         R13
+	JNZ          dwconvTapsS1BlocksAVX2_b1_tap
+	ADDQ         BX, R9
+	DECQ         R12
+	JNZ          dwconvTapsS1BlocksAVX2_b1_row
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000020, DX
+	DECQ         AX
+	JNZ          dwconvTapsS1BlocksAVX2_loop1
+
+dwconvTapsS1BlocksAVX2_done:
+	VZEROUPPER
+	RET
+
+// func dwconvTapsS2BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32, kh int, kw int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·dwconvTapsS2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-56
+	MOVQ  n+0(FP), AX
+	MOVQ  out+8(FP), CX
+	MOVQ  r+16(FP), DX
+	MOVQ  ldr+24(FP), BX
+	SHLQ  $0x02, BX
+	MOVQ  w+32(FP), SI
+	MOVQ  kh+40(FP), DI
+	MOVQ  kw+48(FP), R8
+	TESTQ DI, DI
+	JLE   dwconvTapsS2BlocksAVX2_done
+	TESTQ R8, R8
+	JLE   dwconvTapsS2BlocksAVX2_done
+	MOVQ  AX, R14
+	SHRQ  $0x05, R14
+	JZ    dwconvTapsS2BlocksAVX2_tail
+
+dwconvTapsS2BlocksAVX2_loop4:
+	VMOVUPS (CX), Y0
+	VPERMPD $0xd8, Y0, Y0
+	VMOVUPS 32(CX), Y1
+	VPERMPD $0xd8, Y1, Y1
+	VMOVUPS 64(CX), Y2
+	VPERMPD $0xd8, Y2, Y2
+	VMOVUPS 96(CX), Y3
+	VPERMPD $0xd8, Y3, Y3
+	MOVQ    DX, R9
+	MOVQ    SI, R10
+	MOVQ    DI, R12
+
+dwconvTapsS2BlocksAVX2_b4_row:
+	MOVQ R9, R11
+	MOVQ R8, R13
+
+dwconvTapsS2BlocksAVX2_b4_tap:
+	VBROADCASTSS (R10), Y4
+	VMOVUPS      (R11), Y5
+	VSHUFPS      $0x88, 32(R11), Y5, Y5
+	VFMADD231PS  Y5, Y4, Y0
+	VMOVUPS      64(R11), Y5
+	VSHUFPS      $0x88, 96(R11), Y5, Y5
+	VFMADD231PS  Y5, Y4, Y1
+	VMOVUPS      128(R11), Y5
+	VSHUFPS      $0x88, 160(R11), Y5, Y5
+	VFMADD231PS  Y5, Y4, Y2
+	VMOVUPS      192(R11), Y5
+	VSHUFPS      $0x88, 224(R11), Y5, Y5
+	VFMADD231PS  Y5, Y4, Y3
+	ADDQ         $0x04, R11
+	ADDQ         $0x04, R10
+	DECQ         R13
+	JNZ          dwconvTapsS2BlocksAVX2_b4_tap
+	ADDQ         BX, R9
+	DECQ         R12
+	JNZ          dwconvTapsS2BlocksAVX2_b4_row
+	VPERMPD      $0xd8, Y0, Y0
+	VMOVUPS      Y0, (CX)
+	VPERMPD      $0xd8, Y1, Y1
+	VMOVUPS      Y1, 32(CX)
+	VPERMPD      $0xd8, Y2, Y2
+	VMOVUPS      Y2, 64(CX)
+	VPERMPD      $0xd8, Y3, Y3
+	VMOVUPS      Y3, 96(CX)
+	ADDQ         $0x00000080, CX
+	ADDQ         $0x00000100, DX
+	DECQ         R14
+	JNZ          dwconvTapsS2BlocksAVX2_loop4
+
+dwconvTapsS2BlocksAVX2_tail:
+	ANDQ $0x1f, AX
+	SHRQ $0x03, AX
+	JZ   dwconvTapsS2BlocksAVX2_done
+
+dwconvTapsS2BlocksAVX2_loop1:
+	VMOVUPS (CX), Y0
+	VPERMPD $0xd8, Y0, Y0
+	MOVQ    DX, R9
+	MOVQ    SI, R10
+	MOVQ    DI, R12
+
+dwconvTapsS2BlocksAVX2_b1_row:
+	MOVQ R9, R11
+	MOVQ R8, R13
+
+dwconvTapsS2BlocksAVX2_b1_tap:
+	VBROADCASTSS (R10), Y1
+	VMOVUPS      (R11), Y2
+	VSHUFPS      $0x88, 32(R11), Y2, Y2
+	VFMADD231PS  Y2, Y1, Y0
+	ADDQ         $0x04, R11
+	ADDQ         $0x04, R10
+	DECQ         R13
+	JNZ          dwconvTapsS2BlocksAVX2_b1_tap
+	ADDQ         BX, R9
+	DECQ         R12
+	JNZ          dwconvTapsS2BlocksAVX2_b1_row
+	VPERMPD      $0xd8, Y0, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x00000020, CX
+	ADDQ         $0x00000040, DX
+	DECQ         AX
+	JNZ          dwconvTapsS2BlocksAVX2_loop1
+
+dwconvTapsS2BlocksAVX2_done:
+	VZEROUPPER
+	RET

@@ -51,3 +51,57 @@ func dwconv3x3s1Generic(n int, out, r *float32, ldr int, w *float32, b, lo, hi f
 func dwconv3x3s2Generic(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
 	dwconv3x3Generic(2, n, out, r, ldr, w, b, lo, hi)
 }
+
+// DWTapsFunc adds the taps of one depthwise row of kh×kw weights w[k·kw+j]
+// at stride s (1 or 2, fixed per kernel) to n outputs:
+//
+//	for i := range n {
+//		acc := out[i]
+//		for k := range kh {
+//			for j := range kw {
+//				acc += w[k*kw+j] * r[k*ldr+s*i+j]
+//			}
+//		}
+//		out[i] = acc
+//	}
+//
+// It reads columns 0 … s·(n−1)+kw−1 of each of the kh rows, ldr elements
+// apart; the stride-2 kernels may read one column more, which must exist.
+// Accumulating lets a caller split a kernel into passes; bias and clamp are
+// the caller's. FMA use differs between implementations: results agree to
+// a few ulps of Σ|w·x| + |out|.
+type DWTapsFunc func(n int, out *float32, r *float32, ldr int, w *float32, kh, kw int)
+
+// dwconvTapsGeneric is DWTapsFunc for stride s.
+func dwconvTapsGeneric(s, n int, out, r *float32, ldr int, w *float32, kh, kw int) {
+	if n <= 0 || kh <= 0 || kw <= 0 {
+		return
+	}
+	o := unsafe.Slice(out, n)
+	ws := unsafe.Slice(w, kh*kw)
+	span := s*(n-1) + kw
+	for k := 0; k < kh; k++ {
+		row := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(r), 4*k*ldr)), span)
+		for j, wj := range ws[k*kw : (k+1)*kw] {
+			if s == 1 {
+				for i, v := range row[j : j+n] {
+					o[i] += wj * v
+				}
+				continue
+			}
+			for i := range o {
+				o[i] += wj * row[s*i+j]
+			}
+		}
+	}
+}
+
+// dwconvTapsS1Generic is DWTapsS1 (see DWTapsFunc, s = 1).
+func dwconvTapsS1Generic(n int, out, r *float32, ldr int, w *float32, kh, kw int) {
+	dwconvTapsGeneric(1, n, out, r, ldr, w, kh, kw)
+}
+
+// dwconvTapsS2Generic is DWTapsS2 (see DWTapsFunc, s = 2).
+func dwconvTapsS2Generic(n int, out, r *float32, ldr int, w *float32, kh, kw int) {
+	dwconvTapsGeneric(2, n, out, r, ldr, w, kh, kw)
+}

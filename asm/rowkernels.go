@@ -2,7 +2,7 @@ package asm
 
 // RowKernels are the memory-bound and transform kernels of a table: the
 // element-wise activations, batch-norm scale+shift and add (vec family),
-// pooling rows (pool), depthwise 3×3 rows (dwconv) and the Winograd
+// pooling rows (pool), depthwise rows (dwconv) and the Winograd
 // F(4×4, 3×3) transform passes (winograd). Every table fills every field;
 // a table without assembly for a kernel uses the pure-Go twin.
 //
@@ -39,6 +39,9 @@ type RowKernels struct {
 	// Depthwise 3×3 rows with bias and clamp, stride 1 and 2.
 	DWConv3x3s1 DWRowFunc
 	DWConv3x3s2 DWRowFunc
+	// Depthwise k×k taps, accumulated into the outputs, stride 1 and 2.
+	DWTapsS1 DWTapsFunc
+	DWTapsS2 DWTapsFunc
 
 	// Winograd F(4×4, 3×3) passes in conv's layout (see winograd_generic.go).
 	Winograd43InCols  WinoInColsFunc
@@ -58,6 +61,7 @@ var rowKernelsGeneric = RowKernels{
 	AvgPool2x2s2: avgPool2x2s2Generic, AvgPool3x3s2: avgPool3x3s2Generic,
 	MaxFold:     maxFoldGeneric,
 	DWConv3x3s1: dwconv3x3s1Generic, DWConv3x3s2: dwconv3x3s2Generic,
+	DWTapsS1: dwconvTapsS1Generic, DWTapsS2: dwconvTapsS2Generic,
 	Winograd43InCols: winograd43InColsGeneric, Winograd43InRow: winograd43InRowGeneric,
 	Winograd43OutCols: winograd43OutColsGeneric, Winograd43OutRow: winograd43OutRowGeneric,
 }

@@ -24,6 +24,7 @@ var rowKernelsAVX2 = RowKernels{
 	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2,
 	MaxFold:     maxFoldAVX2,
 	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2,
+	DWTapsS1: dwconvTapsS1AVX2, DWTapsS2: dwconvTapsS2AVX2,
 	Winograd43InCols: winograd43InColsAVX2, Winograd43InRow: winograd43InRowAVX2,
 	Winograd43OutCols: winograd43OutColsAVX2, Winograd43OutRow: winograd43OutRowAVX2,
 }
@@ -90,6 +91,24 @@ func dwconv3x3s1AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi floa
 func dwconv3x3s2AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
 	blocks(n, func(m, off int) { dwconv3x3s2BlocksAVX2(m, fadd(out, off), fadd(r, 2*off), ldr, w, b, lo, hi) },
 		func() { dwconv3x3s2Generic(n, out, r, ldr, w, b, lo, hi) })
+}
+
+// The taps kernels accumulate, so the outputs after the whole blocks go to
+// the twin instead of an overlapping block.
+func dwconvTapsS1AVX2(n int, out, r *float32, ldr int, w *float32, kh, kw int) {
+	m := n &^ 7
+	dwconvTapsS1BlocksAVX2(m, out, r, ldr, w, kh, kw)
+	if m < n {
+		dwconvTapsS1Generic(n-m, fadd(out, m), fadd(r, m), ldr, w, kh, kw)
+	}
+}
+
+func dwconvTapsS2AVX2(n int, out, r *float32, ldr int, w *float32, kh, kw int) {
+	m := n &^ 7
+	dwconvTapsS2BlocksAVX2(m, out, r, ldr, w, kh, kw)
+	if m < n {
+		dwconvTapsS2Generic(n-m, fadd(out, m), fadd(r, 2*m), ldr, w, kh, kw)
+	}
 }
 
 func winograd43InColsAVX2(n int, t *float32, ldt int, r *float32, ldr int) {

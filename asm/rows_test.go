@@ -453,6 +453,81 @@ func TestDWConvTwin(t *testing.T) {
 	}
 }
 
+// TestDWTapsRows checks the taps kernels against the twin over kernel
+// shapes, lengths around the 8- and 32-wide blocks, and row strides, with
+// nothing readable past the documented columns (tail guard).
+func TestDWTapsRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for _, tab := range Tables() {
+		for _, s := range []int{1, 2} {
+			f := tab.DWTapsS1
+			if s == 2 {
+				f = tab.DWTapsS2
+			}
+			for _, kk := range [][2]int{{1, 1}, {3, 3}, {5, 5}, {2, 7}, {7, 1}} {
+				kh, kw := kk[0], kk[1]
+				w := make([]float32, kh*kw)
+				for _, n := range rowLens {
+					cols := s*(max(n, 1)-1) + kw + s - 1
+					for _, off := range []int{0, 3} {
+						ld := cols + off
+						fillInput(rng, w, false)
+						what := fmt.Sprintf("%s/dwtaps s=%d %dx%d n=%d ldr=%d", tab.Name, s, kh, kw, n, ld)
+						withRows(t, kh, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+							got, want := newOut(1, n, n, off), newOut(1, n, n, off)
+							init := make([]float32, n)
+							fillInput(rng, init, false)
+							copy(got.row(0), init)
+							copy(want.row(0), init)
+							f(n, got.p(), ptr(in), ld, &w[0], kh, kw)
+							dwconvTapsGeneric(s, n, want.p(), ptr(in), ld, &w[0], kh, kw)
+							compareRows(t, what, got, want, func(i int, g, wv float32) bool {
+								mag := math.Abs(float64(init[i]))
+								for k := 0; k < kh; k++ {
+									for j := 0; j < kw; j++ {
+										mag += math.Abs(float64(w[k*kw+j]) * float64(in[k*ld+s*i+j]))
+									}
+								}
+								return math.Abs(float64(g)-float64(wv)) <= 1e-6*mag
+							})
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDWTapsTwin checks the twin against a float64 direct convolution
+// (bound 1e-6·(Σ|w·x| + |out|)).
+func TestDWTapsTwin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, s := range []int{1, 2} {
+		n, ld, kh, kw := 23, 60, 5, 4
+		in := make([]float32, kh*ld)
+		w := make([]float32, kh*kw)
+		fillInput(rng, in, false)
+		fillInput(rng, w, false)
+		out := make([]float32, n)
+		fillInput(rng, out, false)
+		init := append([]float32(nil), out...)
+		dwconvTapsGeneric(s, n, &out[0], &in[0], ld, &w[0], kh, kw)
+		for i := range out {
+			want, mag := float64(init[i]), math.Abs(float64(init[i]))
+			for k := 0; k < kh; k++ {
+				for j := 0; j < kw; j++ {
+					p := float64(w[k*kw+j]) * float64(in[k*ld+s*i+j])
+					want += p
+					mag += math.Abs(p)
+				}
+			}
+			if math.Abs(float64(out[i])-want) > 1e-6*mag {
+				t.Fatalf("s=%d: twin [%d] = %g, want %g", s, i, out[i], want)
+			}
+		}
+	}
+}
+
 func TestWinogradPasses(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
 	fill := func(s []float32) { fillInput(rng, s, false) }

@@ -1,8 +1,9 @@
 package conv
 
 import (
-	"github.com/gocnn/gocnn/internal/freelist"
 	"math"
+
+	"github.com/gocnn/gocnn/internal/freelist"
 
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/parallel"
@@ -26,6 +27,42 @@ func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
 	st.task = dwTask{}
 }
 
+// dwFlat reports whether the geometry runs on the taps kernels (strides 1
+// and 2 without dilation); the rest takes the per-tap loop.
+func dwFlat(g *geometry) bool {
+	return g.sh == g.sw && (g.sw == 1 || g.sw == 2) && g.dh == 1 && g.dw == 1
+}
+
+// dwLayout gives the layout of one plane for the taps kernels: the padded
+// plane is hp×wp with the input at (ph, pw), and output (oh, ow) is
+// element oh·lda + ow of acc (n floats, whole 8-wide blocks), computed
+// with calls of nc outputs each.
+//
+// At stride 1, lda = wp and one call computes the plane: output i reads
+// the padded plane from element i on, so the window slides along a row
+// and on to the next (the wp − OW outputs between rows are discarded).
+// At stride 2 that would discard half the outputs, so each output row is
+// one call of OW rounded up to 8. The rounded-up blocks read past the
+// plane: the padded buffer holds size floats, zeros after the plane.
+func dwLayout(g *geometry, kh, kw int) (wp, lda, nc, n, size int) {
+	hp := max(g.h+g.ph, (g.oh-1)*g.sh+kh)
+	wp = max(g.w+g.pw, (g.ow-1)*g.sw+kw)
+	var last int // elements the calls read
+	if g.sw == 1 {
+		lda = wp
+		nc = ((g.oh-1)*wp + g.ow + 7) &^ 7
+		n = nc
+		last = (kh-1)*wp + nc + kw - 1
+	} else {
+		lda = (g.ow + 7) &^ 7
+		nc = lda
+		n = g.oh * lda
+		last = ((g.oh-1)*2+kh-1)*wp + 2*(nc-1) + kw + 1
+	}
+	size = max(hp*wp, last)
+	return
+}
+
 func (t *dwTask) Run(part int) {
 	k, g := t.k, t.g
 	planes := g.n * k.m
@@ -33,6 +70,7 @@ func (t *dwTask) Run(part int) {
 	mult := k.m / k.group
 	kk := k.kh * k.kw
 	buf := padBufs.Get()
+	flat := dwFlat(g)
 	var xp []float32
 	var wp int
 	for pl := lo; pl < hi; pl++ {
@@ -48,65 +86,135 @@ func (t *dwTask) Run(part int) {
 		if t.res != nil {
 			res = t.res[pl*g.outPlane : (pl+1)*g.outPlane]
 		}
-		if mult == 1 || m%mult == 0 || pl == lo {
-			// (Re)build the padded input plane when the channel changes.
-			xp, _, wp = padded(buf, x, 1, g, k.kh, k.kw)
+		w := k.dwW[m*kk : (m+1)*kk]
+		if flat {
+			// (Re)build the padded plane when the channel changes.
+			if mult == 1 || m%mult == 0 || pl == lo {
+				dwPad(buf, x, g, k.kh, k.kw)
+			}
+			depthwiseFlat(k.kern, g, k.kh, k.kw, buf, w, b, y, res, &k.ep)
+			continue
 		}
-		depthwisePlane(k.kern, g, k.kh, k.kw, xp, wp, k.dwW[m*kk:(m+1)*kk], b, y, res, &k.ep)
+		if mult == 1 || m%mult == 0 || pl == lo {
+			xp, _, wp = padded(&buf.pad, x, 1, g, k.kh, k.kw)
+		}
+		depthwisePlane(k.kern, g, k.kh, k.kw, xp, wp, w, b, y, res, &k.ep)
 	}
 	padBufs.Put(buf)
 }
 
-// padBufs holds per-worker padded planes for depthwise ((H+pads)·(W+pads)
-// floats each).
-var padBufs freelist.List[[]float32]
+// dwBuf is one worker's depthwise scratch: the padded input plane, the
+// flat output row, and the geometry whose zero borders pad holds.
+type dwBuf struct {
+	pad, out []float32
+	key      [5]int
+}
+
+// padBufs holds per-worker depthwise scratch.
+var padBufs freelist.List[dwBuf]
+
+// dwPad writes plane x into buf.pad in the flat layout of dwLayout. The
+// zeros around and after the plane depend only on the geometry, so they
+// are written when it changes; a plane then costs one copy per row.
+func dwPad(buf *dwBuf, x []float32, g *geometry, kh, kw int) {
+	wp, _, _, n, size := dwLayout(g, kh, kw)
+	if key := [5]int{wp, size, g.ph, g.pw, g.w}; key != buf.key {
+		if cap(buf.pad) < size {
+			buf.pad = make([]float32, size)
+		}
+		clear(buf.pad[:size])
+		buf.key = key
+	}
+	if cap(buf.out) < n {
+		buf.out = make([]float32, n)
+	}
+	xp := buf.pad[g.ph*wp+g.pw : size]
+	for ih := 0; ih < g.h; ih++ {
+		copy(xp[ih*wp:ih*wp+g.w], x[ih*g.w:(ih+1)*g.w])
+	}
+}
+
+// depthwiseFlat computes one output plane from the padded plane in buf
+// (see dwLayout): taps-kernel calls into the flat rows of buf.out, bias
+// and clamp over them, then their rows copied out (plus the residual),
+// and the activation over the plane.
+func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []float32, b float32, y, res []float32, ep *Epilogue) {
+	wp, lda, nc, n, size := dwLayout(g, kh, kw)
+	OW := g.ow
+	if OW == 0 || g.oh == 0 {
+		return
+	}
+	xp, acc := buf.pad[:size], buf.out[:n]
+	lo, hi, fused := ep.clamp()
+	if res != nil {
+		lo, hi, fused = float32(math.Inf(-1)), float32(math.Inf(1)), false
+	}
+	if kh == 3 && kw == 3 {
+		// The 3×3 row kernels keep the weights in registers and add the
+		// bias and clamp themselves.
+		if g.sw == 1 {
+			_ = xp[2*wp+nc+1]
+			kt.DWConv3x3s1(nc, &acc[0], &xp[0], wp, &w[0], b, lo, hi)
+		} else {
+			for oh := 0; oh < g.oh; oh++ {
+				r := xp[2*oh*wp:]
+				_ = r[2*wp+2*(nc-1)+2]
+				kt.DWConv3x3s2(nc, &acc[oh*lda], &r[0], wp, &w[0], b, lo, hi)
+			}
+		}
+	} else {
+		clear(acc)
+		if g.sw == 1 {
+			_ = xp[(kh-1)*wp+nc-1+kw-1]
+			kt.DWTapsS1(nc, &acc[0], &xp[0], wp, &w[0], kh, kw)
+		} else {
+			for oh := 0; oh < g.oh; oh++ {
+				r := xp[oh*g.sh*wp:]
+				_ = r[(kh-1)*wp+2*(nc-1)+kw]
+				kt.DWTapsS2(nc, &acc[oh*lda], &r[0], wp, &w[0], kh, kw)
+			}
+		}
+		kt.ScaleShift(n, &acc[0], &acc[0], 1, b, lo, hi)
+	}
+	for oh := 0; oh < g.oh; oh++ {
+		row := y[oh*OW : oh*OW+OW]
+		if res != nil {
+			kt.Add(OW, &row[0], &acc[oh*lda], &res[oh*OW])
+		} else {
+			copy(row, acc[oh*lda:oh*lda+OW])
+		}
+	}
+	if !fused {
+		ep.activate(kt, y[:g.oh*OW])
+	}
+}
 
 // depthwisePlane computes one output plane from the padded input plane xp
-// (row stride wp): y = epilogue(b + Σ w[i][j]·xp(shifted)), with unrolled
-// row kernels for 3×3 at stride 1 and 2 and a per-tap streaming loop
-// otherwise. Each row gets its residual and activation while in cache.
+// (row stride wp) for the geometries dwFlat leaves out (dilations, strides
+// above 2): y = epilogue(b + Σ w[i][j]·xp(shifted)), a per-tap streaming
+// loop per output row.
 func depthwisePlane(kt *asm.Kernels, g *geometry, kh, kw int, xp []float32, wp int, w []float32, b float32, y, res []float32, ep *Epilogue) {
 	OW := g.ow
 	if OW == 0 {
 		return
 	}
-	// With no residual, ReLU and Clip run as the row kernels' clamp.
-	lo, hi, fused := ep.clamp()
-	if res != nil {
-		lo, hi, fused = float32(math.Inf(-1)), float32(math.Inf(1)), false
-	}
 	for oh := 0; oh < g.oh; oh++ {
-		fusedRow := false
 		row := y[oh*OW : oh*OW+OW]
 		ih := oh * g.sh
-		if kh == 3 && kw == 3 && g.dh == 1 && g.dw == 1 && (g.sw == 1 || g.sw == 2) {
-			// Rows ih…ih+2 of xp, wp apart; the kernels read columns
-			// 0 … sw·(OW−1)+2 of each, inside the padded row.
-			_ = xp[(ih+2)*wp+g.sw*(OW-1)+2]
-			if g.sw == 1 {
-				kt.DWConv3x3s1(OW, &row[0], &xp[ih*wp], wp, &w[0], b, lo, hi)
-			} else {
-				kt.DWConv3x3s2(OW, &row[0], &xp[ih*wp], wp, &w[0], b, lo, hi)
-			}
-			fusedRow = fused
-		} else {
-			for i := range row {
-				row[i] = b
-			}
-			for i := 0; i < kh; i++ {
-				line := xp[(ih+i*g.dh)*wp : (ih+i*g.dh+1)*wp]
-				for j := 0; j < kw; j++ {
-					dwFold(row, line[j*g.dw:], w[i*kw+j], g.sw)
-				}
+		for i := range row {
+			row[i] = b
+		}
+		for i := 0; i < kh; i++ {
+			line := xp[(ih+i*g.dh)*wp : (ih+i*g.dh+1)*wp]
+			for j := 0; j < kw; j++ {
+				dwFold(row, line[j*g.dw:], w[i*kw+j], g.sw)
 			}
 		}
 		if res != nil {
 			r := res[oh*OW : oh*OW+OW]
 			kt.Add(OW, &row[0], &row[0], &r[0])
 		}
-		if !fusedRow {
-			ep.activate(kt, row)
-		}
+		ep.activate(kt, row)
 	}
 }
 
@@ -121,34 +229,5 @@ func dwFold(dst, src []float32, w float32, s int) {
 	}
 	for i := range dst {
 		dst[i] += w * src[i*s]
-	}
-}
-
-// dw3x3s1 computes out[i] = b + Σ_{r,j} w[3r+j]·rows[r][x0+i+j]; every tap
-// is inside the rows. The 3×3 window slides along registers, so each output
-// loads three new values. This is the per-row function a SIMD kernel
-// replaces.
-func dw3x3s1(out, r0, r1, r2 []float32, x0 int, w []float32, b float32) {
-	w0, w1, w2, w3, w4, w5, w6, w7, w8 := w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8]
-	n := len(out)
-	if n == 0 {
-		return
-	}
-	r0 = r0[x0 : x0+n+2]
-	r1 = r1[x0 : x0+n+2]
-	r2 = r2[x0 : x0+n+2]
-	a0, a1 := r0[0], r0[1]
-	c0, c1 := r1[0], r1[1]
-	e0, e1 := r2[0], r2[1]
-	r0, r1, r2 = r0[2:], r1[2:], r2[2:]
-	r1, r2 = r1[:len(r0)], r2[:len(r0)]
-	out = out[:len(r0)]
-	for i, a2 := range r0 {
-		c2, e2 := r1[i], r2[i]
-		s0 := b + w0*a0 + w1*a1 + w2*a2
-		s1 := w3*c0 + w4*c1 + w5*c2
-		s2 := w6*e0 + w7*e1 + w8*e2
-		out[i] = s0 + (s1 + s2)
-		a0, a1, c0, c1, e0, e1 = a1, a2, c1, c2, e1, e2
 	}
 }

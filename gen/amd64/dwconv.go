@@ -28,6 +28,9 @@ func dwconv(g *build.Context) {
 	for _, s := range []int{1, 2} {
 		dwKernel(g, s)
 	}
+	for _, s := range []int{1, 2} {
+		dwTaps(g, s)
+	}
 }
 
 func dwKernel(g *build.Context, stride int) {
@@ -121,6 +124,108 @@ func dwKernel(g *build.Context, stride int) {
 	g.ADDQ(U8(32*stride), r)
 	g.DECQ(n)
 	g.JNZ(LabelRef(name + "_loop"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// Depthwise k×k taps kernels, stride 1 and 2 (twin: dwconvTapsGeneric):
+// out[i] += Σ_{k<kh, j<kw} w[k·kw+j]·r[k·ldr + s·i + j] for i < 8·⌊n/8⌋.
+// They accumulate, so a caller can split a kernel into passes, and leave
+// bias and clamp to the caller's row pass. The taps loop over kernel rows
+// and columns in registers (kh, kw are runtime values); each tap is one
+// weight broadcast shared by four 8-wide accumulators — four independent
+// FMA chains per 32 outputs — and then a tail of single 8-wide blocks.
+// Stride 2 takes the even columns of two loads with VSHUFPS, whose lane
+// order (0 2 1 3 in 64-bit pairs) VPERMPD 0xD8 undoes; that permutation
+// is its own inverse, so the accumulators are loaded and stored through it.
+
+const dwTapsSig = "func(n int, out *float32, r *float32, ldr int, w *float32, kh int, kw int)"
+
+func dwTaps(g *build.Context, stride int) {
+	name := fmt.Sprintf("dwconvTapsS%dBlocksAVX2", stride)
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr(dwTapsSig)
+	g.Pragma("noescape")
+	g.Doc(fmt.Sprintf("%s adds the taps of a depthwise stride-%d row to out[i] for i < 8·⌊n/8⌋", name, stride),
+		"(see DWTapsFunc in dwconv_generic.go).")
+	n := g.Load(g.Param("n"), g.GP64())
+	out := g.Load(g.Param("out"), g.GP64())
+	r := g.Load(g.Param("r"), g.GP64())
+	ldr := g.Load(g.Param("ldr"), g.GP64())
+	g.SHLQ(U8(2), ldr)
+	w := g.Load(g.Param("w"), g.GP64())
+	kh := g.Load(g.Param("kh"), g.GP64())
+	kw := g.Load(g.Param("kw"), g.GP64())
+	rowp, wp, tp, kc, jc := g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64()
+
+	// block emits one pass over nacc 8-wide accumulators per iteration.
+	block := func(label string, nacc int) {
+		acc := make([]VecVirtual, nacc)
+		for q := range acc {
+			acc[q] = g.YMM()
+			g.VMOVUPS(Mem{Base: out, Disp: 32 * q}, acc[q])
+			if stride == 2 {
+				g.VPERMPD(U8(0xD8), acc[q], acc[q])
+			}
+		}
+		g.MOVQ(r, rowp)
+		g.MOVQ(w, wp)
+		g.MOVQ(kh, kc)
+		g.Label(label + "_row")
+		g.MOVQ(rowp, tp)
+		g.MOVQ(kw, jc)
+		g.Label(label + "_tap")
+		wv := g.YMM()
+		g.VBROADCASTSS(Mem{Base: wp}, wv)
+		for q := range acc {
+			if stride == 1 {
+				g.VFMADD231PS(Mem{Base: tp, Disp: 32 * q}, wv, acc[q])
+			} else {
+				lo := g.YMM()
+				g.VMOVUPS(Mem{Base: tp, Disp: 64 * q}, lo)
+				e := shuf(g, 0x88, Mem{Base: tp, Disp: 64*q + 32}, lo)
+				g.VFMADD231PS(e, wv, acc[q])
+			}
+		}
+		g.ADDQ(U8(4), tp)
+		g.ADDQ(U8(4), wp)
+		g.DECQ(jc)
+		g.JNZ(LabelRef(label + "_tap"))
+		g.ADDQ(ldr, rowp)
+		g.DECQ(kc)
+		g.JNZ(LabelRef(label + "_row"))
+		for q := range acc {
+			if stride == 2 {
+				g.VPERMPD(U8(0xD8), acc[q], acc[q])
+			}
+			g.VMOVUPS(acc[q], Mem{Base: out, Disp: 32 * q})
+		}
+		g.ADDQ(U32(32*nacc), out)
+		g.ADDQ(U32(32*nacc*stride), r)
+	}
+	// Nothing to do without taps (kh or kw ≤ 0).
+	g.TESTQ(kh, kh)
+	g.JLE(LabelRef(name + "_done"))
+	g.TESTQ(kw, kw)
+	g.JLE(LabelRef(name + "_done"))
+	cnt := g.GP64()
+	g.MOVQ(n, cnt)
+	g.SHRQ(U8(5), cnt)
+	g.JZ(LabelRef(name + "_tail"))
+	g.Label(name + "_loop4")
+	block(name+"_b4", 4)
+	g.DECQ(cnt)
+	g.JNZ(LabelRef(name + "_loop4"))
+	g.Label(name + "_tail")
+	g.ANDQ(U8(31), n)
+	g.SHRQ(U8(3), n)
+	g.JZ(LabelRef(name + "_done"))
+	g.Label(name + "_loop1")
+	block(name+"_b1", 1)
+	g.DECQ(n)
+	g.JNZ(LabelRef(name + "_loop1"))
 	g.Label(name + "_done")
 	g.VZEROUPPER()
 	g.RET()
