@@ -188,7 +188,24 @@ func Gemm(p *Params) {
 		mt, nt = (c.gemvRows+gemvChunk-1)/gemvChunk, 1
 	}
 	threads := min(parallel.Threads(p.Threads), mt*nt)
-	c.tm, c.tn = grid(threads, mt, nt)
+	// Per-k costs of the grid model, in cycles per MR×NR tile, per
+	// packed B strip and per packed A strip (measured ratios, roughly:
+	// a tile is MR·NR/16 FMA cycles; an implicit-im2col strip gathers NR
+	// scattered values; copying a strip of B or A moves NR or MR values).
+	tileCost, bCost, aCost := kern.MR*kern.NR/16, 0, 0
+	switch {
+	case p.BSource != nil:
+		bCost = kern.NR / 2
+	case !c.direct:
+		bCost = kern.NR / 8
+	}
+	if p.PackedA == nil && !c.rowA {
+		aCost = kern.MR / 4
+	}
+	if gemv {
+		tileCost, bCost, aCost = 1, 0, 0
+	}
+	c.tm, c.tn = grid(threads, mt, nt, tileCost, aCost, bCost)
 	threads = c.tm * c.tn
 	if gemv {
 		c.per = k + gemvChunk
@@ -251,16 +268,19 @@ func useRowA(kern *asm.Kernels, m, n, k, lda int) bool {
 	return n <= 256 && (lda*4)%4096 >= 256 && (lda*4)%4096 <= 4096-256
 }
 
-// grid picks tm×tn ≤ threads minimizing the largest per-thread tile
-// count; ties prefer splitting n (A packing is then shared work, B not).
-func grid(threads, mt, nt int) (tm, tn int) {
+// grid picks tm×tn ≤ threads minimizing the largest per-thread cost:
+// its tiles plus the B strips it packs (every thread packs B for its
+// columns, so splitting m repeats that work) and the A strips it packs.
+// Ties prefer more threads, then splitting n.
+func grid(threads, mt, nt, tileCost, aCost, bCost int) (tm, tn int) {
 	best := -1
 	for a := 1; a <= threads; a++ {
 		b := threads / a
 		if a > mt || b > nt {
 			continue
 		}
-		cost := ((mt + a - 1) / a) * ((nt + b - 1) / b)
+		ma, nb := (mt+a-1)/a, (nt+b-1)/b
+		cost := ma*nb*tileCost + nb*bCost + ma*aCost
 		if best < 0 || cost < best || (cost == best && a*b > tm*tn) {
 			best, tm, tn = cost, a, b
 		}
