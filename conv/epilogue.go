@@ -39,9 +39,9 @@ func (a Activation) String() string {
 //	y += residual[n, m, ...]     (if Residual; the residual is Run's in[1])
 //	y = Act(y)
 //
-// ReLU and Clip run inside the GEMM micro-kernels as a clamp, LeakyReLU as
-// the GEMM activation; the others run on each output block right after it
-// is computed. The zero value is a plain convolution.
+// ReLU and Clip run inside the GEMM micro-kernels as a clamp, the others
+// as the GEMM's activation on each output tile right after it is computed
+// (Winograd and depthwise apply them per output block likewise). The zero value is a plain convolution.
 type Epilogue struct {
 	Act      Activation
 	Min, Max float32 // ActClip bounds (use ±Inf for an open side)
@@ -61,7 +61,9 @@ func (e *Epilogue) check() error {
 }
 
 // gemmEpilogue fills the parts of a gemm.Epilogue that Act maps onto and
-// reports whether a separate activation pass is still needed.
+// reports whether a separate activation pass is still needed (never: ReLU
+// and Clip are the micro-kernels' clamp, the others gemm's per-tile
+// activation).
 func (e *Epilogue) gemmEpilogue(ge *gemm.Epilogue) (post bool) {
 	switch e.Act {
 	case ActReLU:
@@ -70,6 +72,14 @@ func (e *Epilogue) gemmEpilogue(ge *gemm.Epilogue) (post bool) {
 		ge.Clamp, ge.Min, ge.Max = true, e.Min, e.Max
 	case ActLeakyReLU:
 		ge.Act, ge.ActParam = gemm.ActLeakyReLU, e.Alpha
+	case ActHardSigmoid:
+		ge.Act, ge.ActParam, ge.ActParam2 = gemm.ActHardSigmoid, e.Alpha, e.Beta
+	case ActHardSwish:
+		ge.Act = gemm.ActHardSwish
+	case ActSigmoid:
+		ge.Act = gemm.ActSigmoid
+	case ActSiLU:
+		ge.Act = gemm.ActSiLU
 	case ActNone:
 	default:
 		return true

@@ -1,5 +1,7 @@
 package gemm
 
+import "github.com/gocnn/gocnn/asm"
+
 // BiasMode says how Epilogue.Bias is indexed.
 type BiasMode uint8
 
@@ -9,13 +11,18 @@ const (
 	BiasCol           // Bias[j] added to column j (len ≥ N)
 )
 
-// Activation is applied after the clamp. New activations are added here
-// and in activate; the micro-kernels need no change.
+// Activation is applied after the clamp, by the kernel table's row
+// kernels on each finished tile while it is in L1 (see asm.RowKernels);
+// the micro-kernels need no change.
 type Activation uint8
 
 const (
-	ActNone      Activation = iota
-	ActLeakyReLU            // x < 0 ? ActParam·x : x
+	ActNone        Activation = iota
+	ActLeakyReLU              // x < 0 ? ActParam·x : x
+	ActHardSigmoid            // min(1, max(0, ActParam·x + ActParam2))
+	ActHardSwish              // x · min(1, max(0, x/6 + 1/2))
+	ActSigmoid                // 1 / (1 + exp(−x))
+	ActSiLU                   // x · Sigmoid(x)
 )
 
 // Epilogue is fused into the GEMM and applied in this order:
@@ -28,27 +35,36 @@ const (
 //
 // The zero value does nothing.
 type Epilogue struct {
-	Bias     []float32
-	BiasMode BiasMode
-	Residual []float32 // m×n, row stride LDR; may alias neither A nor B
-	LDR      int
-	Clamp    bool
-	Min, Max float32
-	Act      Activation
-	ActParam float32
+	Bias      []float32
+	BiasMode  BiasMode
+	Residual  []float32 // m×n, row stride LDR; may alias neither A nor B
+	LDR       int
+	Clamp     bool
+	Min, Max  float32
+	Act       Activation
+	ActParam  float32
+	ActParam2 float32
 }
 
-// activate applies act to an m×n block of c (row stride ldc).
-func activate(act Activation, param float32, c []float32, ldc, m, n int) {
-	switch act {
+// activate applies e.Act to an m×n block of c (row stride ldc).
+func activate(kern *asm.Kernels, e *Epilogue, c []float32, ldc, m, n int) {
+	var f asm.ActFunc
+	switch e.Act {
 	case ActLeakyReLU:
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			for j, v := range row {
-				if v < 0 {
-					row[j] = v * param
-				}
-			}
-		}
+		f = kern.LeakyReLU
+	case ActHardSigmoid:
+		f = kern.HardSigmoid
+	case ActHardSwish:
+		f = kern.HardSwish
+	case ActSigmoid:
+		f = kern.Sigmoid
+	case ActSiLU:
+		f = kern.SiLU
+	default:
+		return
+	}
+	for i := 0; i < m; i++ {
+		p := &c[i*ldc]
+		f(n, p, p, e.ActParam, e.ActParam2)
 	}
 }

@@ -473,7 +473,7 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 				asm.Epilogue(h, w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 			}
 			if last && e.Act != ActNone {
-				activate(e.Act, e.ActParam, p.C[i*p.LDC+j:], p.LDC, h, w)
+				activate(kern, e, p.C[i*p.LDC+j:], p.LDC, h, w)
 			}
 		}
 	}
@@ -554,7 +554,7 @@ func (g *gemvCall) Run(part int) {
 		}
 		asm.Epilogue(h, 1, y, 1, &p.C[i0*ldo], ldo, fl, p.Alpha, p.Beta, c.lo, c.hi, bias, res, ldr)
 		if e.Act != ActNone {
-			activate(e.Act, e.ActParam, p.C[i0*ldo:], ldo, h, 1)
+			activate(c.kern, e, p.C[i0*ldo:], ldo, h, 1)
 		}
 	}
 }

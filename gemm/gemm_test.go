@@ -110,9 +110,26 @@ func (p *problem) check(t *testing.T, what string, buf []float32, g int) {
 			if e.Clamp {
 				s = math.Min(math.Max(s, float64(e.Min)), float64(e.Max))
 			}
-			if e.Act == ActLeakyReLU && s < 0 {
-				s *= float64(e.ActParam)
+			// Each activation's slope is at most max(1, |ActParam|) + 0.1
+			// (SiLU's peaks at 1.0998), so the bound scales by that.
+			sig := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+			switch e.Act {
+			case ActLeakyReLU:
+				if s < 0 {
+					s *= float64(e.ActParam)
+					mag *= math.Abs(float64(e.ActParam))
+				}
+			case ActHardSigmoid:
+				s = math.Min(1, math.Max(0, float64(e.ActParam)*s+float64(e.ActParam2)))
 				mag *= math.Abs(float64(e.ActParam))
+			case ActHardSwish:
+				s *= math.Min(1, math.Max(0, s/6+0.5))
+				mag *= 1.5
+			case ActSigmoid:
+				s = sig(s)
+			case ActSiLU:
+				s *= sig(s)
+				mag *= 1.1
 			}
 			got := float64(c[i*p.ldc+j])
 			if d := math.Abs(got - s); !(d <= 2e-5*mag+1e-6) {
@@ -200,6 +217,10 @@ func TestEpilogue(t *testing.T) {
 					{Clamp: true, Min: 0, Max: float32(math.Inf(1))},
 					{Clamp: true, Min: 0, Max: 6, BiasMode: BiasRow, Bias: randVec(rng, m), Residual: res, LDR: n + 2},
 					{Clamp: true, Min: float32(math.Inf(-1)), Max: float32(math.Inf(1)), Act: ActLeakyReLU, ActParam: 0.1},
+					{BiasMode: BiasRow, Bias: randVec(rng, m), Act: ActHardSigmoid, ActParam: 0.2, ActParam2: 0.5},
+					{Residual: res, LDR: n + 2, Act: ActHardSwish},
+					{BiasMode: BiasCol, Bias: randVec(rng, n), Act: ActSigmoid},
+					{Act: ActSiLU},
 				}
 				for ei, ep := range eps {
 					for _, beta := range []float32{0, 0.5} {
