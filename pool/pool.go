@@ -209,10 +209,19 @@ var poolTasks freelist.List[poolTask]
 func (t *poolTask) Run(part int) {
 	g := t.g
 	lo, hi := part*g.planes/t.parts, (part+1)*g.planes/t.parts
+	var buf *s1Buf
+	if t.k.max && (stride1(g) || padS2(g)) {
+		buf = s1Bufs.Get()
+		defer s1Bufs.Put(buf)
+	}
 	for pl := lo; pl < hi; pl++ {
 		x := t.x[pl*g.inPlane : (pl+1)*g.inPlane]
 		y := t.y[pl*g.oh*g.ow : (pl+1)*g.oh*g.ow]
-		if t.k.max {
+		if buf != nil && stride1(g) {
+			maxPlaneS1(t.k.opts.kern(), g, buf, x, y)
+		} else if buf != nil {
+			maxPlaneS2(t.k.opts.kern(), g, buf, x, y)
+		} else if t.k.max {
 			maxPlane(t.k.opts.kern(), g, x, y)
 		} else {
 			avgPlane(t.k.opts.kern(), g, t.k.p.CountIncludePad, x, y)
@@ -245,6 +254,110 @@ func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
 			rowGeneral(kt, g, true, x, row, oh, b, g.ow)
 		} else {
 			rowGeneral(kt, g, true, x, row, oh, 0, g.ow)
+		}
+		for ow, v := range row {
+			if v != v {
+				row[ow] = maxSkipNaN(g, x, oh, ow)
+			}
+		}
+	}
+}
+
+// stride1 reports whether maxPlaneS1 runs g: stride 1, no dilation.
+func stride1(g *geometry) bool {
+	return g.h.s == 1 && g.w.s == 1 && g.h.d == 1 && g.w.d == 1 && g.oh > 0 && g.ow > 0
+}
+
+// s1Buf is one worker's scratch for maxPlaneS1: the plane padded with
+// −Inf (its borders kept between planes of the geometry in key), the
+// vertical and horizontal maxima, and a row of −Inf to start folds from.
+type s1Buf struct {
+	pad, v, h, neg []float32
+	key            [4]int
+}
+
+var s1Bufs freelist.List[s1Buf]
+
+// maxPlaneS1 pools one plane at stride 1 in two separable passes over a
+// copy of the plane padded with −Inf to hp×wp. With rows wp apart, the
+// whole plane is one flat row: v = max of the kh rows starting at each
+// element (kH folds of OH·wp elements), then h = max of kw neighbours of
+// v (kW folds), and output row oh is h[oh·wp : oh·wp+OW]. MaxFold skips
+// NaN in its source and the folds start from −Inf, so no NaN is ever
+// selected and a window without a number gives −Inf, as the reference.
+func maxPlaneS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
+	H, W := &g.h, &g.w
+	wp := buf.padPlane(g, x)
+	nv, nh := g.oh*wp, (g.oh-1)*wp+g.ow
+	if cap(buf.v) < nv {
+		buf.v, buf.h, buf.neg = make([]float32, nv), make([]float32, nv), make([]float32, nv)
+		for i := range buf.neg {
+			buf.neg[i] = negInf
+		}
+	}
+	v, h := buf.v[:nv], buf.h[:nh]
+	copy(v, buf.neg[:nv])
+	for i := 0; i < H.k; i++ {
+		src := buf.pad[i*wp : i*wp+nv]
+		kt.MaxFold(nv, &v[0], &src[0], 1)
+	}
+	copy(h, buf.neg[:nh])
+	for j := 0; j < W.k; j++ {
+		src := v[j : j+nh]
+		kt.MaxFold(nh, &h[0], &src[0], 1)
+	}
+	for oh := 0; oh < g.oh; oh++ {
+		copy(y[oh*g.ow:(oh+1)*g.ow], h[oh*wp:oh*wp+g.ow])
+	}
+}
+
+// padPlane copies plane x into buf.pad, padded with −Inf to cover every
+// window (stride s: hp = (OH−1)·s + kH rows, likewise columns), and
+// returns the row stride wp. The −Inf borders are written only when the
+// geometry changes.
+func (buf *s1Buf) padPlane(g *geometry, x []float32) (wp int) {
+	H, W := &g.h, &g.w
+	ph, pw := -H.start[0], -W.start[0]
+	hp := max(H.in+ph, (g.oh-1)*H.s+H.k)
+	wp = max(W.in+pw, (g.ow-1)*W.s+W.k)
+	if key := [4]int{hp, wp, ph, pw}; key != buf.key || len(buf.pad) < hp*wp {
+		if cap(buf.pad) < hp*wp {
+			buf.pad = make([]float32, hp*wp)
+		}
+		buf.pad = buf.pad[:hp*wp]
+		for i := range buf.pad {
+			buf.pad[i] = negInf
+		}
+		buf.key = key
+	}
+	for ih := 0; ih < H.in; ih++ {
+		copy(buf.pad[(ph+ih)*wp+pw:(ph+ih)*wp+pw+W.in], x[ih*W.in:(ih+1)*W.in])
+	}
+	return wp
+}
+
+// padS2 reports whether maxPlaneS2 runs g: 2×2 or 3×3 windows at stride 2
+// that reach into padding (else maxPlane's row kernels cover every row).
+func padS2(g *geometry) bool {
+	H, W := &g.h, &g.w
+	return H.s == 2 && W.s == 2 && H.d == 1 && W.d == 1 && H.k == W.k && (H.k == 2 || H.k == 3) &&
+		g.oh > 0 && g.ow > 0 && (H.inLo != 0 || H.inHi != g.oh || W.inLo != 0 || W.inHi != g.ow)
+}
+
+// maxPlaneS2 pools one plane with padS2's windows: every output row is
+// one row-kernel call over the plane padded with −Inf. The kernels use the
+// builtin max, so outputs that come out NaN are recomputed skipping NaNs.
+func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
+	wp := buf.padPlane(g, x)
+	k := g.h.k
+	for oh := 0; oh < g.oh; oh++ {
+		row := y[oh*g.ow : oh*g.ow+g.ow]
+		r := buf.pad[2*oh*wp:]
+		_ = r[(k-1)*wp+2*(g.ow-1)+k-1] // last tap the row kernels read
+		if k == 2 {
+			kt.MaxPool2x2s2(g.ow, &row[0], &r[0], wp)
+		} else {
+			kt.MaxPool3x3s2(g.ow, &row[0], &r[0], wp)
 		}
 		for ow, v := range row {
 			if v != v {
