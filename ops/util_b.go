@@ -222,19 +222,44 @@ func binaryBcast[A, B, C any](a []A, as []int, b []B, bs []int, out []C, os []in
 // stridedCopy copies shape's worth of elements: the element at index i of
 // shape goes from src[sOff+i·sStr] to dst[dOff+i·dStr].
 func stridedCopy[T any](dst []T, dOff int, dStr []int, src []T, sOff int, sStr []int, shape []int) {
+	shape, dStr, sStr = coalesce(shape, dStr, sStr)
 	r := len(shape)
 	if r == 0 {
 		dst[dOff] = src[sOff]
 		return
 	}
-	// Walk all but the last dimension; loop over the last one.
+	// Walk all but the last dimension; loop over the last one, or copy it
+	// when both sides are contiguous there.
 	inner, di, si := shape[r-1], dStr[r-1], sStr[r-1]
 	walk(shape[:r-1], [][]int{dStr[:r-1], sStr[:r-1]}, func(_ int, offs []int) {
 		d, s := dOff+offs[0], sOff+offs[1]
+		if di == 1 && si == 1 {
+			copy(dst[d:d+inner], src[s:s+inner])
+			return
+		}
 		for j := 0; j < inner; j++ {
 			dst[d+j*di] = src[s+j*si]
 		}
 	})
+}
+
+// coalesce drops the size-1 dimensions of a strided copy and merges each
+// dimension into the next where both sides step over it contiguously, so
+// a transpose or slice that moves whole blocks copies them at once.
+func coalesce(shape, dStr, sStr []int) ([]int, []int, []int) {
+	var sh, ds, ss []int
+	for i, n := range shape {
+		if n == 1 {
+			continue
+		}
+		if k := len(sh) - 1; k >= 0 && ds[k] == dStr[i]*n && ss[k] == sStr[i]*n {
+			sh[k] *= n
+			ds[k], ss[k] = dStr[i], sStr[i]
+			continue
+		}
+		sh, ds, ss = append(sh, n), append(ds, dStr[i]), append(ss, sStr[i])
+	}
+	return sh, ds, ss
 }
 
 // copyStrided is stridedCopy for tensors of the same element type.
