@@ -129,6 +129,28 @@ type ownsInputs struct {
 
 func (k ownsInputs) Describe() string { return kernelName(k.Kernel) }
 
+func (k ownsInputs) ScratchSize(in []*tensor.Tensor) int { return scratchSize(k.Kernel, in) }
+
+func (k ownsInputs) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
+	return runScratch(k.Kernel, in, out, scratch)
+}
+
+// scratchSize is k's ScratchSize, 0 for kernels that take no scratch.
+func scratchSize(k ops.Kernel, in []*tensor.Tensor) int {
+	if s, ok := k.(ops.ScratchKernel); ok {
+		return s.ScratchSize(in)
+	}
+	return 0
+}
+
+// runScratch runs k with scratch if it takes scratch, else as Run.
+func runScratch(k ops.Kernel, in, out []*tensor.Tensor, scratch []float32) error {
+	if s, ok := k.(ops.ScratchKernel); ok {
+		return s.RunScratch(in, out, scratch)
+	}
+	return k.Run(in, out)
+}
+
 // float32Only runs fast, a float32-only kernel, on float32 inputs and ref,
 // the reference, on anything else.
 type float32Only struct{ fast, ref ops.Kernel }
@@ -144,6 +166,12 @@ func (k float32Only) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 	return k.pick(in).Infer(in)
 }
 func (k float32Only) Run(in, out []*tensor.Tensor) error { return k.pick(in).Run(in, out) }
+
+func (k float32Only) ScratchSize(in []*tensor.Tensor) int { return scratchSize(k.pick(in), in) }
+
+func (k float32Only) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
+	return runScratch(k.pick(in), in, out, scratch)
+}
 
 func (k float32Only) Describe() string {
 	if d, ok := k.fast.(Describer); ok {
@@ -188,25 +216,48 @@ func (k *gemmKernel) Describe() string { return "gemm/" + gemmISA() }
 
 func (k *gemmKernel) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) { return k.ref.Infer(in) }
 
-func (k *gemmKernel) Run(in, out []*tensor.Tensor) error {
-	a, b, y := in[0], in[1], out[0]
+func (k *gemmKernel) Run(in, out []*tensor.Tensor) error { return k.RunScratch(in, out, nil) }
+
+// dims returns the product's M, N and K for inputs in, or ok false when
+// the reference kernel runs them.
+func (k *gemmKernel) dims(in []*tensor.Tensor) (m, n, kk int, ok bool) {
+	a, b := in[0], in[1]
 	if a.DType != tensor.Float32 || len(a.Shape) != 2 || len(b.Shape) != 2 {
-		return k.ref.Run(in, out)
+		return 0, 0, 0, false
 	}
-	m, kk := a.Shape[0], a.Shape[1]
+	m, kk = a.Shape[0], a.Shape[1]
 	if k.transA {
 		m, kk = kk, m
 	}
-	nn := b.Shape[1]
+	n = b.Shape[1]
 	if k.transB {
-		nn = b.Shape[0]
+		n = b.Shape[0]
 	}
-	if (k.bias != nil && len(k.bias) != 1 && len(k.bias) != nn) || m == 0 || nn == 0 || kk == 0 {
+	if (k.bias != nil && len(k.bias) != 1 && len(k.bias) != n) || m == 0 || n == 0 || kk == 0 {
+		return 0, 0, 0, false
+	}
+	return m, n, kk, true
+}
+
+// ScratchSize implements ops.ScratchKernel: gemm's packing buffers.
+func (k *gemmKernel) ScratchSize(in []*tensor.Tensor) int {
+	m, n, kk, ok := k.dims(in)
+	if !ok {
+		return 0
+	}
+	return gemm.WorkspaceSize(nil, m, n, kk, k.threads)
+}
+
+// RunScratch implements ops.ScratchKernel: scratch is gemm's workspace.
+func (k *gemmKernel) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
+	m, nn, kk, ok := k.dims(in)
+	if !ok {
 		return k.ref.Run(in, out)
 	}
+	a, b, y := in[0], in[1], out[0]
 	p := &gemm.Params{TransA: k.transA, TransB: k.transB, M: m, N: nn, K: kk, Alpha: k.alpha,
 		A: a.Float32s(), LDA: a.Shape[1], B: b.Float32s(), LDB: b.Shape[1], C: y.Float32s(), LDC: nn,
-		Threads: k.threads}
+		Threads: k.threads, Workspace: scratch}
 	switch len(k.bias) {
 	case 0:
 	case 1:
@@ -243,18 +294,41 @@ func (k *matMulKernel) Describe() string { return "gemm/" + gemmISA() }
 
 func (k *matMulKernel) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) { return k.ref.Infer(in) }
 
-func (k *matMulKernel) Run(in, out []*tensor.Tensor) error {
-	a, b, y := in[0], in[1], out[0]
+func (k *matMulKernel) Run(in, out []*tensor.Tensor) error { return k.RunScratch(in, out, nil) }
+
+// dims returns the product's M, N and K for inputs in, or ok false when
+// the reference kernel runs them.
+func (k *matMulKernel) dims(in []*tensor.Tensor) (m, n, kk int, ok bool) {
+	a, b := in[0], in[1]
 	if a.DType != tensor.Float32 || len(a.Shape) < 2 || len(b.Shape) != 2 {
+		return 0, 0, 0, false
+	}
+	kk, n = b.Shape[0], b.Shape[1]
+	m = a.Len() / max(kk, 1)
+	if kk == 0 || m == 0 || n == 0 {
+		return 0, 0, 0, false
+	}
+	return m, n, kk, true
+}
+
+// ScratchSize implements ops.ScratchKernel: gemm's packing buffers.
+func (k *matMulKernel) ScratchSize(in []*tensor.Tensor) int {
+	m, n, kk, ok := k.dims(in)
+	if !ok {
+		return 0
+	}
+	return gemm.WorkspaceSize(nil, m, n, kk, k.threads)
+}
+
+// RunScratch implements ops.ScratchKernel: scratch is gemm's workspace.
+func (k *matMulKernel) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
+	m, nn, kk, ok := k.dims(in)
+	if !ok {
 		return k.ref.Run(in, out)
 	}
-	kk, nn := b.Shape[0], b.Shape[1]
-	m := a.Len() / max(kk, 1)
-	if kk == 0 || m == 0 || nn == 0 {
-		return k.ref.Run(in, out)
-	}
+	a, b, y := in[0], in[1], out[0]
 	gemm.Gemm(&gemm.Params{M: m, N: nn, K: kk, Alpha: 1, A: a.Float32s(), LDA: kk,
-		B: b.Float32s(), LDB: nn, C: y.Float32s(), LDC: nn, Threads: k.threads})
+		B: b.Float32s(), LDB: nn, C: y.Float32s(), LDC: nn, Threads: k.threads, Workspace: scratch})
 	return nil
 }
 

@@ -21,7 +21,9 @@ import (
 //     chains) are computed once, here, and their nodes skipped per run;
 //   - reshape-like nodes become views that share their input's memory;
 //   - every other float32 intermediate gets an offset in one arena, reusing
-//     the memory of values that are dead by then (liveness, first fit).
+//     the memory of values that are dead by then (liveness, first fit);
+//   - so does every node's scratch (ops.ScratchKernel: padded copies,
+//     Winograd tiles, gemm packing buffers), live while the node runs.
 //
 // Arenas are handed to concurrent runs from a free list that grows to the
 // number of runs in flight, so a steady-state run allocates nothing.
@@ -36,9 +38,16 @@ type plan struct {
 	view   []bool             // per node: output 0 shares input 0's data
 	offset []int              // per slot: float32 offset in the arena, or -1
 	floats int                // arena size in float32s
+	// scratch is per node the arena extent of its scratch (n == 0: none),
+	// and valueFloats the arena size the intermediates alone would take.
+	scratch     []extent
+	valueFloats int
 
 	free freelist.List[arena]
 }
+
+// extent is n float32s at offset off of the arena.
+type extent struct{ off, n int }
 
 // arena is one run's memory: the buffer and ready-made tensor headers.
 type arena struct {
@@ -125,13 +134,14 @@ func (p *plan) matches(m *Model, inputs map[string]*tensor.Tensor) bool {
 func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
 	nslots := len(m.values)
 	p := &plan{
-		shapes: inputShapes(m, inputs),
-		values: make([]*tensor.Tensor, nslots),
-		metas:  make([]*tensor.Tensor, nslots),
-		run:    make([]bool, len(m.nodes)),
-		outs:   make([][]*tensor.Tensor, len(m.nodes)),
-		view:   make([]bool, len(m.nodes)),
-		offset: make([]int, nslots),
+		shapes:  inputShapes(m, inputs),
+		values:  make([]*tensor.Tensor, nslots),
+		metas:   make([]*tensor.Tensor, nslots),
+		run:     make([]bool, len(m.nodes)),
+		outs:    make([][]*tensor.Tensor, len(m.nodes)),
+		view:    make([]bool, len(m.nodes)),
+		offset:  make([]int, nslots),
+		scratch: make([]extent, len(m.nodes)),
 	}
 	for s, c := range m.consts {
 		if c != nil {
@@ -200,6 +210,7 @@ func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
 		if pr, ok := unwrapKernel(n.kernel).(preparer); ok && in[0] != nil {
 			pr.Prepare(in[0].Shape)
 		}
+		p.scratch[ni].n = scratchSize(n.kernel, in)
 		p.view[ni] = viewOps[n.src.OpType] && n.src.Domain == "" && len(n.out) > 0 && n.out[0] >= 0 &&
 			n.in[0] >= 0 && metas[0].DType == in[0].DType
 	}
@@ -291,8 +302,41 @@ func (p *plan) layout(m *Model) {
 			opens[first[r]] = append(opens[first[r]], r)
 		}
 	}
+	// Lay the blocks out twice: without scratch (for ScratchBytes), then
+	// with every running node's scratch as a block live during the node.
+	for _, withScratch := range []bool{false, true} {
+		p.floats = p.allocate(m, opens, last, withScratch)
+	}
+	for s := range root {
+		if r := root[s]; r != s && p.offset[r] >= 0 && !viewOut[s] {
+			p.offset[s] = p.offset[r] + rootOff[s]
+		}
+	}
+}
+
+// allocate places the blocks that open at each node (opens, live until
+// node last[root]) first fit by offset, and with withScratch each running
+// node's scratch, live during the node. It returns the arena size.
+func (p *plan) allocate(m *Model, opens [][]int, last []int, withScratch bool) int {
 	type block struct{ off, size, last int }
 	var live []block // sorted by offset
+	floats := 0
+	place := func(n, last int) int {
+		size := (n + arenaAlign - 1) / arenaAlign * arenaAlign
+		off, i := 0, len(live)
+		for j, b := range live {
+			if b.off-off >= size {
+				i = j
+				break
+			}
+			off = b.off + b.size
+		}
+		live = append(live, block{})
+		copy(live[i+1:], live[i:])
+		live[i] = block{off, size, last}
+		floats = max(floats, off+size)
+		return off
+	}
 	for ni := range m.nodes {
 		kept := live[:0]
 		for _, b := range live {
@@ -302,27 +346,16 @@ func (p *plan) layout(m *Model) {
 		}
 		live = kept
 		for _, r := range opens[ni] {
-			size := (p.metas[r].Len() + arenaAlign - 1) / arenaAlign * arenaAlign
-			off, i := 0, len(live)
-			for j, b := range live {
-				if b.off-off >= size {
-					i = j
-					break
-				}
-				off = b.off + b.size
-			}
-			live = append(live, block{})
-			copy(live[i+1:], live[i:])
-			live[i] = block{off, size, last[r]}
-			p.offset[r] = off
-			p.floats = max(p.floats, off+size)
+			p.offset[r] = place(p.metas[r].Len(), last[r])
+		}
+		if sc := &p.scratch[ni]; withScratch && sc.n > 0 && p.run[ni] && !p.view[ni] {
+			sc.off = place(sc.n, ni)
 		}
 	}
-	for s := range root {
-		if r := root[s]; r != s && p.offset[r] >= 0 && !viewOut[s] {
-			p.offset[s] = p.offset[r] + rootOff[s]
-		}
+	if !withScratch {
+		p.valueFloats = floats
 	}
+	return floats
 }
 
 // concatInPlace reports whether Concat node ni can have its inputs written
@@ -370,8 +403,19 @@ func (p *plan) concatInPlace(m *Model, ni int, parent []int) bool {
 }
 
 // ArenaBytes is the size of one run's arena for the given input shapes (by
-// name; absent inputs take their declared shape, symbolic dimensions 1).
+// name; absent inputs take their declared shape, symbolic dimensions 1):
+// the intermediates and the kernels' scratch (see ScratchBytes).
 func (m *Model) ArenaBytes(shapes map[string][]int) (int64, error) {
+	p, err := m.planForShapes(shapes)
+	if err != nil || p == nil {
+		return 0, err
+	}
+	return 4 * int64(p.floats), nil
+}
+
+// planForShapes is planFor for input shapes by name (absent inputs take
+// their declared shape, symbolic dimensions 1).
+func (m *Model) planForShapes(shapes map[string][]int) (*plan, error) {
 	inputs := map[string]*tensor.Tensor{}
 	for _, vi := range m.inputs {
 		shape, ok := shapes[vi.Name]
@@ -383,11 +427,20 @@ func (m *Model) ArenaBytes(shapes map[string][]int) (int64, error) {
 		}
 		inputs[vi.Name] = &tensor.Tensor{DType: vi.DType, Shape: shape}
 	}
-	p, err := m.planFor(inputs)
+	return m.planFor(inputs)
+}
+
+// ScratchBytes is the part of ArenaBytes that kernels' scratch adds (padded
+// copies, Winograd tiles, gemm packing buffers): the arena minus the one
+// the intermediates alone would need. Scratch reuses the memory of values
+// that are dead while its node runs, so this is usually less than the
+// largest node's scratch.
+func (m *Model) ScratchBytes(shapes map[string][]int) (int64, error) {
+	p, err := m.planForShapes(shapes)
 	if err != nil || p == nil {
 		return 0, err
 	}
-	return 4 * int64(p.floats), nil
+	return 4 * int64(p.floats-p.valueFloats), nil
 }
 
 // get returns a free arena, making one if every arena is in use.
@@ -464,7 +517,13 @@ func (m *Model) execute(ctx interface{ Err() error }, p *plan, a *arena, times [
 		if times != nil {
 			start = time.Now()
 		}
-		if err := n.kernel.Run(a.ins[ni], a.outs[ni]); err != nil {
+		var err error
+		if sc := p.scratch[ni]; sc.n > 0 {
+			err = runScratch(n.kernel, a.ins[ni], a.outs[ni], a.buf[sc.off:sc.off+sc.n:sc.off+sc.n])
+		} else {
+			err = n.kernel.Run(a.ins[ni], a.outs[ni])
+		}
+		if err != nil {
 			return fmt.Errorf("gocnn: %v: %w", n, err)
 		}
 		if times != nil {

@@ -2,8 +2,10 @@ package gocnn
 
 import (
 	"context"
+	"math/rand/v2"
 	"testing"
 
+	"github.com/gocnn/gocnn/internal/testutil"
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -71,5 +73,129 @@ func TestArenaReuse(t *testing.T) {
 	}
 	if per := int64(4 * 1008); b != 2*per {
 		t.Errorf("arena %d bytes, want %d (two values of 1000 floats, 64-byte aligned)", b, 2*per)
+	}
+}
+
+// scratchModel is Y = Gemm(Flatten(Conv_s2(Relu(a + Conv(a))), W4) with
+// a = Conv(X): two Winograd convolutions (the second with a residual that
+// stays live across it), a padded strided im2col one and a Gemm, all of
+// which take scratch.
+func scratchModel(rng *rand.Rand) *onnx.Model {
+	w := func(shape ...int) *tensor.Tensor {
+		t := tensor.New(tensor.Float32, shape...)
+		for i := range t.Float32s() {
+			t.Float32s()[i] = float32(rng.NormFloat64()) * 0.2
+		}
+		return t
+	}
+	ints := func(name string, v ...int64) *onnx.Attr { return &onnx.Attr{Name: name, Type: onnx.AttrInts, Ints: v} }
+	m := graphModel(
+		&onnx.Node{OpType: "Conv", Inputs: []string{"X", "W1", "B1"}, Outputs: []string{"a"},
+			Attrs: map[string]*onnx.Attr{"pads": ints("pads", 1, 1, 1, 1)}},
+		&onnx.Node{OpType: "Conv", Inputs: []string{"a", "W2"}, Outputs: []string{"b"},
+			Attrs: map[string]*onnx.Attr{"pads": ints("pads", 1, 1, 1, 1)}},
+		&onnx.Node{OpType: "Add", Inputs: []string{"a", "b"}, Outputs: []string{"c"}},
+		&onnx.Node{OpType: "Relu", Inputs: []string{"c"}, Outputs: []string{"r"}},
+		&onnx.Node{OpType: "Conv", Inputs: []string{"r", "W3", "B3"}, Outputs: []string{"d"},
+			Attrs: map[string]*onnx.Attr{"pads": ints("pads", 1, 1, 1, 1), "strides": ints("strides", 2, 2)}},
+		&onnx.Node{OpType: "Flatten", Inputs: []string{"d"}, Outputs: []string{"f"}},
+		&onnx.Node{OpType: "Gemm", Inputs: []string{"f", "W4", "B4"}, Outputs: []string{"Y"}},
+	)
+	g := m.Graph
+	g.Inputs[0].Shape, g.Inputs[0].DimNames = []int{1, 16, 20, 20}, nil
+	g.Outputs[0].Shape, g.Outputs[0].DimNames = []int{1, 10}, nil
+	g.Initializers = map[string]*tensor.Tensor{
+		"W1": w(16, 16, 3, 3), "B1": w(16), "W2": w(16, 16, 3, 3),
+		"W3": w(32, 16, 3, 3), "B3": w(32), "W4": w(32*10*10, 10), "B4": w(10),
+	}
+	return m
+}
+
+// TestArenaScratch: every node that takes scratch gets its ScratchSize in
+// the arena, disjoint from its inputs and outputs, and the arena counts
+// it; runs on that scratch match the reference kernels.
+func TestArenaScratch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	file := encode(t, scratchModel(rng))
+	m, err := Decode(file, &Options{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(tensor.Float32, 1, 16, 20, 20)
+	for i := range x.Float32s() {
+		x.Float32s()[i] = float32(rng.NormFloat64())
+	}
+	in := map[string]*tensor.Tensor{"X": x}
+	got, err := m.Run(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := Decode(file, &Options{Reference: true, NoOptimize: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ref.Run(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := testutil.MaxRelErr(got["Y"].Float32s(), want["Y"].Float32s()); !(e < 1e-4) {
+		t.Errorf("output differs from the reference kernels' by %.3g × max|Y|", e)
+	}
+
+	arena, err := m.ArenaBytes(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scratch, err := m.ScratchBytes(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.plans[0]
+	if arena != 4*int64(p.floats) || scratch != arena-4*int64(p.valueFloats) || scratch <= 0 {
+		t.Errorf("ArenaBytes %d, ScratchBytes %d; plan: %d floats, %d for values", arena, scratch, p.floats, p.valueFloats)
+	}
+	takers := 0
+	for ni, n := range m.nodes {
+		if !p.run[ni] || p.view[ni] {
+			continue
+		}
+		ins := make([]*tensor.Tensor, len(n.in))
+		for i, s := range n.in {
+			if s >= 0 {
+				if ins[i] = p.values[s]; ins[i] == nil {
+					ins[i] = p.metas[s]
+				}
+			}
+		}
+		sc := p.scratch[ni]
+		if want := scratchSize(n.kernel, ins); sc.n != want {
+			t.Errorf("%v: %d floats of scratch planned, ScratchSize %d", n, sc.n, want)
+		}
+		if sc.n == 0 {
+			continue
+		}
+		takers++
+		if sc.off%arenaAlign != 0 || sc.off < 0 || sc.off+sc.n > p.floats {
+			t.Errorf("%v: scratch [%d, %d) in an arena of %d floats", n, sc.off, sc.off+sc.n, p.floats)
+		}
+		held := sc.n // the node's arena values plus its scratch
+		seen := map[int]bool{}
+		for _, s := range append(append([]int(nil), n.in...), n.out...) {
+			if s < 0 || p.offset[s] < 0 || seen[s] {
+				continue
+			}
+			seen[s] = true
+			lo, hi := p.offset[s], p.offset[s]+p.metas[s].Len()
+			held += hi - lo
+			if lo < sc.off+sc.n && sc.off < hi {
+				t.Errorf("%v: scratch [%d, %d) overlaps %s at [%d, %d)", n, sc.off, sc.off+sc.n, m.values[s], lo, hi)
+			}
+		}
+		if 4*int64(held) > arena {
+			t.Errorf("%v: arena %d bytes, the node alone holds %d", n, arena, 4*held)
+		}
+	}
+	if takers != 4 {
+		t.Errorf("%d nodes take scratch, want 4 (three convolutions and the Gemm); kernels: %v", takers, kernelNames(m))
 	}
 }

@@ -3,12 +3,12 @@ package conv
 import (
 	"errors"
 	"fmt"
-	"github.com/gocnn/gocnn/internal/freelist"
 	"sync"
 	"sync/atomic"
 
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/internal/freelist"
 	"github.com/gocnn/gocnn/internal/parallel"
 	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/tensor"
@@ -232,10 +232,16 @@ func (k *Conv) im2colPacks() []*gemm.PackedA {
 // load-time choice, except that Winograd runs im2col when the input has
 // fewer than 16 output tiles of 4×4.
 func (k *Conv) AlgorithmFor(x []int) string {
-	if k.algo == AlgoWinograd {
-		if g, err := k.geometry(x); err == nil && g.n*g.tilesPerImg < winoMinTiles {
-			return AlgoIm2col
-		}
+	if g, err := k.geometry(x); err == nil {
+		return k.algoFor(g)
+	}
+	return k.algo
+}
+
+// algoFor returns the algorithm Run uses on g (see AlgorithmFor).
+func (k *Conv) algoFor(g *geometry) string {
+	if k.algo == AlgoWinograd && g.n*g.tilesPerImg < winoMinTiles {
+		return AlgoIm2col
 	}
 	return k.algo
 }
@@ -364,18 +370,28 @@ func (k *Conv) check(in []*tensor.Tensor) (*geometry, error) {
 	return g, nil
 }
 
-// runState is the per-Run scratch that must live on the heap (gemm keeps
-// pointers to the B source), pooled per Conv.
+// runState is the per-Run state that must live on the heap (gemm keeps
+// pointers to the B sources), pooled per Conv, and the Run's scratch.
 type runState struct {
-	act  actTask
-	src  im2colSource
-	pad  []float32 // padded image copy for im2col (C/g·(H+pads)·(W+pads) floats)
-	task dwTask
-	wt   winoTask
+	act   actTask
+	src   im2colSource
+	task  dwTask
+	wt    winoTask
+	wsrcs []winoB // per Winograd worker
+
+	// scratch is this Run's scratch (see scratch.go): the caller's, or buf
+	// when the caller gave none (or too little). withGemm says whether it
+	// holds gemm's workspaces.
+	scratch  []float32
+	withGemm bool
+	buf      []float32
 }
 
-// Run implements ops.Kernel.
-func (k *Conv) Run(in, out []*tensor.Tensor) error {
+// Run implements ops.Kernel. Its scratch is kept by the Conv, one buffer
+// per concurrent Run; RunScratch takes it from the caller instead.
+func (k *Conv) Run(in, out []*tensor.Tensor) error { return k.run(in, out, nil) }
+
+func (k *Conv) run(in, out []*tensor.Tensor, scratch []float32) error {
 	g, err := k.check(in)
 	if err != nil {
 		return err
@@ -399,6 +415,15 @@ func (k *Conv) Run(in, out []*tensor.Tensor) error {
 		}
 	}
 	st := k.states.Get()
+	if n := k.scratchSize(g, true); scratch != nil && len(scratch) >= n {
+		st.scratch, st.withGemm = scratch[:n], true
+	} else {
+		n := k.scratchSize(g, false)
+		if cap(st.buf) < n {
+			st.buf = make([]float32, n)
+		}
+		st.scratch, st.withGemm = st.buf[:n], false
+	}
 	switch k.algo {
 	case AlgoGEMM1x1, AlgoIm2col:
 		k.runGEMM(st, g, x, y, res, k.packed)
@@ -407,6 +432,7 @@ func (k *Conv) Run(in, out []*tensor.Tensor) error {
 	case AlgoDepthwise:
 		k.runDepthwise(st, g, x, y, res)
 	}
+	st.scratch = nil
 	k.states.Put(st)
 	return nil
 }
@@ -421,6 +447,8 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 	mg := k.m / k.group
 	cg := k.cg
 	n := g.outPlane
+	sc := carver{buf: st.scratch}
+	pad, ws := k.gemmScratch(&sc, g, st.withGemm)
 	for img := 0; img < g.n; img++ {
 		for gr := 0; gr < k.group; gr++ {
 			xoff := (img*g.c + gr*cg) * g.inPlane
@@ -429,14 +457,15 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				M: mg, N: n, K: k.kDim, Alpha: 1,
 				PackedA: packed[gr],
 				C:       y[yoff : yoff+mg*n], LDC: n,
-				Epilogue: k.gemmEp,
-				Threads:  k.opts.Threads,
-				Kernels:  k.kern,
+				Epilogue:  k.gemmEp,
+				Threads:   k.opts.Threads,
+				Kernels:   k.kern,
+				Workspace: ws,
 			}
 			if k.algo == AlgoGEMM1x1 { // (Winograd's fallback is im2col)
 				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
 			} else {
-				xp, hp, wp := padded(&st.pad, x[xoff:], cg, g, k.kh, k.kw)
+				xp, hp, wp := padded(&pad, x[xoff:], cg, g, k.kh, k.kw)
 				st.src = im2colSource{x: xp, hp: hp, wp: wp, g: g, kh: k.kh, kw: k.kw}
 				p.BSource = &st.src
 			}

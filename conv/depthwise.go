@@ -3,26 +3,26 @@ package conv
 import (
 	"math"
 
-	"github.com/gocnn/gocnn/internal/freelist"
-
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
 // dwTask computes depthwise output planes; part i of parts takes a
-// contiguous range of the N·M planes.
+// contiguous range of the N·M planes, with scratch[i·per : (i+1)·per].
 type dwTask struct {
 	k         *Conv
 	g         *geometry
 	x, y, res []float32
 	parts     int
+	scratch   []float32
+	per       int
 }
 
 func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
 	planes := g.n * k.m
 	// Below ~16K outputs per part the pool's hand-off costs more than it saves.
 	parts := max(1, min(k.threads(), planes*g.outPlane/(16<<10), planes))
-	st.task = dwTask{k: k, g: g, x: x, y: y, res: res, parts: parts}
+	st.task = dwTask{k: k, g: g, x: x, y: y, res: res, parts: parts, scratch: st.scratch, per: k.dwPartSize(g)}
 	parallel.Default().Run(&st.task, parts)
 	st.task = dwTask{}
 }
@@ -69,8 +69,15 @@ func (t *dwTask) Run(part int) {
 	lo, hi := part*planes/t.parts, (part+1)*planes/t.parts
 	mult := k.m / k.group
 	kk := k.kh * k.kw
-	buf := padBufs.Get()
+	sc := carver{buf: t.scratch[part*t.per : (part+1)*t.per]}
+	var buf dwBuf
+	buf.pad, buf.out = k.dwScratchPart(&sc, g)
 	flat := dwFlat(g)
+	if flat {
+		// The zeros around and after the plane: scratch comes with
+		// arbitrary contents, and each plane then costs one copy per row.
+		clear(buf.pad)
+	}
 	var xp []float32
 	var wp int
 	for pl := lo; pl < hi; pl++ {
@@ -90,9 +97,9 @@ func (t *dwTask) Run(part int) {
 		if flat {
 			// (Re)build the padded plane when the channel changes.
 			if mult == 1 || m%mult == 0 || pl == lo {
-				dwPad(buf, x, g, k.kh, k.kw)
+				dwPad(&buf, x, g, k.kh, k.kw)
 			}
-			depthwiseFlat(k.kern, g, k.kh, k.kw, buf, w, b, y, res, &k.ep)
+			depthwiseFlat(k.kern, g, k.kh, k.kw, &buf, w, b, y, res, &k.ep)
 			continue
 		}
 		if mult == 1 || m%mult == 0 || pl == lo {
@@ -100,34 +107,18 @@ func (t *dwTask) Run(part int) {
 		}
 		depthwisePlane(k.kern, g, k.kh, k.kw, xp, wp, w, b, y, res, &k.ep)
 	}
-	padBufs.Put(buf)
 }
 
-// dwBuf is one worker's depthwise scratch: the padded input plane, the
-// flat output row, and the geometry whose zero borders pad holds.
+// dwBuf is one worker's depthwise scratch (see dwScratchPart): the padded
+// input plane and, on the taps kernels' geometries, the flat output rows.
 type dwBuf struct {
 	pad, out []float32
-	key      [5]int
 }
 
-// padBufs holds per-worker depthwise scratch.
-var padBufs freelist.List[dwBuf]
-
-// dwPad writes plane x into buf.pad in the flat layout of dwLayout. The
-// zeros around and after the plane depend only on the geometry, so they
-// are written when it changes; a plane then costs one copy per row.
+// dwPad writes plane x into buf.pad in the flat layout of dwLayout, whose
+// zeros around and after the plane are already there.
 func dwPad(buf *dwBuf, x []float32, g *geometry, kh, kw int) {
-	wp, _, _, n, size := dwLayout(g, kh, kw)
-	if key := [5]int{wp, size, g.ph, g.pw, g.w}; key != buf.key {
-		if cap(buf.pad) < size {
-			buf.pad = make([]float32, size)
-		}
-		clear(buf.pad[:size])
-		buf.key = key
-	}
-	if cap(buf.out) < n {
-		buf.out = make([]float32, n)
-	}
+	wp, _, _, _, size := dwLayout(g, kh, kw)
 	xp := buf.pad[g.ph*wp+g.pw : size]
 	for ih := 0; ih < g.h; ih++ {
 		copy(xp[ih*wp:ih*wp+g.w], x[ih*g.w:(ih+1)*g.w])

@@ -82,17 +82,24 @@
 //
 // # Memory and threads
 //
-// Run allocates nothing in steady state: scratch lives in free lists owned
-// by the Conv (never dropped at GC, one entry per concurrent user). Sizes,
-// in float32s: gemm1x1 none beyond gemm's pack buffers
-// (gemm.WorkspaceSize); im2col, when the convolution pads, a padded copy of
-// one image's group: C/g·(H+pads)·(W+pads); Winograd, per worker,
-// 36·(C+M)·TB + max(12·(4·⌈OW/4⌉+2), 28·TB) (C = M = 64, TB = 216: 4 MB);
-// depthwise, per worker, one padded plane (H+pads)·(W+pads). Weights: the
-// Conv references w and b (not copied) and keeps its packing: M·K rounded
-// up to the micro-kernel's MR for the GEMM paths, 36·M·C (4× W) for
-// Winograd, which also packs im2col weights the first time an input is too
-// small for it. Options.Threads (≤ 0: GOMAXPROCS) is passed to gemm or
+// Run allocates nothing in steady state. A Run's scratch is one float32
+// slice, cut into the pieces below. RunScratch (ops.ScratchKernel) takes it
+// from the caller, ScratchSize floats for the input shape and thread count:
+// the gocnn runtime plans it in each run's arena, sharing memory with dead
+// intermediates. Run takes it from a buffer the Conv keeps per concurrent
+// Run (a free list, never dropped at GC), leaving out gemm's packing
+// buffers, which then come from gemm's pool. Sizes, in float32s: gemm1x1,
+// gemm's workspace (gemm.WorkspaceSize); im2col, when the convolution
+// pads, a padded copy of one image's group, C/g·(H+pads)·(W+pads), plus
+// gemm's workspace; Winograd, per worker, 36·(C+M)·TB +
+// max(12·(4·⌈OW/4⌉+2), 28·TB) (C = M = 64, TB = 216: 4 MB) plus its
+// GEMMs' workspace; depthwise, per worker, one padded plane
+// (H+pads)·(W+pads).
+//
+// Weights: the Conv references w and b (not copied) and keeps its packing:
+// M·K rounded up to the micro-kernel's MR for the GEMM paths, 36·M·C (4× W)
+// for Winograd, which also packs im2col weights the first time an input is
+// too small for it. Options.Threads (≤ 0: GOMAXPROCS) is passed to gemm or
 // splits planes / tile blocks over the pool of internal/parallel. A Conv is
 // safe for concurrent use.
 package conv

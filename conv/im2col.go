@@ -89,13 +89,10 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 // planes of hp×wp with the image at (pH, pW) and zeros around, written into
 // buf (grown if needed). Without padding x itself is returned.
 func padded(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) (xp []float32, hp, wp int) {
-	// Rows/columns the windows reach past the end.
-	endH := max(0, (g.oh-1)*g.sh+(kh-1)*g.dh+1-g.ph-g.h)
-	endW := max(0, (g.ow-1)*g.sw+(kw-1)*g.dw+1-g.pw-g.w)
-	if g.ph == 0 && g.pw == 0 && endH == 0 && endW == 0 {
+	hp, wp, pads := padDims(g, kh, kw)
+	if !pads {
 		return x[:c*g.inPlane], g.h, g.w
 	}
-	hp, wp = g.h+g.ph+endH, g.w+g.pw+endW
 	n := c * hp * wp
 	if cap(*buf) < n {
 		*buf = make([]float32, n)
@@ -113,4 +110,26 @@ func padded(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) (xp []f
 		clear(dp[(g.ph+g.h)*wp:])
 	}
 	return xp, hp, wp
+}
+
+// padDims returns the size of the planes padded builds for g and a kh×kw
+// kernel, and whether it builds any (false: g has no padding).
+func padDims(g *geometry, kh, kw int) (hp, wp int, pads bool) {
+	// Rows/columns the windows reach past the end.
+	endH := max(0, (g.oh-1)*g.sh+(kh-1)*g.dh+1-g.ph-g.h)
+	endW := max(0, (g.ow-1)*g.sw+(kw-1)*g.dw+1-g.pw-g.w)
+	if g.ph == 0 && g.pw == 0 && endH == 0 && endW == 0 {
+		return g.h, g.w, false
+	}
+	return g.h + g.ph + endH, g.w + g.pw + endW, true
+}
+
+// padSize is the float32s padded writes into buf for c planes (0 without
+// padding).
+func padSize(c int, g *geometry, kh, kw int) int {
+	hp, wp, pads := padDims(g, kh, kw)
+	if !pads {
+		return 0
+	}
+	return c * hp * wp
 }

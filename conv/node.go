@@ -92,6 +92,18 @@ func (k *NodeConv) Run(in, out []*tensor.Tensor) error {
 	return k.Conv.Run(k.inputs(in, &buf), out)
 }
 
+// ScratchSize implements ops.ScratchKernel.
+func (k *NodeConv) ScratchSize(in []*tensor.Tensor) int {
+	var buf [2]*tensor.Tensor
+	return k.Conv.ScratchSize(k.inputs(in, &buf))
+}
+
+// RunScratch implements ops.ScratchKernel.
+func (k *NodeConv) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
+	var buf [2]*tensor.Tensor
+	return k.Conv.RunScratch(k.inputs(in, &buf), out, scratch)
+}
+
 func (k *NodeConv) inputs(in []*tensor.Tensor, buf *[2]*tensor.Tensor) []*tensor.Tensor {
 	if len(in) == 0 {
 		return nil
@@ -103,3 +115,8 @@ func (k *NodeConv) inputs(in []*tensor.Tensor, buf *[2]*tensor.Tensor) []*tensor
 	}
 	return buf[:1]
 }
+
+var (
+	_ ops.ScratchKernel = (*Conv)(nil)
+	_ ops.ScratchKernel = (*NodeConv)(nil)
+)

@@ -4,7 +4,6 @@ import (
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
 	"github.com/gocnn/gocnn/internal/cpu"
-	"github.com/gocnn/gocnn/internal/freelist"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
@@ -26,7 +25,6 @@ var winoTBOverride int
 type winoPlan struct {
 	m, c   int
 	packed [winoTiles]*gemm.PackedA
-	bufs   freelist.List[winoBuf]
 }
 
 // newWinoPlan transforms the weights w [m][c][3][3]: U = G g Gᵀ with
@@ -73,14 +71,6 @@ func newWinoPlan(kern *asm.Kernels, w []float32, m, c int) *winoPlan {
 	return p
 }
 
-// winoBuf is one worker's scratch: V (36·C·TB), M (36·M·TB) and rows:
-// max(12·(4·tilesW+2), 28·TB) floats for the transforms' row buffers, plus
-// the B sources of the 36 GEMMs.
-type winoBuf struct {
-	v, mo, rows []float32
-	srcs        [winoTiles]winoB
-}
-
 // winoB is one V_ξ (C×TB, TB a multiple of NR) stored directly in gemm's
 // packed-B layout, so packing a block is one contiguous copy per panel:
 //
@@ -123,24 +113,25 @@ func tileBlock(nr, m, c int) int {
 var winoMinTiles = 16 // a variable so tests can exercise Winograd on small inputs
 
 // winoTask runs the tile blocks of one Run; part i takes blocks
-// [i·nb/parts, (i+1)·nb/parts).
+// [i·nb/parts, (i+1)·nb/parts), with scratch[i·per : (i+1)·per] and the B
+// source srcs[i].
 type winoTask struct {
 	k         *Conv
 	g         *geometry
 	x, y, res []float32
-	tb, nb    int
-	parts     int
-	gemmThr   int
+	winoBlocks
+	scratch  []float32
+	per      int
+	withGemm bool
+	srcs     []winoB
 }
 
-func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
+// winoBlocks is how a Winograd Run splits its tiles: nb blocks of at most
+// tb tiles, run by parts workers whose GEMMs use gemmThr threads.
+type winoBlocks struct{ tb, nb, parts, gemmThr int }
+
+func (k *Conv) winoBlocks(g *geometry) winoBlocks {
 	total := g.n * g.tilesPerImg
-	if total < winoMinTiles {
-		// Too few tiles: the 36 GEMMs would be all edge, and U is 4× the
-		// size of W. Use im2col (weights packed on first need).
-		k.runGEMM(st, g, x, y, res, k.im2colPacks())
-		return
-	}
 	nr := k.kern.NR
 	thr := k.threads()
 	tb := tileBlock(nr, k.m, k.cg)
@@ -161,8 +152,23 @@ func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
 		// Too few blocks: run blocks in sequence, each GEMM threaded.
 		parts, gemmThr = 1, thr
 	}
-	st.wt = winoTask{k: k, g: g, x: x, y: y, res: res, tb: tb, nb: nb, parts: parts, gemmThr: gemmThr}
-	parallel.Default().Run(&st.wt, parts)
+	return winoBlocks{tb: tb, nb: nb, parts: parts, gemmThr: gemmThr}
+}
+
+func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
+	if k.algoFor(g) != AlgoWinograd {
+		// Too few tiles: the 36 GEMMs would be all edge, and U is 4× the
+		// size of W. Use im2col (weights packed on first need).
+		k.runGEMM(st, g, x, y, res, k.im2colPacks())
+		return
+	}
+	wb := k.winoBlocks(g)
+	if len(st.wsrcs) < wb.parts {
+		st.wsrcs = make([]winoB, wb.parts)
+	}
+	st.wt = winoTask{k: k, g: g, x: x, y: y, res: res, winoBlocks: wb,
+		scratch: st.scratch, per: k.winoPartSize(g, wb, st.withGemm), withGemm: st.withGemm, srcs: st.wsrcs}
+	parallel.Default().Run(&st.wt, wb.parts)
 	st.wt = winoTask{}
 }
 
@@ -170,19 +176,9 @@ func (t *winoTask) Run(part int) {
 	k, g := t.k, t.g
 	p := k.winoPlan()
 	wp := 4*g.tilesW + 2 // padded row width
-	nv, nm := winoTiles*p.c*t.tb, winoTiles*p.m*t.tb
-	b := p.bufs.Get()
-	if cap(b.v) < nv {
-		b.v = make([]float32, nv)
-	}
-	if cap(b.mo) < nm {
-		b.mo = make([]float32, nm)
-	}
-	nr := max(12*wp, 28*t.tb)
-	if cap(b.rows) < nr {
-		b.rows = make([]float32, nr)
-	}
-	v, mo, rows := b.v[:nv], b.mo[:nm], b.rows[:nr]
+	sc := carver{buf: t.scratch[part*t.per : (part+1)*t.per]}
+	v, mo, rows, ws := k.winoScratch(&sc, g, t.winoBlocks, t.withGemm)
+	src := &t.srcs[part]
 	total := g.n * g.tilesPerImg
 	for blk := part * t.nb / t.parts; blk < (part+1)*t.nb/t.parts; blk++ {
 		t0 := blk * total / t.nb
@@ -192,20 +188,20 @@ func (t *winoTask) Run(part int) {
 		// outputs are never read; full NR panels avoid gemm's edge path.
 		n := min(t.tb, (nt+k.kern.NR-1)/k.kern.NR*k.kern.NR)
 		for xi := 0; xi < winoTiles; xi++ {
-			b.srcs[xi] = winoB{v: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb], c: p.c, nr: k.kern.NR}
+			*src = winoB{v: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb], c: p.c, nr: k.kern.NR}
 			gemm.Gemm(&gemm.Params{
 				M: p.m, N: n, K: p.c, Alpha: 1,
 				PackedA: p.packed[xi],
-				BSource: &b.srcs[xi],
+				BSource: src,
 				C:       mo[xi*p.m*t.tb:], LDC: t.tb,
-				Threads: t.gemmThr,
-				Kernels: k.kern,
+				Threads:   t.gemmThr,
+				Kernels:   k.kern,
+				Workspace: ws,
 			})
 		}
 		t.outputTransform(mo, rows, t0, nt)
 	}
-	b.srcs = [winoTiles]winoB{}
-	p.bufs.Put(b)
+	*src = winoB{}
 }
 
 // inputTransform writes V_ξ[c][t−t0] = (Bᵀ d B)[ξ] for the nt tiles from

@@ -28,6 +28,7 @@
 // split and blocking does not depend on the thread count, so results are
 // bit-identical for any number of threads.
 //
-// Steady-state calls allocate nothing: per-thread pack buffers come from a
-// sync.Pool or from Params.Workspace (see WorkspaceSize).
+// Steady-state calls allocate nothing: per-thread pack buffers come from
+// Params.Workspace (WorkspaceSize floats; the gocnn runtime plans them in
+// each run's arena) or, without one, from a sync.Pool.
 package gemm

@@ -143,9 +143,12 @@ type Report struct {
 	// packed or transformed weights included.
 	WeightBytes int64 `json:"weight_bytes"`
 	// ArenaBytes is Model.ArenaBytes: the planned memory of one run for
-	// these input shapes (intermediate values, reused by liveness); 0 when
-	// the shapes depend on input values.
+	// these input shapes (intermediate values and kernels' scratch, reused
+	// by liveness); 0 when the shapes depend on input values.
 	ArenaBytes int64 `json:"arena_bytes"`
+	// ScratchBytes is Model.ScratchBytes: the part of ArenaBytes that
+	// kernels' scratch adds.
+	ScratchBytes int64 `json:"scratch_bytes"`
 	// ActivationBytes sums every node's output bytes: an upper bound on
 	// activation memory that assumes no buffer is ever reused.
 	ActivationBytes int64 `json:"activation_bytes"`
@@ -166,6 +169,9 @@ func Analyze(m *gocnn.Model, shapes map[string][]int) (*Report, error) {
 	// transforms), which WeightBytes then counts.
 	r := &Report{}
 	if r.ArenaBytes, err = m.ArenaBytes(shapes); err != nil {
+		return nil, err
+	}
+	if r.ScratchBytes, err = m.ScratchBytes(shapes); err != nil {
 		return nil, err
 	}
 	r.WeightBytes = m.WeightBytes()

@@ -332,6 +332,10 @@ func TestTorchMACs(t *testing.T) {
 			if r.WeightBytes != m.WeightBytes() || r.ActivationBytes <= 0 {
 				t.Errorf("%s: weight bytes %d, activation bytes %d", c.file, r.WeightBytes, r.ActivationBytes)
 			}
+			// Every model here has a convolution, whose scratch the arena holds.
+			if sb, _ := m.ScratchBytes(nil); r.ScratchBytes != sb || r.ScratchBytes <= 0 || r.ScratchBytes >= r.ArenaBytes {
+				t.Errorf("%s: scratch bytes %d (model: %d), arena bytes %d", c.file, r.ScratchBytes, sb, r.ArenaBytes)
+			}
 		}
 	}
 }

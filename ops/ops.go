@@ -29,6 +29,23 @@ type Kernel interface {
 	Run(in, out []*tensor.Tensor) error
 }
 
+// ScratchKernel is a Kernel that can run on scratch memory its caller
+// provides (im2col copies, Winograd tiles, GEMM packing buffers), so the
+// runtime can plan that memory with the intermediates instead of the kernel
+// keeping its own. Run keeps working without it.
+type ScratchKernel interface {
+	Kernel
+	// ScratchSize returns how many float32s of scratch RunScratch needs for
+	// inputs of these types and shapes (Data may be nil), or 0.
+	ScratchSize(in []*tensor.Tensor) int
+	// RunScratch is Run using scratch, which holds at least
+	// ScratchSize(in) float32s with arbitrary contents that it may
+	// overwrite. It must not keep scratch after it returns. With less
+	// scratch than it needs (the thread count changed since ScratchSize,
+	// say) it must still compute the result.
+	RunScratch(in, out []*tensor.Tensor, scratch []float32) error
+}
+
 // Builder makes the kernel for node n of a model importing the given opset
 // version of the node's domain.
 type Builder func(n *onnx.Node, opset int64) (Kernel, error)

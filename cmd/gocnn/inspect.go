@@ -128,7 +128,8 @@ func printInspect(w io.Writer, model string, optimized bool, r *inspect.Report) 
 	fmt.Fprintf(w, "parameters   %d (%s)\n", r.Params, human(float64(r.Params), ""))
 	fmt.Fprintf(w, "MACs         %d (%s, batch %s)\n", r.MACs, human(float64(r.MACs), ""), batchOf(r))
 	fmt.Fprintf(w, "weights      %s (constants as held: packed or transformed weights included)\n", bytesString(r.WeightBytes))
-	fmt.Fprintf(w, "arena        %s (planned memory of one run: intermediates, reused by liveness)\n", bytesString(r.ArenaBytes))
+	fmt.Fprintf(w, "arena        %s (incl. %s scratch; planned memory of one run: intermediates and kernel scratch, reused by liveness)\n",
+		bytesString(r.ArenaBytes), bytesString(r.ScratchBytes))
 	fmt.Fprintf(w, "activations  %s (sum of all node outputs: an upper bound, no buffer reuse)\n", bytesString(r.ActivationBytes))
 	if r.UnknownShapes > 0 {
 		fmt.Fprintf(w, "warning      %d layers have data-dependent shapes (?): their MACs and bytes are not counted (the optimised graph folds most of these)\n", r.UnknownShapes)

@@ -32,6 +32,7 @@ func TestInspectTable(t *testing.T) {
 		"parameters   19850",
 		"weights      ",
 		"arena        ",
+		" scratch; planned memory of one run",
 		"an upper bound",
 	} {
 		if !strings.Contains(s, want) {

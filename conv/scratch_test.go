@@ -1,0 +1,155 @@
+package conv
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/ops"
+	"github.com/gocnn/gocnn/tensor"
+)
+
+// poison is the NaN the scratch is filled with before RunScratch: results
+// that read scratch before writing it turn NaN, and writes past
+// ScratchSize show in the guard band.
+var poison = math.Float32frombits(0x7fc0dead)
+
+// TestRunScratch: for every algorithm (and Winograd's im2col fallback),
+// with one to three threads, RunScratch on poisoned scratch of exactly
+// ScratchSize floats gives the same bits as Run, writes its scratch and
+// nothing past it, and keeps the Conv's own buffer unused; with one float
+// too few it still gives the same bits.
+func TestRunScratch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for _, tc := range []struct {
+		cc   convCase
+		algo string
+	}{
+		{gemmCases[1], AlgoGEMM1x1},
+		{gemmCases[3], AlgoGEMM1x1}, // grouped
+		{gemmCases[5], AlgoIm2col},  // padded
+		{gemmCases[6], AlgoIm2col},  // strided, asymmetric pads, batch 2
+		{gemmCases[13], AlgoIm2col}, // grouped, padded, batch 2
+		{gemmCases[15], AlgoIm2col}, // 1-D
+		{gemmCases[17], AlgoIm2col}, // several k blocks
+		{winoCases[1], AlgoWinograd},
+		{winoCases[5], AlgoWinograd},
+		{winoCases[6], AlgoWinograd}, // 1 tile: runs im2col
+		{dwCases[0], AlgoDepthwise},
+		{dwCases[6], AlgoDepthwise}, // dilated
+		{dwCases[11], AlgoDepthwise},
+	} {
+		for threads := 1; threads <= 3; threads++ {
+			x, w, b := tc.cc.operands(rng)
+			p, err := ops.ParseConvParams(tc.cc.node())
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := New(p, w, b, Epilogue{Act: ActHardSwish, Residual: true}, Options{Algorithm: tc.algo, Threads: threads})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := k.geometry(x.Shape)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := []*tensor.Tensor{x, randT(rng, g.out...)}
+			want := tensor.New(tensor.Float32, g.out...)
+			if err := k.Run(in, []*tensor.Tensor{want}); err != nil {
+				t.Fatal(err)
+			}
+			n := k.ScratchSize(in)
+			if n != k.ScratchSize([]*tensor.Tensor{x.Meta(), in[1].Meta()}) {
+				t.Errorf("%v %s: ScratchSize depends on Data", tc.cc, tc.algo)
+			}
+			// A fresh Conv: its own buffer must stay unused.
+			k, _ = New(p, w, b, Epilogue{Act: ActHardSwish, Residual: true}, Options{Algorithm: tc.algo, Threads: threads})
+			const guard = 64
+			scratch := make([]float32, n+guard)
+			for i := range scratch {
+				scratch[i] = poison
+			}
+			for _, size := range []int{n, n - 1} {
+				if size < 0 {
+					continue
+				}
+				got := tensor.New(tensor.Float32, g.out...)
+				if err := k.RunScratch(in, []*tensor.Tensor{got}, scratch[:size]); err != nil {
+					t.Fatal(err)
+				}
+				name := k.AlgorithmFor(x.Shape)
+				if string(tensor.EncodeLittleEndian(got.Data)) != string(tensor.EncodeLittleEndian(want.Data)) {
+					t.Errorf("%v %s threads=%d scratch %d of %d: RunScratch differs from Run (max |diff| %g)",
+						tc.cc, name, threads, size, n, tensor.MaxAbsDiff(got.Float32s(), want.Float32s()))
+				}
+				for i, v := range scratch[n:] {
+					if math.Float32bits(v) != math.Float32bits(poison) {
+						t.Fatalf("%v %s threads=%d: RunScratch wrote scratch[%d], past its %d floats", tc.cc, name, threads, n+i, n)
+					}
+				}
+				if size < n {
+					continue
+				}
+				st := k.states.Get()
+				if cap(st.buf) != 0 {
+					t.Errorf("%v %s threads=%d: RunScratch used the Conv's own buffer", tc.cc, name, threads)
+				}
+				k.states.Put(st)
+				written := 0
+				for _, v := range scratch[:n] {
+					if math.Float32bits(v) != math.Float32bits(poison) {
+						written++
+					}
+				}
+				if n > 0 && written == 0 {
+					t.Errorf("%v %s threads=%d: RunScratch did not use its %d floats of scratch", tc.cc, name, threads, n)
+				}
+			}
+		}
+	}
+}
+
+// TestScratchSizes: ScratchSize is what the documented pieces add up to on
+// a padded im2col and a Winograd convolution.
+func TestScratchSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for _, tc := range []struct {
+		cc   convCase
+		algo string
+	}{
+		{gemmCases[5], AlgoIm2col},
+		{winoCases[5], AlgoWinograd},
+	} {
+		x, w, b := tc.cc.operands(rng)
+		p, _ := ops.ParseConvParams(tc.cc.node())
+		k, err := New(p, w, b, Epilogue{}, Options{Algorithm: tc.algo, Threads: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := k.geometry(x.Shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := k.ScratchSize([]*tensor.Tensor{x})
+		var min int
+		switch tc.algo {
+		case AlgoIm2col:
+			hp, wp, pads := padDims(g, k.kh, k.kw)
+			if !pads {
+				t.Fatalf("%v: no padding", tc.cc)
+			}
+			min = k.cg*hp*wp + gemm.WorkspaceSize(k.kern, k.m, g.outPlane, k.kDim, 2)
+		case AlgoWinograd:
+			wb := k.winoBlocks(g)
+			min = wb.parts * (winoTiles*(k.cg+k.m)*wb.tb + max(12*(4*g.tilesW+2), 28*wb.tb) +
+				gemm.WorkspaceSize(k.kern, k.m, wb.tb, k.cg, wb.gemmThr))
+		}
+		if got < min || got > min+64*scratchAlign {
+			t.Errorf("%v %s: ScratchSize %d, want %d plus alignment", tc.cc, tc.algo, got, min)
+		}
+		if k.scratchSize(g, false) >= got {
+			t.Errorf("%v %s: gemm's workspace adds nothing", tc.cc, tc.algo)
+		}
+	}
+}
