@@ -1,6 +1,8 @@
 package gocnn
 
 import (
+	"math"
+
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/conv"
 	"github.com/gocnn/gocnn/gemm"
@@ -41,6 +43,10 @@ func newKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options
 			}
 		case "MatMul":
 			if k := newMatMulKernel(consts, ref, opts); k != nil {
+				return k, nil
+			}
+		case "ReduceMean":
+			if k := newMeanKernel(n, opset, consts, ref); k != nil {
 				return k, nil
 			}
 		}
@@ -387,14 +393,21 @@ func channelGate(x, g []int) bool {
 }
 
 // binaryLoop computes y[i] = a[i] op b[i] when per is 1, else
-// y[i] = a[i] op b[i/per] (one b value per block of per elements).
+// y[i] = a[i] op b[i/per] (one b value per block of per elements). Sums
+// and per-block products and sums run on the row kernels (ScaleShift with
+// an open clamp computes a·s + t exactly when s is 1 or t is −0, NaN kept).
+// negZero is −0: x + (−0) is x for every x, −0 included.
+var negZero = float32(math.Copysign(0, -1))
+
 func binaryLoop(op byte, y, a, b []float32, per int) {
+	kt := asm.Default()
+	inf := float32(math.Inf(1))
 	if per == 1 {
 		a, b = a[:len(y)], b[:len(y)]
 		switch op {
 		case '+':
-			for i := range y {
-				y[i] = a[i] + b[i]
+			if len(y) > 0 {
+				kt.Add(len(y), &y[0], &a[0], &b[0])
 			}
 		case '-':
 			for i := range y {
@@ -411,25 +424,110 @@ func binaryLoop(op byte, y, a, b []float32, per int) {
 		}
 		return
 	}
+	if per == 0 {
+		return
+	}
 	for j, s := range b {
 		ys, as := y[j*per:(j+1)*per], a[j*per:(j+1)*per]
 		switch op {
 		case '+':
-			for i, v := range as {
-				ys[i] = v + s
-			}
+			kt.ScaleShift(per, &ys[0], &as[0], 1, s, -inf, inf)
 		case '-':
 			for i, v := range as {
 				ys[i] = v - s
 			}
 		case '*':
-			for i, v := range as {
-				ys[i] = v * s
-			}
+			kt.ScaleShift(per, &ys[0], &as[0], s, negZero, -inf, inf)
 		case '/':
 			for i, v := range as {
 				ys[i] = v / s
 			}
 		}
 	}
+}
+
+// meanKernel runs a float32 ReduceMean over the last dimensions (PyTorch's
+// x.mean([2, 3]), a global average pool) as one contiguous sum per output,
+// in the reference's order and float64 precision; other axes and types go
+// to the reference.
+type meanKernel struct {
+	ref  ops.Kernel
+	axes []int64 // nil: all dimensions
+}
+
+// newMeanKernel returns a meanKernel when the node's axes are known at
+// load: the attribute before opset 18, a constant input since.
+func newMeanKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, ref ops.Kernel) ops.Kernel {
+	a := n.AttrReader()
+	var axes []int64
+	if opset < 18 {
+		axes = a.Ints("axes", nil)
+	} else {
+		if a.Int("noop_with_empty_axes", 0) != 0 {
+			return nil
+		}
+		if len(n.Inputs) > 1 && n.Inputs[1] != "" {
+			c := consts[1]
+			if c == nil || c.DType != tensor.Int64 {
+				return nil
+			}
+			axes = c.Int64s()
+		}
+	}
+	if a.Err() != nil || len(axes) > 64 {
+		return nil
+	}
+	return &meanKernel{ref: ref, axes: axes}
+}
+
+func (k *meanKernel) Describe() string { return "reduce/mean/go" }
+
+func (k *meanKernel) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) { return k.ref.Infer(in) }
+
+// inner returns the number of elements each output averages when the axes
+// are exactly the last len(axes) dimensions of rank r, else 0.
+func (k *meanKernel) inner(shape []int) int {
+	r := len(shape)
+	if len(k.axes) == 0 {
+		return numel(shape)
+	}
+	var seen uint64
+	for _, ax := range k.axes {
+		if ax < 0 {
+			ax += int64(r)
+		}
+		if ax < int64(r-len(k.axes)) || ax >= int64(r) || seen&(1<<(ax-int64(r-len(k.axes)))) != 0 {
+			return 0
+		}
+		seen |= 1 << (ax - int64(r-len(k.axes)))
+	}
+	return numel(shape[r-len(k.axes):])
+}
+
+func numel(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+func (k *meanKernel) Run(in, out []*tensor.Tensor) error {
+	x, y := in[0], out[0]
+	if x.DType != tensor.Float32 || y.DType != tensor.Float32 {
+		return k.ref.Run(in, out)
+	}
+	inner := k.inner(x.Shape)
+	xd, yd := x.Float32s(), y.Float32s()
+	if inner == 0 || len(yd)*inner != len(xd) {
+		return k.ref.Run(in, out)
+	}
+	for i := range yd {
+		var s float64
+		for _, v := range xd[i*inner : (i+1)*inner] {
+			s += float64(v)
+		}
+		yd[i] = float32(s / float64(inner))
+	}
+	return nil
 }
