@@ -6,6 +6,8 @@ package parallel
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Task is split into parts 0..n-1 that may run concurrently.
@@ -19,7 +21,26 @@ type job struct {
 	b    *batch
 }
 
-type batch struct{ wg sync.WaitGroup }
+// batch tracks the parts of one Run handed to workers: pending counts
+// them down for the caller's spin, wg for its blocking wait.
+type batch struct {
+	pending atomic.Int32
+	wg      sync.WaitGroup
+}
+
+func (b *batch) done() {
+	b.pending.Add(-1)
+	b.wg.Done()
+}
+
+// spinFor is how long an idle worker polls for the next part, and a
+// caller for its workers, before blocking. A CNN runs a parallel section
+// per layer, tens of microseconds apart: waking a parked goroutine costs
+// microseconds to tens of microseconds (the OS wakes its thread, another
+// P steals it), which at two threads ate all the speed-up of the smaller
+// layers. Spinning across the gap keeps the hand-off at a channel
+// operation; the cost is at most spinFor of CPU after the last section.
+const spinFor = 200 * time.Microsecond
 
 var batches = sync.Pool{New: func() any { return new(batch) }}
 
@@ -58,9 +79,33 @@ func (p *Pool) grow(n int) {
 }
 
 func worker(q chan job) {
-	for j := range q {
+	for {
+		j, ok := poll(q)
+		if !ok {
+			j = <-q
+		}
 		j.t.Run(j.part)
-		j.b.wg.Done()
+		j.b.done()
+	}
+}
+
+// poll receives from q, trying for up to spinFor before giving up.
+func poll(q chan job) (job, bool) {
+	var start time.Time
+	for i := 0; ; i++ {
+		select {
+		case j := <-q:
+			return j, true
+		default:
+		}
+		if i%64 == 0 {
+			if i == 0 {
+				start = time.Now()
+			} else if time.Since(start) > spinFor {
+				return job{}, false
+			}
+			runtime.Gosched() // let runnable goroutines have the P
+		}
 	}
 }
 
@@ -82,26 +127,36 @@ func (p *Pool) Run(t Task, parts int) {
 		q = p.queue
 	}
 	b := batches.Get().(*batch)
+	b.pending.Store(int32(parts - 1))
 	b.wg.Add(parts - 1)
 	for i := 1; i < parts; i++ {
 		select {
 		case q <- job{t, i, b}:
 		default: // queue full: do it here
 			t.Run(i)
-			b.wg.Done()
+			b.done()
 		}
 	}
 	t.Run(0)
-	// Help with queued parts (ours or another caller's) before blocking.
-	for {
+	// Help with queued parts (ours or another caller's), then spin for the
+	// workers to finish before blocking.
+	var start time.Time
+	for i := 0; b.pending.Load() > 0; i++ {
 		select {
 		case j := <-q:
 			j.t.Run(j.part)
-			j.b.wg.Done()
+			j.b.done()
 			continue
 		default:
 		}
-		break
+		if i%64 == 0 {
+			if i == 0 {
+				start = time.Now()
+			} else if time.Since(start) > spinFor {
+				break
+			}
+			runtime.Gosched()
+		}
 	}
 	b.wg.Wait()
 	batches.Put(b)
