@@ -377,7 +377,8 @@ type runState struct {
 	src   im2colSource
 	task  dwTask
 	wt    winoTask
-	wsrcs []winoB // per Winograd worker
+	wsrcs []winoB                   // per Winograd worker
+	wsubs [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)
 
 	// scratch is this Run's scratch (see scratch.go): the caller's, or buf
 	// when the caller gave none (or too little). withGemm says whether it

@@ -387,6 +387,33 @@ func TestWinograd(t *testing.T) {
 		check(t, rng, convCase{n: 1, c: 24, h: 41, w: 37, m: 16, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoWinograd, asm.Default(), epilogues[9], 1, tolWinograd)
 	}
 	winoTBOverride = 0
+	// Split blocks (fewer tile blocks than threads) give the bits of one
+	// thread: the same GEMMs, by rows.
+	for _, cc := range []convCase{winoCases[1], winoCases[6], {n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}} {
+		x, w, b := cc.operands(rng)
+		p, _ := ops.ParseConvParams(cc.node())
+		var outs [4]*tensor.Tensor
+		for thr := 1; thr <= 3; thr++ {
+			k, err := New(p, w, b, epilogues[3], Options{Algorithm: AlgoWinograd, Threads: thr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, _ := k.geometry(x.Shape)
+			if wb := k.winoBlocks(g); thr > 1 && !wb.split {
+				t.Fatalf("%v threads %d: blocks %+v not split", cc, thr, wb)
+			}
+			o, _ := k.Infer([]*tensor.Tensor{x})
+			outs[thr] = tensor.New(tensor.Float32, o[0].Shape...)
+			if err := k.Run([]*tensor.Tensor{x}, outs[thr:thr+1]); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range outs[thr].Float32s() {
+				if u := outs[1].Float32s()[i]; math.Float32bits(u) != math.Float32bits(v) {
+					t.Fatalf("%v: threads %d y[%d] = %g, 1 thread %g", cc, thr, i, v, u)
+				}
+			}
+		}
+	}
 	winoMinTiles = 16
 	cc := convCase{n: 1, c: 32, h: 7, w: 7, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}
 	check(t, rng, cc, AlgoWinograd, asm.Default(), epilogues[1], 2, tolGEMM)

@@ -61,6 +61,9 @@ func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
 		k.gemmScratch(&c, g, withGemm)
 	case AlgoWinograd:
 		wb := k.winoBlocks(g)
+		if wb.split {
+			return k.winoSharedSize(wb) + wb.parts*k.winoWorkerSize(g, wb, withGemm)
+		}
 		return wb.parts * k.winoPartSize(g, wb, withGemm)
 	case AlgoDepthwise:
 		return k.dwScratch(g)
@@ -81,17 +84,34 @@ func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, ws []flo
 	return pad, ws
 }
 
-// winoScratch takes one Winograd worker's scratch from c: V (36·C·TB),
-// M (36·M·TB), the transforms' row buffers (max(12·(4·tilesW+2), 28·TB))
-// and (withGemm) the workspace of its GEMMs.
+// winoScratch takes one Winograd worker's scratch from c: V and M
+// (winoShared), then its rows and GEMM workspace (winoWorker).
 func (k *Conv) winoScratch(c *carver, g *geometry, wb winoBlocks, withGemm bool) (v, mo, rows, ws []float32) {
-	v = c.take(winoTiles * k.cg * wb.tb)
-	mo = c.take(winoTiles * k.m * wb.tb)
+	v, mo = k.winoShared(c, wb)
+	rows, ws = k.winoWorker(c, g, wb, withGemm)
+	return v, mo, rows, ws
+}
+
+// winoShared takes the transformed blocks from c: V (36·C·TB) and
+// M (36·M·TB), a worker's own or, split, shared by all.
+func (k *Conv) winoShared(c *carver, wb winoBlocks) (v, mo []float32) {
+	return c.take(winoTiles * k.cg * wb.tb), c.take(winoTiles * k.m * wb.tb)
+}
+
+// winoWorker takes a worker's own scratch from c: the transforms' row
+// buffers (max(12·(4·tilesW+2), 28·TB)) and (withGemm) the workspace of
+// its GEMMs.
+func (k *Conv) winoWorker(c *carver, g *geometry, wb winoBlocks, withGemm bool) (rows, ws []float32) {
 	rows = c.take(max(12*(4*g.tilesW+2), 28*wb.tb))
 	if withGemm {
-		ws = c.take(gemm.WorkspaceSize(k.kern, k.m, wb.tb, k.cg, wb.gemmThr))
+		m := k.m
+		if wb.split {
+			m = (k.m + wb.parts - 1) / wb.parts // at most a part's rows
+			m = (m + k.kern.MR - 1) / k.kern.MR * k.kern.MR
+		}
+		ws = c.take(gemm.WorkspaceSize(k.kern, m, wb.tb, k.cg, wb.gemmThr))
 	}
-	return v, mo, rows, ws
+	return rows, ws
 }
 
 // winoPartSize is the scratch of one Winograd worker, rounded up so every
@@ -99,6 +119,20 @@ func (k *Conv) winoScratch(c *carver, g *geometry, wb winoBlocks, withGemm bool)
 func (k *Conv) winoPartSize(g *geometry, wb winoBlocks, withGemm bool) int {
 	var c carver
 	k.winoScratch(&c, g, wb, withGemm)
+	return roundUp(c.off, scratchAlign)
+}
+
+// winoSharedSize and winoWorkerSize are, split, the shared part of the
+// scratch and each worker's, rounded up to stay aligned.
+func (k *Conv) winoSharedSize(wb winoBlocks) int {
+	var c carver
+	k.winoShared(&c, wb)
+	return roundUp(c.off, scratchAlign)
+}
+
+func (k *Conv) winoWorkerSize(g *geometry, wb winoBlocks, withGemm bool) int {
+	var c carver
+	k.winoWorker(&c, g, wb, withGemm)
 	return roundUp(c.off, scratchAlign)
 }
 

@@ -120,6 +120,7 @@ func TestScratchSizes(t *testing.T) {
 	}{
 		{gemmCases[5], AlgoIm2col},
 		{winoCases[5], AlgoWinograd},
+		{winoCases[1], AlgoWinograd}, // split blocks
 	} {
 		x, w, b := tc.cc.operands(rng)
 		p, _ := ops.ParseConvParams(tc.cc.node())
@@ -142,8 +143,13 @@ func TestScratchSizes(t *testing.T) {
 			min = k.cg*hp*wp + gemm.WorkspaceSize(k.kern, k.m, g.outPlane, k.kDim, 2)
 		case AlgoWinograd:
 			wb := k.winoBlocks(g)
-			min = wb.parts * (winoTiles*(k.cg+k.m)*wb.tb + max(12*(4*g.tilesW+2), 28*wb.tb) +
-				gemm.WorkspaceSize(k.kern, k.m, wb.tb, k.cg, wb.gemmThr))
+			rows := max(12*(4*g.tilesW+2), 28*wb.tb)
+			if wb.split { // V and M shared, rows and a GEMM workspace for a part's strips each
+				mp := ((k.m+wb.parts-1)/wb.parts + k.kern.MR - 1) / k.kern.MR * k.kern.MR
+				min = winoTiles*(k.cg+k.m)*wb.tb + wb.parts*(rows+gemm.WorkspaceSize(k.kern, mp, wb.tb, k.cg, 1))
+			} else {
+				min = wb.parts * (winoTiles*(k.cg+k.m)*wb.tb + rows + gemm.WorkspaceSize(k.kern, k.m, wb.tb, k.cg, wb.gemmThr))
+			}
 		}
 		if got < min || got > min+64*scratchAlign {
 			t.Errorf("%v %s: ScratchSize %d, want %d plus alignment", tc.cc, tc.algo, got, min)

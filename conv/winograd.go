@@ -115,6 +115,10 @@ var winoMinTiles = 16 // a variable so tests can exercise Winograd on small inpu
 // winoTask runs the tile blocks of one Run; part i takes blocks
 // [i·nb/parts, (i+1)·nb/parts), with scratch[i·per : (i+1)·per] and the B
 // source srcs[i].
+//
+// In split mode, the Run calls it per block and phase: the block's tiles
+// [t0, t0+nt), V and M in the first shared floats of scratch, and part i's
+// own scratch at shared + i·per.
 type winoTask struct {
 	k         *Conv
 	g         *geometry
@@ -124,11 +128,28 @@ type winoTask struct {
 	per      int
 	withGemm bool
 	srcs     []winoB
+	subs     [][winoTiles]gemm.PackedA // split: part i's rows of each U_ξ
+
+	shared, t0, nt int
+	phase          winoPhase
 }
 
+type winoPhase uint8
+
+const (
+	winoInput  winoPhase = iota // split: input transform of some input channels
+	winoOutput                  // split: GEMMs and output transform of some output channels
+)
+
 // winoBlocks is how a Winograd Run splits its tiles: nb blocks of at most
-// tb tiles, run by parts workers whose GEMMs use gemmThr threads.
-type winoBlocks struct{ tb, nb, parts, gemmThr int }
+// tb tiles, run by parts workers whose GEMMs use gemmThr threads. With
+// fewer blocks than threads (split), the blocks run one after another,
+// each in two parallel phases: the input transform split over input
+// channels, then the GEMMs and output transform over output channels.
+type winoBlocks struct {
+	tb, nb, parts, gemmThr int
+	split                  bool
+}
 
 func (k *Conv) winoBlocks(g *geometry) winoBlocks {
 	total := g.n * g.tilesPerImg
@@ -147,12 +168,11 @@ func (k *Conv) winoBlocks(g *geometry) winoBlocks {
 	if winoTBOverride > 0 {
 		tb = max(tb, (winoTBOverride+nr-1)/nr*nr)
 	}
-	parts, gemmThr := min(thr, nb), 1
-	if parts < thr {
-		// Too few blocks: run blocks in sequence, each GEMM threaded.
-		parts, gemmThr = 1, thr
+	if nb < thr {
+		// Too few blocks for a block per thread (14×14 maps and smaller).
+		return winoBlocks{tb: tb, nb: nb, parts: min(thr, k.cg, (k.m+k.kern.MR-1)/k.kern.MR), gemmThr: 1, split: true}
 	}
-	return winoBlocks{tb: tb, nb: nb, parts: parts, gemmThr: gemmThr}
+	return winoBlocks{tb: tb, nb: nb, parts: thr, gemmThr: 1}
 }
 
 func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
@@ -165,14 +185,34 @@ func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
 	wb := k.winoBlocks(g)
 	if len(st.wsrcs) < wb.parts {
 		st.wsrcs = make([]winoB, wb.parts)
+		st.wsubs = make([][winoTiles]gemm.PackedA, wb.parts)
 	}
 	st.wt = winoTask{k: k, g: g, x: x, y: y, res: res, winoBlocks: wb,
-		scratch: st.scratch, per: k.winoPartSize(g, wb, st.withGemm), withGemm: st.withGemm, srcs: st.wsrcs}
-	parallel.Default().Run(&st.wt, wb.parts)
+		scratch: st.scratch, withGemm: st.withGemm, srcs: st.wsrcs, subs: st.wsubs}
+	if !wb.split {
+		st.wt.per = k.winoPartSize(g, wb, st.withGemm)
+		parallel.Default().Run(&st.wt, wb.parts)
+	} else {
+		st.wt.shared = k.winoSharedSize(wb)
+		st.wt.per = k.winoWorkerSize(g, wb, st.withGemm)
+		total := g.n * g.tilesPerImg
+		for blk := 0; blk < wb.nb; blk++ {
+			st.wt.t0 = blk * total / wb.nb
+			st.wt.nt = (blk+1)*total/wb.nb - st.wt.t0
+			st.wt.phase = winoInput
+			parallel.Default().Run(&st.wt, wb.parts)
+			st.wt.phase = winoOutput
+			parallel.Default().Run(&st.wt, wb.parts)
+		}
+	}
 	st.wt = winoTask{}
 }
 
 func (t *winoTask) Run(part int) {
+	if t.split {
+		t.runSplit(part)
+		return
+	}
 	k, g := t.k, t.g
 	p := k.winoPlan()
 	wp := 4*g.tilesW + 2 // padded row width
@@ -183,7 +223,7 @@ func (t *winoTask) Run(part int) {
 	for blk := part * t.nb / t.parts; blk < (part+1)*t.nb/t.parts; blk++ {
 		t0 := blk * total / t.nb
 		nt := (blk+1)*total/t.nb - t0
-		t.inputTransform(v, rows, wp, t0, nt)
+		t.inputTransform(v, rows, wp, t0, nt, 0, k.cg)
 		// Columns nt…n-1 of V hold stale (finite or not) values whose
 		// outputs are never read; full NR panels avoid gemm's edge path.
 		n := min(t.tb, (nt+k.kern.NR-1)/k.kern.NR*k.kern.NR)
@@ -199,8 +239,48 @@ func (t *winoTask) Run(part int) {
 				Workspace: ws,
 			})
 		}
-		t.outputTransform(mo, rows, t0, nt)
+		t.outputTransform(mo, rows, t0, nt, 0, k.m)
 	}
+	*src = winoB{}
+}
+
+// runSplit runs part of one phase of a split block (see winoTask): input
+// channels [c0, c1) of V, or output channels [m0, m1) — whole MR strips —
+// of the 36 GEMMs and the output transform.
+func (t *winoTask) runSplit(part int) {
+	k, g := t.k, t.g
+	p := k.winoPlan()
+	wp := 4*g.tilesW + 2
+	sh := carver{buf: t.scratch[:t.shared]}
+	v, mo := k.winoShared(&sh, t.winoBlocks)
+	sc := carver{buf: t.scratch[t.shared+part*t.per : t.shared+(part+1)*t.per]}
+	rows, ws := k.winoWorker(&sc, g, t.winoBlocks, t.withGemm)
+	if t.phase == winoInput {
+		t.inputTransform(v, rows, wp, t.t0, t.nt, part*k.cg/t.parts, (part+1)*k.cg/t.parts)
+		return
+	}
+	mr := k.kern.MR
+	strips := (p.m + mr - 1) / mr
+	m0, m1 := part*strips/t.parts*mr, min(p.m, (part+1)*strips/t.parts*mr)
+	if m0 >= m1 {
+		return
+	}
+	src, subs := &t.srcs[part], &t.subs[part]
+	n := min(t.tb, (t.nt+k.kern.NR-1)/k.kern.NR*k.kern.NR)
+	for xi := 0; xi < winoTiles; xi++ {
+		subs[xi] = p.packed[xi].Rows(m0, m1)
+		*src = winoB{v: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb], c: p.c, nr: k.kern.NR}
+		gemm.Gemm(&gemm.Params{
+			M: m1 - m0, N: n, K: p.c, Alpha: 1,
+			PackedA: &subs[xi],
+			BSource: src,
+			C:       mo[xi*p.m*t.tb+m0*t.tb:], LDC: t.tb,
+			Threads:   1,
+			Kernels:   k.kern,
+			Workspace: ws,
+		})
+	}
+	t.outputTransform(mo, rows, t.t0, t.nt, m0, m1)
 	*src = winoB{}
 }
 
@@ -218,9 +298,8 @@ func (t *winoTask) Run(part int) {
 // are copied into zero-padded rows R (so there is no edge code), Bᵀ is
 // applied down the columns of R for the whole run at once (rows T), then B
 // along each tile's six columns of T, storing each ξ contiguously over the
-// run. Both steps are plain streaming loops (the functions SIMD kernels
-// replace).
-func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt int) {
+// run. Only input channels [c0, c1) are transformed.
+func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt, c0, c1 int) {
 	g := t.g
 	C, tb, nr := t.k.cg, t.tb, t.k.kern.NR
 	rr := rows[:6*wp]
@@ -232,7 +311,7 @@ func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt int) {
 		run := min(nt-i, g.tilesW-tx0) // tiles left in this tile row
 		col0 := 4*tx0 - g.pw
 		width := 4*run + 2
-		for c := 0; c < C; c++ {
+		for c := c0; c < c1; c++ {
 			x := t.x[(img*g.c+c)*g.inPlane : (img*g.c+c+1)*g.inPlane]
 			for q := 0; q < 6; q++ {
 				dst := rr[q*wp : q*wp+width]
@@ -282,15 +361,16 @@ func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt int) {
 // then bias, residual and activation, and stores the part of each 4×4 tile
 // inside the output. Like the input side it works on runs of tiles in one
 // tile row: Aᵀ over the six ξ rows for the whole run (S, 4×6 streams),
-// then A along each tile into a row buffer, then the row epilogue.
-func (t *winoTask) outputTransform(mo, scratch []float32, t0, nt int) {
+// then A along each tile into a row buffer, then the row epilogue. Only
+// output channels [m0, m1) are computed.
+func (t *winoTask) outputTransform(mo, scratch []float32, t0, nt, m0, m1 int) {
 	k, g := t.k, t.g
 	M, tb := k.m, t.tb
 	ld := M * tb
 	ep := &k.ep
 	sbuf := scratch[:24*tb]
 	row := scratch[24*tb : 24*tb+4*tb]
-	for m := 0; m < M; m++ {
+	for m := m0; m < m1; m++ {
 		var b float32
 		if k.bias != nil {
 			b = k.bias[m]

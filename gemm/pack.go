@@ -33,6 +33,24 @@ type Matrix struct {
 
 // PackB implements BSource.
 func (m *Matrix) PackB(dst []float32, k0, kc, n0, nc, nr int) {
+	if XPackRowOrder && !m.Trans && nc >= 2*nr && nr == 24 {
+		full := nc / nr
+		for p := 0; p < kc; p++ {
+			src := m.Data[(k0+p)*m.LD+n0 : (k0+p)*m.LD+n0+nc]
+			for s := 0; s < full; s++ {
+				*(*[24]float32)(dst[s*kc*nr+p*nr:]) = *(*[24]float32)(src[s*nr:])
+			}
+		}
+		if w := nc - full*nr; w > 0 {
+			d := dst[full*kc*nr : (full+1)*kc*nr]
+			for p := 0; p < kc; p++ {
+				row := d[p*nr : p*nr+nr]
+				copy(row[:w], m.Data[(k0+p)*m.LD+n0+full*nr:])
+				clear(row[w:])
+			}
+		}
+		return
+	}
 	for s := 0; s*nr < nc; s++ {
 		w := min(nr, nc-s*nr)
 		d := dst[s*kc*nr : (s+1)*kc*nr]
@@ -93,6 +111,8 @@ func packA(dst []float32, mr, ldk int, trans bool, a []float32, lda, i0, mc, p0,
 		}
 	}
 }
+
+var XPackRowOrder bool
 
 // copyRows copies kc rows of nr floats (source stride ld) into d, for the
 // common panel widths; it reports false for other widths. Fixed-size array
@@ -182,4 +202,14 @@ func PackA(kern *asm.Kernels, trans bool, m, k int, a []float32, lda int, dst []
 		packA(dst, kern.MR, k, trans, a, lda, 0, m, 0, k)
 	}
 	return &PackedA{M: m, K: k, Kernels: kern, Data: dst}
+}
+
+// Rows returns rows [m0, m1) of p as a PackedA sharing p's data, so that
+// threads can each multiply their own rows. m0 must be a multiple of MR.
+func (p *PackedA) Rows(m0, m1 int) PackedA {
+	mr := p.Kernels.MR
+	if m0%mr != 0 || m0 < 0 || m1 < m0 || m1 > p.M {
+		panic("gemm: PackedA.Rows: bad row range")
+	}
+	return PackedA{M: m1 - m0, K: p.K, Kernels: p.Kernels, Data: p.Data[m0*p.K : (m1+mr-1)/mr*mr*p.K]}
 }
