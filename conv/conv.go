@@ -466,8 +466,7 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			if k.algo == AlgoGEMM1x1 { // (Winograd's fallback is im2col)
 				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
 			} else {
-				xp, hp, wp := padded(&pad, x[xoff:], cg, g, k.kh, k.kw)
-				st.src = im2colSource{x: xp, hp: hp, wp: wp, g: g, kh: k.kh, kw: k.kw}
+				st.src = im2colPad(&pad, x[xoff:], cg, g, k.kh, k.kw)
 				p.BSource = &st.src
 			}
 			if k.bias != nil {

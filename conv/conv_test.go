@@ -309,6 +309,7 @@ var gemmCases = []convCase{
 	{n: 1, c: 4, w: 20, m: 3, kw: 5, strides: []int{2}, dils: []int{2}},
 	// big K (several KC blocks) and odd N
 	{n: 1, c: 70, h: 9, w: 7, m: 21, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 3, h: 9, w: 17, m: 5, kh: 3, kw: 5, strides: []int{1, 3}, pads: []int{1, 2, 0, 1}, bias: true}, // three column phases
 }
 
 var winoCases = []convCase{

@@ -7,14 +7,20 @@ package conv
 //	B[q][t] = X[ci][oh·sH − pH + i·dH][ow·sW − pW + j·dW]   (0 outside X)
 //
 // so W_g·B is the convolution. x is the group's channels with the padding
-// already materialised (xp below), so PackB has no edge checks: for each
+// already materialised (im2colPad), so PackB has no edge checks: for each
 // panel strip a table of the columns' offsets is built once, then every row
 // of the strip is row[j] = x[δ(q) + off[j]], copied run by run where the
-// offsets are consecutive (stride 1) and gathered otherwise. No column
-// buffer exists.
+// offsets are consecutive and gathered otherwise. No column buffer exists.
+//
+// At a column stride sW > 1 (without dilation) the padded planes are
+// stored as sW column phases, x[φ][ci][r][u] = padded[ci][r][u·sW + φ],
+// so that the windows' columns ow·sW + j are consecutive within phase
+// j mod sW: copies again, not gathers.
 type im2colSource struct {
-	x      []float32 // C/g padded planes of hp·wp
-	hp, wp int
+	x      []float32 // phases × C/g padded planes of hp·wp
+	hp, wp int       // wp: the width of one phase's rows
+	phases int       // 1, or sW
+	c      int       // planes per phase
 	g      *geometry
 	kh, kw int
 }
@@ -30,6 +36,11 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 	OW := g.ow
 	plane := s.hp * s.wp
 	kk := s.kh * s.kw
+	// Column step of the window origin in x (1 inside a phase).
+	step := g.sw
+	if s.phases > 1 {
+		step = 1
+	}
 	var offs [maxNR]int
 	var segs [maxNR][2]int // first column, length
 	for st := 0; st*nr < nc; st++ {
@@ -41,7 +52,7 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 		// copied; short runs are gathered.
 		nseg := 0
 		for j := 0; j < w; j++ {
-			offs[j] = oh*g.sh*s.wp + ow*g.sw
+			offs[j] = oh*g.sh*s.wp + ow*step
 			if j == 0 || offs[j] != offs[j-1]+1 {
 				segs[nseg] = [2]int{j, 0}
 				nseg++
@@ -59,7 +70,11 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 		ki, kj := r/s.kw, r%s.kw
 		for p := 0; p < kc; p++ {
 			row := d[p*nr : p*nr+nr]
-			src := s.x[ci*plane+ki*g.dh*s.wp+kj*g.dw:]
+			jo := kj * g.dw // kernel column kj's offset: its phase's planes, then its column there
+			if s.phases > 1 {
+				jo = (kj%s.phases)*s.c*plane + kj/s.phases
+			}
+			src := s.x[ci*plane+ki*g.dh*s.wp+jo:]
 			if copies {
 				for _, sg := range segs[:nseg] {
 					o := off[sg[0]]
@@ -83,6 +98,60 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 			}
 		}
 	}
+}
+
+// phased reports whether im2col stores g's padded planes as column
+// phases (see im2colSource).
+func phased(g *geometry) bool { return g.sw > 1 && g.dw == 1 }
+
+// im2colPad returns the B source of c planes of x (one image's group):
+// padded (or x itself), or at stride sW > 1 its sW column phases, written
+// into buf (im2colSize floats).
+func im2colPad(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2colSource {
+	if !phased(g) {
+		xp, hp, wp := padded(buf, x, c, g, kh, kw)
+		return im2colSource{x: xp, hp: hp, wp: wp, phases: 1, c: c, g: g, kh: kh, kw: kw}
+	}
+	hp, wp, _ := padDims(g, kh, kw)
+	s := g.sw
+	wq := (wp + s - 1) / s
+	n := s * c * hp * wq
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	xq := (*buf)[:n]
+	for φ := 0; φ < s; φ++ {
+		for ci := 0; ci < c; ci++ {
+			dp := xq[(φ*c+ci)*hp*wq : (φ*c+ci+1)*hp*wq]
+			clear(dp[:g.ph*wq])
+			// Phase columns u with input column u·s + φ − pW inside X.
+			u0 := max(0, (g.pw-φ+s-1)/s)
+			u1 := min(wq, (g.w+g.pw-φ+s-1)/s)
+			for ih := 0; ih < g.h; ih++ {
+				r := dp[(g.ph+ih)*wq : (g.ph+ih+1)*wq]
+				line := x[ci*g.inPlane+ih*g.w : ci*g.inPlane+(ih+1)*g.w]
+				clear(r[:u0])
+				if u1 > u0 {
+					col := u0*s + φ - g.pw
+					for u := range r[u0:u1] {
+						r[u0+u] = line[col+u*s]
+					}
+				}
+				clear(r[max(u0, u1):])
+			}
+			clear(dp[(g.ph+g.h)*wq:])
+		}
+	}
+	return im2colSource{x: xq, hp: hp, wp: wq, phases: s, c: c, g: g, kh: kh, kw: kw}
+}
+
+// im2colSize is the float32s im2colPad writes into buf.
+func im2colSize(c int, g *geometry, kh, kw int) int {
+	if !phased(g) {
+		return padSize(c, g, kh, kw)
+	}
+	hp, wp, _ := padDims(g, kh, kw)
+	return c * hp * ((wp + g.sw - 1) / g.sw) * g.sw
 }
 
 // padded returns x's c planes (h×w) with the padding of g materialised:

@@ -43,8 +43,10 @@ func TestIm2colPackB(t *testing.T) {
 			}
 		}
 		var buf []float32
-		xp, hp, wp := padded(&buf, xd, k.cg, g, k.kh, k.kw)
-		src := &im2colSource{x: xp, hp: hp, wp: wp, g: g, kh: k.kh, kw: k.kw}
+		src := im2colPad(&buf, xd, k.cg, g, k.kh, k.kw)
+		if len(buf) > im2colSize(k.cg, g, k.kh, k.kw) {
+			t.Fatalf("%v: im2colPad wrote %d floats, im2colSize %d", cc, len(buf), im2colSize(k.cg, g, k.kh, k.kw))
+		}
 		ref := &gemm.Matrix{Data: col, LD: n}
 		for _, nr := range []int{8, 16, 24, 32} {
 			for _, blk := range [][4]int{{0, kk, 0, n}, {1, kk - 1, 1, n - 1}, {kk / 2, (kk + 1) / 2, n / 3, n - n/3}} {
@@ -86,8 +88,7 @@ func BenchmarkPackB(b *testing.B) {
 		k, _ := New(p, w, nil, Epilogue{}, Options{Algorithm: AlgoIm2col})
 		g, _ := k.geometry(x.Shape)
 		var buf []float32
-		xp, hp, wp := padded(&buf, x.Float32s(), k.cg, g, k.kh, k.kw)
-		src := &im2colSource{x: xp, hp: hp, wp: wp, g: g, kh: k.kh, kw: k.kw}
+		src := im2colPad(&buf, x.Float32s(), k.cg, g, k.kh, k.kw)
 		nr := asm.Default().NR
 		kc := min(256, k.kDim)
 		nc := min(g.outPlane, 1024)

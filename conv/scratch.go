@@ -76,7 +76,7 @@ func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
 // gemm's workspace, shared by the per-image and per-group calls.
 func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, ws []float32) {
 	if k.algo != AlgoGEMM1x1 {
-		pad = c.take(padSize(k.cg, g, k.kh, k.kw))
+		pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))
 	}
 	if withGemm {
 		ws = c.take(gemm.WorkspaceSize(k.kern, k.m/k.group, g.outPlane, k.kDim, k.opts.Threads))
