@@ -141,8 +141,9 @@ func (m *Model) buildKernels(om *onnx.Model, opts *Options) error {
 	return nil
 }
 
-// removeNoOps drops Identity and inference-mode Dropout nodes by renaming
-// their consumers' inputs, unless the node feeds a graph output directly.
+// removeNoOps drops Identity, inference-mode Dropout and zero-padding Pad
+// nodes by renaming their consumers' inputs, unless the node feeds a graph
+// output directly.
 func removeNoOps(g *onnx.Graph) []*onnx.Node {
 	isOutput := map[string]bool{}
 	for _, vi := range g.Outputs {
@@ -162,7 +163,7 @@ func removeNoOps(g *onnx.Graph) []*onnx.Node {
 	var keep []*onnx.Node
 	for _, n := range g.Nodes {
 		noop := n.Domain == "" && len(n.Inputs) >= 1 && n.Inputs[0] != "" && len(n.Outputs) >= 1 &&
-			(n.OpType == "Identity" || n.OpType == "Dropout" && dropoutIsNoOp(n))
+			(n.OpType == "Identity" || n.OpType == "Dropout" && dropoutIsNoOp(n) || n.OpType == "Pad" && padIsNoOp(g, n))
 		if noop && !isOutput[n.Outputs[0]] {
 			alias[n.Outputs[0]] = n.Inputs[0]
 			continue
@@ -182,6 +183,31 @@ func removeNoOps(g *onnx.Graph) []*onnx.Node {
 		out[i] = &c
 	}
 	return out
+}
+
+// padIsNoOp reports whether a Pad node pads nothing: its pads, an
+// attribute (before opset 11) or a constant input, are all zero. (PyTorch
+// exports such a Pad before average pooling.)
+func padIsNoOp(g *onnx.Graph, n *onnx.Node) bool {
+	var pads []int64
+	if a, ok := n.Attrs["pads"]; ok {
+		pads = a.Ints
+	} else if len(n.Inputs) > 1 && n.Inputs[1] != "" {
+		t := g.Initializers[n.Inputs[1]]
+		if t == nil || t.DType != tensor.Int64 {
+			return false
+		}
+		pads = t.Int64s()
+	}
+	if len(pads) == 0 {
+		return false
+	}
+	for _, p := range pads {
+		if p != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // dropoutIsNoOp reports whether a Dropout node is an identity: one used

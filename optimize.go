@@ -19,6 +19,7 @@ func optimize(g *onnx.Graph, opset int64) error {
 	if err := foldConstants(g, opset); err != nil {
 		return err
 	}
+	g.Nodes = removeNoOps(g) // pads that were computed are constants now
 	foldBatchNorm(g)
 	replaceFlattenChains(g)
 	fuseActivations(g)

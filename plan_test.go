@@ -199,3 +199,74 @@ func TestArenaScratch(t *testing.T) {
 		t.Errorf("%d nodes take scratch, want 4 (three convolutions and the Gemm); kernels: %v", takers, kernelNames(m))
 	}
 }
+
+// TestZeroPadRemoved: a Pad whose pads are all zero (PyTorch puts one
+// before average pooling) is dropped at load, whether its pads are an
+// initializer, a Constant node or an attribute; a real Pad stays.
+func TestZeroPadRemoved(t *testing.T) {
+	pads := func(v ...int64) *tensor.Tensor {
+		p := tensor.New(tensor.Int64, len(v))
+		copy(p.Int64s(), v)
+		return p
+	}
+	for _, tc := range []struct {
+		name  string
+		pads  []int64
+		how   string // "init", "const", "attr"
+		stays bool
+	}{
+		{"initializer zeros", []int64{0, 0, 0, 0}, "init", false},
+		{"constant zeros", []int64{0, 0, 0, 0}, "const", false},
+		{"attribute zeros", []int64{0, 0, 0, 0}, "attr", false},
+		{"real padding", []int64{0, 1, 0, 2}, "init", true},
+	} {
+		pad := &onnx.Node{OpType: "Pad", Inputs: []string{"a", "pads"}, Outputs: []string{"b"}}
+		m := graphModel(
+			&onnx.Node{OpType: "Relu", Inputs: []string{"X"}, Outputs: []string{"a"}},
+			pad,
+			&onnx.Node{OpType: "Neg", Inputs: []string{"b"}, Outputs: []string{"Y"}},
+		)
+		m.Graph.Outputs[0].Shape = []int{-1, -1}
+		switch tc.how {
+		case "init":
+			m.Graph.Initializers["pads"] = pads(tc.pads...)
+		case "const":
+			m.Graph.Nodes = append([]*onnx.Node{{OpType: "Constant", Outputs: []string{"pads"},
+				Attrs: map[string]*onnx.Attr{"value": {Type: onnx.AttrTensor, T: pads(tc.pads...)}}}}, m.Graph.Nodes...)
+		case "attr":
+			m.Opsets[""] = 10
+			pad.Inputs = pad.Inputs[:1]
+			pad.Attrs["pads"] = &onnx.Attr{Type: onnx.AttrInts, Ints: tc.pads}
+		}
+		opt, err := Decode(encode(t, m), nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		ref, err := Decode(encode(t, m), &Options{NoOptimize: true, Reference: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		has := false
+		for _, n := range opt.nodes {
+			has = has || n.src.OpType == "Pad"
+		}
+		if has != tc.stays {
+			t.Errorf("%s: Pad kept = %v, want %v", tc.name, has, tc.stays)
+		}
+		x := tensor.New(tensor.Float32, 2, 3)
+		for i := range x.Float32s() {
+			x.Float32s()[i] = float32(i) - 2.5
+		}
+		got, err := opt.Run(context.Background(), map[string]*tensor.Tensor{"X": x})
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		want, err := ref.Run(context.Background(), map[string]*tensor.Tensor{"X": x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := testutil.AllClose(got["Y"], want["Y"], 0, 0); err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
