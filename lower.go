@@ -36,6 +36,9 @@ func newKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options
 		if k := newBinaryKernel(n, ref); k != nil {
 			return k, nil
 		}
+		if k := newGlueKernel(n, opset, ref); k != nil {
+			return k, nil
+		}
 		switch n.OpType {
 		case "Gemm":
 			if k := newGemmKernel(n, consts, ref, opts); k != nil {

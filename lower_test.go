@@ -121,3 +121,117 @@ func TestMeanKernel(t *testing.T) {
 		}
 	}
 }
+
+// TestGlueKernels checks the Concat, Transpose and Slice fast paths bit for
+// bit against the reference, and that they allocate nothing.
+func TestGlueKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	random := func(shape ...int) *tensor.Tensor {
+		x := tensor.New(tensor.Float32, shape...)
+		for i := range x.Float32s() {
+			x.Float32s()[i] = float32(r.NormFloat64())
+		}
+		return x
+	}
+	ints := func(v ...int64) *tensor.Tensor {
+		t := tensor.New(tensor.Int64, len(v))
+		copy(t.Int64s(), v)
+		return t
+	}
+	type tc struct {
+		name string
+		node *onnx.Node
+		in   []*tensor.Tensor
+	}
+	attrs := func(kv ...any) map[string]*onnx.Attr {
+		m := map[string]*onnx.Attr{}
+		for i := 0; i < len(kv); i += 2 {
+			switch v := kv[i+1].(type) {
+			case int64:
+				m[kv[i].(string)] = &onnx.Attr{Name: kv[i].(string), Type: onnx.AttrInt, I: v}
+			case []int64:
+				m[kv[i].(string)] = &onnx.Attr{Name: kv[i].(string), Type: onnx.AttrInts, Ints: v}
+			}
+		}
+		return m
+	}
+	var cases []tc
+	x4 := random(2, 3, 4, 5)
+	for _, perm := range [][]int64{{0, 2, 1, 3}, {3, 2, 1, 0}, {1, 0, 2, 3}, {0, 1, 2, 3}, {2, 3, 0, 1}, nil} {
+		n := &onnx.Node{OpType: "Transpose", Inputs: []string{"x"}, Outputs: []string{"y"}, Attrs: attrs()}
+		if perm != nil {
+			n.Attrs = attrs("perm", perm)
+		}
+		cases = append(cases, tc{"transpose", n, []*tensor.Tensor{x4}})
+	}
+	// ShuffleNet's channel shuffle: [1, 2, 58, 28, 28] → (0, 2, 1, 3, 4).
+	cases = append(cases, tc{"shuffle", &onnx.Node{OpType: "Transpose", Inputs: []string{"x"}, Outputs: []string{"y"},
+		Attrs: attrs("perm", []int64{0, 2, 1, 3, 4})}, []*tensor.Tensor{random(1, 2, 58, 7, 7)}})
+	for _, axis := range []int64{0, 1, 3, -1, -3} {
+		shape := []int{2, 3, 4, 5}
+		var in []*tensor.Tensor
+		for i := 0; i < 3; i++ {
+			s := append([]int(nil), shape...)
+			s[(axis+4)%4] = i + 1
+			in = append(in, random(s...))
+		}
+		n := &onnx.Node{OpType: "Concat", Inputs: []string{"a", "b", "c"}, Outputs: []string{"y"}, Attrs: attrs("axis", axis)}
+		cases = append(cases, tc{"concat", n, in})
+	}
+	for _, sl := range [][4][]int64{
+		{{0}, {29}, {1}, nil},
+		{{29, -100}, {0, 100}, {1, -1}, {1, -2}},
+		{{1, 0, -1}, {3, 4, -6}, {0, 2, 3}, {1, 2, -2}},
+		{{-1}, {-1000}, {-2}, {-3}},
+		{{2}, {1}, {1}, nil}, // empty
+		{{0, 1}, {9, 3}, nil, nil},
+	} {
+		in := []*tensor.Tensor{x4, ints(sl[0]...), ints(sl[1]...)}
+		names := []string{"x", "s", "e"}
+		if sl[2] != nil {
+			in, names = append(in, ints(sl[2]...)), append(names, "a")
+		}
+		if sl[3] != nil {
+			if sl[2] == nil {
+				in, names = append(in, nil), append(names, "")
+			}
+			in, names = append(in, ints(sl[3]...)), append(names, "p")
+		}
+		n := &onnx.Node{OpType: "Slice", Inputs: names, Outputs: []string{"y"}, Attrs: attrs()}
+		cases = append(cases, tc{"slice", n, in})
+	}
+	for i, c := range cases {
+		ref, err := ops.New(c.node, 13)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fast := newGlueKernel(c.node, 13, ref)
+		if fast == nil {
+			t.Fatalf("case %d %s: no fast kernel", i, c.name)
+		}
+		metas, err := ref.Infer(c.in)
+		if err != nil {
+			t.Fatalf("case %d %s: %v", i, c.name, err)
+		}
+		got := tensor.New(tensor.Float32, metas[0].Shape...)
+		want := tensor.New(tensor.Float32, metas[0].Shape...)
+		for j := range got.Float32s() {
+			got.Float32s()[j] = float32(math.NaN())
+		}
+		if err := fast.Run(c.in, []*tensor.Tensor{got}); err != nil {
+			t.Fatal(err)
+		}
+		if err := ref.Run(c.in, []*tensor.Tensor{want}); err != nil {
+			t.Fatal(err)
+		}
+		for j, g := range got.Float32s() {
+			if math.Float32bits(g) != math.Float32bits(want.Float32s()[j]) {
+				t.Fatalf("case %d %s %v: y[%d] = %g, want %g", i, c.name, metas[0].Shape, j, g, want.Float32s()[j])
+			}
+		}
+		outs := []*tensor.Tensor{got}
+		if allocs := testing.AllocsPerRun(3, func() { fast.Run(c.in, outs) }); allocs != 0 {
+			t.Errorf("case %d %s: %v allocations per run", i, c.name, allocs)
+		}
+	}
+}

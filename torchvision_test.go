@@ -13,7 +13,8 @@ import (
 )
 
 // TestTorchvision runs full-size torchvision exports made by
-// bench/torchvision_export.py against torch's outputs. They are too large
+// bench/torchvision_export.py against torch's outputs, and checks that
+// RunInto then allocates nothing. They are too large
 // to commit: set GOCNN_MODELS to the folder holding them.
 func TestTorchvision(t *testing.T) {
 	dir := os.Getenv("GOCNN_MODELS")
@@ -51,6 +52,19 @@ func TestTorchvision(t *testing.T) {
 			t.Logf("load %v, first run %v, max error %.3g × max|output|", loaded.Round(time.Millisecond), ran.Round(time.Millisecond), e)
 			if e > torchTol {
 				t.Errorf("max error %.3g × max|output| > %g", e, torchTol)
+			}
+			// Steady state allocates nothing, whatever the model's ops.
+			if raceEnabled {
+				return
+			}
+			outs := map[string]*tensor.Tensor{}
+			for name, v := range out {
+				outs[name] = tensor.New(v.DType, v.Shape...)
+			}
+			ins := map[string]*tensor.Tensor{m.Inputs()[0].Name: in}
+			ctx := context.Background()
+			if allocs := testing.AllocsPerRun(2, func() { m.RunInto(ctx, ins, outs) }); allocs != 0 {
+				t.Errorf("RunInto allocates %v times per run", allocs)
 			}
 		})
 	}

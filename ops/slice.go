@@ -132,6 +132,11 @@ func buildSlice(n *onnx.Node, opset int64) (Kernel, error) {
 	return checked{infer, run}, nil
 }
 
+// SliceRange is sliceRange, for fast paths outside the package.
+func SliceRange(start, end, step, dim int64) (first, size int64) {
+	return sliceRange(start, end, step, dim)
+}
+
 // sliceRange returns the clamped start index and the element count of the
 // slice start:end:step of a dimension of size dim (step != 0).
 func sliceRange(start, end, step, dim int64) (int64, int64) {
