@@ -116,7 +116,14 @@ func winograd43InColsAVX2(n int, t *float32, ldt int, r *float32, ldr int) {
 		func() { winograd43InColsGeneric(n, t, ldt, r, ldr) })
 }
 
+// Four to seven tiles (the rows of 14×14 and 28×28 maps) run as two
+// overlapping four-tile blocks.
 func winograd43InRowAVX2(n int, t *float32, o *float32, ldo int) {
+	if n >= 4 && n < 8 {
+		winograd43InRowQuadAVX2(t, o, ldo)
+		winograd43InRowQuadAVX2(fadd(t, 4*(n-4)), fadd(o, n-4), ldo)
+		return
+	}
 	blocks(n, func(m, off int) { winograd43InRowBlocksAVX2(m, fadd(t, 4*off), fadd(o, off), ldo) },
 		func() { winograd43InRowGeneric(n, t, o, ldo) })
 }
@@ -127,6 +134,11 @@ func winograd43OutColsAVX2(n int, s *float32, lds int, m *float32, ldm int) {
 }
 
 func winograd43OutRowAVX2(n int, dst *float32, q *float32, ldq int, bias float32) {
+	if n >= 4 && n < 8 {
+		winograd43OutRowQuadAVX2(dst, q, ldq, bias)
+		winograd43OutRowQuadAVX2(fadd(dst, 4*(n-4)), fadd(q, n-4), ldq, bias)
+		return
+	}
 	blocks(n, func(m, off int) { winograd43OutRowBlocksAVX2(m, fadd(dst, 4*off), fadd(q, off), ldq, bias) },
 		func() { winograd43OutRowGeneric(n, dst, q, ldq, bias) })
 }

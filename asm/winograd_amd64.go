@@ -27,3 +27,15 @@ func winograd43OutColsBlocksAVX2(n int, s *float32, lds int, m *float32, ldm int
 //
 //go:noescape
 func winograd43OutRowBlocksAVX2(n int, dst *float32, q *float32, ldq int, bias float32)
+
+// winograd43InRowQuadAVX2 transforms tiles 0…3 of one row of T
+// (see WinoInRowFunc in winograd_generic.go); it reads t[0 … 17].
+//
+//go:noescape
+func winograd43InRowQuadAVX2(t *float32, o *float32, ldo int)
+
+// winograd43OutRowQuadAVX2 writes dst[4j+r] for tiles j < 4
+// (see WinoOutRowFunc in winograd_generic.go).
+//
+//go:noescape
+func winograd43OutRowQuadAVX2(dst *float32, q *float32, ldq int, bias float32)

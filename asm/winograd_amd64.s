@@ -313,3 +313,110 @@ winograd43OutRowBlocksAVX2_loop:
 winograd43OutRowBlocksAVX2_done:
 	VZEROUPPER
 	RET
+
+// func winograd43InRowQuadAVX2(t *float32, o *float32, ldo int)
+// Requires: AVX, FMA3
+TEXT ·winograd43InRowQuadAVX2(SB), NOSPLIT|NOFRAME, $0-24
+	MOVQ         t+0(FP), AX
+	MOVQ         o+8(FP), CX
+	MOVQ         ldo+16(FP), DX
+	SHLQ         $0x02, DX
+	LEAQ         (DX)(DX*2), BX
+	LEAQ         (CX)(DX*4), SI
+	VMOVUPS      two<>+0(SB), X0
+	VMOVUPS      four<>+0(SB), X0
+	VMOVUPS      five<>+0(SB), X1
+	VMOVUPS      eight<>+0(SB), X2
+	VMOVUPS      (AX), X2
+	VMOVUPS      16(AX), X3
+	VMOVUPS      32(AX), X4
+	VMOVUPS      48(AX), X5
+	VUNPCKLPS    X3, X2, X6
+	VUNPCKHPS    X3, X2, X2
+	VUNPCKLPS    X5, X4, X3
+	VUNPCKHPS    X5, X4, X4
+	VUNPCKLPD    X3, X6, X5
+	VUNPCKHPD    X3, X6, X3
+	VUNPCKLPD    X4, X2, X6
+	VUNPCKHPD    X4, X2, X2
+	VPERMILPS    $0x39, X5, X4
+	VINSERTPS    $0x30, 64(AX), X4, X4
+	VPERMILPS    $0x39, X3, X7
+	VINSERTPS    $0x30, 68(AX), X7, X7
+	VSUBPS       X6, X4, X9
+	VSUBPS       X3, X2, X10
+	VADDPS       X10, X10, X10
+	VMULPS       X1, X6, X8
+	VFMSUB231PS  X0, X5, X8
+	VADDPS       X4, X8, X8
+	VADDPS       X6, X3, X11
+	VADDPS       X4, X2, X5
+	VFNMADD231PS X0, X11, X5
+	VSUBPS       X6, X3, X11
+	VSUBPS       X2, X4, X4
+	VFMADD231PS  X0, X11, X4
+	VADDPS       X10, X9, X6
+	VSUBPS       X10, X9, X9
+	VMULPS       X1, X2, X1
+	VFMSUB231PS  X0, X3, X1
+	VADDPS       X7, X1, X1
+	VMOVUPS      X8, (CX)
+	VMOVUPS      X5, (CX)(DX*1)
+	VMOVUPS      X4, (CX)(DX*2)
+	VMOVUPS      X6, (CX)(BX*1)
+	VMOVUPS      X9, (SI)
+	VMOVUPS      X1, (SI)(DX*1)
+	VZEROUPPER
+	RET
+
+// func winograd43OutRowQuadAVX2(dst *float32, q *float32, ldq int, bias float32)
+// Requires: AVX, FMA3
+TEXT ·winograd43OutRowQuadAVX2(SB), NOSPLIT|NOFRAME, $0-28
+	MOVQ         dst+0(FP), AX
+	MOVQ         q+8(FP), CX
+	MOVQ         ldq+16(FP), DX
+	SHLQ         $0x02, DX
+	LEAQ         (DX)(DX*2), BX
+	LEAQ         (CX)(DX*4), SI
+	VMOVUPS      two<>+0(SB), X0
+	VMOVUPS      four<>+0(SB), X1
+	VMOVUPS      five<>+0(SB), X2
+	VMOVUPS      eight<>+0(SB), X2
+	VBROADCASTSS bias+24(FP), X3
+	VMOVUPS      (CX), X4
+	VMOVUPS      (CX)(DX*1), X5
+	VMOVUPS      (CX)(DX*2), X6
+	VMOVUPS      (CX)(BX*1), X7
+	VMOVUPS      (SI), X8
+	VMOVUPS      (SI)(DX*1), X9
+	VADDPS       X6, X5, X10
+	VSUBPS       X6, X5, X5
+	VADDPS       X8, X7, X6
+	VSUBPS       X8, X7, X7
+	VADDPS       X10, X4, X4
+	VADDPS       X6, X4, X4
+	VMOVAPS      X5, X8
+	VFMADD231PS  X0, X7, X8
+	VMOVAPS      X10, X0
+	VFMADD231PS  X1, X6, X0
+	VMOVAPS      X5, X1
+	VFMADD231PS  X2, X7, X1
+	VADDPS       X9, X1, X1
+	VADDPS       X3, X4, X4
+	VADDPS       X3, X8, X8
+	VADDPS       X3, X0, X0
+	VADDPS       X3, X1, X1
+	VUNPCKLPS    X8, X4, X2
+	VUNPCKHPS    X8, X4, X3
+	VUNPCKLPS    X1, X0, X4
+	VUNPCKHPS    X1, X0, X0
+	VUNPCKLPD    X4, X2, X1
+	VUNPCKHPD    X4, X2, X2
+	VUNPCKLPD    X0, X3, X4
+	VUNPCKHPD    X0, X3, X0
+	VMOVUPS      X1, (AX)
+	VMOVUPS      X2, 16(AX)
+	VMOVUPS      X4, 32(AX)
+	VMOVUPS      X0, 48(AX)
+	VZEROUPPER
+	RET

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -51,14 +52,23 @@ func (r rows6) advance(g *build.Context, bytes int) {
 	g.ADDQ(U32(bytes), r.p4)
 }
 
+// widthOf returns the allocator of registers as wide as v (XMM or YMM).
+func widthOf(g *build.Context, v VecVirtual) func() VecVirtual {
+	if v.Size() == 16 {
+		return g.XMM
+	}
+	return g.YMM
+}
+
 // winoBVec applies Bᵀ to d[0…5] like winoB in the twin; c4 and c5 hold
 // 4 and 5 in every lane. The results replace nothing in d.
 func winoBVec(g *build.Context, d [6]VecVirtual, c4, c5 VecVirtual) [6]VecVirtual {
+	vec := widthOf(g, d[0])
 	var o [6]VecVirtual
 	for i := range o {
-		o[i] = g.YMM()
+		o[i] = vec()
 	}
-	a, b := g.YMM(), g.YMM()
+	a, b := vec(), vec()
 	g.VSUBPS(d[2], d[4], a) // a = d4 − d2
 	g.VSUBPS(d[1], d[3], b) // d3 − d1
 	g.VADDPS(b, b, b)       // b = 2(d3 − d1)
@@ -67,7 +77,7 @@ func winoBVec(g *build.Context, d [6]VecVirtual, c4, c5 VecVirtual) [6]VecVirtua
 	g.VFMSUB231PS(c4, d[0], o[0]) // 4·d0 − o0, exact product
 	g.VADDPS(d[4], o[0], o[0])
 	// o1 = (d3 + d4) − 4·(d1 + d2)
-	u := g.YMM()
+	u := vec()
 	g.VADDPS(d[2], d[1], u)
 	g.VADDPS(d[4], d[3], o[1])
 	g.VFNMADD231PS(c4, u, o[1])
@@ -87,14 +97,15 @@ func winoBVec(g *build.Context, d [6]VecVirtual, c4, c5 VecVirtual) [6]VecVirtua
 // winoAVec applies Aᵀ to m[0…5] like winoA in the twin; c2, c4, c8 hold
 // 2, 4 and 8.
 func winoAVec(g *build.Context, m [6]VecVirtual, c2, c4, c8 VecVirtual) [4]VecVirtual {
-	a, b, c, d := g.YMM(), g.YMM(), g.YMM(), g.YMM()
+	vec := widthOf(g, m[0])
+	a, b, c, d := vec(), vec(), vec(), vec()
 	g.VADDPS(m[2], m[1], a)
 	g.VSUBPS(m[2], m[1], b)
 	g.VADDPS(m[4], m[3], c)
 	g.VSUBPS(m[4], m[3], d)
 	var s [4]VecVirtual
 	for i := range s {
-		s[i] = g.YMM()
+		s[i] = vec()
 	}
 	g.VADDPS(a, m[0], s[0]) // (m0 + a) + c
 	g.VADDPS(c, s[0], s[0])
@@ -245,4 +256,96 @@ func winograd(g *build.Context) {
 			g.ADDQ(U32(128), dst)
 			s.advance(g, 32)
 		})
+
+	// Four-tile kernels for the tile rows of small maps (14×14 has four
+	// tiles a row, 28×28 seven): the same arithmetic on XMM registers.
+	xconsts := func() {
+		c2, c4, c5, c8 = g.XMM(), g.XMM(), g.XMM(), g.XMM()
+		g.VMOVUPS(fconst(g, "two", 2), c2)
+		g.VMOVUPS(fconst(g, "four", 4), c4)
+		g.VMOVUPS(fconst(g, "five", 5), c5)
+		g.VMOVUPS(fconst(g, "eight", 8), c8)
+	}
+	quadFunc(g, "winograd43InRowQuadAVX2", "func(t *float32, o *float32, ldo int)",
+		[]string{"winograd43InRowQuadAVX2 transforms tiles 0…3 of one row of T",
+			"(see WinoInRowFunc in winograd_generic.go); it reads t[0 … 17]."},
+		func() {
+			tp = g.Load(g.Param("t"), g.GP64())
+			s = newRows6(g, "o", "ldo")
+			xconsts()
+			// x_k = tile k (columns 4k … 4k+3); a 4×4 transpose gives d0…d3.
+			var x [4]VecVirtual
+			for k := range x {
+				x[k] = g.XMM()
+				g.VMOVUPS(Mem{Base: tp, Disp: 16 * k}, x[k])
+			}
+			u0, u1, u2, u3 := g.XMM(), g.XMM(), g.XMM(), g.XMM()
+			g.VUNPCKLPS(x[1], x[0], u0)
+			g.VUNPCKHPS(x[1], x[0], u1)
+			g.VUNPCKLPS(x[3], x[2], u2)
+			g.VUNPCKHPS(x[3], x[2], u3)
+			var d [6]VecVirtual
+			for k := range d {
+				d[k] = g.XMM()
+			}
+			g.VUNPCKLPD(u2, u0, d[0])
+			g.VUNPCKHPD(u2, u0, d[1])
+			g.VUNPCKLPD(u3, u1, d[2])
+			g.VUNPCKHPD(u3, u1, d[3])
+			// d4, d5 are d0, d1 of the next tile: lanes down by one, lane 3
+			// from t[16], t[17].
+			for k := 0; k < 2; k++ {
+				g.VPERMILPS(U8(0x39), d[k], d[4+k])
+				g.VINSERTPS(U8(0x30), Mem{Base: tp, Disp: 64 + 4*k}, d[4+k], d[4+k])
+			}
+			out := winoBVec(g, d, c4, c5)
+			for k := range out {
+				g.VMOVUPS(out[k], s.at(k, 0))
+			}
+		})
+	quadFunc(g, "winograd43OutRowQuadAVX2", "func(dst *float32, q *float32, ldq int, bias float32)",
+		[]string{"winograd43OutRowQuadAVX2 writes dst[4j+r] for tiles j < 4",
+			"(see WinoOutRowFunc in winograd_generic.go)."},
+		func() {
+			dst = g.Load(g.Param("dst"), g.GP64())
+			s = newRows6(g, "q", "ldq")
+			xconsts()
+			bias = g.XMM()
+			g.VBROADCASTSS(paramMem(g, "bias"), bias)
+			var mv [6]VecVirtual
+			for k := range mv {
+				mv[k] = g.XMM()
+				g.VMOVUPS(s.at(k, 0), mv[k])
+			}
+			v := winoAVec(g, mv, c2, c4, c8)
+			for k := range v {
+				g.VADDPS(bias, v[k], v[k])
+			}
+			// v_r[j] → dst[4j+r]: a 4×4 transpose.
+			a0, a1, a2, a3 := g.XMM(), g.XMM(), g.XMM(), g.XMM()
+			g.VUNPCKLPS(v[1], v[0], a0)
+			g.VUNPCKHPS(v[1], v[0], a1)
+			g.VUNPCKLPS(v[3], v[2], a2)
+			g.VUNPCKHPS(v[3], v[2], a3)
+			w := [4]VecVirtual{g.XMM(), g.XMM(), g.XMM(), g.XMM()}
+			g.VUNPCKLPD(a2, a0, w[0])
+			g.VUNPCKHPD(a2, a0, w[1])
+			g.VUNPCKLPD(a3, a1, w[2])
+			g.VUNPCKHPD(a3, a1, w[3])
+			for j := range w {
+				g.VMOVUPS(w[j], Mem{Base: dst, Disp: 16 * j})
+			}
+		})
+}
+
+// quadFunc emits a loop-free kernel: body computes one block.
+func quadFunc(g *build.Context, name, sig string, doc []string, body func()) {
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr(sig)
+	g.Pragma("noescape")
+	g.Doc(doc...)
+	body()
+	g.VZEROUPPER()
+	g.RET()
 }
