@@ -30,7 +30,7 @@ func newKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options
 		return ref, nil
 	}
 	if n.Domain == "" {
-		if k := newPoolKernel(n, consts, opts); k != nil {
+		if k := newPoolKernel(n, opset, consts, opts); k != nil {
 			return float32Only{k, ref}, nil
 		}
 		if k := newBinaryKernel(n, ref); k != nil {
@@ -77,53 +77,20 @@ func newConvKernel(n *onnx.Node, consts []*tensor.Tensor, opts *Options) ops.Ker
 }
 
 // newPoolKernel returns package pool's kernel for pooling, standalone
-// BatchNormalization and activation nodes, or nil to use the reference.
-func newPoolKernel(n *onnx.Node, consts []*tensor.Tensor, opts *Options) ops.Kernel {
-	po := pool.Options{Threads: opts.Threads}
-	a := n.AttrReader()
-	var k ops.Kernel
-	var err error
-	switch n.OpType {
-	case "MaxPool", "AveragePool":
-		if len(n.Outputs) > 1 {
-			return nil // Indices output: reference only
-		}
-		p, perr := ops.ParsePoolParams(n)
-		if perr != nil {
-			return nil
-		}
-		if n.OpType == "MaxPool" {
-			k, err = pool.NewMax(p, po)
-		} else {
-			k, err = pool.NewAverage(p, po)
-		}
-	case "GlobalAveragePool", "GlobalMaxPool":
-		k = pool.NewGlobal(n.OpType == "GlobalMaxPool", po)
-	case "Relu":
-		k, err = pool.NewActivation(pool.Act{Kind: pool.ActReLU}, po)
-	case "Sigmoid":
-		k, err = pool.NewActivation(pool.Act{Kind: pool.ActSigmoid}, po)
-	case "HardSwish":
-		k, err = pool.NewActivation(pool.Act{Kind: pool.ActHardSwish}, po)
-	case "LeakyRelu":
-		k, err = pool.NewActivation(pool.Act{Kind: pool.ActLeakyReLU, Alpha: a.Float("alpha", 0.01)}, po)
-	case "HardSigmoid":
-		k, err = pool.NewActivation(pool.Act{Kind: pool.ActHardSigmoid, Alpha: a.Float("alpha", 0.2), Beta: a.Float("beta", 0.5)}, po)
-	case "BatchNormalization":
-		if len(n.Inputs) != 5 || len(n.Outputs) != 1 || a.Int("training_mode", 0) != 0 || a.Int("spatial", 1) != 1 {
-			return nil
-		}
-		for _, c := range consts[1:] {
-			if c == nil || c.DType != tensor.Float32 {
-				return nil
+// BatchNormalization and activation nodes (pool.FromNode), or nil to use
+// the reference.
+func newPoolKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options) ops.Kernel {
+	constant := func(name string) *tensor.Tensor {
+		for i, in := range n.Inputs {
+			if in == name && i < len(consts) {
+				return consts[i]
 			}
 		}
-		k, err = pool.NewBatchNorm(consts[1], consts[2], consts[3], consts[4], a.Float("epsilon", 1e-5), pool.Act{}, po)
-	default:
 		return nil
 	}
-	if err != nil || a.Err() != nil {
-		return nil
+	k, err := pool.FromNode(n, opset, constant, pool.Options{Threads: opts.Threads})
+	if err != nil {
+		return nil // unsupported here: the reference runs it (and reports any error)
 	}
 	return k
 }

@@ -44,7 +44,7 @@ func BenchmarkConv(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		auto, err := New(p, w, bias, Epilogue{Act: ActReLU}, Options{Algorithm: AlgoIm2col})
+		auto, err := New(p, w, bias, Epilogue{Act: asm.Activation{Kind: asm.ActReLU}}, Options{Algorithm: AlgoIm2col})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -60,7 +60,7 @@ func BenchmarkConv(b *testing.B) {
 				}
 				name := fmt.Sprintf("layer=%s/algo=%s/threads=%d", l.name, algo, threads)
 				b.Run(name, func(b *testing.B) {
-					k, err := New(p, w, bias, Epilogue{Act: ActReLU}, Options{Algorithm: algo, Threads: threads})
+					k, err := New(p, w, bias, Epilogue{Act: asm.Activation{Kind: asm.ActReLU}}, Options{Algorithm: algo, Threads: threads})
 					if err != nil {
 						b.Fatal(err)
 					}

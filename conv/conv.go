@@ -56,8 +56,7 @@ type Conv struct {
 	kDim          int // cg·kh·kw
 	wRaw          []float32
 	packed        []*gemm.PackedA // per group (gemm1x1, im2col)
-	gemmEp        gemm.Epilogue   // template: clamp / LeakyReLU
-	postAct       bool            // activation not fused in gemm
+	gemmEp        gemm.Epilogue   // template: clamp or activation
 	geo           atomic.Pointer[geometry]
 	states        freelist.List[runState]
 	winoOnce      sync.Once
@@ -142,7 +141,7 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 	if _, err := k.p.Geometry(probe, k.wShape, k.bShape); err != nil {
 		return nil, err
 	}
-	k.postAct = ep.gemmEpilogue(&k.gemmEp)
+	ep.gemmEpilogue(&k.gemmEp)
 
 	algo := opts.Algorithm
 	if algo == "" {
@@ -373,7 +372,6 @@ func (k *Conv) check(in []*tensor.Tensor) (*geometry, error) {
 // runState is the per-Run state that must live on the heap (gemm keeps
 // pointers to the B sources), pooled per Conv, and the Run's scratch.
 type runState struct {
-	act   actTask
 	src   im2colSource
 	task  dwTask
 	wt    winoTask
@@ -476,30 +474,11 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				p.Epilogue.Residual, p.Epilogue.LDR = res[yoff:yoff+mg*n], n
 			}
 			gemm.Gemm(&p)
-			if k.postAct {
-				out := y[yoff : yoff+mg*n]
-				parts := max(1, min(k.threads(), len(out)/(16<<10)))
-				st.act = actTask{ep: &k.ep, kern: k.kern, v: out, parts: parts}
-				parallel.Default().Run(&st.act, parts)
-				st.act = actTask{}
-			}
 		}
 	}
 	st.src = im2colSource{}
 }
 
-// actTask applies the activation to v split into parts.
-type actTask struct {
-	kern  *asm.Kernels
-	ep    *Epilogue
-	v     []float32
-	parts int
-}
-
-func (t *actTask) Run(part int) {
-	n := len(t.v)
-	t.ep.activate(t.kern, t.v[part*n/t.parts:(part+1)*n/t.parts])
-}
 
 // Describe names the algorithm and kernel table, e.g. "conv/winograd/avx2".
 func (k *Conv) Describe() string { return "conv/" + k.algo + "/" + k.kern.Name }

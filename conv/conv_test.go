@@ -94,22 +94,22 @@ func (cc convCase) operands(rng *rand.Rand) (x, w, b *tensor.Tensor) {
 
 // refActivation is the float64 reference of each activation.
 func refActivation(ep Epilogue, x float64) float64 {
-	switch ep.Act {
-	case ActReLU:
+	switch ep.Act.Kind {
+	case asm.ActReLU:
 		return math.Max(x, 0)
-	case ActClip:
-		return math.Min(math.Max(x, float64(ep.Min)), float64(ep.Max))
-	case ActLeakyReLU:
+	case asm.ActClip:
+		return math.Min(math.Max(x, float64(ep.Act.Min)), float64(ep.Act.Max))
+	case asm.ActLeakyReLU:
 		if x < 0 {
-			return float64(ep.Alpha) * x
+			return float64(ep.Act.Alpha) * x
 		}
-	case ActHardSigmoid:
-		return math.Min(math.Max(float64(ep.Alpha)*x+float64(ep.Beta), 0), 1)
-	case ActHardSwish:
+	case asm.ActHardSigmoid:
+		return math.Min(math.Max(float64(ep.Act.Alpha)*x+float64(ep.Act.Beta), 0), 1)
+	case asm.ActHardSwish:
 		return x * math.Min(math.Max(x/6+0.5, 0), 1)
-	case ActSigmoid:
+	case asm.ActSigmoid:
 		return 1 / (1 + math.Exp(-x))
-	case ActSiLU:
+	case asm.ActSiLU:
 		return x / (1 + math.Exp(-x))
 	}
 	return x
@@ -117,20 +117,20 @@ func refActivation(ep Epilogue, x float64) float64 {
 
 var epilogues = []Epilogue{
 	{},
-	{Act: ActReLU},
-	{Act: ActClip, Min: 0, Max: 6},
-	{Act: ActClip, Min: -0.5, Max: 0.75},
-	{Act: ActLeakyReLU, Alpha: 0.1},
-	{Act: ActHardSigmoid, Alpha: 0.2, Beta: 0.5},
-	{Act: ActHardSwish},
-	{Act: ActSigmoid},
-	{Act: ActSiLU},
+	{Act: asm.Activation{Kind: asm.ActReLU}},
+	{Act: asm.Activation{Kind: asm.ActClip, Min: 0, Max: 6}},
+	{Act: asm.Activation{Kind: asm.ActClip, Min: -0.5, Max: 0.75}},
+	{Act: asm.Activation{Kind: asm.ActLeakyReLU, Alpha: 0.1}},
+	{Act: asm.Activation{Kind: asm.ActHardSigmoid, Alpha: 0.2, Beta: 0.5}},
+	{Act: asm.Activation{Kind: asm.ActHardSwish}},
+	{Act: asm.Activation{Kind: asm.ActSigmoid}},
+	{Act: asm.Activation{Kind: asm.ActSiLU}},
 	{Residual: true},
-	{Act: ActReLU, Residual: true},
-	{Act: ActClip, Min: 0, Max: 6, Residual: true},
-	{Act: ActLeakyReLU, Alpha: 0.2, Residual: true},
-	{Act: ActHardSwish, Residual: true},
-	{Act: ActSiLU, Residual: true},
+	{Act: asm.Activation{Kind: asm.ActReLU}, Residual: true},
+	{Act: asm.Activation{Kind: asm.ActClip, Min: 0, Max: 6}, Residual: true},
+	{Act: asm.Activation{Kind: asm.ActLeakyReLU, Alpha: 0.2}, Residual: true},
+	{Act: asm.Activation{Kind: asm.ActHardSwish}, Residual: true},
+	{Act: asm.Activation{Kind: asm.ActSiLU}, Residual: true},
 }
 
 // check runs cc with the given algorithm, table and epilogue against the
@@ -551,7 +551,7 @@ func TestZeroAlloc(t *testing.T) {
 	} {
 		x, w, b := tc.cc.operands(rng)
 		p, _ := ops.ParseConvParams(tc.cc.node())
-		k, err := New(p, w, b, Epilogue{Act: ActReLU}, Options{Algorithm: tc.algo, Threads: 2})
+		k, err := New(p, w, b, Epilogue{Act: asm.Activation{Kind: asm.ActReLU}}, Options{Algorithm: tc.algo, Threads: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -652,7 +652,7 @@ func TestConcurrent(t *testing.T) {
 		_, w, b := convCase{n: 1, c: 16, h: 4, w: 4, m: 16, kh: tc.cc.kh, kw: tc.cc.kw, group: tc.cc.group, bias: tc.cc.bias}.operands(rng)
 		node := tc.cc.node()
 		p, _ := ops.ParseConvParams(node)
-		k, err := New(p, w, b, Epilogue{Act: ActReLU}, Options{Algorithm: tc.algo, Threads: 2})
+		k, err := New(p, w, b, Epilogue{Act: asm.Activation{Kind: asm.ActReLU}}, Options{Algorithm: tc.algo, Threads: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -708,7 +708,7 @@ func TestEmptyBatch(t *testing.T) {
 	} {
 		_, w, b := tc.cc.operands(rng)
 		p, _ := ops.ParseConvParams(tc.cc.node())
-		k, err := New(p, w, b, Epilogue{Act: ActSiLU}, Options{Algorithm: tc.algo})
+		k, err := New(p, w, b, Epilogue{Act: asm.Activation{Kind: asm.ActSiLU}}, Options{Algorithm: tc.algo})
 		if err != nil {
 			t.Fatal(err)
 		}

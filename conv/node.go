@@ -2,6 +2,7 @@ package conv
 
 import (
 	"fmt"
+	"github.com/gocnn/gocnn/asm"
 	"math"
 
 	"github.com/gocnn/gocnn/onnx"
@@ -35,7 +36,7 @@ func FromNode(n *onnx.Node, w, b *tensor.Tensor, opts Options) (*NodeConv, error
 		return nil, err
 	}
 	if n.Attrs[ops.AttrActivation] != nil && n.Attrs[ops.AttrActivation].S == "SiLU" {
-		ep.Act = ActSiLU
+		ep.Act.Kind = asm.ActSiLU
 	}
 	ep.Residual = len(n.Inputs) > 3 && n.Inputs[3] != ""
 	k, err := New(p, w, b, ep, opts)
@@ -56,21 +57,21 @@ func EpilogueFromNode(act *onnx.Node) (Epilogue, error) {
 	a := act.AttrReader()
 	switch act.OpType {
 	case "Relu":
-		ep.Act = ActReLU
+		ep.Act.Kind = asm.ActReLU
 	case "Clip":
-		ep.Act = ActClip
-		ep.Min = a.Float("min", float32(math.Inf(-1)))
-		ep.Max = a.Float("max", float32(math.Inf(1)))
+		ep.Act.Kind = asm.ActClip
+		ep.Act.Min = a.Float("min", float32(math.Inf(-1)))
+		ep.Act.Max = a.Float("max", float32(math.Inf(1)))
 	case "LeakyRelu":
-		ep.Act, ep.Alpha = ActLeakyReLU, a.Float("alpha", 0.01)
+		ep.Act = asm.Activation{Kind: asm.ActLeakyReLU, Alpha: a.Float("alpha", 0.01)}
 	case "HardSigmoid":
-		ep.Act, ep.Alpha, ep.Beta = ActHardSigmoid, a.Float("alpha", 0.2), a.Float("beta", 0.5)
+		ep.Act = asm.Activation{Kind: asm.ActHardSigmoid, Alpha: a.Float("alpha", 0.2), Beta: a.Float("beta", 0.5)}
 	case "HardSwish":
-		ep.Act = ActHardSwish
+		ep.Act.Kind = asm.ActHardSwish
 	case "Sigmoid":
-		ep.Act = ActSigmoid
+		ep.Act.Kind = asm.ActSigmoid
 	case "SiLU":
-		ep.Act = ActSiLU
+		ep.Act.Kind = asm.ActSiLU
 	default:
 		return ep, fmt.Errorf("%w: activation %s", ErrUnsupported, act.OpType)
 	}

@@ -1,6 +1,7 @@
 package conv
 
 import (
+	"github.com/gocnn/gocnn/asm"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -46,7 +47,7 @@ func TestRunScratch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			k, err := New(p, w, b, Epilogue{Act: ActHardSwish, Residual: true}, Options{Algorithm: tc.algo, Threads: threads})
+			k, err := New(p, w, b, Epilogue{Act: asm.Activation{Kind: asm.ActHardSwish}, Residual: true}, Options{Algorithm: tc.algo, Threads: threads})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -64,7 +65,7 @@ func TestRunScratch(t *testing.T) {
 				t.Errorf("%v %s: ScratchSize depends on Data", tc.cc, tc.algo)
 			}
 			// A fresh Conv: its own buffer must stay unused.
-			k, _ = New(p, w, b, Epilogue{Act: ActHardSwish, Residual: true}, Options{Algorithm: tc.algo, Threads: threads})
+			k, _ = New(p, w, b, Epilogue{Act: asm.Activation{Kind: asm.ActHardSwish}, Residual: true}, Options{Algorithm: tc.algo, Threads: threads})
 			const guard = 64
 			scratch := make([]float32, n+guard)
 			for i := range scratch {

@@ -2,6 +2,7 @@ package pool
 
 import (
 	"fmt"
+	"github.com/gocnn/gocnn/asm"
 	"math/rand/v2"
 	"testing"
 
@@ -42,9 +43,9 @@ func BenchmarkPool(b *testing.B) {
 	benchKernel(b, "layer=resnet.globalavgpool/threads=1", NewGlobal(false, Options{Threads: 1}), x)
 	x = randT(rng, 1, 144, 56, 56)
 	for _, threads := range []int{1, 2} {
-		bn, _ := NewBatchNorm(randT(rng, 144), randT(rng, 144), randT(rng, 144), randT(rng, 144), 1e-5, Act{Kind: ActReLU}, Options{Threads: threads})
+		bn, _ := NewBatchNorm(randT(rng, 144), randT(rng, 144), randT(rng, 144), randT(rng, 144), 1e-5, asm.Activation{Kind: asm.ActReLU}, Options{Threads: threads})
 		benchKernel(b, fmt.Sprintf("layer=batchnorm+relu.144x56x56/threads=%d", threads), bn, x)
-		for _, a := range []Act{{Kind: ActReLU}, {Kind: ActClip, Min: 0, Max: 6}, {Kind: ActHardSwish}, {Kind: ActSigmoid}} {
+		for _, a := range []asm.Activation{{Kind: asm.ActReLU}, {Kind: asm.ActClip, Min: 0, Max: 6}, {Kind: asm.ActHardSwish}, {Kind: asm.ActSigmoid}} {
 			k, _ := NewActivation(a, Options{Threads: threads})
 			benchKernel(b, fmt.Sprintf("layer=act.%d.144x56x56/threads=%d", a.Kind, threads), k, x)
 		}

@@ -11,66 +11,20 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
-// Activation is an element-wise function.
-type Activation uint8
-
-const (
-	ActNone        Activation = iota
-	ActReLU                   // max(x, 0)
-	ActClip                   // min(max(x, Min), Max)
-	ActLeakyReLU              // x < 0 ? Alpha·x : x
-	ActHardSigmoid            // max(0, min(1, Alpha·x + Beta))
-	ActHardSwish              // x · max(0, min(1, x/6 + 1/2))
-	ActSigmoid                // 1 / (1 + e^-x)
-	ActSiLU                   // x · sigmoid(x)
-)
-
-// Act is an activation with its parameters.
-type Act struct {
-	Kind     Activation
-	Min, Max float32 // ActClip
-	Alpha    float32 // ActLeakyReLU, ActHardSigmoid
-	Beta     float32 // ActHardSigmoid
-}
-
-func (a Act) check() error {
-	if a.Kind > ActSiLU {
-		return fmt.Errorf("pool: unknown activation %d", a.Kind)
-	}
-	if a.Kind == ActClip && !(a.Min <= a.Max) {
-		return fmt.Errorf("pool: clip bounds [%g, %g] are empty", a.Min, a.Max)
+// checkAct reports an invalid activation as pool's error.
+func checkAct(a asm.Activation) error {
+	if err := a.Check(); err != nil {
+		return fmt.Errorf("pool: %w", err)
 	}
 	return nil
 }
 
-// Apply computes dst[i] = act(src[i]) for i < len(dst); dst and src may be
-// the same slice. It uses the kernels of asm.Default().
-func (a Act) Apply(dst, src []float32) { a.apply(asm.Default(), dst, src) }
-
-// apply is Apply with the row kernels of kt.
-func (a Act) apply(kt *asm.Kernels, dst, src []float32) {
-	if len(dst) == 0 {
-		return
-	}
-	_ = src[len(dst)-1]
-	n, d, s := len(dst), &dst[0], &src[0]
-	switch a.Kind {
-	case ActNone:
-		copy(dst, src)
-	case ActReLU:
-		kt.ReLU(n, d, s, 0, 0)
-	case ActClip:
-		kt.Clip(n, d, s, a.Min, a.Max)
-	case ActLeakyReLU:
-		kt.LeakyReLU(n, d, s, a.Alpha, 0)
-	case ActHardSigmoid:
-		kt.HardSigmoid(n, d, s, a.Alpha, a.Beta)
-	case ActHardSwish:
-		kt.HardSwish(n, d, s, 0, 0)
-	case ActSigmoid:
-		kt.Sigmoid(n, d, s, 0, 0)
-	case ActSiLU:
-		kt.SiLU(n, d, s, 0, 0)
+// apply computes dst[i] = a(src[i]) for i < len(dst) with the row kernels
+// of kt; dst and src may be the same slice.
+func apply(kt *asm.Kernels, a asm.Activation, dst, src []float32) {
+	if len(dst) > 0 {
+		_ = src[len(dst)-1]
+		kt.Activate(a, len(dst), &dst[0], &src[0])
 	}
 }
 
@@ -78,13 +32,13 @@ func (a Act) apply(kt *asm.Kernels, dst, src []float32) {
 // LeakyRelu, HardSigmoid, HardSwish, Sigmoid, or SiLU) over a float32
 // tensor of any shape. It implements ops.Kernel.
 type Elementwise struct {
-	act  Act
+	act  asm.Activation
 	opts Options
 }
 
 // NewActivation returns the kernel for act.
-func NewActivation(act Act, opts Options) (*Elementwise, error) {
-	if err := act.check(); err != nil {
+func NewActivation(act asm.Activation, opts Options) (*Elementwise, error) {
+	if err := checkAct(act); err != nil {
 		return nil, err
 	}
 	return &Elementwise{act: act, opts: opts}, nil
@@ -132,14 +86,14 @@ func (k *Elementwise) Run(in, out []*tensor.Tensor) error {
 // with in[0] = X [N, C, ...].
 type BatchNorm struct {
 	s, t []float32
-	act  Act
+	act  asm.Activation
 	opts Options
 }
 
 // NewBatchNorm prepares BatchNormalization from its constant scale, bias
 // (B), mean and variance tensors (each [C]) and epsilon.
-func NewBatchNorm(scale, bias, mean, variance *tensor.Tensor, epsilon float32, act Act, opts Options) (*BatchNorm, error) {
-	if err := act.check(); err != nil {
+func NewBatchNorm(scale, bias, mean, variance *tensor.Tensor, epsilon float32, act asm.Activation, opts Options) (*BatchNorm, error) {
+	if err := checkAct(act); err != nil {
 		return nil, err
 	}
 	var c int
@@ -213,23 +167,15 @@ func (k *BatchNorm) Run(in, out []*tensor.Tensor) error {
 
 // scaleShift computes dst[i] = act(src[i]·s + t); ReLU and Clip run as
 // the kernel's clamp.
-func scaleShift(kt *asm.Kernels, dst, src []float32, s, t float32, act Act) {
+func scaleShift(kt *asm.Kernels, dst, src []float32, s, t float32, act asm.Activation) {
 	if len(dst) == 0 {
 		return
 	}
 	_ = src[len(dst)-1]
-	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
-	switch act.Kind {
-	case ActReLU:
-		lo = 0
-	case ActClip:
-		lo, hi = act.Min, act.Max
-	}
+	lo, hi, clamp := act.Clamp()
 	kt.ScaleShift(len(dst), &dst[0], &src[0], s, t, lo, hi)
-	switch act.Kind {
-	case ActNone, ActReLU, ActClip:
-	default:
-		act.apply(kt, dst, dst)
+	if !clamp {
+		apply(kt, act, dst, dst)
 	}
 }
 
@@ -355,7 +301,7 @@ const (
 type task struct {
 	kind         taskKind
 	x, y         []float32
-	act          Act
+	act          asm.Activation
 	bn           *BatchNorm
 	units, plane int
 	parts        int
@@ -369,7 +315,7 @@ func (t *task) Run(part int) {
 	switch t.kind {
 	case taskAct:
 		a, b := lo*len(t.x)/t.units, hi*len(t.x)/t.units
-		t.act.apply(t.kern, t.y[a:b], t.x[a:b])
+		apply(t.kern, t.act, t.y[a:b], t.x[a:b])
 	case taskBN:
 		c := len(t.bn.s)
 		for pl := lo; pl < hi; pl++ {

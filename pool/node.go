@@ -2,6 +2,7 @@ package pool
 
 import (
 	"fmt"
+	"github.com/gocnn/gocnn/asm"
 	"math"
 
 	"github.com/gocnn/gocnn/onnx"
@@ -64,17 +65,17 @@ func FromNode(n *onnx.Node, opset int64, consts func(name string) *tensor.Tensor
 		if err := a.Err(); err != nil {
 			return nil, err
 		}
-		k, err = NewBatchNorm(s, b, m, v, eps, Act{}, opts)
+		k, err = NewBatchNorm(s, b, m, v, eps, asm.Activation{}, opts)
 	case "Relu":
-		k, err = NewActivation(Act{Kind: ActReLU}, opts)
+		k, err = NewActivation(asm.Activation{Kind: asm.ActReLU}, opts)
 	case "LeakyRelu":
-		k, err = NewActivation(Act{Kind: ActLeakyReLU, Alpha: a.Float("alpha", 0.01)}, opts)
+		k, err = NewActivation(asm.Activation{Kind: asm.ActLeakyReLU, Alpha: a.Float("alpha", 0.01)}, opts)
 	case "HardSigmoid":
-		k, err = NewActivation(Act{Kind: ActHardSigmoid, Alpha: a.Float("alpha", 0.2), Beta: a.Float("beta", 0.5)}, opts)
+		k, err = NewActivation(asm.Activation{Kind: asm.ActHardSigmoid, Alpha: a.Float("alpha", 0.2), Beta: a.Float("beta", 0.5)}, opts)
 	case "HardSwish":
-		k, err = NewActivation(Act{Kind: ActHardSwish}, opts)
+		k, err = NewActivation(asm.Activation{Kind: asm.ActHardSwish}, opts)
 	case "Sigmoid":
-		k, err = NewActivation(Act{Kind: ActSigmoid}, opts)
+		k, err = NewActivation(asm.Activation{Kind: asm.ActSigmoid}, opts)
 	case "Clip":
 		lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
 		if opset < 11 {
@@ -95,7 +96,7 @@ func FromNode(n *onnx.Node, opset int64, consts func(name string) *tensor.Tensor
 			// ONNX defines Clip with min > max as all max; keep the reference.
 			return nil, fmt.Errorf("%w: %v has min > max", ErrUnsupported, n)
 		}
-		k, err = NewActivation(Act{Kind: ActClip, Min: lo, Max: hi}, opts)
+		k, err = NewActivation(asm.Activation{Kind: asm.ActClip, Min: lo, Max: hi}, opts)
 	default:
 		return nil, fmt.Errorf("%w: %s", ErrUnsupported, n.OpType)
 	}

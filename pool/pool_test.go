@@ -2,6 +2,7 @@ package pool
 
 import (
 	"fmt"
+	"github.com/gocnn/gocnn/asm"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -215,37 +216,37 @@ func TestGlobal(t *testing.T) {
 }
 
 var acts = []struct {
-	act  Act
+	act  asm.Activation
 	node *onnx.Node // reference node (opset 13); nil for SiLU
 }{
-	{Act{Kind: ActNone}, &onnx.Node{OpType: "Identity"}},
-	{Act{Kind: ActReLU}, &onnx.Node{OpType: "Relu"}},
-	{Act{Kind: ActLeakyReLU, Alpha: 0.1}, &onnx.Node{OpType: "LeakyRelu", Attrs: map[string]*onnx.Attr{"alpha": {Name: "alpha", Type: onnx.AttrFloat, F: 0.1}}}},
-	{Act{Kind: ActHardSigmoid, Alpha: 0.2, Beta: 0.5}, &onnx.Node{OpType: "HardSigmoid"}},
-	{Act{Kind: ActHardSwish}, &onnx.Node{OpType: "HardSwish"}},
-	{Act{Kind: ActSigmoid}, &onnx.Node{OpType: "Sigmoid"}},
-	{Act{Kind: ActClip, Min: 0, Max: 6}, nil},
-	{Act{Kind: ActSiLU}, nil},
+	{asm.Activation{Kind: asm.ActNone}, &onnx.Node{OpType: "Identity"}},
+	{asm.Activation{Kind: asm.ActReLU}, &onnx.Node{OpType: "Relu"}},
+	{asm.Activation{Kind: asm.ActLeakyReLU, Alpha: 0.1}, &onnx.Node{OpType: "LeakyRelu", Attrs: map[string]*onnx.Attr{"alpha": {Name: "alpha", Type: onnx.AttrFloat, F: 0.1}}}},
+	{asm.Activation{Kind: asm.ActHardSigmoid, Alpha: 0.2, Beta: 0.5}, &onnx.Node{OpType: "HardSigmoid"}},
+	{asm.Activation{Kind: asm.ActHardSwish}, &onnx.Node{OpType: "HardSwish"}},
+	{asm.Activation{Kind: asm.ActSigmoid}, &onnx.Node{OpType: "Sigmoid"}},
+	{asm.Activation{Kind: asm.ActClip, Min: 0, Max: 6}, nil},
+	{asm.Activation{Kind: asm.ActSiLU}, nil},
 }
 
 // refAct is the float64 definition of each activation.
-func refAct(a Act, x float64) float64 {
+func refAct(a asm.Activation, x float64) float64 {
 	switch a.Kind {
-	case ActReLU:
+	case asm.ActReLU:
 		return math.Max(x, 0)
-	case ActClip:
+	case asm.ActClip:
 		return math.Min(math.Max(x, float64(a.Min)), float64(a.Max))
-	case ActLeakyReLU:
+	case asm.ActLeakyReLU:
 		if x < 0 {
 			return float64(a.Alpha) * x
 		}
-	case ActHardSigmoid:
+	case asm.ActHardSigmoid:
 		return math.Min(math.Max(float64(a.Alpha)*x+float64(a.Beta), 0), 1)
-	case ActHardSwish:
+	case asm.ActHardSwish:
 		return x * math.Min(math.Max(x/6+0.5, 0), 1)
-	case ActSigmoid:
+	case asm.ActSigmoid:
 		return 1 / (1 + math.Exp(-x))
-	case ActSiLU:
+	case asm.ActSiLU:
 		return x / (1 + math.Exp(-x))
 	}
 	return x
@@ -277,7 +278,7 @@ func TestActivation(t *testing.T) {
 			}
 		}
 	}
-	if _, err := NewActivation(Act{Kind: ActClip, Min: 1, Max: 0}, Options{}); err == nil {
+	if _, err := NewActivation(asm.Activation{Kind: asm.ActClip, Min: 1, Max: 0}, Options{}); err == nil {
 		t.Error("empty clip accepted")
 	}
 }
@@ -295,7 +296,7 @@ func TestBatchNorm(t *testing.T) {
 		node := &onnx.Node{OpType: "BatchNormalization", Inputs: []string{"X", "s", "b", "m", "v"}, Outputs: []string{"Y"},
 			Attrs: map[string]*onnx.Attr{"epsilon": {Name: "epsilon", Type: onnx.AttrFloat, F: 1e-3}}}
 		want := runRef(t, node, []*tensor.Tensor{x, scale, bias, mean, variance})
-		for _, a := range []Act{{}, {Kind: ActReLU}, {Kind: ActClip, Min: 0, Max: 6}} {
+		for _, a := range []asm.Activation{{}, {Kind: asm.ActReLU}, {Kind: asm.ActClip, Min: 0, Max: 6}} {
 			k, err := NewBatchNorm(scale, bias, mean, variance, 1e-3, a, Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -318,8 +319,8 @@ func TestZeroAlloc(t *testing.T) {
 	in := []*tensor.Tensor{x}
 	p, _ := ops.ParsePoolParams(poolCases[3].node("MaxPool"))
 	mp, _ := NewMax(p, Options{Threads: 2})
-	act, _ := NewActivation(Act{Kind: ActReLU}, Options{Threads: 2})
-	bn, _ := NewBatchNorm(randT(rng, 64), randT(rng, 64), randT(rng, 64), randT(rng, 64), 1e-3, Act{}, Options{Threads: 2})
+	act, _ := NewActivation(asm.Activation{Kind: asm.ActReLU}, Options{Threads: 2})
+	bn, _ := NewBatchNorm(randT(rng, 64), randT(rng, 64), randT(rng, 64), randT(rng, 64), 1e-3, asm.Activation{}, Options{Threads: 2})
 	for name, k := range map[string]ops.Kernel{"maxpool": mp, "relu": act, "batchnorm": bn, "gap": NewGlobal(false, Options{Threads: 2})} {
 		o, err := k.Infer(in)
 		if err != nil {
