@@ -479,6 +479,5 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 	st.src = im2colSource{}
 }
 
-
 // Describe names the algorithm and kernel table, e.g. "conv/winograd/avx2".
 func (k *Conv) Describe() string { return "conv/" + k.algo + "/" + k.kern.Name }
