@@ -87,6 +87,9 @@ func (m *Model) Layers(shapes map[string][]int) ([]Layer, error) {
 		if len(n.in) > 0 && n.in[0] >= 0 && env[n.in[0]] != nil {
 			l.Kernel = kernelNameFor(n.kernel, env[n.in[0]].Shape)
 		}
+		if n.src.Domain == "" && viewOps[n.src.OpType] {
+			l.Kernel = "view" // a plan shares the input's memory: nothing runs
+		}
 		in := make([]*tensor.Tensor, len(n.in))
 		known := true
 		for i, s := range n.in {
