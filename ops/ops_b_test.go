@@ -505,6 +505,10 @@ func TestOpsB(t *testing.T) {
 		{name: "range delta 0", node: bNode("Range", 3, 1), opset: 11,
 			in: []*tensor.Tensor{bF32([]int{}, 1), bF32([]int{}, 2), bF32([]int{}, 0)}, err: "delta"},
 
+		// Attributes that became inputs.
+		{name: "pad pads attribute at 11", node: bNode("Pad", 2, 1, bAttrInts("pads", 0, 0)), opset: 11,
+			in: []*tensor.Tensor{bF32([]int{1}, 1), bI64([]int{2}, 0, 0)}, err: "is an input from opset 11"},
+
 		// Counts.
 		{name: "too few inputs", node: bNode("Add", 1, 1), opset: 14, err: "inputs"},
 		{name: "unsupported opset", node: bNode("Range", 3, 1), opset: 10, err: "unsupported"},

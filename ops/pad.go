@@ -32,6 +32,9 @@ type padKernel struct {
 }
 
 func buildPad(n *onnx.Node, opset int64) (Kernel, error) {
+	if err := movedAttrs(n, opset, 11, "pads", "value"); err != nil {
+		return nil, err
+	}
 	a := n.AttrReader()
 	k := padKernel{opset: opset, mode: a.String("mode", "constant")}
 	if opset < 11 {
