@@ -143,10 +143,59 @@ TEXT ·dwconvTapsS1BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-56
 	TESTQ R8, R8
 	JLE   dwconvTapsS1BlocksAVX2_done
 	MOVQ  AX, R14
-	SHRQ  $0x05, R14
-	JZ    dwconvTapsS1BlocksAVX2_tail
+	SHRQ  $0x06, R14
+	JZ    dwconvTapsS1BlocksAVX2_half
 
-dwconvTapsS1BlocksAVX2_loop4:
+dwconvTapsS1BlocksAVX2_loop8:
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS 64(CX), Y2
+	VMOVUPS 96(CX), Y3
+	VMOVUPS 128(CX), Y4
+	VMOVUPS 160(CX), Y5
+	VMOVUPS 192(CX), Y6
+	VMOVUPS 224(CX), Y7
+	MOVQ    DX, R9
+	MOVQ    SI, R10
+	MOVQ    DI, R12
+
+dwconvTapsS1BlocksAVX2_b8_row:
+	MOVQ R9, R11
+	MOVQ R8, R13
+
+dwconvTapsS1BlocksAVX2_b8_tap:
+	VBROADCASTSS (R10), Y8
+	VFMADD231PS  (R11), Y8, Y0
+	VFMADD231PS  32(R11), Y8, Y1
+	VFMADD231PS  64(R11), Y8, Y2
+	VFMADD231PS  96(R11), Y8, Y3
+	VFMADD231PS  128(R11), Y8, Y4
+	VFMADD231PS  160(R11), Y8, Y5
+	VFMADD231PS  192(R11), Y8, Y6
+	VFMADD231PS  224(R11), Y8, Y7
+	ADDQ         $0x04, R11
+	ADDQ         $0x04, R10
+	DECQ         R13
+	JNZ          dwconvTapsS1BlocksAVX2_b8_tap
+	ADDQ         BX, R9
+	DECQ         R12
+	JNZ          dwconvTapsS1BlocksAVX2_b8_row
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      Y1, 32(CX)
+	VMOVUPS      Y2, 64(CX)
+	VMOVUPS      Y3, 96(CX)
+	VMOVUPS      Y4, 128(CX)
+	VMOVUPS      Y5, 160(CX)
+	VMOVUPS      Y6, 192(CX)
+	VMOVUPS      Y7, 224(CX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000100, DX
+	DECQ         R14
+	JNZ          dwconvTapsS1BlocksAVX2_loop8
+
+dwconvTapsS1BlocksAVX2_half:
+	TESTQ   $0x00000020, AX
+	JZ      dwconvTapsS1BlocksAVX2_tail
 	VMOVUPS (CX), Y0
 	VMOVUPS 32(CX), Y1
 	VMOVUPS 64(CX), Y2
@@ -178,8 +227,6 @@ dwconvTapsS1BlocksAVX2_b4_tap:
 	VMOVUPS      Y3, 96(CX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000080, DX
-	DECQ         R14
-	JNZ          dwconvTapsS1BlocksAVX2_loop4
 
 dwconvTapsS1BlocksAVX2_tail:
 	ANDQ $0x1f, AX
@@ -232,10 +279,91 @@ TEXT ·dwconvTapsS2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-56
 	TESTQ R8, R8
 	JLE   dwconvTapsS2BlocksAVX2_done
 	MOVQ  AX, R14
-	SHRQ  $0x05, R14
-	JZ    dwconvTapsS2BlocksAVX2_tail
+	SHRQ  $0x06, R14
+	JZ    dwconvTapsS2BlocksAVX2_half
 
-dwconvTapsS2BlocksAVX2_loop4:
+dwconvTapsS2BlocksAVX2_loop8:
+	VMOVUPS (CX), Y0
+	VPERMPD $0xd8, Y0, Y0
+	VMOVUPS 32(CX), Y1
+	VPERMPD $0xd8, Y1, Y1
+	VMOVUPS 64(CX), Y2
+	VPERMPD $0xd8, Y2, Y2
+	VMOVUPS 96(CX), Y3
+	VPERMPD $0xd8, Y3, Y3
+	VMOVUPS 128(CX), Y4
+	VPERMPD $0xd8, Y4, Y4
+	VMOVUPS 160(CX), Y5
+	VPERMPD $0xd8, Y5, Y5
+	VMOVUPS 192(CX), Y6
+	VPERMPD $0xd8, Y6, Y6
+	VMOVUPS 224(CX), Y7
+	VPERMPD $0xd8, Y7, Y7
+	MOVQ    DX, R9
+	MOVQ    SI, R10
+	MOVQ    DI, R12
+
+dwconvTapsS2BlocksAVX2_b8_row:
+	MOVQ R9, R11
+	MOVQ R8, R13
+
+dwconvTapsS2BlocksAVX2_b8_tap:
+	VBROADCASTSS (R10), Y8
+	VMOVUPS      (R11), Y9
+	VSHUFPS      $0x88, 32(R11), Y9, Y9
+	VFMADD231PS  Y9, Y8, Y0
+	VMOVUPS      64(R11), Y9
+	VSHUFPS      $0x88, 96(R11), Y9, Y9
+	VFMADD231PS  Y9, Y8, Y1
+	VMOVUPS      128(R11), Y9
+	VSHUFPS      $0x88, 160(R11), Y9, Y9
+	VFMADD231PS  Y9, Y8, Y2
+	VMOVUPS      192(R11), Y9
+	VSHUFPS      $0x88, 224(R11), Y9, Y9
+	VFMADD231PS  Y9, Y8, Y3
+	VMOVUPS      256(R11), Y9
+	VSHUFPS      $0x88, 288(R11), Y9, Y9
+	VFMADD231PS  Y9, Y8, Y4
+	VMOVUPS      320(R11), Y9
+	VSHUFPS      $0x88, 352(R11), Y9, Y9
+	VFMADD231PS  Y9, Y8, Y5
+	VMOVUPS      384(R11), Y9
+	VSHUFPS      $0x88, 416(R11), Y9, Y9
+	VFMADD231PS  Y9, Y8, Y6
+	VMOVUPS      448(R11), Y9
+	VSHUFPS      $0x88, 480(R11), Y9, Y9
+	VFMADD231PS  Y9, Y8, Y7
+	ADDQ         $0x04, R11
+	ADDQ         $0x04, R10
+	DECQ         R13
+	JNZ          dwconvTapsS2BlocksAVX2_b8_tap
+	ADDQ         BX, R9
+	DECQ         R12
+	JNZ          dwconvTapsS2BlocksAVX2_b8_row
+	VPERMPD      $0xd8, Y0, Y0
+	VMOVUPS      Y0, (CX)
+	VPERMPD      $0xd8, Y1, Y1
+	VMOVUPS      Y1, 32(CX)
+	VPERMPD      $0xd8, Y2, Y2
+	VMOVUPS      Y2, 64(CX)
+	VPERMPD      $0xd8, Y3, Y3
+	VMOVUPS      Y3, 96(CX)
+	VPERMPD      $0xd8, Y4, Y4
+	VMOVUPS      Y4, 128(CX)
+	VPERMPD      $0xd8, Y5, Y5
+	VMOVUPS      Y5, 160(CX)
+	VPERMPD      $0xd8, Y6, Y6
+	VMOVUPS      Y6, 192(CX)
+	VPERMPD      $0xd8, Y7, Y7
+	VMOVUPS      Y7, 224(CX)
+	ADDQ         $0x00000100, CX
+	ADDQ         $0x00000200, DX
+	DECQ         R14
+	JNZ          dwconvTapsS2BlocksAVX2_loop8
+
+dwconvTapsS2BlocksAVX2_half:
+	TESTQ   $0x00000020, AX
+	JZ      dwconvTapsS2BlocksAVX2_tail
 	VMOVUPS (CX), Y0
 	VPERMPD $0xd8, Y0, Y0
 	VMOVUPS 32(CX), Y1
@@ -283,8 +411,6 @@ dwconvTapsS2BlocksAVX2_b4_tap:
 	VMOVUPS      Y3, 96(CX)
 	ADDQ         $0x00000080, CX
 	ADDQ         $0x00000100, DX
-	DECQ         R14
-	JNZ          dwconvTapsS2BlocksAVX2_loop4
 
 dwconvTapsS2BlocksAVX2_tail:
 	ANDQ $0x1f, AX

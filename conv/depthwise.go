@@ -51,6 +51,9 @@ func dwLayout(g *geometry, kh, kw int) (wp, lda, nc, n, size int) {
 	if g.sw == 1 {
 		lda = wp
 		nc = ((g.oh-1)*wp + g.ow + 7) &^ 7
+		if kh*kw > 9 && nc >= 128 {
+			nc = (nc + 31) &^ 31 // the taps kernels' wide blocks
+		}
 		n = nc
 		last = (kh-1)*wp + nc + kw - 1
 	} else {

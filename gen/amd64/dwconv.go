@@ -134,8 +134,8 @@ func dwKernel(g *build.Context, stride int) {
 // They accumulate, so a caller can split a kernel into passes, and leave
 // bias and clamp to the caller's row pass. The taps loop over kernel rows
 // and columns in registers (kh, kw are runtime values); each tap is one
-// weight broadcast shared by four 8-wide accumulators — four independent
-// FMA chains per 32 outputs — and then a tail of single 8-wide blocks.
+// weight broadcast shared by eight 8-wide accumulators (64 outputs), then
+// four, then a tail of single 8-wide blocks.
 // Stride 2 takes the even columns of two loads with VSHUFPS, whose lane
 // order (0 2 1 3 in 64-bit pairs) VPERMPD 0xD8 undoes; that permutation
 // is its own inverse, so the accumulators are loaded and stored through it.
@@ -210,14 +210,20 @@ func dwTaps(g *build.Context, stride int) {
 	g.JLE(LabelRef(name + "_done"))
 	g.TESTQ(kw, kw)
 	g.JLE(LabelRef(name + "_done"))
+	// Blocks of 64, then 32, then 8 outputs: eight independent FMA chains
+	// keep both FMA pipes busy through the four-cycle latency.
 	cnt := g.GP64()
 	g.MOVQ(n, cnt)
-	g.SHRQ(U8(5), cnt)
-	g.JZ(LabelRef(name + "_tail"))
-	g.Label(name + "_loop4")
-	block(name+"_b4", 4)
+	g.SHRQ(U8(6), cnt)
+	g.JZ(LabelRef(name + "_half"))
+	g.Label(name + "_loop8")
+	block(name+"_b8", 8)
 	g.DECQ(cnt)
-	g.JNZ(LabelRef(name + "_loop4"))
+	g.JNZ(LabelRef(name + "_loop8"))
+	g.Label(name + "_half")
+	g.TESTQ(U32(32), n)
+	g.JZ(LabelRef(name + "_tail"))
+	block(name+"_b4", 4)
 	g.Label(name + "_tail")
 	g.ANDQ(U8(31), n)
 	g.SHRQ(U8(3), n)
