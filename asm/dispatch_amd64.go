@@ -15,7 +15,9 @@ import "github.com/gocnn/gocnn/internal/cpu"
 // counts, 16 independent FMA chains cover two 512-bit pipes at latency 4,
 // and 10 loads per 16 FMAs stay within two load ports. It could not be
 // measured or run where it was written (no AVX-512 there): its tests run
-// on AVX-512 hardware only, and GOCNN_ISA=avx2 is the escape hatch.
+// on AVX-512 hardware only, and GOCNN_ISA=avx2 is the escape hatch. For
+// the same reason it has no SgemmPackB and SgemmStrips (gemm then packs B
+// with PackB and calls Sgemm per tile).
 func archTables() []*Kernels {
 	return []*Kernels{
 		{
@@ -27,7 +29,8 @@ func archTables() []*Kernels {
 		},
 		{
 			Name: "avx2", Level: cpu.AVX2, MR: 4, NR: 24, KUnroll: 4,
-			Sgemm: sgemm4x24AVX2, SgemmRowA: sgemm4x24RowAAVX2, Sgemv: sgemvAVX2,
+			Sgemm: sgemm4x24AVX2, SgemmRowA: sgemm4x24RowAAVX2, SgemmPackB: sgemm4x24PackBAVX2,
+			SgemmStrips: sgemm4x24StripsAVX2, Sgemv: sgemvAVX2,
 			Edge:     []EdgeKernel{{8, sgemm4x8AVX2, sgemm4x8RowAAVX2}, {16, sgemm4x16AVX2, sgemm4x16RowAAVX2}},
 			FMAProbe: fmaProbeAVX2, ProbeFlops: 12 * 8 * 2,
 			RowKernels: rowKernelsAVX2,

@@ -10,7 +10,7 @@ func extraKernels() []kernelCase {
 	var ks []kernelCase
 	if cpu.HasAVX2 {
 		ks = append(ks,
-			kernelCase{"avx2", 6, 16, sgemm6x16AVX2, nil})
+			kernelCase{"avx2", 6, 16, sgemm6x16AVX2, nil, nil})
 	}
 	return ks
 }

@@ -17,6 +17,11 @@ type Kernels struct {
 
 	Sgemm     SgemmFunc     // MR×NR micro-kernel on packed panels
 	SgemmRowA SgemmRowAFunc // same, A read in place; nil if the table has none
+	// SgemmPackB is Sgemm that also packs the B panel it reads in place;
+	// SgemmStrips runs Sgemm down a column of tiles in one call. Either is
+	// nil if the table has none.
+	SgemmPackB  SgemmPackBFunc
+	SgemmStrips SgemmStripsFunc
 
 	// Edge lists narrower kernels (ascending NR < table NR, same MR and
 	// panel layout) for the last, partial column strip, so that it does
@@ -56,7 +61,8 @@ func (t *Kernels) EdgeFor(w int) *EdgeKernel {
 
 var genericTable = &Kernels{
 	Name: "generic", Level: cpu.Generic, MR: 4, NR: 8, KUnroll: 1,
-	Sgemm: sgemm4x8Generic, SgemmRowA: sgemm4x8RowAGeneric, Sgemv: sgemvGeneric,
+	Sgemm: sgemm4x8Generic, SgemmRowA: sgemm4x8RowAGeneric, SgemmPackB: sgemm4x8PackBGeneric,
+	SgemmStrips: sgemm4x8StripsGeneric, Sgemv: sgemvGeneric,
 	FMAProbe: fmaProbeGeneric, ProbeFlops: probeChainsGeneric * 2,
 	RowKernels: rowKernelsGeneric,
 }

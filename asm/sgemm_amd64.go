@@ -28,6 +28,19 @@ func sgemm4x24AVX2(k int, a *float32, b *float32, ldb int, c *float32, ldc int, 
 //go:noescape
 func sgemm4x24RowAAVX2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
 
+// sgemm4x24PackBAVX2 computes one full 4×24 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
+// It also stores the B rows it reads, bp[p*24+j] = b[p*ldb+j]; see SgemmPackBFunc.
+//
+//go:noescape
+func sgemm4x24PackBAVX2(k int, a *float32, b *float32, ldb int, bp *float32, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm4x24StripsAVX2 computes n full 4×24 tiles stacked in a column, tile t with
+// the A panel at a+t*as and C, row bias and residual rows from t*4 on; see SgemmStripsFunc.
+//
+//go:noescape
+func sgemm4x24StripsAVX2(n int, k int, a *float32, as int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
 // sgemm8x16AVX512 computes one full 8×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
 // with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
 //

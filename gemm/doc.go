@@ -18,10 +18,17 @@
 //
 // Packing is skipped when it cannot pay for itself: with few columns
 // (N ≤ 256) row-major A is read in place by the table's SgemmRowA kernel,
-// and with few rows and a wide B (M ≤ 64, N ≥ 512) full-width B strips are
-// read in place (the kernel prefetches the next strip). Only partial edge
-// strips are then packed. Row strides within 256 bytes of a multiple of
-// 4 KiB always pack, since in-place strips would alias in L1.
+// and with few rows, a wide B and a short k (M ≤ 64, N ≥ 512, K ≤ 128)
+// full-width B strips are read in place (the kernel prefetches the next
+// strip). Only partial edge strips are then packed. Otherwise a row-major
+// B is packed by the first tile of each strip (the table's SgemmPackB
+// reads the strip in place and stores it packed while it computes, so the
+// packed strip is in L1 for the other tiles), or, without that kernel, by
+// PackB a block at a time, reading B row by row. Row strides within 256
+// bytes of a multiple of 4 KiB always pack beforehand, since in-place
+// strips would alias in L1. The full tiles of a column strip run in one
+// SgemmStrips call when the table has it. Next to A read in place, a last
+// strip of one or two columns runs as Sgemv passes over the A block.
 //
 // Threads: C is cut into a grid of rectangles aligned to MR×NR tiles, one
 // per thread, run on the reusable pool of internal/parallel. K is never

@@ -105,6 +105,7 @@ type call struct {
 	per    int
 	direct bool // read full-width B strips in place (no B packing)
 	rowA   bool // read full-height A strips in place (no A packing)
+	fused  bool // full-width B strips packed by their first tile (SgemmPackB)
 	flags  int  // epilogue flags of the last k block
 	// gemvRows > 0 selects the matrix-vector path (rows of the matrix).
 	gemvRows int
@@ -155,6 +156,7 @@ func Gemm(p *Params) {
 	}
 	c.direct = p.BSource == nil && !p.TransB && useDirectB(kern, m, n, k, p.LDB)
 	c.rowA = p.PackedA == nil && !p.TransA && kern.SgemmRowA != nil && useRowA(kern, m, n, k, p.LDA)
+	c.fused = p.BSource == nil && !p.TransB && kern.SgemmPackB != nil && !c.direct && !c.rowA && useFusedB(p.LDB)
 	e := &p.Epilogue
 	c.flags = 0
 	switch e.BiasMode {
@@ -248,9 +250,32 @@ func useDirectB(kern *asm.Kernels, m, n, k, ldb int) bool {
 	case "1":
 		return true
 	}
-	// Measured (BenchmarkBMode): in place wins only for few rows and wide B,
-	// i.e. early CNN layers (64×3136×576, 32×12544×27).
-	return m <= 64 && n >= 512 && (ldb*4)%4096 >= 256 && (ldb*4)%4096 <= 4096-256
+	// Measured: in place wins only for few rows, wide B and a short k,
+	// i.e. early CNN layers (32×12544×27, 64×3136×64). Against B packed
+	// row by row it won at k = 64 and 128 and lost from k = 192 on
+	// (64×3136×192: 71 against 79 % of the FMA peak).
+	return m <= 64 && n >= 512 && k <= 128 && (ldb*4)%4096 >= 256 && (ldb*4)%4096 <= 4096-256
+}
+
+// fusedBMode (env GOCNN_FUSEDB=0|1, read once) forces the B strategy of
+// the packing path, for tuning.
+var fusedBMode = os.Getenv("GOCNN_FUSEDB")
+
+// useFusedB reports whether full B strips should be packed by the first
+// tile that reads them (SgemmPackB, B in place; the other tiles read the
+// packed strip while it is in L1) rather than by PackB beforehand. B is
+// read once either way, but PackB's block goes out to L3 and comes back
+// (measured against PackB: 64×3136×576 69 → 78 % of the FMA peak,
+// 128×784×1152 85 → 88 %). A row stride near a multiple of 4 KiB would
+// alias in L1.
+func useFusedB(ldb int) bool {
+	switch fusedBMode {
+	case "0":
+		return false
+	case "1":
+		return true
+	}
+	return (ldb*4)%4096 >= 256 && (ldb*4)%4096 <= 4096-256
 }
 
 // rowAMode (env GOCNN_ROWA=0|1, read once) forces the A strategy, for tuning.
@@ -369,10 +394,25 @@ func (c *call) Run(part int) {
 		nc := min(ncMax, n1-jc)
 		for pc := 0; pc == 0 || pc < k; pc += blk.kc {
 			kc := min(blk.kc, k-pc)
+			// A thin last strip next to A read in place runs as w Sgemv
+			// passes over the A block (see gemvEdge); its columns are
+			// packed one by one, and the rest of its panel holds y.
+			w := nc % nr
+			gv := c.rowA && p.BSource == nil && kc > 0 && 0 < w && w <= gemvEdgeMax && (nr-w)*kc >= blk.mc
 			if kc > 0 {
-				if !c.direct {
+				if gv {
+					if full := nc - w; full > 0 {
+						c.bsrc.PackB(bbuf, pc, kc, jc, full, nr)
+					}
+					c.bsrc.PackB(bbuf[(nc-w)*kc:], pc, kc, jc+nc-w, w, 1)
+				} else if c.fused {
+					// Full strips are packed by their first tile.
+					if w > 0 {
+						c.bsrc.PackB(bbuf[(nc-w)*kc:], pc, kc, jc+nc-w, w, nr)
+					}
+				} else if !c.direct {
 					c.bsrc.PackB(bbuf, pc, kc, jc, nc, nr)
-				} else if w := (jc + nc - n0) % nr; w != 0 {
+				} else if w != 0 {
 					// Only the partial last strip needs zero padding.
 					c.bsrc.PackB(bbuf, pc, kc, jc+nc-w, w, nr)
 				}
@@ -402,14 +442,14 @@ func (c *call) Run(part int) {
 					h := mc % mr
 					packA(abuf, mr, kc, false, p.A, p.LDA, ic+mc-h, h, pc, kc)
 				}
-				c.macro(abuf, bbuf, tile, ic, mc, jc, nc, pc, kc, flags, alpha, beta)
+				c.macro(abuf, bbuf, tile, ic, mc, jc, nc, pc, kc, flags, alpha, beta, gv, c.fused && ic == m0)
 			}
 		}
 	}
 }
 
 // macro runs the micro-kernel over an mc×nc block of C.
-func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags int, alpha, beta float32) {
+func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags int, alpha, beta float32, gv, packB bool) {
 	p, kern := &c.p, c.kern
 	mr, nr := kern.MR, kern.NR
 	e := &p.Epilogue
@@ -417,9 +457,16 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 	for jr := 0; jr < nc; jr += nr {
 		w := min(nr, nc-jr)
 		j := jc + jr
+		if gv && w < nr {
+			c.gemvEdge(bbuf[jr*kc:], ic, mc, j, w, pc, kc, flags, alpha, beta)
+			continue
+		}
 		bp, ldb := &zero[0], nr
+		fuse := false // this strip's first tile packs it to bp
 		switch {
 		case kc == 0:
+		case c.fused && w == nr:
+			bp, fuse = &bbuf[jr*kc], packB
 		case c.direct && w == nr:
 			bp, ldb = &p.B[pc*p.LDB+j], p.LDB
 		case c.direct:
@@ -427,7 +474,23 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 		default:
 			bp = &bbuf[jr*kc]
 		}
+		// Full tiles after the first (which may pack B) run in one
+		// SgemmStrips call: a call per tile costs as much as a short k.
+		ir0, n := 0, 0
+		if kern.SgemmStrips != nil && w == nr && kc > 0 && !c.rowA {
+			if fuse {
+				ir0 = mr
+			}
+			n = mc/mr - ir0/mr
+		}
 		for ir := 0; ir < mc; ir += mr {
+			if ir == ir0 && n > 0 {
+				c.strips(bp, ldb, abuf, ic, ir, n, j, w, pc, kc, flags, alpha, beta)
+				ir += n * mr
+				if ir >= mc {
+					break
+				}
+			}
 			h := min(mr, mc-ir)
 			i := ic + ir
 			ap, inPlace := &zero[0], false
@@ -454,6 +517,15 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			}
 			cp := &p.C[i*p.LDC+j]
 			switch {
+			case fuse:
+				fuse = false
+				bIn := &p.B[pc*p.LDB+j]
+				if h == mr {
+					kern.SgemmPackB(kc, ap, bIn, p.LDB, bp, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+				} else {
+					kern.SgemmPackB(kc, ap, bIn, p.LDB, bp, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
+					asm.Epilogue(h, w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+				}
 			case h == mr && w == nr && inPlace:
 				kern.SgemmRowA(kc, ap, p.LDA, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 			case h == mr && w == nr:
@@ -475,6 +547,68 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			if last && e.Act != ActNone {
 				activate(kern, e, p.C[i*p.LDC+j:], p.LDC, h, w)
 			}
+		}
+	}
+}
+
+// strips runs n full tiles of column strip j, rows ic+ir…, in one
+// SgemmStrips call; A is packed (abuf, the block at row ic, or PackedA).
+func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc, kc, flags int, alpha, beta float32) {
+	p, kern, e := &c.p, c.kern, &c.p.Epilogue
+	mr, i := kern.MR, ic+ir
+	var ap *float32
+	var as int
+	if pa := p.PackedA; pa != nil {
+		ap, as = &pa.Data[i*pa.K+pc*mr], mr*pa.K
+	} else {
+		ap, as = &abuf[ir*kc], mr*kc
+	}
+	var bias, res *float32
+	switch {
+	case flags&asm.FlagRowBias != 0:
+		bias = &e.Bias[i]
+	case flags&asm.FlagColBias != 0:
+		bias = &e.Bias[j]
+	}
+	if flags&asm.FlagResidual != 0 {
+		res = &e.Residual[i*e.LDR+j]
+	}
+	kern.SgemmStrips(n, kc, ap, as, bp, ldb, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+	if pc+kc >= p.K && e.Act != ActNone {
+		activate(kern, e, p.C[i*p.LDC+j:], p.LDC, n*mr, w)
+	}
+}
+
+// gemvEdgeMax is the widest last strip that gemvEdge takes. Next to A
+// read in place (few columns), the 4×8 edge kernel runs at half the FMA
+// rate (4 accumulators) and computes 8 columns for w; an Sgemv pass over
+// the A block, which is in L2, costs a few columns of the kernel at full
+// rate. 512×49×4608 (w = 1) spent 17 % of its time in the edge kernel and
+// measured 62 → 75 % of the FMA peak; w = 2 gained a little, 3 and 4 not.
+const gemvEdgeMax = 2
+
+// gemvEdge computes the w-column last strip of the mc×kc block at (ic, pc)
+// as w matrix-vector products of the A rows (in place) with the columns
+// of B, packed in xs[c*kc:(c+1)*kc]; y, mc floats after them, is scratch.
+func (c *call) gemvEdge(xs []float32, ic, mc, j, w, pc, kc, flags int, alpha, beta float32) {
+	p, e := &c.p, &c.p.Epilogue
+	y := xs[w*kc : w*kc+mc]
+	last := pc+kc >= p.K
+	for q := 0; q < w; q++ {
+		c.kern.Sgemv(mc, kc, &p.A[ic*p.LDA+pc], p.LDA, &xs[q*kc], &y[0])
+		var bias, res *float32
+		switch {
+		case flags&asm.FlagRowBias != 0:
+			bias = &e.Bias[ic]
+		case flags&asm.FlagColBias != 0:
+			bias = &e.Bias[j+q]
+		}
+		if flags&asm.FlagResidual != 0 {
+			res = &e.Residual[ic*e.LDR+j+q]
+		}
+		asm.Epilogue(mc, 1, y, 1, &p.C[ic*p.LDC+j+q], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+		if last && e.Act != ActNone {
+			activate(c.kern, e, p.C[ic*p.LDC+j+q:], p.LDC, mc, 1)
 		}
 	}
 }
@@ -528,6 +662,10 @@ func (g *gemvCall) Run(part int) {
 	if p.Beta != 0 {
 		flags |= asm.FlagBeta
 	}
+	// With unit output (and residual) strides the h results are one 1×h
+	// row: without an epilogue Sgemv stores them straight into C, else the
+	// epilogue runs on that row instead of h rows of one element.
+	row := ldo == 1 && (flags&asm.FlagResidual == 0 || ldr == 1)
 	for r := t0; r < t1; r++ {
 		i0 := r * gemvChunk
 		h := min(gemvChunk, rows-i0)
@@ -535,25 +673,40 @@ func (g *gemvCall) Run(part int) {
 		if p.K > 0 {
 			ap = &mat[i0*ldm]
 		}
-		c.kern.Sgemv(h, p.K, ap, ldm, xp, &y[0])
-		// The h results are an h×1 block: a per-output bias is a row bias,
-		// the single bias of a 1-wide output dimension a column bias.
-		var bias, res *float32
-		fl := flags
+		if row && flags == 0 && e.BiasMode == BiasNone {
+			c.kern.Sgemv(h, p.K, ap, ldm, xp, &p.C[i0])
+		} else {
+			c.kern.Sgemv(h, p.K, ap, ldm, xp, &y[0])
+			// The h results are an h×1 block: a per-output bias is a row
+			// bias, the single bias of a 1-wide output dimension a column
+			// bias (the other way round for the 1×h row).
+			var bias, res *float32
+			fl := flags
+			if e.BiasMode != BiasNone {
+				bias = &e.Bias[0]
+				if rowBias {
+					bias = &e.Bias[i0]
+				}
+				if rowBias != row {
+					fl |= asm.FlagRowBias
+				} else {
+					fl |= asm.FlagColBias
+				}
+			}
+			if fl&asm.FlagResidual != 0 {
+				res = &e.Residual[i0*ldr]
+			}
+			if row {
+				asm.Epilogue(1, h, y, h, &p.C[i0], h, fl, p.Alpha, p.Beta, c.lo, c.hi, bias, res, h)
+			} else {
+				asm.Epilogue(h, 1, y, 1, &p.C[i0*ldo], ldo, fl, p.Alpha, p.Beta, c.lo, c.hi, bias, res, ldr)
+			}
+		}
 		switch {
-		case e.BiasMode == BiasNone:
-		case rowBias:
-			fl |= asm.FlagRowBias
-			bias = &e.Bias[i0]
+		case e.Act == ActNone:
+		case row:
+			activate(c.kern, e, p.C[i0:], h, 1, h)
 		default:
-			fl |= asm.FlagColBias
-			bias = &e.Bias[0]
-		}
-		if fl&asm.FlagResidual != 0 {
-			res = &e.Residual[i0*ldr]
-		}
-		asm.Epilogue(h, 1, y, 1, &p.C[i0*ldo], ldo, fl, p.Alpha, p.Beta, c.lo, c.hi, bias, res, ldr)
-		if e.Act != ActNone {
 			activate(c.kern, e, p.C[i0*ldo:], ldo, h, 1)
 		}
 	}

@@ -235,6 +235,83 @@ func TestEpilogue(t *testing.T) {
 	}
 }
 
+// TestGemv covers the matrix-vector paths (N == 1, and M == 1 with B
+// stored N×K): unit and wider output strides, several row chunks, every
+// epilogue stage, k around the Sgemv unroll and tails.
+func TestGemv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, kern := range asm.Tables() {
+		t.Run(kern.Name, func(t *testing.T) {
+			for _, rows := range []int{3, 2*gemvChunk + 5} {
+				for _, k := range []int{0, 1, 15, 17, 64, 100, 513} {
+					for si, s := range [][3]int{{rows, 1, k}, {1, rows, k}} {
+						m, n := s[0], s[1]
+						res := randVec(rng, m*(n+2))
+						eps := []Epilogue{
+							{},
+							{BiasMode: BiasRow, Bias: randVec(rng, m)},
+							{BiasMode: BiasCol, Bias: randVec(rng, n)},
+							{Residual: res, LDR: n},
+							{Residual: res, LDR: n + 2, Clamp: true, Min: -0.5, Max: 0.5},
+							{BiasMode: BiasRow, Bias: randVec(rng, m), Act: ActSiLU},
+							{BiasMode: BiasCol, Bias: randVec(rng, n), Act: ActLeakyReLU, ActParam: 0.1},
+						}
+						for ei, ep := range eps {
+							for pad := range 2 {
+								ab := [][2]float32{{1, 0}, {1.5, 0.5}, {1, 1}}[(ei+pad)%3]
+								tr := (ei + pad + si) % 4
+								if m == 1 {
+									tr |= 2 // the gemv path needs B stored N×K
+								}
+								p := newProblem(rng, tr&1 != 0, tr&2 != 0, m, n, k, pad, ab[0], ab[1])
+								if ep.Residual != nil && m > 1 && ep.LDR == n {
+									ep.LDR = n + pad // N == 1: residual stride of C
+								}
+								p.ep = ep
+								buf, g := p.run(kern, 1+ei%2, false, nil)
+								p.check(t, fmt.Sprintf("%v ep=%d pad=%d tr=%d", s, ei, pad, tr), buf, g)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGemvEdge covers thin last column strips next to A read in place,
+// which run as Sgemv passes (gemvEdge): widths 1 and 2 (and 3, which does
+// not), row tails, several k blocks and k too short for the y scratch.
+func TestGemvEdge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, kern := range asm.Tables() {
+		t.Run(kern.Name, func(t *testing.T) {
+			// m, n, k, lda-k
+			for si, s := range [][4]int{{37, kern.NR + 1, 1100, 1}, {70, 2*kern.NR + 2, 700, 1}, {9, 3, 300, 1},
+				{41, kern.NR + 3, 300, 1}, {203, 1 + 2*kern.NR, 6, 70}} {
+				m, n, k := s[0], s[1], s[2]
+				if !useRowA(kern, m, n, k, k+s[3]) {
+					t.Fatalf("%v: not read in place", s)
+				}
+				res := randVec(rng, m*(n+2))
+				eps := []Epilogue{
+					{},
+					{BiasMode: BiasRow, Bias: randVec(rng, m), Clamp: true, Min: -1, Max: 1},
+					{BiasMode: BiasCol, Bias: randVec(rng, n), Residual: res, LDR: n + 2},
+					{Residual: res, LDR: n + 1, Act: ActHardSwish},
+				}
+				for ei, ep := range eps {
+					ab := [][2]float32{{1, 0}, {1.5, 0.5}}[(si+ei)%2]
+					p := newProblem(rng, false, false, m, n, k, s[3], ab[0], ab[1])
+					p.ep = ep
+					buf, g := p.run(kern, 1+ei%2, false, nil)
+					p.check(t, fmt.Sprintf("%v ep=%d", s, ei), buf, g)
+				}
+			}
+		})
+	}
+}
+
 // customB is a BSource that builds B from a function, like an implicit
 // im2col would.
 type customB struct{ f func(p, j int) float32 }
@@ -273,7 +350,8 @@ func TestPackedAndBSource(t *testing.T) {
 func TestThreadsBitIdentical(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, kern := range asm.Tables() {
-		for si, s := range [][3]int{{97, 203, 600}, {300, 1, 100}, {8, 500, 1100}, {200, 9, 64}, {40, 700, 300}, {1, 900, 50}} {
+		for si, s := range [][3]int{{97, 203, 600}, {300, 1, 100}, {8, 500, 1100}, {200, 9, 64}, {40, 700, 300}, {1, 900, 50},
+			{70, 600, 130}, {203, 49, 700}} {
 			for _, tB := range []bool{false, true} {
 				testThreads(t, kern, rng, s, tB, si%2 == 0)
 			}

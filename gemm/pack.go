@@ -33,12 +33,19 @@ type Matrix struct {
 
 // PackB implements BSource.
 func (m *Matrix) PackB(dst []float32, k0, kc, n0, nc, nr int) {
-	if XPackRowOrder && !m.Trans && nc >= 2*nr && nr == 24 {
+	if !m.Trans {
+		// Row by row: each row of the block is read once, in address order
+		// (the hardware prefetcher streams it), and scattered to the
+		// strips. Strip by strip reads kc short pieces LD apart per strip,
+		// a cache and TLB miss each: 128×784×1152 measured 75 → 82 % of
+		// the FMA peak, 256×196×2304 80 → 85 %.
 		full := nc / nr
-		for p := 0; p < kc; p++ {
-			src := m.Data[(k0+p)*m.LD+n0 : (k0+p)*m.LD+n0+nc]
-			for s := 0; s < full; s++ {
-				*(*[24]float32)(dst[s*kc*nr+p*nr:]) = *(*[24]float32)(src[s*nr:])
+		if full > 0 && !scatterRows(dst, m.Data[k0*m.LD+n0:], m.LD, kc, nr, full) {
+			for p := 0; p < kc; p++ {
+				src := m.Data[(k0+p)*m.LD+n0:]
+				for s := 0; s < full; s++ {
+					copy(dst[s*kc*nr+p*nr:s*kc*nr+p*nr+nr], src[s*nr:])
+				}
 			}
 		}
 		if w := nc - full*nr; w > 0 {
@@ -55,18 +62,6 @@ func (m *Matrix) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 		w := min(nr, nc-s*nr)
 		d := dst[s*kc*nr : (s+1)*kc*nr]
 		j0 := n0 + s*nr
-		if !m.Trans {
-			if w == nr && copyRows(d, m.Data[k0*m.LD+j0:], m.LD, kc, nr) {
-				continue
-			}
-			for p := 0; p < kc; p++ {
-				row := d[p*nr : p*nr+nr]
-				src := m.Data[(k0+p)*m.LD+j0:]
-				copy(row[:w], src[:w])
-				clear(row[w:])
-			}
-			continue
-		}
 		if w < nr {
 			clear(d)
 		}
@@ -112,28 +107,39 @@ func packA(dst []float32, mr, ldk int, trans bool, a []float32, lda, i0, mc, p0,
 	}
 }
 
-var XPackRowOrder bool
-
-// copyRows copies kc rows of nr floats (source stride ld) into d, for the
-// common panel widths; it reports false for other widths. Fixed-size array
-// copies avoid a memmove call per row.
-func copyRows(d, src []float32, ld, kc, nr int) bool {
+// scatterRows copies kc rows of strips·nr floats (source stride ld) into
+// strips of nr columns, d[s*kc*nr + p*nr + j] = src[p*ld + s*nr + j], for
+// the common panel widths; it reports false for other widths. Fixed-size
+// array copies avoid a memmove call per piece.
+func scatterRows(d, src []float32, ld, kc, nr, strips int) bool {
 	switch nr {
 	case 8:
 		for p := 0; p < kc; p++ {
-			*(*[8]float32)(d[p*8:]) = *(*[8]float32)(src[p*ld:])
+			row := src[p*ld : p*ld+strips*8]
+			for s := range strips {
+				*(*[8]float32)(d[s*kc*8+p*8:]) = *(*[8]float32)(row[s*8:])
+			}
 		}
 	case 16:
 		for p := 0; p < kc; p++ {
-			*(*[16]float32)(d[p*16:]) = *(*[16]float32)(src[p*ld:])
+			row := src[p*ld : p*ld+strips*16]
+			for s := range strips {
+				*(*[16]float32)(d[s*kc*16+p*16:]) = *(*[16]float32)(row[s*16:])
+			}
 		}
 	case 24:
 		for p := 0; p < kc; p++ {
-			*(*[24]float32)(d[p*24:]) = *(*[24]float32)(src[p*ld:])
+			row := src[p*ld : p*ld+strips*24]
+			for s := range strips {
+				*(*[24]float32)(d[s*kc*24+p*24:]) = *(*[24]float32)(row[s*24:])
+			}
 		}
 	case 32:
 		for p := 0; p < kc; p++ {
-			*(*[32]float32)(d[p*32:]) = *(*[32]float32)(src[p*ld:])
+			row := src[p*ld : p*ld+strips*32]
+			for s := range strips {
+				*(*[32]float32)(d[s*kc*32+p*32:]) = *(*[32]float32)(row[s*32:])
+			}
 		}
 	default:
 		return false

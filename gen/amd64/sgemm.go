@@ -35,24 +35,29 @@ const (
 )
 
 const (
-	kernelSig     = "func(k int, a, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
-	kernelSigRowA = "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
+	kernelSig      = "func(k int, a, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
+	kernelSigPackB = "func(k int, a, b *float32, ldb int, bp *float32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
+	kernelSigStrip = "func(n, k int, a *float32, as int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
+	kernelSigRowA  = "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
 )
 
 func sgemm(g *build.Context) {
 	// Tile shapes: see asm/dispatch_amd64.go and gemm/README.md.
-	sgemmKernel(g, avx5, 8, 32, false)
-	sgemmKernel(g, avx5, 8, 32, true)
-	sgemmKernel(g, avx2, 4, 24, false)
-	sgemmKernel(g, avx2, 4, 24, true)
+	sgemmKernel(g, avx5, 8, 32, kindPacked)
+	sgemmKernel(g, avx5, 8, 32, kindRowA)
+	sgemmKernel(g, avx2, 4, 24, kindPacked)
+	sgemmKernel(g, avx2, 4, 24, kindRowA)
+	// AVX2 only: the AVX-512 table cannot be run where these were written.
+	sgemmKernel(g, avx2, 4, 24, kindPackB)
+	sgemmKernel(g, avx2, 4, 24, kindStrips)
 	// Narrow kernels for the last, partial column strip (same MR and panels).
-	sgemmKernel(g, avx5, 8, 16, false)
-	sgemmKernel(g, avx5, 8, 16, true)
-	sgemmKernel(g, avx2, 4, 8, false)
-	sgemmKernel(g, avx2, 4, 8, true)
-	sgemmKernel(g, avx2, 4, 16, false)
-	sgemmKernel(g, avx2, 4, 16, true)
-	sgemmKernel(g, avx2, 6, 16, false) // measured alternative, kept for BenchmarkKernel
+	sgemmKernel(g, avx5, 8, 16, kindPacked)
+	sgemmKernel(g, avx5, 8, 16, kindRowA)
+	sgemmKernel(g, avx2, 4, 8, kindPacked)
+	sgemmKernel(g, avx2, 4, 8, kindRowA)
+	sgemmKernel(g, avx2, 4, 16, kindPacked)
+	sgemmKernel(g, avx2, 4, 16, kindRowA)
+	sgemmKernel(g, avx2, 6, 16, kindPacked) // measured alternative, kept for BenchmarkKernel
 	sgemv(g, avx5)
 	sgemv(g, avx2)
 	fmaProbe(g, avx5)
@@ -70,18 +75,42 @@ func paramMem(g *build.Context, name string) Mem {
 // aPrefetch is how many bytes ahead the micro-kernels prefetch A.
 const aPrefetch = 1024
 
-// sgemmKernel emits the MR×NR micro-kernel. Register plan: accumulators
-// first, then NR/width B vectors and one A broadcast; after the k loop the
-// last four registers hold alpha, beta, lo and hi.
+// kernelKind selects a micro-kernel variant.
+type kernelKind int
+
+const (
+	kindPacked kernelKind = iota // SgemmFunc: A a packed panel
+	kindRowA                     // SgemmRowAFunc: A a row-major matrix read in place
+	kindPackB                    // SgemmPackBFunc: also copies the B rows it reads to bp
+	kindStrips                   // SgemmStripsFunc: n tiles down a column in one call
+)
+
+// sgemmKernel emits the MR×NR micro-kernel of the given kind. Register
+// plan: accumulators first, then NR/width B vectors and one A broadcast;
+// after the k loop the last four registers hold alpha, beta, lo and hi.
 //
-// A element (i, p) is at a[p*MR+i] (a packed panel) or, with rowA, at
+// A element (i, p) is at a[p*MR+i] (a packed panel) or, for kindRowA, at
 // a[i*lda+p] (a row-major matrix read in place; the signature gains lda).
-// B row p is at b[p*ldb].
-func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
+// B row p is at b[p*ldb]. kindPackB stores each B row it loads to bp
+// (bp[p*NR+j] = b[p*ldb+j]), so the first tile of a column strip packs the
+// strip for the others. kindStrips loops over n tiles stacked in a column:
+// tile t reads the A panel at a + t*as and writes C rows t*MR…, with the
+// row bias and the residual following, so the caller makes one call per
+// column strip instead of one per tile.
+func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
+	rowA, packB, strips := kind == kindRowA, kind == kindPackB, kind == kindStrips
 	nv := nr / s.width
 	name := fmt.Sprintf("sgemm%dx%d%s", mr, nr, s.name)
 	layout := "A[i][p] = a[p*MR+i]"
 	sig := kernelSig
+	if packB {
+		name = fmt.Sprintf("sgemm%dx%dPackB%s", mr, nr, s.name)
+		sig = kernelSigPackB
+	}
+	if strips {
+		name = fmt.Sprintf("sgemm%dx%dStrips%s", mr, nr, s.name)
+		sig = kernelSigStrip
+	}
 	if rowA {
 		name = fmt.Sprintf("sgemm%dx%dRowA%s", mr, nr, s.name)
 		layout = "A[i][p] = a[i*lda+p]"
@@ -94,8 +123,16 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr(sig)
 	g.Pragma("noescape")
-	g.Doc(fmt.Sprintf("%s computes one full %d×%d tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]", name, mr, nr),
-		fmt.Sprintf("with %s, then C[i][j] = epilogue(acc); see SgemmFunc.", layout))
+	doc := []string{fmt.Sprintf("%s computes one full %d×%d tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]", name, mr, nr),
+		fmt.Sprintf("with %s, then C[i][j] = epilogue(acc); see SgemmFunc.", layout)}
+	if packB {
+		doc = append(doc, fmt.Sprintf("It also stores the B rows it reads, bp[p*%d+j] = b[p*ldb+j]; see SgemmPackBFunc.", nr))
+	}
+	if strips {
+		doc = []string{fmt.Sprintf("%s computes n full %d×%d tiles stacked in a column, tile t with", name, mr, nr),
+			fmt.Sprintf("the A panel at a+t*as and C, row bias and residual rows from t*%d on; see SgemmStripsFunc.", mr)}
+	}
+	g.Doc(doc...)
 	acc := func(i, v int) VecPhysical { return s.regs[i*nv+v] }
 	bv := func(v int) VecPhysical { return s.regs[mr*nv+v] }
 	av := s.regs[mr*nv+nv]
@@ -122,6 +159,29 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
 	g.Load(g.Param("c"), c)
 	g.Load(g.Param("ldc"), ldc)
 	g.SHLQ(U8(2), ldc)
+	bp := R14
+	if packB {
+		g.Load(g.Param("bp"), bp)
+	}
+	// strips: n counts tiles in R14, R15 holds the current A panel; flags,
+	// bias, r and ldr stay in their epilogue registers across tiles.
+	nreg, astart := R14, R15
+	flags, bias, r, ldr, row := RAX, R9, R10, R11, R8
+	if strips {
+		g.Load(g.Param("n"), nreg)
+		g.TESTQ(nreg, nreg)
+		g.JLE(LabelRef(name + "_done"))
+		g.MOVQ(a, astart)
+		g.Load(g.Param("flags"), flags)
+		g.Load(g.Param("bias"), bias)
+		g.Load(g.Param("r"), r)
+		g.Load(g.Param("ldr"), ldr)
+		g.SHLQ(U8(2), ldr)
+		g.Label(name + "_strip")
+		g.MOVQ(astart, a)
+		g.Load(g.Param("k"), k)
+		g.Load(g.Param("b"), b)
+	}
 
 	// Prefetch C: it is written (and maybe read) once the k loop ends.
 	g.MOVQ(c, R8)
@@ -166,6 +226,9 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
 	step := func(u int) {
 		for v := 0; v < nv; v++ {
 			g.VMOVUPS(brow[u].Offset(v*s.width*4), bv(v))
+			if packB {
+				g.VMOVUPS(bv(v), Mem{Base: bp, Disp: (u*nr + v*s.width) * 4})
+			}
 		}
 		// When B is read in place (ldb > NR) the next column strip starts
 		// NR floats to the right; fetch it while this one computes.
@@ -194,6 +257,9 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
 		step(u)
 	}
 	advanceA(unroll)
+	if packB {
+		g.ADDQ(U32(unroll*nr*4), bp)
+	}
 	g.LEAQ(Mem{Base: b, Index: ldb, Scale: 4}, b)
 	g.SUBQ(U8(unroll), k)
 	g.CMPQ(k, U8(unroll))
@@ -204,13 +270,17 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
 	g.Label(name + "_tailloop")
 	step(0)
 	advanceA(1)
+	if packB {
+		g.ADDQ(U32(nr*4), bp)
+	}
 	g.ADDQ(ldb, b)
 	g.DECQ(k)
 	g.JNZ(LabelRef(name + "_tailloop"))
 
 	g.Label(name + "_epi")
-	flags, bias, r, ldr, row := RAX, R9, R10, R11, R8
-	g.Load(g.Param("flags"), flags)
+	if !strips {
+		g.Load(g.Param("flags"), flags)
+	}
 	g.VBROADCASTSS(paramMem(g, "alpha"), ralpha)
 	g.VBROADCASTSS(paramMem(g, "beta"), rbeta)
 	stage := func(bit int, label string, body func()) {
@@ -238,7 +308,9 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
 	stage(flagBeta, "beta", func() {
 		allRows(c, ldc, func(i, v int, m Mem) { g.VFMADD231PS(m, rbeta, acc(i, v)) })
 	})
-	g.Load(g.Param("bias"), bias)
+	if !strips {
+		g.Load(g.Param("bias"), bias)
+	}
 	stage(flagRowBias, "rowbias", func() {
 		allRows(nil, nil, func(i, v int, _ Mem) {
 			if v == 0 {
@@ -253,9 +325,11 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
 		})
 	})
 	stage(flagResidual, "residual", func() {
-		g.Load(g.Param("r"), r)
-		g.Load(g.Param("ldr"), ldr)
-		g.SHLQ(U8(2), ldr)
+		if !strips {
+			g.Load(g.Param("r"), r)
+			g.Load(g.Param("ldr"), ldr)
+			g.SHLQ(U8(2), ldr)
+		}
 		allRows(r, ldr, func(i, v int, m Mem) { g.VADDPS(m, acc(i, v), acc(i, v)) })
 	})
 	stage(flagClamp, "clamp", func() {
@@ -267,6 +341,29 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, rowA bool) {
 		})
 	})
 	allRows(c, ldc, func(i, v int, m Mem) { g.VMOVUPS(acc(i, v), m) })
+	if strips {
+		// Next tile: MR rows of C (and of the row bias and the residual)
+		// down, the next A panel.
+		for i := 0; i < mr; i++ {
+			g.ADDQ(ldc, c)
+		}
+		g.TESTQ(U32(flagRowBias), flags)
+		g.JZ(LabelRef(name + "_nextr"))
+		g.ADDQ(U32(mr*4), bias)
+		g.Label(name + "_nextr")
+		g.TESTQ(U32(flagResidual), flags)
+		g.JZ(LabelRef(name + "_nexta"))
+		for i := 0; i < mr; i++ {
+			g.ADDQ(ldr, r)
+		}
+		g.Label(name + "_nexta")
+		g.Load(g.Param("as"), row)
+		g.SHLQ(U8(2), row)
+		g.ADDQ(row, astart)
+		g.DECQ(nreg)
+		g.JNZ(LabelRef(name + "_strip"))
+		g.Label(name + "_done")
+	}
 	g.VZEROUPPER()
 	g.RET()
 }
@@ -286,8 +383,39 @@ func hsum(g *build.Context, s isa, x, t VecPhysical) {
 	g.VADDSS(t.AsX(), x.AsX(), x.AsX())
 }
 
-// sgemv emits y[i] = Σ_k a[i*lda+k]·x[k] for i < m: four rows at a time,
-// two vectors per row in flight, scalar k tail.
+// Sgemv blocking: gemvRows rows per pass, gemvUnroll vectors per row in
+// flight (8 accumulators), x reloaded from L1 once per vector and pass.
+const (
+	gemvRows   = 4
+	gemvUnroll = 2
+	// gemvPrefetchK is the longest row, in floats, for which a pass
+	// prefetches the next pass's rows. Short rows end before the hardware
+	// prefetcher has ramped up (a 1000×512 matrix streamed from L3 measured
+	// 35 → 40 GFLOP/s on Zen 3, the plain L3 read rate); on longer rows the
+	// extra prefetches measured slower (K = 768 … 4608).
+	gemvPrefetchK = 512
+	// gemvPrefetchMin is the smallest matrix, in floats, worth prefetching:
+	// a 32×128 matrix in L1 measured 70 → 59 GFLOP/s with the prefetches.
+	gemvPrefetchMin = 16 << 10
+)
+
+// Sgemv prefetch modes for the next pass's rows.
+const (
+	pfNone   = iota
+	pfLinear // lda == k: the next pass is contiguous, fetch it in address order
+	// pfRows: else each row of the next pass at the current offset (rows
+	// of a larger matrix, as gemm's edge strips read them: 168 rows × 384
+	// of a 4608-wide matrix measured 27 → 41 GFLOP/s against pfLinear).
+	pfRows
+)
+
+// sgemv emits y[i] = Σ_k a[i*lda+k]·x[k] for i < m: passes of gemvRows
+// rows (then 2 and 1 for the rest), gemvUnroll vectors per row per
+// iteration, a one-vector loop and a scalar loop for the k tail, the rows
+// of a pass reduced together with VHADDPS. With k ≤ gemvPrefetchK and a
+// matrix of at least gemvPrefetchMin floats, each iteration of a full pass
+// also prefetches one line of each row of the next pass (pfLinear or
+// pfRows).
 func sgemv(g *build.Context, s isa) {
 	name := "sgemv" + s.name
 	g.Function(name)
@@ -296,40 +424,61 @@ func sgemv(g *build.Context, s isa) {
 	g.Pragma("noescape")
 	g.Doc(name+" computes y[i] = Σ_k a[i*lda+k]·x[k] for i < m (see sgemvGeneric).",
 		"Requires k ≥ 0, m ≥ 0.")
-	const rows, un = 4, 2
+	const un = gemvUnroll
 	w := s.width
 	acc := func(r, u int) VecPhysical { return s.regs[r*un+u] }
-	xv := func(u int) VecPhysical { return s.regs[rows*un+u] }
-	tmp := s.regs[rows*un+un]
-	m, k, a, lda, x, y := RCX, RDX, RSI, RBX, RDI, R8
-	p := []GPPhysical{R9, R10, R11, R12} // row pointers
-	kk, off := R13, RAX
+	xv := func(u int) VecPhysical { return s.regs[gemvRows*un+u] }
+	tmp := xv(1) // free once the loops end
+	m, k, lda, x, y := RCX, RDX, RBX, RDI, R8
+	kk, off, pf, lda3 := R13, RAX, R14, R12
+	p := []GPPhysical{RSI, R9, R10, R11} // row pointers; p[0] starts at a
 	g.Load(g.Param("m"), m)
 	g.Load(g.Param("k"), k)
-	g.Load(g.Param("a"), a)
+	g.Load(g.Param("a"), p[0])
 	g.Load(g.Param("lda"), lda)
 	g.SHLQ(U8(2), lda)
 	g.Load(g.Param("x"), x)
 	g.Load(g.Param("y"), y)
 
-	block := func(nrows int, lbl string) {
+	// block emits one pass over nrows rows; p[0] moves to the next pass.
+	block := func(nrows int, pfMode int, lbl string) {
+		prefetch, perRow := pfMode != pfNone, pfMode == pfRows
 		for r := 0; r < nrows; r++ {
-			if r == 0 {
-				g.MOVQ(a, p[0])
-			} else {
+			if r > 0 {
 				g.LEAQ(Mem{Base: p[r-1], Index: lda, Scale: 1}, p[r])
 			}
 			for u := 0; u < un; u++ {
 				g.VXORPS(acc(r, u), acc(r, u), acc(r, u))
 			}
 		}
+		if prefetch {
+			g.LEAQ(Mem{Base: p[nrows-1], Index: lda, Scale: 1}, pf)
+			if perRow {
+				g.LEAQ(Mem{Base: lda, Index: lda, Scale: 2}, lda3)
+			}
+		}
 		g.XORQ(off, off)
 		g.MOVQ(k, kk)
 		g.CMPQ(kk, U32(w*un))
-		g.JL(LabelRef(lbl + "_vtail"))
+		g.JL(LabelRef(lbl + "_v1"))
 		g.Label(lbl + "_vloop")
 		for u := 0; u < un; u++ {
 			g.VMOVUPS(Mem{Base: x, Index: off, Scale: 1, Disp: u * w * 4}, xv(u))
+		}
+		if prefetch && perRow {
+			rowm := []Mem{{Base: pf}, {Base: pf, Index: lda, Scale: 1}, {Base: pf, Index: lda, Scale: 2}, {Base: pf, Index: lda3, Scale: 1}}
+			for r := 0; r < nrows; r++ {
+				for d := 0; d < un*w*4; d += 64 {
+					g.PREFETCHT0(rowm[r].Offset(d))
+				}
+			}
+			g.ADDQ(U32(un*w*4), pf)
+		} else if prefetch {
+			step := nrows * un * w * 4
+			for d := 0; d < step; d += 64 {
+				g.PREFETCHT0(Mem{Base: pf, Disp: d})
+			}
+			g.ADDQ(U32(step), pf)
 		}
 		for r := 0; r < nrows; r++ {
 			for u := 0; u < un; u++ {
@@ -340,42 +489,96 @@ func sgemv(g *build.Context, s isa) {
 		g.SUBQ(U32(w*un), kk)
 		g.CMPQ(kk, U32(w*un))
 		g.JGE(LabelRef(lbl + "_vloop"))
-		g.Label(lbl + "_vtail")
+		// One vector at a time.
+		g.Label(lbl + "_v1")
+		g.CMPQ(kk, U32(w))
+		g.JL(LabelRef(lbl + "_s"))
+		g.VMOVUPS(Mem{Base: x, Index: off, Scale: 1}, xv(0))
+		for r := 0; r < nrows; r++ {
+			g.VFMADD231PS(Mem{Base: p[r], Index: off, Scale: 1}, xv(0), acc(r, 0))
+		}
+		g.ADDQ(U32(w*4), off)
+		g.SUBQ(U32(w), kk)
+		g.JMP(LabelRef(lbl + "_v1"))
+		// Scalar tail into acc(r, 1), cleared first (a VEX scalar op
+		// zeroes the upper lanes, so it cannot run on a live accumulator).
+		g.Label(lbl + "_s")
 		for r := 0; r < nrows; r++ {
 			for u := 1; u < un; u++ {
 				g.VADDPS(acc(r, u), acc(r, 0), acc(r, 0))
 			}
-			hsum(g, s, acc(r, 0), tmp)
+			g.VXORPS(acc(r, 1), acc(r, 1), acc(r, 1))
 		}
 		g.TESTQ(kk, kk)
-		g.JZ(LabelRef(lbl + "_store"))
+		g.JZ(LabelRef(lbl + "_red"))
 		g.Label(lbl + "_sloop")
 		g.VMOVSS(Mem{Base: x, Index: off, Scale: 1}, xv(0).AsX())
 		for r := 0; r < nrows; r++ {
-			g.VFMADD231SS(Mem{Base: p[r], Index: off, Scale: 1}, xv(0).AsX(), acc(r, 0).AsX())
+			g.VFMADD231SS(Mem{Base: p[r], Index: off, Scale: 1}, xv(0).AsX(), acc(r, 1).AsX())
 		}
 		g.ADDQ(U8(4), off)
 		g.DECQ(kk)
 		g.JNZ(LabelRef(lbl + "_sloop"))
-		g.Label(lbl + "_store")
+		g.Label(lbl + "_red")
 		for r := 0; r < nrows; r++ {
-			g.VMOVSS(acc(r, 0).AsX(), Mem{Base: y, Disp: r * 4})
+			g.VADDPS(acc(r, 1), acc(r, 0), acc(r, 0))
+			if s.width == 16 { // fold to 8 lanes: VHADDPS has no 512-bit form
+				g.VEXTRACTF64X4(U8(1), acc(r, 0), tmp.AsY())
+				g.VADDPS(tmp.AsY(), acc(r, 0).AsY(), acc(r, 0).AsY())
+			}
+		}
+		// Reduce the rows' 8 lanes and store the sums.
+		a0, a1 := acc(0, 0).AsY(), acc(1, 0).AsY()
+		switch nrows {
+		case 4:
+			a2, a3 := acc(2, 0).AsY(), acc(3, 0).AsY()
+			g.VHADDPS(a1, a0, a0) // r0 r0 r1 r1 | r0 r0 r1 r1
+			g.VHADDPS(a3, a2, a2) // r2 r2 r3 r3 | …
+			g.VHADDPS(a2, a0, a0) // r0 r1 r2 r3 | r0 r1 r2 r3
+			g.VEXTRACTF128(U8(1), a0, tmp.AsX())
+			g.VADDPS(tmp.AsX(), acc(0, 0).AsX(), acc(0, 0).AsX())
+			g.VMOVUPS(acc(0, 0).AsX(), Mem{Base: y})
+		case 2:
+			g.VHADDPS(a1, a0, a0)
+			g.VHADDPS(a0, a0, a0) // r0 r1 r0 r1 | r0 r1 r0 r1
+			g.VEXTRACTF128(U8(1), a0, tmp.AsX())
+			g.VADDPS(tmp.AsX(), acc(0, 0).AsX(), acc(0, 0).AsX())
+			g.VMOVLPS(acc(0, 0).AsX(), Mem{Base: y})
+		case 1:
+			hsum(g, avx2, acc(0, 0), tmp) // already 8 lanes
+			g.VMOVSS(acc(0, 0).AsX(), Mem{Base: y})
 		}
 		g.ADDQ(U8(uint8(nrows*4)), y)
-		g.LEAQ(Mem{Base: a, Index: lda, Scale: uint8(nrows)}, a)
+		g.LEAQ(Mem{Base: p[nrows-1], Index: lda, Scale: 1}, p[0])
 	}
-	g.Label(name + "_rows4")
-	g.CMPQ(m, U8(rows))
-	g.JL(LabelRef(name + "_rows1"))
-	block(rows, name+"_r4")
-	g.SUBQ(U8(rows), m)
-	g.JMP(LabelRef(name + "_rows4"))
-	g.Label(name + "_rows1")
+	g.CMPQ(k, U32(gemvPrefetchK))
+	g.JG(LabelRef(name + "_r4"))
+	g.MOVQ(m, off)
+	g.IMULQ(k, off)
+	g.CMPQ(off, U32(gemvPrefetchMin))
+	g.JL(LabelRef(name + "_r4"))
+	g.MOVQ(k, off)
+	g.SHLQ(U8(2), off)
+	g.CMPQ(off, lda)
+	g.JNE(LabelRef(name + "_q4"))
+	for _, mode := range []int{pfLinear, pfRows, pfNone} {
+		lbl := name + map[int]string{pfLinear: "_p4", pfRows: "_q4", pfNone: "_r4"}[mode]
+		g.Label(lbl)
+		g.CMPQ(m, U8(gemvRows))
+		g.JL(LabelRef(name + "_r2"))
+		block(gemvRows, mode, lbl)
+		g.SUBQ(U8(gemvRows), m)
+		g.JMP(LabelRef(lbl))
+	}
+	g.Label(name + "_r2")
+	g.CMPQ(m, U8(2))
+	g.JL(LabelRef(name + "_r1"))
+	block(2, pfNone, name+"_r2")
+	g.SUBQ(U8(2), m)
+	g.Label(name + "_r1")
 	g.TESTQ(m, m)
 	g.JZ(LabelRef(name + "_done"))
-	block(1, name+"_r1")
-	g.DECQ(m)
-	g.JMP(LabelRef(name + "_rows1"))
+	block(1, pfNone, name+"_r1")
 	g.Label(name + "_done")
 	g.VZEROUPPER()
 	g.RET()
