@@ -56,7 +56,7 @@ type Conv struct {
 	kDim          int // cg·kh·kw
 	wRaw          []float32
 	packed        []*gemm.PackedA // per group (gemm1x1, im2col)
-	gemmEp        gemm.Epilogue   // template: clamp or activation
+	gemmEp        gemm.Epilogue   // template: the activation
 	geo           atomic.Pointer[geometry]
 	states        freelist.List[runState]
 	winoOnce      sync.Once
@@ -141,7 +141,7 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 	if _, err := k.p.Geometry(probe, k.wShape, k.bShape); err != nil {
 		return nil, err
 	}
-	ep.gemmEpilogue(&k.gemmEp)
+	k.gemmEp = gemm.Epilogue{Act: ep.Act}
 
 	algo := opts.Algorithm
 	if algo == "" {

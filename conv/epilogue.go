@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/gocnn/gocnn/asm"
-	"github.com/gocnn/gocnn/gemm"
 )
 
 // Epilogue is fused into the convolution and applied per output element in
@@ -28,29 +27,6 @@ func (e *Epilogue) check() error {
 		return fmt.Errorf("conv: %w", err)
 	}
 	return nil
-}
-
-// gemmEpilogue fills the parts of a gemm.Epilogue that Act maps onto: ReLU
-// and Clip are the micro-kernels' clamp, the others gemm's per-tile
-// activation.
-func (e *Epilogue) gemmEpilogue(ge *gemm.Epilogue) {
-	a := e.Act
-	if lo, hi, ok := a.Clamp(); ok {
-		ge.Clamp, ge.Min, ge.Max = true, lo, hi
-		return
-	}
-	switch a.Kind {
-	case asm.ActLeakyReLU:
-		ge.Act, ge.ActParam = gemm.ActLeakyReLU, a.Alpha
-	case asm.ActHardSigmoid:
-		ge.Act, ge.ActParam, ge.ActParam2 = gemm.ActHardSigmoid, a.Alpha, a.Beta
-	case asm.ActHardSwish:
-		ge.Act = gemm.ActHardSwish
-	case asm.ActSigmoid:
-		ge.Act = gemm.ActSigmoid
-	case asm.ActSiLU:
-		ge.Act = gemm.ActSiLU
-	}
 }
 
 // activate applies e.Act to v in place with the row kernels of kt.

@@ -111,6 +111,7 @@ type call struct {
 	gemvRows int
 	gemvByB  bool // the matrix is B (M == 1), else A (N == 1)
 	lo, hi   float32
+	act      bool // Act runs on finished tiles (not a clamp)
 }
 
 var calls = sync.Pool{New: func() any { return new(call) }}
@@ -168,10 +169,14 @@ func Gemm(p *Params) {
 	if e.Residual != nil {
 		c.flags |= asm.FlagResidual
 	}
-	if e.Clamp {
+	// ReLU and Clip are the micro-kernels' clamp; other activations run on
+	// each finished tile.
+	lo, hi, clamp := e.Act.Clamp()
+	if clamp {
 		c.flags |= asm.FlagClamp
 	}
-	c.lo, c.hi = e.Min, e.Max
+	c.lo, c.hi = lo, hi
+	c.act = !clamp && e.Act.Kind != asm.ActNone
 
 	// Thread grid over MR×NR tiles.
 	mt, nt := (m+kern.MR-1)/kern.MR, (n+kern.NR-1)/kern.NR
@@ -544,8 +549,8 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 				}
 				asm.Epilogue(h, w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 			}
-			if last && e.Act != ActNone {
-				activate(kern, e, p.C[i*p.LDC+j:], p.LDC, h, w)
+			if last && c.act {
+				activate(kern, e.Act, p.C[i*p.LDC+j:], p.LDC, h, w)
 			}
 		}
 	}
@@ -574,8 +579,8 @@ func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc,
 		res = &e.Residual[i*e.LDR+j]
 	}
 	kern.SgemmStrips(n, kc, ap, as, bp, ldb, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
-	if pc+kc >= p.K && e.Act != ActNone {
-		activate(kern, e, p.C[i*p.LDC+j:], p.LDC, n*mr, w)
+	if pc+kc >= p.K && c.act {
+		activate(kern, e.Act, p.C[i*p.LDC+j:], p.LDC, n*mr, w)
 	}
 }
 
@@ -607,8 +612,8 @@ func (c *call) gemvEdge(xs []float32, ic, mc, j, w, pc, kc, flags int, alpha, be
 			res = &e.Residual[ic*e.LDR+j+q]
 		}
 		asm.Epilogue(mc, 1, y, 1, &p.C[ic*p.LDC+j+q], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
-		if last && e.Act != ActNone {
-			activate(c.kern, e, p.C[ic*p.LDC+j+q:], p.LDC, mc, 1)
+		if last && c.act {
+			activate(c.kern, e.Act, p.C[ic*p.LDC+j+q:], p.LDC, mc, 1)
 		}
 	}
 }
@@ -703,11 +708,11 @@ func (g *gemvCall) Run(part int) {
 			}
 		}
 		switch {
-		case e.Act == ActNone:
+		case !c.act:
 		case row:
-			activate(c.kern, e, p.C[i0:], h, 1, h)
+			activate(c.kern, e.Act, p.C[i0:], h, 1, h)
 		default:
-			activate(c.kern, e, p.C[i0*ldo:], ldo, h, 1)
+			activate(c.kern, e.Act, p.C[i0*ldo:], ldo, h, 1)
 		}
 	}
 }

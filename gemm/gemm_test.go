@@ -107,27 +107,29 @@ func (p *problem) check(t *testing.T, what string, buf []float32, g int) {
 				s += float64(e.Residual[i*e.LDR+j])
 				mag += math.Abs(float64(e.Residual[i*e.LDR+j]))
 			}
-			if e.Clamp {
-				s = math.Min(math.Max(s, float64(e.Min)), float64(e.Max))
-			}
-			// Each activation's slope is at most max(1, |ActParam|) + 0.1
+			// Each activation's slope is at most max(1, |Alpha|) + 0.1
 			// (SiLU's peaks at 1.0998), so the bound scales by that.
 			sig := func(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-			switch e.Act {
-			case ActLeakyReLU:
+			a := e.Act
+			switch a.Kind {
+			case asm.ActReLU:
+				s = math.Max(s, 0)
+			case asm.ActClip:
+				s = math.Min(math.Max(s, float64(a.Min)), float64(a.Max))
+			case asm.ActLeakyReLU:
 				if s < 0 {
-					s *= float64(e.ActParam)
-					mag *= math.Abs(float64(e.ActParam))
+					s *= float64(a.Alpha)
+					mag *= math.Abs(float64(a.Alpha))
 				}
-			case ActHardSigmoid:
-				s = math.Min(1, math.Max(0, float64(e.ActParam)*s+float64(e.ActParam2)))
-				mag *= math.Abs(float64(e.ActParam))
-			case ActHardSwish:
+			case asm.ActHardSigmoid:
+				s = math.Min(1, math.Max(0, float64(a.Alpha)*s+float64(a.Beta)))
+				mag *= math.Abs(float64(a.Alpha))
+			case asm.ActHardSwish:
 				s *= math.Min(1, math.Max(0, s/6+0.5))
 				mag *= 1.5
-			case ActSigmoid:
+			case asm.ActSigmoid:
 				s = sig(s)
-			case ActSiLU:
+			case asm.ActSiLU:
 				s *= sig(s)
 				mag *= 1.1
 			}
@@ -214,13 +216,13 @@ func TestEpilogue(t *testing.T) {
 					{BiasMode: BiasRow, Bias: randVec(rng, m)},
 					{BiasMode: BiasCol, Bias: randVec(rng, n)},
 					{Residual: res, LDR: n + 2},
-					{Clamp: true, Min: 0, Max: float32(math.Inf(1))},
-					{Clamp: true, Min: 0, Max: 6, BiasMode: BiasRow, Bias: randVec(rng, m), Residual: res, LDR: n + 2},
-					{Clamp: true, Min: float32(math.Inf(-1)), Max: float32(math.Inf(1)), Act: ActLeakyReLU, ActParam: 0.1},
-					{BiasMode: BiasRow, Bias: randVec(rng, m), Act: ActHardSigmoid, ActParam: 0.2, ActParam2: 0.5},
-					{Residual: res, LDR: n + 2, Act: ActHardSwish},
-					{BiasMode: BiasCol, Bias: randVec(rng, n), Act: ActSigmoid},
-					{Act: ActSiLU},
+					{Act: asm.Activation{Kind: asm.ActReLU}},
+					{Act: asm.Activation{Kind: asm.ActClip, Min: 0, Max: 6}, BiasMode: BiasRow, Bias: randVec(rng, m), Residual: res, LDR: n + 2},
+					{Act: asm.Activation{Kind: asm.ActLeakyReLU, Alpha: 0.1}},
+					{BiasMode: BiasRow, Bias: randVec(rng, m), Act: asm.Activation{Kind: asm.ActHardSigmoid, Alpha: 0.2, Beta: 0.5}},
+					{Residual: res, LDR: n + 2, Act: asm.Activation{Kind: asm.ActHardSwish}},
+					{BiasMode: BiasCol, Bias: randVec(rng, n), Act: asm.Activation{Kind: asm.ActSigmoid}},
+					{Act: asm.Activation{Kind: asm.ActSiLU}},
 				}
 				for ei, ep := range eps {
 					for _, beta := range []float32{0, 0.5} {
@@ -252,9 +254,9 @@ func TestGemv(t *testing.T) {
 							{BiasMode: BiasRow, Bias: randVec(rng, m)},
 							{BiasMode: BiasCol, Bias: randVec(rng, n)},
 							{Residual: res, LDR: n},
-							{Residual: res, LDR: n + 2, Clamp: true, Min: -0.5, Max: 0.5},
-							{BiasMode: BiasRow, Bias: randVec(rng, m), Act: ActSiLU},
-							{BiasMode: BiasCol, Bias: randVec(rng, n), Act: ActLeakyReLU, ActParam: 0.1},
+							{Residual: res, LDR: n + 2, Act: asm.Activation{Kind: asm.ActClip, Min: -0.5, Max: 0.5}},
+							{BiasMode: BiasRow, Bias: randVec(rng, m), Act: asm.Activation{Kind: asm.ActSiLU}},
+							{BiasMode: BiasCol, Bias: randVec(rng, n), Act: asm.Activation{Kind: asm.ActLeakyReLU, Alpha: 0.1}},
 						}
 						for ei, ep := range eps {
 							for pad := range 2 {
@@ -296,9 +298,9 @@ func TestGemvEdge(t *testing.T) {
 				res := randVec(rng, m*(n+2))
 				eps := []Epilogue{
 					{},
-					{BiasMode: BiasRow, Bias: randVec(rng, m), Clamp: true, Min: -1, Max: 1},
+					{BiasMode: BiasRow, Bias: randVec(rng, m), Act: asm.Activation{Kind: asm.ActClip, Min: -1, Max: 1}},
 					{BiasMode: BiasCol, Bias: randVec(rng, n), Residual: res, LDR: n + 2},
-					{Residual: res, LDR: n + 1, Act: ActHardSwish},
+					{Residual: res, LDR: n + 1, Act: asm.Activation{Kind: asm.ActHardSwish}},
 				}
 				for ei, ep := range eps {
 					ab := [][2]float32{{1, 0}, {1.5, 0.5}}[(si+ei)%2]
@@ -362,7 +364,7 @@ func TestThreadsBitIdentical(t *testing.T) {
 func testThreads(t *testing.T, kern *asm.Kernels, rng *rand.Rand, s [3]int, tB, packed bool) {
 	t.Helper()
 	p := newProblem(rng, false, tB, s[0], s[1], s[2], 1, 0.5, 0.5)
-	p.ep = Epilogue{BiasMode: BiasRow, Bias: randVec(rng, s[0]), Clamp: true, Min: -1, Max: 1}
+	p.ep = Epilogue{BiasMode: BiasRow, Bias: randVec(rng, s[0]), Act: asm.Activation{Kind: asm.ActClip, Min: -1, Max: 1}}
 	ref, _ := p.run(kern, 1, packed, nil)
 	for _, th := range []int{2, 3, 4} {
 		got, _ := p.run(kern, th, packed, nil)
