@@ -273,7 +273,7 @@ func stride1(g *geometry) bool {
 // vertical and horizontal maxima, and a row of −Inf to start folds from.
 type s1Buf struct {
 	pad, v, h, neg []float32
-	key            [4]int
+	key            [6]int
 }
 
 var s1Bufs freelist.List[s1Buf]
@@ -320,7 +320,7 @@ func (buf *s1Buf) padPlane(g *geometry, x []float32) (wp int) {
 	ph, pw := -H.start[0], -W.start[0]
 	hp := max(H.in+ph, (g.oh-1)*H.s+H.k)
 	wp = max(W.in+pw, (g.ow-1)*W.s+W.k)
-	if key := [4]int{hp, wp, ph, pw}; key != buf.key || len(buf.pad) < hp*wp {
+	if key := [6]int{hp, wp, ph, pw, H.in, W.in}; key != buf.key || len(buf.pad) < hp*wp {
 		if cap(buf.pad) < hp*wp {
 			buf.pad = make([]float32, hp*wp)
 		}

@@ -333,3 +333,32 @@ func TestZeroAlloc(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPoolBufferReuse: a worker's padded plane keeps its −Inf borders
+// between runs of one geometry; a narrower input of another geometry with
+// the same padded size must not see the previous input's columns (found
+// by FuzzPool).
+func TestMaxPoolBufferReuse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	wide := poolCase{shape: []int{1, 1, 5}, kernel: []int{4}, strides: []int{1}, pads: []int{2, 1}}
+	narrow := poolCase{shape: []int{1, 1, 3}, kernel: []int{4}, strides: []int{1}, pads: []int{2, 3}, ceil: true}
+	for _, pc := range []poolCase{wide, narrow} {
+		node := pc.node("MaxPool")
+		x := randT(rng, pc.shape...)
+		if pc.shape[2] == 5 {
+			for i := range x.Float32s() {
+				x.Float32s()[i] = 100 // larger than anything the narrow input holds
+			}
+		}
+		p, err := ops.ParsePoolParams(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := NewMax(p, Options{Threads: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := []*tensor.Tensor{x}
+		compare(t, "MaxPool "+pc.String(), runFast(t, k, in), runRef(t, node, in), 0)
+	}
+}
