@@ -11,9 +11,12 @@
 // one where it applies):
 //
 //	group == C and one input channel per group (depthwise, any multiplier)
-//	    → "depthwise": direct, one output plane at a time; interior rows of
-//	      3×3 stride 1 and 2 use unrolled 9-tap row kernels, the rest a
-//	      per-tap streaming row loop (5×5, dilations, edges).
+//	    → "depthwise": direct, one output plane at a time from a zero-padded
+//	      copy: at stride 1 the whole plane is one row-kernel call (rows
+//	      side by side, the window sliding on into the next row), at stride
+//	      2 one call per output row; 3×3 on register-weight kernels, other
+//	      sizes on the k×k taps kernels; dilations and larger strides a
+//	      per-tap streaming row loop.
 //	1×1 kernel, stride 1, no padding
 //	    → "gemm1x1": per image and group, Y = W·X straight on NCHW (X is
 //	      already the C×HW B matrix), no copy.
@@ -33,12 +36,12 @@
 //
 // # Epilogue
 //
-// Bias, residual and activation are fused (see Epilogue). On the GEMM
-// paths the bias is gemm's row bias, the residual gemm's residual, ReLU and
-// Clip gemm's clamp and LeakyReLU gemm's activation, all applied while the
-// C tile is in registers; HardSigmoid, HardSwish, Sigmoid and SiLU run as a
-// pass over each image's output right after its GEMM. Winograd and
-// depthwise apply the whole epilogue to each output row as it is written.
+// Bias, residual and activation (an asm.Activation) are fused (see
+// Epilogue). On the GEMM paths the bias is gemm's row bias, the residual
+// gemm's residual and ReLU and Clip gemm's clamp, applied while the C tile
+// is in registers; the other activations run on each finished tile while it
+// is in L1. Winograd applies the whole epilogue to each output row as it is
+// written, depthwise to each output row or plane.
 //
 // # Winograd F(4×4, 3×3)
 //
@@ -53,8 +56,10 @@
 // plan's asm table (AVX2 on amd64, the pure-Go twins elsewhere); the
 // depthwise 3×3 rows, residual adds and activations also go through the
 // table's row kernels. Blocks are spread over
-// Options.Threads; when there are fewer blocks than threads the blocks run
-// in sequence with threaded GEMMs.
+// Options.Threads; when there are fewer blocks than threads each block runs
+// in two parallel phases: the input transform split by input channels,
+// then the GEMMs and output transform by output channels (bit-identical to
+// one thread).
 //
 // Error bound. The transforms multiply by up to 8 (Aᵀ) and 5 (Bᵀ) and then
 // cancel, and they mix all 36 inputs of a tile's 6×6 patch into each of its
