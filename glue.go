@@ -50,63 +50,6 @@ func stridesOf(shape []int) (s dims) {
 	return s
 }
 
-// copyStrided sets dst[dOff + Σ i_k·dStr[k]] = src[sOff + Σ i_k·sStr[k]]
-// over the index space shape[:r], after merging dimensions both sides
-// step over contiguously, with one copy per innermost run when both are
-// contiguous there.
-func copyStrided(dst []float32, dOff int, dStr dims, src []float32, sOff int, sStr dims, shape dims, r int) {
-	// Coalesce: drop unit dimensions, merge a dimension into the next.
-	var sh, ds, ss dims
-	n := 0
-	for i := 0; i < r; i++ {
-		if shape[i] == 1 {
-			continue
-		}
-		if shape[i] == 0 {
-			return
-		}
-		if n > 0 && ds[n-1] == dStr[i]*shape[i] && ss[n-1] == sStr[i]*shape[i] {
-			sh[n-1] *= shape[i]
-			ds[n-1], ss[n-1] = dStr[i], sStr[i]
-			continue
-		}
-		sh[n], ds[n], ss[n] = shape[i], dStr[i], sStr[i]
-		n++
-	}
-	if n == 0 {
-		dst[dOff] = src[sOff]
-		return
-	}
-	inner, di, si := sh[n-1], ds[n-1], ss[n-1]
-	var idx dims
-	d, s := dOff, sOff
-	for {
-		if di == 1 && si == 1 {
-			copy(dst[d:d+inner], src[s:s+inner])
-		} else {
-			for j := 0; j < inner; j++ {
-				dst[d+j*di] = src[s+j*si]
-			}
-		}
-		// Next index of the outer dimensions (odometer).
-		k := n - 2
-		for ; k >= 0; k-- {
-			idx[k]++
-			d += ds[k]
-			s += ss[k]
-			if idx[k] < sh[k] {
-				break
-			}
-			d -= ds[k] * sh[k]
-			s -= ss[k] * sh[k]
-			idx[k] = 0
-		}
-		if k < 0 {
-			return
-		}
-	}
-}
-
 // float32Pair returns in[0] and out[0] when both are float32 of rank at
 // most maxGlueRank.
 func float32Pair(in, out []*tensor.Tensor) (x, y *tensor.Tensor, ok bool) {
@@ -196,7 +139,7 @@ func (k *transposeKernel) Run(in, out []*tensor.Tensor) error {
 		seen[p] = true
 		shape[i], sstr[i] = x.Shape[p], xs[p]
 	}
-	copyStrided(y.Float32s(), 0, ys, x.Float32s(), 0, sstr, shape, r)
+	ops.StridedCopy(y.Float32s(), 0, ys[:r], x.Float32s(), 0, sstr[:r], shape[:r])
 	return nil
 }
 
@@ -306,6 +249,7 @@ func (k *sliceKernel) Run(in, out []*tensor.Tensor) error {
 	if y.Len() == 0 {
 		return nil
 	}
-	copyStrided(y.Float32s(), 0, stridesOf(y.Shape), x.Float32s(), off, sstr, shape, r)
+	ys := stridesOf(y.Shape)
+	ops.StridedCopy(y.Float32s(), 0, ys[:r], x.Float32s(), off, sstr[:r], shape[:r])
 	return nil
 }

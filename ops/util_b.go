@@ -219,36 +219,20 @@ func binaryBcast[A, B, C any](a []A, as []int, b []B, bs []int, out []C, os []in
 	}
 }
 
-// stridedCopy copies shape's worth of elements: the element at index i of
-// shape goes from src[sOff+i·sStr] to dst[dOff+i·dStr].
-func stridedCopy[T any](dst []T, dOff int, dStr []int, src []T, sOff int, sStr []int, shape []int) {
-	shape, dStr, sStr = coalesce(shape, dStr, sStr)
-	r := len(shape)
-	if r == 0 {
-		dst[dOff] = src[sOff]
-		return
-	}
-	// Walk all but the last dimension; loop over the last one, or copy it
-	// when both sides are contiguous there.
-	inner, di, si := shape[r-1], dStr[r-1], sStr[r-1]
-	walk(shape[:r-1], [][]int{dStr[:r-1], sStr[:r-1]}, func(_ int, offs []int) {
-		d, s := dOff+offs[0], sOff+offs[1]
-		if di == 1 && si == 1 {
-			copy(dst[d:d+inner], src[s:s+inner])
+// StridedCopy copies shape's worth of elements: the element at index i of
+// shape goes from src[sOff+i·sStr] to dst[dOff+i·dStr]. It first drops the
+// size-1 dimensions and merges each dimension into the next where both
+// sides step over it contiguously, so a transpose or slice that moves
+// whole blocks copies them at once; then it walks the outer dimensions
+// and copies (or strides through) the innermost. Up to rank 8 it
+// allocates nothing: the runtime's float32 fast paths use it per run.
+func StridedCopy[T any](dst []T, dOff int, dStr []int, src []T, sOff int, sStr []int, shape []int) {
+	var buf [4][8]int
+	sh, ds, ss, idx := buf[0][:0], buf[1][:0], buf[2][:0], buf[3][:0]
+	for i, n := range shape {
+		if n == 0 {
 			return
 		}
-		for j := 0; j < inner; j++ {
-			dst[d+j*di] = src[s+j*si]
-		}
-	})
-}
-
-// coalesce drops the size-1 dimensions of a strided copy and merges each
-// dimension into the next where both sides step over it contiguously, so
-// a transpose or slice that moves whole blocks copies them at once.
-func coalesce(shape, dStr, sStr []int) ([]int, []int, []int) {
-	var sh, ds, ss []int
-	for i, n := range shape {
 		if n == 1 {
 			continue
 		}
@@ -257,28 +241,59 @@ func coalesce(shape, dStr, sStr []int) ([]int, []int, []int) {
 			ds[k], ss[k] = dStr[i], sStr[i]
 			continue
 		}
-		sh, ds, ss = append(sh, n), append(ds, dStr[i]), append(ss, sStr[i])
+		sh, ds, ss, idx = append(sh, n), append(ds, dStr[i]), append(ss, sStr[i]), append(idx, 0)
 	}
-	return sh, ds, ss
+	r := len(sh)
+	if r == 0 {
+		dst[dOff] = src[sOff]
+		return
+	}
+	inner, di, si := sh[r-1], ds[r-1], ss[r-1]
+	d, s := dOff, sOff
+	for {
+		if di == 1 && si == 1 {
+			copy(dst[d:d+inner], src[s:s+inner])
+		} else {
+			for j := 0; j < inner; j++ {
+				dst[d+j*di] = src[s+j*si]
+			}
+		}
+		// Next index of the outer dimensions (odometer).
+		k := r - 2
+		for ; k >= 0; k-- {
+			idx[k]++
+			d += ds[k]
+			s += ss[k]
+			if idx[k] < sh[k] {
+				break
+			}
+			d -= ds[k] * sh[k]
+			s -= ss[k] * sh[k]
+			idx[k] = 0
+		}
+		if k < 0 {
+			return
+		}
+	}
 }
 
-// copyStrided is stridedCopy for tensors of the same element type.
+// copyStrided is StridedCopy for tensors of the same element type.
 func copyStrided(dst *tensor.Tensor, dOff int, dStr []int, src *tensor.Tensor, sOff int, sStr []int, shape []int) {
 	switch d := dst.Data.(type) {
 	case []float32:
-		stridedCopy(d, dOff, dStr, src.Data.([]float32), sOff, sStr, shape)
+		StridedCopy(d, dOff, dStr, src.Data.([]float32), sOff, sStr, shape)
 	case []float64:
-		stridedCopy(d, dOff, dStr, src.Data.([]float64), sOff, sStr, shape)
+		StridedCopy(d, dOff, dStr, src.Data.([]float64), sOff, sStr, shape)
 	case []int64:
-		stridedCopy(d, dOff, dStr, src.Data.([]int64), sOff, sStr, shape)
+		StridedCopy(d, dOff, dStr, src.Data.([]int64), sOff, sStr, shape)
 	case []int32:
-		stridedCopy(d, dOff, dStr, src.Data.([]int32), sOff, sStr, shape)
+		StridedCopy(d, dOff, dStr, src.Data.([]int32), sOff, sStr, shape)
 	case []uint8:
-		stridedCopy(d, dOff, dStr, src.Data.([]uint8), sOff, sStr, shape)
+		StridedCopy(d, dOff, dStr, src.Data.([]uint8), sOff, sStr, shape)
 	case []int8:
-		stridedCopy(d, dOff, dStr, src.Data.([]int8), sOff, sStr, shape)
+		StridedCopy(d, dOff, dStr, src.Data.([]int8), sOff, sStr, shape)
 	case []bool:
-		stridedCopy(d, dOff, dStr, src.Data.([]bool), sOff, sStr, shape)
+		StridedCopy(d, dOff, dStr, src.Data.([]bool), sOff, sStr, shape)
 	}
 }
 
