@@ -121,13 +121,15 @@ func winoAVec(g *build.Context, m [6]VecVirtual, c2, c4, c8 VecVirtual) [4]VecVi
 
 func winograd(g *build.Context) {
 	var c2, c4, c5, c8 VecVirtual
-	consts := func() {
-		c2, c4, c5, c8 = g.YMM(), g.YMM(), g.YMM(), g.YMM()
+	// constsOf loads 2, 4, 5 and 8 into registers from vec (YMM or XMM).
+	constsOf := func(vec func() VecVirtual) {
+		c2, c4, c5, c8 = vec(), vec(), vec(), vec()
 		g.VMOVUPS(fconst(g, "two", 2), c2)
 		g.VMOVUPS(fconst(g, "four", 4), c4)
 		g.VMOVUPS(fconst(g, "five", 5), c5)
 		g.VMOVUPS(fconst(g, "eight", 8), c8)
 	}
+	consts := func() { constsOf(g.YMM) }
 	var t, r, s, m rows6
 	var dst, tp Register
 	var bias VecVirtual
@@ -167,19 +169,10 @@ func winograd(g *build.Context) {
 				g.VMOVUPS(Mem{Base: tp, Disp: 16 * k}, x[k].AsX())
 				g.VINSERTF128(U8(1), Mem{Base: tp, Disp: 16 * (k + 4)}, x[k], x[k])
 			}
-			u0, u1, u2, u3 := g.YMM(), g.YMM(), g.YMM(), g.YMM()
-			g.VUNPCKLPS(x[1], x[0], u0)
-			g.VUNPCKHPS(x[1], x[0], u1)
-			g.VUNPCKLPS(x[3], x[2], u2)
-			g.VUNPCKHPS(x[3], x[2], u3)
 			var d [6]VecVirtual
-			for k := range d {
-				d[k] = g.YMM()
-			}
-			g.VUNPCKLPD(u2, u0, d[0])
-			g.VUNPCKHPD(u2, u0, d[1])
-			g.VUNPCKLPD(u3, u1, d[2])
-			g.VUNPCKHPD(u3, u1, d[3])
+			t4 := transpose4(g, x)
+			copy(d[:4], t4[:])
+			d[4], d[5] = g.YMM(), g.YMM()
 			// d4, d5 are d0, d1 of the next tile: rotate lanes down by one
 			// and fill lane 7 from t[32], t[33].
 			idx := g.YMM()
@@ -235,17 +228,10 @@ func winograd(g *build.Context) {
 			for k := range v {
 				g.VADDPS(bias, v[k], v[k])
 			}
-			// Interleave: v_r[j] → dst[4j+r], a 4×8 transpose.
-			a0, a1, a2, a3 := g.YMM(), g.YMM(), g.YMM(), g.YMM()
-			g.VUNPCKLPS(v[1], v[0], a0) // 0 1 0 1 (tiles 0, 1 | 4, 5)
-			g.VUNPCKHPS(v[1], v[0], a1) // tiles 2, 3 | 6, 7
-			g.VUNPCKLPS(v[3], v[2], a2)
-			g.VUNPCKHPS(v[3], v[2], a3)
-			w0, w1, w2, w3 := g.YMM(), g.YMM(), g.YMM(), g.YMM()
-			g.VUNPCKLPD(a2, a0, w0) // tile 0 | tile 4
-			g.VUNPCKHPD(a2, a0, w1) // tile 1 | tile 5
-			g.VUNPCKLPD(a3, a1, w2) // tile 2 | tile 6
-			g.VUNPCKHPD(a3, a1, w3) // tile 3 | tile 7
+			// Interleave: v_r[j] → dst[4j+r], a 4×8 transpose: per lane
+			// tiles 0…3 | 4…7, then the lanes regrouped.
+			w := transpose4(g, v)
+			w0, w1, w2, w3 := w[0], w[1], w[2], w[3]
 			for i, p := range [][2]VecVirtual{{w0, w1}, {w2, w3}} {
 				lo, hi := g.YMM(), g.YMM()
 				g.VPERM2F128(U8(0x20), p[1], p[0], lo) // tiles 2i, 2i+1
@@ -259,13 +245,7 @@ func winograd(g *build.Context) {
 
 	// Four-tile kernels for the tile rows of small maps (14×14 has four
 	// tiles a row, 28×28 seven): the same arithmetic on XMM registers.
-	xconsts := func() {
-		c2, c4, c5, c8 = g.XMM(), g.XMM(), g.XMM(), g.XMM()
-		g.VMOVUPS(fconst(g, "two", 2), c2)
-		g.VMOVUPS(fconst(g, "four", 4), c4)
-		g.VMOVUPS(fconst(g, "five", 5), c5)
-		g.VMOVUPS(fconst(g, "eight", 8), c8)
-	}
+	xconsts := func() { constsOf(g.XMM) }
 	quadFunc(g, "winograd43InRowQuadAVX2", "func(t *float32, o *float32, ldo int)",
 		[]string{"winograd43InRowQuadAVX2 transforms tiles 0…3 of one row of T",
 			"(see WinoInRowFunc in winograd_generic.go); it reads t[0 … 17]."},
@@ -279,19 +259,10 @@ func winograd(g *build.Context) {
 				x[k] = g.XMM()
 				g.VMOVUPS(Mem{Base: tp, Disp: 16 * k}, x[k])
 			}
-			u0, u1, u2, u3 := g.XMM(), g.XMM(), g.XMM(), g.XMM()
-			g.VUNPCKLPS(x[1], x[0], u0)
-			g.VUNPCKHPS(x[1], x[0], u1)
-			g.VUNPCKLPS(x[3], x[2], u2)
-			g.VUNPCKHPS(x[3], x[2], u3)
 			var d [6]VecVirtual
-			for k := range d {
-				d[k] = g.XMM()
-			}
-			g.VUNPCKLPD(u2, u0, d[0])
-			g.VUNPCKHPD(u2, u0, d[1])
-			g.VUNPCKLPD(u3, u1, d[2])
-			g.VUNPCKHPD(u3, u1, d[3])
+			t4 := transpose4(g, x)
+			copy(d[:4], t4[:])
+			d[4], d[5] = g.XMM(), g.XMM()
 			// d4, d5 are d0, d1 of the next tile: lanes down by one, lane 3
 			// from t[16], t[17].
 			for k := 0; k < 2; k++ {
@@ -322,20 +293,28 @@ func winograd(g *build.Context) {
 				g.VADDPS(bias, v[k], v[k])
 			}
 			// v_r[j] → dst[4j+r]: a 4×4 transpose.
-			a0, a1, a2, a3 := g.XMM(), g.XMM(), g.XMM(), g.XMM()
-			g.VUNPCKLPS(v[1], v[0], a0)
-			g.VUNPCKHPS(v[1], v[0], a1)
-			g.VUNPCKLPS(v[3], v[2], a2)
-			g.VUNPCKHPS(v[3], v[2], a3)
-			w := [4]VecVirtual{g.XMM(), g.XMM(), g.XMM(), g.XMM()}
-			g.VUNPCKLPD(a2, a0, w[0])
-			g.VUNPCKHPD(a2, a0, w[1])
-			g.VUNPCKLPD(a3, a1, w[2])
-			g.VUNPCKHPD(a3, a1, w[3])
+			w := transpose4(g, v)
 			for j := range w {
 				g.VMOVUPS(w[j], Mem{Base: dst, Disp: 16 * j})
 			}
 		})
+}
+
+// transpose4 transposes x[0…3] as 4×4 blocks per 128-bit lane:
+// out[j][i] = x[i][j] within each lane (XMM or YMM, as x).
+func transpose4(g *build.Context, x [4]VecVirtual) [4]VecVirtual {
+	vec := widthOf(g, x[0])
+	u0, u1, u2, u3 := vec(), vec(), vec(), vec()
+	g.VUNPCKLPS(x[1], x[0], u0)
+	g.VUNPCKHPS(x[1], x[0], u1)
+	g.VUNPCKLPS(x[3], x[2], u2)
+	g.VUNPCKHPS(x[3], x[2], u3)
+	o := [4]VecVirtual{vec(), vec(), vec(), vec()}
+	g.VUNPCKLPD(u2, u0, o[0])
+	g.VUNPCKHPD(u2, u0, o[1])
+	g.VUNPCKLPD(u3, u1, o[2])
+	g.VUNPCKHPD(u3, u1, o[3])
+	return o
 }
 
 // quadFunc emits a loop-free kernel: body computes one block.
