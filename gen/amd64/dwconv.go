@@ -45,12 +45,7 @@ func dwKernel(g *build.Context, stride int) {
 	g.Pragma("noescape")
 	g.Doc(fmt.Sprintf("%s computes out[i] for i < 8·⌊n/8⌋ of a depthwise 3×3 stride-%d row", name, stride),
 		"with bias b and clamp [lo, hi] (see DWRowFunc in dwconv_generic.go).")
-	n := g.Load(g.Param("n"), g.GP64())
-	out := g.Load(g.Param("out"), g.GP64())
-	r := g.Load(g.Param("r"), g.GP64())
-	ldr := g.Load(g.Param("ldr"), g.GP64())
-	g.SHLQ(U8(2), ldr)
-	w := g.Load(g.Param("w"), g.GP64())
+	n, out, r, ldr, w := dwArgs(g)
 	bv, lo, hi := bcast(g, "b"), bcast(g, "lo"), bcast(g, "hi")
 	// weight(k) is an operand holding w[k] in all lanes.
 	var weight func(k int) Op
@@ -140,6 +135,18 @@ func dwKernel(g *build.Context, stride int) {
 // order (0 2 1 3 in 64-bit pairs) VPERMPD 0xD8 undoes; that permutation
 // is its own inverse, so the accumulators are loaded and stored through it.
 
+// dwArgs loads the arguments both depthwise signatures start with; ldr
+// becomes a byte stride.
+func dwArgs(g *build.Context) (n, out, r, ldr, w Register) {
+	n = g.Load(g.Param("n"), g.GP64())
+	out = g.Load(g.Param("out"), g.GP64())
+	r = g.Load(g.Param("r"), g.GP64())
+	ldr = g.Load(g.Param("ldr"), g.GP64())
+	g.SHLQ(U8(2), ldr)
+	w = g.Load(g.Param("w"), g.GP64())
+	return
+}
+
 const dwTapsSig = "func(n int, out *float32, r *float32, ldr int, w *float32, kh int, kw int)"
 
 func dwTaps(g *build.Context, stride int) {
@@ -150,12 +157,7 @@ func dwTaps(g *build.Context, stride int) {
 	g.Pragma("noescape")
 	g.Doc(fmt.Sprintf("%s adds the taps of a depthwise stride-%d row to out[i] for i < 8·⌊n/8⌋", name, stride),
 		"(see DWTapsFunc in dwconv_generic.go).")
-	n := g.Load(g.Param("n"), g.GP64())
-	out := g.Load(g.Param("out"), g.GP64())
-	r := g.Load(g.Param("r"), g.GP64())
-	ldr := g.Load(g.Param("ldr"), g.GP64())
-	g.SHLQ(U8(2), ldr)
-	w := g.Load(g.Param("w"), g.GP64())
+	n, out, r, ldr, w := dwArgs(g)
 	kh := g.Load(g.Param("kh"), g.GP64())
 	kw := g.Load(g.Param("kw"), g.GP64())
 	rowp, wp, tp, kc, jc := g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64()
