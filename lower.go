@@ -459,7 +459,8 @@ func (k *meanKernel) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) { retu
 func (k *meanKernel) inner(shape []int) int {
 	r := len(shape)
 	if len(k.axes) == 0 {
-		return numel(shape)
+		n, _ := tensor.NumElements(shape)
+		return n
 	}
 	var seen uint64
 	for _, ax := range k.axes {
@@ -471,14 +472,7 @@ func (k *meanKernel) inner(shape []int) int {
 		}
 		seen |= 1 << (ax - int64(r-len(k.axes)))
 	}
-	return numel(shape[r-len(k.axes):])
-}
-
-func numel(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
+	n, _ := tensor.NumElements(shape[r-len(k.axes):])
 	return n
 }
 

@@ -139,7 +139,7 @@ func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []flo
 		return
 	}
 	xp, acc := buf.pad[:size], buf.out[:n]
-	lo, hi, fused := ep.clamp()
+	lo, hi, fused := ep.Act.Clamp()
 	if res != nil {
 		lo, hi, fused = float32(math.Inf(-1)), float32(math.Inf(1)), false
 	}

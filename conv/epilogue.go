@@ -35,7 +35,3 @@ func (e *Epilogue) activate(kt *asm.Kernels, v []float32) {
 		kt.Activate(e.Act, len(v), &v[0], &v[0])
 	}
 }
-
-// clamp returns the bounds that fuse e.Act into a kernel's clamp, and
-// whether it can (ReLU and Clip; ±Inf otherwise).
-func (e *Epilogue) clamp() (lo, hi float32, ok bool) { return e.Act.Clamp() }
