@@ -91,22 +91,38 @@ func worker(q chan job) {
 
 // poll receives from q, trying for up to spinFor before giving up.
 func poll(q chan job) (job, bool) {
-	var start time.Time
-	for i := 0; ; i++ {
+	var sp spinner
+	for {
 		select {
 		case j := <-q:
 			return j, true
 		default:
 		}
-		if i%64 == 0 {
-			if i == 0 {
-				start = time.Now()
-			} else if time.Since(start) > spinFor {
-				return job{}, false
-			}
-			runtime.Gosched() // let runnable goroutines have the P
+		if !sp.spin() {
+			return job{}, false
 		}
 	}
+}
+
+// spinner bounds a polling loop to spinFor: every 64th call it checks the
+// clock and lets runnable goroutines have the P.
+type spinner struct {
+	i     int
+	start time.Time
+}
+
+// spin reports whether the loop may go on polling.
+func (s *spinner) spin() bool {
+	if s.i%64 == 0 {
+		if s.i == 0 {
+			s.start = time.Now()
+		} else if time.Since(s.start) > spinFor {
+			return false
+		}
+		runtime.Gosched()
+	}
+	s.i++
+	return true
 }
 
 // Run runs t.Run(0..parts-1) and returns when all parts are done. The
@@ -140,8 +156,7 @@ func (p *Pool) Run(t Task, parts int) {
 	t.Run(0)
 	// Help with queued parts (ours or another caller's), then spin for the
 	// workers to finish before blocking.
-	var start time.Time
-	for i := 0; b.pending.Load() > 0; i++ {
+	for sp := (spinner{}); b.pending.Load() > 0; {
 		select {
 		case j := <-q:
 			j.t.Run(j.part)
@@ -149,13 +164,8 @@ func (p *Pool) Run(t Task, parts int) {
 			continue
 		default:
 		}
-		if i%64 == 0 {
-			if i == 0 {
-				start = time.Now()
-			} else if time.Since(start) > spinFor {
-				break
-			}
-			runtime.Gosched()
+		if !sp.spin() {
+			break
 		}
 	}
 	b.wg.Wait()
