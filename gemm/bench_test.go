@@ -158,7 +158,7 @@ func BenchmarkSgemm(b *testing.B) {
 func BenchmarkModes(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	kern := asm.Default()
-	defer func(a, bm string) { rowAMode, directBMode = a, bm }(rowAMode, directBMode)
+	defer func(a, bm override) { rowAMode, directBMode = a, bm }(rowAMode, directBMode)
 	for _, s := range benchShapes {
 		m, n, k := s[0], s[1], s[2]
 		if n == 1 {
@@ -170,7 +170,7 @@ func BenchmarkModes(b *testing.B) {
 			name := fmt.Sprintf("A=%s,B=%s/M=%d,N=%d,K=%d", map[byte]string{'0': "pack", '1': "row"}[mode[0]],
 				map[byte]string{'0': "pack", '1': "direct"}[mode[1]], m, n, k)
 			b.Run(name, func(b *testing.B) {
-				rowAMode, directBMode = mode[:1], mode[1:]
+				rowAMode, directBMode = override(mode[:1]), override(mode[1:])
 				runtime.LockOSThread()
 				cpk := cpuPeak(kern)
 				runtime.UnlockOSThread()

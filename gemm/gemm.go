@@ -243,28 +243,43 @@ func Gemm(p *Params) {
 }
 
 // directBMode (env GOCNN_DIRECTB=0|1, read once) forces the B strategy, for tuning.
-var directBMode = os.Getenv("GOCNN_DIRECTB")
+var directBMode = override(os.Getenv("GOCNN_DIRECTB"))
 
-// useDirectB reports whether B should be read in place rather than packed.
-// Packing costs a pass over B that is repaid only by reuse across many A
-// strips; a row stride near a multiple of 4 KiB would alias in L1.
-func useDirectB(kern *asm.Kernels, m, n, k, ldb int) bool {
-	switch directBMode {
+// override is a tuning switch from the environment: "0" or "1" forces a
+// strategy off or on, anything else leaves the measured choice.
+type override string
+
+func (o override) or(auto bool) bool {
+	switch o {
 	case "0":
 		return false
 	case "1":
 		return true
 	}
+	return auto
+}
+
+// noAlias reports whether a row stride of ld floats stays clear of
+// multiples of 4 KiB, whose rows would alias in L1.
+func noAlias(ld int) bool {
+	b := ld * 4 % 4096
+	return b >= 256 && b <= 4096-256
+}
+
+// useDirectB reports whether B should be read in place rather than packed.
+// Packing costs a pass over B that is repaid only by reuse across many A
+// strips; a row stride near a multiple of 4 KiB would alias in L1.
+func useDirectB(kern *asm.Kernels, m, n, k, ldb int) bool {
 	// Measured: in place wins only for few rows, wide B and a short k,
 	// i.e. early CNN layers (32×12544×27, 64×3136×64). Against B packed
 	// row by row it won at k = 64 and 128 and lost from k = 192 on
 	// (64×3136×192: 71 against 79 % of the FMA peak).
-	return m <= 64 && n >= 512 && k <= 128 && (ldb*4)%4096 >= 256 && (ldb*4)%4096 <= 4096-256
+	return directBMode.or(m <= 64 && n >= 512 && k <= 128 && noAlias(ldb))
 }
 
 // fusedBMode (env GOCNN_FUSEDB=0|1, read once) forces the B strategy of
 // the packing path, for tuning.
-var fusedBMode = os.Getenv("GOCNN_FUSEDB")
+var fusedBMode = override(os.Getenv("GOCNN_FUSEDB"))
 
 // useFusedB reports whether full B strips should be packed by the first
 // tile that reads them (SgemmPackB, B in place; the other tiles read the
@@ -273,29 +288,15 @@ var fusedBMode = os.Getenv("GOCNN_FUSEDB")
 // (measured against PackB: 64×3136×576 69 → 78 % of the FMA peak,
 // 128×784×1152 85 → 88 %). A row stride near a multiple of 4 KiB would
 // alias in L1.
-func useFusedB(ldb int) bool {
-	switch fusedBMode {
-	case "0":
-		return false
-	case "1":
-		return true
-	}
-	return (ldb*4)%4096 >= 256 && (ldb*4)%4096 <= 4096-256
-}
+func useFusedB(ldb int) bool { return fusedBMode.or(noAlias(ldb)) }
 
 // rowAMode (env GOCNN_ROWA=0|1, read once) forces the A strategy, for tuning.
-var rowAMode = os.Getenv("GOCNN_ROWA")
+var rowAMode = override(os.Getenv("GOCNN_ROWA"))
 
 // useRowA reports whether A should be read in place rather than packed:
 // packing A is repaid only when B has many column strips.
 func useRowA(kern *asm.Kernels, m, n, k, lda int) bool {
-	switch rowAMode {
-	case "0":
-		return false
-	case "1":
-		return true
-	}
-	return n <= 256 && (lda*4)%4096 >= 256 && (lda*4)%4096 <= 4096-256
+	return rowAMode.or(n <= 256 && noAlias(lda))
 }
 
 // grid picks tm×tn ≤ threads minimizing the largest per-thread cost:
