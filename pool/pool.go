@@ -240,15 +240,11 @@ func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
 	H, W := &g.h, &g.w
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
-		a, b := W.inLo, W.inHi
-		if oh >= H.inLo && oh < H.inHi && H.d == 1 && W.d == 1 && W.s == 2 && H.k == W.k && (H.k == 2 || H.k == 3) && b > a {
-			st := H.start[oh]
-			x0 := W.start[a]
-			_ = x[(st+H.k-1)*W.in+x0+2*(b-a)+H.k-3] // last tap the row kernels read
+		if a, b, r, ok := s2Row(g, x, oh); ok {
 			if H.k == 2 {
-				kt.MaxPool2x2s2(b-a, &row[a], &x[st*W.in+x0], W.in)
+				kt.MaxPool2x2s2(b-a, &row[a], &r[0], W.in)
 			} else {
-				kt.MaxPool3x3s2(b-a, &row[a], &x[st*W.in+x0], W.in)
+				kt.MaxPool3x3s2(b-a, &row[a], &r[0], W.in)
 			}
 			rowGeneral(kt, g, true, x, row, oh, 0, a)
 			rowGeneral(kt, g, true, x, row, oh, b, g.ow)
@@ -261,6 +257,20 @@ func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
 			}
 		}
 	}
+}
+
+// s2Row reports whether output row oh has interior outputs [a, b) that
+// the 2×2 / 3×3 stride-2 row kernels compute, reading x from r (rows W.in
+// apart); the rest of the row takes rowGeneral.
+func s2Row(g *geometry, x []float32, oh int) (a, b int, r []float32, ok bool) {
+	H, W := &g.h, &g.w
+	a, b = W.inLo, W.inHi
+	if oh < H.inLo || oh >= H.inHi || H.d != 1 || W.d != 1 || W.s != 2 || H.k != W.k || (H.k != 2 && H.k != 3) || b <= a {
+		return 0, 0, nil, false
+	}
+	st, x0 := H.start[oh], W.start[a]
+	_ = x[(st+H.k-1)*W.in+x0+2*(b-a)+H.k-3] // last tap the row kernels read
+	return a, b, x[st*W.in+x0:], true
 }
 
 // stride1 reports whether maxPlaneS1 runs g: stride 1, no dilation.
@@ -449,15 +459,11 @@ func avgPlane(kt *asm.Kernels, g *geometry, cip bool, x, y []float32) {
 	H, W := &g.h, &g.w
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
-		a, b := W.inLo, W.inHi
-		if oh >= H.inLo && oh < H.inHi && H.d == 1 && W.d == 1 && W.s == 2 && H.k == W.k && (H.k == 2 || H.k == 3) && b > a {
-			st := H.start[oh]
-			x0 := W.start[a]
-			_ = x[(st+H.k-1)*W.in+x0+2*(b-a)+H.k-3] // last tap the row kernels read
+		if a, b, r, ok := s2Row(g, x, oh); ok {
 			if H.k == 2 {
-				kt.AvgPool2x2s2(b-a, &row[a], &x[st*W.in+x0], W.in)
+				kt.AvgPool2x2s2(b-a, &row[a], &r[0], W.in)
 			} else {
-				kt.AvgPool3x3s2(b-a, &row[a], &x[st*W.in+x0], W.in)
+				kt.AvgPool3x3s2(b-a, &row[a], &r[0], W.in)
 			}
 			rowGeneral(kt, g, false, x, row, oh, 0, a)
 			rowGeneral(kt, g, false, x, row, oh, b, g.ow)
