@@ -44,7 +44,8 @@ func dwFlat(g *geometry) bool {
 // At stride 2 that would discard half the outputs, so each output row is
 // one call of OW rounded up to 8. The rounded-up blocks read past the
 // plane: the padded buffer holds size floats, zeros after the plane.
-func dwLayout(g *geometry, kh, kw int) (wp, lda, nc, n, size int) {
+func dwLayout(g *geometry, kh, kw int) flatLayout {
+	var wp, lda, nc, n, size int
 	hp := max(g.h+g.ph, (g.oh-1)*g.sh+kh)
 	wp = max(g.w+g.pw, (g.ow-1)*g.sw+kw)
 	var last int // elements the calls read
@@ -63,8 +64,11 @@ func dwLayout(g *geometry, kh, kw int) (wp, lda, nc, n, size int) {
 		last = ((g.oh-1)*2+kh-1)*wp + 2*(nc-1) + kw + 1
 	}
 	size = max(hp*wp, last)
-	return
+	return flatLayout{wp: wp, lda: lda, nc: nc, n: n, size: size}
 }
+
+// flatLayout is dwLayout's result.
+type flatLayout struct{ wp, lda, nc, n, size int }
 
 func (t *dwTask) Run(part int) {
 	k, g := t.k, t.g
@@ -77,6 +81,7 @@ func (t *dwTask) Run(part int) {
 	buf.pad, buf.out = k.dwScratchPart(&sc, g)
 	flat := dwFlat(g)
 	if flat {
+		buf.lay = dwLayout(g, k.kh, k.kw)
 		// The zeros around and after the plane: scratch comes with
 		// arbitrary contents, and each plane then costs one copy per row.
 		clear(buf.pad)
@@ -100,7 +105,7 @@ func (t *dwTask) Run(part int) {
 		if flat {
 			// (Re)build the padded plane when the channel changes.
 			if mult == 1 || m%mult == 0 || pl == lo {
-				dwPad(&buf, x, g, k.kh, k.kw)
+				dwPad(&buf, x, g)
 			}
 			depthwiseFlat(k.kern, g, k.kh, k.kw, &buf, w, b, y, res, &k.ep)
 			continue
@@ -113,15 +118,17 @@ func (t *dwTask) Run(part int) {
 }
 
 // dwBuf is one worker's depthwise scratch (see dwScratchPart): the padded
-// input plane and, on the taps kernels' geometries, the flat output rows.
+// input plane and, on the taps kernels' geometries, the flat output rows
+// and their layout (computed once per Run, not per plane).
 type dwBuf struct {
 	pad, out []float32
+	lay      flatLayout
 }
 
 // dwPad writes plane x into buf.pad in the flat layout of dwLayout, whose
 // zeros around and after the plane are already there.
-func dwPad(buf *dwBuf, x []float32, g *geometry, kh, kw int) {
-	wp, _, _, _, size := dwLayout(g, kh, kw)
+func dwPad(buf *dwBuf, x []float32, g *geometry) {
+	wp, size := buf.lay.wp, buf.lay.size
 	xp := buf.pad[g.ph*wp+g.pw : size]
 	for ih := 0; ih < g.h; ih++ {
 		copy(xp[ih*wp:ih*wp+g.w], x[ih*g.w:(ih+1)*g.w])
@@ -133,7 +140,7 @@ func dwPad(buf *dwBuf, x []float32, g *geometry, kh, kw int) {
 // and clamp over them, then their rows copied out (plus the residual),
 // and the activation over the plane.
 func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []float32, b float32, y, res []float32, ep *Epilogue) {
-	wp, lda, nc, n, size := dwLayout(g, kh, kw)
+	wp, lda, nc, n, size := buf.lay.wp, buf.lay.lda, buf.lay.nc, buf.lay.n, buf.lay.size
 	OW := g.ow
 	if OW == 0 || g.oh == 0 {
 		return

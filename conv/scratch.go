@@ -144,8 +144,8 @@ func (k *Conv) dwScratchPart(c *carver, g *geometry) (pad, out []float32) {
 		return nil, nil
 	}
 	if dwFlat(g) {
-		_, _, _, n, size := dwLayout(g, k.kh, k.kw)
-		return c.take(size), c.take(n)
+		l := dwLayout(g, k.kh, k.kw)
+		return c.take(l.size), c.take(l.n)
 	}
 	return c.take(padSize(1, g, k.kh, k.kw)), nil
 }
