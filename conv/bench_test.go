@@ -24,6 +24,8 @@ var benchLayers = []struct {
 	{"resnet18.layer3", convCase{n: 1, c: 256, h: 14, w: 14, m: 256, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet18.layer4", convCase{n: 1, c: 512, h: 7, w: 7, m: 512, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet50.layer1.expand", convCase{n: 1, c: 64, h: 56, w: 56, m: 256, kh: 1, kw: 1, bias: true}},
+	{"resnet50.layer2.down", convCase{n: 1, c: 256, h: 56, w: 56, m: 512, kh: 1, kw: 1, strides: []int{2, 2}, bias: true}},
+	{"resnet50.layer2.conv2", convCase{n: 1, c: 128, h: 56, w: 56, m: 128, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet50.layer3.reduce", convCase{n: 1, c: 1024, h: 14, w: 14, m: 256, kh: 1, kw: 1, bias: true}},
 	{"mobilenetv2.dw144.s1", convCase{n: 1, c: 144, h: 56, w: 56, m: 144, kh: 3, kw: 3, group: 144, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"mobilenetv2.dw144.s2", convCase{n: 1, c: 144, h: 56, w: 56, m: 144, kh: 3, kw: 3, group: 144, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},

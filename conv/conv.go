@@ -373,6 +373,7 @@ func (k *Conv) check(in []*tensor.Tensor) (*geometry, error) {
 // pointers to the B sources), pooled per Conv, and the Run's scratch.
 type runState struct {
 	src   im2colSource
+	pad   padTask
 	task  dwTask
 	wt    winoTask
 	wsrcs []winoB                   // per Winograd worker
@@ -464,7 +465,8 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			if k.algo == AlgoGEMM1x1 { // (Winograd's fallback is im2col)
 				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
 			} else {
-				st.src = im2colPad(&pad, x[xoff:], cg, g, k.kh, k.kw)
+				st.src = newIm2col(&pad, x[xoff:], cg, g, k.kh, k.kw)
+				k.fillIm2col(st, x[xoff:])
 				p.BSource = &st.src
 			}
 			if k.bias != nil {
@@ -477,6 +479,19 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 		}
 	}
 	st.src = im2colSource{}
+	st.pad = padTask{}
+}
+
+// fillIm2col writes st.src's planes from x, on several threads when the
+// copy is large enough to pay for the hand-off.
+func (k *Conv) fillIm2col(st *runState, x []float32) {
+	s := &st.src
+	if !s.owned {
+		return
+	}
+	parts := max(1, min(k.threads(), len(s.x)/(32<<10), s.c))
+	st.pad = padTask{src: s, x: x, parts: parts}
+	parallel.Default().Run(&st.pad, parts)
 }
 
 // Describe names the algorithm and kernel table, e.g. "conv/winograd/avx2".

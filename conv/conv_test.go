@@ -310,6 +310,8 @@ var gemmCases = []convCase{
 	// big K (several KC blocks) and odd N
 	{n: 1, c: 70, h: 9, w: 7, m: 21, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 1, c: 3, h: 9, w: 17, m: 5, kh: 3, kw: 5, strides: []int{1, 3}, pads: []int{1, 2, 0, 1}, bias: true}, // three column phases
+	{n: 1, c: 5, h: 11, w: 13, m: 4, kh: 2, kw: 2, strides: []int{3, 3}, pads: []int{1, 1, 1, 1}},            // phase 2 and every third row unread
+	{n: 1, c: 6, h: 9, w: 10, m: 5, kh: 1, kw: 1, strides: []int{3, 2}, pads: []int{1, 0, 0, 1}, bias: true}, // padded 1×1, strided
 }
 
 var winoCases = []convCase{

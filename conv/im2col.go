@@ -23,6 +23,7 @@ type im2colSource struct {
 	c      int       // planes per phase
 	g      *geometry
 	kh, kw int
+	owned  bool // x is scratch that fill writes (not the input itself)
 }
 
 const maxNR = 64
@@ -108,41 +109,114 @@ func phased(g *geometry) bool { return g.sw > 1 && g.dw == 1 }
 // padded (or x itself), or at stride sW > 1 its sW column phases, written
 // into buf (im2colSize floats).
 func im2colPad(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2colSource {
-	if !phased(g) {
-		xp, hp, wp := padded(buf, x, c, g, kh, kw)
-		return im2colSource{x: xp, hp: hp, wp: wp, phases: 1, c: c, g: g, kh: kh, kw: kw}
+	s := newIm2col(buf, x, c, g, kh, kw)
+	s.fill(x, 0, c)
+	return s
+}
+
+// newIm2col lays out the B source of c planes of x in buf (grown to
+// im2colSize floats if needed) without writing it: fill does, per range
+// of planes, so that threads can share the copy. Without padding or
+// phases the source is x itself and fill does nothing.
+func newIm2col(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2colSource {
+	hp, wp, pads := padDims(g, kh, kw)
+	phases := 1
+	if phased(g) {
+		phases = g.sw
+		wp = (wp + phases - 1) / phases
+	} else if !pads {
+		return im2colSource{x: x[:c*g.inPlane], hp: hp, wp: wp, phases: 1, c: c, g: g, kh: kh, kw: kw}
 	}
-	hp, wp, _ := padDims(g, kh, kw)
-	s := g.sw
-	wq := (wp + s - 1) / s
-	n := s * c * hp * wq
+	n := phases * c * hp * wp
 	if cap(*buf) < n {
 		*buf = make([]float32, n)
 	}
-	xq := (*buf)[:n]
-	for φ := 0; φ < s; φ++ {
-		for ci := 0; ci < c; ci++ {
-			dp := xq[(φ*c+ci)*hp*wq : (φ*c+ci+1)*hp*wq]
-			clear(dp[:g.ph*wq])
-			// Phase columns u with input column u·s + φ − pW inside X.
-			u0 := max(0, (g.pw-φ+s-1)/s)
-			u1 := min(wq, (g.w+g.pw-φ+s-1)/s)
-			for ih := 0; ih < g.h; ih++ {
-				r := dp[(g.ph+ih)*wq : (g.ph+ih+1)*wq]
-				line := x[ci*g.inPlane+ih*g.w : ci*g.inPlane+(ih+1)*g.w]
-				clear(r[:u0])
-				if u1 > u0 {
-					col := u0*s + φ - g.pw
-					for u := range r[u0:u1] {
-						r[u0+u] = line[col+u*s]
-					}
+	return im2colSource{x: (*buf)[:n], hp: hp, wp: wp, phases: phases, c: c, g: g, kh: kh, kw: kw, owned: true}
+}
+
+// fill writes planes c0..c1 of the source from x (all of the group's
+// planes). Rows and phases no window reads (a 1×1 kernel at stride 2
+// reads every other row of phase 0) are left unwritten.
+func (s *im2colSource) fill(x []float32, c0, c1 int) {
+	if !s.owned {
+		return
+	}
+	g := s.g
+	plane := s.hp * s.wp
+	if s.phases == 1 {
+		for ci := c0; ci < c1; ci++ {
+			padPlane(s.x[ci*plane:(ci+1)*plane], x[ci*g.inPlane:(ci+1)*g.inPlane], g, s.wp)
+		}
+		return
+	}
+	st := s.phases
+	wq := s.wp
+	every := g.dh == 1 && s.kh >= g.sh   // windows overlap: every row is read
+	for φ := 0; φ < min(st, s.kw); φ++ { // phase φ holds kernel columns φ, φ+sW, …
+		// Phase columns u with input column u·sW + φ − pW inside X.
+		u0 := max(0, (g.pw-φ+st-1)/st)
+		u1 := max(u0, min(wq, (g.w+g.pw-φ+st-1)/st))
+		for ci := c0; ci < c1; ci++ {
+			dp := s.x[(φ*s.c+ci)*plane : (φ*s.c+ci+1)*plane]
+			for r := 0; r < s.hp; r++ {
+				if !every && !s.rowRead(r) {
+					continue
 				}
-				clear(r[max(u0, u1):])
+				row := dp[r*wq : (r+1)*wq]
+				ih := r - g.ph
+				if ih < 0 || ih >= g.h {
+					clear(row)
+					continue
+				}
+				clear(row[:u0])
+				clear(row[u1:])
+				line := x[ci*g.inPlane+ih*g.w : ci*g.inPlane+(ih+1)*g.w]
+				gather(row[u0:u1], line[u0*st+φ-g.pw:], st)
 			}
-			clear(dp[(g.ph+g.h)*wq:])
 		}
 	}
-	return im2colSource{x: xq, hp: hp, wp: wq, phases: s, c: c, g: g, kh: kh, kw: kw}
+}
+
+// rowRead reports whether some window reads padded row r.
+func (s *im2colSource) rowRead(r int) bool {
+	g := s.g
+	for i := 0; i < s.kh; i++ {
+		d := r - i*g.dh
+		if d >= 0 && d%g.sh == 0 && d/g.sh < g.oh {
+			return true
+		}
+	}
+	return false
+}
+
+// gather sets dst[u] = src[u·step].
+func gather(dst, src []float32, step int) {
+	if len(dst) == 0 {
+		return
+	}
+	src = src[:(len(dst)-1)*step+1]
+	if step == 2 {
+		for u := range dst {
+			dst[u] = src[2*u]
+		}
+		return
+	}
+	for u := range dst {
+		dst[u] = src[u*step]
+	}
+}
+
+// padTask fills an im2col source's planes in parallel, part i taking a
+// contiguous range of them.
+type padTask struct {
+	src   *im2colSource
+	x     []float32
+	parts int
+}
+
+func (t *padTask) Run(part int) {
+	c := t.src.c
+	t.src.fill(t.x, part*c/t.parts, (part+1)*c/t.parts)
 }
 
 // im2colSize is the float32s im2colPad writes into buf.
@@ -168,17 +242,22 @@ func padded(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) (xp []f
 	}
 	xp = (*buf)[:n]
 	for ci := 0; ci < c; ci++ {
-		dp := xp[ci*hp*wp : (ci+1)*hp*wp]
-		clear(dp[:g.ph*wp])
-		for ih := 0; ih < g.h; ih++ {
-			r := dp[(g.ph+ih)*wp : (g.ph+ih+1)*wp]
-			clear(r[:g.pw])
-			copy(r[g.pw:g.pw+g.w], x[ci*g.inPlane+ih*g.w:ci*g.inPlane+(ih+1)*g.w])
-			clear(r[g.pw+g.w:])
-		}
-		clear(dp[(g.ph+g.h)*wp:])
+		padPlane(xp[ci*hp*wp:(ci+1)*hp*wp], x[ci*g.inPlane:(ci+1)*g.inPlane], g, wp)
 	}
 	return xp, hp, wp
+}
+
+// padPlane writes plane x (h×w) into dp, rows wp apart, at (pH, pW) with
+// zeros around.
+func padPlane(dp, x []float32, g *geometry, wp int) {
+	clear(dp[:g.ph*wp])
+	for ih := 0; ih < g.h; ih++ {
+		r := dp[(g.ph+ih)*wp : (g.ph+ih+1)*wp]
+		clear(r[:g.pw])
+		copy(r[g.pw:g.pw+g.w], x[ih*g.w:(ih+1)*g.w])
+		clear(r[g.pw+g.w:])
+	}
+	clear(dp[(g.ph+g.h)*wp:])
 }
 
 // padDims returns the size of the planes padded builds for g and a kh×kw

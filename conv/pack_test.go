@@ -2,6 +2,7 @@ package conv
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -14,7 +15,7 @@ import (
 // column matrix packed by gemm.Matrix, for odd blocks and every NR.
 func TestIm2colPackB(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
-	for _, cc := range append(append([]convCase{}, gemmCases...), dwCases[1]) {
+	for ci, cc := range append(append([]convCase{}, gemmCases...), dwCases[1]) {
 		x, w, b := cc.operands(rng)
 		p, _ := ops.ParseConvParams(cc.node())
 		k, err := New(p, w, b, Epilogue{}, Options{Algorithm: AlgoIm2col})
@@ -42,10 +43,21 @@ func TestIm2colPackB(t *testing.T) {
 				}
 			}
 		}
-		var buf []float32
-		src := im2colPad(&buf, xd, k.cg, g, k.kh, k.kw)
-		if len(buf) > im2colSize(k.cg, g, k.kh, k.kw) {
-			t.Fatalf("%v: im2colPad wrote %d floats, im2colSize %d", cc, len(buf), im2colSize(k.cg, g, k.kh, k.kw))
+		// NaN scratch: rows or phases fill skips must be ones PackB never reads.
+		size := im2colSize(k.cg, g, k.kh, k.kw)
+		buf := make([]float32, size)
+		for i := range buf {
+			buf[i] = float32(math.NaN())
+		}
+		src := newIm2col(&buf, xd, k.cg, g, k.kh, k.kw)
+		if len(buf) > size || (src.owned && &buf[0] != &src.x[0]) {
+			t.Fatalf("%v: newIm2col grew the buffer to %d floats, im2colSize %d", cc, len(buf), size)
+		}
+		// Filled in parts, as threads do.
+		parts := 1 + ci%3
+		pt := padTask{src: &src, x: xd, parts: parts}
+		for i := range parts {
+			pt.Run(i)
 		}
 		ref := &gemm.Matrix{Data: col, LD: n}
 		for _, nr := range []int{8, 16, 24, 32} {
