@@ -19,6 +19,8 @@ var benchLayers = []struct {
 	cc   convCase
 }{
 	{"resnet18.conv1", convCase{n: 1, c: 3, h: 224, w: 224, m: 64, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true}},
+	{"alexnet.conv1", convCase{n: 1, c: 3, h: 224, w: 224, m: 64, kh: 11, kw: 11, strides: []int{4, 4}, pads: []int{2, 2, 2, 2}, bias: true}},
+	{"squeezenet.conv1", convCase{n: 1, c: 3, h: 224, w: 224, m: 64, kh: 3, kw: 3, strides: []int{2, 2}, bias: true}},
 	{"resnet18.layer1", convCase{n: 1, c: 64, h: 56, w: 56, m: 64, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet18.layer2.down", convCase{n: 1, c: 64, h: 56, w: 56, m: 128, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet18.layer3", convCase{n: 1, c: 256, h: 14, w: 14, m: 256, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
@@ -27,6 +29,10 @@ var benchLayers = []struct {
 	{"resnet50.layer2.down", convCase{n: 1, c: 256, h: 56, w: 56, m: 512, kh: 1, kw: 1, strides: []int{2, 2}, bias: true}},
 	{"resnet50.layer2.conv2", convCase{n: 1, c: 128, h: 56, w: 56, m: 128, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet50.layer3.reduce", convCase{n: 1, c: 1024, h: 14, w: 14, m: 256, kh: 1, kw: 1, bias: true}},
+	{"mobilenetv2.conv0", convCase{n: 1, c: 3, h: 224, w: 224, m: 32, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
+	{"mobilenetv2.expand16", convCase{n: 1, c: 16, h: 112, w: 112, m: 96, kh: 1, kw: 1, bias: true}},
+	{"mobilenetv2.project960", convCase{n: 1, c: 960, h: 7, w: 7, m: 320, kh: 1, kw: 1, bias: true}},
+	{"mobilenetv2.last1x1", convCase{n: 1, c: 320, h: 7, w: 7, m: 1280, kh: 1, kw: 1, bias: true}},
 	{"mobilenetv2.dw144.s1", convCase{n: 1, c: 144, h: 56, w: 56, m: 144, kh: 3, kw: 3, group: 144, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"mobilenetv2.dw144.s2", convCase{n: 1, c: 144, h: 56, w: 56, m: 144, kh: 3, kw: 3, group: 144, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"mobilenetv2.dw960.s1", convCase{n: 1, c: 960, h: 7, w: 7, m: 960, kh: 3, kw: 3, group: 960, pads: []int{1, 1, 1, 1}, bias: true}},

@@ -373,7 +373,7 @@ func (k *Conv) check(in []*tensor.Tensor) (*geometry, error) {
 // pointers to the B sources), pooled per Conv, and the Run's scratch.
 type runState struct {
 	src   im2colSource
-	pad   padTask
+	cols  im2colTask
 	task  dwTask
 	wt    winoTask
 	wsrcs []winoB                   // per Winograd worker
@@ -448,7 +448,7 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 	cg := k.cg
 	n := g.outPlane
 	sc := carver{buf: st.scratch}
-	pad, ws := k.gemmScratch(&sc, g, st.withGemm)
+	pad, cols, ws := k.gemmScratch(&sc, g, st.withGemm)
 	for img := 0; img < g.n; img++ {
 		for gr := 0; gr < k.group; gr++ {
 			xoff := (img*g.c + gr*cg) * g.inPlane
@@ -466,8 +466,13 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
 			} else {
 				st.src = newIm2col(&pad, x[xoff:], cg, g, k.kh, k.kw)
-				k.fillIm2col(st, x[xoff:])
-				p.BSource = &st.src
+				k.im2col(st, x[xoff:], nil)
+				if cols != nil {
+					k.im2col(st, nil, cols)
+					p.B, p.LDB = cols, n
+				} else {
+					p.BSource = &st.src
+				}
 			}
 			if k.bias != nil {
 				p.Epilogue.Bias, p.Epilogue.BiasMode = k.bias[gr*mg:(gr+1)*mg], gemm.BiasRow
@@ -479,19 +484,24 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 		}
 	}
 	st.src = im2colSource{}
-	st.pad = padTask{}
 }
 
-// fillIm2col writes st.src's planes from x, on several threads when the
-// copy is large enough to pay for the hand-off.
-func (k *Conv) fillIm2col(st *runState, x []float32) {
+// im2col runs st.src's fill from x (cols == nil) or writes its column
+// matrix into cols, on several threads when the copy is large enough to
+// pay for the hand-off.
+func (k *Conv) im2col(st *runState, x, cols []float32) {
 	s := &st.src
-	if !s.owned {
-		return
+	size := len(cols)
+	if cols == nil {
+		if !s.owned {
+			return
+		}
+		size = len(s.x)
 	}
-	parts := max(1, min(k.threads(), len(s.x)/(32<<10), s.c))
-	st.pad = padTask{src: s, x: x, parts: parts}
-	parallel.Default().Run(&st.pad, parts)
+	parts := max(1, min(k.threads(), size/(32<<10), s.c))
+	st.cols = im2colTask{src: s, x: x, cols: cols, parts: parts}
+	parallel.Default().Run(&st.cols, parts)
+	st.cols = im2colTask{}
 }
 
 // Describe names the algorithm and kernel table, e.g. "conv/winograd/avx2".

@@ -35,7 +35,6 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 	}
 	g := s.g
 	OW := g.ow
-	plane := s.hp * s.wp
 	kk := s.kh * s.kw
 	// Column step of the window origin in x (1 inside a phase).
 	step := g.sw
@@ -71,11 +70,7 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 		ki, kj := r/s.kw, r%s.kw
 		for p := 0; p < kc; p++ {
 			row := d[p*nr : p*nr+nr]
-			jo := kj * g.dw // kernel column kj's offset: its phase's planes, then its column there
-			if s.phases > 1 {
-				jo = (kj%s.phases)*s.c*plane + kj/s.phases
-			}
-			src := s.x[ci*plane+ki*g.dh*s.wp+jo:]
+			src := s.x[s.base(ci, ki, kj):]
 			if copies {
 				for _, sg := range segs[:nseg] {
 					o := off[sg[0]]
@@ -196,6 +191,13 @@ func gather(dst, src []float32, step int) {
 	}
 	src = src[:(len(dst)-1)*step+1]
 	if step == 2 {
+		// Four at a time, one bounds check each (the 1-input stem's
+		// phase copy was a quarter of its convolution).
+		for len(dst) > 4 {
+			s, d := src[:8], dst[:4]
+			d[0], d[1], d[2], d[3] = s[0], s[2], s[4], s[6]
+			dst, src = dst[4:], src[8:]
+		}
 		for u := range dst {
 			dst[u] = src[2*u]
 		}
@@ -206,17 +208,63 @@ func gather(dst, src []float32, step int) {
 	}
 }
 
-// padTask fills an im2col source's planes in parallel, part i taking a
-// contiguous range of them.
-type padTask struct {
+// im2colTask runs fill (cols == nil: part i takes a range of the planes)
+// or, into cols, colsInto (a range of the rows) on the pool's threads.
+type im2colTask struct {
 	src   *im2colSource
 	x     []float32
+	cols  []float32
 	parts int
 }
 
-func (t *padTask) Run(part int) {
-	c := t.src.c
-	t.src.fill(t.x, part*c/t.parts, (part+1)*c/t.parts)
+func (t *im2colTask) Run(part int) {
+	if t.cols == nil {
+		c := t.src.c
+		t.src.fill(t.x, part*c/t.parts, (part+1)*c/t.parts)
+		return
+	}
+	k := t.src.c * t.src.kh * t.src.kw
+	t.src.colsInto(t.cols, part*k/t.parts, (part+1)*k/t.parts)
+}
+
+// explicit reports whether the B matrix is better materialised (colsInto)
+// than packed implicitly: when output rows are long, a column-matrix row
+// is a few long copies, and gemm then packs B at full speed. Implicit
+// packing costs a copy per row per NR-wide strip, which made the
+// stems (3×3/2 and 7×7/2 on 224×224 images, K = 27…147) run at a third
+// to a half of the GEMM rate. The matrix must fit in maxCols floats.
+func explicit(g *geometry, kdim int) bool {
+	return g.dw == 1 && g.ow >= 32 && kdim*g.outPlane <= maxCols
+}
+
+const maxCols = 2 << 20
+
+// colsInto writes rows q0..q1 of the column matrix (N = OH·OW columns,
+// row-major) into cols. Requires unit column steps (dW = 1).
+func (s *im2colSource) colsInto(cols []float32, q0, q1 int) {
+	g := s.g
+	n := g.oh * g.ow
+	kk := s.kh * s.kw
+	for q := q0; q < q1; q++ {
+		ci, r := q/kk, q%kk
+		src := s.x[s.base(ci, r/s.kw, r%s.kw):]
+		row := cols[q*n : (q+1)*n]
+		for oh := 0; oh < g.oh; oh++ {
+			o := oh * g.sh * s.wp
+			copy(row[oh*g.ow:(oh+1)*g.ow], src[o:o+g.ow])
+		}
+	}
+}
+
+// base is the offset in x of window origin (0, 0)'s element for kernel
+// tap (ki, kj) of plane ci: its phase's planes, then its row and column.
+func (s *im2colSource) base(ci, ki, kj int) int {
+	plane := s.hp * s.wp
+	jo := kj * s.g.dw
+	if s.phases > 1 {
+		jo = (kj%s.phases)*s.c*plane + kj/s.phases
+	}
+	return ci*plane + ki*s.g.dh*s.wp + jo
 }
 
 // im2colSize is the float32s im2colPad writes into buf.

@@ -55,9 +55,21 @@ func TestIm2colPackB(t *testing.T) {
 		}
 		// Filled in parts, as threads do.
 		parts := 1 + ci%3
-		pt := padTask{src: &src, x: xd, parts: parts}
+		pt := im2colTask{src: &src, x: xd, parts: parts}
 		for i := range parts {
 			pt.Run(i)
+		}
+		if g.dw == 1 { // the explicit column matrix
+			got := make([]float32, kk*n)
+			pt = im2colTask{src: &src, cols: got, parts: parts}
+			for i := range parts {
+				pt.Run(i)
+			}
+			for i := range got {
+				if got[i] != col[i] {
+					t.Fatalf("%v: column matrix [%d] = %g, want %g", cc, i, got[i], col[i])
+				}
+			}
 		}
 		ref := &gemm.Matrix{Data: col, LD: n}
 		for _, nr := range []int{8, 16, 24, 32} {

@@ -72,16 +72,20 @@ func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
 }
 
 // gemmScratch takes the GEMM paths' scratch from c: for im2col the padded
-// copy of one image's group when the convolution pads, then (withGemm)
-// gemm's workspace, shared by the per-image and per-group calls.
-func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, ws []float32) {
+// copy of one image's group when the convolution pads and the column
+// matrix if it is explicit, then (withGemm) gemm's workspace, shared by
+// the per-image and per-group calls.
+func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws []float32) {
 	if k.algo != AlgoGEMM1x1 {
 		pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))
+		if explicit(g, k.kDim) {
+			cols = c.take(k.kDim * g.outPlane)
+		}
 	}
 	if withGemm {
 		ws = c.take(gemm.WorkspaceSize(k.kern, k.m/k.group, g.outPlane, k.kDim, k.opts.Threads))
 	}
-	return pad, ws
+	return pad, cols, ws
 }
 
 // winoScratch takes one Winograd worker's scratch from c: V and M

@@ -28,12 +28,13 @@ func TestRunScratch(t *testing.T) {
 		algo string
 	}{
 		{gemmCases[1], AlgoGEMM1x1},
-		{gemmCases[3], AlgoGEMM1x1}, // grouped
-		{gemmCases[5], AlgoIm2col},  // padded
-		{gemmCases[6], AlgoIm2col},  // strided, asymmetric pads, batch 2
-		{gemmCases[13], AlgoIm2col}, // grouped, padded, batch 2
-		{gemmCases[15], AlgoIm2col}, // 1-D
-		{gemmCases[17], AlgoIm2col}, // several k blocks
+		{gemmCases[3], AlgoGEMM1x1},               // grouped
+		{gemmCases[5], AlgoIm2col},                // padded
+		{gemmCases[6], AlgoIm2col},                // strided, asymmetric pads, batch 2
+		{gemmCases[13], AlgoIm2col},               // grouped, padded, batch 2
+		{gemmCases[15], AlgoIm2col},               // 1-D
+		{gemmCases[17], AlgoIm2col},               // several k blocks
+		{gemmCases[len(gemmCases)-2], AlgoIm2col}, // explicit column matrix
 		{winoCases[1], AlgoWinograd},
 		{winoCases[5], AlgoWinograd},
 		{winoCases[6], AlgoWinograd}, // 1 tile: runs im2col
