@@ -28,6 +28,7 @@ type RowKernels struct {
 
 	ScaleShift ScaleShiftFunc // minps(hi, maxps(lo, x·s + t)) (batch norm)
 	Add        AddFunc        // dst[i] = x[i] + y[i]
+	CopyRows   CopyRowsFunc   // rows of n floats, strided (padded planes)
 
 	// Pooling rows (rows ldr apart): 2×2 and 3×3 windows at stride 2.
 	MaxPool2x2s2 PoolRowFunc
@@ -56,7 +57,7 @@ var rowKernelsGeneric = RowKernels{
 	ReLU: reluGeneric, Clip: clipGeneric, LeakyReLU: leakyReLUGeneric,
 	HardSigmoid: hardSigmoidGeneric, HardSwish: hardSwishGeneric,
 	Sigmoid: sigmoidGeneric, SiLU: siluGeneric,
-	ScaleShift: scaleShiftGeneric, Add: addGeneric,
+	ScaleShift: scaleShiftGeneric, Add: addGeneric, CopyRows: copyRowsGeneric,
 	MaxPool2x2s2: maxPool2x2s2Generic, MaxPool3x3s2: maxPool3x3s2Generic,
 	AvgPool2x2s2: avgPool2x2s2Generic, AvgPool3x3s2: avgPool3x3s2Generic,
 	MaxFold:     maxFoldGeneric,

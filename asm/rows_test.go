@@ -364,6 +364,32 @@ func TestPoolTwins(t *testing.T) {
 	}
 }
 
+func TestCopyRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for _, tab := range Tables() {
+		for _, rows := range []int{0, 1, 3} {
+			for _, n := range rowLens {
+				for off := 0; off < 4; off++ {
+					what := fmt.Sprintf("%s/copyrows rows=%d n=%d off=%d", tab.Name, rows, n, off)
+					lds, ldd := n+off, n+3-off
+					withRows(t, rows, n, lds, func(s []float32) { fillInput(rng, s, true) }, func(in []float32) {
+						got := newOut(rows, n, ldd, off)
+						tab.CopyRows(rows, n, got.p(), ldd, ptr(in), lds)
+						got.checkGuards(t, what)
+						for k := 0; k < rows; k++ {
+							for i, v := range got.row(k) {
+								if math.Float32bits(v) != math.Float32bits(in[k*lds+i]) {
+									t.Fatalf("%s: row %d [%d] = %#x, want %#x", what, k, i, math.Float32bits(v), math.Float32bits(in[k*lds+i]))
+								}
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
 func TestMaxFold(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, tab := range Tables() {

@@ -56,3 +56,9 @@ func scaleShiftAVX2(n int, dst *float32, src *float32, s float32, t float32, lo 
 //
 //go:noescape
 func addAVX2(n int, dst *float32, x *float32, y *float32)
+
+// copyRowsAVX2 copies rows rows of n floats from src (rows lds floats apart) to dst (ldd
+// apart). The rows must not overlap. Requires rows, n ≥ 0.
+//
+//go:noescape
+func copyRowsAVX2(rows int, n int, dst *float32, ldd int, src *float32, lds int)

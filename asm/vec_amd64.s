@@ -1194,3 +1194,91 @@ addAVX2_smallloop:
 addAVX2_done:
 	VZEROUPPER
 	RET
+
+// func copyRowsAVX2(rows int, n int, dst *float32, ldd int, src *float32, lds int)
+// Requires: AVX
+TEXT ·copyRowsAVX2(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ  rows+0(FP), AX
+	MOVQ  n+8(FP), CX
+	MOVQ  dst+16(FP), DX
+	MOVQ  ldd+24(FP), BX
+	MOVQ  src+32(FP), SI
+	MOVQ  lds+40(FP), DI
+	SHLQ  $0x02, BX
+	SHLQ  $0x02, DI
+	TESTQ AX, AX
+	JLE   copyRowsAVX2_done
+	TESTQ CX, CX
+	JLE   copyRowsAVX2_done
+	CMPQ  CX, $0x08
+	JGE   copyRowsAVX2_wide
+	CMPQ  CX, $0x04
+	JGE   copyRowsAVX2_half
+
+copyRowsAVX2_small:
+	XORQ R8, R8
+
+copyRowsAVX2_smallloop:
+	VMOVSS (SI)(R8*4), X0
+	VMOVSS X0, (DX)(R8*4)
+	INCQ   R8
+	CMPQ   R8, CX
+	JL     copyRowsAVX2_smallloop
+	ADDQ   BX, DX
+	ADDQ   DI, SI
+	DECQ   AX
+	JNZ    copyRowsAVX2_small
+	JMP    copyRowsAVX2_done
+
+copyRowsAVX2_half:
+	VMOVUPS (SI), X0
+	VMOVUPS -16(SI)(CX*4), X1
+	VMOVUPS X0, (DX)
+	VMOVUPS X1, -16(DX)(CX*4)
+	ADDQ    BX, DX
+	ADDQ    DI, SI
+	DECQ    AX
+	JNZ     copyRowsAVX2_half
+	JMP     copyRowsAVX2_done
+
+copyRowsAVX2_wide:
+	SHLQ $0x02, CX
+
+copyRowsAVX2_row:
+	XORQ R8, R8
+
+copyRowsAVX2_b32:
+	LEAQ    128(R8), R9
+	CMPQ    R9, CX
+	JG      copyRowsAVX2_b8
+	VMOVUPS (SI)(R8*1), Y0
+	VMOVUPS 32(SI)(R8*1), Y1
+	VMOVUPS 64(SI)(R8*1), Y2
+	VMOVUPS 96(SI)(R8*1), Y3
+	VMOVUPS Y0, (DX)(R8*1)
+	VMOVUPS Y1, 32(DX)(R8*1)
+	VMOVUPS Y2, 64(DX)(R8*1)
+	VMOVUPS Y3, 96(DX)(R8*1)
+	MOVQ    R9, R8
+	JMP     copyRowsAVX2_b32
+
+copyRowsAVX2_b8:
+	LEAQ    32(R8), R9
+	CMPQ    R9, CX
+	JG      copyRowsAVX2_last
+	VMOVUPS (SI)(R8*1), Y0
+	VMOVUPS Y0, (DX)(R8*1)
+	MOVQ    R9, R8
+	JMP     copyRowsAVX2_b8
+
+copyRowsAVX2_last:
+	VMOVUPS -32(SI)(CX*1), Y0
+	VMOVUPS Y0, -32(DX)(CX*1)
+	ADDQ    BX, DX
+	ADDQ    DI, SI
+	DECQ    AX
+	JNZ     copyRowsAVX2_row
+
+copyRowsAVX2_done:
+	VZEROUPPER
+	RET

@@ -33,6 +33,27 @@ type ScaleShiftFunc func(n int, dst, src *float32, s, t, lo, hi float32)
 // dst may be x or y; otherwise nothing overlaps.
 type AddFunc func(n int, dst, x, y *float32)
 
+// CopyRowsFunc copies a block of rows:
+//
+//	for r := range rows {
+//		copy(dst[r*ldd:r*ldd+n], src[r*lds:r*lds+n])
+//	}
+//
+// Nothing overlaps.
+type CopyRowsFunc func(rows, n int, dst *float32, ldd int, src *float32, lds int)
+
+// copyRowsGeneric is CopyRows.
+func copyRowsGeneric(rows, n int, dst *float32, ldd int, src *float32, lds int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	d := unsafe.Slice(dst, (rows-1)*ldd+n)
+	s := unsafe.Slice(src, (rows-1)*lds+n)
+	for r := range rows {
+		copy(d[r*ldd:r*ldd+n], s[r*lds:r*lds+n])
+	}
+}
+
 // vecSlices returns dst and src of an ActFunc as slices (nil for n ≤ 0).
 func vecSlices(n int, dst, src *float32) ([]float32, []float32) {
 	if n <= 0 {

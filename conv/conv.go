@@ -465,7 +465,7 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			if k.algo == AlgoGEMM1x1 { // (Winograd's fallback is im2col)
 				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
 			} else {
-				st.src = newIm2col(&pad, x[xoff:], cg, g, k.kh, k.kw)
+				st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw)
 				k.im2col(st, x[xoff:], nil)
 				if cols != nil {
 					k.im2col(st, nil, cols)

@@ -105,13 +105,13 @@ func (t *dwTask) Run(part int) {
 		if flat {
 			// (Re)build the padded plane when the channel changes.
 			if mult == 1 || m%mult == 0 || pl == lo {
-				dwPad(&buf, x, g)
+				dwPad(k.kern, &buf, x, g)
 			}
 			depthwiseFlat(k.kern, g, k.kh, k.kw, &buf, w, b, y, res, &k.ep)
 			continue
 		}
 		if mult == 1 || m%mult == 0 || pl == lo {
-			xp, _, wp = padded(&buf.pad, x, 1, g, k.kh, k.kw)
+			xp, _, wp = padded(k.kern, &buf.pad, x, 1, g, k.kh, k.kw)
 		}
 		depthwisePlane(k.kern, g, k.kh, k.kw, xp, wp, w, b, y, res, &k.ep)
 	}
@@ -127,12 +127,14 @@ type dwBuf struct {
 
 // dwPad writes plane x into buf.pad in the flat layout of dwLayout, whose
 // zeros around and after the plane are already there.
-func dwPad(buf *dwBuf, x []float32, g *geometry) {
+func dwPad(kt *asm.Kernels, buf *dwBuf, x []float32, g *geometry) {
+	if g.h == 0 || g.w == 0 {
+		return
+	}
 	wp, size := buf.lay.wp, buf.lay.size
 	xp := buf.pad[g.ph*wp+g.pw : size]
-	for ih := 0; ih < g.h; ih++ {
-		copy(xp[ih*wp:ih*wp+g.w], x[ih*g.w:(ih+1)*g.w])
-	}
+	_, _ = xp[(g.h-1)*wp+g.w-1], x[g.h*g.w-1]
+	kt.CopyRows(g.h, g.w, &xp[0], wp, &x[0], g.w)
 }
 
 // depthwiseFlat computes one output plane from the padded plane in buf
@@ -177,13 +179,14 @@ func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []flo
 		}
 		kt.ScaleShift(n, &acc[0], &acc[0], 1, b, lo, hi)
 	}
-	for oh := 0; oh < g.oh; oh++ {
-		row := y[oh*OW : oh*OW+OW]
-		if res != nil {
+	if res != nil {
+		for oh := 0; oh < g.oh; oh++ {
+			row := y[oh*OW : oh*OW+OW]
 			kt.Add(OW, &row[0], &acc[oh*lda], &res[oh*OW])
-		} else {
-			copy(row, acc[oh*lda:oh*lda+OW])
 		}
+	} else {
+		_, _ = y[g.oh*OW-1], acc[(g.oh-1)*lda+OW-1]
+		kt.CopyRows(g.oh, OW, &y[0], OW, &acc[0], lda)
 	}
 	if !fused {
 		ep.activate(kt, y[:g.oh*OW])

@@ -1,5 +1,7 @@
 package conv
 
+import "github.com/gocnn/gocnn/asm"
+
 // im2colSource is the implicit im2col matrix of one image and group, a
 // gemm.BSource. Row q = (ci·kH + i)·kW + j (W's layout) and column
 // t = oh·OW + ow hold
@@ -24,6 +26,7 @@ type im2colSource struct {
 	g      *geometry
 	kh, kw int
 	owned  bool // x is scratch that fill writes (not the input itself)
+	kt     *asm.Kernels
 }
 
 const maxNR = 64
@@ -103,8 +106,8 @@ func phased(g *geometry) bool { return g.sw > 1 && g.dw == 1 }
 // im2colPad returns the B source of c planes of x (one image's group):
 // padded (or x itself), or at stride sW > 1 its sW column phases, written
 // into buf (im2colSize floats).
-func im2colPad(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2colSource {
-	s := newIm2col(buf, x, c, g, kh, kw)
+func im2colPad(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2colSource {
+	s := newIm2col(kt, buf, x, c, g, kh, kw)
 	s.fill(x, 0, c)
 	return s
 }
@@ -113,20 +116,20 @@ func im2colPad(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2c
 // im2colSize floats if needed) without writing it: fill does, per range
 // of planes, so that threads can share the copy. Without padding or
 // phases the source is x itself and fill does nothing.
-func newIm2col(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2colSource {
+func newIm2col(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2colSource {
 	hp, wp, pads := padDims(g, kh, kw)
 	phases := 1
 	if phased(g) {
 		phases = g.sw
 		wp = (wp + phases - 1) / phases
 	} else if !pads {
-		return im2colSource{x: x[:c*g.inPlane], hp: hp, wp: wp, phases: 1, c: c, g: g, kh: kh, kw: kw}
+		return im2colSource{x: x[:c*g.inPlane], hp: hp, wp: wp, phases: 1, c: c, g: g, kh: kh, kw: kw, kt: kt}
 	}
 	n := phases * c * hp * wp
 	if cap(*buf) < n {
 		*buf = make([]float32, n)
 	}
-	return im2colSource{x: (*buf)[:n], hp: hp, wp: wp, phases: phases, c: c, g: g, kh: kh, kw: kw, owned: true}
+	return im2colSource{x: (*buf)[:n], hp: hp, wp: wp, phases: phases, c: c, g: g, kh: kh, kw: kw, owned: true, kt: kt}
 }
 
 // fill writes planes c0..c1 of the source from x (all of the group's
@@ -140,7 +143,7 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 	plane := s.hp * s.wp
 	if s.phases == 1 {
 		for ci := c0; ci < c1; ci++ {
-			padPlane(s.x[ci*plane:(ci+1)*plane], x[ci*g.inPlane:(ci+1)*g.inPlane], g, s.wp)
+			padPlane(s.kt, s.x[ci*plane:(ci+1)*plane], x[ci*g.inPlane:(ci+1)*g.inPlane], g, s.wp)
 		}
 		return
 	}
@@ -279,7 +282,7 @@ func im2colSize(c int, g *geometry, kh, kw int) int {
 // padded returns x's c planes (h×w) with the padding of g materialised:
 // planes of hp×wp with the image at (pH, pW) and zeros around, written into
 // buf (grown if needed). Without padding x itself is returned.
-func padded(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) (xp []float32, hp, wp int) {
+func padded(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry, kh, kw int) (xp []float32, hp, wp int) {
 	hp, wp, pads := padDims(g, kh, kw)
 	if !pads {
 		return x[:c*g.inPlane], g.h, g.w
@@ -290,22 +293,21 @@ func padded(buf *[]float32, x []float32, c int, g *geometry, kh, kw int) (xp []f
 	}
 	xp = (*buf)[:n]
 	for ci := 0; ci < c; ci++ {
-		padPlane(xp[ci*hp*wp:(ci+1)*hp*wp], x[ci*g.inPlane:(ci+1)*g.inPlane], g, wp)
+		padPlane(kt, xp[ci*hp*wp:(ci+1)*hp*wp], x[ci*g.inPlane:(ci+1)*g.inPlane], g, wp)
 	}
 	return xp, hp, wp
 }
 
 // padPlane writes plane x (h×w) into dp, rows wp apart, at (pH, pW) with
 // zeros around.
-func padPlane(dp, x []float32, g *geometry, wp int) {
-	clear(dp[:g.ph*wp])
-	for ih := 0; ih < g.h; ih++ {
-		r := dp[(g.ph+ih)*wp : (g.ph+ih+1)*wp]
-		clear(r[:g.pw])
-		copy(r[g.pw:g.pw+g.w], x[ih*g.w:(ih+1)*g.w])
-		clear(r[g.pw+g.w:])
+func padPlane(kt *asm.Kernels, dp, x []float32, g *geometry, wp int) {
+	clear(dp)
+	if g.h == 0 || g.w == 0 {
+		return
 	}
-	clear(dp[(g.ph+g.h)*wp:])
+	in := dp[g.ph*wp+g.pw:]
+	_, _ = in[(g.h-1)*wp+g.w-1], x[g.h*g.w-1]
+	kt.CopyRows(g.h, g.w, &in[0], wp, &x[0], g.w)
 }
 
 // padDims returns the size of the planes padded builds for g and a kh×kw

@@ -49,7 +49,7 @@ func TestIm2colPackB(t *testing.T) {
 		for i := range buf {
 			buf[i] = float32(math.NaN())
 		}
-		src := newIm2col(&buf, xd, k.cg, g, k.kh, k.kw)
+		src := newIm2col(asm.Default(), &buf, xd, k.cg, g, k.kh, k.kw)
 		if len(buf) > size || (src.owned && &buf[0] != &src.x[0]) {
 			t.Fatalf("%v: newIm2col grew the buffer to %d floats, im2colSize %d", cc, len(buf), size)
 		}
@@ -112,7 +112,7 @@ func BenchmarkPackB(b *testing.B) {
 		k, _ := New(p, w, nil, Epilogue{}, Options{Algorithm: AlgoIm2col})
 		g, _ := k.geometry(x.Shape)
 		var buf []float32
-		src := im2colPad(&buf, x.Float32s(), k.cg, g, k.kh, k.kw)
+		src := im2colPad(asm.Default(), &buf, x.Float32s(), k.cg, g, k.kh, k.kw)
 		nr := asm.Default().NR
 		kc := min(256, k.kDim)
 		nc := min(g.outPlane, 1024)

@@ -460,10 +460,18 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 	mr, nr := kern.MR, kern.NR
 	e := &p.Epilogue
 	last := pc+kc >= p.K
+	// Activations other than a clamp run on finished strips, actCols
+	// columns at a time while they are in L2: a call per tile row (24
+	// floats) cost more than the SiLU it computed.
+	act0 := 0 // first column (from jc) not yet activated
 	for jr := 0; jr < nc; jr += nr {
 		w := min(nr, nc-jr)
 		j := jc + jr
 		if gv && w < nr {
+			if last && c.act && act0 < jr {
+				activate(kern, e.Act, p.C[ic*p.LDC+jc+act0:], p.LDC, mc, jr-act0)
+			}
+			act0 = nc
 			c.gemvEdge(bbuf[jr*kc:], ic, mc, j, w, pc, kc, flags, alpha, beta)
 			continue
 		}
@@ -550,12 +558,16 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 				}
 				asm.Epilogue(h, w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 			}
-			if last && c.act {
-				activate(kern, e.Act, p.C[i*p.LDC+j:], p.LDC, h, w)
-			}
+		}
+		if end := jr + w; last && c.act && (end-act0 >= actCols || end == nc) {
+			activate(kern, e.Act, p.C[ic*p.LDC+jc+act0:], p.LDC, mc, end-act0)
+			act0 = end
 		}
 	}
 }
+
+// actCols is how many columns of finished strips macro activates at once.
+const actCols = 256
 
 // strips runs n full tiles of column strip j, rows ic+ir…, in one
 // SgemmStrips call; A is packed (abuf, the block at row ic, or PackedA).
@@ -580,9 +592,6 @@ func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc,
 		res = &e.Residual[i*e.LDR+j]
 	}
 	kern.SgemmStrips(n, kc, ap, as, bp, ldb, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
-	if pc+kc >= p.K && c.act {
-		activate(kern, e.Act, p.C[i*p.LDC+j:], p.LDC, n*mr, w)
-	}
 }
 
 // gemvEdgeMax is the widest last strip that gemvEdge takes. Next to A

@@ -209,7 +209,8 @@ func TestEpilogue(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	for _, kern := range asm.Tables() {
 		t.Run(kern.Name, func(t *testing.T) {
-			for _, s := range [][3]int{{kern.MR * 2, kern.NR * 3, 33}, {kern.MR*3 + 1, kern.NR*2 + 3, 600}, {70, 1, 45}, {1, 70, 45}, {1, 1, 9}} {
+			for _, s := range [][3]int{{kern.MR * 2, kern.NR * 3, 33}, {kern.MR*3 + 1, kern.NR*2 + 3, 600}, {70, 1, 45}, {1, 70, 45}, {1, 1, 9},
+				{kern.MR*2 + 1, 600, 40}, {67, 2*kern.NR + 1, 300}} { // several actCols groups; a gemvEdge strip
 				m, n, k := s[0], s[1], s[2]
 				res := randVec(rng, m*(n+2))
 				eps := []Epilogue{

@@ -250,6 +250,109 @@ func vec(g *build.Context) {
 			g.VADDPS(in[1], in[0], in[0])
 			return in[0]
 		})
+	copyRows(g)
+}
+
+// copyRows emits copyRowsAVX2: rows rows of n floats, ldd and lds apart.
+// It replaces a memmove call per row, which cost more than the copy for
+// the short rows of padded planes (7…56 floats). A row of n ≥ 8 is
+// 32-float and 8-float blocks plus the block ending at n (rewriting the
+// overlap with the same values: dst and src do not overlap); 4 ≤ n < 8
+// is the two 4-float halves that cover it; n < 4 one float at a time.
+func copyRows(g *build.Context) {
+	name := "copyRowsAVX2"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(rows, n int, dst *float32, ldd int, src *float32, lds int)")
+	g.Pragma("noescape")
+	g.Doc(name+" copies rows rows of n floats from src (rows lds floats apart) to dst (ldd",
+		"apart). The rows must not overlap. Requires rows, n ≥ 0.")
+	rows := g.Load(g.Param("rows"), g.GP64())
+	n := g.Load(g.Param("n"), g.GP64())
+	dst := g.Load(g.Param("dst"), g.GP64())
+	ldd := g.Load(g.Param("ldd"), g.GP64())
+	src := g.Load(g.Param("src"), g.GP64())
+	lds := g.Load(g.Param("lds"), g.GP64())
+	g.SHLQ(U8(2), ldd)
+	g.SHLQ(U8(2), lds)
+	g.TESTQ(rows, rows)
+	g.JLE(LabelRef(name + "_done"))
+	g.TESTQ(n, n)
+	g.JLE(LabelRef(name + "_done"))
+	g.CMPQ(n, U8(8))
+	g.JGE(LabelRef(name + "_wide"))
+	g.CMPQ(n, U8(4))
+	g.JGE(LabelRef(name + "_half"))
+
+	// n < 4: one float at a time.
+	i := g.GP64()
+	x := g.XMM()
+	g.Label(name + "_small")
+	g.XORQ(i, i)
+	g.Label(name + "_smallloop")
+	g.VMOVSS(Mem{Base: src, Index: i, Scale: 4}, x)
+	g.VMOVSS(x, Mem{Base: dst, Index: i, Scale: 4})
+	g.INCQ(i)
+	g.CMPQ(i, n)
+	g.JL(LabelRef(name + "_smallloop"))
+	g.ADDQ(ldd, dst)
+	g.ADDQ(lds, src)
+	g.DECQ(rows)
+	g.JNZ(LabelRef(name + "_small"))
+	g.JMP(LabelRef(name + "_done"))
+
+	// 4 ≤ n < 8: the first and the last four.
+	g.Label(name + "_half")
+	a, b := g.XMM(), g.XMM()
+	g.VMOVUPS(Mem{Base: src}, a)
+	g.VMOVUPS(Mem{Base: src, Index: n, Scale: 4, Disp: -16}, b)
+	g.VMOVUPS(a, Mem{Base: dst})
+	g.VMOVUPS(b, Mem{Base: dst, Index: n, Scale: 4, Disp: -16})
+	g.ADDQ(ldd, dst)
+	g.ADDQ(lds, src)
+	g.DECQ(rows)
+	g.JNZ(LabelRef(name + "_half"))
+	g.JMP(LabelRef(name + "_done"))
+
+	// n ≥ 8: blocks of 32 and 8 floats, then the 8 ending at n.
+	g.Label(name + "_wide")
+	end, t := g.GP64(), g.GP64()
+	g.MOVQ(n, end)
+	g.SHLQ(U8(2), end) // bytes per row
+	v := [4]VecVirtual{g.YMM(), g.YMM(), g.YMM(), g.YMM()}
+	g.Label(name + "_row")
+	g.XORQ(i, i)
+	g.Label(name + "_b32")
+	g.LEAQ(Mem{Base: i, Disp: 128}, t)
+	g.CMPQ(t, end)
+	g.JG(LabelRef(name + "_b8"))
+	for k := range v {
+		g.VMOVUPS(Mem{Base: src, Index: i, Scale: 1, Disp: 32 * k}, v[k])
+	}
+	for k := range v {
+		g.VMOVUPS(v[k], Mem{Base: dst, Index: i, Scale: 1, Disp: 32 * k})
+	}
+	g.MOVQ(t, i)
+	g.JMP(LabelRef(name + "_b32"))
+	g.Label(name + "_b8")
+	g.LEAQ(Mem{Base: i, Disp: 32}, t)
+	g.CMPQ(t, end)
+	g.JG(LabelRef(name + "_last"))
+	g.VMOVUPS(Mem{Base: src, Index: i, Scale: 1}, v[0])
+	g.VMOVUPS(v[0], Mem{Base: dst, Index: i, Scale: 1})
+	g.MOVQ(t, i)
+	g.JMP(LabelRef(name + "_b8"))
+	g.Label(name + "_last")
+	g.VMOVUPS(Mem{Base: src, Index: end, Scale: 1, Disp: -32}, v[0])
+	g.VMOVUPS(v[0], Mem{Base: dst, Index: end, Scale: 1, Disp: -32})
+	g.ADDQ(ldd, dst)
+	g.ADDQ(lds, src)
+	g.DECQ(rows)
+	g.JNZ(LabelRef(name + "_row"))
+
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
 }
 
 // expPoly replaces z by e^z, the algorithm of expPoly in asm/vec_generic.go
