@@ -275,6 +275,13 @@ func copyRows(g *build.Context) {
 	lds := g.Load(g.Param("lds"), g.GP64())
 	g.SHLQ(U8(2), ldd)
 	g.SHLQ(U8(2), lds)
+	// nextRow steps to the next row and loops to label while rows remain.
+	nextRow := func(label string) {
+		g.ADDQ(ldd, dst)
+		g.ADDQ(lds, src)
+		g.DECQ(rows)
+		g.JNZ(LabelRef(name + label))
+	}
 	g.TESTQ(rows, rows)
 	g.JLE(LabelRef(name + "_done"))
 	g.TESTQ(n, n)
@@ -295,10 +302,7 @@ func copyRows(g *build.Context) {
 	g.INCQ(i)
 	g.CMPQ(i, n)
 	g.JL(LabelRef(name + "_smallloop"))
-	g.ADDQ(ldd, dst)
-	g.ADDQ(lds, src)
-	g.DECQ(rows)
-	g.JNZ(LabelRef(name + "_small"))
+	nextRow("_small")
 	g.JMP(LabelRef(name + "_done"))
 
 	// 4 ≤ n < 8: the first and the last four.
@@ -308,10 +312,7 @@ func copyRows(g *build.Context) {
 	g.VMOVUPS(Mem{Base: src, Index: n, Scale: 4, Disp: -16}, b)
 	g.VMOVUPS(a, Mem{Base: dst})
 	g.VMOVUPS(b, Mem{Base: dst, Index: n, Scale: 4, Disp: -16})
-	g.ADDQ(ldd, dst)
-	g.ADDQ(lds, src)
-	g.DECQ(rows)
-	g.JNZ(LabelRef(name + "_half"))
+	nextRow("_half")
 	g.JMP(LabelRef(name + "_done"))
 
 	// n ≥ 8: blocks of 32 and 8 floats, then the 8 ending at n.
@@ -345,10 +346,7 @@ func copyRows(g *build.Context) {
 	g.Label(name + "_last")
 	g.VMOVUPS(Mem{Base: src, Index: end, Scale: 1, Disp: -32}, v[0])
 	g.VMOVUPS(v[0], Mem{Base: dst, Index: end, Scale: 1, Disp: -32})
-	g.ADDQ(ldd, dst)
-	g.ADDQ(lds, src)
-	g.DECQ(rows)
-	g.JNZ(LabelRef(name + "_row"))
+	nextRow("_row")
 
 	g.Label(name + "_done")
 	g.VZEROUPPER()
