@@ -30,7 +30,8 @@ func archTables() []*Kernels {
 }
 
 // rowKernelsNEON is the RowKernels of the neon table: NEON assembly for
-// every kernel but CopyRows (the Go twin: a memmove per row). The vec and exp kernels (activations, ScaleShift, Add)
+// every kernel but CopyRows and Sum (the Go twins; CopyRows is a memmove
+// per row). The vec and exp kernels (activations, ScaleShift, Add)
 // handle any n themselves; the pooling, depthwise and Winograd kernels are
 // blocks of 4 behind the wrappers of rows_arm64.go.
 var rowKernelsNEON = func() RowKernels {

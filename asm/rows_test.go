@@ -390,6 +390,37 @@ func TestCopyRows(t *testing.T) {
 	}
 }
 
+// TestSum checks Sum bitwise against its twin, and the twin against a
+// float64 sum within 2e-7·(n/32 + 8)·Σ|x| (each lane adds n/32 values).
+func TestSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(33, 34))
+	for _, tab := range Tables() {
+		for _, n := range append(rowLens, 4096, 12544) {
+			for _, sp := range []bool{false, true} {
+				what := fmt.Sprintf("%s/sum n=%d specials=%v", tab.Name, n, sp)
+				withTailGuard(t, n, func(x []float32) {
+					fillInput(rng, x, sp)
+					got, want := tab.Sum(n, ptr(x)), sumGeneric(n, ptr(x))
+					if !sameFloat(got, want) {
+						t.Fatalf("%s: %g (%#x), twin %g (%#x)", what, got, math.Float32bits(got), want, math.Float32bits(want))
+					}
+					if sp {
+						return
+					}
+					var ref, abs float64
+					for _, v := range x {
+						ref += float64(v)
+						abs += math.Abs(float64(v))
+					}
+					if d := math.Abs(float64(want) - ref); d > 2e-7*float64(n/32+8)*abs {
+						t.Fatalf("%s: twin %g, float64 sum %g", what, want, ref)
+					}
+				})
+			}
+		}
+	}
+}
+
 func TestMaxFold(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	for _, tab := range Tables() {

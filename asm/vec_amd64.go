@@ -62,3 +62,8 @@ func addAVX2(n int, dst *float32, x *float32, y *float32)
 //
 //go:noescape
 func copyRowsAVX2(rows int, n int, dst *float32, ldd int, src *float32, lds int)
+
+// sumAVX2 returns the sum of x[i] for i < n in the order of sumGeneric. Requires n ≥ 0.
+//
+//go:noescape
+func sumAVX2(n int, x *float32) float32

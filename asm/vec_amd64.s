@@ -1282,3 +1282,56 @@ copyRowsAVX2_last:
 copyRowsAVX2_done:
 	VZEROUPPER
 	RET
+
+// func sumAVX2(n int, x *float32) float32
+// Requires: AVX, SSE
+TEXT ·sumAVX2(SB), NOSPLIT|NOFRAME, $0-20
+	MOVQ   n+0(FP), AX
+	MOVQ   x+8(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+sumAVX2_b32:
+	CMPQ   AX, $0x20
+	JL     sumAVX2_b8
+	VADDPS (CX), Y0, Y0
+	VADDPS 32(CX), Y1, Y1
+	VADDPS 64(CX), Y2, Y2
+	VADDPS 96(CX), Y3, Y3
+	ADDQ   $0x00000080, CX
+	SUBQ   $0x20, AX
+	JMP    sumAVX2_b32
+
+sumAVX2_b8:
+	CMPQ   AX, $0x08
+	JL     sumAVX2_reduce
+	VADDPS (CX), Y0, Y0
+	ADDQ   $0x20, CX
+	SUBQ   $0x08, AX
+	JMP    sumAVX2_b8
+
+sumAVX2_reduce:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VMOVHLPS     X0, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSHDUP    X0, X1
+	VADDSS       X1, X0, X0
+
+sumAVX2_tail:
+	TESTQ  AX, AX
+	JZ     sumAVX2_done
+	VADDSS (CX), X0, X0
+	ADDQ   $0x04, CX
+	DECQ   AX
+	JMP    sumAVX2_tail
+
+sumAVX2_done:
+	VZEROUPPER
+	MOVSS X0, ret+16(FP)
+	RET

@@ -42,6 +42,48 @@ type AddFunc func(n int, dst, x, y *float32)
 // Nothing overlaps.
 type CopyRowsFunc func(rows, n int, dst *float32, ldd int, src *float32, lds int)
 
+// SumFunc returns Σ x[i] for i < n, in float32, in this order: 32 partial
+// sums q[i mod 32] over the whole blocks of 32, then blocks of 8 into
+// q[0…7]; then the lanes pairwise, (q[l] + q[8+l]) + (q[16+l] + q[24+l])
+// → v[l], v[l] + v[l+4], then + 2 lanes apart, then + 1 apart; then the
+// last n mod 8 elements one by one.
+type SumFunc func(n int, x *float32) float32
+
+// sumGeneric is Sum.
+func sumGeneric(n int, x *float32) float32 {
+	if n <= 0 {
+		return 0
+	}
+	s := unsafe.Slice(x, n)
+	var q [32]float32
+	i := 0
+	for ; i+32 <= n; i += 32 {
+		b := s[i : i+32 : i+32]
+		for l := range q {
+			q[l] += b[l]
+		}
+	}
+	for ; i+8 <= n; i += 8 {
+		b := s[i : i+8 : i+8]
+		for l := range 8 {
+			q[l] += b[l]
+		}
+	}
+	var v [8]float32
+	for l := range v {
+		v[l] = (q[l] + q[8+l]) + (q[16+l] + q[24+l])
+	}
+	for l := range 4 {
+		v[l] += v[l+4]
+	}
+	v[0], v[1] = v[0]+v[2], v[1]+v[3]
+	r := v[0] + v[1]
+	for ; i < n; i++ {
+		r += s[i]
+	}
+	return r
+}
+
 // copyRowsGeneric is CopyRows.
 func copyRowsGeneric(rows, n int, dst *float32, ldd int, src *float32, lds int) {
 	if rows <= 0 || n <= 0 {

@@ -224,7 +224,7 @@ func (k *Global) Run(in, out []*tensor.Tensor) error {
 		return err
 	}
 	t := tasks.Get()
-	*t = task{kind: taskGlobalAvg, x: x, y: y, units: planes, plane: n / max(planes, 1)}
+	*t = task{kind: taskGlobalAvg, x: x, y: y, units: planes, plane: n / max(planes, 1), kern: k.opts.kern()}
 	if k.max {
 		t.kind = taskGlobalMax
 	}
@@ -263,26 +263,15 @@ func globalMax(x []float32) float32 {
 	return max(m0, m1, m2, m3)
 }
 
-// globalSum returns Σx with four float32 partial sums (accumulated in
-// float64 per block of 256 to bound the error on large planes).
-func globalSum(x []float32) float64 {
+// globalSum returns Σx: the row kernel's float32 sum (32 lanes) per
+// block of 4096, the blocks added in float64, which bounds the error on
+// large planes (128 values per lane).
+func globalSum(kt *asm.Kernels, x []float32) float64 {
 	var total float64
 	for len(x) > 0 {
-		blk := x[:min(256, len(x))]
+		blk := x[:min(4096, len(x))]
 		x = x[len(blk):]
-		var s0, s1, s2, s3 float32
-		i := 0
-		for ; i+4 <= len(blk); i += 4 {
-			q := blk[i : i+4 : i+4]
-			s0 += q[0]
-			s1 += q[1]
-			s2 += q[2]
-			s3 += q[3]
-		}
-		for ; i < len(blk); i++ {
-			s0 += blk[i]
-		}
-		total += float64((s0 + s1) + (s2 + s3))
+		total += float64(kt.Sum(len(blk), &blk[0]))
 	}
 	return total
 }
@@ -324,7 +313,7 @@ func (t *task) Run(part int) {
 		}
 	case taskGlobalAvg:
 		for pl := lo; pl < hi; pl++ {
-			t.y[pl] = float32(globalSum(t.x[pl*t.plane:(pl+1)*t.plane]) / float64(max(t.plane, 1)))
+			t.y[pl] = float32(globalSum(t.kern, t.x[pl*t.plane:(pl+1)*t.plane]) / float64(max(t.plane, 1)))
 		}
 	case taskGlobalMax:
 		for pl := lo; pl < hi; pl++ {

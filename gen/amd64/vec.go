@@ -251,6 +251,65 @@ func vec(g *build.Context) {
 			return in[0]
 		})
 	copyRows(g)
+	sum(g)
+}
+
+// sum emits sumAVX2: Σ x[i] in 32 float32 lanes (four 8-lane accumulators
+// over blocks of 32, then blocks of 8 into the first), the lanes added
+// pairwise at the end, then the last n mod 8 one by one (the order of
+// sumGeneric).
+func sum(g *build.Context) {
+	name := "sumAVX2"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(n int, x *float32) float32")
+	g.Pragma("noescape")
+	g.Doc(name+" returns the sum of x[i] for i < n in the order of sumGeneric. Requires n ≥ 0.")
+	n := g.Load(g.Param("n"), g.GP64())
+	x := g.Load(g.Param("x"), g.GP64())
+	acc := [4]VecVirtual{g.YMM(), g.YMM(), g.YMM(), g.YMM()}
+	for _, a := range acc {
+		g.VXORPS(a, a, a)
+	}
+	g.Label(name + "_b32")
+	g.CMPQ(n, U8(32))
+	g.JL(LabelRef(name + "_b8"))
+	for k, a := range acc {
+		g.VADDPS(Mem{Base: x, Disp: 32 * k}, a, a)
+	}
+	g.ADDQ(U32(128), x)
+	g.SUBQ(U8(32), n)
+	g.JMP(LabelRef(name + "_b32"))
+	g.Label(name + "_b8")
+	g.CMPQ(n, U8(8))
+	g.JL(LabelRef(name + "_reduce"))
+	g.VADDPS(Mem{Base: x}, acc[0], acc[0])
+	g.ADDQ(U8(32), x)
+	g.SUBQ(U8(8), n)
+	g.JMP(LabelRef(name + "_b8"))
+	g.Label(name + "_reduce")
+	// (a0 + a1) + (a2 + a3), then halves: 8 → 4 → 2 → 1 lanes.
+	g.VADDPS(acc[1], acc[0], acc[0])
+	g.VADDPS(acc[3], acc[2], acc[2])
+	g.VADDPS(acc[2], acc[0], acc[0])
+	t := g.XMM()
+	g.VEXTRACTF128(U8(1), acc[0], t)
+	g.VADDPS(t, acc[0].AsX(), acc[0].AsX())
+	g.VMOVHLPS(acc[0].AsX(), acc[0].AsX(), t)
+	g.VADDPS(t, acc[0].AsX(), acc[0].AsX())
+	g.VMOVSHDUP(acc[0].AsX(), t)
+	g.VADDSS(t, acc[0].AsX(), acc[0].AsX())
+	g.Label(name + "_tail")
+	g.TESTQ(n, n)
+	g.JZ(LabelRef(name + "_done"))
+	g.VADDSS(Mem{Base: x}, acc[0].AsX(), acc[0].AsX())
+	g.ADDQ(U8(4), x)
+	g.DECQ(n)
+	g.JMP(LabelRef(name + "_tail"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.Store(acc[0].AsX(), g.ReturnIndex(0))
+	g.RET()
 }
 
 // copyRows emits copyRowsAVX2: rows rows of n floats, ldd and lds apart.
