@@ -264,7 +264,7 @@ func sum(g *build.Context) {
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr("func(n int, x *float32) float32")
 	g.Pragma("noescape")
-	g.Doc(name+" returns the sum of x[i] for i < n in the order of sumGeneric. Requires n ≥ 0.")
+	g.Doc(name + " returns the sum of x[i] for i < n in the order of sumGeneric. Requires n ≥ 0.")
 	n := g.Load(g.Param("n"), g.GP64())
 	x := g.Load(g.Param("x"), g.GP64())
 	acc := [4]VecVirtual{g.YMM(), g.YMM(), g.YMM(), g.YMM()}
