@@ -28,6 +28,9 @@ type Kernels struct {
 	// not pay for a full NR-wide tile. May be empty.
 	Edge  []EdgeKernel
 	Sgemv SgemvFunc // row-major matrix times vector (N=1 shapes)
+	// SgemvPacked is the matrix-vector product over packed A tiles (the
+	// last one or two columns of a GEMM); nil if the table has none.
+	SgemvPacked SgemvPackedFunc
 
 	// FMAProbe runs n iterations of ProbeFlops floating-point operations in
 	// independent FMA chains, so benchmarks can measure the peak.
@@ -62,7 +65,7 @@ func (t *Kernels) EdgeFor(w int) *EdgeKernel {
 var genericTable = &Kernels{
 	Name: "generic", Level: cpu.Generic, MR: 4, NR: 8, KUnroll: 1,
 	Sgemm: sgemm4x8Generic, SgemmRowA: sgemm4x8RowAGeneric, SgemmPackB: sgemm4x8PackBGeneric,
-	SgemmStrips: sgemm4x8StripsGeneric, Sgemv: sgemvGeneric,
+	SgemmStrips: sgemm4x8StripsGeneric, Sgemv: sgemvGeneric, SgemvPacked: sgemvPacked4Generic,
 	FMAProbe: fmaProbeGeneric, ProbeFlops: probeChainsGeneric * 2,
 	RowKernels: rowKernelsGeneric,
 }

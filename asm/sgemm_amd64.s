@@ -4714,6 +4714,77 @@ sgemvAVX2_done:
 	VZEROUPPER
 	RET
 
+// func sgemvPacked4AVX2(tiles int, k int, a *float32, as int, xe *float32, y *float32)
+// Requires: AVX, FMA3
+TEXT ·sgemvPacked4AVX2(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ  tiles+0(FP), AX
+	MOVQ  k+8(FP), CX
+	MOVQ  a+16(FP), DX
+	MOVQ  as+24(FP), BX
+	MOVQ  y+40(FP), SI
+	SHLQ  $0x02, BX
+	SHLQ  $0x04, CX
+	TESTQ AX, AX
+	JLE   sgemvPacked4AVX2_done
+
+sgemvPacked4AVX2_tile:
+	MOVQ   DX, DI
+	MOVQ   xe+32(FP), R8
+	MOVQ   CX, R9
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+sgemvPacked4AVX2_b32:
+	CMPQ        R9, $0x80
+	JL          sgemvPacked4AVX2_b8
+	VMOVUPS     (DI), Y4
+	VFMADD231PS (R8), Y4, Y0
+	VMOVUPS     32(DI), Y4
+	VFMADD231PS 32(R8), Y4, Y1
+	VMOVUPS     64(DI), Y4
+	VFMADD231PS 64(R8), Y4, Y2
+	VMOVUPS     96(DI), Y4
+	VFMADD231PS 96(R8), Y4, Y3
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, R8
+	SUBQ        $0x00000080, R9
+	JMP         sgemvPacked4AVX2_b32
+
+sgemvPacked4AVX2_b8:
+	CMPQ        R9, $0x20
+	JL          sgemvPacked4AVX2_b4
+	VMOVUPS     (DI), Y4
+	VFMADD231PS (R8), Y4, Y0
+	ADDQ        $0x20, DI
+	ADDQ        $0x20, R8
+	SUBQ        $0x20, R9
+	JMP         sgemvPacked4AVX2_b8
+
+sgemvPacked4AVX2_b4:
+	TESTQ   R9, R9
+	JZ      sgemvPacked4AVX2_sum
+	VMOVUPS (DI), X4
+	VMULPS  (R8), X4, X4
+	VADDPS  Y4, Y1, Y1
+
+sgemvPacked4AVX2_sum:
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVUPS      X0, (SI)
+	ADDQ         $0x10, SI
+	ADDQ         BX, DX
+	DECQ         AX
+	JNZ          sgemvPacked4AVX2_tile
+
+sgemvPacked4AVX2_done:
+	VZEROUPPER
+	RET
+
 // func fmaProbeAVX512(n int)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·fmaProbeAVX512(SB), NOSPLIT|NOFRAME, $0-8

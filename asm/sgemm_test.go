@@ -331,6 +331,49 @@ func TestSgemv(t *testing.T) {
 	}
 }
 
+func TestSgemvPacked(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tab := range Tables() {
+		if tab.SgemvPacked == nil {
+			t.Logf("%s: no SgemvPacked", tab.Name)
+			continue
+		}
+		mr := tab.MR
+		t.Run(tab.Name, func(t *testing.T) {
+			for _, tiles := range []int{0, 1, 2, 5} {
+				for _, k := range []int{0, 1, 2, 3, 7, 8, 9, 16, 33, 100, 257} {
+					as := mr*k + 3*mr // tiles apart, with slack
+					a := randSlice(rng, max(1, tiles*as))
+					x := randSlice(rng, max(1, k))
+					xe := make([]float32, max(1, mr*k))
+					for p := range mr * k {
+						xe[p] = x[p/mr]
+					}
+					n := tiles * mr
+					y := make([]float32, n+2)
+					y[n], y[n+1] = 42, 43
+					tab.SgemvPacked(tiles, k, &a[0], as, &xe[0], &y[0])
+					if y[n] != 42 || y[n+1] != 43 {
+						t.Fatalf("tiles=%d k=%d: wrote past y", tiles, k)
+					}
+					for i := 0; i < n; i++ {
+						tl, r := i/mr, i%mr
+						var s, sa float64
+						for p := 0; p < k; p++ {
+							v := float64(a[tl*as+p*mr+r]) * float64(x[p])
+							s += v
+							sa += math.Abs(v)
+						}
+						if d := math.Abs(float64(y[i]) - s); d > 1e-5*sa+1e-30 {
+							t.Fatalf("tiles=%d k=%d: y[%d]=%v want %v", tiles, k, i, y[i], s)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestFMAProbe(t *testing.T) {
 	for _, tab := range Tables() {
 		tab.FMAProbe(0)

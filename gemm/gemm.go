@@ -400,14 +400,14 @@ func (c *call) Run(part int) {
 		nc := min(ncMax, n1-jc)
 		for pc := 0; pc == 0 || pc < k; pc += blk.kc {
 			kc := min(blk.kc, k-pc)
-			// A thin last strip next to A read in place runs as w Sgemv
-			// passes over the A block (see gemvEdge); its columns are
-			// packed one by one, and the rest of its panel holds y.
+			// A thin last strip runs as w matrix-vector passes over the A
+			// block (see gemvEdge); its columns are packed one by one, and
+			// the rest of its panel holds y (and x expanded, for packed A).
 			w := nc % nr
-			gv := c.rowA && p.BSource == nil && kc > 0 && 0 < w && w <= gemvEdgeMax && (nr-w)*kc >= blk.mc
+			gv := kc > 0 && 0 < w && w <= gemvEdgeMax && c.gemvEdgeFits(w, kc)
 			if kc > 0 {
 				if gv {
-					if full := nc - w; full > 0 {
+					if full := nc - w; full > 0 && !c.fused && !c.direct {
 						c.bsrc.PackB(bbuf, pc, kc, jc, full, nr)
 					}
 					c.bsrc.PackB(bbuf[(nc-w)*kc:], pc, kc, jc+nc-w, w, 1)
@@ -594,23 +594,58 @@ func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc,
 	kern.SgemmStrips(n, kc, ap, as, bp, ldb, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 }
 
-// gemvEdgeMax is the widest last strip that gemvEdge takes. Next to A
-// read in place (few columns), the 4×8 edge kernel runs at half the FMA
-// rate (4 accumulators) and computes 8 columns for w; an Sgemv pass over
-// the A block, which is in L2, costs a few columns of the kernel at full
-// rate. 512×49×4608 (w = 1) spent 17 % of its time in the edge kernel and
+// gemvEdgeMax is the widest last strip that gemvEdge takes. The 4×8 edge
+// kernel runs at half the FMA rate (4 accumulators) and computes 8 columns
+// for w, and next to packed A it ran tile by tile: a strip of one column
+// cost as much as a full one. A matrix-vector pass over the A block, which
+// is in L2, costs a few columns of the kernel at full rate. A read in
+// place: 512×49×4608 (w = 1) spent 17 % of its time in the edge kernel and
 // measured 62 → 75 % of the FMA peak; w = 2 gained a little, 3 and 4 not.
+// Packed A (convolution weights): 512×49×4608 4.4 → 3.5 ms, 2048×49×512
+// 1.8 → 1.3 ms, where N = 48 takes 3.3 and 1.2.
 const gemvEdgeMax = 2
 
+// gemvEdgeFits reports whether gemvEdge can take a w-column last strip
+// in k blocks of kc: its A is read in place (Sgemv) or packed (SgemvPacked),
+// and y (and for packed A, x expanded MR times) fit in the rest of the
+// strip's panel.
+func (c *call) gemvEdgeFits(w, kc int) bool {
+	p, nr, mc := &c.p, c.kern.NR, c.blk.mc
+	switch {
+	case c.rowA && p.BSource == nil:
+		return (nr-w)*kc >= mc
+	case p.PackedA != nil && c.kern.SgemvPacked != nil:
+		mr := c.kern.MR
+		return (nr-w-mr)*kc >= roundUp(mc, mr)
+	}
+	return false
+}
+
 // gemvEdge computes the w-column last strip of the mc×kc block at (ic, pc)
-// as w matrix-vector products of the A rows (in place) with the columns
-// of B, packed in xs[c*kc:(c+1)*kc]; y, mc floats after them, is scratch.
+// as w matrix-vector products of the A rows with the columns of B, packed
+// in xs[c*kc:(c+1)*kc]; the floats after them are scratch.
 func (c *call) gemvEdge(xs []float32, ic, mc, j, w, pc, kc, flags int, alpha, beta float32) {
 	p, e := &c.p, &c.p.Epilogue
-	y := xs[w*kc : w*kc+mc]
+	pa, mr := p.PackedA, c.kern.MR
+	var y, xe []float32
+	if pa == nil {
+		y = xs[w*kc : w*kc+mc]
+	} else {
+		xe = xs[w*kc : w*kc+mr*kc]
+		y = xs[w*kc+mr*kc : w*kc+mr*kc+roundUp(mc, mr)]
+	}
 	last := pc+kc >= p.K
 	for q := 0; q < w; q++ {
-		c.kern.Sgemv(mc, kc, &p.A[ic*p.LDA+pc], p.LDA, &xs[q*kc], &y[0])
+		if pa == nil {
+			c.kern.Sgemv(mc, kc, &p.A[ic*p.LDA+pc], p.LDA, &xs[q*kc], &y[0])
+		} else {
+			for i, v := range xs[q*kc : (q+1)*kc] {
+				for r := range mr {
+					xe[i*mr+r] = v
+				}
+			}
+			c.kern.SgemvPacked((mc+mr-1)/mr, kc, &pa.Data[ic*pa.K+pc*mr], mr*pa.K, &xe[0], &y[0])
+		}
 		var bias, res *float32
 		switch {
 		case flags&asm.FlagRowBias != 0:

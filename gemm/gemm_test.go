@@ -336,13 +336,16 @@ func (s customB) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 func TestPackedAndBSource(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	for _, kern := range asm.Tables() {
-		for _, s := range [][3]int{{kern.MR*5 + 2, kern.NR*4 + 1, 700}, {3, 40, 9}} {
+		// N = NR·q + 1 or 2: the thin last strip (gemvEdge), next to B
+		// packed, fused or read through a BSource.
+		for _, s := range [][3]int{{kern.MR*5 + 2, kern.NR*4 + 1, 700}, {3, 40, 9}, {kern.MR*3 + 1, kern.NR*3 + 2, 300}, {kern.MR*7 + 3, kern.NR*2 + 1, 45}} {
 			for _, tA := range []bool{false, true} {
 				p := newProblem(rng, tA, false, s[0], s[1], s[2], 2, 1, 0)
-				src := customB{func(q, j int) float32 { return p.opB(q, j) }}
-				for _, packed := range []bool{false, true} {
-					buf, g := p.run(kern, 3, packed, src)
-					p.check(t, fmt.Sprintf("%s %v tA=%v packed=%v", kern.Name, s, tA, packed), buf, g)
+				for _, src := range []BSource{customB{func(q, j int) float32 { return p.opB(q, j) }}, nil} {
+					for _, packed := range []bool{false, true} {
+						buf, g := p.run(kern, 3, packed, src)
+						p.check(t, fmt.Sprintf("%s %v tA=%v packed=%v bsource=%v", kern.Name, s, tA, packed, src != nil), buf, g)
+					}
 				}
 			}
 		}

@@ -60,6 +60,7 @@ func sgemm(g *build.Context) {
 	sgemmKernel(g, avx2, 6, 16, kindPacked) // measured alternative, kept for BenchmarkKernel
 	sgemv(g, avx5)
 	sgemv(g, avx2)
+	sgemvPacked4(g)
 	fmaProbe(g, avx5)
 	fmaProbe(g, avx2)
 }
@@ -608,6 +609,81 @@ func fmaProbe(g *build.Context, s isa) {
 	}
 	g.DECQ(n)
 	g.JNZ(LabelRef(name + "_loop"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// sgemvPacked4 emits sgemvPacked4AVX2, the matrix-vector product over
+// packed 4-row A tiles (SgemvPackedFunc): the tile's 4·k floats dotted
+// with xe, x with each value repeated four times, so that lane l of an
+// 8-lane product belongs to row l mod 4. Four accumulators over 32 floats,
+// one over 8, a 4-float tail (k odd); the halves are added at the end.
+func sgemvPacked4(g *build.Context) {
+	name := "sgemvPacked4AVX2"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(tiles, k int, a *float32, as int, xe, y *float32)")
+	g.Pragma("noescape")
+	g.Doc(name + " is SgemvPackedFunc for MR = 4 (see asm/sgemm_generic.go).")
+	tiles := g.Load(g.Param("tiles"), g.GP64())
+	k := g.Load(g.Param("k"), g.GP64())
+	a := g.Load(g.Param("a"), g.GP64())
+	as := g.Load(g.Param("as"), g.GP64())
+	y := g.Load(g.Param("y"), g.GP64())
+	g.SHLQ(U8(2), as)
+	g.SHLQ(U8(4), k) // bytes per tile row: 4·k floats
+	p, q, n := g.GP64(), g.GP64(), g.GP64()
+	acc := [4]VecVirtual{g.YMM(), g.YMM(), g.YMM(), g.YMM()}
+	t := g.YMM()
+	g.TESTQ(tiles, tiles)
+	g.JLE(LabelRef(name + "_done"))
+	g.Label(name + "_tile")
+	g.MOVQ(a, p)
+	g.Load(g.Param("xe"), q)
+	g.MOVQ(k, n)
+	for _, v := range acc {
+		g.VXORPS(v, v, v)
+	}
+	g.Label(name + "_b32")
+	g.CMPQ(n, U8(128))
+	g.JL(LabelRef(name + "_b8"))
+	for i, v := range acc {
+		g.VMOVUPS(Mem{Base: p, Disp: 32 * i}, t)
+		g.VFMADD231PS(Mem{Base: q, Disp: 32 * i}, t, v)
+	}
+	g.ADDQ(U32(128), p)
+	g.ADDQ(U32(128), q)
+	g.SUBQ(U32(128), n)
+	g.JMP(LabelRef(name + "_b32"))
+	g.Label(name + "_b8")
+	g.CMPQ(n, U8(32))
+	g.JL(LabelRef(name + "_b4"))
+	g.VMOVUPS(Mem{Base: p}, t)
+	g.VFMADD231PS(Mem{Base: q}, t, acc[0])
+	g.ADDQ(U8(32), p)
+	g.ADDQ(U8(32), q)
+	g.SUBQ(U8(32), n)
+	g.JMP(LabelRef(name + "_b8"))
+	g.Label(name + "_b4")
+	g.TESTQ(n, n)
+	g.JZ(LabelRef(name + "_sum"))
+	// A VEX.128 product zeroes the upper lanes of t, so adding all of t
+	// adds nothing to rows' second halves.
+	g.VMOVUPS(Mem{Base: p}, t.AsX())
+	g.VMULPS(Mem{Base: q}, t.AsX(), t.AsX())
+	g.VADDPS(t, acc[1], acc[1])
+	g.Label(name + "_sum")
+	g.VADDPS(acc[1], acc[0], acc[0])
+	g.VADDPS(acc[3], acc[2], acc[2])
+	g.VADDPS(acc[2], acc[0], acc[0])
+	g.VEXTRACTF128(U8(1), acc[0], t.AsX())
+	g.VADDPS(t.AsX(), acc[0].AsX(), acc[0].AsX())
+	g.VMOVUPS(acc[0].AsX(), Mem{Base: y})
+	g.ADDQ(U8(16), y)
+	g.ADDQ(as, a)
+	g.DECQ(tiles)
+	g.JNZ(LabelRef(name + "_tile"))
 	g.Label(name + "_done")
 	g.VZEROUPPER()
 	g.RET()
