@@ -30,8 +30,8 @@ func archTables() []*Kernels {
 }
 
 // rowKernelsNEON is the RowKernels of the neon table: NEON assembly for
-// every kernel but CopyRows and Sum (the Go twins; CopyRows is a memmove
-// per row). The vec and exp kernels (activations, ScaleShift, Add)
+// every kernel but CopyRows, Sum and Deinterleave (the Go twins; CopyRows
+// is a memmove per row); no DWConv3x3s2P. The vec and exp kernels (activations, ScaleShift, Add)
 // handle any n themselves; the pooling, depthwise and Winograd kernels are
 // blocks of 4 behind the wrappers of rows_arm64.go.
 var rowKernelsNEON = func() RowKernels {
@@ -44,6 +44,7 @@ var rowKernelsNEON = func() RowKernels {
 	k.AvgPool2x2s2, k.AvgPool3x3s2 = avgPool2x2s2NEON, avgPool3x3s2NEON
 	k.MaxFold = maxFoldNEON
 	k.DWConv3x3s1, k.DWConv3x3s2 = dwconv3x3s1NEON, dwconv3x3s2NEON
+	k.DWConv3x3s2P = nil // the assembly DWConv3x3s2 beats the Go twin
 	k.Winograd43InCols, k.Winograd43InRow = winograd43InColsNEON, winograd43InRowNEON
 	k.Winograd43OutCols, k.Winograd43OutRow = winograd43OutColsNEON, winograd43OutRowNEON
 	return k

@@ -27,3 +27,15 @@ func dwconvTapsS1BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32
 //
 //go:noescape
 func dwconvTapsS2BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32, kh int, kw int)
+
+// dwconv3x3s2pBlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of a depthwise 3×3
+// stride-2 plane with deinterleaved rows (see DWRowsS2PFunc in dwconv_generic.go).
+//
+//go:noescape
+func dwconv3x3s2pBlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int, half int, w *float32, b float32, lo float32, hi float32)
+
+// deinterleaveRowsAVX2 splits rows rows of n floats of src (lds apart) into their even and odd
+// columns, rows ldd apart (see DeinterleaveFunc in dwconv_generic.go).
+//
+//go:noescape
+func deinterleaveRowsAVX2(rows int, n int, even *float32, odd *float32, ldd int, src *float32, lds int)

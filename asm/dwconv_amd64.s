@@ -450,3 +450,165 @@ dwconvTapsS2BlocksAVX2_b1_tap:
 dwconvTapsS2BlocksAVX2_done:
 	VZEROUPPER
 	RET
+
+// func dwconv3x3s2pBlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int, half int, w *float32, b float32, lo float32, hi float32)
+// Requires: AVX, FMA3
+TEXT ·dwconv3x3s2pBlocksAVX2(SB), NOSPLIT|NOFRAME, $0-76
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
+	MOVQ         half+48(FP), R8
+	MOVQ         w+56(FP), R9
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
+	SHLQ         $0x02, R8
+	VBROADCASTSS b+64(FP), Y0
+	VBROADCASTSS lo+68(FP), Y1
+	VBROADCASTSS hi+72(FP), Y2
+	VBROADCASTSS (R9), Y3
+	VBROADCASTSS 4(R9), Y4
+	VBROADCASTSS 8(R9), Y5
+	VBROADCASTSS 12(R9), Y6
+	VBROADCASTSS 16(R9), Y7
+	VBROADCASTSS 20(R9), Y8
+	VBROADCASTSS 24(R9), Y9
+	VBROADCASTSS 28(R9), Y10
+	VBROADCASTSS 32(R9), Y11
+	SHRQ         $0x03, CX
+	JZ           dwconv3x3s2pBlocksAVX2_done
+	TESTQ        AX, AX
+	JLE          dwconv3x3s2pBlocksAVX2_done
+
+dwconv3x3s2pBlocksAVX2_row:
+	MOVQ DX, R9
+	MOVQ SI, R10
+	LEAQ (SI)(R8*1), R11
+	MOVQ CX, R12
+
+dwconv3x3s2pBlocksAVX2_loop:
+	VMOVAPS     Y0, Y12
+	VFMADD231PS (R10), Y3, Y12
+	VFMADD231PS (R11), Y4, Y12
+	VFMADD231PS 4(R10), Y5, Y12
+	VMULPS      (R10)(DI*1), Y6, Y13
+	VFMADD231PS (R11)(DI*1), Y7, Y13
+	VFMADD231PS 4(R10)(DI*1), Y8, Y13
+	VMULPS      (R10)(DI*2), Y9, Y14
+	VFMADD231PS (R11)(DI*2), Y10, Y14
+	VFMADD231PS 4(R10)(DI*2), Y11, Y14
+	VADDPS      Y14, Y13, Y13
+	VADDPS      Y13, Y12, Y12
+	VMAXPS      Y12, Y1, Y12
+	VMINPS      Y12, Y2, Y12
+	VMOVUPS     Y12, (R9)
+	ADDQ        $0x20, R9
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R12
+	JNZ         dwconv3x3s2pBlocksAVX2_loop
+	ADDQ        BX, DX
+	LEAQ        (SI)(DI*2), SI
+	DECQ        AX
+	JNZ         dwconv3x3s2pBlocksAVX2_row
+
+dwconv3x3s2pBlocksAVX2_done:
+	VZEROUPPER
+	RET
+
+// func deinterleaveRowsAVX2(rows int, n int, even *float32, odd *float32, ldd int, src *float32, lds int)
+// Requires: AVX, AVX2
+TEXT ·deinterleaveRowsAVX2(SB), NOSPLIT|NOFRAME, $0-56
+	MOVQ  rows+0(FP), AX
+	MOVQ  n+8(FP), CX
+	MOVQ  even+16(FP), DX
+	MOVQ  odd+24(FP), BX
+	MOVQ  ldd+32(FP), SI
+	MOVQ  src+40(FP), DI
+	MOVQ  lds+48(FP), R8
+	SHLQ  $0x02, SI
+	SHLQ  $0x02, R8
+	TESTQ AX, AX
+	JLE   deinterleaveRowsAVX2_done
+
+deinterleaveRowsAVX2_row:
+	MOVQ DX, R9
+	MOVQ BX, R10
+	MOVQ DI, R11
+	MOVQ CX, R12
+
+deinterleaveRowsAVX2_b16:
+	CMPQ    R12, $0x10
+	JL      deinterleaveRowsAVX2_b8
+	VMOVUPS (R11), Y0
+	VMOVUPS 32(R11), Y1
+	VSHUFPS $0x88, Y1, Y0, Y2
+	VSHUFPS $0xdd, Y1, Y0, Y0
+	VPERMPD $0xd8, Y2, Y2
+	VPERMPD $0xd8, Y0, Y0
+	VMOVUPS Y2, (R9)
+	VMOVUPS Y0, (R10)
+	ADDQ    $0x40, R11
+	ADDQ    $0x20, R9
+	ADDQ    $0x20, R10
+	SUBQ    $0x10, R12
+	JMP     deinterleaveRowsAVX2_b16
+
+deinterleaveRowsAVX2_b8:
+	CMPQ    R12, $0x08
+	JL      deinterleaveRowsAVX2_b4
+	VMOVUPS (R11), X0
+	VMOVUPS 16(R11), X1
+	VSHUFPS $0x88, X1, X0, X2
+	VSHUFPS $0xdd, X1, X0, X0
+	VMOVUPS X2, (R9)
+	VMOVUPS X0, (R10)
+	ADDQ    $0x20, R11
+	ADDQ    $0x10, R9
+	ADDQ    $0x10, R10
+	SUBQ    $0x08, R12
+
+deinterleaveRowsAVX2_b4:
+	CMPQ    R12, $0x04
+	JL      deinterleaveRowsAVX2_pairs
+	VMOVUPS (R11), X0
+	VSHUFPS $0x88, X0, X0, X2
+	VSHUFPS $0xdd, X0, X0, X0
+	VMOVSD  X2, (R9)
+	VMOVSD  X0, (R10)
+	ADDQ    $0x10, R11
+	ADDQ    $0x08, R9
+	ADDQ    $0x08, R10
+	SUBQ    $0x04, R12
+
+deinterleaveRowsAVX2_pairs:
+	CMPQ   R12, $0x02
+	JL     deinterleaveRowsAVX2_single
+	VMOVSS (R11), X0
+	VMOVSS X0, (R9)
+	VMOVSS 4(R11), X0
+	VMOVSS X0, (R10)
+	ADDQ   $0x08, R11
+	ADDQ   $0x04, R9
+	ADDQ   $0x04, R10
+	SUBQ   $0x02, R12
+	JMP    deinterleaveRowsAVX2_pairs
+
+deinterleaveRowsAVX2_single:
+	TESTQ  R12, R12
+	JZ     deinterleaveRowsAVX2_next
+	VMOVSS (R11), X0
+	VMOVSS X0, (R9)
+
+deinterleaveRowsAVX2_next:
+	ADDQ SI, DX
+	ADDQ SI, BX
+	ADDQ R8, DI
+	DECQ AX
+	JNZ  deinterleaveRowsAVX2_row
+
+deinterleaveRowsAVX2_done:
+	VZEROUPPER
+	RET

@@ -52,6 +52,84 @@ func dwconv3x3s2Generic(n int, out, r *float32, ldr int, w *float32, b, lo, hi f
 	dwconv3x3Generic(2, n, out, r, ldr, w, b, lo, hi)
 }
 
+// DWRowsS2PFunc computes rows output rows of a depthwise 3×3 stride-2
+// convolution over a plane whose rows are stored deinterleaved (see
+// DeinterleaveFunc): input row p of output row q starts at r[(2q+p)·ldr],
+// its even columns first and its odd ones from element half on, so the
+// taps of output i are E[i], O[i], E[i+1] (E = row, O = row + half):
+//
+//	for q := range rows {
+//		for i := range n {
+//			acc := b
+//			for k := range 3 {
+//				e := r[(2*q+k)*ldr:]
+//				acc += w[3*k]*e[i] + w[3*k+1]*e[half+i] + w[3*k+2]*e[i+1]
+//			}
+//			out[q*ldo+i] = minps(hi, maxps(lo, acc))
+//		}
+//	}
+//
+// with DWRowFunc's summation caveat. No shuffles: the stride-2 DWRowFunc
+// splits even and odd lanes of every tap it loads.
+type DWRowsS2PFunc func(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32)
+
+// dwconv3x3s2pGeneric is DWConv3x3s2P, in dwconv3x3Generic's order.
+func dwconv3x3s2pGeneric(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	o := unsafe.Slice(out, (rows-1)*ldo+n)
+	rs := unsafe.Slice(r, (2*rows)*ldr+max(half+n, n+1))
+	ws := unsafe.Slice(w, 9)
+	for q := range rows {
+		oq := o[q*ldo : q*ldo+n]
+		var s [3][]float32
+		for k := range s {
+			s[k] = rs[(2*q+k)*ldr:]
+		}
+		e0, e1, e2 := s[0], s[1], s[2]
+		for i := range oq {
+			s0 := b + ws[0]*e0[i] + ws[1]*e0[half+i] + ws[2]*e0[i+1]
+			s1 := ws[3]*e1[i] + ws[4]*e1[half+i] + ws[5]*e1[i+1]
+			s2 := ws[6]*e2[i] + ws[7]*e2[half+i] + ws[8]*e2[i+1]
+			oq[i] = minps(hi, maxps(lo, s0+(s1+s2)))
+		}
+	}
+}
+
+// DeinterleaveFunc splits rows of src into their even and odd columns:
+//
+//	for q := range rows {
+//		for i := 0; 2*i < n; i++ {
+//			even[q*ldd+i] = src[q*lds+2*i]
+//		}
+//		for i := 0; 2*i+1 < n; i++ {
+//			odd[q*ldd+i] = src[q*lds+2*i+1]
+//		}
+//	}
+//
+// Nothing overlaps.
+type DeinterleaveFunc func(rows, n int, even, odd *float32, ldd int, src *float32, lds int)
+
+// deinterleaveGeneric is Deinterleave.
+func deinterleaveGeneric(rows, n int, even, odd *float32, ldd int, src *float32, lds int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	e := unsafe.Slice(even, (rows-1)*ldd+(n+1)/2)
+	o := unsafe.Slice(odd, (rows-1)*ldd+n/2)
+	s := unsafe.Slice(src, (rows-1)*lds+n)
+	for q := range rows {
+		sq := s[q*lds : q*lds+n]
+		for i := 0; 2*i < n; i++ {
+			e[q*ldd+i] = sq[2*i]
+		}
+		for i := 0; 2*i+1 < n; i++ {
+			o[q*ldd+i] = sq[2*i+1]
+		}
+	}
+}
+
 // DWTapsFunc adds the taps of one depthwise row of kh×kw weights w[k·kw+j]
 // at stride s (1 or 2, fixed per kernel) to n outputs:
 //

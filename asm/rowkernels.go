@@ -41,6 +41,11 @@ type RowKernels struct {
 	// Depthwise 3×3 rows with bias and clamp, stride 1 and 2.
 	DWConv3x3s1 DWRowFunc
 	DWConv3x3s2 DWRowFunc
+	// Depthwise 3×3 stride 2 over rows stored as even then odd columns
+	// (written by Deinterleave). nil in a table whose DWConv3x3s2 is the
+	// faster route (neon: its assembly against this kernel's Go twin).
+	DWConv3x3s2P DWRowsS2PFunc
+	Deinterleave DeinterleaveFunc
 	// Depthwise k×k taps, accumulated into the outputs, stride 1 and 2.
 	DWTapsS1 DWTapsFunc
 	DWTapsS2 DWTapsFunc
@@ -63,6 +68,7 @@ var rowKernelsGeneric = RowKernels{
 	AvgPool2x2s2: avgPool2x2s2Generic, AvgPool3x3s2: avgPool3x3s2Generic,
 	MaxFold:     maxFoldGeneric,
 	DWConv3x3s1: dwconv3x3s1Generic, DWConv3x3s2: dwconv3x3s2Generic,
+	DWConv3x3s2P: dwconv3x3s2pGeneric, Deinterleave: deinterleaveGeneric,
 	DWTapsS1: dwconvTapsS1Generic, DWTapsS2: dwconvTapsS2Generic,
 	Winograd43InCols: winograd43InColsGeneric, Winograd43InRow: winograd43InRowGeneric,
 	Winograd43OutCols: winograd43OutColsGeneric, Winograd43OutRow: winograd43OutRowGeneric,

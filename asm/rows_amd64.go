@@ -24,6 +24,7 @@ var rowKernelsAVX2 = RowKernels{
 	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2,
 	MaxFold:     maxFoldAVX2,
 	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2,
+	DWConv3x3s2P: dwconv3x3s2pAVX2, Deinterleave: deinterleaveRowsAVX2,
 	DWTapsS1: dwconvTapsS1AVX2, DWTapsS2: dwconvTapsS2AVX2,
 	Winograd43InCols: winograd43InColsAVX2, Winograd43InRow: winograd43InRowAVX2,
 	Winograd43OutCols: winograd43OutColsAVX2, Winograd43OutRow: winograd43OutRowAVX2,
@@ -91,6 +92,17 @@ func dwconv3x3s1AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi floa
 func dwconv3x3s2AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
 	blocks(n, func(m, off int) { dwconv3x3s2BlocksAVX2(m, fadd(out, off), fadd(r, 2*off), ldr, w, b, lo, hi) },
 		func() { dwconv3x3s2Generic(n, out, r, ldr, w, b, lo, hi) })
+}
+
+func dwconv3x3s2pAVX2(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
+	if n < 8 {
+		dwconv3x3s2pGeneric(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
+		return
+	}
+	dwconv3x3s2pBlocksAVX2(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
+	if off := n - 8; n%8 != 0 {
+		dwconv3x3s2pBlocksAVX2(rows, 8, fadd(out, off), ldo, fadd(r, off), ldr, half, w, b, lo, hi)
+	}
 }
 
 // The taps kernels accumulate, so the outputs after the whole blocks go to

@@ -482,6 +482,93 @@ func TestDWConvRows(t *testing.T) {
 	}
 }
 
+// TestDWConvS2P checks DWConv3x3s2P of every table (the Go twin included)
+// against a float64 evaluation of its definition, within
+// 1e-6·(Σ|w·x| + |b|), on 1 and 3 output rows.
+func TestDWConvS2P(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 36))
+	inf := float32(math.Inf(1))
+	w := make([]float32, 9)
+	for _, tab := range Tables() {
+		f := tab.DWConv3x3s2P
+		if f == nil {
+			t.Logf("%s: no DWConv3x3s2P (DWConv3x3s2 serves)", tab.Name)
+			continue
+		}
+		for _, rows := range []int{1, 3} {
+			for _, n := range rowLens {
+				half := n + 1 - n%2 // a row's even columns, then its odd ones
+				cols := max(half+n, n+1)
+				for off := 0; off < 3; off++ {
+					ld, ldo := cols+off, n+2*off
+					for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
+						fillInput(rng, w, false)
+						b := float32(rng.NormFloat64())
+						what := fmt.Sprintf("%s/dwconv3x3s2p rows=%d n=%d off=%d clamp=%v", tab.Name, rows, n, off, clamp)
+						withRows(t, 2*rows+1, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+							got := newOut(rows, n, ldo, off)
+							f(rows, n, got.p(), ldo, ptr(in), ld, half, &w[0], b, clamp[0], clamp[1])
+							got.checkGuards(t, what)
+							for q := 0; q < rows; q++ {
+								for i, g := range got.row(q) {
+									acc, mag := float64(b), math.Abs(float64(b))
+									for k := 0; k < 3; k++ {
+										e := in[(2*q+k)*ld:]
+										for j, x := range []float32{e[i], e[half+i], e[i+1]} {
+											v := float64(w[3*k+j]) * float64(x)
+											acc += v
+											mag += math.Abs(v)
+										}
+									}
+									want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
+									if math.Abs(float64(g)-want) > 1e-6*mag {
+										t.Fatalf("%s: row %d [%d] = %g, want %g", what, q, i, g, want)
+									}
+								}
+							}
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDeinterleave checks Deinterleave of every table bitwise against its
+// definition, with writes outside the even and odd rows caught.
+func TestDeinterleave(t *testing.T) {
+	rng := rand.New(rand.NewPCG(37, 38))
+	for _, tab := range Tables() {
+		for _, rows := range []int{1, 3} {
+			for _, n := range rowLens {
+				ne, no := (n+1)/2, n/2
+				for off := 0; off < 3; off++ {
+					lds, ldd := n+off, ne+2-off
+					what := fmt.Sprintf("%s/deinterleave rows=%d n=%d off=%d", tab.Name, rows, n, off)
+					withRows(t, rows, n, lds, func(r []float32) { fillInput(rng, r, true) }, func(in []float32) {
+						even, odd := newOut(rows, ne, ldd, off), newOut(rows, no, ldd, 2-off)
+						tab.Deinterleave(rows, n, even.p(), odd.p(), ldd, ptr(in), lds)
+						even.checkGuards(t, what+" even")
+						odd.checkGuards(t, what+" odd")
+						for q := 0; q < rows; q++ {
+							for i, v := range even.row(q) {
+								if math.Float32bits(v) != math.Float32bits(in[q*lds+2*i]) {
+									t.Fatalf("%s: even row %d [%d] = %#x, want %#x", what, q, i, math.Float32bits(v), math.Float32bits(in[q*lds+2*i]))
+								}
+							}
+							for i, v := range odd.row(q) {
+								if math.Float32bits(v) != math.Float32bits(in[q*lds+2*i+1]) {
+									t.Fatalf("%s: odd row %d [%d] = %#x, want %#x", what, q, i, math.Float32bits(v), math.Float32bits(in[q*lds+2*i+1]))
+								}
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
 // TestDWConvTwin checks the twin against a float64 direct convolution
 // (bound 1e-6·(Σ|w·x| + |b|)).
 func TestDWConvTwin(t *testing.T) {

@@ -337,11 +337,13 @@ var dwCases = []convCase{
 	{n: 1, c: 5, h: 9, w: 10, m: 5, kh: 3, kw: 2, group: 5, strides: []int{1, 3}, pads: []int{1, 0, 1, 1}},
 	{n: 2, c: 4, w: 19, m: 8, kw: 3, group: 4, pads: []int{1, 1}, bias: true},
 	{n: 1, c: 20, h: 40, w: 40, m: 20, kh: 3, kw: 3, group: 20, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
-	// Rows of 24 outputs and more read the input in place (depthwiseDirect).
+	// Longer rows, odd and even widths and pads (the stride-2 planes are
+	// stored deinterleaved where the table has DWConv3x3s2P).
 	{n: 1, c: 3, h: 50, w: 49, m: 3, kh: 3, kw: 3, group: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 2, c: 2, h: 9, w: 52, m: 4, kh: 3, kw: 3, group: 2, strides: []int{2, 2}, pads: []int{0, 1, 1, 0}},
 	{n: 1, c: 3, h: 6, w: 30, m: 3, kh: 3, kw: 3, group: 3, bias: true},
 	{n: 1, c: 2, h: 2, w: 33, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 2, 1, 2}},
+	{n: 1, c: 3, h: 11, w: 12, m: 6, kh: 3, kw: 3, group: 3, strides: []int{2, 2}, pads: []int{2, 1, 0, 2}, bias: true}, // multiplier 2
 }
 
 func tables(t *testing.T) []*asm.Kernels {

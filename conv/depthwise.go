@@ -44,11 +44,22 @@ func dwFlat(g *geometry) bool {
 // At stride 2 that would discard half the outputs, so each output row is
 // one call of OW rounded up to 8. The rounded-up blocks read past the
 // plane: the padded buffer holds size floats, zeros after the plane.
-func dwLayout(g *geometry, kh, kw int) flatLayout {
-	var wp, lda, nc, n, size int
+//
+// With the table's DWConv3x3s2P, a 3×3 stride-2 plane stores each padded
+// row as its even columns, then its odd ones from element half on, and
+// one call computes all output rows.
+func dwLayout(kt *asm.Kernels, g *geometry, kh, kw int) flatLayout {
+	var wp, lda, nc, n, size, half int
 	hp := max(g.h+g.ph, (g.oh-1)*g.sh+kh)
 	wp = max(g.w+g.pw, (g.ow-1)*g.sw+kw)
 	var last int // elements the calls read
+	if g.sw == 2 && kh == 3 && kw == 3 && kt.DWConv3x3s2P != nil {
+		half = (wp + 1) / 2
+		lda = (g.ow + 7) &^ 7
+		nc, n = lda, g.oh*lda
+		last = 2*g.oh*wp + max(half+nc, nc+1)
+		return flatLayout{wp: wp, lda: lda, nc: nc, n: n, size: max(hp*wp, last), half: half}
+	}
 	if g.sw == 1 {
 		lda = wp
 		nc = ((g.oh-1)*wp + g.ow + 7) &^ 7
@@ -68,7 +79,7 @@ func dwLayout(g *geometry, kh, kw int) flatLayout {
 }
 
 // flatLayout is dwLayout's result.
-type flatLayout struct{ wp, lda, nc, n, size int }
+type flatLayout struct{ wp, lda, nc, n, size, half int }
 
 func (t *dwTask) Run(part int) {
 	k, g := t.k, t.g
@@ -81,7 +92,7 @@ func (t *dwTask) Run(part int) {
 	buf.pad, buf.out = k.dwScratchPart(&sc, g)
 	flat := dwFlat(g)
 	if flat {
-		buf.lay = dwLayout(g, k.kh, k.kw)
+		buf.lay = dwLayout(k.kern, g, k.kh, k.kw)
 		// The zeros around and after the plane: scratch comes with
 		// arbitrary contents, and each plane then costs one copy per row.
 		clear(buf.pad)
@@ -131,7 +142,18 @@ func dwPad(kt *asm.Kernels, buf *dwBuf, x []float32, g *geometry) {
 	if g.h == 0 || g.w == 0 {
 		return
 	}
-	wp, size := buf.lay.wp, buf.lay.size
+	wp, size, half := buf.lay.wp, buf.lay.size, buf.lay.half
+	if half > 0 {
+		// Padded column c = iw + pW is element c/2 of the row's even
+		// (c even) or odd half: x's even columns go to one half, its odd
+		// ones to the other.
+		c0, c1 := g.pw, g.pw+1
+		ev := buf.pad[g.ph*wp+(c0%2)*half+c0/2 : size]
+		od := buf.pad[g.ph*wp+(c1%2)*half+c1/2 : size]
+		_, _, _ = ev[(g.h-1)*wp+(g.w-1)/2], od[(g.h-1)*wp+max(g.w/2-1, 0)], x[g.h*g.w-1]
+		kt.Deinterleave(g.h, g.w, &ev[0], &od[0], wp, &x[0], g.w)
+		return
+	}
 	xp := buf.pad[g.ph*wp+g.pw : size]
 	_, _ = xp[(g.h-1)*wp+g.w-1], x[g.h*g.w-1]
 	kt.CopyRows(g.h, g.w, &xp[0], wp, &x[0], g.w)
@@ -158,6 +180,22 @@ func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []flo
 		if g.sw == 1 {
 			_ = xp[2*wp+nc+1]
 			kt.DWConv3x3s1(nc, &acc[0], &xp[0], wp, &w[0], b, lo, hi)
+		} else if half := buf.lay.half; half > 0 {
+			_ = xp[2*g.oh*wp+max(half+nc, nc+1)-1]
+			if res == nil && g.oh > 1 && nc <= 2*OW {
+				// All but the last row straight into y: a row's rounded-up
+				// block spills into the next row, computed after it.
+				last := g.oh - 1
+				_ = y[(last-1)*OW+nc-1]
+				kt.DWConv3x3s2P(last, nc, &y[0], OW, &xp[0], wp, half, &w[0], b, lo, hi)
+				kt.DWConv3x3s2P(1, nc, &acc[0], lda, &xp[2*last*wp], wp, half, &w[0], b, lo, hi)
+				copy(y[last*OW:(last+1)*OW], acc[:OW])
+				if !fused {
+					ep.activate(kt, y[:g.oh*OW])
+				}
+				return
+			}
+			kt.DWConv3x3s2P(g.oh, nc, &acc[0], lda, &xp[0], wp, half, &w[0], b, lo, hi)
 		} else {
 			for oh := 0; oh < g.oh; oh++ {
 				r := xp[2*oh*wp:]

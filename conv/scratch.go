@@ -148,7 +148,7 @@ func (k *Conv) dwScratchPart(c *carver, g *geometry) (pad, out []float32) {
 		return nil, nil
 	}
 	if dwFlat(g) {
-		l := dwLayout(g, k.kh, k.kw)
+		l := dwLayout(k.kern, g, k.kh, k.kw)
 		return c.take(l.size), c.take(l.n)
 	}
 	return c.take(padSize(1, g, k.kh, k.kw)), nil

@@ -31,6 +31,174 @@ func dwconv(g *build.Context) {
 	for _, s := range []int{1, 2} {
 		dwTaps(g, s)
 	}
+	dwKernelS2P(g)
+	deinterleave(g)
+}
+
+// dwKernelS2P emits dwconv3x3s2pBlocksAVX2, the stride-2 3×3 kernel over
+// planes whose rows are stored as their even columns, then their odd ones
+// (deinterleaveRowsAVX2 writes them): the taps of kernel column j are then
+// consecutive in memory, at offsets 0, half, 1 of the row, and the kernel
+// is the stride-1 one (weights in registers, taps as memory operands)
+// without stride 2's shuffles. Several output rows per call; output row q
+// reads input rows 2q, 2q+1, 2q+2.
+func dwKernelS2P(g *build.Context) {
+	name := "dwconv3x3s2pBlocksAVX2"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32)")
+	g.Pragma("noescape")
+	g.Doc(name+" computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of a depthwise 3×3",
+		"stride-2 plane with deinterleaved rows (see DWRowsS2PFunc in dwconv_generic.go).")
+	prm := gpParams(g, "rows", "n", "out", "ldo", "r", "ldr", "half", "w")
+	rows, n, out, ldo, r, ldr, half, w := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6], prm[7]
+	g.SHLQ(U8(2), ldo)
+	g.SHLQ(U8(2), ldr)
+	g.SHLQ(U8(2), half)
+	bv, lo, hi := bcast(g, "b"), bcast(g, "lo"), bcast(g, "hi")
+	var ws [9]VecVirtual
+	for k := range ws {
+		ws[k] = g.YMM()
+		g.VBROADCASTSS(Mem{Base: w, Disp: 4 * k}, ws[k])
+	}
+	g.SHRQ(U8(3), n)
+	g.JZ(LabelRef(name + "_done"))
+	g.TESTQ(rows, rows)
+	g.JLE(LabelRef(name + "_done"))
+	po, pr, ph, cnt := g.GP64(), g.GP64(), g.GP64(), g.GP64()
+	g.Label(name + "_row")
+	g.MOVQ(out, po)
+	g.MOVQ(r, pr)
+	g.LEAQ(Mem{Base: r, Index: half, Scale: 1}, ph)
+	g.MOVQ(n, cnt)
+	g.Label(name + "_loop")
+	var acc [3]VecVirtual
+	for k := 0; k < 3; k++ {
+		taps := [3]Mem{rowMem(pr, ldr, k, 0), rowMem(ph, ldr, k, 0), rowMem(pr, ldr, k, 4)}
+		acc[k] = g.YMM()
+		if k == 0 {
+			g.VMOVAPS(bv, acc[k])
+			g.VFMADD231PS(taps[0], ws[0], acc[k])
+		} else {
+			g.VMULPS(taps[0], ws[3*k], acc[k])
+		}
+		for j := 1; j < 3; j++ {
+			g.VFMADD231PS(taps[j], ws[3*k+j], acc[k])
+		}
+	}
+	g.VADDPS(acc[2], acc[1], acc[1])
+	g.VADDPS(acc[1], acc[0], acc[0])
+	g.VMAXPS(acc[0], lo, acc[0]) // maxps(lo, ·)
+	g.VMINPS(acc[0], hi, acc[0]) // minps(hi, ·)
+	g.VMOVUPS(acc[0], Mem{Base: po})
+	g.ADDQ(U8(32), po)
+	g.ADDQ(U8(32), pr)
+	g.ADDQ(U8(32), ph)
+	g.DECQ(cnt)
+	g.JNZ(LabelRef(name + "_loop"))
+	g.ADDQ(ldo, out)
+	g.LEAQ(Mem{Base: r, Index: ldr, Scale: 2}, r)
+	g.DECQ(rows)
+	g.JNZ(LabelRef(name + "_row"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// deinterleave emits deinterleaveRowsAVX2 (DeinterleaveFunc): per row,
+// blocks of 16 split by VSHUFPS into even and odd lanes in 0 2 1 3 pair
+// order, which VPERMPD 0xD8 puts right; then a block of 8 and one of 4 in
+// XMM registers, then pairs, then a last single float.
+func deinterleave(g *build.Context) {
+	name := "deinterleaveRowsAVX2"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(rows, n int, even, odd *float32, ldd int, src *float32, lds int)")
+	g.Pragma("noescape")
+	g.Doc(name+" splits rows rows of n floats of src (lds apart) into their even and odd",
+		"columns, rows ldd apart (see DeinterleaveFunc in dwconv_generic.go).")
+	prm := gpParams(g, "rows", "n", "even", "odd", "ldd", "src", "lds")
+	rows, n, even, odd, ldd, src, lds := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
+	g.SHLQ(U8(2), ldd)
+	g.SHLQ(U8(2), lds)
+	g.TESTQ(rows, rows)
+	g.JLE(LabelRef(name + "_done"))
+	pe, po, ps, cnt := g.GP64(), g.GP64(), g.GP64(), g.GP64()
+	a, b, e, o := g.YMM(), g.YMM(), g.YMM(), g.YMM()
+	x := g.XMM()
+	g.Label(name + "_row")
+	g.MOVQ(even, pe)
+	g.MOVQ(odd, po)
+	g.MOVQ(src, ps)
+	g.MOVQ(n, cnt)
+	g.Label(name + "_b16")
+	g.CMPQ(cnt, U8(16))
+	g.JL(LabelRef(name + "_b8"))
+	g.VMOVUPS(Mem{Base: ps}, a)
+	g.VMOVUPS(Mem{Base: ps, Disp: 32}, b)
+	g.VSHUFPS(U8(0x88), b, a, e)
+	g.VSHUFPS(U8(0xDD), b, a, o)
+	g.VPERMPD(U8(0xD8), e, e)
+	g.VPERMPD(U8(0xD8), o, o)
+	g.VMOVUPS(e, Mem{Base: pe})
+	g.VMOVUPS(o, Mem{Base: po})
+	g.ADDQ(U8(64), ps)
+	g.ADDQ(U8(32), pe)
+	g.ADDQ(U8(32), po)
+	g.SUBQ(U8(16), cnt)
+	g.JMP(LabelRef(name + "_b16"))
+	// 8 and then 4 floats in the 128-bit lanes (no lane fix-up needed).
+	g.Label(name + "_b8")
+	g.CMPQ(cnt, U8(8))
+	g.JL(LabelRef(name + "_b4"))
+	g.VMOVUPS(Mem{Base: ps}, a.AsX())
+	g.VMOVUPS(Mem{Base: ps, Disp: 16}, b.AsX())
+	g.VSHUFPS(U8(0x88), b.AsX(), a.AsX(), e.AsX())
+	g.VSHUFPS(U8(0xDD), b.AsX(), a.AsX(), o.AsX())
+	g.VMOVUPS(e.AsX(), Mem{Base: pe})
+	g.VMOVUPS(o.AsX(), Mem{Base: po})
+	g.ADDQ(U8(32), ps)
+	g.ADDQ(U8(16), pe)
+	g.ADDQ(U8(16), po)
+	g.SUBQ(U8(8), cnt)
+	g.Label(name + "_b4")
+	g.CMPQ(cnt, U8(4))
+	g.JL(LabelRef(name + "_pairs"))
+	g.VMOVUPS(Mem{Base: ps}, a.AsX())
+	g.VSHUFPS(U8(0x88), a.AsX(), a.AsX(), e.AsX())
+	g.VSHUFPS(U8(0xDD), a.AsX(), a.AsX(), o.AsX())
+	g.VMOVSD(e.AsX(), Mem{Base: pe})
+	g.VMOVSD(o.AsX(), Mem{Base: po})
+	g.ADDQ(U8(16), ps)
+	g.ADDQ(U8(8), pe)
+	g.ADDQ(U8(8), po)
+	g.SUBQ(U8(4), cnt)
+	g.Label(name + "_pairs")
+	g.CMPQ(cnt, U8(2))
+	g.JL(LabelRef(name + "_single"))
+	g.VMOVSS(Mem{Base: ps}, x)
+	g.VMOVSS(x, Mem{Base: pe})
+	g.VMOVSS(Mem{Base: ps, Disp: 4}, x)
+	g.VMOVSS(x, Mem{Base: po})
+	g.ADDQ(U8(8), ps)
+	g.ADDQ(U8(4), pe)
+	g.ADDQ(U8(4), po)
+	g.SUBQ(U8(2), cnt)
+	g.JMP(LabelRef(name + "_pairs"))
+	g.Label(name + "_single")
+	g.TESTQ(cnt, cnt)
+	g.JZ(LabelRef(name + "_next"))
+	g.VMOVSS(Mem{Base: ps}, x)
+	g.VMOVSS(x, Mem{Base: pe})
+	g.Label(name + "_next")
+	g.ADDQ(ldd, even)
+	g.ADDQ(ldd, odd)
+	g.ADDQ(lds, src)
+	g.DECQ(rows)
+	g.JNZ(LabelRef(name + "_row"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
 }
 
 func dwKernel(g *build.Context, stride int) {

@@ -65,6 +65,16 @@ func sgemm(g *build.Context) {
 	fmaProbe(g, avx2)
 }
 
+// gpParams loads the named integer and pointer parameters into new
+// general-purpose registers.
+func gpParams(g *build.Context, names ...string) []Register {
+	regs := make([]Register, len(names))
+	for i, name := range names {
+		regs[i] = g.Load(g.Param(name), g.GP64())
+	}
+	return regs
+}
+
 func paramMem(g *build.Context, name string) Mem {
 	b, err := g.Param(name).Resolve()
 	if err != nil {
@@ -626,11 +636,8 @@ func sgemvPacked4(g *build.Context) {
 	g.SignatureExpr("func(tiles, k int, a *float32, as int, xe, y *float32)")
 	g.Pragma("noescape")
 	g.Doc(name + " is SgemvPackedFunc for MR = 4 (see asm/sgemm_generic.go).")
-	tiles := g.Load(g.Param("tiles"), g.GP64())
-	k := g.Load(g.Param("k"), g.GP64())
-	a := g.Load(g.Param("a"), g.GP64())
-	as := g.Load(g.Param("as"), g.GP64())
-	y := g.Load(g.Param("y"), g.GP64())
+	prm := gpParams(g, "tiles", "k", "a", "as", "y")
+	tiles, k, a, as, y := prm[0], prm[1], prm[2], prm[3], prm[4]
 	g.SHLQ(U8(2), as)
 	g.SHLQ(U8(4), k) // bytes per tile row: 4·k floats
 	p, q, n := g.GP64(), g.GP64(), g.GP64()

@@ -326,12 +326,8 @@ func copyRows(g *build.Context) {
 	g.Pragma("noescape")
 	g.Doc(name+" copies rows rows of n floats from src (rows lds floats apart) to dst (ldd",
 		"apart). The rows must not overlap. Requires rows, n ≥ 0.")
-	rows := g.Load(g.Param("rows"), g.GP64())
-	n := g.Load(g.Param("n"), g.GP64())
-	dst := g.Load(g.Param("dst"), g.GP64())
-	ldd := g.Load(g.Param("ldd"), g.GP64())
-	src := g.Load(g.Param("src"), g.GP64())
-	lds := g.Load(g.Param("lds"), g.GP64())
+	prm := gpParams(g, "rows", "n", "dst", "ldd", "src", "lds")
+	rows, n, dst, ldd, src, lds := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
 	g.SHLQ(U8(2), ldd)
 	g.SHLQ(U8(2), lds)
 	// nextRow steps to the next row and loops to label while rows remain.
