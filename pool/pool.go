@@ -233,9 +233,8 @@ var negInf = float32(math.Inf(-1))
 
 // maxPlane pools one plane. Interior rows of 2×2 and 3×3 stride-2 windows
 // go through the specialised row kernels, the rest through the general row
-// kernel. The fast paths use the builtin max, which propagates NaN; an
-// output that comes out NaN is recomputed skipping NaNs, as the reference
-// does (NaN is never selected; −Inf for a window without a number).
+// kernel. All of them skip NaN, as the reference does (NaN is never
+// selected; −Inf for a window without a number).
 func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
 	H, W := &g.h, &g.w
 	for oh := 0; oh < g.oh; oh++ {
@@ -250,11 +249,6 @@ func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
 			rowGeneral(kt, g, true, x, row, oh, b, g.ow)
 		} else {
 			rowGeneral(kt, g, true, x, row, oh, 0, g.ow)
-		}
-		for ow, v := range row {
-			if v != v {
-				row[ow] = maxSkipNaN(g, x, oh, ow)
-			}
 		}
 	}
 }
@@ -297,7 +291,7 @@ var s1Bufs freelist.List[s1Buf]
 // selected and a window without a number gives −Inf, as the reference.
 func maxPlaneS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 	H, W := &g.h, &g.w
-	wp := buf.padPlane(g, x)
+	wp := buf.padPlane(kt, g, x)
 	nv, nh := g.oh*wp, (g.oh-1)*wp+g.ow
 	if cap(buf.v) < nv {
 		buf.v, buf.h, buf.neg = make([]float32, nv), make([]float32, nv), make([]float32, nv)
@@ -325,7 +319,7 @@ func maxPlaneS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 // window (stride s: hp = (OH−1)·s + kH rows, likewise columns), and
 // returns the row stride wp. The −Inf borders are written only when the
 // geometry changes.
-func (buf *s1Buf) padPlane(g *geometry, x []float32) (wp int) {
+func (buf *s1Buf) padPlane(kt *asm.Kernels, g *geometry, x []float32) (wp int) {
 	H, W := &g.h, &g.w
 	ph, pw := -H.start[0], -W.start[0]
 	hp := max(H.in+ph, (g.oh-1)*H.s+H.k)
@@ -340,8 +334,10 @@ func (buf *s1Buf) padPlane(g *geometry, x []float32) (wp int) {
 		}
 		buf.key = key
 	}
-	for ih := 0; ih < H.in; ih++ {
-		copy(buf.pad[(ph+ih)*wp+pw:(ph+ih)*wp+pw+W.in], x[ih*W.in:(ih+1)*W.in])
+	if H.in > 0 && W.in > 0 {
+		dst := buf.pad[ph*wp+pw:]
+		_, _ = dst[(H.in-1)*wp+W.in-1], x[H.in*W.in-1]
+		kt.CopyRows(H.in, W.in, &dst[0], wp, &x[0], W.in)
 	}
 	return wp
 }
@@ -355,10 +351,10 @@ func padS2(g *geometry) bool {
 }
 
 // maxPlaneS2 pools one plane with padS2's windows: every output row is
-// one row-kernel call over the plane padded with −Inf. The kernels use the
-// builtin max, so outputs that come out NaN are recomputed skipping NaNs.
+// one row-kernel call over the plane padded with −Inf (the kernels skip
+// NaN, and the padding never wins).
 func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
-	wp := buf.padPlane(g, x)
+	wp := buf.padPlane(kt, g, x)
 	k := g.h.k
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
@@ -368,11 +364,6 @@ func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 			kt.MaxPool2x2s2(g.ow, &row[0], &r[0], wp)
 		} else {
 			kt.MaxPool3x3s2(g.ow, &row[0], &r[0], wp)
-		}
-		for ow, v := range row {
-			if v != v {
-				row[ow] = maxSkipNaN(g, x, oh, ow)
-			}
 		}
 	}
 }
@@ -434,21 +425,6 @@ func foldAdd(dst, src []float32, s int) {
 	for i := range dst {
 		dst[i] += src[i*s]
 	}
-}
-
-// maxSkipNaN is the reference definition for one output: the largest
-// non-NaN tap, −Inf if none.
-func maxSkipNaN(g *geometry, x []float32, oh, ow int) float32 {
-	H, W := &g.h, &g.w
-	best := negInf
-	for i := H.lo[oh]; i < H.hi[oh]; i++ {
-		for j := W.lo[ow]; j < W.hi[ow]; j++ {
-			if v := x[(H.start[oh]+i*H.d)*W.in+W.start[ow]+j*W.d]; v > best {
-				best = v
-			}
-		}
-	}
-	return best
 }
 
 // avgPlane pools one plane (interior rows of 2×2 and 3×3 stride-2 windows

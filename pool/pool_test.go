@@ -162,19 +162,28 @@ func TestMaxPool(t *testing.T) {
 		node := pc.node("MaxPool")
 		x := randT(rng, pc.shape...)
 		if i%2 == 0 { // NaNs are never selected
-			x.Float32s()[0], x.Float32s()[len(x.Float32s())/2] = float32(math.NaN()), float32(math.NaN())
-			x.Float32s()[len(x.Float32s())-1] = float32(math.NaN())
+			xs := x.Float32s()
+			xs[0], xs[len(xs)/2], xs[len(xs)-1] = float32(math.NaN()), float32(math.NaN()), float32(math.NaN())
+			if i%4 == 0 { // most values: windows of NaN only (−Inf), NaN first, last, between
+				for j := range xs {
+					if j%5 != 2 {
+						xs[j] = float32(math.NaN())
+					}
+				}
+			}
 		}
 		p, err := ops.ParsePoolParams(node)
 		if err != nil {
 			t.Fatal(err)
 		}
-		k, err := NewMax(p, Options{Threads: 1 + i%2})
-		if err != nil {
-			t.Fatal(err)
+		for _, kt := range asm.Tables() {
+			k, err := NewMax(p, Options{Threads: 1 + i%2, Kernels: kt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := []*tensor.Tensor{x}
+			compare(t, "MaxPool "+pc.String()+" "+kt.Name, runFast(t, k, in), runRef(t, node, in), 0)
 		}
-		in := []*tensor.Tensor{x}
-		compare(t, "MaxPool "+pc.String(), runFast(t, k, in), runRef(t, node, in), 0)
 	}
 }
 
