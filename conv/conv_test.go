@@ -450,6 +450,10 @@ func TestDepthwise(t *testing.T) {
 	for _, ep := range epilogues {
 		check(t, rng, dwCases[1], AlgoDepthwise, asm.Default(), ep, 2, tolGEMM)
 	}
+	// Activations applied over runs of planes (actRun floats and a rest).
+	for th := 1; th <= 2; th++ {
+		check(t, rng, dwCases[11], AlgoDepthwise, asm.Default(), Epilogue{Act: asm.Activation{Kind: asm.ActSiLU}}, th, tolGEMM)
+	}
 }
 
 // TestEpilogues runs every epilogue through the automatic choice on a

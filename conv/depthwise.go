@@ -99,6 +99,7 @@ func (t *dwTask) Run(part int) {
 	}
 	var xp []float32
 	var wp int
+	act0 := lo
 	for pl := lo; pl < hi; pl++ {
 		img, m := pl/k.m, pl%k.m
 		c := m / mult
@@ -118,7 +119,14 @@ func (t *dwTask) Run(part int) {
 			if mult == 1 || m%mult == 0 || pl == lo {
 				dwPad(k.kern, &buf, x, g)
 			}
-			depthwiseFlat(k.kern, g, k.kh, k.kw, &buf, w, b, y, res, &k.ep)
+			// An activation other than a clamp runs over planes act0…pl once
+			// they hold actRun floats: a call per 7×7 plane cost more than
+			// the SiLU it computed.
+			if depthwiseFlat(k.kern, g, k.kh, k.kw, &buf, w, b, y, res, &k.ep) &&
+				((pl+1-act0)*g.outPlane >= actRun || pl == hi-1) {
+				k.ep.activate(k.kern, t.y[act0*g.outPlane:(pl+1)*g.outPlane])
+				act0 = pl + 1
+			}
 			continue
 		}
 		if mult == 1 || m%mult == 0 || pl == lo {
@@ -161,13 +169,15 @@ func dwPad(kt *asm.Kernels, buf *dwBuf, x []float32, g *geometry) {
 
 // depthwiseFlat computes one output plane from the padded plane in buf
 // (see dwLayout): taps-kernel calls into the flat rows of buf.out, bias
-// and clamp over them, then their rows copied out (plus the residual),
-// and the activation over the plane.
-func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []float32, b float32, y, res []float32, ep *Epilogue) {
+// and clamp over them, then their rows copied out (plus the residual). It
+// reports whether the activation is still to be applied (one that is not
+// a clamp, or any after a residual), which the caller does over runs of
+// planes.
+func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []float32, b float32, y, res []float32, ep *Epilogue) (pending bool) {
 	wp, lda, nc, n, size := buf.lay.wp, buf.lay.lda, buf.lay.nc, buf.lay.n, buf.lay.size
 	OW := g.ow
 	if OW == 0 || g.oh == 0 {
-		return
+		return false
 	}
 	xp, acc := buf.pad[:size], buf.out[:n]
 	lo, hi, fused := ep.Act.Clamp()
@@ -190,10 +200,7 @@ func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []flo
 				kt.DWConv3x3s2P(last, nc, &y[0], OW, &xp[0], wp, half, &w[0], b, lo, hi)
 				kt.DWConv3x3s2P(1, nc, &acc[0], lda, &xp[2*last*wp], wp, half, &w[0], b, lo, hi)
 				copy(y[last*OW:(last+1)*OW], acc[:OW])
-				if !fused {
-					ep.activate(kt, y[:g.oh*OW])
-				}
-				return
+				return !fused
 			}
 			kt.DWConv3x3s2P(g.oh, nc, &acc[0], lda, &xp[0], wp, half, &w[0], b, lo, hi)
 		} else {
@@ -226,10 +233,11 @@ func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []flo
 		_, _ = y[g.oh*OW-1], acc[(g.oh-1)*lda+OW-1]
 		kt.CopyRows(g.oh, OW, &y[0], OW, &acc[0], lda)
 	}
-	if !fused {
-		ep.activate(kt, y[:g.oh*OW])
-	}
+	return !fused
 }
+
+// actRun is the fewest floats depthwise activates in one call.
+const actRun = 8192
 
 // depthwisePlane computes one output plane from the padded input plane xp
 // (row stride wp) for the geometries dwFlat leaves out (dilations, strides
