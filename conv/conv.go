@@ -466,10 +466,10 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
 			} else {
 				st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw)
-				k.im2col(st, x[xoff:], nil)
+				k.im2col(st, x[xoff:], nil, 0)
 				if cols != nil {
-					k.im2col(st, nil, cols)
-					p.B, p.LDB = cols, n
+					k.im2col(st, nil, cols, gemm.LD(n))
+					p.B, p.LDB = cols, gemm.LD(n)
 				} else {
 					p.BSource = &st.src
 				}
@@ -487,9 +487,9 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 }
 
 // im2col runs st.src's fill from x (cols == nil) or writes its column
-// matrix into cols, on several threads when the copy is large enough to
+// matrix into cols (rows ld apart), on several threads when the copy is large enough to
 // pay for the hand-off.
-func (k *Conv) im2col(st *runState, x, cols []float32) {
+func (k *Conv) im2col(st *runState, x, cols []float32, ld int) {
 	s := &st.src
 	size := len(cols)
 	if cols == nil {
@@ -499,7 +499,7 @@ func (k *Conv) im2col(st *runState, x, cols []float32) {
 		size = len(s.x)
 	}
 	parts := max(1, min(k.threads(), size/(32<<10), s.c))
-	st.cols = im2colTask{src: s, x: x, cols: cols, parts: parts}
+	st.cols = im2colTask{src: s, x: x, cols: cols, ld: ld, parts: parts}
 	parallel.Default().Run(&st.cols, parts)
 	st.cols = im2colTask{}
 }

@@ -168,8 +168,34 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 				}
 				clear(row[:u0])
 				clear(row[u1:])
+				if st == 2 {
+					continue // both phases at once below
+				}
 				line := x[ci*g.inPlane+ih*g.w : ci*g.inPlane+(ih+1)*g.w]
 				gather(row[u0:u1], line[u0*st+φ-g.pw:], st)
+			}
+		}
+	}
+	if st == 2 && g.w > 0 {
+		// Input column iw is padded column iw + pW: the even ones land in
+		// phase pW mod 2 from column pW/2, the odd ones in the other phase
+		// from (pW+1)/2 (the unread phase of a 1×1 kernel is scratch).
+		pe, po := g.pw%2, (g.pw+1)%2
+		last := (g.w+1)/2 - 1 // the even half's last column
+		for ci := c0; ci < c1; ci++ {
+			ev := s.x[(pe*s.c+ci)*plane+g.pw/2 : (pe*s.c+ci+1)*plane]
+			od := s.x[(po*s.c+ci)*plane+(g.pw+1)/2 : (po*s.c+ci+1)*plane]
+			xc := x[ci*g.inPlane : (ci+1)*g.inPlane]
+			if every {
+				_, _ = ev[(g.ph+g.h-1)*wq+last], od[(g.ph+g.h-1)*wq+max(g.w/2-1, 0)]
+				s.kt.Deinterleave(g.h, g.w, &ev[g.ph*wq], &od[g.ph*wq], wq, &xc[0], g.w)
+				continue
+			}
+			for ih := 0; ih < g.h; ih++ {
+				if r := ih + g.ph; s.rowRead(r) {
+					_, _ = ev[r*wq+last], od[r*wq+max(g.w/2-1, 0)]
+					s.kt.Deinterleave(1, g.w, &ev[r*wq], &od[r*wq], wq, &xc[ih*g.w], g.w)
+				}
 			}
 		}
 	}
@@ -217,6 +243,7 @@ type im2colTask struct {
 	src   *im2colSource
 	x     []float32
 	cols  []float32
+	ld    int // cols' row stride
 	parts int
 }
 
@@ -227,7 +254,7 @@ func (t *im2colTask) Run(part int) {
 		return
 	}
 	k := t.src.c * t.src.kh * t.src.kw
-	t.src.colsInto(t.cols, part*k/t.parts, (part+1)*k/t.parts)
+	t.src.colsInto(t.cols, t.ld, part*k/t.parts, (part+1)*k/t.parts)
 }
 
 // explicit reports whether the B matrix is better materialised (colsInto)
@@ -243,15 +270,15 @@ func explicit(g *geometry, kdim int) bool {
 const maxCols = 2 << 20
 
 // colsInto writes rows q0..q1 of the column matrix (N = OH·OW columns,
-// row-major) into cols. Requires unit column steps (dW = 1).
-func (s *im2colSource) colsInto(cols []float32, q0, q1 int) {
+// rows ld apart) into cols. Requires unit column steps (dW = 1).
+func (s *im2colSource) colsInto(cols []float32, ld, q0, q1 int) {
 	g := s.g
 	n := g.oh * g.ow
 	kk := s.kh * s.kw
 	for q := q0; q < q1; q++ {
 		ci, r := q/kk, q%kk
 		src := s.x[s.base(ci, r/s.kw, r%s.kw):]
-		row := cols[q*n : (q+1)*n]
+		row := cols[q*ld : q*ld+n]
 		for oh := 0; oh < g.oh; oh++ {
 			o := oh * g.sh * s.wp
 			copy(row[oh*g.ow:(oh+1)*g.ow], src[o:o+g.ow])

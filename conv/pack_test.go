@@ -60,14 +60,17 @@ func TestIm2colPackB(t *testing.T) {
 			pt.Run(i)
 		}
 		if g.dw == 1 { // the explicit column matrix
-			got := make([]float32, kk*n)
-			pt = im2colTask{src: &src, cols: got, parts: parts}
+			ld := n + ci%3 // rows with slack too
+			got := make([]float32, kk*ld)
+			pt = im2colTask{src: &src, cols: got, ld: ld, parts: parts}
 			for i := range parts {
 				pt.Run(i)
 			}
-			for i := range got {
-				if got[i] != col[i] {
-					t.Fatalf("%v: column matrix [%d] = %g, want %g", cc, i, got[i], col[i])
+			for q := 0; q < kk; q++ {
+				for j := 0; j < n; j++ {
+					if got[q*ld+j] != col[q*n+j] {
+						t.Fatalf("%v: column matrix [%d][%d] = %g, want %g", cc, q, j, got[q*ld+j], col[q*n+j])
+					}
 				}
 			}
 		}

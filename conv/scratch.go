@@ -79,7 +79,7 @@ func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws
 	if k.algo != AlgoGEMM1x1 {
 		pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))
 		if explicit(g, k.kDim) {
-			cols = c.take(k.kDim * g.outPlane)
+			cols = c.take(k.kDim * gemm.LD(g.outPlane))
 		}
 	}
 	if withGemm {

@@ -266,6 +266,18 @@ func noAlias(ld int) bool {
 	return b >= 256 && b <= 4096-256
 }
 
+// LD returns a row stride of at least n floats for a matrix the caller
+// lays out for gemm: n, or a little more when rows n floats apart would
+// alias in L1 (a multiple of 4 KiB, give or take 256 bytes), which keeps
+// gemm from reading B in place (12544 = 112², the stems' columns).
+func LD(n int) int {
+	for ld := n; ; ld += 64 {
+		if noAlias(ld) {
+			return ld
+		}
+	}
+}
+
 // useDirectB reports whether B should be read in place rather than packed.
 // Packing costs a pass over B that is repaid only by reuse across many A
 // strips; a row stride near a multiple of 4 KiB would alias in L1.
