@@ -13,9 +13,13 @@
 //	group == C and one input channel per group (depthwise, any multiplier)
 //	    → "depthwise": direct, one output plane at a time from a zero-padded
 //	      copy: at stride 1 the whole plane is one row-kernel call (rows
-//	      side by side, the window sliding on into the next row), at stride
-//	      2 one call per output row; 3×3 on register-weight kernels, other
-//	      sizes on the k×k taps kernels; dilations and larger strides a
+//	      side by side, the window sliding on into the next row); 3×3 at
+//	      stride 2 copies each padded row as its even, then its odd columns
+//	      (Deinterleave), so the taps are consecutive again and one call of
+//	      the shuffle-free DWConv3x3s2P kernel covers the plane (tables
+//	      without it: a shuffling call per output row); 3×3 on
+//	      register-weight kernels, other sizes on the k×k taps kernels (one
+//	      call per output row at stride 2); dilations and larger strides a
 //	      per-tap streaming row loop.
 //	1×1 kernel, stride 1, no padding
 //	    → "gemm1x1": per image and group, Y = W·X straight on NCHW (X is
@@ -27,8 +31,13 @@
 //	      (Conv.AlgorithmFor reports this).
 //	anything else (k×k, strides, dilations, padding, groups, 1-D)
 //	    → "im2col": per image and group, gemm with a gemm.BSource that packs
-//	      B panels straight from the NCHW image (implicit im2col, zero
-//	      padding written while packing); no column buffer exists.
+//	      B panels straight from a padded copy of the NCHW image (at column
+//	      stride s, s column phases: copies, not gathers; implicit im2col,
+//	      no column buffer). When output rows are long (OW ≥ 32: the
+//	      224×224 stems) and the K×N matrix fits 8 MB, the column matrix is
+//	      written instead, a few long copies per row, and gemm packs it at
+//	      full speed. The padded copy and the matrix are written on the
+//	      conv's threads.
 //
 // Weights are packed once with gemm.PackA (one PackedA per group, or per
 // Winograd position ξ) for the table in Options.Kernels (default
@@ -39,9 +48,10 @@
 // Bias, residual and activation (an asm.Activation) are fused (see
 // Epilogue). On the GEMM paths the bias is gemm's row bias, the residual
 // gemm's residual and ReLU and Clip gemm's clamp, applied while the C tile
-// is in registers; the other activations run on each finished tile while it
-// is in L1. Winograd applies the whole epilogue to each output row as it is
-// written, depthwise to each output row or plane.
+// is in registers; the other activations run on finished strips while they
+// is in L2 (256 columns at a time). Winograd applies the whole epilogue to
+// each output row as it is written; depthwise adds the bias and clamp in
+// its kernels and applies other activations over runs of planes.
 //
 // # Winograd F(4×4, 3×3)
 //

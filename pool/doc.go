@@ -26,8 +26,8 @@
 // element-wise kernels.
 //
 // Semantics match package ops: MaxPool never selects NaN and gives −Inf
-// for a window without a number (the max row kernels skip NaN themselves;
-// any NaN output would still be recomputed the careful way); AveragePool
+// for a window without a number (every max row kernel and MaxFold skips
+// NaN and starts from −Inf or −Inf padding); AveragePool
 // divides by the taps inside the input, or with count_include_pad by those
 // inside the padded input (never the ceil_mode overhang), 0 for an empty
 // window; sums are float32 (the reference sums in float64; tested to
