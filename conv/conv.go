@@ -62,6 +62,7 @@ type Conv struct {
 	winoOnce      sync.Once
 	wino          atomic.Pointer[winoPlan] // built on the first input large enough for Winograd
 	dwW           []float32                // depthwise weights [m][kh][kw]
+	dwSplit       []float32                // at stride 2: [m][even columns | odd columns] (see dwLayout)
 	fallbackOnce  sync.Once
 	fallback      atomic.Pointer[[]*gemm.PackedA] // im2col packing for Winograd's small inputs
 }
@@ -163,6 +164,9 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 	case AlgoDepthwise:
 		k.dwW = wd
 		k.wRaw = nil
+		if st := k.p.Strides; len(st) > 0 && st[len(st)-1] == 2 && k.kh*k.kw != 9 && k.kh*k.kw <= maxSplitTaps {
+			k.dwSplit = splitColumns(wd, k.kh, k.kw)
+		}
 	}
 	return k, nil
 }
@@ -189,7 +193,7 @@ func (k *Conv) winoPlan() *winoPlan {
 // WeightBytes is the memory the kernel holds for weights: packed,
 // transformed (once built) and raw copies, and the bias.
 func (k *Conv) WeightBytes() int64 {
-	n := len(k.wRaw) + len(k.dwW) + len(k.bias)
+	n := len(k.wRaw) + len(k.dwW) + len(k.dwSplit) + len(k.bias)
 	packs := k.packed
 	if fb := k.fallback.Load(); fb != nil {
 		packs = append(append([]*gemm.PackedA{}, packs...), *fb...)

@@ -344,6 +344,11 @@ var dwCases = []convCase{
 	{n: 1, c: 3, h: 6, w: 30, m: 3, kh: 3, kw: 3, group: 3, bias: true},
 	{n: 1, c: 2, h: 2, w: 33, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 2, 1, 2}},
 	{n: 1, c: 3, h: 11, w: 12, m: 6, kh: 3, kw: 3, group: 3, strides: []int{2, 2}, pads: []int{2, 1, 0, 2}, bias: true}, // multiplier 2
+	// Stride 2 split into even and odd kernel columns.
+	{n: 2, c: 4, h: 13, w: 16, m: 4, kh: 5, kw: 5, group: 4, strides: []int{2, 2}, pads: []int{1, 2, 2, 1}, bias: true},
+	{n: 1, c: 3, h: 9, w: 11, m: 3, kh: 2, kw: 4, group: 3, strides: []int{2, 2}, pads: []int{0, 1, 1, 2}},
+	{n: 1, c: 2, h: 17, w: 30, m: 4, kh: 7, kw: 7, group: 2, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true},
+	{n: 1, c: 2, w: 21, m: 2, kw: 5, group: 2, strides: []int{2}, pads: []int{2, 2}},
 }
 
 func tables(t *testing.T) []*asm.Kernels {

@@ -45,19 +45,24 @@ func dwFlat(g *geometry) bool {
 // one call of OW rounded up to 8. The rounded-up blocks read past the
 // plane: the padded buffer holds size floats, zeros after the plane.
 //
-// With the table's DWConv3x3s2P, a 3×3 stride-2 plane stores each padded
-// row as its even columns, then its odd ones from element half on, and
-// one call computes all output rows.
+// At stride 2 (3×3 with the table's DWConv3x3s2P, or other sizes up to
+// maxSplitTaps) the plane stores each padded row as its even columns, then
+// its odd ones from element half on: the taps of a kernel row are then
+// consecutive within each half, so the stride-1 kernels serve — a 3×3
+// plane in one DWConv3x3s2P call, a k×k output row in two DWTapsS1 calls
+// (even and odd kernel columns) — without stride 2's shuffles.
 func dwLayout(kt *asm.Kernels, g *geometry, kh, kw int) flatLayout {
 	var wp, lda, nc, n, size, half int
 	hp := max(g.h+g.ph, (g.oh-1)*g.sh+kh)
 	wp = max(g.w+g.pw, (g.ow-1)*g.sw+kw)
 	var last int // elements the calls read
-	if g.sw == 2 && kh == 3 && kw == 3 && kt.DWConv3x3s2P != nil {
+	if g.sw == 2 && (kh == 3 && kw == 3 && kt.DWConv3x3s2P != nil || kh*kw != 9 && kh*kw <= maxSplitTaps) {
 		half = (wp + 1) / 2
 		lda = (g.ow + 7) &^ 7
 		nc, n = lda, g.oh*lda
-		last = 2*g.oh*wp + max(half+nc, nc+1)
+		// Even taps read E[i … i+(kW+1)/2−1], odd ones O[i … i+kW/2−1]; the
+		// 3×3 kernel reads one float more in E.
+		last = (2*(g.oh-1)+kh-1)*wp + max(half+nc+kw/2-1, nc+(kw+1)/2-1, nc+1)
 		return flatLayout{wp: wp, lda: lda, nc: nc, n: n, size: max(hp*wp, last), half: half}
 	}
 	if g.sw == 1 {
@@ -122,7 +127,11 @@ func (t *dwTask) Run(part int) {
 			// An activation other than a clamp runs over planes act0…pl once
 			// they hold actRun floats: a call per 7×7 plane cost more than
 			// the SiLU it computed.
-			if depthwiseFlat(k.kern, g, k.kh, k.kw, &buf, w, b, y, res, &k.ep) &&
+			var wsplit []float32
+			if k.dwSplit != nil {
+				wsplit = k.dwSplit[m*kk : (m+1)*kk]
+			}
+			if depthwiseFlat(k.kern, g, k.kh, k.kw, &buf, w, wsplit, b, y, res, &k.ep) &&
 				((pl+1-act0)*g.outPlane >= actRun || pl == hi-1) {
 				k.ep.activate(k.kern, t.y[act0*g.outPlane:(pl+1)*g.outPlane])
 				act0 = pl + 1
@@ -142,6 +151,29 @@ func (t *dwTask) Run(part int) {
 type dwBuf struct {
 	pad, out []float32
 	lay      flatLayout
+}
+
+// maxSplitTaps bounds the kernels run as even and odd column halves at
+// stride 2 (7×7 and smaller).
+const maxSplitTaps = 49
+
+// splitColumns returns the [m][kh][kw] weights w as, per plane, the kh×⌈kw/2⌉
+// even kernel columns, then the kh×⌊kw/2⌋ odd ones.
+func splitColumns(w []float32, kh, kw int) []float32 {
+	kk, ke, ko := kh*kw, (kw+1)/2, kw/2
+	s := make([]float32, len(w))
+	for p := 0; p+kk <= len(w); p += kk {
+		for i := 0; i < kh; i++ {
+			for j := 0; j < kw; j++ {
+				if j%2 == 0 {
+					s[p+i*ke+j/2] = w[p+i*kw+j]
+				} else {
+					s[p+kh*ke+i*ko+j/2] = w[p+i*kw+j]
+				}
+			}
+		}
+	}
+	return s
 }
 
 // dwPad writes plane x into buf.pad in the flat layout of dwLayout, whose
@@ -168,12 +200,13 @@ func dwPad(kt *asm.Kernels, buf *dwBuf, x []float32, g *geometry) {
 }
 
 // depthwiseFlat computes one output plane from the padded plane in buf
-// (see dwLayout): taps-kernel calls into the flat rows of buf.out, bias
+// (see dwLayout; wsplit is the plane's weights by column parity at stride
+// 2): taps-kernel calls into the flat rows of buf.out, bias
 // and clamp over them, then their rows copied out (plus the residual). It
 // reports whether the activation is still to be applied (one that is not
 // a clamp, or any after a residual), which the caller does over runs of
 // planes.
-func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []float32, b float32, y, res []float32, ep *Epilogue) (pending bool) {
+func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w, wsplit []float32, b float32, y, res []float32, ep *Epilogue) (pending bool) {
 	wp, lda, nc, n, size := buf.lay.wp, buf.lay.lda, buf.lay.nc, buf.lay.n, buf.lay.size
 	OW := g.ow
 	if OW == 0 || g.oh == 0 {
@@ -215,6 +248,18 @@ func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w []flo
 		if g.sw == 1 {
 			_ = xp[(kh-1)*wp+nc-1+kw-1]
 			kt.DWTapsS1(nc, &acc[0], &xp[0], wp, &w[0], kh, kw)
+		} else if half := buf.lay.half; half > 0 {
+			// Even kernel columns over the even halves, odd over the odd.
+			ke, ko := (kw+1)/2, kw/2
+			we, wo := wsplit[:kh*ke], wsplit[kh*ke:kh*kw]
+			for oh := 0; oh < g.oh; oh++ {
+				r := xp[2*oh*wp:]
+				_ = r[(kh-1)*wp+max(half+nc+ko-2, nc+ke-2)]
+				kt.DWTapsS1(nc, &acc[oh*lda], &r[0], wp, &we[0], kh, ke)
+				if ko > 0 {
+					kt.DWTapsS1(nc, &acc[oh*lda], &r[half], wp, &wo[0], kh, ko)
+				}
+			}
 		} else {
 			for oh := 0; oh < g.oh; oh++ {
 				r := xp[oh*g.sh*wp:]
