@@ -168,8 +168,8 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 				}
 				clear(row[:u0])
 				clear(row[u1:])
-				if st == 2 {
-					continue // both phases at once below
+				if st == 2 || u1 == u0 {
+					continue // (stride 2: both phases at once below)
 				}
 				line := x[ci*g.inPlane+ih*g.w : ci*g.inPlane+(ih+1)*g.w]
 				gather(row[u0:u1], line[u0*st+φ-g.pw:], st)
@@ -181,20 +181,28 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 		// phase pW mod 2 from column pW/2, the odd ones in the other phase
 		// from (pW+1)/2 (the unread phase of a 1×1 kernel is scratch).
 		pe, po := g.pw%2, (g.pw+1)%2
-		last := (g.w+1)/2 - 1 // the even half's last column
+		ne, no := (g.w+1)/2, g.w/2 // even and odd input columns
 		for ci := c0; ci < c1; ci++ {
 			ev := s.x[(pe*s.c+ci)*plane+g.pw/2 : (pe*s.c+ci+1)*plane]
 			od := s.x[(po*s.c+ci)*plane+(g.pw+1)/2 : (po*s.c+ci+1)*plane]
 			xc := x[ci*g.inPlane : (ci+1)*g.inPlane]
+			// rows writes padded rows r0…r0+n−1 of both phases.
+			rows := func(r0, n int) {
+				_ = ev[(r0+n-1)*wq+ne-1] // the last even column written
+				odd := &ev[r0*wq]        // (one input column: none odd, never written)
+				if no > 0 {
+					_ = od[(r0+n-1)*wq+no-1]
+					odd = &od[r0*wq]
+				}
+				s.kt.Deinterleave(n, g.w, &ev[r0*wq], odd, wq, &xc[(r0-g.ph)*g.w], g.w)
+			}
 			if every {
-				_, _ = ev[(g.ph+g.h-1)*wq+last], od[(g.ph+g.h-1)*wq+max(g.w/2-1, 0)]
-				s.kt.Deinterleave(g.h, g.w, &ev[g.ph*wq], &od[g.ph*wq], wq, &xc[0], g.w)
+				rows(g.ph, g.h)
 				continue
 			}
 			for ih := 0; ih < g.h; ih++ {
-				if r := ih + g.ph; s.rowRead(r) {
-					_, _ = ev[r*wq+last], od[r*wq+max(g.w/2-1, 0)]
-					s.kt.Deinterleave(1, g.w, &ev[r*wq], &od[r*wq], wq, &xc[ih*g.w], g.w)
+				if s.rowRead(ih + g.ph) {
+					rows(ih+g.ph, 1)
 				}
 			}
 		}
