@@ -1,10 +1,12 @@
 package asm
 
 // RowKernels are the memory-bound and transform kernels of a table: the
-// element-wise activations, batch-norm scale+shift and add (vec family),
-// pooling rows (pool), depthwise rows (dwconv) and the Winograd
-// F(4×4, 3×3) transform passes (winograd). Every table fills every field;
-// a table without assembly for a kernel uses the pure-Go twin.
+// element-wise activations, batch-norm scale+shift, add, strided row copy
+// and sum (vec family), pooling rows (pool), depthwise rows and row
+// deinterleave (dwconv) and the Winograd F(4×4, 3×3) transform passes
+// (winograd). Every table fills every field but DWConv3x3s2P (nil where
+// the table's DWConv3x3s2 is the faster route); a table without assembly
+// for a kernel uses the pure-Go twin.
 //
 // All kernels take raw pointers and element counts, like the SGEMM
 // kernels: n ≥ 0, and every element the doc comment reads or writes must
