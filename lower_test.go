@@ -42,19 +42,7 @@ func TestBinaryKernel(t *testing.T) {
 		}
 		fast := newBinaryKernel(n, ref)
 		for _, p := range pairs {
-			in := p[:]
-			metas, err := fast.Infer(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := tensor.New(tensor.Float32, metas[0].Shape...)
-			want := tensor.New(tensor.Float32, metas[0].Shape...)
-			if err := fast.Run(in, []*tensor.Tensor{got}); err != nil {
-				t.Fatal(err)
-			}
-			if err := ref.Run(in, []*tensor.Tensor{want}); err != nil {
-				t.Fatal(err)
-			}
+			got, want := runBoth(t, fast, ref, p[:])
 			for i, g := range got.Float32s() {
 				w := want.Float32s()[i]
 				if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
@@ -99,18 +87,7 @@ func TestMeanKernel(t *testing.T) {
 				if fast == nil {
 					t.Fatalf("axes %v opset %d: no fast kernel", axes, opset)
 				}
-				metas, err := fast.Infer(in)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := tensor.New(tensor.Float32, metas[0].Shape...)
-				want := tensor.New(tensor.Float32, metas[0].Shape...)
-				if err := fast.Run(in, []*tensor.Tensor{got}); err != nil {
-					t.Fatal(err)
-				}
-				if err := ref.Run(in, []*tensor.Tensor{want}); err != nil {
-					t.Fatal(err)
-				}
+				got, want := runBoth(t, fast, ref, in)
 				for i, g := range got.Float32s() {
 					w := want.Float32s()[i]
 					if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
@@ -209,24 +186,10 @@ func TestGlueKernels(t *testing.T) {
 		if fast == nil {
 			t.Fatalf("case %d %s: no fast kernel", i, c.name)
 		}
-		metas, err := ref.Infer(c.in)
-		if err != nil {
-			t.Fatalf("case %d %s: %v", i, c.name, err)
-		}
-		got := tensor.New(tensor.Float32, metas[0].Shape...)
-		want := tensor.New(tensor.Float32, metas[0].Shape...)
-		for j := range got.Float32s() {
-			got.Float32s()[j] = float32(math.NaN())
-		}
-		if err := fast.Run(c.in, []*tensor.Tensor{got}); err != nil {
-			t.Fatal(err)
-		}
-		if err := ref.Run(c.in, []*tensor.Tensor{want}); err != nil {
-			t.Fatal(err)
-		}
+		got, want := runBoth(t, fast, ref, c.in)
 		for j, g := range got.Float32s() {
 			if math.Float32bits(g) != math.Float32bits(want.Float32s()[j]) {
-				t.Fatalf("case %d %s %v: y[%d] = %g, want %g", i, c.name, metas[0].Shape, j, g, want.Float32s()[j])
+				t.Fatalf("case %d %s %v: y[%d] = %g, want %g", i, c.name, got.Shape, j, g, want.Float32s()[j])
 			}
 		}
 		outs := []*tensor.Tensor{got}
@@ -234,4 +197,27 @@ func TestGlueKernels(t *testing.T) {
 			t.Errorf("case %d %s: %v allocations per run", i, c.name, allocs)
 		}
 	}
+}
+
+// runBoth runs a fast kernel and its reference on in, each into a new
+// float32 output of the reference's shape; the fast kernel's starts as NaN,
+// so an element it does not write shows.
+func runBoth(t *testing.T, fast, ref ops.Kernel, in []*tensor.Tensor) (got, want *tensor.Tensor) {
+	t.Helper()
+	metas, err := ref.Infer(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = tensor.New(tensor.Float32, metas[0].Shape...)
+	want = tensor.New(tensor.Float32, metas[0].Shape...)
+	for j := range got.Float32s() {
+		got.Float32s()[j] = float32(math.NaN())
+	}
+	if err := fast.Run(in, []*tensor.Tensor{got}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ref.Run(in, []*tensor.Tensor{want}); err != nil {
+		t.Fatal(err)
+	}
+	return got, want
 }

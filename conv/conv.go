@@ -164,7 +164,7 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 	case AlgoDepthwise:
 		k.dwW = wd
 		k.wRaw = nil
-		if st := k.p.Strides; len(st) > 0 && st[len(st)-1] == 2 && k.kh*k.kw != 9 && k.kh*k.kw <= maxSplitTaps {
+		if st := k.p.Strides; len(st) > 0 && st[len(st)-1] == 2 && splitTaps(k.kh, k.kw) {
 			k.dwSplit = splitColumns(wd, k.kh, k.kw)
 		}
 	}
@@ -472,8 +472,9 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw)
 				k.im2col(st, x[xoff:], nil, 0)
 				if cols != nil {
-					k.im2col(st, nil, cols, gemm.LD(n))
-					p.B, p.LDB = cols, gemm.LD(n)
+					ld := gemm.LD(n)
+					k.im2col(st, nil, cols, ld)
+					p.B, p.LDB = cols, ld
 				} else {
 					p.BSource = &st.src
 				}

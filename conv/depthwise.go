@@ -45,8 +45,8 @@ func dwFlat(g *geometry) bool {
 // one call of OW rounded up to 8. The rounded-up blocks read past the
 // plane: the padded buffer holds size floats, zeros after the plane.
 //
-// At stride 2 (3×3 with the table's DWConv3x3s2P, or other sizes up to
-// maxSplitTaps) the plane stores each padded row as its even columns, then
+// At stride 2 (3×3 with the table's DWConv3x3s2P, or the sizes of
+// splitTaps) the plane stores each padded row as its even columns, then
 // its odd ones from element half on: the taps of a kernel row are then
 // consecutive within each half, so the stride-1 kernels serve — a 3×3
 // plane in one DWConv3x3s2P call, a k×k output row in two DWTapsS1 calls
@@ -56,7 +56,7 @@ func dwLayout(kt *asm.Kernels, g *geometry, kh, kw int) flatLayout {
 	hp := max(g.h+g.ph, (g.oh-1)*g.sh+kh)
 	wp = max(g.w+g.pw, (g.ow-1)*g.sw+kw)
 	var last int // elements the calls read
-	if g.sw == 2 && (kh == 3 && kw == 3 && kt.DWConv3x3s2P != nil || kh*kw != 9 && kh*kw <= maxSplitTaps) {
+	if g.sw == 2 && (kh == 3 && kw == 3 && kt.DWConv3x3s2P != nil || splitTaps(kh, kw)) {
 		half = (wp + 1) / 2
 		lda = (g.ow + 7) &^ 7
 		nc, n = lda, g.oh*lda
@@ -124,13 +124,13 @@ func (t *dwTask) Run(part int) {
 			if mult == 1 || m%mult == 0 || pl == lo {
 				dwPad(k.kern, &buf, x, g)
 			}
-			// An activation other than a clamp runs over planes act0…pl once
-			// they hold actRun floats: a call per 7×7 plane cost more than
-			// the SiLU it computed.
 			var wsplit []float32
 			if k.dwSplit != nil {
 				wsplit = k.dwSplit[m*kk : (m+1)*kk]
 			}
+			// An activation other than a clamp runs over planes act0…pl once
+			// they hold actRun floats: a call per 7×7 plane cost more than
+			// the SiLU it computed.
 			if depthwiseFlat(k.kern, g, k.kh, k.kw, &buf, w, wsplit, b, y, res, &k.ep) &&
 				((pl+1-act0)*g.outPlane >= actRun || pl == hi-1) {
 				k.ep.activate(k.kern, t.y[act0*g.outPlane:(pl+1)*g.outPlane])
@@ -153,9 +153,10 @@ type dwBuf struct {
 	lay      flatLayout
 }
 
-// maxSplitTaps bounds the kernels run as even and odd column halves at
-// stride 2 (7×7 and smaller).
-const maxSplitTaps = 49
+// splitTaps reports whether a kh×kw depthwise kernel at stride 2 runs as
+// its even and odd column halves on the taps kernels: up to 7×7, but not
+// the nine taps the 3×3 kernels take.
+func splitTaps(kh, kw int) bool { return kh*kw != 9 && kh*kw <= 49 }
 
 // splitColumns returns the [m][kh][kw] weights w as, per plane, the kh×⌈kw/2⌉
 // even kernel columns, then the kh×⌊kw/2⌋ odd ones.
@@ -184,12 +185,10 @@ func dwPad(kt *asm.Kernels, buf *dwBuf, x []float32, g *geometry) {
 	}
 	wp, size, half := buf.lay.wp, buf.lay.size, buf.lay.half
 	if half > 0 {
-		// Padded column c = iw + pW is element c/2 of the row's even
-		// (c even) or odd half: x's even columns go to one half, its odd
-		// ones to the other.
-		c0, c1 := g.pw, g.pw+1
-		ev := buf.pad[g.ph*wp+(c0%2)*half+c0/2 : size]
-		od := buf.pad[g.ph*wp+(c1%2)*half+c1/2 : size]
+		// Phase p of a row is its half p (the even half, then the odd).
+		pe, ue, po, uo := deinterleaved(g.pw)
+		ev := buf.pad[g.ph*wp+pe*half+ue : size]
+		od := buf.pad[g.ph*wp+po*half+uo : size]
 		_, _, _ = ev[(g.h-1)*wp+(g.w-1)/2], od[(g.h-1)*wp+max(g.w/2-1, 0)], x[g.h*g.w-1]
 		kt.Deinterleave(g.h, g.w, &ev[0], &od[0], wp, &x[0], g.w)
 		return

@@ -177,14 +177,12 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 		}
 	}
 	if st == 2 && g.w > 0 {
-		// Input column iw is padded column iw + pW: the even ones land in
-		// phase pW mod 2 from column pW/2, the odd ones in the other phase
-		// from (pW+1)/2 (the unread phase of a 1×1 kernel is scratch).
-		pe, po := g.pw%2, (g.pw+1)%2
+		// (The unread phase of a 1×1 kernel is scratch.)
+		pe, ue, po, uo := deinterleaved(g.pw)
 		ne, no := (g.w+1)/2, g.w/2 // even and odd input columns
 		for ci := c0; ci < c1; ci++ {
-			ev := s.x[(pe*s.c+ci)*plane+g.pw/2 : (pe*s.c+ci+1)*plane]
-			od := s.x[(po*s.c+ci)*plane+(g.pw+1)/2 : (po*s.c+ci+1)*plane]
+			ev := s.x[(pe*s.c+ci)*plane+ue : (pe*s.c+ci+1)*plane]
+			od := s.x[(po*s.c+ci)*plane+uo : (po*s.c+ci+1)*plane]
 			xc := x[ci*g.inPlane : (ci+1)*g.inPlane]
 			// rows writes padded rows r0…r0+n−1 of both phases.
 			rows := func(r0, n int) {
@@ -209,6 +207,14 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 	}
 }
 
+// deinterleaved says where Deinterleave puts a row padded by pw columns
+// on the left: input column iw is padded column iw + pw, so the even input
+// columns land in phase pe (padded columns of that parity) from phase
+// column ue on, the odd ones in phase po from uo.
+func deinterleaved(pw int) (pe, ue, po, uo int) {
+	return pw % 2, pw / 2, (pw + 1) % 2, (pw + 1) / 2
+}
+
 // rowRead reports whether some window reads padded row r.
 func (s *im2colSource) rowRead(r int) bool {
 	g := s.g
@@ -221,25 +227,13 @@ func (s *im2colSource) rowRead(r int) bool {
 	return false
 }
 
-// gather sets dst[u] = src[u·step].
+// gather sets dst[u] = src[u·step] (strides above 2: stride 2 is
+// Deinterleave's).
 func gather(dst, src []float32, step int) {
 	if len(dst) == 0 {
 		return
 	}
 	src = src[:(len(dst)-1)*step+1]
-	if step == 2 {
-		// Four at a time, one bounds check each (the 1-input stem's
-		// phase copy was a quarter of its convolution).
-		for len(dst) > 4 {
-			s, d := src[:8], dst[:4]
-			d[0], d[1], d[2], d[3] = s[0], s[2], s[4], s[6]
-			dst, src = dst[4:], src[8:]
-		}
-		for u := range dst {
-			dst[u] = src[2*u]
-		}
-		return
-	}
 	for u := range dst {
 		dst[u] = src[u*step]
 	}

@@ -535,16 +535,7 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			default:
 				ap = &abuf[ir*kc]
 			}
-			var bias, res *float32
-			switch {
-			case flags&asm.FlagRowBias != 0:
-				bias = &e.Bias[i]
-			case flags&asm.FlagColBias != 0:
-				bias = &e.Bias[j]
-			}
-			if flags&asm.FlagResidual != 0 {
-				res = &e.Residual[i*e.LDR+j]
-			}
+			bias, res := c.epPtrs(flags, i, j)
 			cp := &p.C[i*p.LDC+j]
 			switch {
 			case fuse:
@@ -597,7 +588,14 @@ func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc,
 	} else {
 		ap, as = &abuf[ir*kc], mr*kc
 	}
-	var bias, res *float32
+	bias, res := c.epPtrs(flags, i, j)
+	kern.SgemmStrips(n, kc, ap, as, bp, ldb, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+}
+
+// epPtrs returns the epilogue's bias and residual pointers for the C
+// block at (i, j) under flags (nil where flags want none).
+func (c *call) epPtrs(flags, i, j int) (bias, res *float32) {
+	e := &c.p.Epilogue
 	switch {
 	case flags&asm.FlagRowBias != 0:
 		bias = &e.Bias[i]
@@ -607,7 +605,7 @@ func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc,
 	if flags&asm.FlagResidual != 0 {
 		res = &e.Residual[i*e.LDR+j]
 	}
-	kern.SgemmStrips(n, kc, ap, as, bp, ldb, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+	return bias, res
 }
 
 // gemvEdgeMax is the widest last strip that gemvEdge takes. The 4×8 edge
@@ -662,16 +660,7 @@ func (c *call) gemvEdge(xs []float32, ic, mc, j, w, pc, kc, flags int, alpha, be
 			}
 			c.kern.SgemvPacked((mc+mr-1)/mr, kc, &pa.Data[ic*pa.K+pc*mr], mr*pa.K, &xe[0], &y[0])
 		}
-		var bias, res *float32
-		switch {
-		case flags&asm.FlagRowBias != 0:
-			bias = &e.Bias[ic]
-		case flags&asm.FlagColBias != 0:
-			bias = &e.Bias[j+q]
-		}
-		if flags&asm.FlagResidual != 0 {
-			res = &e.Residual[ic*e.LDR+j+q]
-		}
+		bias, res := c.epPtrs(flags, ic, j+q)
 		asm.Epilogue(mc, 1, y, 1, &p.C[ic*p.LDC+j+q], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 		if last && c.act {
 			activate(c.kern, e.Act, p.C[ic*p.LDC+j+q:], p.LDC, mc, 1)
