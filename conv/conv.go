@@ -376,12 +376,13 @@ func (k *Conv) check(in []*tensor.Tensor) (*geometry, error) {
 // runState is the per-Run state that must live on the heap (gemm keeps
 // pointers to the B sources), pooled per Conv, and the Run's scratch.
 type runState struct {
-	src   im2colSource
-	cols  im2colTask
-	task  dwTask
-	wt    winoTask
-	wsrcs []winoB                   // per Winograd worker
-	wsubs [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)
+	src    im2colSource
+	cols   im2colTask
+	chunks colChunks
+	task   dwTask
+	wt     winoTask
+	wsrcs  []winoB                   // per Winograd worker
+	wsubs  [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)
 
 	// scratch is this Run's scratch (see scratch.go): the caller's, or buf
 	// when the caller gave none (or too little). withGemm says whether it
@@ -446,7 +447,7 @@ func (k *Conv) threads() int { return parallel.Threads(k.opts.Threads) }
 
 // runGEMM runs the gemm1x1 and im2col algorithms: per image and group,
 // Y_g [M/g × OH·OW] = W_g [M/g × C/g·kH·kW] · B_g, where B_g is X_g itself
-// (1×1) or its implicit im2col matrix.
+// (1×1) or its im2col matrix, implicit or written in chunks (colChunks).
 func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []*gemm.PackedA) {
 	mg := k.m / k.group
 	cg := k.cg
@@ -466,45 +467,88 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				Kernels:   k.kern,
 				Workspace: ws,
 			}
-			if k.algo == AlgoGEMM1x1 { // (Winograd's fallback is im2col)
-				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
-			} else {
-				st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw)
-				k.im2col(st, x[xoff:], nil, 0)
-				if cols != nil {
-					ld := gemm.LD(n)
-					k.im2col(st, nil, cols, ld)
-					p.B, p.LDB = cols, ld
-				} else {
-					p.BSource = &st.src
-				}
-			}
 			if k.bias != nil {
 				p.Epilogue.Bias, p.Epilogue.BiasMode = k.bias[gr*mg:(gr+1)*mg], gemm.BiasRow
 			}
 			if res != nil {
 				p.Epilogue.Residual, p.Epilogue.LDR = res[yoff:yoff+mg*n], n
 			}
-			gemm.Gemm(&p)
+			if k.algo == AlgoGEMM1x1 { // (Winograd's fallback is im2col)
+				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
+				gemm.Gemm(&p)
+				continue
+			}
+			st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw)
+			k.im2col(st, x[xoff:])
+			if cols == nil {
+				p.BSource = &st.src
+				gemm.Gemm(&p)
+				continue
+			}
+			st.chunks = colChunks{src: &st.src, p: p, cols: cols, ws: ws}
+			st.chunks.parts, st.chunks.chunk = k.chunking(g)
+			parallel.Default().Run(&st.chunks, st.chunks.parts)
+			st.chunks = colChunks{}
 		}
 	}
 	st.src = im2colSource{}
 }
 
-// im2col runs st.src's fill from x (cols == nil) or writes its column
-// matrix into cols (rows ld apart), on several threads when the copy is large enough to
-// pay for the hand-off.
-func (k *Conv) im2col(st *runState, x, cols []float32, ld int) {
-	s := &st.src
-	size := len(cols)
-	if cols == nil {
-		if !s.owned {
-			return
-		}
-		size = len(s.x)
+// colChunks multiplies an explicit column matrix chunk by chunk: part i
+// takes a range of the chunks, writes each into its own cols (in L2)
+// and runs a one-thread gemm on it. The chunks do not depend on the
+// thread count, so neither do the results.
+type colChunks struct {
+	src   *im2colSource
+	p     gemm.Params // the whole product; B comes from cols
+	cols  []float32   // parts × colsSize
+	ws    []float32   // parts × chunkWorkspace, or nil (gemm's pool)
+	chunk int
+	parts int
+}
+
+func (t *colChunks) Run(part int) {
+	n, k := t.p.N, t.p.K
+	nch := (n + t.chunk - 1) / t.chunk
+	ld := gemm.LD(t.chunk)
+	per := len(t.cols) / t.parts
+	cols := t.cols[part*per : (part+1)*per]
+	var ws []float32
+	if t.ws != nil {
+		per := len(t.ws) / t.parts
+		ws = t.ws[part*per : (part+1)*per]
 	}
-	parts := max(1, min(k.threads(), size/(32<<10), s.c))
-	st.cols = im2colTask{src: s, x: x, cols: cols, ld: ld, parts: parts}
+	for c := part * nch / t.parts; c < (part+1)*nch/t.parts; c++ {
+		t0, t1 := c*t.chunk, min(n, (c+1)*t.chunk)
+		t.src.colsInto(cols, ld, t0, t1)
+		p := t.p
+		p.N, p.B, p.LDB = t1-t0, cols[:(k-1)*ld+t1-t0], ld
+		p.C = t.p.C[t0:]
+		if p.Epilogue.Residual != nil {
+			p.Epilogue.Residual = p.Epilogue.Residual[t0:]
+		}
+		p.Threads, p.Workspace = 1, ws
+		gemm.Gemm(&p)
+	}
+}
+
+// chunking returns how many threads share an explicit column matrix's
+// chunks and the chunk width.
+func (k *Conv) chunking(g *geometry) (parts, chunk int) {
+	n := g.outPlane
+	parts = max(1, min(k.threads(), n/k.kern.NR))
+	return parts, colChunk(k.kern.NR, k.kDim, n, parts)
+}
+
+// im2col runs st.src's fill from x, on several threads when the copy is
+// large enough to pay for the hand-off.
+func (k *Conv) im2col(st *runState, x []float32) {
+	s := &st.src
+	if !s.owned {
+		return
+	}
+	parts := max(1, min(k.threads(), len(s.x)/(32<<10), s.c))
+	st.cols = im2colTask{src: s, x: x, parts: parts}
 	parallel.Default().Run(&st.cols, parts)
 	st.cols = im2colTask{}
 }

@@ -312,6 +312,10 @@ var gemmCases = []convCase{
 	{n: 1, c: 3, h: 9, w: 17, m: 5, kh: 3, kw: 5, strides: []int{1, 3}, pads: []int{1, 2, 0, 1}, bias: true}, // three column phases
 	{n: 1, c: 5, h: 11, w: 13, m: 4, kh: 2, kw: 2, strides: []int{3, 3}, pads: []int{1, 1, 1, 1}},            // phase 2 and every third row unread
 	{n: 1, c: 6, h: 9, w: 10, m: 5, kh: 1, kw: 1, strides: []int{3, 2}, pads: []int{1, 0, 0, 1}, bias: true}, // padded 1×1, strided
+	// OW ≥ 32: an explicit column matrix in chunks that split output rows
+	// (several where L2 ≤ 1 MB, resp. 2 MB), the last one partial.
+	{n: 2, c: 3, h: 30, w: 80, m: 7, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true},
+	{n: 1, c: 64, h: 27, w: 42, m: 10, kh: 3, kw: 3, bias: true},
 }
 
 var winoCases = []convCase{
@@ -565,7 +569,13 @@ func TestZeroAlloc(t *testing.T) {
 		{gemmCases[5], AlgoIm2col, 1},
 		{winoCases[1], AlgoWinograd, 36 * 2},
 		{dwCases[11], AlgoDepthwise, 0},
+		{gemmCases[len(gemmCases)-1], AlgoIm2col, 0}, // explicit: a gemm per chunk
 	} {
+		if tc.gemms == 0 && tc.algo == AlgoIm2col {
+			n := 25 * 40 // the case's output plane
+			chunk := colChunk(asm.Default().NR, tc.cc.c*9, n, 2)
+			tc.gemms = float64((n + chunk - 1) / chunk)
+		}
 		x, w, b := tc.cc.operands(rng)
 		p, _ := ops.ParseConvParams(tc.cc.node())
 		k, err := New(p, w, b, Epilogue{Act: asm.Activation{Kind: asm.ActReLU}}, Options{Algorithm: tc.algo, Threads: 2})

@@ -1,6 +1,9 @@
 package conv
 
-import "github.com/gocnn/gocnn/asm"
+import (
+	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/internal/cpu"
+)
 
 // im2colSource is the implicit im2col matrix of one image and group, a
 // gemm.BSource. Row q = (ci·kH + i)·kW + j (W's layout) and column
@@ -239,24 +242,17 @@ func gather(dst, src []float32, step int) {
 	}
 }
 
-// im2colTask runs fill (cols == nil: part i takes a range of the planes)
-// or, into cols, colsInto (a range of the rows) on the pool's threads.
+// im2colTask runs fill on the pool's threads, part i a range of the
+// planes.
 type im2colTask struct {
 	src   *im2colSource
 	x     []float32
-	cols  []float32
-	ld    int // cols' row stride
 	parts int
 }
 
 func (t *im2colTask) Run(part int) {
-	if t.cols == nil {
-		c := t.src.c
-		t.src.fill(t.x, part*c/t.parts, (part+1)*c/t.parts)
-		return
-	}
-	k := t.src.c * t.src.kh * t.src.kw
-	t.src.colsInto(t.cols, t.ld, part*k/t.parts, (part+1)*k/t.parts)
+	c := t.src.c
+	t.src.fill(t.x, part*c/t.parts, (part+1)*c/t.parts)
 }
 
 // explicit reports whether the B matrix is better materialised (colsInto)
@@ -264,26 +260,42 @@ func (t *im2colTask) Run(part int) {
 // is a few long copies, and gemm then packs B at full speed. Implicit
 // packing costs a copy per row per NR-wide strip, which made the
 // stems (3×3/2 and 7×7/2 on 224×224 images, K = 27…147) run at a third
-// to a half of the GEMM rate. The matrix must fit in maxCols floats.
-func explicit(g *geometry, kdim int) bool {
-	return g.dw == 1 && g.ow >= 32 && kdim*g.outPlane <= maxCols
+// to a half of the GEMM rate. The matrix is written and multiplied in
+// chunks of columns (colChunk) that stay in L2.
+func explicit(g *geometry) bool {
+	return g.dw == 1 && g.ow >= 32
 }
 
-const maxCols = 2 << 20
+// colChunk is the columns per chunk of an explicit column matrix with
+// kdim rows and n columns shared by parts threads: chunks of at most
+// about half of L2, as many as a multiple of parts, each a multiple of
+// nr wide (so that gemm's column strips, and with them the results, do
+// not depend on the chunking). The whole 147×12544 matrix of a 7×7 stem
+// (7 MB) had come back from memory when gemm read it: the stem ran at
+// 80 % of the rate of a 1×1 layer.
+func colChunk(nr, kdim, n, parts int) int {
+	most := max(nr, cpu.L2/2/4/kdim)
+	count := roundUp((n+most-1)/most, parts)
+	return min(n, roundUp((n+count-1)/count, nr))
+}
 
-// colsInto writes rows q0..q1 of the column matrix (N = OH·OW columns,
-// rows ld apart) into cols. Requires unit column steps (dW = 1).
-func (s *im2colSource) colsInto(cols []float32, ld, q0, q1 int) {
+// colsInto writes columns t0..t1 of the column matrix (N = OH·OW columns),
+// every row, into cols: row q at cols[q*ld:], column t at t−t0. Requires
+// unit column steps (dW = 1).
+func (s *im2colSource) colsInto(cols []float32, ld, t0, t1 int) {
 	g := s.g
-	n := g.oh * g.ow
 	kk := s.kh * s.kw
-	for q := q0; q < q1; q++ {
+	k := s.c * kk
+	for q := 0; q < k; q++ {
 		ci, r := q/kk, q%kk
 		src := s.x[s.base(ci, r/s.kw, r%s.kw):]
-		row := cols[q*ld : q*ld+n]
-		for oh := 0; oh < g.oh; oh++ {
-			o := oh * g.sh * s.wp
-			copy(row[oh*g.ow:(oh+1)*g.ow], src[o:o+g.ow])
+		row := cols[q*ld : q*ld+t1-t0]
+		oh, ow := t0/g.ow, t0%g.ow
+		for t := t0; t < t1; oh, ow = oh+1, 0 {
+			n := min(g.ow-ow, t1-t)
+			o := oh*g.sh*s.wp + ow
+			copy(row[t-t0:t-t0+n], src[o:o+n])
+			t += n
 		}
 	}
 }

@@ -59,17 +59,20 @@ func TestIm2colPackB(t *testing.T) {
 		for i := range parts {
 			pt.Run(i)
 		}
-		if g.dw == 1 { // the explicit column matrix
+		if g.dw == 1 { // the explicit column matrix, in chunks
 			ld := n + ci%3 // rows with slack too
 			got := make([]float32, kk*ld)
-			pt = im2colTask{src: &src, cols: got, ld: ld, parts: parts}
-			for i := range parts {
-				pt.Run(i)
-			}
-			for q := 0; q < kk; q++ {
-				for j := 0; j < n; j++ {
-					if got[q*ld+j] != col[q*n+j] {
-						t.Fatalf("%v: column matrix [%d][%d] = %g, want %g", cc, q, j, got[q*ld+j], col[q*n+j])
+			for _, chunk := range []int{n, 7, 1 + n/3} {
+				clear(got)
+				for t0 := 0; t0 < n; t0 += chunk {
+					t1 := min(n, t0+chunk)
+					src.colsInto(got[t0:], ld, t0, t1)
+				}
+				for q := 0; q < kk; q++ {
+					for j := 0; j < n; j++ {
+						if got[q*ld+j] != col[q*n+j] {
+							t.Fatalf("%v: column matrix in chunks of %d: [%d][%d] = %g, want %g", cc, chunk, q, j, got[q*ld+j], col[q*n+j])
+						}
 					}
 				}
 			}

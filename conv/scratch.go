@@ -72,18 +72,25 @@ func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
 }
 
 // gemmScratch takes the GEMM paths' scratch from c: for im2col the padded
-// copy of one image's group when the convolution pads and the column
-// matrix if it is explicit, then (withGemm) gemm's workspace, shared by
-// the per-image and per-group calls.
+// copy of one image's group when the convolution pads, then either, for
+// an explicit column matrix, each chunk thread's columns and (withGemm)
+// gemm workspace, or (withGemm) gemm's workspace, shared by the per-image
+// and per-group calls.
 func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws []float32) {
+	mg := k.m / k.group
 	if k.algo != AlgoGEMM1x1 {
 		pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))
-		if explicit(g, k.kDim) {
-			cols = c.take(k.kDim * gemm.LD(g.outPlane))
+		if explicit(g) {
+			parts, chunk := k.chunking(g)
+			cols = c.take(parts * roundUp(k.kDim*gemm.LD(chunk), scratchAlign))
+			if withGemm {
+				ws = c.take(parts * roundUp(gemm.WorkspaceSize(k.kern, mg, chunk, k.kDim, 1), scratchAlign))
+			}
+			return pad, cols, ws
 		}
 	}
 	if withGemm {
-		ws = c.take(gemm.WorkspaceSize(k.kern, k.m/k.group, g.outPlane, k.kDim, k.opts.Threads))
+		ws = c.take(gemm.WorkspaceSize(k.kern, mg, g.outPlane, k.kDim, k.opts.Threads))
 	}
 	return pad, cols, ws
 }

@@ -34,7 +34,8 @@ func TestRunScratch(t *testing.T) {
 		{gemmCases[13], AlgoIm2col},               // grouped, padded, batch 2
 		{gemmCases[15], AlgoIm2col},               // 1-D
 		{gemmCases[17], AlgoIm2col},               // several k blocks
-		{gemmCases[len(gemmCases)-2], AlgoIm2col}, // explicit column matrix
+		{gemmCases[len(gemmCases)-2], AlgoIm2col}, // explicit column matrix, batch 2
+		{gemmCases[len(gemmCases)-1], AlgoIm2col}, // explicit, chunks splitting rows
 		{winoCases[1], AlgoWinograd},
 		{winoCases[5], AlgoWinograd},
 		{winoCases[6], AlgoWinograd}, // 1 tile: runs im2col
