@@ -312,7 +312,7 @@ var gemmCases = []convCase{
 	{n: 1, c: 3, h: 9, w: 17, m: 5, kh: 3, kw: 5, strides: []int{1, 3}, pads: []int{1, 2, 0, 1}, bias: true}, // three column phases
 	{n: 1, c: 5, h: 11, w: 13, m: 4, kh: 2, kw: 2, strides: []int{3, 3}, pads: []int{1, 1, 1, 1}},            // phase 2 and every third row unread
 	{n: 1, c: 6, h: 9, w: 10, m: 5, kh: 1, kw: 1, strides: []int{3, 2}, pads: []int{1, 0, 0, 1}, bias: true}, // padded 1×1, strided
-	// OW ≥ 32: an explicit column matrix in chunks that split output rows
+	// OW ≥ 14: an explicit column matrix in chunks that split output rows
 	// (several where L2 ≤ 1 MB, resp. 2 MB), the last one partial.
 	{n: 2, c: 3, h: 30, w: 80, m: 7, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true},
 	{n: 1, c: 64, h: 27, w: 42, m: 10, kh: 3, kw: 3, bias: true},

@@ -33,12 +33,12 @@
 //	    → "im2col": per image and group, gemm with a gemm.BSource that packs
 //	      B panels straight from a padded copy of the NCHW image (at column
 //	      stride s, s column phases: copies, not gathers; implicit im2col,
-//	      no column buffer). When output rows are long (OW ≥ 32: the
-//	      224×224 stems) the column matrix is written instead, a few long
-//	      copies per row, in chunks of columns that stay in L2, each
-//	      multiplied by a one-thread gemm as soon as it is written; the
-//	      conv's threads share the chunks. The padded copy is written on
-//	      the conv's threads too.
+//	      no column buffer). When output rows are long (OW ≥ 14: the
+//	      stems, and the 28- and 14-wide layers) the column matrix is
+//	      written instead, a few long copies per row, in chunks of columns
+//	      that stay in L2, each multiplied by a one-thread gemm as soon as
+//	      it is written; the conv's threads share the chunks. The padded
+//	      copy is written on the conv's threads too.
 //
 // Weights are packed once with gemm.PackA (one PackedA per group, or per
 // Winograd position ξ) for the table in Options.Kernels (default
