@@ -653,11 +653,7 @@ func (c *call) gemvEdge(xs []float32, ic, mc, j, w, pc, kc, flags int, alpha, be
 		if pa == nil {
 			c.kern.Sgemv(mc, kc, &p.A[ic*p.LDA+pc], p.LDA, &xs[q*kc], &y[0])
 		} else {
-			for i, v := range xs[q*kc : (q+1)*kc] {
-				for r := range mr {
-					xe[i*mr+r] = v
-				}
-			}
+			expand(xe, xs[q*kc:(q+1)*kc], mr)
 			c.kern.SgemvPacked((mc+mr-1)/mr, kc, &pa.Data[ic*pa.K+pc*mr], mr*pa.K, &xe[0], &y[0])
 		}
 		bias, res := c.epPtrs(flags, ic, j+q)
@@ -665,6 +661,24 @@ func (c *call) gemvEdge(xs []float32, ic, mc, j, w, pc, kc, flags int, alpha, be
 		if last && c.act {
 			activate(c.kern, e.Act, p.C[ic*p.LDC+j+q:], p.LDC, mc, 1)
 		}
+	}
+}
+
+// expand sets xe[i*mr+r] = x[i] for r < mr.
+func expand(xe, x []float32, mr int) {
+	if mr != 4 {
+		for i, v := range x {
+			for r := range mr {
+				xe[i*mr+r] = v
+			}
+		}
+		return
+	}
+	// The inner loop over a variable mr spilled its registers: 4.3 % of
+	// a 512×49×4608 convolution.
+	xe = xe[:4*len(x)]
+	for i, v := range x {
+		*(*[4]float32)(xe[4*i:]) = [4]float32{v, v, v, v}
 	}
 }
 
