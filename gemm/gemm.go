@@ -25,7 +25,8 @@ type Params struct {
 
 	B       []float32
 	LDB     int
-	BSource BSource // packs B itself; when set B, LDB, TransB are ignored
+	BSource BSource  // packs B itself; when set B, LDB, TransB are ignored
+	PackedB *PackedB // pre-packed op(B); when set B, LDB, TransB, BSource are ignored
 
 	C   []float32
 	LDC int
@@ -141,6 +142,14 @@ func Gemm(p *Params) {
 			panic("gemm: PackedA does not match the call")
 		}
 	}
+	if pb := p.PackedB; pb != nil {
+		if kern == nil {
+			kern = pb.Kernels
+		}
+		if kern != pb.Kernels || pb.K != k || pb.N != n {
+			panic("gemm: PackedB does not match the call")
+		}
+	}
 	if kern == nil {
 		kern = asm.Default()
 	}
@@ -155,9 +164,10 @@ func Gemm(p *Params) {
 		c.mb = Matrix{Data: p.B, LD: p.LDB, Trans: p.TransB}
 		c.bsrc = &c.mb
 	}
-	c.direct = p.BSource == nil && !p.TransB && useDirectB(kern, m, n, k, p.LDB)
+	packedB := p.PackedB != nil
+	c.direct = p.BSource == nil && !packedB && !p.TransB && useDirectB(kern, m, n, k, p.LDB)
 	c.rowA = p.PackedA == nil && !p.TransA && kern.SgemmRowA != nil && useRowA(kern, m, n, k, p.LDA)
-	c.fused = p.BSource == nil && !p.TransB && kern.SgemmPackB != nil && !c.direct && !c.rowA && useFusedB(p.LDB)
+	c.fused = p.BSource == nil && !packedB && !p.TransB && kern.SgemmPackB != nil && !c.direct && !c.rowA && useFusedB(p.LDB)
 	e := &p.Epilogue
 	c.flags = 0
 	switch e.BiasMode {
@@ -184,7 +194,7 @@ func Gemm(p *Params) {
 	// (M == 1, B stored N×K) run on the table's Sgemv.
 	c.gemvRows, c.gemvByB = 0, false
 	switch {
-	case p.PackedA != nil || p.BSource != nil:
+	case p.PackedA != nil || p.BSource != nil || packedB:
 	case n == 1 && !p.TransA:
 		c.gemvRows = m
 	case m == 1 && p.TransB:
@@ -366,7 +376,7 @@ func checkArgs(p *Params) {
 			need("A", p.A, m, k, p.LDA)
 		}
 	}
-	if p.BSource == nil {
+	if p.BSource == nil && p.PackedB == nil {
 		if p.TransB {
 			need("B", p.B, n, k, p.LDB)
 		} else {
@@ -420,8 +430,8 @@ func (c *call) Run(part int) {
 			// block (see gemvEdge); its columns are packed one by one, and
 			// the rest of its panel holds y (and x expanded, for packed A).
 			w := nc % nr
-			gv := kc > 0 && 0 < w && w <= gemvEdgeMax && c.gemvEdgeFits(w, kc)
-			if kc > 0 {
+			gv := kc > 0 && 0 < w && w <= gemvEdgeMax && p.PackedB == nil && c.gemvEdgeFits(w, kc)
+			if kc > 0 && p.PackedB == nil {
 				if gv {
 					if full := nc - w; full > 0 && !c.fused && !c.direct {
 						c.bsrc.PackB(bbuf, pc, kc, jc, full, nr)
@@ -493,8 +503,10 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 		}
 		bp, ldb := &zero[0], nr
 		fuse := false // this strip's first tile packs it to bp
-		switch {
+		switch pb := p.PackedB; {
 		case kc == 0:
+		case pb != nil:
+			bp = &pb.Data[j*pb.K+pc*nr] // j is a multiple of NR
 		case c.fused && w == nr:
 			bp, fuse = &bbuf[jr*kc], packB
 		case c.direct && w == nr:

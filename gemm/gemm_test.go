@@ -22,6 +22,7 @@ type problem struct {
 	alpha, beta    float32
 	ep             Epilogue
 	a, b, c0       []float32
+	packB          bool // run with op(B) pre-packed (PackB)
 }
 
 func newProblem(rng *rand.Rand, transA, transB bool, m, n, k, pad int, alpha, beta float32) *problem {
@@ -158,6 +159,9 @@ func (p *problem) run(kern *asm.Kernels, threads int, packed bool, src BSource) 
 		prm.PackedA = PackA(kern, p.transA, p.m, p.k, p.a, p.lda, nil)
 	}
 	prm.BSource = src
+	if p.packB {
+		prm.PackedB = PackB(kern, p.transB, p.k, p.n, p.b, p.ldb, nil)
+	}
 	Gemm(&prm)
 	return buf, g
 }
@@ -345,6 +349,30 @@ func TestPackedAndBSource(t *testing.T) {
 					for _, packed := range []bool{false, true} {
 						buf, g := p.run(kern, 3, packed, src)
 						p.check(t, fmt.Sprintf("%s %v tA=%v packed=%v bsource=%v", kern.Name, s, tA, packed, src != nil), buf, g)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestPackedB runs op(B) pre-packed: partial strips, several k blocks,
+// both layouts of B, A packed or not, the epilogue, and threads (same
+// bits as one).
+func TestPackedB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, kern := range asm.Tables() {
+		for si, s := range [][3]int{{kern.MR*4 + 3, kern.NR*3 + 5, 700}, {16, 512, 64}, {3, 1, 9}, {kern.MR + 1, kern.NR - 1, 2}, {37, kern.NR*2 + 1, 33}} {
+			for _, tB := range []bool{false, true} {
+				p := newProblem(rng, si%2 == 1, tB, s[0], s[1], s[2], 3, 1.5, 0.5)
+				p.ep = Epilogue{BiasMode: BiasRow, Bias: randVec(rng, s[0]), Residual: randVec(rng, s[0]*s[1]), LDR: s[1],
+					Act: asm.Activation{Kind: asm.ActSiLU}}
+				p.packB = true
+				for _, packed := range []bool{false, true} {
+					ref, g := p.run(kern, 1, packed, nil)
+					p.check(t, fmt.Sprintf("%s %v tB=%v packedA=%v packedB", kern.Name, s, tB, packed), ref, g)
+					if got, _ := p.run(kern, 3, packed, nil); !slices.Equal(ref, got) {
+						t.Fatalf("%s %v tB=%v packedA=%v packedB: threads=3 differs from threads=1", kern.Name, s, tB, packed)
 					}
 				}
 			}

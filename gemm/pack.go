@@ -219,3 +219,39 @@ func (p *PackedA) Rows(m0, m1 int) PackedA {
 	}
 	return PackedA{M: m1 - m0, K: p.K, Kernels: p.Kernels, Data: p.Data[m0*p.K : (m1+mr-1)/mr*mr*p.K]}
 }
+
+// PackedB is op(B) packed once (typically weights that are the B operand,
+// as in a Winograd GEMM with the tiles as rows) for one kernel table; Gemm
+// then reads its panels in place. Layout: ⌈N/NR⌉ strips of NR columns
+// over the whole K, strip s at Data[s*NR*K], element (p, j) of the strip
+// at p*NR+j, columns past N zero. A KC block of a strip is thus one
+// contiguous kc×NR micro-panel.
+type PackedB struct {
+	K, N    int
+	Kernels *asm.Kernels
+	Data    []float32
+}
+
+// PackedBSize returns the number of floats PackB needs for a k×n op(B).
+func PackedBSize(kern *asm.Kernels, k, n int) int {
+	return (n + kern.NR - 1) / kern.NR * kern.NR * k
+}
+
+// PackB packs op(B) (k×n; b is k×n with row stride ldb, or n×k if trans)
+// for table kern (nil: asm.Default()). dst is reused if it has room for
+// PackedBSize floats, else a new slice is allocated.
+func PackB(kern *asm.Kernels, trans bool, k, n int, b []float32, ldb int, dst []float32) *PackedB {
+	if kern == nil {
+		kern = asm.Default()
+	}
+	size := PackedBSize(kern, k, n)
+	if cap(dst) < size {
+		dst = make([]float32, size)
+	}
+	dst = dst[:size]
+	if k > 0 && n > 0 {
+		m := Matrix{Data: b, LD: ldb, Trans: trans}
+		m.PackB(dst, 0, k, 0, n, kern.NR)
+	}
+	return &PackedB{K: k, N: n, Kernels: kern, Data: dst}
+}
