@@ -63,6 +63,8 @@ type Conv struct {
 	wino          atomic.Pointer[winoPlan] // built on the first input large enough for Winograd
 	dwW           []float32                // depthwise weights [m][kh][kw]
 	dwSplit       []float32                // at stride 2: [m][even columns | odd columns] (see dwLayout)
+	wino2Once     sync.Once
+	wino2         atomic.Pointer[wino2Plan] // F(2×2), built on the first input too small for F(4×4)
 	fallbackOnce  sync.Once
 	fallback      atomic.Pointer[[]*gemm.PackedA] // im2col packing for Winograd's small inputs
 }
@@ -179,6 +181,8 @@ func (k *Conv) Prepare(x []int) {
 	case k.algo != AlgoWinograd:
 	case k.AlgorithmFor(x) == AlgoWinograd:
 		k.winoPlan()
+	case k.AlgorithmFor(x) == AlgoWinograd2:
+		k.wino2Plan()
 	default:
 		k.im2colPacks()
 	}
@@ -208,6 +212,11 @@ func (k *Conv) WeightBytes() int64 {
 			}
 		}
 	}
+	if w := k.wino2.Load(); w != nil {
+		for _, p := range w.packed {
+			n += len(p.Data)
+		}
+	}
 	return 4 * int64(n)
 }
 
@@ -232,8 +241,10 @@ func (k *Conv) im2colPacks() []*gemm.PackedA {
 }
 
 // AlgorithmFor returns the algorithm Run uses for input shape x: the
-// load-time choice, except that Winograd runs im2col when the input has
-// fewer than 16 output tiles of 4×4.
+// load-time choice, except that Winograd runs F(2×2, 3×3)
+// (AlgoWinograd2) when the input has fewer than 16 output tiles of 4×4
+// but at least 16 of 2×2 and C·M is large enough to pay for its fixed
+// costs, and im2col otherwise.
 func (k *Conv) AlgorithmFor(x []int) string {
 	if g, err := k.geometry(x); err == nil {
 		return k.algoFor(g)
@@ -244,6 +255,9 @@ func (k *Conv) AlgorithmFor(x []int) string {
 // algoFor returns the algorithm Run uses on g (see AlgorithmFor).
 func (k *Conv) algoFor(g *geometry) string {
 	if k.algo == AlgoWinograd && g.n*g.tilesPerImg < winoMinTiles {
+		if th, tw := wino2Tiles(g); g.n*th*tw >= wino2MinTiles && k.cg*k.m >= wino2MinWork {
+			return AlgoWinograd2
+		}
 		return AlgoIm2col
 	}
 	return k.algo
@@ -381,6 +395,7 @@ type runState struct {
 	chunks colChunks
 	task   dwTask
 	wt     winoTask
+	w2     wino2Task
 	wsrcs  []winoB                   // per Winograd worker
 	wsubs  [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)
 

@@ -438,15 +438,79 @@ func TestWinograd(t *testing.T) {
 		t.Error("no case ran split Winograd blocks")
 	}
 	winoMinTiles = 16
-	cc := convCase{n: 1, c: 32, h: 7, w: 7, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}
+	cc := convCase{n: 1, c: 32, h: 3, w: 3, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}
 	check(t, rng, cc, AlgoWinograd, asm.Default(), epilogues[1], 2, tolGEMM)
 	p, _ := ops.ParseConvParams(cc.node())
 	k, _ := New(p, tensor.New(tensor.Float32, 32, 32, 3, 3), nil, Epilogue{}, Options{})
+	if a := k.AlgorithmFor([]int{1, 32, 3, 3}); a != AlgoIm2col {
+		t.Errorf("AlgorithmFor 3×3 = %s, want im2col", a)
+	}
 	if a := k.AlgorithmFor([]int{1, 32, 7, 7}); a != AlgoIm2col {
-		t.Errorf("AlgorithmFor 7×7 = %s, want im2col", a)
+		t.Errorf("AlgorithmFor 7×7, 32 channels = %s, want im2col", a)
+	}
+	big, _ := New(p, tensor.New(tensor.Float32, 256, 128, 3, 3), nil, Epilogue{}, Options{})
+	if a := big.AlgorithmFor([]int{1, 128, 7, 7}); a != AlgoWinograd2 {
+		t.Errorf("AlgorithmFor 7×7, 128→256 = %s, want %s", a, AlgoWinograd2)
 	}
 	if a := k.AlgorithmFor([]int{1, 32, 56, 56}); a != AlgoWinograd {
 		t.Errorf("AlgorithmFor 56×56 = %s, want winograd", a)
+	}
+}
+
+// TestWinograd2 runs F(2×2, 3×3), Winograd's path for inputs with fewer
+// than 16 tiles of 4×4, on every table and epilogue, and checks that the
+// thread count does not change its bits.
+func TestWinograd2(t *testing.T) {
+	defer func(v int) { wino2MinWork = v }(wino2MinWork)
+	wino2MinWork = 0 // small channel counts too
+	rng := rand.New(rand.NewPCG(7, 8))
+	cases := []convCase{
+		{n: 1, c: 32, h: 7, w: 7, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+		{n: 2, c: 17, h: 6, w: 9, m: 19, kh: 3, kw: 3, pads: []int{0, 2, 1, 0}},
+		{n: 1, c: 20, h: 9, w: 8, m: 24, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+		{n: 3, c: 16, h: 5, w: 5, m: 16, kh: 3, kw: 3, pads: []int{2, 2, 2, 2}, bias: true},
+	}
+	for i, cc := range cases {
+		p, _ := ops.ParseConvParams(cc.node())
+		k, _ := New(p, tensor.New(tensor.Float32, cc.m, cc.c, 3, 3), nil, Epilogue{}, Options{})
+		if x, _, _ := cc.operands(rng); k.AlgorithmFor(x.Shape) != AlgoWinograd2 {
+			t.Fatalf("case %d: AlgorithmFor = %s, want %s", i, k.AlgorithmFor(x.Shape), AlgoWinograd2)
+		}
+	}
+	for _, kern := range tables(t) {
+		for i, cc := range cases {
+			check(t, rng, cc, AlgoWinograd, kern, epilogues[i%len(epilogues)], 1+i%3, tolWinograd)
+		}
+		for _, ep := range epilogues {
+			check(t, rng, cases[1], AlgoWinograd, kern, ep, 2, tolWinograd)
+		}
+	}
+	cc := cases[1]
+	x, w, b := cc.operands(rng)
+	p, _ := ops.ParseConvParams(cc.node())
+	var first []float32
+	var res *tensor.Tensor
+	for thr := 1; thr <= 3; thr++ {
+		k, err := New(p, w, b, epilogues[10], Options{Algorithm: AlgoWinograd, Threads: thr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res == nil {
+			res = randT(rng, 2, 19, 5, 9)
+		}
+		o := tensor.New(tensor.Float32, 2, 19, 5, 9)
+		if err := k.Run([]*tensor.Tensor{x, res}, []*tensor.Tensor{o}); err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = o.Float32s()
+			continue
+		}
+		for i, v := range o.Float32s() {
+			if math.Float32bits(v) != math.Float32bits(first[i]) {
+				t.Fatalf("threads %d y[%d] = %g, 1 thread %g", thr, i, v, first[i])
+			}
+		}
 	}
 }
 
@@ -570,6 +634,7 @@ func TestZeroAlloc(t *testing.T) {
 		{winoCases[1], AlgoWinograd, 36 * 2},
 		{dwCases[11], AlgoDepthwise, 0},
 		{gemmCases[len(gemmCases)-1], AlgoIm2col, 0}, // explicit: a gemm per chunk
+		{convCase{n: 1, c: 128, h: 7, w: 7, m: 256, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoWinograd, 16}, // F(2×2)
 	} {
 		if tc.gemms == 0 && tc.algo == AlgoIm2col {
 			n := 25 * 40 // the case's output plane

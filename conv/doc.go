@@ -26,9 +26,11 @@
 //	      already the C×HW B matrix), no copy.
 //	3×3, stride 1, dilation 1, group 1, C ≥ 16 and M ≥ 16, 2-D
 //	    → "winograd": F(4×4, 3×3). At run time an input with fewer than 16
-//	      output tiles (e.g. 7×7 at batch 1) runs im2col instead, since the
-//	      36 GEMMs would be mostly edge and U is 4× the size of W
-//	      (Conv.AlgorithmFor reports this).
+//	      output tiles (e.g. 7×7 at batch 1), where the 36 GEMMs would be
+//	      mostly edge, runs F(2×2, 3×3) instead ("winograd2x2": 16 GEMMs
+//	      with the 2×2 tiles as rows and Uᵀ pre-packed as gemm's B, U 16/9
+//	      the size of W) when it has at least 16 such tiles and C·M ≥ 128·256,
+//	      and im2col otherwise (Conv.AlgorithmFor reports the choice).
 //	anything else (k×k, strides, dilations, padding, groups, 1-D)
 //	    → "im2col": per image and group, gemm with a gemm.BSource that packs
 //	      B panels straight from a padded copy of the NCHW image (at column

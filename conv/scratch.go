@@ -65,6 +65,8 @@ func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
 			return k.winoSharedSize(wb) + wb.parts*k.winoWorkerSize(g, wb, withGemm)
 		}
 		return wb.parts * k.winoPartSize(g, wb, withGemm)
+	case AlgoWinograd2:
+		k.wino2Scratch(&c, g, withGemm)
 	case AlgoDepthwise:
 		return k.dwScratch(g)
 	}

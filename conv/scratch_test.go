@@ -39,6 +39,7 @@ func TestRunScratch(t *testing.T) {
 		{winoCases[1], AlgoWinograd},
 		{winoCases[5], AlgoWinograd},
 		{winoCases[6], AlgoWinograd}, // 1 tile: runs im2col
+		{convCase{n: 2, c: 128, h: 6, w: 9, m: 260, kh: 3, kw: 3, pads: []int{0, 2, 1, 0}, bias: true}, AlgoWinograd}, // F(2×2)
 		{dwCases[0], AlgoDepthwise},
 		{dwCases[6], AlgoDepthwise}, // dilated
 		{dwCases[11], AlgoDepthwise},

@@ -176,7 +176,11 @@ func (k *Conv) winoBlocks(g *geometry) winoBlocks {
 }
 
 func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
-	if k.algoFor(g) != AlgoWinograd {
+	switch k.algoFor(g) {
+	case AlgoWinograd2:
+		k.runWinograd2(st, g, x, y, res)
+		return
+	case AlgoIm2col:
 		// Too few tiles: the 36 GEMMs would be all edge, and U is 4× the
 		// size of W. Use im2col (weights packed on first need).
 		k.runGEMM(st, g, x, y, res, k.im2colPacks())

@@ -29,6 +29,9 @@
 // strips would alias in L1. The full tiles of a column strip run in one
 // SgemmStrips call when the table has it. Next to A read in place, a last
 // strip of one or two columns runs as Sgemv passes over the A block.
+// Weights are packed once: PackA for the A operand (convolutions), PackB
+// for the B operand (Winograd F(2×2) with the tiles as rows); Gemm reads
+// either in place.
 //
 // Threads: C is cut into a grid of rectangles aligned to MR×NR tiles, one
 // per thread, run on the reusable pool of internal/parallel. K is never

@@ -1,0 +1,285 @@
+package conv
+
+import (
+	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/internal/parallel"
+)
+
+// Winograd F(2×2, 3×3) for inputs too small for F(4×4) (fewer than 16
+// tiles of 4×4, e.g. the 7×7 layers of the ResNets, whose 2×2 tiles of
+// 4×4 would make the 36 GEMMs 4 columns wide): each 2×2 output tile is
+// Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A for the 4×4 input patch d, and over the input
+// channels 16 GEMMs, one per position ξ of the 4×4 transformed tile. The
+// T tiles of all images are the GEMMs' rows and the output channels their
+// columns (the other way round, T = 16 columns would leave the 4×24
+// micro-kernel a third idle):
+//
+//	Mᵀ_ξ [T × M] = Vᵀ_ξ [T × C] · Uᵀ_ξ [C × M]
+//
+// with Uᵀ_ξ packed once as gemm's B panels. It does 16/36 of the
+// multiplications of im2col for a 3×3 kernel, less the tiles' overhang
+// (7×7: 16 tiles of 2×2 cover 8×8, 0.58 of im2col's). U is 16/9 of the
+// weights, built on the first such input. The transforms are a few
+// additions per element; the error is below F(4×4)'s (winogradBound
+// covers both).
+const (
+	wino2Pos      = 16
+	wino2MinTiles = 16 // fewer 2×2 tiles: im2col
+)
+
+// wino2MinWork is the least C·M for F(2×2): it has a fixed cost (three
+// parallel phases, 16 gemm calls) that im2col does not. GoogLeNet's 7×7
+// layers measured 32→128 0.07 → 0.14 ms and 48→128 0.13 → 0.17 ms with
+// it, 160→320 0.76 → 0.73 and 192→384 1.07 → 1.05; ResNet-18's 512→512
+// 4.1 → 3.5–3.7 ms on one thread, 2.4 → 2.0 on two. A variable so tests
+// can exercise small cases.
+var wino2MinWork = 128 * 256
+
+// AlgoWinograd2 is what AlgorithmFor reports for a Winograd convolution
+// that runs F(2×2, 3×3) on a small input. It cannot be chosen in Options.
+const AlgoWinograd2 = "winograd2x2"
+
+type wino2Plan struct {
+	packed [wino2Pos]*gemm.PackedB
+}
+
+// wino2Plan returns the F(2×2) weights, transforming them on first use.
+func (k *Conv) wino2Plan() *wino2Plan {
+	k.wino2Once.Do(func() { k.wino2.Store(newWino2Plan(k, k.wRaw, k.m, k.cg)) })
+	return k.wino2.Load()
+}
+
+// newWino2Plan transforms w [m][c][3][3]: U = G g Gᵀ with
+//
+//	G = ⎡  1    0    0  ⎤
+//	    ⎢ 1/2  1/2  1/2 ⎥
+//	    ⎢ 1/2 −1/2  1/2 ⎥
+//	    ⎣  0    0    1  ⎦
+//
+// computed in float64, then packs Uᵀ_ξ (c×m) as B panels.
+func newWino2Plan(k *Conv, w []float32, m, c int) *wino2Plan {
+	u := make([]float32, wino2Pos*m*c) // U_ξ[o][i]
+	for o := 0; o < m; o++ {
+		for i := 0; i < c; i++ {
+			g := w[(o*c+i)*9 : (o*c+i)*9+9]
+			var t [4][3]float64 // G g
+			for j := 0; j < 3; j++ {
+				g0, g1, g2 := float64(g[j]), float64(g[3+j]), float64(g[6+j])
+				t[0][j], t[1][j], t[2][j], t[3][j] = g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
+			}
+			for r := 0; r < 4; r++ { // (G g) Gᵀ
+				a, b, d := t[r][0], t[r][1], t[r][2]
+				for s, v := range [4]float64{a, (a + b + d) / 2, (a - b + d) / 2, d} {
+					u[(r*4+s)*m*c+o*c+i] = float32(v)
+				}
+			}
+		}
+	}
+	p := &wino2Plan{}
+	for xi := range wino2Pos {
+		p.packed[xi] = gemm.PackB(k.kern, true, c, m, u[xi*m*c:], c, nil)
+	}
+	return p
+}
+
+// wino2Tiles returns the 2×2 tiles per column and row of g's output.
+func wino2Tiles(g *geometry) (th, tw int) { return (g.oh + 1) / 2, (g.ow + 1) / 2 }
+
+// wino2Pad is the size of the zero-padded planes the input transform
+// reads: every tile's 4×4 patch inside.
+func wino2Pad(g *geometry) (hp, wp int) {
+	th, tw := wino2Tiles(g)
+	return 2*th + 2, 2*tw + 2
+}
+
+// wino2Scratch takes F(2×2)'s scratch from c: one image's padded planes,
+// Vᵀ (16·T·C), Mᵀ (16·T·M) and, withGemm, each thread's gemm workspace.
+func (k *Conv) wino2Scratch(c *carver, g *geometry, withGemm bool) (pad, v, mo, ws []float32, parts int) {
+	th, tw := wino2Tiles(g)
+	hp, wp := wino2Pad(g)
+	t := g.n * th * tw
+	parts = max(1, min(k.threads(), wino2Pos, k.cg, k.m))
+	pad = c.take(k.cg * hp * wp)
+	v, mo = c.take(wino2Pos*t*k.cg), c.take(wino2Pos*t*k.m)
+	if withGemm {
+		ws = c.take(parts * roundUp(gemm.WorkspaceSize(k.kern, t, k.m, k.cg, 1), scratchAlign))
+	}
+	return pad, v, mo, ws, parts
+}
+
+// wino2Task runs one phase of an F(2×2) Run on the pool: the input
+// transform (part i a range of the input channels), the 16 GEMMs (a range
+// of ξ, one thread each, so the thread count does not change the
+// results) or the output transform and epilogue (a range of the output
+// channels).
+type wino2Task struct {
+	k              *Conv
+	g              *geometry
+	x, y, res      []float32
+	pad, v, mo, ws []float32
+	plan           *wino2Plan
+	parts          int
+	phase          winoPhase
+}
+
+const wino2GEMM winoPhase = winoOutput + 1
+
+func (t *wino2Task) Run(part int) {
+	k := t.k
+	switch t.phase {
+	case winoInput:
+		t.input(part*k.cg/t.parts, (part+1)*k.cg/t.parts)
+	case wino2GEMM:
+		t.gemms(part)
+	default:
+		t.output(part*k.m/t.parts, (part+1)*k.m/t.parts)
+	}
+}
+
+// bt returns Bᵀ·(a, b, c, d) for
+//
+//	Bᵀ = ⎡ 1  0 −1  0 ⎤
+//	     ⎢ 0  1  1  0 ⎥
+//	     ⎢ 0 −1  1  0 ⎥
+//	     ⎣ 0  1  0 −1 ⎦
+func bt(a, b, c, d float32) (float32, float32, float32, float32) { return a - c, b + c, c - b, b - d }
+
+// at returns Aᵀ·(a, b, c, d) for
+//
+//	Aᵀ = ⎡ 1  1  1  0 ⎤
+//	     ⎣ 0  1 −1 −1 ⎦
+func at(a, b, c, d float32) (float32, float32) { return a + b + c, b - c - d }
+
+// input writes Vᵀ_ξ[t][c] = (Bᵀ d B)_ξ for channels c0..c1, d the 4×4
+// patch of tile t = (ty, tx) at (2·ty − pH, 2·tx − pW), zero outside the
+// image (read from the channels' padded planes).
+func (t *wino2Task) input(c0, c1 int) {
+	g, k := t.g, t.k
+	th, tw := wino2Tiles(g)
+	hp, wp := wino2Pad(g)
+	nt, cg := g.n*th*tw, k.cg
+	for img := 0; img < g.n; img++ {
+		for ci := c0; ci < c1; ci++ {
+			dp := t.pad[ci*hp*wp : (ci+1)*hp*wp]
+			clear(dp)
+			for ih := max(0, -g.ph); ih < g.h && ih+g.ph < hp; ih++ {
+				src := t.x[((img*g.c+ci)*g.h+ih)*g.w:]
+				w0 := max(0, -g.pw)
+				w1 := min(g.w, wp-g.pw)
+				copy(dp[(ih+g.ph)*wp+w0+g.pw:(ih+g.ph)*wp+w1+g.pw], src[w0:w1])
+			}
+		}
+		for ty := 0; ty < th; ty++ {
+			for tx := 0; tx < tw; tx++ {
+				tile := (img*th+ty)*tw + tx
+				o := 2*ty*wp + 2*tx
+				for ci := c0; ci < c1; ci++ {
+					p := t.pad[ci*hp*wp+o : ci*hp*wp+o+3*wp+4]
+					r0, r1, r2, r3 := p[0:4], p[wp:wp+4], p[2*wp:2*wp+4], p[3*wp:3*wp+4]
+					// Bᵀ d, column by column.
+					a0, b0, c0, d0 := bt(r0[0], r1[0], r2[0], r3[0])
+					a1, b1, c1, d1 := bt(r0[1], r1[1], r2[1], r3[1])
+					a2, b2, c2, d2 := bt(r0[2], r1[2], r2[2], r3[2])
+					a3, b3, c3, d3 := bt(r0[3], r1[3], r2[3], r3[3])
+					// (Bᵀ d) B, row by row, to positions ξ = 4r + s.
+					v := t.v[tile*cg+ci:]
+					step := nt * cg
+					v[0], v[step], v[2*step], v[3*step] = bt(a0, a1, a2, a3)
+					v[4*step], v[5*step], v[6*step], v[7*step] = bt(b0, b1, b2, b3)
+					v[8*step], v[9*step], v[10*step], v[11*step] = bt(c0, c1, c2, c3)
+					v[12*step], v[13*step], v[14*step], v[15*step] = bt(d0, d1, d2, d3)
+				}
+			}
+		}
+	}
+}
+
+// gemms runs part's share of the 16 GEMMs Mᵀ_ξ = Vᵀ_ξ·Uᵀ_ξ.
+func (t *wino2Task) gemms(part int) {
+	k := t.k
+	th, tw := wino2Tiles(t.g)
+	nt := t.g.n * th * tw
+	var ws []float32
+	if t.ws != nil {
+		per := len(t.ws) / t.parts
+		ws = t.ws[part*per : (part+1)*per]
+	}
+	for xi := part * wino2Pos / t.parts; xi < (part+1)*wino2Pos/t.parts; xi++ {
+		p := gemm.Params{
+			M: nt, N: k.m, K: k.cg, Alpha: 1,
+			A: t.v[xi*nt*k.cg : (xi+1)*nt*k.cg], LDA: k.cg,
+			PackedB: t.plan.packed[xi],
+			C:       t.mo[xi*nt*k.m : (xi+1)*nt*k.m], LDC: k.m,
+			Threads: 1, Kernels: k.kern, Workspace: ws,
+		}
+		gemm.Gemm(&p)
+	}
+}
+
+// output writes output channels m0..m1 of every image: Y = Aᵀ M A per
+// tile, then the bias, residual and activation.
+func (t *wino2Task) output(m0, m1 int) {
+	g, k := t.g, t.k
+	th, tw := wino2Tiles(g)
+	nt, m := g.n*th*tw, k.m
+	step := nt * m // between positions ξ
+	for img := 0; img < g.n; img++ {
+		for ty := 0; ty < th; ty++ {
+			for tx := 0; tx < tw; tx++ {
+				tile := (img*th+ty)*tw + tx
+				oh, ow := 2*ty, 2*tx
+				full := oh+1 < g.oh && ow+1 < g.ow
+				for o := m0; o < m1; o++ {
+					mv := t.mo[tile*m+o:]
+					// Aᵀ M, column by column, then (Aᵀ M) A.
+					a0, b0 := at(mv[0], mv[4*step], mv[8*step], mv[12*step])
+					a1, b1 := at(mv[step], mv[5*step], mv[9*step], mv[13*step])
+					a2, b2 := at(mv[2*step], mv[6*step], mv[10*step], mv[14*step])
+					a3, b3 := at(mv[3*step], mv[7*step], mv[11*step], mv[15*step])
+					y00, y01 := at(a0, a1, a2, a3)
+					y10, y11 := at(b0, b1, b2, b3)
+					var bias float32
+					if k.bias != nil {
+						bias = k.bias[o]
+					}
+					yp := t.y[(img*m+o)*g.outPlane:]
+					if full {
+						yp[oh*g.ow+ow], yp[oh*g.ow+ow+1] = y00+bias, y01+bias
+						yp[(oh+1)*g.ow+ow], yp[(oh+1)*g.ow+ow+1] = y10+bias, y11+bias
+						continue
+					}
+					yp[oh*g.ow+ow] = y00 + bias
+					if ow+1 < g.ow {
+						yp[oh*g.ow+ow+1] = y01 + bias
+					}
+					if oh+1 < g.oh {
+						yp[(oh+1)*g.ow+ow] = y10 + bias
+						if ow+1 < g.ow {
+							yp[(oh+1)*g.ow+ow+1] = y11 + bias
+						}
+					}
+				}
+			}
+		}
+		lo, hi := (img*m+m0)*g.outPlane, (img*m+m1)*g.outPlane
+		if t.res != nil {
+			ys := t.y[lo:hi]
+			for i, r := range t.res[lo:hi] {
+				ys[i] += r
+			}
+		}
+		k.ep.activate(k.kern, t.y[lo:hi])
+	}
+}
+
+// runWinograd2 runs F(2×2, 3×3) in three phases on the pool.
+func (k *Conv) runWinograd2(st *runState, g *geometry, x, y, res []float32) {
+	sc := carver{buf: st.scratch}
+	pad, v, mo, ws, parts := k.wino2Scratch(&sc, g, st.withGemm)
+	st.w2 = wino2Task{k: k, g: g, x: x, y: y, res: res, pad: pad, v: v, mo: mo, ws: ws, plan: k.wino2Plan(), parts: parts}
+	for _, ph := range [...]winoPhase{winoInput, wino2GEMM, winoOutput} {
+		st.w2.phase = ph
+		parallel.Default().Run(&st.w2, parts)
+	}
+	st.w2 = wino2Task{}
+}
