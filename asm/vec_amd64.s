@@ -474,103 +474,134 @@ TEXT ·sigmoidAVX2(SB), NOSPLIT|NOFRAME, $0-32
 	VMOVUPS      -32(DX)(AX*4), Y0
 	VXORPS       signbit<>+0(SB), Y0, Y0
 	VMOVUPS      explo<>+0(SB), Y1
-	VMOVUPS      exphi<>+0(SB), Y2
 	VMAXPS       Y0, Y1, Y0
-	VMINPS       Y0, Y2, Y0
+	VMOVUPS      exphi<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
 	VMOVUPS      expmagic<>+0(SB), Y1
 	VFMADD231PS  log2e<>+0(SB), Y0, Y1
 	VPSUBD       expmagic<>+0(SB), Y1, Y2
 	VSUBPS       expmagic<>+0(SB), Y1, Y1
 	VFNMADD231PS ln2hi<>+0(SB), Y1, Y0
 	VFNMADD231PS ln2lo<>+0(SB), Y1, Y0
-	VMOVUPS      c6<>+0(SB), Y1
-	VFMADD213PS  c5<>+0(SB), Y0, Y1
-	VFMADD213PS  c4<>+0(SB), Y0, Y1
-	VFMADD213PS  c3<>+0(SB), Y0, Y1
-	VFMADD213PS  c2<>+0(SB), Y0, Y1
-	VFMADD213PS  c1<>+0(SB), Y0, Y1
-	VFMADD213PS  c0<>+0(SB), Y0, Y1
-	VPSRAD       $0x01, Y2, Y0
-	VPSUBD       Y0, Y2, Y2
-	VPADDD       i127<>+0(SB), Y0, Y0
-	VPSLLD       $0x17, Y0, Y0
+	VMOVUPS      c6<>+0(SB), Y3
+	VFMADD213PS  c5<>+0(SB), Y0, Y3
+	VFMADD213PS  c4<>+0(SB), Y0, Y3
+	VFMADD213PS  c3<>+0(SB), Y0, Y3
+	VFMADD213PS  c2<>+0(SB), Y0, Y3
+	VFMADD213PS  c1<>+0(SB), Y0, Y3
+	VFMADD213PS  c0<>+0(SB), Y0, Y3
+	VPSRAD       $0x01, Y2, Y1
+	VPSUBD       Y1, Y2, Y2
+	VPADDD       i127<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
 	VPADDD       i127<>+0(SB), Y2, Y2
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y0, Y1, Y1
-	VMULPS       Y2, Y1, Y0
+	VMULPS       Y1, Y3, Y3
+	VMULPS       Y2, Y3, Y0
 	VADDPS       one<>+0(SB), Y0, Y0
 	VMOVUPS      one<>+0(SB), Y1
 	VDIVPS       Y0, Y1, Y1
-	CMPQ         AX, $0x00000010
+	CMPQ         AX, $0x00000018
 	JL           sigmoidAVX2_one
 
 sigmoidAVX2_loop:
 	VMOVUPS      (DX), Y0
+	VMOVUPS      32(DX), Y2
+	VMOVUPS      64(DX), Y3
 	VXORPS       signbit<>+0(SB), Y0, Y0
-	VMOVUPS      explo<>+0(SB), Y2
-	VMOVUPS      exphi<>+0(SB), Y3
-	VMAXPS       Y0, Y2, Y0
-	VMINPS       Y0, Y3, Y0
-	VMOVUPS      expmagic<>+0(SB), Y2
-	VFMADD231PS  log2e<>+0(SB), Y0, Y2
-	VPSUBD       expmagic<>+0(SB), Y2, Y3
-	VSUBPS       expmagic<>+0(SB), Y2, Y2
-	VFNMADD231PS ln2hi<>+0(SB), Y2, Y0
-	VFNMADD231PS ln2lo<>+0(SB), Y2, Y0
-	VMOVUPS      c6<>+0(SB), Y2
-	VFMADD213PS  c5<>+0(SB), Y0, Y2
-	VFMADD213PS  c4<>+0(SB), Y0, Y2
-	VFMADD213PS  c3<>+0(SB), Y0, Y2
-	VFMADD213PS  c2<>+0(SB), Y0, Y2
-	VFMADD213PS  c1<>+0(SB), Y0, Y2
-	VFMADD213PS  c0<>+0(SB), Y0, Y2
-	VPSRAD       $0x01, Y3, Y0
-	VPSUBD       Y0, Y3, Y3
-	VPADDD       i127<>+0(SB), Y0, Y0
-	VPSLLD       $0x17, Y0, Y0
-	VPADDD       i127<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y0, Y2, Y2
-	VMULPS       Y3, Y2, Y0
+	VXORPS       signbit<>+0(SB), Y2, Y2
+	VXORPS       signbit<>+0(SB), Y3, Y3
+	VMOVUPS      explo<>+0(SB), Y4
+	VMAXPS       Y0, Y4, Y0
+	VMOVUPS      explo<>+0(SB), Y4
+	VMAXPS       Y2, Y4, Y2
+	VMOVUPS      explo<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMOVUPS      exphi<>+0(SB), Y4
+	VMINPS       Y0, Y4, Y0
+	VMOVUPS      exphi<>+0(SB), Y4
+	VMINPS       Y2, Y4, Y2
+	VMOVUPS      exphi<>+0(SB), Y4
+	VMINPS       Y3, Y4, Y3
+	VMOVUPS      expmagic<>+0(SB), Y4
+	VFMADD231PS  log2e<>+0(SB), Y0, Y4
+	VMOVUPS      expmagic<>+0(SB), Y5
+	VFMADD231PS  log2e<>+0(SB), Y2, Y5
+	VMOVUPS      expmagic<>+0(SB), Y6
+	VFMADD231PS  log2e<>+0(SB), Y3, Y6
+	VPSUBD       expmagic<>+0(SB), Y4, Y7
+	VSUBPS       expmagic<>+0(SB), Y4, Y4
+	VPSUBD       expmagic<>+0(SB), Y5, Y8
+	VSUBPS       expmagic<>+0(SB), Y5, Y5
+	VPSUBD       expmagic<>+0(SB), Y6, Y9
+	VSUBPS       expmagic<>+0(SB), Y6, Y6
+	VFNMADD231PS ln2hi<>+0(SB), Y4, Y0
+	VFNMADD231PS ln2hi<>+0(SB), Y5, Y2
+	VFNMADD231PS ln2hi<>+0(SB), Y6, Y3
+	VFNMADD231PS ln2lo<>+0(SB), Y4, Y0
+	VFNMADD231PS ln2lo<>+0(SB), Y5, Y2
+	VFNMADD231PS ln2lo<>+0(SB), Y6, Y3
+	VMOVUPS      c6<>+0(SB), Y10
+	VMOVUPS      c6<>+0(SB), Y11
+	VMOVUPS      c6<>+0(SB), Y12
+	VFMADD213PS  c5<>+0(SB), Y0, Y10
+	VFMADD213PS  c5<>+0(SB), Y2, Y11
+	VFMADD213PS  c5<>+0(SB), Y3, Y12
+	VFMADD213PS  c4<>+0(SB), Y0, Y10
+	VFMADD213PS  c4<>+0(SB), Y2, Y11
+	VFMADD213PS  c4<>+0(SB), Y3, Y12
+	VFMADD213PS  c3<>+0(SB), Y0, Y10
+	VFMADD213PS  c3<>+0(SB), Y2, Y11
+	VFMADD213PS  c3<>+0(SB), Y3, Y12
+	VFMADD213PS  c2<>+0(SB), Y0, Y10
+	VFMADD213PS  c2<>+0(SB), Y2, Y11
+	VFMADD213PS  c2<>+0(SB), Y3, Y12
+	VFMADD213PS  c1<>+0(SB), Y0, Y10
+	VFMADD213PS  c1<>+0(SB), Y2, Y11
+	VFMADD213PS  c1<>+0(SB), Y3, Y12
+	VFMADD213PS  c0<>+0(SB), Y0, Y10
+	VFMADD213PS  c0<>+0(SB), Y2, Y11
+	VFMADD213PS  c0<>+0(SB), Y3, Y12
+	VPSRAD       $0x01, Y7, Y4
+	VPSUBD       Y4, Y7, Y7
+	VPADDD       i127<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VPADDD       i127<>+0(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y4, Y10, Y10
+	VPSRAD       $0x01, Y8, Y5
+	VPSUBD       Y5, Y8, Y8
+	VPADDD       i127<>+0(SB), Y5, Y5
+	VPSLLD       $0x17, Y5, Y5
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y5, Y11, Y11
+	VPSRAD       $0x01, Y9, Y6
+	VPSUBD       Y6, Y9, Y9
+	VPADDD       i127<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VMULPS       Y6, Y12, Y12
+	VMULPS       Y7, Y10, Y0
+	VMULPS       Y8, Y11, Y2
+	VMULPS       Y9, Y12, Y3
 	VADDPS       one<>+0(SB), Y0, Y0
-	VMOVUPS      one<>+0(SB), Y2
-	VDIVPS       Y0, Y2, Y2
-	VMOVUPS      Y2, (CX)
-	VMOVUPS      32(DX), Y0
-	VXORPS       signbit<>+0(SB), Y0, Y0
-	VMOVUPS      explo<>+0(SB), Y2
-	VMOVUPS      exphi<>+0(SB), Y3
-	VMAXPS       Y0, Y2, Y0
-	VMINPS       Y0, Y3, Y0
-	VMOVUPS      expmagic<>+0(SB), Y2
-	VFMADD231PS  log2e<>+0(SB), Y0, Y2
-	VPSUBD       expmagic<>+0(SB), Y2, Y3
-	VSUBPS       expmagic<>+0(SB), Y2, Y2
-	VFNMADD231PS ln2hi<>+0(SB), Y2, Y0
-	VFNMADD231PS ln2lo<>+0(SB), Y2, Y0
-	VMOVUPS      c6<>+0(SB), Y2
-	VFMADD213PS  c5<>+0(SB), Y0, Y2
-	VFMADD213PS  c4<>+0(SB), Y0, Y2
-	VFMADD213PS  c3<>+0(SB), Y0, Y2
-	VFMADD213PS  c2<>+0(SB), Y0, Y2
-	VFMADD213PS  c1<>+0(SB), Y0, Y2
-	VFMADD213PS  c0<>+0(SB), Y0, Y2
-	VPSRAD       $0x01, Y3, Y0
-	VPSUBD       Y0, Y3, Y3
-	VPADDD       i127<>+0(SB), Y0, Y0
-	VPSLLD       $0x17, Y0, Y0
-	VPADDD       i127<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y0, Y2, Y2
-	VMULPS       Y3, Y2, Y0
-	VADDPS       one<>+0(SB), Y0, Y0
-	VMOVUPS      one<>+0(SB), Y2
-	VDIVPS       Y0, Y2, Y2
-	VMOVUPS      Y2, 32(CX)
-	ADDQ         $0x00000040, CX
-	ADDQ         $0x00000040, DX
-	SUBQ         $0x00000010, AX
-	CMPQ         AX, $0x00000010
+	VMOVUPS      one<>+0(SB), Y4
+	VADDPS       one<>+0(SB), Y2, Y2
+	VMOVUPS      one<>+0(SB), Y5
+	VADDPS       one<>+0(SB), Y3, Y3
+	VMOVUPS      one<>+0(SB), Y6
+	VDIVPS       Y0, Y4, Y4
+	VDIVPS       Y2, Y5, Y5
+	VDIVPS       Y3, Y6, Y6
+	VMOVUPS      Y4, (CX)
+	VMOVUPS      Y5, 32(CX)
+	VMOVUPS      Y6, 64(CX)
+	ADDQ         $0x00000060, CX
+	ADDQ         $0x00000060, DX
+	SUBQ         $0x00000018, AX
+	CMPQ         AX, $0x00000018
 	JGE          sigmoidAVX2_loop
 
 sigmoidAVX2_one:
@@ -579,30 +610,30 @@ sigmoidAVX2_one:
 	VMOVUPS      (DX), Y0
 	VXORPS       signbit<>+0(SB), Y0, Y0
 	VMOVUPS      explo<>+0(SB), Y2
-	VMOVUPS      exphi<>+0(SB), Y3
 	VMAXPS       Y0, Y2, Y0
-	VMINPS       Y0, Y3, Y0
+	VMOVUPS      exphi<>+0(SB), Y2
+	VMINPS       Y0, Y2, Y0
 	VMOVUPS      expmagic<>+0(SB), Y2
 	VFMADD231PS  log2e<>+0(SB), Y0, Y2
 	VPSUBD       expmagic<>+0(SB), Y2, Y3
 	VSUBPS       expmagic<>+0(SB), Y2, Y2
 	VFNMADD231PS ln2hi<>+0(SB), Y2, Y0
 	VFNMADD231PS ln2lo<>+0(SB), Y2, Y0
-	VMOVUPS      c6<>+0(SB), Y2
-	VFMADD213PS  c5<>+0(SB), Y0, Y2
-	VFMADD213PS  c4<>+0(SB), Y0, Y2
-	VFMADD213PS  c3<>+0(SB), Y0, Y2
-	VFMADD213PS  c2<>+0(SB), Y0, Y2
-	VFMADD213PS  c1<>+0(SB), Y0, Y2
-	VFMADD213PS  c0<>+0(SB), Y0, Y2
-	VPSRAD       $0x01, Y3, Y0
-	VPSUBD       Y0, Y3, Y3
-	VPADDD       i127<>+0(SB), Y0, Y0
-	VPSLLD       $0x17, Y0, Y0
+	VMOVUPS      c6<>+0(SB), Y4
+	VFMADD213PS  c5<>+0(SB), Y0, Y4
+	VFMADD213PS  c4<>+0(SB), Y0, Y4
+	VFMADD213PS  c3<>+0(SB), Y0, Y4
+	VFMADD213PS  c2<>+0(SB), Y0, Y4
+	VFMADD213PS  c1<>+0(SB), Y0, Y4
+	VFMADD213PS  c0<>+0(SB), Y0, Y4
+	VPSRAD       $0x01, Y3, Y2
+	VPSUBD       Y2, Y3, Y3
+	VPADDD       i127<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
 	VPADDD       i127<>+0(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y0, Y2, Y2
-	VMULPS       Y3, Y2, Y0
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y3, Y4, Y0
 	VADDPS       one<>+0(SB), Y0, Y0
 	VMOVUPS      one<>+0(SB), Y2
 	VDIVPS       Y0, Y2, Y2
@@ -626,30 +657,30 @@ sigmoidAVX2_smallloop:
 	VMOVSS       (DX), X0
 	VXORPS       signbit<>+0(SB), Y0, Y1
 	VMOVUPS      explo<>+0(SB), Y2
-	VMOVUPS      exphi<>+0(SB), Y3
 	VMAXPS       Y1, Y2, Y1
-	VMINPS       Y1, Y3, Y1
+	VMOVUPS      exphi<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
 	VMOVUPS      expmagic<>+0(SB), Y2
 	VFMADD231PS  log2e<>+0(SB), Y1, Y2
 	VPSUBD       expmagic<>+0(SB), Y2, Y3
 	VSUBPS       expmagic<>+0(SB), Y2, Y2
 	VFNMADD231PS ln2hi<>+0(SB), Y2, Y1
 	VFNMADD231PS ln2lo<>+0(SB), Y2, Y1
-	VMOVUPS      c6<>+0(SB), Y2
-	VFMADD213PS  c5<>+0(SB), Y1, Y2
-	VFMADD213PS  c4<>+0(SB), Y1, Y2
-	VFMADD213PS  c3<>+0(SB), Y1, Y2
-	VFMADD213PS  c2<>+0(SB), Y1, Y2
-	VFMADD213PS  c1<>+0(SB), Y1, Y2
-	VFMADD213PS  c0<>+0(SB), Y1, Y2
-	VPSRAD       $0x01, Y3, Y1
-	VPSUBD       Y1, Y3, Y3
-	VPADDD       i127<>+0(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
+	VMOVUPS      c6<>+0(SB), Y4
+	VFMADD213PS  c5<>+0(SB), Y1, Y4
+	VFMADD213PS  c4<>+0(SB), Y1, Y4
+	VFMADD213PS  c3<>+0(SB), Y1, Y4
+	VFMADD213PS  c2<>+0(SB), Y1, Y4
+	VFMADD213PS  c1<>+0(SB), Y1, Y4
+	VFMADD213PS  c0<>+0(SB), Y1, Y4
+	VPSRAD       $0x01, Y3, Y2
+	VPSUBD       Y2, Y3, Y3
+	VPADDD       i127<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
 	VPADDD       i127<>+0(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y1, Y2, Y2
-	VMULPS       Y3, Y2, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y3, Y4, Y1
 	VADDPS       one<>+0(SB), Y1, Y1
 	VMOVUPS      one<>+0(SB), Y2
 	VDIVPS       Y1, Y2, Y2
@@ -827,106 +858,138 @@ TEXT ·siluAVX2(SB), NOSPLIT|NOFRAME, $0-32
 	VMOVUPS      -32(DX)(AX*4), Y0
 	VXORPS       signbit<>+0(SB), Y0, Y1
 	VMOVUPS      explo<>+0(SB), Y2
-	VMOVUPS      exphi<>+0(SB), Y3
 	VMAXPS       Y1, Y2, Y1
-	VMINPS       Y1, Y3, Y1
+	VMOVUPS      exphi<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
 	VMOVUPS      expmagic<>+0(SB), Y2
 	VFMADD231PS  log2e<>+0(SB), Y1, Y2
 	VPSUBD       expmagic<>+0(SB), Y2, Y3
 	VSUBPS       expmagic<>+0(SB), Y2, Y2
 	VFNMADD231PS ln2hi<>+0(SB), Y2, Y1
 	VFNMADD231PS ln2lo<>+0(SB), Y2, Y1
-	VMOVUPS      c6<>+0(SB), Y2
-	VFMADD213PS  c5<>+0(SB), Y1, Y2
-	VFMADD213PS  c4<>+0(SB), Y1, Y2
-	VFMADD213PS  c3<>+0(SB), Y1, Y2
-	VFMADD213PS  c2<>+0(SB), Y1, Y2
-	VFMADD213PS  c1<>+0(SB), Y1, Y2
-	VFMADD213PS  c0<>+0(SB), Y1, Y2
-	VPSRAD       $0x01, Y3, Y1
-	VPSUBD       Y1, Y3, Y3
-	VPADDD       i127<>+0(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
+	VMOVUPS      c6<>+0(SB), Y4
+	VFMADD213PS  c5<>+0(SB), Y1, Y4
+	VFMADD213PS  c4<>+0(SB), Y1, Y4
+	VFMADD213PS  c3<>+0(SB), Y1, Y4
+	VFMADD213PS  c2<>+0(SB), Y1, Y4
+	VFMADD213PS  c1<>+0(SB), Y1, Y4
+	VFMADD213PS  c0<>+0(SB), Y1, Y4
+	VPSRAD       $0x01, Y3, Y2
+	VPSUBD       Y2, Y3, Y3
+	VPADDD       i127<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
 	VPADDD       i127<>+0(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y1, Y2, Y2
-	VMULPS       Y3, Y2, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y3, Y4, Y1
 	VADDPS       one<>+0(SB), Y1, Y1
 	VMOVUPS      one<>+0(SB), Y2
 	VDIVPS       Y1, Y2, Y2
 	VMULPS       Y2, Y0, Y2
-	CMPQ         AX, $0x00000010
+	CMPQ         AX, $0x00000018
 	JL           siluAVX2_one
 
 siluAVX2_loop:
 	VMOVUPS      (DX), Y0
-	VXORPS       signbit<>+0(SB), Y0, Y1
-	VMOVUPS      explo<>+0(SB), Y3
-	VMOVUPS      exphi<>+0(SB), Y4
-	VMAXPS       Y1, Y3, Y1
-	VMINPS       Y1, Y4, Y1
-	VMOVUPS      expmagic<>+0(SB), Y3
-	VFMADD231PS  log2e<>+0(SB), Y1, Y3
-	VPSUBD       expmagic<>+0(SB), Y3, Y4
-	VSUBPS       expmagic<>+0(SB), Y3, Y3
-	VFNMADD231PS ln2hi<>+0(SB), Y3, Y1
-	VFNMADD231PS ln2lo<>+0(SB), Y3, Y1
-	VMOVUPS      c6<>+0(SB), Y3
-	VFMADD213PS  c5<>+0(SB), Y1, Y3
-	VFMADD213PS  c4<>+0(SB), Y1, Y3
-	VFMADD213PS  c3<>+0(SB), Y1, Y3
-	VFMADD213PS  c2<>+0(SB), Y1, Y3
-	VFMADD213PS  c1<>+0(SB), Y1, Y3
-	VFMADD213PS  c0<>+0(SB), Y1, Y3
-	VPSRAD       $0x01, Y4, Y1
-	VPSUBD       Y1, Y4, Y4
-	VPADDD       i127<>+0(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VPADDD       i127<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y1, Y3, Y3
-	VMULPS       Y4, Y3, Y1
-	VADDPS       one<>+0(SB), Y1, Y1
-	VMOVUPS      one<>+0(SB), Y3
-	VDIVPS       Y1, Y3, Y3
-	VMULPS       Y3, Y0, Y3
-	VMOVUPS      Y3, (CX)
-	VMOVUPS      32(DX), Y0
-	VXORPS       signbit<>+0(SB), Y0, Y1
-	VMOVUPS      explo<>+0(SB), Y3
-	VMOVUPS      exphi<>+0(SB), Y4
-	VMAXPS       Y1, Y3, Y1
-	VMINPS       Y1, Y4, Y1
-	VMOVUPS      expmagic<>+0(SB), Y3
-	VFMADD231PS  log2e<>+0(SB), Y1, Y3
-	VPSUBD       expmagic<>+0(SB), Y3, Y4
-	VSUBPS       expmagic<>+0(SB), Y3, Y3
-	VFNMADD231PS ln2hi<>+0(SB), Y3, Y1
-	VFNMADD231PS ln2lo<>+0(SB), Y3, Y1
-	VMOVUPS      c6<>+0(SB), Y3
-	VFMADD213PS  c5<>+0(SB), Y1, Y3
-	VFMADD213PS  c4<>+0(SB), Y1, Y3
-	VFMADD213PS  c3<>+0(SB), Y1, Y3
-	VFMADD213PS  c2<>+0(SB), Y1, Y3
-	VFMADD213PS  c1<>+0(SB), Y1, Y3
-	VFMADD213PS  c0<>+0(SB), Y1, Y3
-	VPSRAD       $0x01, Y4, Y1
-	VPSUBD       Y1, Y4, Y4
-	VPADDD       i127<>+0(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VPADDD       i127<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y1, Y3, Y3
-	VMULPS       Y4, Y3, Y1
-	VADDPS       one<>+0(SB), Y1, Y1
-	VMOVUPS      one<>+0(SB), Y3
-	VDIVPS       Y1, Y3, Y3
-	VMULPS       Y3, Y0, Y3
-	VMOVUPS      Y3, 32(CX)
-	ADDQ         $0x00000040, CX
-	ADDQ         $0x00000040, DX
-	SUBQ         $0x00000010, AX
-	CMPQ         AX, $0x00000010
+	VMOVUPS      32(DX), Y1
+	VMOVUPS      64(DX), Y3
+	VXORPS       signbit<>+0(SB), Y0, Y4
+	VXORPS       signbit<>+0(SB), Y1, Y5
+	VXORPS       signbit<>+0(SB), Y3, Y6
+	VMOVUPS      explo<>+0(SB), Y7
+	VMAXPS       Y4, Y7, Y4
+	VMOVUPS      explo<>+0(SB), Y7
+	VMAXPS       Y5, Y7, Y5
+	VMOVUPS      explo<>+0(SB), Y7
+	VMAXPS       Y6, Y7, Y6
+	VMOVUPS      exphi<>+0(SB), Y7
+	VMINPS       Y4, Y7, Y4
+	VMOVUPS      exphi<>+0(SB), Y7
+	VMINPS       Y5, Y7, Y5
+	VMOVUPS      exphi<>+0(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMOVUPS      expmagic<>+0(SB), Y7
+	VFMADD231PS  log2e<>+0(SB), Y4, Y7
+	VMOVUPS      expmagic<>+0(SB), Y8
+	VFMADD231PS  log2e<>+0(SB), Y5, Y8
+	VMOVUPS      expmagic<>+0(SB), Y9
+	VFMADD231PS  log2e<>+0(SB), Y6, Y9
+	VPSUBD       expmagic<>+0(SB), Y7, Y10
+	VSUBPS       expmagic<>+0(SB), Y7, Y7
+	VPSUBD       expmagic<>+0(SB), Y8, Y11
+	VSUBPS       expmagic<>+0(SB), Y8, Y8
+	VPSUBD       expmagic<>+0(SB), Y9, Y12
+	VSUBPS       expmagic<>+0(SB), Y9, Y9
+	VFNMADD231PS ln2hi<>+0(SB), Y7, Y4
+	VFNMADD231PS ln2hi<>+0(SB), Y8, Y5
+	VFNMADD231PS ln2hi<>+0(SB), Y9, Y6
+	VFNMADD231PS ln2lo<>+0(SB), Y7, Y4
+	VFNMADD231PS ln2lo<>+0(SB), Y8, Y5
+	VFNMADD231PS ln2lo<>+0(SB), Y9, Y6
+	VMOVUPS      c6<>+0(SB), Y13
+	VMOVUPS      c6<>+0(SB), Y14
+	VMOVUPS      c6<>+0(SB), Y15
+	VFMADD213PS  c5<>+0(SB), Y4, Y13
+	VFMADD213PS  c5<>+0(SB), Y5, Y14
+	VFMADD213PS  c5<>+0(SB), Y6, Y15
+	VFMADD213PS  c4<>+0(SB), Y4, Y13
+	VFMADD213PS  c4<>+0(SB), Y5, Y14
+	VFMADD213PS  c4<>+0(SB), Y6, Y15
+	VFMADD213PS  c3<>+0(SB), Y4, Y13
+	VFMADD213PS  c3<>+0(SB), Y5, Y14
+	VFMADD213PS  c3<>+0(SB), Y6, Y15
+	VFMADD213PS  c2<>+0(SB), Y4, Y13
+	VFMADD213PS  c2<>+0(SB), Y5, Y14
+	VFMADD213PS  c2<>+0(SB), Y6, Y15
+	VFMADD213PS  c1<>+0(SB), Y4, Y13
+	VFMADD213PS  c1<>+0(SB), Y5, Y14
+	VFMADD213PS  c1<>+0(SB), Y6, Y15
+	VFMADD213PS  c0<>+0(SB), Y4, Y13
+	VFMADD213PS  c0<>+0(SB), Y5, Y14
+	VFMADD213PS  c0<>+0(SB), Y6, Y15
+	VPSRAD       $0x01, Y10, Y7
+	VPSUBD       Y7, Y10, Y10
+	VPADDD       i127<>+0(SB), Y7, Y7
+	VPSLLD       $0x17, Y7, Y7
+	VPADDD       i127<>+0(SB), Y10, Y10
+	VPSLLD       $0x17, Y10, Y10
+	VMULPS       Y7, Y13, Y13
+	VPSRAD       $0x01, Y11, Y8
+	VPSUBD       Y8, Y11, Y11
+	VPADDD       i127<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       i127<>+0(SB), Y11, Y11
+	VPSLLD       $0x17, Y11, Y11
+	VMULPS       Y8, Y14, Y14
+	VPSRAD       $0x01, Y12, Y9
+	VPSUBD       Y9, Y12, Y12
+	VPADDD       i127<>+0(SB), Y9, Y9
+	VPSLLD       $0x17, Y9, Y9
+	VPADDD       i127<>+0(SB), Y12, Y12
+	VPSLLD       $0x17, Y12, Y12
+	VMULPS       Y9, Y15, Y15
+	VMULPS       Y10, Y13, Y4
+	VMULPS       Y11, Y14, Y5
+	VMULPS       Y12, Y15, Y6
+	VADDPS       one<>+0(SB), Y4, Y4
+	VMOVUPS      one<>+0(SB), Y7
+	VADDPS       one<>+0(SB), Y5, Y5
+	VMOVUPS      one<>+0(SB), Y8
+	VADDPS       one<>+0(SB), Y6, Y6
+	VMOVUPS      one<>+0(SB), Y9
+	VDIVPS       Y4, Y7, Y7
+	VDIVPS       Y5, Y8, Y8
+	VDIVPS       Y6, Y9, Y9
+	VMULPS       Y7, Y0, Y7
+	VMULPS       Y8, Y1, Y8
+	VMULPS       Y9, Y3, Y9
+	VMOVUPS      Y7, (CX)
+	VMOVUPS      Y8, 32(CX)
+	VMOVUPS      Y9, 64(CX)
+	ADDQ         $0x00000060, CX
+	ADDQ         $0x00000060, DX
+	SUBQ         $0x00000018, AX
+	CMPQ         AX, $0x00000018
 	JGE          siluAVX2_loop
 
 siluAVX2_one:
@@ -935,30 +998,30 @@ siluAVX2_one:
 	VMOVUPS      (DX), Y0
 	VXORPS       signbit<>+0(SB), Y0, Y1
 	VMOVUPS      explo<>+0(SB), Y3
-	VMOVUPS      exphi<>+0(SB), Y4
 	VMAXPS       Y1, Y3, Y1
-	VMINPS       Y1, Y4, Y1
+	VMOVUPS      exphi<>+0(SB), Y3
+	VMINPS       Y1, Y3, Y1
 	VMOVUPS      expmagic<>+0(SB), Y3
 	VFMADD231PS  log2e<>+0(SB), Y1, Y3
 	VPSUBD       expmagic<>+0(SB), Y3, Y4
 	VSUBPS       expmagic<>+0(SB), Y3, Y3
 	VFNMADD231PS ln2hi<>+0(SB), Y3, Y1
 	VFNMADD231PS ln2lo<>+0(SB), Y3, Y1
-	VMOVUPS      c6<>+0(SB), Y3
-	VFMADD213PS  c5<>+0(SB), Y1, Y3
-	VFMADD213PS  c4<>+0(SB), Y1, Y3
-	VFMADD213PS  c3<>+0(SB), Y1, Y3
-	VFMADD213PS  c2<>+0(SB), Y1, Y3
-	VFMADD213PS  c1<>+0(SB), Y1, Y3
-	VFMADD213PS  c0<>+0(SB), Y1, Y3
-	VPSRAD       $0x01, Y4, Y1
-	VPSUBD       Y1, Y4, Y4
-	VPADDD       i127<>+0(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
+	VMOVUPS      c6<>+0(SB), Y5
+	VFMADD213PS  c5<>+0(SB), Y1, Y5
+	VFMADD213PS  c4<>+0(SB), Y1, Y5
+	VFMADD213PS  c3<>+0(SB), Y1, Y5
+	VFMADD213PS  c2<>+0(SB), Y1, Y5
+	VFMADD213PS  c1<>+0(SB), Y1, Y5
+	VFMADD213PS  c0<>+0(SB), Y1, Y5
+	VPSRAD       $0x01, Y4, Y3
+	VPSUBD       Y3, Y4, Y4
+	VPADDD       i127<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y3, Y3
 	VPADDD       i127<>+0(SB), Y4, Y4
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y1, Y3, Y3
-	VMULPS       Y4, Y3, Y1
+	VMULPS       Y3, Y5, Y5
+	VMULPS       Y4, Y5, Y1
 	VADDPS       one<>+0(SB), Y1, Y1
 	VMOVUPS      one<>+0(SB), Y3
 	VDIVPS       Y1, Y3, Y3
@@ -983,30 +1046,30 @@ siluAVX2_smallloop:
 	VMOVSS       (DX), X0
 	VXORPS       signbit<>+0(SB), Y0, Y1
 	VMOVUPS      explo<>+0(SB), Y2
-	VMOVUPS      exphi<>+0(SB), Y3
 	VMAXPS       Y1, Y2, Y1
-	VMINPS       Y1, Y3, Y1
+	VMOVUPS      exphi<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
 	VMOVUPS      expmagic<>+0(SB), Y2
 	VFMADD231PS  log2e<>+0(SB), Y1, Y2
 	VPSUBD       expmagic<>+0(SB), Y2, Y3
 	VSUBPS       expmagic<>+0(SB), Y2, Y2
 	VFNMADD231PS ln2hi<>+0(SB), Y2, Y1
 	VFNMADD231PS ln2lo<>+0(SB), Y2, Y1
-	VMOVUPS      c6<>+0(SB), Y2
-	VFMADD213PS  c5<>+0(SB), Y1, Y2
-	VFMADD213PS  c4<>+0(SB), Y1, Y2
-	VFMADD213PS  c3<>+0(SB), Y1, Y2
-	VFMADD213PS  c2<>+0(SB), Y1, Y2
-	VFMADD213PS  c1<>+0(SB), Y1, Y2
-	VFMADD213PS  c0<>+0(SB), Y1, Y2
-	VPSRAD       $0x01, Y3, Y1
-	VPSUBD       Y1, Y3, Y3
-	VPADDD       i127<>+0(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
+	VMOVUPS      c6<>+0(SB), Y4
+	VFMADD213PS  c5<>+0(SB), Y1, Y4
+	VFMADD213PS  c4<>+0(SB), Y1, Y4
+	VFMADD213PS  c3<>+0(SB), Y1, Y4
+	VFMADD213PS  c2<>+0(SB), Y1, Y4
+	VFMADD213PS  c1<>+0(SB), Y1, Y4
+	VFMADD213PS  c0<>+0(SB), Y1, Y4
+	VPSRAD       $0x01, Y3, Y2
+	VPSUBD       Y2, Y3, Y3
+	VPADDD       i127<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y2, Y2
 	VPADDD       i127<>+0(SB), Y3, Y3
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y1, Y2, Y2
-	VMULPS       Y3, Y2, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y3, Y4, Y1
 	VADDPS       one<>+0(SB), Y1, Y1
 	VMOVUPS      one<>+0(SB), Y2
 	VDIVPS       Y1, Y2, Y2
