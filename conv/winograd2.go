@@ -162,11 +162,11 @@ func (t *wino2Task) input(c0, c1 int) {
 		for ci := c0; ci < c1; ci++ {
 			dp := t.pad[ci*hp*wp : (ci+1)*hp*wp]
 			clear(dp)
-			for ih := max(0, -g.ph); ih < g.h && ih+g.ph < hp; ih++ {
+			// Rows and columns no patch reaches are left out.
+			w := min(g.w, wp-g.pw)
+			for ih := 0; ih < g.h && ih+g.ph < hp; ih++ {
 				src := t.x[((img*g.c+ci)*g.h+ih)*g.w:]
-				w0 := max(0, -g.pw)
-				w1 := min(g.w, wp-g.pw)
-				copy(dp[(ih+g.ph)*wp+w0+g.pw:(ih+g.ph)*wp+w1+g.pw], src[w0:w1])
+				copy(dp[(ih+g.ph)*wp+g.pw:(ih+g.ph)*wp+g.pw+w], src[:w])
 			}
 		}
 		for ty := 0; ty < th; ty++ {
