@@ -169,27 +169,60 @@ func (t *wino2Task) input(c0, c1 int) {
 				copy(dp[(ih+g.ph)*wp+g.pw:(ih+g.ph)*wp+g.pw+w], src[:w])
 			}
 		}
+		var blk [wino2Pos][wino2Block]float32
 		for ty := 0; ty < th; ty++ {
 			for tx := 0; tx < tw; tx++ {
 				tile := (img*th+ty)*tw + tx
 				o := 2*ty*wp + 2*tx
-				for ci := c0; ci < c1; ci++ {
-					p := t.pad[ci*hp*wp+o : ci*hp*wp+o+3*wp+4]
-					r0, r1, r2, r3 := p[0:4], p[wp:wp+4], p[2*wp:2*wp+4], p[3*wp:3*wp+4]
-					// Bᵀ d, column by column.
-					a0, b0, c0, d0 := bt(r0[0], r1[0], r2[0], r3[0])
-					a1, b1, c1, d1 := bt(r0[1], r1[1], r2[1], r3[1])
-					a2, b2, c2, d2 := bt(r0[2], r1[2], r2[2], r3[2])
-					a3, b3, c3, d3 := bt(r0[3], r1[3], r2[3], r3[3])
-					// (Bᵀ d) B, row by row, to positions ξ = 4r + s.
-					v := t.v[tile*cg+ci:]
-					step := nt * cg
-					v[0], v[step], v[2*step], v[3*step] = bt(a0, a1, a2, a3)
-					v[4*step], v[5*step], v[6*step], v[7*step] = bt(b0, b1, b2, b3)
-					v[8*step], v[9*step], v[10*step], v[11*step] = bt(c0, c1, c2, c3)
-					v[12*step], v[13*step], v[14*step], v[15*step] = bt(d0, d1, d2, d3)
+				for cb := c0; cb < c1; cb += wino2Block {
+					nb := min(wino2Block, c1-cb)
+					for j := range nb {
+						p := t.pad[(cb+j)*hp*wp+o : (cb+j)*hp*wp+o+3*wp+4]
+						r0, r1, r2, r3 := p[0:4], p[wp:wp+4], p[2*wp:2*wp+4], p[3*wp:3*wp+4]
+						// Bᵀ d, column by column.
+						a0, b0, c0, d0 := bt(r0[0], r1[0], r2[0], r3[0])
+						a1, b1, c1, d1 := bt(r0[1], r1[1], r2[1], r3[1])
+						a2, b2, c2, d2 := bt(r0[2], r1[2], r2[2], r3[2])
+						a3, b3, c3, d3 := bt(r0[3], r1[3], r2[3], r3[3])
+						// (Bᵀ d) B, row by row, to positions ξ = 4r + s.
+						blk[0][j], blk[1][j], blk[2][j], blk[3][j] = bt(a0, a1, a2, a3)
+						blk[4][j], blk[5][j], blk[6][j], blk[7][j] = bt(b0, b1, b2, b3)
+						blk[8][j], blk[9][j], blk[10][j], blk[11][j] = bt(c0, c1, c2, c3)
+						blk[12][j], blk[13][j], blk[14][j], blk[15][j] = bt(d0, d1, d2, d3)
+					}
+					wino2Scatter(t.v[tile*cg+cb:], nt*cg, &blk, nb)
 				}
 			}
+		}
+	}
+}
+
+// wino2Block is how many channels the transforms stage together, so that
+// the 16 positions ξ, nt·C or nt·M floats apart, are written or read a
+// row of channels at a time (per element, the addressing cost more than
+// the arithmetic).
+const wino2Block = 8
+
+// wino2Scatter stores the first nb channels of each position of blk to
+// v[ξ·step:].
+func wino2Scatter(v []float32, step int, blk *[wino2Pos][wino2Block]float32, nb int) {
+	for xi := range blk {
+		if nb == wino2Block {
+			*(*[wino2Block]float32)(v[xi*step:]) = blk[xi]
+		} else {
+			copy(v[xi*step:xi*step+nb], blk[xi][:nb])
+		}
+	}
+}
+
+// wino2Gather loads the first nb channels of each position of blk from
+// v[ξ·step:].
+func wino2Gather(blk *[wino2Pos][wino2Block]float32, v []float32, step, nb int) {
+	for xi := range blk {
+		if nb == wino2Block {
+			blk[xi] = *(*[wino2Block]float32)(v[xi*step:])
+		} else {
+			copy(blk[xi][:nb], v[xi*step:xi*step+nb])
 		}
 	}
 }
@@ -223,39 +256,44 @@ func (t *wino2Task) output(m0, m1 int) {
 	th, tw := wino2Tiles(g)
 	nt, m := g.n*th*tw, k.m
 	step := nt * m // between positions ξ
+	var blk [wino2Pos][wino2Block]float32
 	for img := 0; img < g.n; img++ {
 		for ty := 0; ty < th; ty++ {
 			for tx := 0; tx < tw; tx++ {
 				tile := (img*th+ty)*tw + tx
 				oh, ow := 2*ty, 2*tx
 				full := oh+1 < g.oh && ow+1 < g.ow
-				for o := m0; o < m1; o++ {
-					mv := t.mo[tile*m+o:]
-					// Aᵀ M, column by column, then (Aᵀ M) A.
-					a0, b0 := at(mv[0], mv[4*step], mv[8*step], mv[12*step])
-					a1, b1 := at(mv[step], mv[5*step], mv[9*step], mv[13*step])
-					a2, b2 := at(mv[2*step], mv[6*step], mv[10*step], mv[14*step])
-					a3, b3 := at(mv[3*step], mv[7*step], mv[11*step], mv[15*step])
-					y00, y01 := at(a0, a1, a2, a3)
-					y10, y11 := at(b0, b1, b2, b3)
-					var bias float32
-					if k.bias != nil {
-						bias = k.bias[o]
-					}
-					yp := t.y[(img*m+o)*g.outPlane:]
-					if full {
-						yp[oh*g.ow+ow], yp[oh*g.ow+ow+1] = y00+bias, y01+bias
-						yp[(oh+1)*g.ow+ow], yp[(oh+1)*g.ow+ow+1] = y10+bias, y11+bias
-						continue
-					}
-					yp[oh*g.ow+ow] = y00 + bias
-					if ow+1 < g.ow {
-						yp[oh*g.ow+ow+1] = y01 + bias
-					}
-					if oh+1 < g.oh {
-						yp[(oh+1)*g.ow+ow] = y10 + bias
+				for ob := m0; ob < m1; ob += wino2Block {
+					nb := min(wino2Block, m1-ob)
+					wino2Gather(&blk, t.mo[tile*m+ob:], step, nb)
+					for j := range nb {
+						// Aᵀ M, column by column, then (Aᵀ M) A.
+						a0, b0 := at(blk[0][j], blk[4][j], blk[8][j], blk[12][j])
+						a1, b1 := at(blk[1][j], blk[5][j], blk[9][j], blk[13][j])
+						a2, b2 := at(blk[2][j], blk[6][j], blk[10][j], blk[14][j])
+						a3, b3 := at(blk[3][j], blk[7][j], blk[11][j], blk[15][j])
+						y00, y01 := at(a0, a1, a2, a3)
+						y10, y11 := at(b0, b1, b2, b3)
+						o := ob + j
+						var bias float32
+						if k.bias != nil {
+							bias = k.bias[o]
+						}
+						yp := t.y[(img*m+o)*g.outPlane:]
+						if full {
+							yp[oh*g.ow+ow], yp[oh*g.ow+ow+1] = y00+bias, y01+bias
+							yp[(oh+1)*g.ow+ow], yp[(oh+1)*g.ow+ow+1] = y10+bias, y11+bias
+							continue
+						}
+						yp[oh*g.ow+ow] = y00 + bias
 						if ow+1 < g.ow {
-							yp[(oh+1)*g.ow+ow+1] = y11 + bias
+							yp[oh*g.ow+ow+1] = y01 + bias
+						}
+						if oh+1 < g.oh {
+							yp[(oh+1)*g.ow+ow] = y10 + bias
+							if ow+1 < g.ow {
+								yp[(oh+1)*g.ow+ow+1] = y11 + bias
+							}
 						}
 					}
 				}
