@@ -526,13 +526,7 @@ func (t *colChunks) Run(part int) {
 	n, k := t.p.N, t.p.K
 	nch := (n + t.chunk - 1) / t.chunk
 	ld := gemm.LD(t.chunk)
-	per := len(t.cols) / t.parts
-	cols := t.cols[part*per : (part+1)*per]
-	var ws []float32
-	if t.ws != nil {
-		per := len(t.ws) / t.parts
-		ws = t.ws[part*per : (part+1)*per]
-	}
+	cols, ws := share(t.cols, part, t.parts), share(t.ws, part, t.parts)
 	for c := part * nch / t.parts; c < (part+1)*nch/t.parts; c++ {
 		t0, t1 := c*t.chunk, min(n, (c+1)*t.chunk)
 		t.src.colsInto(cols, ld, t0, t1)

@@ -34,6 +34,16 @@ func (c *carver) take(n int) []float32 {
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
+// share returns part i of s cut into parts equal pieces (nil for nil s):
+// a thread's own scratch.
+func share(s []float32, part, parts int) []float32 {
+	if s == nil {
+		return nil
+	}
+	per := len(s) / parts
+	return s[part*per : (part+1)*per]
+}
+
 // ScratchSize implements ops.ScratchKernel: the float32s of scratch
 // RunScratch needs for inputs of these shapes with the current thread
 // count, 0 if the inputs are invalid.

@@ -139,6 +139,7 @@ type winoPhase uint8
 const (
 	winoInput  winoPhase = iota // split: input transform of some input channels
 	winoOutput                  // split: GEMMs and output transform of some output channels
+	wino2GEMM                   // F(2×2): its 16 GEMMs (winograd2.go)
 )
 
 // winoBlocks is how a Winograd Run splits its tiles: nb blocks of at most

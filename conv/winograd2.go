@@ -86,7 +86,8 @@ func newWino2Plan(k *Conv, w []float32, m, c int) *wino2Plan {
 func wino2Tiles(g *geometry) (th, tw int) { return (g.oh + 1) / 2, (g.ow + 1) / 2 }
 
 // wino2Pad is the size of the zero-padded planes the input transform
-// reads: every tile's 4×4 patch inside.
+// reads: every tile's 4×4 patch inside (and the image: 2·⌈OH/2⌉ + 2 ≥
+// OH + 2 = H + both pads).
 func wino2Pad(g *geometry) (hp, wp int) {
 	th, tw := wino2Tiles(g)
 	return 2*th + 2, 2*tw + 2
@@ -121,8 +122,6 @@ type wino2Task struct {
 	parts          int
 	phase          winoPhase
 }
-
-const wino2GEMM winoPhase = winoOutput + 1
 
 func (t *wino2Task) Run(part int) {
 	k := t.k
@@ -160,14 +159,8 @@ func (t *wino2Task) input(c0, c1 int) {
 	nt, cg := g.n*th*tw, k.cg
 	for img := 0; img < g.n; img++ {
 		for ci := c0; ci < c1; ci++ {
-			dp := t.pad[ci*hp*wp : (ci+1)*hp*wp]
-			clear(dp)
-			// Rows and columns no patch reaches are left out.
-			w := min(g.w, wp-g.pw)
-			for ih := 0; ih < g.h && ih+g.ph < hp; ih++ {
-				src := t.x[((img*g.c+ci)*g.h+ih)*g.w:]
-				copy(dp[(ih+g.ph)*wp+g.pw:(ih+g.ph)*wp+g.pw+w], src[:w])
-			}
+			x := t.x[(img*g.c+ci)*g.inPlane : (img*g.c+ci+1)*g.inPlane]
+			padPlane(k.kern, t.pad[ci*hp*wp:(ci+1)*hp*wp], x, g, wp)
 		}
 		var blk [wino2Pos][wino2Block]float32
 		for ty := 0; ty < th; ty++ {
@@ -232,11 +225,7 @@ func (t *wino2Task) gemms(part int) {
 	k := t.k
 	th, tw := wino2Tiles(t.g)
 	nt := t.g.n * th * tw
-	var ws []float32
-	if t.ws != nil {
-		per := len(t.ws) / t.parts
-		ws = t.ws[part*per : (part+1)*per]
-	}
+	ws := share(t.ws, part, t.parts)
 	for xi := part * wino2Pos / t.parts; xi < (part+1)*wino2Pos/t.parts; xi++ {
 		p := gemm.Params{
 			M: nt, N: k.m, K: k.cg, Alpha: 1,

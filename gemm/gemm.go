@@ -74,9 +74,7 @@ var kcOverride, _ = strconv.Atoi(os.Getenv("GOCNN_KC"))
 // WorkspaceSize returns the number of float32s of scratch Gemm needs for an
 // M×N×K call with the given table and thread count (≤ 0: GOMAXPROCS).
 func WorkspaceSize(kern *asm.Kernels, m, n, k, threads int) int {
-	if kern == nil {
-		kern = asm.Default()
-	}
+	kern = orDefault(kern)
 	t := parallel.Threads(threads)
 	per := perThread(kern, m, n, k)
 	if n == 1 || m == 1 {
@@ -150,9 +148,7 @@ func Gemm(p *Params) {
 			panic("gemm: PackedB does not match the call")
 		}
 	}
-	if kern == nil {
-		kern = asm.Default()
-	}
+	kern = orDefault(kern)
 	checkArgs(p)
 
 	c := calls.Get().(*call)

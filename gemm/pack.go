@@ -196,14 +196,8 @@ func PackedASize(kern *asm.Kernels, m, k int) int {
 // for table kern (nil: asm.Default()). dst is reused if it has room for
 // PackedASize floats, else a new slice is allocated.
 func PackA(kern *asm.Kernels, trans bool, m, k int, a []float32, lda int, dst []float32) *PackedA {
-	if kern == nil {
-		kern = asm.Default()
-	}
-	n := PackedASize(kern, m, k)
-	if cap(dst) < n {
-		dst = make([]float32, n)
-	}
-	dst = dst[:n]
+	kern = orDefault(kern)
+	dst = resize(dst, PackedASize(kern, m, k))
 	if k > 0 {
 		packA(dst, kern.MR, k, trans, a, lda, 0, m, 0, k)
 	}
@@ -241,17 +235,27 @@ func PackedBSize(kern *asm.Kernels, k, n int) int {
 // for table kern (nil: asm.Default()). dst is reused if it has room for
 // PackedBSize floats, else a new slice is allocated.
 func PackB(kern *asm.Kernels, trans bool, k, n int, b []float32, ldb int, dst []float32) *PackedB {
-	if kern == nil {
-		kern = asm.Default()
-	}
-	size := PackedBSize(kern, k, n)
-	if cap(dst) < size {
-		dst = make([]float32, size)
-	}
-	dst = dst[:size]
+	kern = orDefault(kern)
+	dst = resize(dst, PackedBSize(kern, k, n))
 	if k > 0 && n > 0 {
 		m := Matrix{Data: b, LD: ldb, Trans: trans}
 		m.PackB(dst, 0, k, 0, n, kern.NR)
 	}
 	return &PackedB{K: k, N: n, Kernels: kern, Data: dst}
+}
+
+// orDefault returns kern, or asm.Default() when it is nil.
+func orDefault(kern *asm.Kernels) *asm.Kernels {
+	if kern == nil {
+		return asm.Default()
+	}
+	return kern
+}
+
+// resize returns dst with length n, reusing it if it has room.
+func resize(dst []float32, n int) []float32 {
+	if cap(dst) < n {
+		return make([]float32, n)
+	}
+	return dst[:n]
 }
