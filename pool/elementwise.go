@@ -322,16 +322,17 @@ func (t *task) Run(part int) {
 	}
 }
 
-// Describe names the kernel (the pure-Go implementation).
-func (k *Elementwise) Describe() string { return "pool/activation/go" }
+// Describe names the kernel and the table whose row kernels it runs on.
+func (k *Elementwise) Describe() string { return "pool/activation/" + k.opts.kern().Name }
 
-// Describe names the kernel.
-func (k *BatchNorm) Describe() string { return "pool/batchnorm/go" }
+// Describe names the kernel and the table whose row kernels it runs on.
+func (k *BatchNorm) Describe() string { return "pool/batchnorm/" + k.opts.kern().Name }
 
-// Describe names the kernel.
+// Describe names the kernel and the table whose row kernels it runs on
+// (global max pooling is a plain Go loop).
 func (k *Global) Describe() string {
 	if k.max {
 		return "pool/globalmax/go"
 	}
-	return "pool/globalavg/go"
+	return "pool/globalavg/" + k.opts.kern().Name
 }

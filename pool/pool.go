@@ -472,10 +472,10 @@ func divide(g *geometry, cip bool, row []float32, oh, o0, o1 int) {
 	}
 }
 
-// Describe names the kernel.
+// Describe names the kernel and the table whose row kernels it runs on.
 func (k *Pool) Describe() string {
 	if k.max {
-		return "pool/maxpool/go"
+		return "pool/maxpool/" + k.opts.kern().Name
 	}
-	return "pool/avgpool/go"
+	return "pool/avgpool/" + k.opts.kern().Name
 }
