@@ -388,7 +388,7 @@ func (k *Conv) check(in []*tensor.Tensor) (*geometry, error) {
 }
 
 // runState is the per-Run state that must live on the heap (gemm keeps
-// pointers to the B sources), pooled per Conv, and the Run's scratch.
+// pointers to the B operands), pooled per Conv, and the Run's scratch.
 type runState struct {
 	src    im2colSource
 	cols   im2colTask
@@ -396,7 +396,7 @@ type runState struct {
 	task   dwTask
 	wt     winoTask
 	w2     wino2Task
-	wsrcs  []winoB                   // per Winograd worker
+	wvs    []gemm.PackedB            // per Winograd worker: its V_ξ
 	wsubs  [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)
 
 	// scratch is this Run's scratch (see scratch.go): the caller's, or buf

@@ -71,31 +71,11 @@ func newWinoPlan(kern *asm.Kernels, w []float32, m, c int) *winoPlan {
 	return p
 }
 
-// winoB is one V_ξ (C×TB, TB a multiple of NR) stored directly in gemm's
-// packed-B layout, so packing a block is one contiguous copy per panel:
+// Each V_ξ (C×TB, TB a multiple of NR) is written directly in gemm's
+// pre-packed B layout (gemm.PackedB: NR-column panels over all of K = C),
+// so the GEMMs read it in place:
 //
 //	V_ξ[c][t] = v[(t/NR)·C·NR + c·NR + t%NR]
-type winoB struct {
-	v     []float32
-	c, nr int
-}
-
-// PackB implements gemm.BSource.
-func (s *winoB) PackB(dst []float32, k0, kc, n0, nc, nr int) {
-	if nr != s.nr || n0%nr != 0 {
-		panic("conv: Winograd B panels packed for another NR")
-	}
-	for st := 0; st*nr < nc; st++ {
-		d := dst[st*kc*nr : (st+1)*kc*nr]
-		base := (n0/nr + st) * s.c * nr
-		copy(d, s.v[base+k0*nr:base+(k0+kc)*nr])
-		if w := nc - st*nr; w < nr {
-			for p := 0; p < kc; p++ {
-				clear(d[p*nr+w : p*nr+nr])
-			}
-		}
-	}
-}
 
 // tileBlock returns the number of tiles per block, the N of the 36 GEMMs:
 // a multiple of the micro-kernel's NR (partial tiles are slow), at least
@@ -113,8 +93,8 @@ func tileBlock(nr, m, c int) int {
 var winoMinTiles = 16 // a variable so tests can exercise Winograd on small inputs
 
 // winoTask runs the tile blocks of one Run; part i takes blocks
-// [i·nb/parts, (i+1)·nb/parts), with scratch[i·per : (i+1)·per] and the B
-// source srcs[i].
+// [i·nb/parts, (i+1)·nb/parts), with scratch[i·per : (i+1)·per] and the
+// B operand vs[i].
 //
 // In split mode, the Run calls it per block and phase: the block's tiles
 // [t0, t0+nt), V and M in the first shared floats of scratch, and part i's
@@ -127,7 +107,7 @@ type winoTask struct {
 	scratch  []float32
 	per      int
 	withGemm bool
-	srcs     []winoB
+	vs       []gemm.PackedB
 	subs     [][winoTiles]gemm.PackedA // split: part i's rows of each U_ξ
 
 	shared, t0, nt int
@@ -188,12 +168,12 @@ func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
 		return
 	}
 	wb := k.winoBlocks(g)
-	if len(st.wsrcs) < wb.parts {
-		st.wsrcs = make([]winoB, wb.parts)
+	if len(st.wvs) < wb.parts {
+		st.wvs = make([]gemm.PackedB, wb.parts)
 		st.wsubs = make([][winoTiles]gemm.PackedA, wb.parts)
 	}
 	st.wt = winoTask{k: k, g: g, x: x, y: y, res: res, winoBlocks: wb,
-		scratch: st.scratch, withGemm: st.withGemm, srcs: st.wsrcs, subs: st.wsubs}
+		scratch: st.scratch, withGemm: st.withGemm, vs: st.wvs, subs: st.wsubs}
 	if !wb.split {
 		st.wt.per = k.winoPartSize(g, wb, st.withGemm)
 		parallel.Default().Run(&st.wt, wb.parts)
@@ -223,7 +203,7 @@ func (t *winoTask) Run(part int) {
 	wp := 4*g.tilesW + 2 // padded row width
 	sc := carver{buf: t.scratch[part*t.per : (part+1)*t.per]}
 	v, mo, rows, ws := k.winoScratch(&sc, g, t.winoBlocks, t.withGemm)
-	src := &t.srcs[part]
+	vb := &t.vs[part]
 	total := g.n * g.tilesPerImg
 	for blk := part * t.nb / t.parts; blk < (part+1)*t.nb/t.parts; blk++ {
 		t0 := blk * total / t.nb
@@ -233,11 +213,11 @@ func (t *winoTask) Run(part int) {
 		// outputs are never read; full NR panels avoid gemm's edge path.
 		n := min(t.tb, (nt+k.kern.NR-1)/k.kern.NR*k.kern.NR)
 		for xi := 0; xi < winoTiles; xi++ {
-			*src = winoB{v: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb], c: p.c, nr: k.kern.NR}
+			*vb = gemm.PackedB{K: p.c, N: n, Kernels: k.kern, Data: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb]}
 			gemm.Gemm(&gemm.Params{
 				M: p.m, N: n, K: p.c, Alpha: 1,
 				PackedA: p.packed[xi],
-				BSource: src,
+				PackedB: vb,
 				C:       mo[xi*p.m*t.tb:], LDC: t.tb,
 				Threads:   t.gemmThr,
 				Kernels:   k.kern,
@@ -246,7 +226,7 @@ func (t *winoTask) Run(part int) {
 		}
 		t.outputTransform(mo, rows, t0, nt, 0, k.m)
 	}
-	*src = winoB{}
+	*vb = gemm.PackedB{}
 }
 
 // runSplit runs part of one phase of a split block (see winoTask): input
@@ -270,15 +250,15 @@ func (t *winoTask) runSplit(part int) {
 	if m0 >= m1 {
 		return
 	}
-	src, subs := &t.srcs[part], &t.subs[part]
+	vb, subs := &t.vs[part], &t.subs[part]
 	n := min(t.tb, (t.nt+k.kern.NR-1)/k.kern.NR*k.kern.NR)
 	for xi := 0; xi < winoTiles; xi++ {
 		subs[xi] = p.packed[xi].Rows(m0, m1)
-		*src = winoB{v: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb], c: p.c, nr: k.kern.NR}
+		*vb = gemm.PackedB{K: p.c, N: n, Kernels: k.kern, Data: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb]}
 		gemm.Gemm(&gemm.Params{
 			M: m1 - m0, N: n, K: p.c, Alpha: 1,
 			PackedA: &subs[xi],
-			BSource: src,
+			PackedB: vb,
 			C:       mo[xi*p.m*t.tb+m0*t.tb:], LDC: t.tb,
 			Threads:   1,
 			Kernels:   k.kern,
@@ -286,7 +266,7 @@ func (t *winoTask) runSplit(part int) {
 		})
 	}
 	t.outputTransform(mo, rows, t.t0, t.nt, m0, m1)
-	*src = winoB{}
+	*vb = gemm.PackedB{}
 }
 
 // inputTransform writes V_ξ[c][t−t0] = (Bᵀ d B)[ξ] for the nt tiles from
@@ -336,7 +316,7 @@ func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt, c0, c1 int) {
 				clear(dst[hi:])
 			}
 			t.k.kern.Winograd43InCols(width, &tr[0], wp, &rr[0], wp)
-			// V_ξ is stored as gemm B panels (see winoB); split the run at
+			// V_ξ is stored as gemm B panels (gemm.PackedB); split the run at
 			// panel boundaries.
 			ld := C * tb
 			for a := i; a < i+run; {
