@@ -6,6 +6,8 @@ import (
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/conv"
 	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/internal/freelist"
+	"github.com/gocnn/gocnn/internal/parallel"
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/pool"
@@ -33,7 +35,7 @@ func newKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options
 		if k := newPoolKernel(n, opset, consts, opts); k != nil {
 			return float32Only{k, ref}, nil
 		}
-		if k := newBinaryKernel(n, ref); k != nil {
+		if k := newBinaryKernel(n, ref, opts.Threads); k != nil {
 			return k, nil
 		}
 		if k := newGlueKernel(n, opset, ref); k != nil {
@@ -310,22 +312,25 @@ func (k *matMulKernel) RunScratch(in, out []*tensor.Tensor, scratch []float32) e
 
 // binaryKernel runs float32 Add, Sub, Mul and Div on the two shape pairs
 // CNNs produce — equal shapes, and [N,C,H,W] with [N,C,1,1] (squeeze-and-
-// excitation gates, per-channel scales) — as plain loops; other shapes and
-// types go to the reference.
+// excitation gates, per-channel scales) — split over threads; other shapes
+// and types go to the reference.
 type binaryKernel struct {
-	ref ops.Kernel
-	op  byte // '+', '-', '*', '/'
+	ref     ops.Kernel
+	op      byte // '+', '-', '*', '/'
+	threads int
 }
 
-func newBinaryKernel(n *onnx.Node, ref ops.Kernel) ops.Kernel {
+func newBinaryKernel(n *onnx.Node, ref ops.Kernel, threads int) ops.Kernel {
 	codes := map[string]byte{"Add": '+', "Sub": '-', "Mul": '*', "Div": '/'}
 	if op, ok := codes[n.OpType]; ok && len(n.Inputs) == 2 {
-		return &binaryKernel{ref: ref, op: op}
+		return &binaryKernel{ref: ref, op: op, threads: threads}
 	}
 	return nil
 }
 
-func (k *binaryKernel) Describe() string { return "elementwise/go" }
+// Describe names the kernel: sums and per-channel products run on the
+// default table's row kernels (see binaryLoop).
+func (k *binaryKernel) Describe() string { return "elementwise/" + asm.Default().Name }
 
 func (k *binaryKernel) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) { return k.ref.Infer(in) }
 
@@ -334,18 +339,59 @@ func (k *binaryKernel) Run(in, out []*tensor.Tensor) error {
 	if a.DType != tensor.Float32 || b.DType != tensor.Float32 {
 		return k.ref.Run(in, out)
 	}
-	ad, bd, yd := a.Float32s(), b.Float32s(), y.Float32s()
+	if y.Len() == 0 {
+		return nil // nothing to compute (and no per-channel ratio to take)
+	}
+	t := binaryTasks.Get()
+	defer binaryTasks.Put(t)
+	*t = binaryTask{op: k.op, y: y.Float32s(), a: a.Float32s(), b: b.Float32s(), per: 1}
 	switch {
 	case tensor.SameShape(a.Shape, b.Shape):
-		binaryLoop(k.op, yd, ad, bd, 1)
 	case channelGate(a.Shape, b.Shape): // a full, b per channel
-		binaryLoop(k.op, yd, ad, bd, a.Len()/b.Len())
+		t.per = a.Len() / b.Len()
 	case channelGate(b.Shape, a.Shape) && (k.op == '+' || k.op == '*'): // commutative
-		binaryLoop(k.op, yd, bd, ad, b.Len()/a.Len())
+		t.a, t.b, t.per = t.b, t.a, b.Len()/a.Len()
 	default:
 		return k.ref.Run(in, out)
 	}
+	// Units of work: blocks of 64 elements, or channels of a gate.
+	units := (len(t.y) + 63) / 64
+	if t.per > 1 {
+		units = len(t.b)
+	}
+	t.parts = max(1, min(parallel.Threads(k.threads), units, len(t.y)/binaryMinPart))
+	if t.parts == 1 {
+		t.Run(0)
+	} else {
+		parallel.Default().Run(t, t.parts)
+	}
+	*t = binaryTask{}
 	return nil
+}
+
+// binaryMinPart is the fewest output elements worth a thread (a variable
+// so tests can split small tensors).
+var binaryMinPart = 32 << 10
+
+// binaryTask is one binaryKernel Run, split into parts: ranges of
+// 64-element blocks, or of channels when b is a per-channel gate.
+type binaryTask struct {
+	op         byte
+	y, a, b    []float32
+	per, parts int
+}
+
+var binaryTasks freelist.List[binaryTask]
+
+func (t *binaryTask) Run(part int) {
+	if t.per == 1 {
+		blocks := (len(t.y) + 63) / 64
+		lo, hi := part*blocks/t.parts*64, min(len(t.y), (part+1)*blocks/t.parts*64)
+		binaryLoop(t.op, t.y[lo:hi], t.a[lo:hi], t.b[lo:hi], 1)
+		return
+	}
+	lo, hi := part*len(t.b)/t.parts, (part+1)*len(t.b)/t.parts
+	binaryLoop(t.op, t.y[lo*t.per:hi*t.per], t.a[lo*t.per:hi*t.per], t.b[lo:hi], t.per)
 }
 
 // channelGate reports whether g is x's shape with every dimension after

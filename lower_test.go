@@ -10,8 +10,9 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
-// TestBinaryKernel checks the element-wise fast path against the reference
-// on the shapes it handles and on ones it hands back.
+// TestBinaryKernel checks the element-wise fast path bit for bit against
+// the reference on the shapes it handles and on ones it hands back, on one
+// thread and split over three.
 func TestBinaryKernel(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	random := func(shape ...int) *tensor.Tensor {
@@ -32,22 +33,30 @@ func TestBinaryKernel(t *testing.T) {
 		{random(2, 3, 4, 5), random(2, 3, 1, 1)},
 		{random(2, 3, 1, 1), random(2, 3, 4, 5)},
 		{random(1, 7, 3), random(1, 7, 1)},
-		{random(2, 3, 4, 5), random(5)}, // general broadcast: reference
+		{random(1, 5, 7, 9), random(1, 5, 7, 9)}, // a partial last 64-element block
+		{random(1, 5, 7, 9), random(1, 5, 1, 1)},
+		{random(0, 3, 4, 5), random(0, 3, 1, 1)}, // empty
+		{random(2, 3, 4, 5), random(5)},          // general broadcast: reference
 	}
+	// Parts of at least 16 elements: these small tensors split over threads.
+	defer func(n int) { binaryMinPart = n }(binaryMinPart)
+	binaryMinPart = 16
 	for _, op := range []string{"Add", "Sub", "Mul", "Div"} {
 		n := &onnx.Node{OpType: op, Inputs: []string{"a", "b"}, Outputs: []string{"y"}, Attrs: map[string]*onnx.Attr{}}
 		ref, err := ops.New(n, 13)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fast := newBinaryKernel(n, ref)
-		for _, p := range pairs {
-			got, want := runBoth(t, fast, ref, p[:])
-			for i, g := range got.Float32s() {
-				w := want.Float32s()[i]
-				if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
-					t.Errorf("%s %v %v: y[%d] = %g (%#x), want %g (%#x)", op, p[0].Shape, p[1].Shape, i, g, math.Float32bits(g), w, math.Float32bits(w))
-					break
+		for _, threads := range []int{1, 3} {
+			fast := newBinaryKernel(n, ref, threads)
+			for _, p := range pairs {
+				got, want := runBoth(t, fast, ref, p[:])
+				for i, g := range got.Float32s() {
+					w := want.Float32s()[i]
+					if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+						t.Errorf("%s %v %v, %d threads: y[%d] = %g (%#x), want %g (%#x)", op, p[0].Shape, p[1].Shape, threads, i, g, math.Float32bits(g), w, math.Float32bits(w))
+						break
+					}
 				}
 			}
 		}
