@@ -130,14 +130,24 @@ func winograd43InColsAVX2(n int, t *float32, ldt int, r *float32, ldr int) {
 
 // Four to seven tiles (the rows of 14×14 and 28×28 maps) run as two
 // overlapping four-tile blocks.
-func winograd43InRowAVX2(n int, t *float32, o *float32, ldo int) {
-	if n >= 4 && n < 8 {
-		winograd43InRowQuadAVX2(t, o, ldo)
-		winograd43InRowQuadAVX2(fadd(t, 4*(n-4)), fadd(o, n-4), ldo)
+func winograd43InRowAVX2(n int, t *float32, ldt int, o *float32, ldo int) {
+	if n < 4 {
+		winograd43InRowGeneric(n, t, ldt, o, ldo)
 		return
 	}
-	blocks(n, func(m, off int) { winograd43InRowBlocksAVX2(m, fadd(t, 4*off), fadd(o, off), ldo) },
-		func() { winograd43InRowGeneric(n, t, o, ldo) })
+	for q := range 6 {
+		tq, oq := fadd(t, q*ldt), fadd(o, 6*q*ldo)
+		switch {
+		case n < 8:
+			winograd43InRowQuadAVX2(tq, oq, ldo)
+			winograd43InRowQuadAVX2(fadd(tq, 4*(n-4)), fadd(oq, n-4), ldo)
+		default:
+			winograd43InRowBlocksAVX2(n, tq, oq, ldo)
+			if n%8 != 0 {
+				winograd43InRowBlocksAVX2(8, fadd(tq, 4*(n-8)), fadd(oq, n-8), ldo)
+			}
+		}
+	}
 }
 
 func winograd43OutColsAVX2(n int, s *float32, lds int, m *float32, ldm int) {

@@ -86,9 +86,18 @@ func winograd43InColsNEON(n int, t *float32, ldt int, r *float32, ldr int) {
 		func() { winograd43InColsGeneric(n, t, ldt, r, ldr) })
 }
 
-func winograd43InRowNEON(n int, t *float32, o *float32, ldo int) {
-	blocks4(n, func(m, off int) { winograd43InRowBlocksNEON(m, fadd(t, 4*off), fadd(o, off), ldo) },
-		func() { winograd43InRowGeneric(n, t, o, ldo) })
+func winograd43InRowNEON(n int, t *float32, ldt int, o *float32, ldo int) {
+	if n < 4 {
+		winograd43InRowGeneric(n, t, ldt, o, ldo)
+		return
+	}
+	for q := range 6 {
+		tq, oq := fadd(t, q*ldt), fadd(o, 6*q*ldo)
+		winograd43InRowBlocksNEON(n, tq, oq, ldo)
+		if n%4 != 0 {
+			winograd43InRowBlocksNEON(4, fadd(tq, 4*(n-4)), fadd(oq, n-4), ldo)
+		}
+	}
 }
 
 func winograd43OutColsNEON(n int, s *float32, lds int, m *float32, ldm int) {

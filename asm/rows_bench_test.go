@@ -52,7 +52,7 @@ func BenchmarkRowKernels(b *testing.B) {
 		// Winograd passes on a run of 14 tiles (56-wide rows).
 		const tiles, wp = 14, 4*14 + 2
 		run("wino43incols/n=58", 4*12*wp, func() { tab.Winograd43InCols(wp, &y[0], wp, &x[0], wp) })
-		run("wino43inrow/n=14", 4*(wp+6*tiles), func() { tab.Winograd43InRow(tiles, &x[0], &y[0], 64) })
+		run("wino43inrow/n=14x6", 4*6*(wp+6*tiles), func() { tab.Winograd43InRow(tiles, &x[0], wp, &y[0], 64) })
 		run("wino43outcols/n=14", 4*10*tiles, func() { tab.Winograd43OutCols(tiles, &y[0], 64, &x[0], 64) })
 		run("wino43outrow/n=14", 4*10*tiles, func() { tab.Winograd43OutRow(tiles, &y[0], &x[0], 64, 0.5) })
 	}

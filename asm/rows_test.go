@@ -686,10 +686,12 @@ func TestWinogradPasses(t *testing.T) {
 					winograd43InColsGeneric(n, want.p(), ldOut, ptr(r), ldIn)
 					compareRows(t, what+" InCols", got, want, exact)
 				})
-				withRows(t, 1, 4*n+2, 4*n+2, fill, func(tr []float32) {
-					got, want := newOut(6, n, ldOut, off), newOut(6, n, ldOut, off)
-					tab.Winograd43InRow(n, ptr(tr), got.p(), ldOut)
-					winograd43InRowGeneric(n, ptr(tr), want.p(), ldOut)
+				withRows(t, 6, 4*n+2, 4*n+2+off, fill, func(tr []float32) {
+					got, want := newOut(36, n, ldOut, off), newOut(36, n, ldOut, off)
+					tab.Winograd43InRow(n, ptr(tr), 4*n+2+off, got.p(), ldOut)
+					for q := range 6 { // the twin of one row, row by row
+						winograd43InRow1Generic(n, ptr(tr[q*(4*n+2+off):]), ptr(want.buf[want.off+6*q*ldOut:]), ldOut)
+					}
 					compareRows(t, what+" InRow", got, want, exact)
 				})
 				withRows(t, 6, n, ldIn, fill, func(m []float32) {
@@ -725,9 +727,7 @@ func TestWinogradTwins(t *testing.T) {
 	tr := make([]float32, 36)
 	winograd43InColsGeneric(6, &tr[0], 6, &d[0], 6)
 	v := make([]float32, 36)
-	for q := 0; q < 6; q++ {
-		winograd43InRowGeneric(1, &tr[q*6], &v[q*6], 1)
-	}
+	winograd43InRowGeneric(1, &tr[0], 6, &v[0], 1)
 	for q := 0; q < 6; q++ {
 		for s := 0; s < 6; s++ {
 			var want, mag float64

@@ -30,9 +30,11 @@ import "unsafe"
 //	}
 type WinoInColsFunc func(n int, t *float32, ldt int, r *float32, ldr int)
 
-// WinoInRowFunc applies B along one row of T for n tiles: tile j reads
-// t[4j … 4j+5] and writes o[s*ldo+j] = Σ_p t[4j+p]·B[p][s] for s < 6.
-type WinoInRowFunc func(n int, t *float32, o *float32, ldo int)
+// WinoInRowFunc applies B along the six rows of T, ldt apart, for n tiles:
+// in row q, tile j reads t[q*ldt+4j … q*ldt+4j+5] and writes
+// o[(6q+s)*ldo+j] = Σ_p t[q*ldt+4j+p]·B[p][s] for s < 6. (One call for
+// the six rows: conv makes one per run of tiles and input channel.)
+type WinoInRowFunc func(n int, t *float32, ldt int, o *float32, ldo int)
 
 // WinoOutColsFunc applies Aᵀ over six rows m[p*ldm …] for n tiles:
 // s[r*lds+j] = Σ_p Aᵀ[r][p]·m[p*ldm+j] for r < 4.
@@ -88,7 +90,16 @@ func winograd43InColsGeneric(n int, t *float32, ldt int, r *float32, ldr int) {
 }
 
 // winograd43InRowGeneric is Winograd43InRow (see WinoInRowFunc).
-func winograd43InRowGeneric(n int, t *float32, o *float32, ldo int) {
+func winograd43InRowGeneric(n int, t *float32, ldt int, o *float32, ldo int) {
+	for q := range 6 {
+		winograd43InRow1Generic(n, (*float32)(unsafe.Add(unsafe.Pointer(t), 4*q*ldt)),
+			(*float32)(unsafe.Add(unsafe.Pointer(o), 4*6*q*ldo)), ldo)
+	}
+}
+
+// winograd43InRow1Generic is one row of Winograd43InRow: tile j reads
+// t[4j … 4j+5] and writes o[s*ldo+j], s < 6.
+func winograd43InRow1Generic(n int, t *float32, o *float32, ldo int) {
 	if n <= 0 {
 		return
 	}

@@ -122,10 +122,10 @@ func (k *Conv) winoShared(c *carver, wb winoBlocks) (v, mo []float32) {
 }
 
 // winoWorker takes a worker's own scratch from c: the transforms' row
-// buffers (max(12·(4·tilesW+2), 28·TB)) and (withGemm) the workspace of
+// buffers (max((4·winoPadRows+8)·(4·tilesW+2), 28·TB)) and (withGemm) the workspace of
 // its GEMMs.
 func (k *Conv) winoWorker(c *carver, g *geometry, wb winoBlocks, withGemm bool) (rows, ws []float32) {
-	rows = c.take(max(12*(4*g.tilesW+2), 28*wb.tb))
+	rows = c.take(max((4*winoPadRows+8)*(4*g.tilesW+2), 28*wb.tb))
 	if withGemm {
 		m := k.m
 		if wb.split {

@@ -147,7 +147,7 @@ func TestScratchSizes(t *testing.T) {
 			min = k.cg*hp*wp + gemm.WorkspaceSize(k.kern, k.m, g.outPlane, k.kDim, 2)
 		case AlgoWinograd:
 			wb := k.winoBlocks(g)
-			rows := max(12*(4*g.tilesW+2), 28*wb.tb)
+			rows := max((4*winoPadRows+8)*(4*g.tilesW+2), 28*wb.tb)
 			if wb.split { // V and M shared, rows and a GEMM workspace for a part's strips each
 				mp := ((k.m+wb.parts-1)/wb.parts + k.kern.MR - 1) / k.kern.MR * k.kern.MR
 				min = winoTiles*(k.cg+k.m)*wb.tb + wb.parts*(rows+gemm.WorkspaceSize(k.kern, mp, wb.tb, k.cg, 1))

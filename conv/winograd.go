@@ -279,62 +279,75 @@ func (t *winoTask) runSplit(part int) {
 //	     ⎢ 0  2 −1 −2  1  0 ⎥
 //	     ⎣ 0  4  0 −5  0  1 ⎦
 //
-// It works on runs of tiles in one tile row: the six input rows of the run
-// are copied into zero-padded rows R (so there is no edge code), Bᵀ is
-// applied down the columns of R for the whole run at once (rows T), then B
-// along each tile's six columns of T, storing each ξ contiguously over the
-// run. Only input channels [c0, c1) are transformed.
+// It works on groups of up to winoPadRows tile rows of one image: each
+// input channel's rows for the group are copied once into a zero-padded
+// plane P (so there is no edge code), and for each run of tiles in a tile
+// row Bᵀ is applied down the columns of P for the whole run at once
+// (rows T), then B along each tile's six columns of T, storing each ξ
+// contiguously over the run. Only input channels [c0, c1) are transformed.
 func (t *winoTask) inputTransform(v, rows []float32, wp, t0, nt, c0, c1 int) {
-	g := t.g
-	C, tb, nr := t.k.cg, t.tb, t.k.kern.NR
-	rr := rows[:6*wp]
-	tr := rows[6*wp : 12*wp]
+	g, kt := t.g, t.k.kern
+	C, tb, nr := t.k.cg, t.tb, kt.NR
+	tr := rows[:6*wp]
 	for i := 0; i < nt; {
 		gt := t0 + i
 		img, r := gt/g.tilesPerImg, gt%g.tilesPerImg
-		ty, tx0 := r/g.tilesW, r%g.tilesW
-		run := min(nt-i, g.tilesW-tx0) // tiles left in this tile row
-		col0 := 4*tx0 - g.pw
-		width := 4*run + 2
+		ty0 := r / g.tilesW
+		// The group: tiles [i, i+seg) in tile rows ty0 … ty0+nty−1.
+		seg := min(nt-i, g.tilesPerImg-r, (ty0+winoPadRows)*g.tilesW-r)
+		nty := (r+seg-1)/g.tilesW - ty0 + 1
+		// P holds padded rows 4·ty0 … 4·(ty0+nty)+1, i.e. input rows from
+		// ih0; its pad columns and the rows outside the image stay zero
+		// for every channel.
+		np := 4*nty + 2
+		P := rows[6*wp : 6*wp+np*wp]
+		clear(P)
+		ih0 := 4*ty0 - g.ph
+		lo, hi := max(0, -ih0), min(np, g.h-ih0) // rows of P inside the image
 		for c := c0; c < c1; c++ {
 			x := t.x[(img*g.c+c)*g.inPlane : (img*g.c+c+1)*g.inPlane]
-			for q := 0; q < 6; q++ {
-				dst := rr[q*wp : q*wp+width]
-				ih := 4*ty - g.ph + q
-				if uint(ih) >= uint(g.h) {
-					clear(dst)
-					continue
-				}
-				line := x[ih*g.w : ih*g.w+g.w]
-				lo, hi := max(0, -col0), min(width, g.w-col0)
-				if lo >= hi {
-					clear(dst)
-					continue
-				}
-				clear(dst[:lo])
-				copy(dst[lo:hi], line[col0+lo:col0+hi])
-				clear(dst[hi:])
+			if lo < hi && g.w > 0 {
+				dst := P[lo*wp+g.pw:]
+				src := x[(ih0+lo)*g.w:]
+				_, _ = dst[(hi-lo-1)*wp+g.w-1], src[(hi-lo)*g.w-1]
+				kt.CopyRows(hi-lo, g.w, &dst[0], wp, &src[0], g.w)
 			}
-			t.k.kern.Winograd43InCols(width, &tr[0], wp, &rr[0], wp)
-			// V_ξ is stored as gemm B panels (gemm.PackedB); split the run at
-			// panel boundaries.
-			ld := C * tb
-			for a := i; a < i+run; {
-				e := min(i+run, (a/nr+1)*nr)
-				cnt := e - a
-				base := (a/nr)*C*nr + c*nr + a%nr
-				off := 4 * (a - i)
-				for q := 0; q < 6; q++ {
-					o := v[q*6*ld+base:]
-					_, _ = tr[q*wp+off+4*cnt+1], o[5*ld+cnt-1]
-					t.k.kern.Winograd43InRow(cnt, &tr[q*wp+off], &o[0], ld)
-				}
-				a = e
+			for a := i; a < i+seg; {
+				ty, tx0 := (r+a-i)/g.tilesW, (r+a-i)%g.tilesW
+				run := min(i+seg-a, g.tilesW-tx0) // tiles left in this tile row
+				width := 4*run + 2
+				pr := P[4*(ty-ty0)*wp+4*tx0:]
+				_ = pr[5*wp+width-1]
+				kt.Winograd43InCols(width, &tr[0], wp, &pr[0], wp)
+				t.rowTransform(v, tr, wp, a, run, c, C*tb, nr)
+				a += run
 			}
 		}
-		i += run
+		i += seg
 	}
 }
+
+// rowTransform applies B along the six columns of each of the run tiles
+// (from block tile a) in rows T and stores V_ξ[c][a…], ld = C·TB floats
+// apart per ξ. V_ξ is stored as gemm B panels (gemm.PackedB), so the run
+// is split at panel boundaries.
+func (t *winoTask) rowTransform(v, tr []float32, wp, a, run, c, ld, nr int) {
+	C := t.k.cg
+	for b := a; b < a+run; {
+		e := min(a+run, (b/nr+1)*nr)
+		cnt := e - b
+		base := (b/nr)*C*nr + c*nr + b%nr
+		off := 4 * (b - a)
+		o := v[base:]
+		_, _ = tr[5*wp+off+4*cnt+1], o[35*ld+cnt-1]
+		t.k.kern.Winograd43InRow(cnt, &tr[off], wp, &o[0], ld)
+		b = e
+	}
+}
+
+// winoPadRows is the most tile rows inputTransform pads at once: P is
+// (4·winoPadRows+2) padded rows.
+const winoPadRows = 8
 
 // outputTransform computes Y = Aᵀ M A for the nt tiles from t0, with
 //
