@@ -283,20 +283,27 @@ func colChunk(nr, kdim, n, parts int) int {
 
 // colsInto writes columns t0..t1 of the column matrix (N = OH·OW columns),
 // every row, into cols: row q at cols[q*ld:], column t at t−t0. Requires
-// unit column steps (dW = 1).
+// unit column steps (dW = 1). Row q = ci·kk + tap reads plane ci at the
+// tap's offset, so one CopyRows per tap and output row covers every input
+// channel (rows a plane apart in x, kk·ld apart in cols); copying row by
+// row was a call per 20–60 floats.
 func (s *im2colSource) colsInto(cols []float32, ld, t0, t1 int) {
 	g := s.g
 	kk := s.kh * s.kw
-	k := s.c * kk
-	for q := 0; q < k; q++ {
-		ci, r := q/kk, q%kk
-		src := s.x[s.base(ci, r/s.kw, r%s.kw):]
-		row := cols[q*ld : q*ld+t1-t0]
+	plane := s.hp * s.wp
+	if s.c == 0 || t1 <= t0 {
+		return
+	}
+	for r := 0; r < kk; r++ {
+		src := s.x[s.base(0, r/s.kw, r%s.kw):]
+		row := cols[r*ld:]
 		oh, ow := t0/g.ow, t0%g.ow
 		for t := t0; t < t1; oh, ow = oh+1, 0 {
 			n := min(g.ow-ow, t1-t)
 			o := oh*g.sh*s.wp + ow
-			copy(row[t-t0:t-t0+n], src[o:o+n])
+			d, x := row[t-t0:], src[o:]
+			_, _ = d[(s.c-1)*kk*ld+n-1], x[(s.c-1)*plane+n-1]
+			s.kt.CopyRows(s.c, n, &d[0], kk*ld, &x[0], plane)
 			t += n
 		}
 	}
