@@ -45,9 +45,18 @@ var benchLayers = []struct {
 
 // BenchmarkConv reports effective GFLOP/s = 2·M·(C/g)·kH·kW·OH·OW / time
 // for each layer under its chosen algorithm and the alternatives that
-// apply, plus a plain GEMM of the same M×N×K (algo=gemm-baseline).
+// apply, plus a plain GEMM of the same M×N×K (algo=gemm-baseline). Depthwise
+// layers also report MB/s of input read plus output written, beside
+// algo=stream: the same bytes moved by a copy and a sum, which stay in
+// cache as the layer's do, and layer=dram/algo=stream, the rate of a copy
+// too large for any cache (the two references of a memory-bound layer).
 func BenchmarkConv(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	// The memory reference: 64 MB copied, beyond any cache here.
+	b.Run("layer=dram/algo=stream/threads=1", func(b *testing.B) {
+		x, y := randT(rng, 16<<20).Float32s(), randT(rng, 16<<20).Float32s() // touched: no page faults timed
+		benchStream(b, x, y)
+	})
 	for _, l := range benchLayers {
 		x, w, bias := l.cc.operands(rng)
 		p, err := ops.ParseConvParams(l.cc.node())
@@ -76,12 +85,20 @@ func BenchmarkConv(b *testing.B) {
 					}
 					in := []*tensor.Tensor{x}
 					k.Run(in, out)
+					if algo == AlgoDepthwise {
+						b.SetBytes(int64(4 * (x.Len() + out[0].Len())))
+					}
 					b.ReportAllocs()
 					c0 := cpuTime()
 					for b.Loop() {
 						k.Run(in, out)
 					}
 					reportRates(b, flops, c0)
+				})
+			}
+			if g > 1 && g == l.cc.c && threads == 1 {
+				b.Run(fmt.Sprintf("layer=%s/algo=stream/threads=1", l.name), func(b *testing.B) {
+					benchStream(b, x.Float32s(), out[0].Float32s())
 				})
 			}
 			if g == 1 {
@@ -104,6 +121,22 @@ func BenchmarkConv(b *testing.B) {
 			}
 		}
 	}
+}
+
+// benchStream reads x and writes y once per op, as fast as the table's
+// kernels do it: y is a copy of the start of x, the rest of x is summed.
+func benchStream(b *testing.B, x, y []float32) {
+	kt := asm.Default()
+	n := min(len(x), len(y))
+	b.SetBytes(int64(4 * (len(x) + len(y))))
+	var sink float32
+	for b.Loop() {
+		kt.CopyRows(1, n, &y[0], n, &x[0], n)
+		if len(x) > n {
+			sink += kt.Sum(len(x)-n, &x[n])
+		}
+	}
+	_ = sink
 }
 
 // cpuTime returns the process's user+system CPU time. The benchmark host
