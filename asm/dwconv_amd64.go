@@ -39,3 +39,27 @@ func dwconv3x3s2pBlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, 
 //
 //go:noescape
 func deinterleaveRowsAVX2(rows int, n int, even *float32, odd *float32, ldd int, src *float32, lds int)
+
+// interleave8BlocksAVX2 sets dst[8i+l] = src[l·lds+i] for l < 8 and i < 8·⌊n/8⌋
+// (see Interleave8Func in dwc8_generic.go).
+//
+//go:noescape
+func interleave8BlocksAVX2(n int, dst *float32, src *float32, lds int)
+
+// split8BlocksAVX2 sets dst[l·ldd+i] = src[8i+l] for l < 8 and i < 8·⌊n/8⌋
+// (see Split8Func in dwc8_generic.go).
+//
+//go:noescape
+func split8BlocksAVX2(n int, dst *float32, ldd int, src *float32)
+
+// dwc8S1AVX2 computes n depthwise outputs of eight channels in the lanes at stride 1
+// (see DWC8Func in dwc8_generic.go).
+//
+//go:noescape
+func dwc8S1AVX2(n int, out *float32, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+
+// dwc8S2AVX2 computes n depthwise outputs of eight channels in the lanes at stride 2
+// (see DWC8Func in dwc8_generic.go).
+//
+//go:noescape
+func dwc8S2AVX2(n int, out *float32, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)

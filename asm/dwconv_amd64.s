@@ -612,3 +612,375 @@ deinterleaveRowsAVX2_next:
 deinterleaveRowsAVX2_done:
 	VZEROUPPER
 	RET
+
+// func interleave8BlocksAVX2(n int, dst *float32, src *float32, lds int)
+// Requires: AVX
+TEXT ·interleave8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+16(FP), DX
+	MOVQ lds+24(FP), BX
+	SHLQ $0x02, BX
+	SHRQ $0x03, AX
+	JZ   interleave8BlocksAVX2_done
+	LEAQ (BX)(BX*2), SI
+	LEAQ (DX)(BX*4), DI
+
+interleave8BlocksAVX2_loop:
+	VMOVUPS    (DX), Y0
+	VMOVUPS    (DX)(BX*1), Y1
+	VMOVUPS    (DX)(BX*2), Y2
+	VMOVUPS    (DX)(SI*1), Y3
+	VMOVUPS    (DI), Y4
+	VMOVUPS    (DI)(BX*1), Y5
+	VMOVUPS    (DI)(BX*2), Y6
+	VMOVUPS    (DI)(SI*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VPERM2F128 $0x20, Y3, Y1, Y7
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VPERM2F128 $0x20, Y5, Y8, Y3
+	VPERM2F128 $0x31, Y5, Y8, Y5
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y0
+	VMOVUPS    Y6, (CX)
+	VMOVUPS    Y7, 32(CX)
+	VMOVUPS    Y3, 64(CX)
+	VMOVUPS    Y8, 96(CX)
+	VMOVUPS    Y2, 128(CX)
+	VMOVUPS    Y1, 160(CX)
+	VMOVUPS    Y5, 192(CX)
+	VMOVUPS    Y0, 224(CX)
+	ADDQ       $0x00000100, CX
+	ADDQ       $0x20, DX
+	ADDQ       $0x20, DI
+	DECQ       AX
+	JNZ        interleave8BlocksAVX2_loop
+
+interleave8BlocksAVX2_done:
+	VZEROUPPER
+	RET
+
+// func split8BlocksAVX2(n int, dst *float32, ldd int, src *float32)
+// Requires: AVX
+TEXT ·split8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
+	MOVQ n+0(FP), AX
+	MOVQ dst+8(FP), CX
+	MOVQ src+24(FP), DX
+	MOVQ ldd+16(FP), BX
+	SHLQ $0x02, BX
+	SHRQ $0x03, AX
+	JZ   split8BlocksAVX2_done
+	LEAQ (BX)(BX*2), SI
+	LEAQ (CX)(BX*4), DI
+
+split8BlocksAVX2_loop:
+	VMOVUPS    (DX), Y0
+	VMOVUPS    32(DX), Y1
+	VMOVUPS    64(DX), Y2
+	VMOVUPS    96(DX), Y3
+	VMOVUPS    128(DX), Y4
+	VMOVUPS    160(DX), Y5
+	VMOVUPS    192(DX), Y6
+	VMOVUPS    224(DX), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VPERM2F128 $0x20, Y3, Y1, Y7
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VPERM2F128 $0x20, Y5, Y8, Y3
+	VPERM2F128 $0x31, Y5, Y8, Y5
+	VPERM2F128 $0x20, Y4, Y0, Y8
+	VPERM2F128 $0x31, Y4, Y0, Y0
+	VMOVUPS    Y6, (CX)
+	VMOVUPS    Y7, (CX)(BX*1)
+	VMOVUPS    Y3, (CX)(BX*2)
+	VMOVUPS    Y8, (CX)(SI*1)
+	VMOVUPS    Y2, (DI)
+	VMOVUPS    Y1, (DI)(BX*1)
+	VMOVUPS    Y5, (DI)(BX*2)
+	VMOVUPS    Y0, (DI)(SI*1)
+	ADDQ       $0x00000100, DX
+	ADDQ       $0x20, CX
+	ADDQ       $0x20, DI
+	DECQ       AX
+	JNZ        split8BlocksAVX2_loop
+
+split8BlocksAVX2_done:
+	VZEROUPPER
+	RET
+
+// func dwc8S1AVX2(n int, out *float32, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+// Requires: AVX, FMA3
+TEXT ·dwc8S1AVX2(SB), NOSPLIT|NOFRAME, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         p+16(FP), DX
+	MOVQ         ldp+24(FP), BX
+	MOVQ         w+32(FP), SI
+	MOVQ         kh+40(FP), DI
+	MOVQ         kw+48(FP), R8
+	MOVQ         b+56(FP), R9
+	SHLQ         $0x02, BX
+	VBROADCASTSS lo+64(FP), Y1
+	VBROADCASTSS hi+68(FP), Y2
+	VMOVUPS      (R9), Y0
+	TESTQ        DI, DI
+	JLE          dwc8S1AVX2_done
+	TESTQ        R8, R8
+	JLE          dwc8S1AVX2_done
+	MOVQ         AX, R14
+	SHRQ         $0x03, R14
+	JZ           dwc8S1AVX2_ones
+
+dwc8S1AVX2_b8:
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	VMOVAPS Y0, Y8
+	VMOVAPS Y0, Y9
+	VMOVAPS Y0, Y10
+	MOVQ    DX, R9
+	MOVQ    SI, R11
+	MOVQ    DI, R12
+
+dwc8S1AVX2_b8_krow:
+	MOVQ R9, R10
+	MOVQ R8, R13
+
+dwc8S1AVX2_b8_tap:
+	VMOVUPS     (R11), Y11
+	VFMADD231PS (R10), Y11, Y3
+	VFMADD231PS 32(R10), Y11, Y4
+	VFMADD231PS 64(R10), Y11, Y5
+	VFMADD231PS 96(R10), Y11, Y6
+	VFMADD231PS 128(R10), Y11, Y7
+	VFMADD231PS 160(R10), Y11, Y8
+	VFMADD231PS 192(R10), Y11, Y9
+	VFMADD231PS 224(R10), Y11, Y10
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R13
+	JNZ         dwc8S1AVX2_b8_tap
+	ADDQ        BX, R9
+	DECQ        R12
+	JNZ         dwc8S1AVX2_b8_krow
+	VMAXPS      Y3, Y1, Y3
+	VMINPS      Y3, Y2, Y3
+	VMOVUPS     Y3, (CX)
+	VMAXPS      Y4, Y1, Y4
+	VMINPS      Y4, Y2, Y4
+	VMOVUPS     Y4, 32(CX)
+	VMAXPS      Y5, Y1, Y5
+	VMINPS      Y5, Y2, Y5
+	VMOVUPS     Y5, 64(CX)
+	VMAXPS      Y6, Y1, Y6
+	VMINPS      Y6, Y2, Y6
+	VMOVUPS     Y6, 96(CX)
+	VMAXPS      Y7, Y1, Y7
+	VMINPS      Y7, Y2, Y7
+	VMOVUPS     Y7, 128(CX)
+	VMAXPS      Y8, Y1, Y8
+	VMINPS      Y8, Y2, Y8
+	VMOVUPS     Y8, 160(CX)
+	VMAXPS      Y9, Y1, Y9
+	VMINPS      Y9, Y2, Y9
+	VMOVUPS     Y9, 192(CX)
+	VMAXPS      Y10, Y1, Y10
+	VMINPS      Y10, Y2, Y10
+	VMOVUPS     Y10, 224(CX)
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000100, DX
+	DECQ        R14
+	JNZ         dwc8S1AVX2_b8
+
+dwc8S1AVX2_ones:
+	ANDQ $0x07, AX
+	JZ   dwc8S1AVX2_done
+
+dwc8S1AVX2_one:
+	VMOVAPS Y0, Y3
+	MOVQ    DX, R9
+	MOVQ    SI, R11
+	MOVQ    DI, R12
+
+dwc8S1AVX2_one_krow:
+	MOVQ R9, R10
+	MOVQ R8, R13
+
+dwc8S1AVX2_one_tap:
+	VMOVUPS     (R11), Y4
+	VFMADD231PS (R10), Y4, Y3
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R13
+	JNZ         dwc8S1AVX2_one_tap
+	ADDQ        BX, R9
+	DECQ        R12
+	JNZ         dwc8S1AVX2_one_krow
+	VMAXPS      Y3, Y1, Y3
+	VMINPS      Y3, Y2, Y3
+	VMOVUPS     Y3, (CX)
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, DX
+	DECQ        AX
+	JNZ         dwc8S1AVX2_one
+
+dwc8S1AVX2_done:
+	VZEROUPPER
+	RET
+
+// func dwc8S2AVX2(n int, out *float32, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+// Requires: AVX, FMA3
+TEXT ·dwc8S2AVX2(SB), NOSPLIT|NOFRAME, $0-72
+	MOVQ         n+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         p+16(FP), DX
+	MOVQ         ldp+24(FP), BX
+	MOVQ         w+32(FP), SI
+	MOVQ         kh+40(FP), DI
+	MOVQ         kw+48(FP), R8
+	MOVQ         b+56(FP), R9
+	SHLQ         $0x02, BX
+	VBROADCASTSS lo+64(FP), Y1
+	VBROADCASTSS hi+68(FP), Y2
+	VMOVUPS      (R9), Y0
+	TESTQ        DI, DI
+	JLE          dwc8S2AVX2_done
+	TESTQ        R8, R8
+	JLE          dwc8S2AVX2_done
+	MOVQ         AX, R14
+	SHRQ         $0x03, R14
+	JZ           dwc8S2AVX2_ones
+
+dwc8S2AVX2_b8:
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	VMOVAPS Y0, Y8
+	VMOVAPS Y0, Y9
+	VMOVAPS Y0, Y10
+	MOVQ    DX, R9
+	MOVQ    SI, R11
+	MOVQ    DI, R12
+
+dwc8S2AVX2_b8_krow:
+	MOVQ R9, R10
+	MOVQ R8, R13
+
+dwc8S2AVX2_b8_tap:
+	VMOVUPS     (R11), Y11
+	VFMADD231PS (R10), Y11, Y3
+	VFMADD231PS 64(R10), Y11, Y4
+	VFMADD231PS 128(R10), Y11, Y5
+	VFMADD231PS 192(R10), Y11, Y6
+	VFMADD231PS 256(R10), Y11, Y7
+	VFMADD231PS 320(R10), Y11, Y8
+	VFMADD231PS 384(R10), Y11, Y9
+	VFMADD231PS 448(R10), Y11, Y10
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R13
+	JNZ         dwc8S2AVX2_b8_tap
+	ADDQ        BX, R9
+	DECQ        R12
+	JNZ         dwc8S2AVX2_b8_krow
+	VMAXPS      Y3, Y1, Y3
+	VMINPS      Y3, Y2, Y3
+	VMOVUPS     Y3, (CX)
+	VMAXPS      Y4, Y1, Y4
+	VMINPS      Y4, Y2, Y4
+	VMOVUPS     Y4, 32(CX)
+	VMAXPS      Y5, Y1, Y5
+	VMINPS      Y5, Y2, Y5
+	VMOVUPS     Y5, 64(CX)
+	VMAXPS      Y6, Y1, Y6
+	VMINPS      Y6, Y2, Y6
+	VMOVUPS     Y6, 96(CX)
+	VMAXPS      Y7, Y1, Y7
+	VMINPS      Y7, Y2, Y7
+	VMOVUPS     Y7, 128(CX)
+	VMAXPS      Y8, Y1, Y8
+	VMINPS      Y8, Y2, Y8
+	VMOVUPS     Y8, 160(CX)
+	VMAXPS      Y9, Y1, Y9
+	VMINPS      Y9, Y2, Y9
+	VMOVUPS     Y9, 192(CX)
+	VMAXPS      Y10, Y1, Y10
+	VMINPS      Y10, Y2, Y10
+	VMOVUPS     Y10, 224(CX)
+	ADDQ        $0x00000100, CX
+	ADDQ        $0x00000200, DX
+	DECQ        R14
+	JNZ         dwc8S2AVX2_b8
+
+dwc8S2AVX2_ones:
+	ANDQ $0x07, AX
+	JZ   dwc8S2AVX2_done
+
+dwc8S2AVX2_one:
+	VMOVAPS Y0, Y3
+	MOVQ    DX, R9
+	MOVQ    SI, R11
+	MOVQ    DI, R12
+
+dwc8S2AVX2_one_krow:
+	MOVQ R9, R10
+	MOVQ R8, R13
+
+dwc8S2AVX2_one_tap:
+	VMOVUPS     (R11), Y4
+	VFMADD231PS (R10), Y4, Y3
+	ADDQ        $0x20, R10
+	ADDQ        $0x20, R11
+	DECQ        R13
+	JNZ         dwc8S2AVX2_one_tap
+	ADDQ        BX, R9
+	DECQ        R12
+	JNZ         dwc8S2AVX2_one_krow
+	VMAXPS      Y3, Y1, Y3
+	VMINPS      Y3, Y2, Y3
+	VMOVUPS     Y3, (CX)
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000040, DX
+	DECQ        AX
+	JNZ         dwc8S2AVX2_one
+
+dwc8S2AVX2_done:
+	VZEROUPPER
+	RET

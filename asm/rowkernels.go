@@ -51,6 +51,13 @@ type RowKernels struct {
 	// Depthwise k×k taps, accumulated into the outputs, stride 1 and 2.
 	DWTapsS1 DWTapsFunc
 	DWTapsS2 DWTapsFunc
+	// Depthwise with eight channels in the lanes (small planes, see
+	// dwc8_generic.go). nil in a table without assembly for them: the
+	// per-plane kernels above are then the faster route.
+	DWC8S1      DWC8Func
+	DWC8S2      DWC8Func
+	Interleave8 Interleave8Func
+	Split8      Split8Func
 
 	// Winograd F(4×4, 3×3) passes in conv's layout (see winograd_generic.go).
 	Winograd43InCols  WinoInColsFunc

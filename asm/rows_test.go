@@ -770,3 +770,80 @@ func TestWinogradTwins(t *testing.T) {
 		}
 	}
 }
+
+// TestDWC8 checks the eight-lane depthwise kernels of every table that has
+// them against a float64 evaluation of DWC8Func (the Go twin included),
+// within 1e-6·(Σ|w·x| + |b|), for 1×1 to 5×5 kernels at strides 1 and 2,
+// with and without a clamp; and Interleave8 and Split8 bit for bit against
+// their twins.
+func TestDWC8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	inf := float32(math.Inf(1))
+	twins := &Kernels{Name: "twins", RowKernels: RowKernels{DWC8S1: dwc8S1Generic, DWC8S2: dwc8S2Generic,
+		Interleave8: interleave8Generic, Split8: split8Generic}}
+	for _, tab := range append(Tables(), twins) {
+		if tab.DWC8S1 == nil {
+			t.Logf("%s: no eight-lane depthwise kernels (the per-plane kernels serve)", tab.Name)
+			continue
+		}
+		for _, n := range rowLens {
+			for off := 0; off < 3; off++ {
+				ld := n + 2*off
+				what := fmt.Sprintf("%s/interleave8 n=%d off=%d", tab.Name, n, off)
+				withRows(t, 8, n, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+					got, want := newOut(1, 8*n, 8*n, off), newOut(1, 8*n, 8*n, off)
+					tab.Interleave8(n, got.p(), ptr(in), ld)
+					interleave8Generic(n, want.p(), ptr(in), ld)
+					compareRows(t, what, got, want, exact)
+				})
+				what = fmt.Sprintf("%s/split8 n=%d off=%d", tab.Name, n, off)
+				withRows(t, 1, 8*n, 8*n, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+					got, want := newOut(8, n, ld, off), newOut(8, n, ld, off)
+					tab.Split8(n, got.p(), ld, ptr(in))
+					split8Generic(n, want.p(), ld, ptr(in))
+					compareRows(t, what, got, want, exact)
+				})
+			}
+		}
+		for _, s := range []int{1, 2} {
+			f := tab.DWC8S1
+			if s == 2 {
+				f = tab.DWC8S2
+			}
+			for _, ks := range [][2]int{{3, 3}, {5, 5}, {1, 1}, {3, 5}} {
+				kh, kw := ks[0], ks[1]
+				w, b := make([]float32, 8*kh*kw), make([]float32, 8)
+				for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 31} {
+					cols := 8 * (s*(max(n, 1)-1) + kw)
+					ld := cols + 8
+					for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
+						fillInput(rng, w, false)
+						fillInput(rng, b, false)
+						what := fmt.Sprintf("%s/dwc8s%d %dx%d n=%d clamp=%v", tab.Name, s, kh, kw, n, clamp)
+						withRows(t, kh, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+							got := newOut(1, 8*n, 8*n, 1)
+							f(n, got.p(), ptr(in), ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
+							got.checkGuards(t, what)
+							for i := range n {
+								for l := range 8 {
+									acc, mag := float64(b[l]), math.Abs(float64(b[l]))
+									for k := range kh {
+										for j := range kw {
+											v := float64(w[(k*kw+j)*8+l]) * float64(in[k*ld+(s*i+j)*8+l])
+											acc += v
+											mag += math.Abs(v)
+										}
+									}
+									want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
+									if g := got.row(0)[8*i+l]; math.Abs(float64(g)-want) > 1e-6*mag {
+										t.Fatalf("%s: output %d lane %d = %g, want %g", what, i, l, g, want)
+									}
+								}
+							}
+						})
+					}
+				}
+			}
+		}
+	}
+}

@@ -63,6 +63,7 @@ type Conv struct {
 	wino          atomic.Pointer[winoPlan] // built on the first input large enough for Winograd
 	dwW           []float32                // depthwise weights [m][kh][kw]
 	dwSplit       []float32                // at stride 2: [m][even columns | odd columns] (see dwLayout)
+	dw8, dw8Bias  []float32                // eight channels in the lanes: [m/8][kh][kw][8], [m/8][8] (see dwc8.go)
 	wino2Once     sync.Once
 	wino2         atomic.Pointer[wino2Plan] // F(2×2), built on the first input too small for F(4×4)
 	fallbackOnce  sync.Once
@@ -169,6 +170,9 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 		if st := k.p.Strides; len(st) > 0 && st[len(st)-1] == 2 && splitTaps(k.kh, k.kw) {
 			k.dwSplit = splitColumns(wd, k.kh, k.kw)
 		}
+		if k.kern.DWC8S1 != nil && k.m == k.group && k.m%8 == 0 {
+			k.dw8, k.dw8Bias = lanes8(wd, k.bias, k.m, k.kh*k.kw)
+		}
 	}
 	return k, nil
 }
@@ -197,7 +201,7 @@ func (k *Conv) winoPlan() *winoPlan {
 // WeightBytes is the memory the kernel holds for weights: packed,
 // transformed (once built) and raw copies, and the bias.
 func (k *Conv) WeightBytes() int64 {
-	n := len(k.wRaw) + len(k.dwW) + len(k.dwSplit) + len(k.bias)
+	n := len(k.wRaw) + len(k.dwW) + len(k.dwSplit) + len(k.dw8) + len(k.dw8Bias) + len(k.bias)
 	packs := k.packed
 	if fb := k.fallback.Load(); fb != nil {
 		packs = append(append([]*gemm.PackedA{}, packs...), *fb...)
@@ -394,6 +398,7 @@ type runState struct {
 	cols   im2colTask
 	chunks colChunks
 	task   dwTask
+	task8  dwc8Task
 	wt     winoTask
 	w2     wino2Task
 	wvs    []gemm.PackedB            // per Winograd worker: its V_ξ

@@ -355,6 +355,53 @@ var dwCases = []convCase{
 	{n: 1, c: 2, w: 21, m: 2, kw: 5, group: 2, strides: []int{2}, pads: []int{2, 2}},
 }
 
+// dwc8Cases are depthwise layers the eight-lane route takes on a table with
+// its kernels: channels a multiple of 8, output planes up to dwc8MaxPlane.
+var dwc8Cases = []convCase{
+	{n: 1, c: 16, h: 7, w: 7, m: 16, kh: 3, kw: 3, group: 16, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 24, h: 14, w: 14, m: 24, kh: 3, kw: 3, group: 24, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 16, h: 9, w: 11, m: 16, kh: 5, kw: 5, group: 16, pads: []int{2, 2, 2, 2}},
+	{n: 1, c: 8, h: 15, w: 13, m: 8, kh: 5, kw: 5, group: 8, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 1, c: 32, h: 5, w: 6, m: 32, kh: 3, kw: 3, group: 32, pads: []int{0, 1, 1, 0}, bias: true},
+	{n: 1, c: 8, h: 3, w: 3, m: 8, kh: 3, kw: 3, group: 8},
+	{n: 1, c: 8, h: 6, w: 5, m: 8, kh: 1, kw: 1, group: 8, bias: true},
+	{n: 1, c: 8, h: 17, w: 17, m: 8, kh: 7, kw: 7, group: 8, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}},
+	{n: 1, c: 40, h: 14, w: 14, m: 40, kh: 3, kw: 3, group: 40, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
+}
+
+// TestDWC8 runs depthwise layers on the eight-lane route (when the table
+// has its kernels) with every epilogue and 1 to 3 threads, and one plane
+// too large for it both ways.
+func TestDWC8(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	kt := asm.Default()
+	if kt.DWC8S1 == nil {
+		t.Skipf("table %s has no eight-lane depthwise kernels", kt.Name)
+	}
+	for i, cc := range dwc8Cases {
+		x, w, b := cc.operands(rng)
+		params, err := ops.ParseConvParams(cc.node())
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := New(params, w, b, Epilogue{}, Options{Algorithm: AlgoDepthwise})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, err := k.geometry(x.Shape); err != nil || !k.useDWC8(g) {
+			t.Fatalf("%v: not on the eight-lane route (%v)", cc, err)
+		}
+		for j := 0; j < 3; j++ {
+			check(t, rng, cc, AlgoDepthwise, kt, epilogues[(3*i+j)%len(epilogues)], 1+j, tolGEMM)
+		}
+	}
+	big := convCase{n: 1, c: 16, h: 20, w: 20, m: 16, kh: 3, kw: 3, group: 16, pads: []int{1, 1, 1, 1}, bias: true}
+	check(t, rng, big, AlgoDepthwise, kt, epilogues[8], 2, tolGEMM)
+	defer func(n [2]int) { dwc8MaxPlane = n }(dwc8MaxPlane)
+	dwc8MaxPlane = [2]int{1 << 20, 1 << 20}
+	check(t, rng, big, AlgoDepthwise, kt, epilogues[8], 2, tolGEMM)
+}
+
 func tables(t *testing.T) []*asm.Kernels {
 	ts := asm.Tables()
 	if testing.Short() {

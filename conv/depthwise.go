@@ -19,6 +19,10 @@ type dwTask struct {
 }
 
 func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
+	if k.useDWC8(g) {
+		k.runDWC8(st, g, x, y, res)
+		return
+	}
 	planes := g.n * k.m
 	// Below ~16K outputs per part the pool's hand-off costs more than it saves.
 	parts := max(1, min(k.threads(), planes*g.outPlane/(16<<10), planes))

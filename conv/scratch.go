@@ -178,7 +178,11 @@ func (k *Conv) dwScratchPart(c *carver, g *geometry) (pad, out []float32) {
 // scratch[part·dwPartSize : (part+1)·dwPartSize].
 func (k *Conv) dwPartSize(g *geometry) int {
 	var c carver
-	k.dwScratchPart(&c, g)
+	if k.useDWC8(g) {
+		k.dwc8Scratch(&c, g)
+	} else {
+		k.dwScratchPart(&c, g)
+	}
 	return roundUp(c.off, scratchAlign)
 }
 

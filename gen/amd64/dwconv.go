@@ -33,6 +33,7 @@ func dwconv(g *build.Context) {
 	}
 	dwKernelS2P(g)
 	deinterleave(g)
+	dwc8(g)
 }
 
 // dwKernelS2P emits dwconv3x3s2pBlocksAVX2, the stride-2 3×3 kernel over

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/mmcloughlin/avo/attr"
+	"github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// Depthwise convolution with eight channels in the lanes (asm/dwc8_generic.go
+// has the twins): small planes cost a few calls per plane on the row
+// kernels, so conv transposes eight planes into [position][8] (Interleave8),
+// runs one kernel over every output position (DWC8S1, DWC8S2: one vector
+// FMA per tap for eight channels) and transposes back (Split8).
+
+func dwc8(g *build.Context) {
+	interleave8(g)
+	split8(g)
+	for _, s := range []int{1, 2} {
+		dwc8Kernel(g, s)
+	}
+}
+
+// transpose8 returns the columns of the 8×8 block whose rows are r (the
+// UNPCK/SHUFPS/VPERM2F128 sequence: pairs, then quads, then halves).
+func transpose8(g *build.Context, r [8]VecVirtual) [8]VecVirtual {
+	var t, u, o [8]VecVirtual
+	for i := 0; i < 8; i += 2 {
+		t[i], t[i+1] = g.YMM(), g.YMM()
+		g.VUNPCKLPS(r[i+1], r[i], t[i])   // r[i][0] r[i+1][0] r[i][1] r[i+1][1] | 4, 5
+		g.VUNPCKHPS(r[i+1], r[i], t[i+1]) // r[i][2] r[i+1][2] r[i][3] r[i+1][3] | 6, 7
+	}
+	for h := 0; h < 8; h += 4 { // rows h…h+3
+		for q := 0; q < 2; q++ {
+			u[h+2*q], u[h+2*q+1] = g.YMM(), g.YMM()
+			g.VSHUFPS(U8(0x44), t[h+2+q], t[h+q], u[h+2*q])   // column 2q   | 2q+4
+			g.VSHUFPS(U8(0xEE), t[h+2+q], t[h+q], u[h+2*q+1]) // column 2q+1 | 2q+5
+		}
+	}
+	for c := 0; c < 4; c++ {
+		o[c], o[c+4] = g.YMM(), g.YMM()
+		g.VPERM2F128(U8(0x20), u[4+c], u[c], o[c])   // low halves: column c
+		g.VPERM2F128(U8(0x31), u[4+c], u[c], o[c+4]) // high halves: column c+4
+	}
+	return o
+}
+
+// rows8 addresses row l of eight rows ld bytes apart from two bases: b
+// (rows 0…3, ld3 = 3·ld) and b4 = b + 4·ld (rows 4…7).
+func rows8(b, b4, ld, ld3 Register, l, disp int) Mem {
+	base := b
+	if l >= 4 {
+		base = b4
+	}
+	switch l % 4 {
+	case 0:
+		return Mem{Base: base, Disp: disp}
+	case 1:
+		return Mem{Base: base, Index: ld, Scale: 1, Disp: disp}
+	case 2:
+		return Mem{Base: base, Index: ld, Scale: 2, Disp: disp}
+	default:
+		return Mem{Base: base, Index: ld3, Scale: 1, Disp: disp}
+	}
+}
+
+func interleave8(g *build.Context) {
+	transposeKernel(g, "interleave8BlocksAVX2", "func(n int, dst *float32, src *float32, lds int)",
+		[]string{"interleave8BlocksAVX2 sets dst[8i+l] = src[l·lds+i] for l < 8 and i < 8·⌊n/8⌋",
+			"(see Interleave8Func in dwc8_generic.go)."}, true)
+}
+
+func split8(g *build.Context) {
+	transposeKernel(g, "split8BlocksAVX2", "func(n int, dst *float32, ldd int, src *float32)",
+		[]string{"split8BlocksAVX2 sets dst[l·ldd+i] = src[8i+l] for l < 8 and i < 8·⌊n/8⌋",
+			"(see Split8Func in dwc8_generic.go)."}, false)
+}
+
+// transposeKernel emits a loop over 8×8 blocks between eight strided rows
+// (the parameter named ld: src rows when in, else dst rows) and groups of
+// eight consecutive floats.
+func transposeKernel(g *build.Context, name, sig string, doc []string, in bool) {
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr(sig)
+	g.Pragma("noescape")
+	g.Doc(doc...)
+	ldName := "ldd"
+	if in {
+		ldName = "lds"
+	}
+	prm := gpParams(g, "n", "dst", "src", ldName)
+	n, dst, src, ld := prm[0], prm[1], prm[2], prm[3]
+	rows, groups := dst, src // the strided side and the packed side
+	if in {
+		rows, groups = src, dst
+	}
+	g.SHLQ(U8(2), ld)
+	g.SHRQ(U8(3), n)
+	g.JZ(LabelRef(name + "_done"))
+	ld3, rows4 := g.GP64(), g.GP64()
+	g.LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	g.LEAQ(Mem{Base: rows, Index: ld, Scale: 4}, rows4)
+	g.Label(name + "_loop")
+	var r [8]VecVirtual
+	for i := range r {
+		r[i] = g.YMM()
+		if in {
+			g.VMOVUPS(rows8(rows, rows4, ld, ld3, i, 0), r[i])
+		} else {
+			g.VMOVUPS(Mem{Base: groups, Disp: 32 * i}, r[i])
+		}
+	}
+	for i, o := range transpose8(g, r) {
+		if in {
+			g.VMOVUPS(o, Mem{Base: groups, Disp: 32 * i})
+		} else {
+			g.VMOVUPS(o, rows8(rows, rows4, ld, ld3, i, 0))
+		}
+	}
+	g.ADDQ(U32(256), groups)
+	g.ADDQ(U8(32), rows)
+	g.ADDQ(U8(32), rows4)
+	g.DECQ(n)
+	g.JNZ(LabelRef(name + "_loop"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// dwc8Kernel emits dwc8S<s>AVX2: n outputs of eight channels, blocks of
+// eight outputs (eight FMA chains) and then one at a time; each tap's
+// eight weights are loaded once per block and the inputs are FMA memory
+// operands.
+func dwc8Kernel(g *build.Context, s int) {
+	name := fmt.Sprintf("dwc8S%dAVX2", s)
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(n int, out *float32, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32)")
+	g.Pragma("noescape")
+	g.Doc(name+" computes n depthwise outputs of eight channels in the lanes at stride "+fmt.Sprint(s),
+		"(see DWC8Func in dwc8_generic.go).")
+	prm := gpParams(g, "n", "out", "p", "ldp", "w", "kh", "kw", "b")
+	n, out, p, ldp, w, kh, kw, b := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6], prm[7]
+	g.SHLQ(U8(2), ldp)
+	bv, lo, hi := g.YMM(), bcast(g, "lo"), bcast(g, "hi")
+	g.VMOVUPS(Mem{Base: b}, bv)
+	pk, pj, pw, k, j, cnt := g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64()
+	// block emits the loop over the taps for u outputs from p, storing them
+	// at out, then advances out and p.
+	block := func(label string, u int) {
+		acc := make([]VecVirtual, u)
+		for i := range acc {
+			acc[i] = g.YMM()
+			g.VMOVAPS(bv, acc[i])
+		}
+		g.MOVQ(p, pk)
+		g.MOVQ(w, pw)
+		g.MOVQ(kh, k)
+		g.Label(label + "_krow")
+		g.MOVQ(pk, pj)
+		g.MOVQ(kw, j)
+		g.Label(label + "_tap")
+		wv := g.YMM()
+		g.VMOVUPS(Mem{Base: pw}, wv)
+		for i := range acc {
+			g.VFMADD231PS(Mem{Base: pj, Disp: 32 * s * i}, wv, acc[i])
+		}
+		g.ADDQ(U8(32), pj)
+		g.ADDQ(U8(32), pw)
+		g.DECQ(j)
+		g.JNZ(LabelRef(label + "_tap"))
+		g.ADDQ(ldp, pk)
+		g.DECQ(k)
+		g.JNZ(LabelRef(label + "_krow"))
+		for i := range acc {
+			g.VMAXPS(acc[i], lo, acc[i]) // maxps(lo, ·)
+			g.VMINPS(acc[i], hi, acc[i]) // minps(hi, ·)
+			g.VMOVUPS(acc[i], Mem{Base: out, Disp: 32 * i})
+		}
+		g.ADDQ(U32(32*u), out)
+		g.ADDQ(U32(32*s*u), p)
+	}
+	g.TESTQ(kh, kh)
+	g.JLE(LabelRef(name + "_done"))
+	g.TESTQ(kw, kw)
+	g.JLE(LabelRef(name + "_done"))
+	g.MOVQ(n, cnt)
+	g.SHRQ(U8(3), cnt)
+	g.JZ(LabelRef(name + "_ones"))
+	g.Label(name + "_b8")
+	block(name+"_b8", 8)
+	g.DECQ(cnt)
+	g.JNZ(LabelRef(name + "_b8"))
+	g.Label(name + "_ones")
+	g.ANDQ(U8(7), n)
+	g.JZ(LabelRef(name + "_done"))
+	g.Label(name + "_one")
+	block(name+"_one", 1)
+	g.DECQ(n)
+	g.JNZ(LabelRef(name + "_one"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
