@@ -8,6 +8,7 @@ import (
 
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/internal/testutil"
 	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -59,7 +60,7 @@ func BenchmarkConv(b *testing.B) {
 	// The memory reference: 64 MB copied, beyond any cache here.
 	b.Run("layer=dram/algo=stream/threads=1", func(b *testing.B) {
 		x, y := randT(rng, 16<<20).Float32s(), randT(rng, 16<<20).Float32s() // touched: no page faults timed
-		benchStream(b, x, y)
+		testutil.Stream(b, x, y)
 	})
 	for _, l := range benchLayers {
 		x, w, bias := l.cc.operands(rng)
@@ -102,7 +103,7 @@ func BenchmarkConv(b *testing.B) {
 			}
 			if g > 1 && g == l.cc.c && threads == 1 {
 				b.Run(fmt.Sprintf("layer=%s/algo=stream/threads=1", l.name), func(b *testing.B) {
-					benchStream(b, x.Float32s(), out[0].Float32s())
+					testutil.Stream(b, x.Float32s(), out[0].Float32s())
 				})
 			}
 			if g == 1 {
@@ -125,22 +126,6 @@ func BenchmarkConv(b *testing.B) {
 			}
 		}
 	}
-}
-
-// benchStream reads x and writes y once per op, as fast as the table's
-// kernels do it: y is a copy of the start of x, the rest of x is summed.
-func benchStream(b *testing.B, x, y []float32) {
-	kt := asm.Default()
-	n := min(len(x), len(y))
-	b.SetBytes(int64(4 * (len(x) + len(y))))
-	var sink float32
-	for b.Loop() {
-		kt.CopyRows(1, n, &y[0], n, &x[0], n)
-		if len(x) > n {
-			sink += kt.Sum(len(x)-n, &x[n])
-		}
-	}
-	_ = sink
 }
 
 // cpuTime returns the process's user+system CPU time. The benchmark host

@@ -3,6 +3,7 @@ package pool
 import (
 	"fmt"
 	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/internal/testutil"
 	"math/rand/v2"
 	"testing"
 
@@ -10,9 +11,15 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
-// BenchmarkPool reports GB/s of input read plus output written.
+// BenchmarkPool reports GB/s of input read plus output written, beside
+// two references measured in the same run: per layer, algo=stream (the
+// same bytes copied and summed, cache-resident like the layer's), and
+// layer=dram/stream (a 64 MB copy).
 func BenchmarkPool(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	b.Run("layer=dram/stream", func(b *testing.B) {
+		testutil.Stream(b, randT(rng, 16<<20).Float32s(), randT(rng, 16<<20).Float32s())
+	})
 	type layer struct {
 		name string
 		op   string
@@ -38,6 +45,13 @@ func BenchmarkPool(b *testing.B) {
 			}
 			benchKernel(b, fmt.Sprintf("layer=%s/threads=%d", l.name, threads), k, x)
 		}
+		o, _ := NewMax(p, Options{})
+		shape, err := o.Infer([]*tensor.Tensor{x})
+		if err != nil {
+			b.Fatal(err)
+		}
+		y := make([]float32, shape[0].Len())
+		b.Run(fmt.Sprintf("layer=%s/stream", l.name), func(b *testing.B) { testutil.Stream(b, x.Float32s(), y) })
 	}
 	x := randT(rng, 1, 512, 7, 7)
 	benchKernel(b, "layer=resnet.globalavgpool/threads=1", NewGlobal(false, Options{Threads: 1}), x)

@@ -1,5 +1,6 @@
 // Package testutil holds helpers shared by the project's tests: tolerance
-// comparison of tensors and loading of test cases.
+// comparison of tensors, loading of test cases, and the memory reference
+// of the benchmarks (Stream).
 package testutil
 
 import (
