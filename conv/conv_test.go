@@ -456,7 +456,8 @@ func TestWinograd(t *testing.T) {
 	// Split blocks (fewer tile blocks than threads) give the bits of one
 	// thread: the same GEMMs, by rows.
 	splits := 0
-	for _, cc := range []convCase{winoCases[1], winoCases[6], {n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}} {
+	for _, cc := range []convCase{winoCases[1], winoCases[6], {n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+		{n: 1, c: 24, h: 28, w: 28, m: 20, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}} {
 		x, w, b := cc.operands(rng)
 		p, _ := ops.ParseConvParams(cc.node())
 		var outs [4]*tensor.Tensor
@@ -483,6 +484,25 @@ func TestWinograd(t *testing.T) {
 	}
 	if splits == 0 {
 		t.Error("no case ran split Winograd blocks")
+	}
+	// At two threads and NR = 24, 49 tiles split (blocks of 24 and 25 would
+	// give one thread two strips of NR tiles); 196 stay in blocks (five
+	// against four and a half).
+	for _, sz := range []struct {
+		hw    int
+		split bool
+	}{{28, true}, {56, false}} {
+		if nr := asm.Default().NR; nr != 24 {
+			t.Logf("block or split choice not checked: NR = %d, not 24", nr)
+			break
+		}
+		cc := convCase{n: 1, c: 64, h: sz.hw, w: sz.hw, m: 64, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}
+		p, _ := ops.ParseConvParams(cc.node())
+		k, _ := New(p, tensor.New(tensor.Float32, 64, 64, 3, 3), nil, Epilogue{}, Options{Algorithm: AlgoWinograd, Threads: 2})
+		g, _ := k.geometry([]int{1, 64, sz.hw, sz.hw})
+		if got := k.winoBlocks(g).split; got != sz.split {
+			t.Errorf("%d×%d at 2 threads: split %v, want %v", sz.hw, sz.hw, got, sz.split)
+		}
 	}
 	winoMinTiles = 16
 	cc := convCase{n: 1, c: 32, h: 3, w: 3, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}

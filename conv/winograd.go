@@ -123,10 +123,10 @@ const (
 )
 
 // winoBlocks is how a Winograd Run splits its tiles: nb blocks of at most
-// tb tiles, run by parts workers whose GEMMs use gemmThr threads. With
-// fewer blocks than threads (split), the blocks run one after another,
-// each in two parallel phases: the input transform split over input
-// channels, then the GEMMs and output transform over output channels.
+// tb tiles, run by parts workers whose GEMMs use gemmThr threads. In split
+// mode the blocks run one after another, each in two parallel phases: the
+// input transform split over input channels, then the GEMMs and output
+// transform over output channels.
 type winoBlocks struct {
 	tb, nb, parts, gemmThr int
 	split                  bool
@@ -136,22 +136,32 @@ func (k *Conv) winoBlocks(g *geometry) winoBlocks {
 	total := g.n * g.tilesPerImg
 	nr := k.kern.NR
 	thr := k.threads()
-	tb := tileBlock(nr, k.m, k.cg)
-	// At least one block per thread when there are enough tiles.
-	tb = min(tb, max(2*nr, (total+thr*nr-1)/(thr*nr)*nr))
-	if winoTBOverride > 0 {
-		tb = winoTBOverride
+	// blocks spreads the tiles evenly over blocks of at most tb; the
+	// buffers need room for the largest block rounded up to NR.
+	blocks := func(tb int) (int, int) {
+		if winoTBOverride > 0 {
+			tb = winoTBOverride
+		}
+		nb := (total + tb - 1) / tb
+		tb = min(tb, ((total+nb-1)/nb+nr-1)/nr*nr)
+		if winoTBOverride > 0 {
+			tb = max(tb, (winoTBOverride+nr-1)/nr*nr)
+		}
+		return tb, nb
 	}
-	nb := (total + tb - 1) / tb
-	// Spread the tiles evenly over the blocks; the buffers need room for
-	// the largest block rounded up to NR.
-	tb = min(tb, ((total+nb-1)/nb+nr-1)/nr*nr)
-	if winoTBOverride > 0 {
-		tb = max(tb, (winoTBOverride+nr-1)/nr*nr)
-	}
-	if nb < thr {
-		// Too few blocks for a block per thread (14×14 maps and smaller).
-		return winoBlocks{tb: tb, nb: nb, parts: min(thr, k.cg, (k.m+k.kern.MR-1)/k.kern.MR), gemmThr: 1, split: true}
+	most := tileBlock(nr, k.m, k.cg)
+	// A block per thread when there are enough tiles…
+	tb, nb := blocks(min(most, max(2*nr, (total+thr*nr-1)/(thr*nr)*nr)))
+	// …unless the threads' share of NR-tile strips (GEMM columns) comes out
+	// uneven: 49 tiles (28×28 maps) made blocks of 24 and 25, so two strips
+	// for one thread where split mode costs each one and a half (measured
+	// 1.3× faster at two threads on 128 and 512 channels; 196 tiles, five
+	// strips against four and a half, stay in blocks).
+	stb, snb := blocks(most)
+	blockStrips := (nb + thr - 1) / thr * (tb / nr)
+	splitStrips := float64(snb*stb/nr) / float64(thr)
+	if nb < thr || float64(blockStrips) > 1.25*splitStrips {
+		return winoBlocks{tb: stb, nb: snb, parts: min(thr, k.cg, (k.m+k.kern.MR-1)/k.kern.MR), gemmThr: 1, split: true}
 	}
 	return winoBlocks{tb: tb, nb: nb, parts: thr, gemmThr: 1}
 }
