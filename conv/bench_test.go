@@ -32,6 +32,8 @@ var benchLayers = []struct {
 	{"resnet50.layer2.3x3", convCase{n: 1, c: 128, h: 28, w: 28, m: 128, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet50.layer3.conv2", convCase{n: 1, c: 256, h: 28, w: 28, m: 256, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet50.layer3.0.conv1", convCase{n: 1, c: 512, h: 28, w: 28, m: 256, kh: 1, kw: 1, bias: true}},
+	{"resnet50.layer4.conv2", convCase{n: 1, c: 512, h: 14, w: 14, m: 512, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
+	{"resnet50.layer4.down", convCase{n: 1, c: 1024, h: 14, w: 14, m: 2048, kh: 1, kw: 1, strides: []int{2, 2}, bias: true}},
 	{"resnet50.layer3.reduce", convCase{n: 1, c: 1024, h: 14, w: 14, m: 256, kh: 1, kw: 1, bias: true}},
 	{"mobilenetv2.conv0", convCase{n: 1, c: 3, h: 224, w: 224, m: 32, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"mobilenetv2.expand16", convCase{n: 1, c: 16, h: 112, w: 112, m: 96, kh: 1, kw: 1, bias: true}},
