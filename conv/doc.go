@@ -20,7 +20,14 @@
 //	      without it: a shuffling call per output row); 3×3 on
 //	      register-weight kernels, other sizes on the k×k taps kernels (one
 //	      call per output row at stride 2); dilations and larger strides a
-//	      per-tap streaming row loop.
+//	      per-tap streaming row loop. Small planes (outputs up to 14×14, or
+//	      28×28 for kernels above 3×3; multiplier 1, channels a multiple of
+//	      8, strides 1 and 2) go eight channels at a time instead, with the
+//	      channels in the vector lanes, where the table has those kernels
+//	      (AVX2): eight planes transposed to [position][8] (Interleave8),
+//	      padded, one DWC8S1/DWC8S2 call per output row, transposed back
+//	      (Split8) — a 7×7 plane cost several calls for a few hundred
+//	      multiply-adds.
 //	1×1 kernel, stride 1, no padding
 //	    → "gemm1x1": per image and group, Y = W·X straight on NCHW (X is
 //	      already the C×HW B matrix), no copy.
@@ -37,10 +44,11 @@
 //	      stride s, s column phases: copies, not gathers; implicit im2col,
 //	      no column buffer). When output rows are long (OW ≥ 14: the
 //	      stems, and the 28- and 14-wide layers) the column matrix is
-//	      written instead, a few long copies per row, in chunks of columns
-//	      that stay in L2, each multiplied by a one-thread gemm as soon as
-//	      it is written; the conv's threads share the chunks. The padded
-//	      copy is written on the conv's threads too.
+//	      written instead (one CopyRows per kernel tap and output row, all
+//	      input channels at once), in chunks of columns that stay in L2,
+//	      each multiplied by a one-thread gemm as soon as it is written;
+//	      the conv's threads share the chunks. The padded copy is written
+//	      on the conv's threads too.
 //
 // Weights are packed once with gemm.PackA (one PackedA per group, or per
 // Winograd position ξ) for the table in Options.Kernels (default
@@ -62,17 +70,20 @@
 // M×C matrices. At run time the output is cut into 4×4 tiles (6×6 input
 // patches, zero padded); tiles are processed in blocks of TB (a multiple
 // of the micro-kernel's NR, 2·NR … 256, V and M within about 4 MB, at least
-// one block per thread): V = Bᵀ d B for the block, 36 GEMMs
-// M_ξ = U_ξ·V_ξ, then Y = Aᵀ M A plus the epilogue. The transforms run on
-// whole tile rows at a time as streaming passes, the Winograd43InCols,
+// one block per thread): V = Bᵀ d B for the block (written in gemm's
+// pre-packed B layout, which the GEMMs read in place), 36 GEMMs
+// M_ξ = U_ξ·V_ξ, then Y = Aᵀ M A plus the epilogue. The input transform
+// pads each channel's rows for up to eight tile rows once; the transforms
+// run on whole tile rows at a time as streaming passes, the Winograd43InCols,
 // Winograd43InRow, Winograd43OutCols and Winograd43OutRow kernels of the
 // plan's asm table (AVX2 on amd64, the pure-Go twins elsewhere); the
 // depthwise 3×3 rows, residual adds and activations also go through the
 // table's row kernels. Blocks are spread over
-// Options.Threads; when there are fewer blocks than threads each block runs
-// in two parallel phases: the input transform split by input channels,
-// then the GEMMs and output transform by output channels (bit-identical to
-// one thread).
+// Options.Threads; when there are fewer blocks than threads, or blocks per
+// thread would share the NR-tile strips unevenly (49 tiles at two threads),
+// each block runs in two parallel phases: the input transform split by
+// input channels, then the GEMMs and output transform by output channels
+// (bit-identical to one thread).
 //
 // Error bound. The transforms multiply by up to 8 (Aᵀ) and 5 (Bᵀ) and then
 // cancel, and they mix all 36 inputs of a tile's 6×6 patch into each of its
