@@ -20,10 +20,12 @@
 // kernels of the asm table in Options.Kernels (asm.Default() if nil; AVX2
 // on amd64, pure-Go twins elsewhere): MaxPool2x2s2, MaxPool3x3s2,
 // AvgPool2x2s2 and AvgPool3x3s2 for the interior rows of the common
-// windows; MaxFold and foldAdd (one streaming pass per kernel tap over the
-// output positions where that tap is inside the input) for every other
-// row, window and edge; the activation kernels and ScaleShift for the
-// element-wise kernels.
+// windows; at stride 1, two separable passes over a padded copy of the
+// plane (MaxFold for max, Add for sums, then ScaleShift by the inverse
+// count where whole windows fit); MaxFold and foldAdd (one streaming pass
+// per kernel tap over the output positions where that tap is inside the
+// input) for every other row, window and edge; the activation kernels and
+// ScaleShift for the element-wise kernels.
 //
 // Semantics match package ops: MaxPool never selects NaN and gives −Inf
 // for a window without a number (every max row kernel and MaxFold skips
@@ -31,9 +33,11 @@
 // divides by the taps inside the input, or with count_include_pad by those
 // inside the padded input (never the ceil_mode overhang), 0 for an empty
 // window; sums are float32 (the reference sums in float64; tested to
-// 1e-6 relative). Sigmoid and SiLU use the table's float32 exp
+// 1e-6 relative), and at stride 1 the interior averages are sums times
+// the inverse count (within an ulp of the quotient). Sigmoid and SiLU use the table's float32 exp
 // polynomial (asm.expPoly: relative error ≤ 5e-7; Sigmoid and SiLU within
 // 1e-6 relative of float64, tested in package asm).
 //
-// Run allocates nothing in steady state; no scratch memory is needed.
+// Run allocates nothing in steady state; the padded planes live in
+// per-worker buffers reused between runs.
 package pool

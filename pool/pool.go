@@ -210,14 +210,16 @@ func (t *poolTask) Run(part int) {
 	g := t.g
 	lo, hi := part*g.planes/t.parts, (part+1)*g.planes/t.parts
 	var buf *s1Buf
-	if t.k.max && (stride1(g) || padS2(g)) {
+	if stride1(g) || t.k.max && padS2(g) {
 		buf = s1Bufs.Get()
 		defer s1Bufs.Put(buf)
 	}
 	for pl := lo; pl < hi; pl++ {
 		x := t.x[pl*g.inPlane : (pl+1)*g.inPlane]
 		y := t.y[pl*g.oh*g.ow : (pl+1)*g.oh*g.ow]
-		if buf != nil && stride1(g) {
+		if buf != nil && stride1(g) && !t.k.max {
+			avgPlaneS1(t.k.opts.kern(), g, buf, t.k.p.CountIncludePad, x, y)
+		} else if buf != nil && stride1(g) {
 			maxPlaneS1(t.k.opts.kern(), g, buf, x, y)
 		} else if buf != nil {
 			maxPlaneS2(t.k.opts.kern(), g, buf, x, y)
@@ -272,12 +274,23 @@ func stride1(g *geometry) bool {
 	return g.h.s == 1 && g.w.s == 1 && g.h.d == 1 && g.w.d == 1 && g.oh > 0 && g.ow > 0
 }
 
-// s1Buf is one worker's scratch for maxPlaneS1: the plane padded with
-// −Inf (its borders kept between planes of the geometry in key), the
-// vertical and horizontal maxima, and a row of −Inf to start folds from.
+// s1Buf is one worker's scratch for the stride-1 and padded stride-2
+// planes: the plane padded with −Inf or zeros (its borders kept between
+// planes of the geometry and fill in key), the vertical and horizontal
+// maxima or sums, and a row of −Inf to start folds from.
 type s1Buf struct {
 	pad, v, h, neg []float32
-	key            [6]int
+	key            [7]int
+}
+
+// grow makes room for n elements in v, h and neg.
+func (buf *s1Buf) grow(n int) {
+	if cap(buf.v) < n {
+		buf.v, buf.h, buf.neg = make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range buf.neg {
+			buf.neg[i] = negInf
+		}
+	}
 }
 
 var s1Bufs freelist.List[s1Buf]
@@ -291,14 +304,9 @@ var s1Bufs freelist.List[s1Buf]
 // selected and a window without a number gives −Inf, as the reference.
 func maxPlaneS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 	H, W := &g.h, &g.w
-	wp := buf.padPlane(kt, g, x)
+	wp := buf.padPlane(kt, g, x, negInf)
 	nv, nh := g.oh*wp, (g.oh-1)*wp+g.ow
-	if cap(buf.v) < nv {
-		buf.v, buf.h, buf.neg = make([]float32, nv), make([]float32, nv), make([]float32, nv)
-		for i := range buf.neg {
-			buf.neg[i] = negInf
-		}
-	}
+	buf.grow(nv)
 	v, h := buf.v[:nv], buf.h[:nh]
 	copy(v, buf.neg[:nv])
 	for i := 0; i < H.k; i++ {
@@ -315,22 +323,83 @@ func maxPlaneS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 	}
 }
 
+// avgPlaneS1 pools one plane at stride 1 as maxPlaneS1 does, with sums
+// (Add passes) over a copy padded with zeros: v = the sum of the kh rows
+// starting at each element, h = the sum of kw neighbours of v, then each
+// output row divided by its windows' counts (divide). The order of the
+// additions differs from the windows' row-major order by rounding only.
+func avgPlaneS1(kt *asm.Kernels, g *geometry, buf *s1Buf, cip bool, x, y []float32) {
+	H, W := &g.h, &g.w
+	wp := buf.padPlane(kt, g, x, 0)
+	nv, nh := g.oh*wp, (g.oh-1)*wp+g.ow
+	buf.grow(nv)
+	v, h := buf.v[:nv], buf.h[:nh]
+	copy(v, buf.pad[:nv])
+	for i := 1; i < H.k; i++ {
+		src := buf.pad[i*wp : i*wp+nv]
+		kt.Add(nv, &v[0], &v[0], &src[0])
+	}
+	copy(h, v[:nh])
+	for j := 1; j < W.k; j++ {
+		src := v[j : j+nh]
+		kt.Add(nh, &h[0], &h[0], &src[0])
+	}
+	// Columns a…b−1 have whole windows across: there each row's count is
+	// fixed, and the division a multiplication by its inverse on the row
+	// kernels (within an ulp of the quotient; a division per element was
+	// most of the time).
+	a, b := 0, g.ow
+	for a < b && colCount(g, cip, a) != W.k {
+		a++
+	}
+	for b > a && colCount(g, cip, b-1) != W.k {
+		b--
+	}
+	inf := float32(math.Inf(1))
+	for oh := 0; oh < g.oh; oh++ {
+		row := y[oh*g.ow : (oh+1)*g.ow]
+		copy(row, h[oh*wp:oh*wp+g.ow])
+		hc := H.hi[oh] - H.lo[oh]
+		if cip {
+			hc = H.padCnt[oh]
+		}
+		if hc > 0 && a < b {
+			kt.ScaleShift(b-a, &row[a], &row[a], 1/float32(hc*W.k), negZero, -inf, inf)
+			divide(g, cip, row, oh, 0, a)
+			divide(g, cip, row, oh, b, g.ow)
+			continue
+		}
+		divide(g, cip, row, oh, 0, g.ow)
+	}
+}
+
+// negZero is −0: x·s + (−0) is x·s for every x, −0 included.
+var negZero = float32(math.Copysign(0, -1))
+
+// colCount is the number of elements column ow's windows count across.
+func colCount(g *geometry, cip bool, ow int) int {
+	if cip {
+		return g.w.padCnt[ow]
+	}
+	return g.w.hi[ow] - g.w.lo[ow]
+}
+
 // padPlane copies plane x into buf.pad, padded with −Inf to cover every
 // window (stride s: hp = (OH−1)·s + kH rows, likewise columns), and
 // returns the row stride wp. The −Inf borders are written only when the
 // geometry changes.
-func (buf *s1Buf) padPlane(kt *asm.Kernels, g *geometry, x []float32) (wp int) {
+func (buf *s1Buf) padPlane(kt *asm.Kernels, g *geometry, x []float32, fill float32) (wp int) {
 	H, W := &g.h, &g.w
 	ph, pw := -H.start[0], -W.start[0]
 	hp := max(H.in+ph, (g.oh-1)*H.s+H.k)
 	wp = max(W.in+pw, (g.ow-1)*W.s+W.k)
-	if key := [6]int{hp, wp, ph, pw, H.in, W.in}; key != buf.key || len(buf.pad) < hp*wp {
+	if key := [7]int{hp, wp, ph, pw, H.in, W.in, int(math.Float32bits(fill))}; key != buf.key || len(buf.pad) < hp*wp {
 		if cap(buf.pad) < hp*wp {
 			buf.pad = make([]float32, hp*wp)
 		}
 		buf.pad = buf.pad[:hp*wp]
 		for i := range buf.pad {
-			buf.pad[i] = negInf
+			buf.pad[i] = fill
 		}
 		buf.key = key
 	}
@@ -354,7 +423,7 @@ func padS2(g *geometry) bool {
 // one row-kernel call over the plane padded with −Inf (the kernels skip
 // NaN, and the padding never wins).
 func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
-	wp := buf.padPlane(kt, g, x)
+	wp := buf.padPlane(kt, g, x, negInf)
 	k := g.h.k
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
@@ -454,16 +523,13 @@ func avgPlane(kt *asm.Kernels, g *geometry, cip bool, x, y []float32) {
 
 // divide turns the sums in row[o0:o1] into averages.
 func divide(g *geometry, cip bool, row []float32, oh, o0, o1 int) {
-	H, W := &g.h, &g.w
+	H := &g.h
 	hc := H.hi[oh] - H.lo[oh]
 	if cip {
 		hc = H.padCnt[oh]
 	}
 	for ow := o0; ow < o1; ow++ {
-		cnt := hc * (W.hi[ow] - W.lo[ow])
-		if cip {
-			cnt = hc * W.padCnt[ow]
-		}
+		cnt := hc * colCount(g, cip, ow)
 		if cnt > 0 && row[ow] != 0 {
 			row[ow] /= float32(cnt)
 		} else {
