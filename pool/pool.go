@@ -210,7 +210,7 @@ func (t *poolTask) Run(part int) {
 	g := t.g
 	lo, hi := part*g.planes/t.parts, (part+1)*g.planes/t.parts
 	var buf *s1Buf
-	if stride1(g) || t.k.max && padS2(g) {
+	if stride1(g) || t.k.max && (padS2(g) || s2Short(g)) {
 		buf = s1Bufs.Get()
 		defer s1Bufs.Put(buf)
 	}
@@ -318,9 +318,8 @@ func maxPlaneS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 		src := v[j : j+nh]
 		kt.MaxFold(nh, &h[0], &src[0], 1)
 	}
-	for oh := 0; oh < g.oh; oh++ {
-		copy(y[oh*g.ow:(oh+1)*g.ow], h[oh*wp:oh*wp+g.ow])
-	}
+	_ = y[g.oh*g.ow-1]
+	kt.CopyRows(g.oh, g.ow, &y[0], g.ow, &h[0], wp)
 }
 
 // avgPlaneS1 pools one plane at stride 1 as maxPlaneS1 does, with sums
@@ -393,11 +392,13 @@ func (buf *s1Buf) padPlane(kt *asm.Kernels, g *geometry, x []float32, fill float
 	ph, pw := -H.start[0], -W.start[0]
 	hp := max(H.in+ph, (g.oh-1)*H.s+H.k)
 	wp = max(W.in+pw, (g.ow-1)*W.s+W.k)
-	if key := [7]int{hp, wp, ph, pw, H.in, W.in, int(math.Float32bits(fill))}; key != buf.key || len(buf.pad) < hp*wp {
-		if cap(buf.pad) < hp*wp {
-			buf.pad = make([]float32, hp*wp)
+	if key := [7]int{hp, wp, ph, pw, H.in, W.in, int(math.Float32bits(fill))}; key != buf.key || len(buf.pad) < hp*wp+32 {
+		// 32 floats of slack: maxPlaneS2's rounded-up rows read past the
+		// plane.
+		if cap(buf.pad) < hp*wp+32 {
+			buf.pad = make([]float32, hp*wp+32)
 		}
-		buf.pad = buf.pad[:hp*wp]
+		buf.pad = buf.pad[:hp*wp+32]
 		for i := range buf.pad {
 			buf.pad[i] = fill
 		}
@@ -419,22 +420,43 @@ func padS2(g *geometry) bool {
 		g.oh > 0 && g.ow > 0 && (H.inLo != 0 || H.inHi != g.oh || W.inLo != 0 || W.inHi != g.ow)
 }
 
-// maxPlaneS2 pools one plane with padS2's windows: every output row is
-// one row-kernel call over the plane padded with −Inf (the kernels skip
-// NaN, and the padding never wins).
+// maxPlaneS2 pools one plane with padS2's windows, or with short rows
+// (s2Short): every output row is one row-kernel call over the plane padded
+// with −Inf (the kernels skip NaN, and the padding never wins). Rows
+// shorter than 8 are computed 8 wide, so the kernels take a whole block (a
+// row of seven went to the Go twin, whose data-dependent branches cost
+// ~90 cycles an output): the extra outputs land on the next rows', which
+// are computed after, and the last rows go through buf.h; they read up to
+// 2·7+1 floats past a row (slack in buf.pad).
 func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 	wp := buf.padPlane(kt, g, x, negInf)
 	k := g.h.k
+	nr := max(g.ow, 8)
+	buf.grow(nr)
 	for oh := 0; oh < g.oh; oh++ {
-		row := y[oh*g.ow : oh*g.ow+g.ow]
+		dst := y[oh*g.ow:]
+		if len(dst) < nr {
+			dst = buf.h[:nr]
+		}
 		r := buf.pad[2*oh*wp:]
-		_ = r[(k-1)*wp+2*(g.ow-1)+k-1] // last tap the row kernels read
+		_, _ = r[(k-1)*wp+2*(nr-1)+k-1], dst[nr-1] // last tap the row kernels read, last output
 		if k == 2 {
-			kt.MaxPool2x2s2(g.ow, &row[0], &r[0], wp)
+			kt.MaxPool2x2s2(nr, &dst[0], &r[0], wp)
 		} else {
-			kt.MaxPool3x3s2(g.ow, &row[0], &r[0], wp)
+			kt.MaxPool3x3s2(nr, &dst[0], &r[0], wp)
+		}
+		if &dst[0] == &buf.h[0] {
+			copy(y[oh*g.ow:oh*g.ow+g.ow], dst[:g.ow])
 		}
 	}
+}
+
+// s2Short reports whether stride-2 max pooling with 2×2 or 3×3 windows
+// has output rows too short for the row kernels' blocks of 8.
+func s2Short(g *geometry) bool {
+	H, W := &g.h, &g.w
+	return H.s == 2 && W.s == 2 && H.d == 1 && W.d == 1 && H.k == W.k && (H.k == 2 || H.k == 3) &&
+		g.oh > 0 && g.ow > 0 && g.ow < 8
 }
 
 // rowGeneral computes row[o0:o1] of output row oh for any window: the row
