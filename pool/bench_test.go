@@ -30,6 +30,7 @@ func BenchmarkPool(b *testing.B) {
 		{"vgg.maxpool2x2s2", "MaxPool", poolCase{shape: []int{1, 128, 112, 112}, kernel: []int{2, 2}, strides: []int{2, 2}}},
 		{"densenet.avgpool2x2s2", "AveragePool", poolCase{shape: []int{1, 128, 56, 56}, kernel: []int{2, 2}, strides: []int{2, 2}}},
 		{"googlenet.maxpool3x3s1", "MaxPool", poolCase{shape: []int{1, 192, 28, 28}, kernel: []int{3, 3}, pads: []int{1, 1, 1, 1}}},
+		{"googlenet.maxpool4b", "MaxPool", poolCase{shape: []int{1, 512, 14, 14}, kernel: []int{3, 3}, pads: []int{1, 1, 1, 1}, ceil: true}},
 		{"googlenet.maxpool4", "MaxPool", poolCase{shape: []int{1, 832, 14, 14}, kernel: []int{2, 2}, strides: []int{2, 2}, ceil: true}},
 		{"googlenet.maxpool5a", "MaxPool", poolCase{shape: []int{1, 832, 7, 7}, kernel: []int{3, 3}, pads: []int{1, 1, 1, 1}, ceil: true}},
 		{"inception.avgpool3x3s1", "AveragePool", poolCase{shape: []int{1, 192, 35, 35}, kernel: []int{3, 3}, pads: []int{1, 1, 1, 1}}},
