@@ -21,8 +21,10 @@
 // on amd64, pure-Go twins elsewhere): MaxPool2x2s2, MaxPool3x3s2,
 // AvgPool2x2s2 and AvgPool3x3s2 for the interior rows of the common
 // windows; at stride 1, two separable passes over a padded copy of the
-// plane (MaxFold for max, Add for sums, then ScaleShift by the inverse
-// count where whole windows fit); MaxFold and foldAdd (one streaming pass
+// plane (MaxFold for max, over a stack of small planes at once; Add for
+// sums, then ScaleShift by the inverse count where whole windows fit); at
+// stride 2 with padding or rows shorter than 8, the row kernels over a
+// padded copy; MaxFold and foldAdd (one streaming pass
 // per kernel tap over the output positions where that tap is inside the
 // input) for every other row, window and edge; the activation kernels and
 // ScaleShift for the element-wise kernels.
