@@ -360,11 +360,7 @@ func (k *binaryKernel) Run(in, out []*tensor.Tensor) error {
 		units = len(t.b)
 	}
 	t.parts = max(1, min(parallel.Threads(k.threads), units, len(t.y)/binaryMinPart))
-	if t.parts == 1 {
-		t.Run(0)
-	} else {
-		parallel.Default().Run(t, t.parts)
-	}
+	parallel.Default().Run(t, t.parts) // one part runs here, inline
 	*t = binaryTask{}
 	return nil
 }

@@ -56,9 +56,8 @@ func dwFlat(g *geometry) bool {
 // plane in one DWConv3x3s2P call, a k×k output row in two DWTapsS1 calls
 // (even and odd kernel columns) — without stride 2's shuffles.
 func dwLayout(kt *asm.Kernels, g *geometry, kh, kw int) flatLayout {
-	var wp, lda, nc, n, size, half int
-	hp := max(g.h+g.ph, (g.oh-1)*g.sh+kh)
-	wp = max(g.w+g.pw, (g.ow-1)*g.sw+kw)
+	var lda, nc, n, size, half int
+	hp, wp := dwPadDims(g, kh, kw)
 	var last int // elements the calls read
 	if g.sw == 2 && (kh == 3 && kw == 3 && kt.DWConv3x3s2P != nil || splitTaps(kh, kw)) {
 		half = (wp + 1) / 2

@@ -44,8 +44,9 @@ func (k *Conv) useDWC8(g *geometry) bool {
 	return k.dw8 != nil && dwFlat(g) && g.oh*g.ow <= most && g.oh > 0 && g.ow > 0
 }
 
-// dwc8Dims are the padded plane's rows and row width (in positions).
-func dwc8Dims(g *geometry, kh, kw int) (hp, wp int) {
+// dwPadDims are the rows and row width of a depthwise plane padded for
+// kh×kw windows (both routes: dwLayout and the eight-lane one).
+func dwPadDims(g *geometry, kh, kw int) (hp, wp int) {
 	return max(g.h+g.ph, (g.oh-1)*g.sh+kh), max(g.w+g.pw, (g.ow-1)*g.sw+kw)
 }
 
@@ -59,7 +60,7 @@ func dwc8Row(g *geometry) int { return roundUp(g.ow, 8) }
 // plane, the padded one, and the interleaved outputs, eight lanes each,
 // with room for what dwc8Row's extra outputs read and write.
 func (k *Conv) dwc8Scratch(c *carver, g *geometry) (in, pad, out []float32) {
-	hp, wp := dwc8Dims(g, k.kh, k.kw)
+	hp, wp := dwPadDims(g, k.kh, k.kw)
 	extra := dwc8Row(g) - g.ow
 	return c.take(8 * g.h * g.w), c.take(8 * (hp*wp + g.sw*extra)), c.take(8 * ((g.oh-1)*g.ow + dwc8Row(g)))
 }
@@ -84,7 +85,7 @@ func (t *dwc8Task) Run(part int) {
 		return
 	}
 	kk := k.kh * k.kw
-	hp, wp := dwc8Dims(g, k.kh, k.kw)
+	hp, wp := dwPadDims(g, k.kh, k.kw)
 	sc := carver{buf: t.scratch[part*t.per : (part+1)*t.per]}
 	tin, pad, out := k.dwc8Scratch(&sc, g)
 	clear(pad) // the padding; each group rewrites the image inside it
@@ -102,7 +103,7 @@ func (t *dwc8Task) Run(part int) {
 	for gi := lo; gi < hi; gi++ {
 		img, c0 := gi/(k.m/8), gi%(k.m/8)*8
 		x := t.x[(img*g.c+c0)*g.inPlane : (img*g.c+c0+8)*g.inPlane]
-		_, _ = tin[8*g.inPlane-1], x[7*g.inPlane+g.inPlane-1]
+		_, _ = tin[8*g.inPlane-1], x[8*g.inPlane-1]
 		kt.Interleave8(g.inPlane, &tin[0], &x[0], g.inPlane)
 		_ = inner[(g.h-1)*8*wp+8*g.w-1]
 		kt.CopyRows(g.h, 8*g.w, &inner[0], 8*wp, &tin[0], 8*g.w)

@@ -476,7 +476,8 @@ func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 	buf.grow(nr)
 	for oh := 0; oh < g.oh; oh++ {
 		dst := y[oh*g.ow:]
-		if len(dst) < nr {
+		last := len(dst) < nr // no room for the extra outputs: compute in scratch
+		if last {
 			dst = buf.h[:nr]
 		}
 		r := buf.pad[2*oh*wp:]
@@ -486,7 +487,7 @@ func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 		} else {
 			kt.MaxPool3x3s2(nr, &dst[0], &r[0], wp)
 		}
-		if &dst[0] == &buf.h[0] {
+		if last {
 			copy(y[oh*g.ow:oh*g.ow+g.ow], dst[:g.ow])
 		}
 	}
