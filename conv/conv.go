@@ -17,7 +17,7 @@ import (
 // Algorithm names, as returned by Conv.Algorithm and accepted by
 // Options.Algorithm.
 const (
-	AlgoGEMM1x1   = "gemm1x1"   // 1×1, stride 1, no padding: W·X straight on NCHW
+	AlgoGEMM1x1   = "gemm1x1"   // 1×1, no padding: W·X straight on NCHW (strided: on X subsampled)
 	AlgoIm2col    = "im2col"    // implicit im2col (packed straight from NCHW) + GEMM, per group
 	AlgoWinograd  = "winograd"  // F(4×4, 3×3)
 	AlgoDepthwise = "depthwise" // direct, one output plane at a time
@@ -288,11 +288,11 @@ func allZero(v []int) bool {
 
 func (k *Conv) is1x1() bool {
 	pads0 := allZero(k.p.Pads) && (k.p.AutoPad == ops.AutoPadNotSet || k.p.AutoPad == ops.AutoPadValid || k.p.AutoPad == "")
-	// SAME padding of a 1×1 stride-1 kernel is zero as well.
+	// SAME padding of a 1×1 kernel is zero as well: (⌈in/s⌉−1)·s+1 ≤ in.
 	if k.p.AutoPad == ops.AutoPadSameUpper || k.p.AutoPad == ops.AutoPadSameLower {
 		pads0 = true
 	}
-	return k.kh == 1 && k.kw == 1 && allOnes(k.p.Strides) && pads0
+	return k.kh == 1 && k.kw == 1 && pads0
 }
 
 func (k *Conv) isDepthwise() bool { return k.group > 1 && k.cg == 1 }
@@ -399,6 +399,7 @@ type runState struct {
 	chunks colChunks
 	task   dwTask
 	task8  dwc8Task
+	sub    subTask
 	wt     winoTask
 	w2     wino2Task
 	wvs    []gemm.PackedB            // per Winograd worker: its V_ξ
@@ -495,6 +496,9 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			}
 			if k.algo == AlgoGEMM1x1 { // (Winograd's fallback is im2col)
 				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
+				if strided(g) {
+					p.B = k.subsample(st, pad, x[xoff:xoff+cg*g.inPlane], g)
+				}
 				gemm.Gemm(&p)
 				continue
 			}
@@ -552,6 +556,68 @@ func (k *Conv) chunking(g *geometry) (parts, chunk int) {
 	n := g.outPlane
 	parts = max(1, min(k.threads(), n/k.kern.NR))
 	return parts, colChunk(k.kern.NR, k.kDim, n, parts)
+}
+
+// strided reports whether a 1×1 convolution on g skips input pixels.
+func strided(g *geometry) bool { return g.sh != 1 || g.sw != 1 }
+
+// subsample writes the pixels of the cg planes of x that a strided 1×1
+// convolution reads, as the cg×OH·OW B matrix, into buf (then a tail of
+// scratch, subScratch), on several threads when the copy is large enough
+// to pay for the hand-off, and returns the matrix. The im2col route
+// copied them twice (column phases, then the column chunks) and ran its
+// GEMM chunk by chunk, streaming the weights once per chunk: ResNet-50's
+// 1×1/2 layers ran at 76 % of the rate of a plain GEMM of their shape.
+func (k *Conv) subsample(st *runState, buf, x []float32, g *geometry) []float32 {
+	if g.outPlane == 0 {
+		return buf[:0]
+	}
+	parts := k.subParts(g)
+	st.sub = subTask{kt: k.kern, dst: buf, x: x, c: k.cg, g: g, parts: parts}
+	parallel.Default().Run(&st.sub, parts)
+	st.sub = subTask{}
+	return buf[:k.cg*g.outPlane]
+}
+
+// subParts is how many threads share subsample's copy.
+func (k *Conv) subParts(g *geometry) int {
+	return max(1, min(k.threads(), k.cg*g.outPlane/(16<<10), k.cg))
+}
+
+// subScratch is the float32s subsample takes: the matrix, then for stride
+// 2 a plane per part for the odd columns that Deinterleave also writes.
+func (k *Conv) subScratch(g *geometry) int {
+	return (k.cg + k.subParts(g)) * g.outPlane
+}
+
+// subTask runs subsample, part i a range of the planes.
+type subTask struct {
+	kt     *asm.Kernels
+	dst, x []float32
+	c      int
+	g      *geometry
+	parts  int
+}
+
+func (t *subTask) Run(part int) {
+	g := t.g
+	odd := t.dst[(t.c+part)*g.outPlane:]
+	for ci := part * t.c / t.parts; ci < (part+1)*t.c/t.parts; ci++ {
+		d, x := t.dst[ci*g.outPlane:(ci+1)*g.outPlane], t.x[ci*g.inPlane:(ci+1)*g.inPlane]
+		lds := g.sh * g.w // input rows read, sh rows apart
+		switch g.sw {
+		case 1:
+			t.kt.CopyRows(g.oh, g.ow, &d[0], g.ow, &x[0], lds)
+		case 2:
+			// Columns 0, 2, …, 2·OW−2; the odd ones land in odd.
+			_ = x[(g.oh-1)*lds+2*g.ow-2]
+			t.kt.Deinterleave(g.oh, 2*g.ow-1, &d[0], &odd[0], g.ow, &x[0], lds)
+		default:
+			for oh := range g.oh {
+				gather(d[oh*g.ow:(oh+1)*g.ow], x[oh*lds:], g.sw)
+			}
+		}
+	}
 }
 
 // im2col runs st.src's fill from x, on several threads when the copy is

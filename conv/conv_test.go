@@ -316,6 +316,14 @@ var gemmCases = []convCase{
 	// (several where L2 ≤ 1 MB, resp. 2 MB), the last one partial.
 	{n: 2, c: 3, h: 30, w: 80, m: 7, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true},
 	{n: 1, c: 64, h: 27, w: 42, m: 10, kh: 3, kw: 3, bias: true},
+	// 1×1 strided (subsampled): each column step, row steps, groups, 1-D,
+	// and one large enough for several copying threads
+	{n: 2, c: 6, h: 8, w: 9, m: 5, kh: 1, kw: 1, strides: []int{3, 2}},
+	{n: 1, c: 4, h: 9, w: 10, m: 7, kh: 1, kw: 1, strides: []int{2, 1}, bias: true},
+	{n: 1, c: 5, h: 11, w: 13, m: 6, kh: 1, kw: 1, strides: []int{1, 3}},
+	{n: 1, c: 12, h: 6, w: 7, m: 8, kh: 1, kw: 1, strides: []int{2, 2}, group: 4, bias: true},
+	{n: 1, c: 3, w: 9, m: 4, kw: 1, strides: []int{2}},
+	{n: 1, c: 64, h: 64, w: 63, m: 24, kh: 1, kw: 1, strides: []int{2, 2}, bias: true},
 }
 
 var winoCases = []convCase{
@@ -424,7 +432,7 @@ func TestGEMM1x1(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, kern := range tables(t) {
 		for _, cc := range gemmCases {
-			if cc.kh != 1 || cc.kw != 1 || cc.strides != nil {
+			if cc.kh != 1 || cc.kw != 1 || cc.pads != nil {
 				continue
 			}
 			for j, ep := range epilogues {
@@ -618,7 +626,8 @@ func TestSelection(t *testing.T) {
 		want string
 	}{
 		{convCase{c: 64, m: 256, kh: 1, kw: 1}, AlgoGEMM1x1},
-		{convCase{c: 64, m: 64, kh: 1, kw: 1, strides: []int{2, 2}}, AlgoIm2col},
+		{convCase{c: 64, m: 64, kh: 1, kw: 1, strides: []int{2, 2}}, AlgoGEMM1x1},
+		{convCase{c: 64, m: 64, kh: 1, kw: 1, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}}, AlgoIm2col},
 		{convCase{c: 64, m: 64, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoWinograd},
 		{convCase{c: 3, m: 64, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoIm2col},
 		{convCase{c: 64, m: 64, kh: 3, kw: 3, strides: []int{2, 2}}, AlgoIm2col},

@@ -28,9 +28,13 @@
 //	      padded, one DWC8S1/DWC8S2 call per output row, transposed back
 //	      (Split8) — a 7×7 plane cost several calls for a few hundred
 //	      multiply-adds.
-//	1×1 kernel, stride 1, no padding
+//	1×1 kernel, no padding
 //	    → "gemm1x1": per image and group, Y = W·X straight on NCHW (X is
-//	      already the C×HW B matrix), no copy.
+//	      already the C×HW B matrix), no copy. At a stride above 1 the
+//	      pixels read are first copied into a C×OH·OW matrix (one CopyRows
+//	      or Deinterleave per plane, planes shared by the conv's threads);
+//	      the im2col route had copied them twice and streamed the weights
+//	      once per column chunk.
 //	3×3, stride 1, dilation 1, group 1, C ≥ 16 and M ≥ 16, 2-D
 //	    → "winograd": F(4×4, 3×3). At run time an input with fewer than 16
 //	      output tiles (e.g. 7×7 at batch 1), where the 36 GEMMs would be
@@ -118,7 +122,8 @@
 // intermediates. Run takes it from a buffer the Conv keeps per concurrent
 // Run (a free list, never dropped at GC), leaving out gemm's packing
 // buffers, which then come from gemm's pool. Sizes, in float32s: gemm1x1,
-// gemm's workspace (gemm.WorkspaceSize); im2col, when the convolution
+// gemm's workspace (gemm.WorkspaceSize), strided also the subsampled
+// matrix and a plane per copying thread, (C/g + threads)·OH·OW; im2col, when the convolution
 // pads, a padded copy of one image's group, C/g·(H+pads)·(W+pads), plus
 // gemm's workspace; Winograd, per worker, 36·(C+M)·TB +
 // max(12·(4·⌈OW/4⌉+2), 28·TB) (C = M = 64, TB = 216: 4 MB) plus its

@@ -90,6 +90,9 @@ func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
 // and per-group calls.
 func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws []float32) {
 	mg := k.m / k.group
+	if k.algo == AlgoGEMM1x1 && strided(g) {
+		pad = c.take(k.subScratch(g))
+	}
 	if k.algo != AlgoGEMM1x1 {
 		pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))
 		if explicit(g) {
