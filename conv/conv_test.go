@@ -893,3 +893,15 @@ func TestEmptyBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestWinoN: a block's GEMM width is whole NR panels unless more than a
+// third of the last panel is tiles (then exact, on gemm's edge kernel);
+// the exact widths are exercised by TestWinograd (9 and 12 tiles at NR 24).
+func TestWinoN(t *testing.T) {
+	k := &Conv{kern: &asm.Kernels{NR: 24}}
+	for _, tc := range [][3]int{{216, 16, 16}, {216, 196, 216}, {48, 25, 48}, {48, 24, 24}, {24, 8, 24}, {24, 9, 9}, {24, 12, 12}, {216, 200, 216}, {216, 201, 201}} {
+		if got := k.winoN(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("winoN(tb %d, %d tiles) = %d, want %d", tc[0], tc[1], got, tc[2])
+		}
+	}
+}
