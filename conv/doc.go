@@ -76,7 +76,10 @@
 // of the micro-kernel's NR, 2·NR … 256, V and M within about 4 MB, at least
 // one block per thread): V = Bᵀ d B for the block (written in gemm's
 // pre-packed B layout, which the GEMMs read in place), 36 GEMMs
-// M_ξ = U_ξ·V_ξ, then Y = Aᵀ M A plus the epilogue. The input transform
+// M_ξ = U_ξ·V_ξ (as wide as whole NR panels, or exactly as the block's
+// tiles when more than a third of the last panel is tiles: gemm's edge
+// kernel then costs less than the padding, e.g. the 16 tiles of a 14×14
+// map), then Y = Aᵀ M A plus the epilogue. The input transform
 // pads each channel's rows for up to eight tile rows once; the transforms
 // run on whole tile rows at a time as streaming passes, the Winograd43InCols,
 // Winograd43InRow, Winograd43OutCols and Winograd43OutRow kernels of the
