@@ -538,11 +538,16 @@ type LayerTime struct {
 	Name, OpType string
 	Kernel       string        // the implementation, as in Layer.Kernel
 	Time         time.Duration // mean wall time per run
+	// Median is the median wall time over the runs: on a shared machine the
+	// mean carries the runs that were held up (at two threads they were
+	// common enough to add a third to a model's sum of node means).
+	Median time.Duration
 }
 
-// Profile runs the model runs times on inputs and returns the mean time of
-// every node that runs per call, in execution order. Nodes computed at
-// planning time or turned into views take no time and are left out.
+// Profile runs the model runs times on inputs and returns the mean and the
+// median time of every node that runs per call, in execution order. Nodes
+// computed at planning time or turned into views take no time and are
+// left out.
 func (m *Model) Profile(ctx context.Context, inputs map[string]*tensor.Tensor, runs int) ([]LayerTime, error) {
 	p, a, err := m.prepare(inputs)
 	if err != nil {
@@ -552,13 +557,15 @@ func (m *Model) Profile(ctx context.Context, inputs map[string]*tensor.Tensor, r
 		return nil, errors.New("gocnn: Profile: the model's shapes depend on input values")
 	}
 	defer p.put(a)
-	times := make([]time.Duration, len(m.nodes))
 	runs = max(runs, 1)
-	for range runs {
-		if err := m.execute(ctx, p, a, times); err != nil {
+	nn := len(m.nodes)
+	times := make([]time.Duration, runs*nn) // run r's at [r·nn, (r+1)·nn)
+	for r := range runs {
+		if err := m.execute(ctx, p, a, times[r*nn:(r+1)*nn]); err != nil {
 			return nil, err
 		}
 	}
+	node := make([]time.Duration, runs)
 	var lt []LayerTime
 	for ni, n := range m.nodes {
 		if !p.run[ni] || p.view[ni] {
@@ -572,7 +579,24 @@ func (m *Model) Profile(ctx context.Context, inputs map[string]*tensor.Tensor, r
 		if len(n.in) > 0 && n.in[0] >= 0 && p.metas[n.in[0]] != nil {
 			x = p.metas[n.in[0]].Shape
 		}
-		lt = append(lt, LayerTime{Name: n.src.Name, OpType: op, Kernel: kernelNameFor(n.kernel, x), Time: times[ni] / time.Duration(runs)})
+		var sum time.Duration
+		for r := range runs {
+			node[r] = times[r*nn+ni]
+			sum += node[r]
+		}
+		lt = append(lt, LayerTime{Name: n.src.Name, OpType: op, Kernel: kernelNameFor(n.kernel, x),
+			Time: sum / time.Duration(runs), Median: median(node)})
 	}
 	return lt, nil
+}
+
+// median returns the median of d (the mean of the middle two for an even
+// count), reordering d.
+func median(d []time.Duration) time.Duration {
+	slices.Sort(d)
+	h := len(d) / 2
+	if len(d)%2 == 1 {
+		return d[h]
+	}
+	return (d[h-1] + d[h]) / 2
 }

@@ -2,8 +2,11 @@ package gocnn
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gocnn/gocnn/internal/testutil"
 	"github.com/gocnn/gocnn/onnx"
@@ -267,6 +270,55 @@ func TestZeroPadRemoved(t *testing.T) {
 		}
 		if err := testutil.AllClose(got["Y"], want["Y"], 0, 0); err != nil {
 			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
+}
+
+// TestProfile: every node that runs, in execution order, with a mean and a
+// median time; a cancelled context stops it with the context's error.
+func TestProfile(t *testing.T) {
+	m, err := Load(filepath.Join("testdata", "torch", "tiny_resnet_op13.onnx"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(tensor.Float32, 1, 3, 32, 32)
+	in := map[string]*tensor.Tensor{m.Inputs()[0].Name: x}
+	prof, err := m.Profile(context.Background(), in, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := m.Layers(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, l := range layers {
+		if l.Kernel != "view" {
+			want = append(want, l.Name)
+		}
+	}
+	if len(prof) != len(want) || len(want) != 8 {
+		t.Fatalf("%d nodes profiled, %d run (want 8)", len(prof), len(want))
+	}
+	for i, l := range prof {
+		if l.Name != want[i] || l.Kernel == "" || l.Time <= 0 || l.Median <= 0 {
+			t.Errorf("entry %d: %+v, want node %s", i, l, want[i])
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := m.Profile(ctx, in, 2); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		d    []time.Duration
+		want time.Duration
+	}{{[]time.Duration{3, 1, 2}, 2}, {[]time.Duration{4, 1, 3, 2}, 2}, {[]time.Duration{9, 1, 30, 2}, 5}, {[]time.Duration{7}, 7}} {
+		if got := median(tc.d); got != tc.want {
+			t.Errorf("median %v = %v, want %v", tc.d, got, tc.want)
 		}
 	}
 }

@@ -68,7 +68,7 @@ func runBench(args []string, stdout io.Writer) error {
 	fs.Var(&ins, "in", "input `[NAME=]FILE` (.npy or .pb) instead of random data; repeat for several inputs")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	noOpt := fs.Bool("O0", false, "disable graph optimisation")
-	profile := fs.Bool("profile", false, "also print the time per node and per operator type, with the kernel used")
+	profile := fs.Bool("profile", false, "also print each node's median time over the runs and the time per operator type, with the kernel used")
 	model, rest := splitModelArg(args)
 	if err := fs.Parse(rest); err != nil {
 		return fmt.Errorf("bench: %v", err)
@@ -234,23 +234,27 @@ func printBench(w io.Writer, r *benchResult) {
 		fmt.Fprintf(w, "compute     %.2f GFLOP per run (2·MACs), %.1f GFLOP/s effective at the median\n", r.GFLOPs, r.GFLOPS)
 	}
 	if len(r.Profile) > 0 {
-		printProfile(w, r.Profile)
+		printProfile(w, r.Profile, r.Runs)
 	}
 }
 
-// printProfile prints the slowest nodes and the time per operator type.
-func printProfile(w io.Writer, prof []gocnn.LayerTime) {
-	var total time.Duration
+// printProfile prints the slowest nodes and the time per operator type,
+// by each node's median over the runs (means in the header: on a shared
+// machine they carry the runs that were held up).
+func printProfile(w io.Writer, prof []gocnn.LayerTime, runs int) {
+	var total, mean time.Duration
 	for _, l := range prof {
-		total += l.Time
+		total += l.Median
+		mean += l.Time
 	}
 	nodes := slices.Clone(prof)
-	slices.SortStableFunc(nodes, func(a, b gocnn.LayerTime) int { return cmp.Compare(b.Time, a.Time) })
-	fmt.Fprintf(w, "\nprofile: mean per run, %d nodes that run, %.3f ms in nodes\n", len(prof), ms(total))
+	slices.SortStableFunc(nodes, func(a, b gocnn.LayerTime) int { return cmp.Compare(b.Median, a.Median) })
+	fmt.Fprintf(w, "\nprofile: median per node over %d runs, %d nodes that run, %.3f ms in nodes (means: %.3f ms)\n",
+		runs, len(prof), ms(total), ms(mean))
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "ms\t%\tnode\top\tkernel\t")
 	for _, l := range nodes[:min(len(nodes), 25)] {
-		fmt.Fprintf(tw, "%.3f\t%.1f\t%s\t%s\t%s\t\n", ms(l.Time), pct(l.Time, total), l.Name, l.OpType, l.Kernel)
+		fmt.Fprintf(tw, "%.3f\t%.1f\t%s\t%s\t%s\t\n", ms(l.Median), pct(l.Median, total), l.Name, l.OpType, l.Kernel)
 	}
 	tw.Flush()
 	type group struct {
@@ -264,7 +268,7 @@ func printProfile(w io.Writer, prof []gocnn.LayerTime) {
 		if byOp[k] == nil {
 			byOp[k] = &group{key: k}
 		}
-		byOp[k].t += l.Time
+		byOp[k].t += l.Median
 		byOp[k].count++
 	}
 	groups := slices.Collect(maps.Values(byOp))

@@ -67,3 +67,37 @@ func TestBenchStats(t *testing.T) {
 		t.Errorf("odd count: %+v", r)
 	}
 }
+
+func TestBenchProfile(t *testing.T) {
+	var out bytes.Buffer
+	if err := dispatch([]string{"bench", "../../testdata/torch/tiny_resnet_op13.onnx", "-n", "3", "-threads", "1", "-profile"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"profile: median per node over 3 runs, 8 nodes that run, ", "(means: ",
+		"/block1/conv1/Conv", "conv/winograd/", "by operator and kernel:", "gocnn.Conv · conv/gemm1x1/"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	if err := dispatch([]string{"bench", "../../testdata/torch/tiny_resnet_op13.onnx", "-n", "3", "-profile", "-json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Profile []struct {
+			Name, OpType, Kernel string
+			Time, Median         int64
+		} `json:"profile"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatalf("%v:\n%s", err, out.String())
+	}
+	if len(r.Profile) != 8 {
+		t.Fatalf("%d nodes profiled, want 8:\n%s", len(r.Profile), out.String())
+	}
+	for _, l := range r.Profile {
+		if l.Name == "" || l.Kernel == "" || l.Time <= 0 || l.Median <= 0 {
+			t.Errorf("profile entry %+v", l)
+		}
+	}
+}
