@@ -561,10 +561,21 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 				kern.Sgemm(kc, ap, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 			default:
 				// Partial tile: compute it whole into tile, store the part;
-				// a narrow edge kernel covers a thin last strip cheaper.
+				// a narrow edge kernel covers a thin last strip cheaper, and
+				// one exactly as wide as the strip writes C itself, epilogue
+				// included (the copy through tile and asm.Epilogue had cost
+				// more than the edge kernel: Winograd's 16-tile blocks).
 				sg, sgRow := kern.Sgemm, kern.SgemmRowA
 				if ek := kern.EdgeFor(w); ek != nil && (!inPlace || ek.SgemmRowA != nil) {
 					sg, sgRow = ek.Sgemm, ek.SgemmRowA
+					if ek.NR == w && h == mr {
+						if inPlace {
+							sgRow(kc, ap, p.LDA, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+						} else {
+							sg(kc, ap, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+						}
+						continue
+					}
 				}
 				if inPlace {
 					sgRow(kc, ap, p.LDA, bp, ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)

@@ -214,7 +214,8 @@ func TestEpilogue(t *testing.T) {
 	for _, kern := range asm.Tables() {
 		t.Run(kern.Name, func(t *testing.T) {
 			for _, s := range [][3]int{{kern.MR * 2, kern.NR * 3, 33}, {kern.MR*3 + 1, kern.NR*2 + 3, 600}, {70, 1, 45}, {1, 70, 45}, {1, 1, 9},
-				{kern.MR*2 + 1, 600, 40}, {67, 2*kern.NR + 1, 300}} { // several actCols groups; a gemvEdge strip
+				{kern.MR*2 + 1, 600, 40}, {67, 2*kern.NR + 1, 300}, // several actCols groups; a gemvEdge strip
+				{kern.MR * 3, kern.NR + 16, 100}, {kern.MR*2 + 2, kern.NR + 8, 80}} { // last strips as wide as an edge kernel
 				m, n, k := s[0], s[1], s[2]
 				res := randVec(rng, m*(n+2))
 				eps := []Epilogue{
@@ -231,10 +232,14 @@ func TestEpilogue(t *testing.T) {
 				}
 				for ei, ep := range eps {
 					for _, beta := range []float32{0, 0.5} {
-						p := newProblem(rng, ei%3 == 1, ei%2 == 1, m, n, k, 1, 1.5, beta)
-						p.ep = ep
-						buf, g := p.run(kern, 2, ei%2 == 0, nil)
-						p.check(t, fmt.Sprintf("%v ep=%d beta=%v", s, ei, beta), buf, g)
+						// A packed or not: row-major A unpacked is read in place
+						// (SgemmRowA) when N is small.
+						for _, packed := range []bool{false, true} {
+							p := newProblem(rng, ei%3 == 1, ei%2 == 1, m, n, k, 1, 1.5, beta)
+							p.ep = ep
+							buf, g := p.run(kern, 2, packed, nil)
+							p.check(t, fmt.Sprintf("%v ep=%d beta=%v packed=%v", s, ei, beta, packed), buf, g)
+						}
 					}
 				}
 			}
