@@ -466,6 +466,14 @@ func (k *Conv) run(in, out []*tensor.Tensor, scratch []float32) error {
 // threads returns the thread count to use.
 func (k *Conv) threads() int { return parallel.Threads(k.opts.Threads) }
 
+// parts returns how many of the conv's threads share work over units
+// (planes, groups of planes) of floats outputs in all: at most one per
+// unit and per per floats, below which the pool's hand-off costs more
+// than it saves.
+func (k *Conv) parts(units, floats, per int) int {
+	return max(1, min(k.threads(), floats/per, units))
+}
+
 // runGEMM runs the gemm1x1 and im2col algorithms: per image and group,
 // Y_g [M/g × OH·OW] = W_g [M/g × C/g·kH·kW] · B_g, where B_g is X_g itself
 // (1×1) or its im2col matrix, implicit or written in chunks (colChunks).
@@ -581,7 +589,7 @@ func (k *Conv) subsample(st *runState, buf, x []float32, g *geometry) []float32 
 
 // subParts is how many threads share subsample's copy.
 func (k *Conv) subParts(g *geometry) int {
-	return max(1, min(k.threads(), k.cg*g.outPlane/(16<<10), k.cg))
+	return k.parts(k.cg, k.cg*g.outPlane, 16<<10)
 }
 
 // subScratch is the float32s subsample takes: the matrix, then for stride
@@ -627,7 +635,7 @@ func (k *Conv) im2col(st *runState, x []float32) {
 	if !s.owned {
 		return
 	}
-	parts := max(1, min(k.threads(), len(s.x)/(32<<10), s.c))
+	parts := k.parts(s.c, len(s.x), 32<<10)
 	st.cols = im2colTask{src: s, x: x, parts: parts}
 	parallel.Default().Run(&st.cols, parts)
 	st.cols = im2colTask{}

@@ -24,8 +24,7 @@ func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
 		return
 	}
 	planes := g.n * k.m
-	// Below ~16K outputs per part the pool's hand-off costs more than it saves.
-	parts := max(1, min(k.threads(), planes*g.outPlane/(16<<10), planes))
+	parts := k.parts(planes, planes*g.outPlane, 16<<10)
 	st.task = dwTask{k: k, g: g, x: x, y: y, res: res, parts: parts, scratch: st.scratch, per: k.dwPartSize(g)}
 	parallel.Default().Run(&st.task, parts)
 	st.task = dwTask{}

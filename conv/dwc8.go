@@ -71,7 +71,7 @@ type dwc8Task dwTask
 
 func (k *Conv) runDWC8(st *runState, g *geometry, x, y, res []float32) {
 	groups := g.n * k.m / 8
-	parts := max(1, min(k.threads(), groups*8*g.outPlane/(16<<10), groups))
+	parts := k.parts(groups, groups*8*g.outPlane, 16<<10)
 	st.task8 = dwc8Task{k: k, g: g, x: x, y: y, res: res, parts: parts, scratch: st.scratch, per: k.dwPartSize(g)}
 	parallel.Default().Run(&st.task8, parts)
 	st.task8 = dwc8Task{}

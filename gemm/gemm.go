@@ -555,31 +555,29 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 					kern.SgemmPackB(kc, ap, bIn, p.LDB, bp, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
 					asm.Epilogue(h, w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 				}
-			case h == mr && w == nr && inPlace:
-				kern.SgemmRowA(kc, ap, p.LDA, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
-			case h == mr && w == nr:
-				kern.Sgemm(kc, ap, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 			default:
-				// Partial tile: compute it whole into tile, store the part;
-				// a narrow edge kernel covers a thin last strip cheaper, and
-				// one exactly as wide as the strip writes C itself, epilogue
-				// included (the copy through tile and asm.Epilogue had cost
-				// more than the edge kernel: Winograd's 16-tile blocks).
-				sg, sgRow := kern.Sgemm, kern.SgemmRowA
-				if ek := kern.EdgeFor(w); ek != nil && (!inPlace || ek.SgemmRowA != nil) {
-					sg, sgRow = ek.Sgemm, ek.SgemmRowA
-					if ek.NR == w && h == mr {
-						if inPlace {
-							sgRow(kc, ap, p.LDA, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
-						} else {
-							sg(kc, ap, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
-						}
-						continue
+				// The strip's kernel: the full one, or a narrow edge kernel
+				// for a thin last strip (cheaper). A tile of exactly the
+				// kernel's size is written to C with the epilogue fused (an
+				// edge tile through tile and asm.Epilogue had cost more than
+				// the kernel: Winograd's 16-tile blocks); a partial one is
+				// computed whole into tile and its part stored.
+				sg, sgRow, width := kern.Sgemm, kern.SgemmRowA, nr
+				if w < nr { // (full tiles skip the lookup)
+					if ek := kern.EdgeFor(w); ek != nil && (!inPlace || ek.SgemmRowA != nil) {
+						sg, sgRow, width = ek.Sgemm, ek.SgemmRowA, ek.NR
 					}
 				}
-				if inPlace {
+				switch {
+				case h == mr && w == width && inPlace:
+					sgRow(kc, ap, p.LDA, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+					continue
+				case h == mr && w == width:
+					sg(kc, ap, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+					continue
+				case inPlace:
 					sgRow(kc, ap, p.LDA, bp, ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
-				} else {
+				default:
 					sg(kc, ap, bp, ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
 				}
 				asm.Epilogue(h, w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)

@@ -194,16 +194,20 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		g.Load(g.Param("b"), b)
 	}
 
-	// Prefetch C: it is written (and maybe read) once the k loop ends.
-	g.MOVQ(c, R8)
-	for i := 0; i < mr; i++ {
-		for off := 0; off < nr*4; off += 64 {
-			g.PREFETCHT0(Mem{Base: R8, Disp: off})
-		}
-		if i < mr-1 {
-			g.ADDQ(ldc, R8)
+	// prefetchRows fetches rows of NR floats, ld bytes apart, from base.
+	prefetchRows := func(base, ld Register, rows int) {
+		g.MOVQ(base, R8)
+		for i := 0; i < rows; i++ {
+			for off := 0; off < nr*4; off += 64 {
+				g.PREFETCHT0(Mem{Base: R8, Disp: off})
+			}
+			if i < rows-1 {
+				g.ADDQ(ld, R8)
+			}
 		}
 	}
+	// Prefetch C: it is written (and maybe read) once the k loop ends.
+	prefetchRows(c, ldc, mr)
 	// strips: and the residual rows the epilogue reads, this tile's and
 	// the next one's (a tile's k loop is too short to hide a load from
 	// memory at small k): a residual streaming from memory had cost a
@@ -211,15 +215,7 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 	if strips {
 		g.TESTQ(U32(flagResidual), flags)
 		g.JZ(LabelRef(name + "_nores"))
-		g.MOVQ(r, R8)
-		for i := 0; i < 2*mr; i++ {
-			for off := 0; off < nr*4; off += 64 {
-				g.PREFETCHT0(Mem{Base: R8, Disp: off})
-			}
-			if i < 2*mr-1 {
-				g.ADDQ(ldr, R8)
-			}
-		}
+		prefetchRows(r, ldr, 2*mr)
 		g.Label(name + "_nores")
 	}
 	for i := 0; i < mr; i++ {
