@@ -278,8 +278,9 @@ func noAlias(ld int) bool {
 
 // LD returns a row stride of at least n floats for a matrix the caller
 // lays out for gemm: n, or a little more when rows n floats apart would
-// alias in L1 (a multiple of 4 KiB, give or take 256 bytes), which keeps
-// gemm from reading B in place (12544 = 112², the stems' columns).
+// alias in L1 (a multiple of 4 KiB, give or take 256 bytes), which would
+// keep gemm from packing B strips as their first tile reads them
+// (useFusedB).
 func LD(n int) int {
 	for ld := n; ; ld += 64 {
 		if noAlias(ld) {
@@ -290,13 +291,37 @@ func LD(n int) int {
 
 // useDirectB reports whether B should be read in place rather than packed.
 // Packing costs a pass over B that is repaid only by reuse across many A
-// strips; a row stride near a multiple of 4 KiB would alias in L1.
+// strips, and a strip read in place must stay in L1 for the next tile.
 func useDirectB(kern *asm.Kernels, m, n, k, ldb int) bool {
 	// Measured: in place wins only for few rows, wide B and a short k,
 	// i.e. early CNN layers (32×12544×27, 64×3136×64). Against B packed
 	// row by row it won at k = 64 and 128 and lost from k = 192 on
 	// (64×3136×192: 71 against 79 % of the FMA peak).
-	return directBMode.or(m <= 64 && n >= 512 && k <= 128 && noAlias(ldb))
+	return directBMode.or(m <= 64 && n >= 512 && k <= 128 && stripSpreads(ldb, k, kern.NR))
+}
+
+// stripSpreads reports whether the k rows of an nr-wide strip of B read in
+// place, ld floats apart, spread over enough L1 sets: a way of L1 spans
+// 4 KiB (64 sets of 64-byte lines), so rows a multiple of 4 KiB apart
+// share a set and evict each other and the prefetched next strip. Up to
+// twice the ways per set still measured as fast as packing or faster
+// (rows 1 KiB past a multiple: 16…32×12544×k, k ≤ 64); rows exactly on
+// one ran at 0.6–0.8× the rate of the packing route (16×3072×27,
+// 64×3072×64), and rows 188 bytes short of one (SqueezeNet's 55×55 maps,
+// 16×3025×128), which a rule of thumb of 256 bytes either side had sent
+// to packing, at 1.4–1.5× it.
+func stripSpreads(ld, k, nr int) bool {
+	const sets, line = 64, 64
+	ways := max(1, cpu.L1D/(sets*line))
+	var n [sets]int
+	for p := range k {
+		for l := p * ld * 4 / line; l <= (p*ld*4+nr*4-1)/line; l++ {
+			if n[l%sets]++; n[l%sets] > 2*ways {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // fusedBMode (env GOCNN_FUSEDB=0|1, read once) forces the B strategy of

@@ -2,6 +2,7 @@ package gemm
 
 import (
 	"fmt"
+	"github.com/gocnn/gocnn/internal/cpu"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -467,4 +468,24 @@ func TestRequireISA(t *testing.T) {
 		}
 	}
 	t.Logf("default table %s (MR×NR %d×%d)", asm.Default().Name, asm.Default().MR, asm.Default().NR)
+}
+
+// TestStripSpreads pins where B is read in place: rows spread over the L1
+// sets (any stride for a short strip, 55×55 and 112×112 maps) but not
+// rows on a multiple of 4 KiB.
+func TestStripSpreads(t *testing.T) {
+	if cpu.L1D != 32<<10 {
+		t.Skipf("cases assume a 32 KiB L1 (this CPU: %d)", cpu.L1D)
+	}
+	for _, c := range []struct {
+		ld, k int
+		want  bool
+	}{
+		{3025, 128, true}, {3025, 64, true}, {3136, 64, true}, {12544, 27, true}, {12544, 64, true},
+		{12544, 128, false}, {3072, 27, false}, {3072, 64, false}, {1024, 16, true}, {1024, 17, false},
+	} {
+		if got := stripSpreads(c.ld, c.k, 24); got != c.want {
+			t.Errorf("stripSpreads(%d, %d, 24) = %v, want %v", c.ld, c.k, got, c.want)
+		}
+	}
 }
