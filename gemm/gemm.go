@@ -136,8 +136,10 @@ func Gemm(p *Params) {
 		if kern == nil {
 			kern = p.PackedA.Kernels
 		}
-		if kern != p.PackedA.Kernels || p.PackedA.M != m || p.PackedA.K != k {
+		if pa := p.PackedA; kern != pa.Kernels || pa.M != m || pa.K != k {
 			panic("gemm: PackedA does not match the call")
+		} else if h := pa.height(); pa.r0+roundUp(m, kern.MR) > h || len(pa.Data) < h*k {
+			panic("gemm: PackedA: Data shorter than its layout")
 		}
 	}
 	if pb := p.PackedB; pb != nil {
@@ -560,7 +562,7 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			switch pa := p.PackedA; {
 			case kc == 0:
 			case pa != nil:
-				ap = &pa.Data[i*pa.K+pc*mr]
+				ap = pa.panel(i, pc, kc)
 			case c.rowA && h == mr:
 				ap, inPlace = &p.A[i*p.LDA+pc], true
 			case c.rowA:
@@ -626,7 +628,7 @@ func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc,
 	var ap *float32
 	var as int
 	if pa := p.PackedA; pa != nil {
-		ap, as = &pa.Data[i*pa.K+pc*mr], mr*pa.K
+		ap, as = pa.panel(i, pc, kc), mr*kc
 	} else {
 		ap, as = &abuf[ir*kc], mr*kc
 	}
@@ -696,7 +698,7 @@ func (c *call) gemvEdge(xs []float32, ic, mc, j, w, pc, kc, flags int, alpha, be
 			c.kern.Sgemv(mc, kc, &p.A[ic*p.LDA+pc], p.LDA, &xs[q*kc], &y[0])
 		} else {
 			expand(xe, xs[q*kc:(q+1)*kc], mr)
-			c.kern.SgemvPacked((mc+mr-1)/mr, kc, &pa.Data[ic*pa.K+pc*mr], mr*pa.K, &xe[0], &y[0])
+			c.kern.SgemvPacked((mc+mr-1)/mr, kc, pa.panel(ic, pc, kc), mr*kc, &xe[0], &y[0])
 		}
 		bias, res := c.epPtrs(flags, ic, j+q)
 		asm.Epilogue(mc, 1, y, 1, &p.C[ic*p.LDC+j+q], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)

@@ -489,3 +489,27 @@ func TestStripSpreads(t *testing.T) {
 		}
 	}
 }
+
+// TestPackedARows multiplies row ranges of a PackedA whose K spans several
+// k blocks (views of views, as Winograd's threads take them) and wants the
+// rows of the whole product, bit for bit.
+func TestPackedARows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, kern := range asm.Tables() {
+		mr := kern.MR
+		m, n, k := 5*mr+3, kern.NR+5, 2*blocks(kern, 1<<20).kc+37
+		a, b := randVec(rng, m*k), randVec(rng, k*n)
+		pa := PackA(kern, false, m, k, a, k, nil)
+		want := make([]float32, m*n)
+		Gemm(&Params{M: m, N: n, K: k, Alpha: 1, PackedA: pa, B: b, LDB: n, C: want, LDC: n, Threads: 1})
+		outer := pa.Rows(mr, m)
+		for _, r := range [][2]int{{0, mr}, {mr, 3*mr + 1}, {2 * mr, m - mr}} {
+			v := outer.Rows(r[0], r[1])
+			got := make([]float32, v.M*n)
+			Gemm(&Params{M: v.M, N: n, K: k, Alpha: 1, PackedA: &v, B: b, LDB: n, C: got, LDC: n, Threads: 2})
+			if lo := (mr + r[0]) * n; !slices.Equal(got, want[lo:lo+v.M*n]) {
+				t.Fatalf("%s: rows %d…%d of a view from row %d differ from the whole product", kern.Name, r[0], r[1], mr)
+			}
+		}
+	}
+}
