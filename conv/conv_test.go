@@ -334,6 +334,7 @@ var winoCases = []convCase{
 	{n: 3, c: 17, h: 5, w: 6, m: 9, kh: 3, kw: 3, pads: []int{2, 2, 2, 2}, bias: true},
 	{n: 1, c: 32, h: 30, w: 27, m: 24, kh: 3, kw: 3, autoPad: ops.AutoPadSameUpper, bias: true},
 	{n: 1, c: 64, h: 3, w: 3, m: 70, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 600, h: 8, w: 8, m: 12, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, // K over two k blocks
 }
 
 var dwCases = []convCase{
@@ -544,6 +545,7 @@ func TestWinograd2(t *testing.T) {
 		{n: 2, c: 17, h: 6, w: 9, m: 19, kh: 3, kw: 3, pads: []int{0, 2, 1, 0}},
 		{n: 1, c: 20, h: 9, w: 8, m: 24, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
 		{n: 3, c: 16, h: 5, w: 5, m: 16, kh: 3, kw: 3, pads: []int{2, 2, 2, 2}, bias: true},
+		{n: 1, c: 600, h: 7, w: 7, m: 26, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, // K over two k blocks
 	}
 	for i, cc := range cases {
 		p, _ := ops.ParseConvParams(cc.node())

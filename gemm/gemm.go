@@ -148,6 +148,8 @@ func Gemm(p *Params) {
 		}
 		if kern != pb.Kernels || pb.K != k || pb.N != n {
 			panic("gemm: PackedB does not match the call")
+		} else if len(pb.Data) < PackedBSize(kern, k, n) {
+			panic("gemm: PackedB: Data shorter than its layout")
 		}
 	}
 	kern = orDefault(kern)

@@ -513,3 +513,44 @@ func TestPackedARows(t *testing.T) {
 		}
 	}
 }
+
+// TestBadArgs wants a "gemm: …" panic, not a fault in a kernel, for
+// calls whose operands do not fit their shapes.
+func TestBadArgs(t *testing.T) {
+	kern := asm.Default()
+	m, n, k := 9, 30, 700 // K over two k blocks
+	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+	ok := func() Params {
+		return Params{M: m, N: n, K: k, Alpha: 1, A: a, LDA: k, B: b, LDB: n, C: c, LDC: n, Kernels: kern}
+	}
+	pa, pb := PackA(kern, false, m, k, a, k, nil), PackB(kern, false, k, n, b, n, nil)
+	short := func(p *PackedA) *PackedA { q := *p; q.Data = q.Data[:len(q.Data)-1]; return &q }
+	view := pa.Rows(0, m-1)
+	for name, mod := range map[string]func(p *Params){
+		"negative M":     func(p *Params) { p.M = -1 },
+		"short A":        func(p *Params) { p.A = a[:len(a)-1] },
+		"short B":        func(p *Params) { p.B = b[:len(b)-1] },
+		"short C":        func(p *Params) { p.LDC = n + 1 },
+		"A stride":       func(p *Params) { p.LDA = k - 1 },
+		"PackedA shape":  func(p *Params) { p.PackedA, p.K = pa, k-1; p.LDA = k },
+		"PackedA data":   func(p *Params) { p.PackedA = short(pa) },
+		"PackedA rows":   func(p *Params) { p.PackedA = &view },
+		"PackedB shape":  func(p *Params) { p.PackedB, p.N = pb, n-1; p.LDC = n },
+		"PackedB data":   func(p *Params) { q := *pb; q.Data = q.Data[:len(q.Data)-1]; p.PackedB = &q },
+		"row bias short": func(p *Params) { p.Epilogue.Bias, p.Epilogue.BiasMode = make([]float32, m-1), BiasRow },
+	} {
+		p := ok()
+		mod(&p)
+		func() {
+			defer func() {
+				r := recover()
+				if s, _ := r.(string); !strings.HasPrefix(s, "gemm: ") {
+					t.Errorf("%s: recovered %v, want a gemm: panic", name, r)
+				}
+			}()
+			Gemm(&p)
+		}()
+	}
+	p := ok() // and the unmodified call runs
+	Gemm(&p)
+}
