@@ -24,14 +24,16 @@
 // B is packed by the first tile of each strip (the table's SgemmPackB
 // reads the strip in place and stores it packed while it computes, so the
 // packed strip is in L1 for the other tiles), or, without that kernel, by
-// PackB a block at a time, reading B row by row. Row strides within 256
-// bytes of a multiple of 4 KiB always pack beforehand, since in-place
-// strips would alias in L1. The full tiles of a column strip run in one
+// PackB a block at a time, reading B row by row. In-place strips whose
+// rows would share a few L1 sets (row strides at or near a multiple of
+// 4 KiB) are packed instead, by PackB beforehand when the stride is within
+// 256 bytes of such a multiple. The full tiles of a column strip run in one
 // SgemmStrips call when the table has it. Next to A read in place, a last
 // strip of one or two columns runs as Sgemv passes over the A block.
 // Weights are packed once: PackA for the A operand (convolutions), PackB
 // for the B operand (Winograd F(2×2) with the tiles as rows); Gemm reads
-// either in place.
+// either in place. PackA lays A out k block by k block, so that the
+// micro-panels of consecutive tiles follow each other in memory.
 //
 // Threads: C is cut into a grid of rectangles aligned to MR×NR tiles, one
 // per thread, run on the reusable pool of internal/parallel. K is never
