@@ -315,11 +315,12 @@ func useDirectB(kern *asm.Kernels, m, n, k, ldb int) bool {
 // 16×3025×128), which a rule of thumb of 256 bytes either side had sent
 // to packing, at 1.4–1.5× it.
 func stripSpreads(ld, k, nr int) bool {
-	const sets, line = 64, 64
-	ways := max(1, cpu.L1D/(sets*line))
+	const sets, line, way = 64, 16, 64 * 16 // in floats
+	ways := max(1, cpu.L1D/(4*way))
 	var n [sets]int
 	for p := range k {
-		for l := p * ld * 4 / line; l <= (p*ld*4+nr*4-1)/line; l++ {
+		r := p * (ld % way) % way // the row's offset in a way (no overflow on 32 bits)
+		for l := r / line; l <= (r+nr-1)/line; l++ {
 			if n[l%sets]++; n[l%sets] > 2*ways {
 				return false
 			}

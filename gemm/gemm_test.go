@@ -483,6 +483,7 @@ func TestStripSpreads(t *testing.T) {
 	}{
 		{3025, 128, true}, {3025, 64, true}, {3136, 64, true}, {12544, 27, true}, {12544, 64, true},
 		{12544, 128, false}, {3072, 27, false}, {3072, 64, false}, {1024, 16, true}, {1024, 17, false},
+		{1<<28 + 3025, 128, true}, {1<<28 + 3072, 27, false}, // only the stride modulo 4 KiB counts
 	} {
 		if got := stripSpreads(c.ld, c.k, 24); got != c.want {
 			t.Errorf("stripSpreads(%d, %d, 24) = %v, want %v", c.ld, c.k, got, c.want)
