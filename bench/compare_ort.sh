@@ -13,6 +13,8 @@
 #                         the table shows the lowest median of the rounds
 #                         and the fastest single run
 #   LOADS=3               session creations / gocnn.Load timed per model
+#   NODES=1               instead of the latency table, compare the two layer
+#                         by layer (bench/ort_nodes.js; TOP=25 rows each end)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,6 +54,21 @@ best() { # best FIELD FILES... : the lowest value of FIELD
 	shift
 	for f in "$@"; do json "$f" "$field"; done | sort -g | head -1
 }
+
+if [ -n "${NODES:-}" ]; then
+	for m in $MODELS; do
+		f="$WORK/models/$m.onnx"
+		"$WORK/gocnn" inspect -json "$f" >"$WORK/out/$m.inspect.json"
+		for t in $THREADS; do
+			echo "== $m, $t thread(s)"
+			"$WORK/gocnn" bench "$f" -threads "$t" -n "$RUNS" -profile -json >"$WORK/out/$m.t$t.profile.json"
+			node "$ROOT/bench/ort_bench.js" "$f" -threads "$t" -n "$RUNS" -loads 1 -nodes "$WORK/out/$m.t$t.ortnodes.json" >/dev/null
+			node "$ROOT/bench/ort_nodes.js" "$WORK/out/$m.inspect.json" "$WORK/out/$m.t$t.profile.json" \
+				"$WORK/out/$m.t$t.ortnodes.json" "${TOP:-25}"
+		done
+	done
+	exit 0
+fi
 
 CPU=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $CPU, $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"

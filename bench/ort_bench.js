@@ -3,7 +3,7 @@
 // `gocnn bench`: see bench/compare_ort.sh and bench/README.md. Not run by CI.
 //
 //   NODE_PATH=/tmp/ortbench/node_modules node bench/ort_bench.js MODEL.onnx [-threads N] [-n RUNS] [-warmup W] [-loads L]
-//       [-in INPUT.npy] [-out OUTPUT.npy] [-compare OTHER.npy]
+//       [-in INPUT.npy] [-out OUTPUT.npy] [-compare OTHER.npy] [-nodes NODES.json]
 //
 // Session: intra-op threads N (inter-op 1), graphOptimizationLevel "all",
 // sequential execution. Inputs are standard-normal (fixed seed) with
@@ -12,14 +12,19 @@
 // far the first output is from another runtime's (max_abs_diff, relative to
 // max_abs_ref, onnxruntime's largest magnitude). It prints one JSON object: the session
 // creation time (median of L creations, each from the file), and the
-// median/min/p90/mean of RUNS timed runs after W warm-up runs.
+// median/min/p90/mean of RUNS timed runs after W warm-up runs. -nodes runs
+// the last session with onnxruntime's profiler and writes each node's
+// median kernel time over the timed runs (execution order: name, op,
+// output elements, weight bytes, median_ms) for bench/ort_nodes.js; the profiler's
+// overhead is in the run times then, and onnxruntime prints the
+// profile's file name to stdout before the JSON object.
 'use strict';
 
 const fs = require('fs');
 const ort = require('onnxruntime-node');
 
 function parseArgs(argv) {
-  const a = { model: '', threads: 1, n: 20, warmup: 3, loads: 3, input: '', output: '', compare: '' };
+  const a = { model: '', threads: 1, n: 20, warmup: 3, loads: 3, input: '', output: '', compare: '', nodes: '' };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const num = () => {
@@ -34,6 +39,7 @@ function parseArgs(argv) {
     else if (k === '-in') a.input = argv[++i];
     else if (k === '-out') a.output = argv[++i];
     else if (k === '-compare') a.compare = argv[++i];
+    else if (k === '-nodes') a.nodes = argv[++i];
     else if (!a.model && !k.startsWith('-')) a.model = k;
     else throw new Error(`unknown argument ${k}`);
   }
@@ -113,8 +119,10 @@ async function main() {
   let session;
   for (let i = 0; i < a.loads; i++) {
     if (session) await session.release();
+    const last = i === a.loads - 1;
+    const o = last && a.nodes ? { ...opts, enableProfiling: true, profileFilePrefix: a.nodes + '.ort' } : opts;
     const t0 = nowMs();
-    session = await ort.InferenceSession.create(a.model, opts);
+    session = await ort.InferenceSession.create(a.model, o);
     loads.push(nowMs() - t0);
   }
   const feeds = {};
@@ -156,6 +164,30 @@ async function main() {
     const t0 = nowMs();
     await session.run(feeds);
     times.push(nowMs() - t0);
+  }
+  if (a.nodes) {
+    // Every run's kernel time per node; the first runs (output check,
+    // warm-up) are dropped by count, the same for every node.
+    session.endProfiling(); // (it names the file on stdout itself)
+    const path = require('path');
+    const dir = path.dirname(a.nodes);
+    const base = path.basename(a.nodes) + '.ort_';
+    const file = fs.readdirSync(dir).filter((f) => f.startsWith(base)).map((f) => path.join(dir, f))
+      .sort((x, y) => fs.statSync(y).mtimeMs - fs.statSync(x).mtimeMs)[0];
+    if (!file) throw new Error(`no onnxruntime profile ${base}* in ${dir}`);
+    const per = new Map();
+    for (const e of JSON.parse(fs.readFileSync(file, 'utf8'))) {
+      if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+      const name = e.name.slice(0, -'_kernel_time'.length);
+      if (!per.has(name)) {
+        const shape = (e.args.output_type_shape || []).map((t) => Object.values(t)[0])[0] || [];
+        per.set(name, { name, op: e.args.op_name, out_elems: shape.reduce((x, y) => x * y, 1), param_bytes: Number(e.args.parameter_size) || 0, us: [] });
+      }
+      per.get(name).us.push(e.dur);
+    }
+    fs.unlinkSync(file);
+    const nodes = [...per.values()].map((v) => ({ name: v.name, op: v.op, out_elems: v.out_elems, param_bytes: v.param_bytes, median_ms: stats(v.us.slice(-a.n).map((u) => u / 1000)).median_ms }));
+    fs.writeFileSync(a.nodes, JSON.stringify(nodes, null, 1) + '\n');
   }
   await session.release();
   const res = {
