@@ -59,7 +59,7 @@ TEXT ·sgemm8x32AVX512(SB), NOSPLIT|NOFRAME, $0-96
 	CMPQ       CX, $0x04
 	JL         sgemm8x32AVX512_tail
 	CMPQ       R12, $0x00000080
-	JE         sgemm8x32AVX512_loopp
+	JLE        sgemm8x32AVX512_loopp
 
 sgemm8x32AVX512_loop:
 	PREFETCHT0   1024(SI)
@@ -588,7 +588,7 @@ TEXT ·sgemm8x32RowAAVX512(SB), NOSPLIT|NOFRAME, $0-104
 	CMPQ       CX, $0x04
 	JL         sgemm8x32RowAAVX512_tail
 	CMPQ       R12, $0x00000080
-	JE         sgemm8x32RowAAVX512_loopp
+	JLE        sgemm8x32RowAAVX512_loopp
 
 sgemm8x32RowAAVX512_loop:
 	VMOVUPS      (DI), Z16
@@ -1098,7 +1098,7 @@ TEXT ·sgemm4x24AVX2(SB), NOSPLIT|NOFRAME, $0-96
 	CMPQ       CX, $0x04
 	JL         sgemm4x24AVX2_tail
 	CMPQ       R12, $0x00000060
-	JE         sgemm4x24AVX2_loopp
+	JLE        sgemm4x24AVX2_loopp
 
 sgemm4x24AVX2_loop:
 	PREFETCHT0   1024(SI)
@@ -1499,7 +1499,7 @@ TEXT ·sgemm4x24RowAAVX2(SB), NOSPLIT|NOFRAME, $0-104
 	CMPQ       CX, $0x04
 	JL         sgemm4x24RowAAVX2_tail
 	CMPQ       R12, $0x00000060
-	JE         sgemm4x24RowAAVX2_loopp
+	JLE        sgemm4x24RowAAVX2_loopp
 
 sgemm4x24RowAAVX2_loop:
 	VMOVUPS      (DI), Y12
@@ -2266,7 +2266,7 @@ sgemm4x24StripsAVX2_nores:
 	CMPQ   CX, $0x04
 	JL     sgemm4x24StripsAVX2_tail
 	CMPQ   R12, $0x00000060
-	JE     sgemm4x24StripsAVX2_loopp
+	JLE    sgemm4x24StripsAVX2_loopp
 
 sgemm4x24StripsAVX2_loop:
 	PREFETCHT0   1024(SI)
@@ -2682,8 +2682,8 @@ TEXT ·sgemm8x16AVX512(SB), NOSPLIT|NOFRAME, $0-96
 	VXORPS     Z7, Z7, Z7
 	CMPQ       CX, $0x04
 	JL         sgemm8x16AVX512_tail
-	CMPQ       R12, $0x00000040
-	JE         sgemm8x16AVX512_loopp
+	CMPQ       R12, $0x00000080
+	JLE        sgemm8x16AVX512_loopp
 
 sgemm8x16AVX512_loop:
 	PREFETCHT0   1024(SI)
@@ -3045,8 +3045,8 @@ TEXT ·sgemm8x16RowAAVX512(SB), NOSPLIT|NOFRAME, $0-104
 	VXORPS     Z7, Z7, Z7
 	CMPQ       CX, $0x04
 	JL         sgemm8x16RowAAVX512_tail
-	CMPQ       R12, $0x00000040
-	JE         sgemm8x16RowAAVX512_loopp
+	CMPQ       R12, $0x00000080
+	JLE        sgemm8x16RowAAVX512_loopp
 
 sgemm8x16RowAAVX512_loop:
 	VMOVUPS      (DI), Z8
@@ -3393,8 +3393,8 @@ TEXT ·sgemm4x8AVX2(SB), NOSPLIT|NOFRAME, $0-96
 	VXORPS     Y3, Y3, Y3
 	CMPQ       CX, $0x04
 	JL         sgemm4x8AVX2_tail
-	CMPQ       R12, $0x00000020
-	JE         sgemm4x8AVX2_loopp
+	CMPQ       R12, $0x00000060
+	JLE        sgemm4x8AVX2_loopp
 
 sgemm4x8AVX2_loop:
 	PREFETCHT0   1024(SI)
@@ -3623,8 +3623,8 @@ TEXT ·sgemm4x8RowAAVX2(SB), NOSPLIT|NOFRAME, $0-104
 	VXORPS     Y3, Y3, Y3
 	CMPQ       CX, $0x04
 	JL         sgemm4x8RowAAVX2_tail
-	CMPQ       R12, $0x00000020
-	JE         sgemm4x8RowAAVX2_loopp
+	CMPQ       R12, $0x00000060
+	JLE        sgemm4x8RowAAVX2_loopp
 
 sgemm4x8RowAAVX2_loop:
 	VMOVUPS      (DI), Y4
@@ -3852,8 +3852,8 @@ TEXT ·sgemm4x16AVX2(SB), NOSPLIT|NOFRAME, $0-96
 	VXORPS     Y7, Y7, Y7
 	CMPQ       CX, $0x04
 	JL         sgemm4x16AVX2_tail
-	CMPQ       R12, $0x00000040
-	JE         sgemm4x16AVX2_loopp
+	CMPQ       R12, $0x00000060
+	JLE        sgemm4x16AVX2_loopp
 
 sgemm4x16AVX2_loop:
 	PREFETCHT0   1024(SI)
@@ -4163,8 +4163,8 @@ TEXT ·sgemm4x16RowAAVX2(SB), NOSPLIT|NOFRAME, $0-104
 	VXORPS     Y7, Y7, Y7
 	CMPQ       CX, $0x04
 	JL         sgemm4x16RowAAVX2_tail
-	CMPQ       R12, $0x00000040
-	JE         sgemm4x16RowAAVX2_loopp
+	CMPQ       R12, $0x00000060
+	JLE        sgemm4x16RowAAVX2_loopp
 
 sgemm4x16RowAAVX2_loop:
 	VMOVUPS      (DI), Y8
@@ -4477,8 +4477,8 @@ TEXT ·sgemm6x16AVX2(SB), NOSPLIT|NOFRAME, $0-96
 	VXORPS     Y11, Y11, Y11
 	CMPQ       CX, $0x04
 	JL         sgemm6x16AVX2_tail
-	CMPQ       R12, $0x00000040
-	JE         sgemm6x16AVX2_loopp
+	CMPQ       R12, $0x00000060
+	JLE        sgemm6x16AVX2_loopp
 
 sgemm6x16AVX2_loop:
 	PREFETCHT0   1024(SI)

@@ -15,12 +15,13 @@ func init() { families["sgemm"] = sgemm }
 type isa struct {
 	name  string // symbol suffix: AVX2, AVX512
 	width int    // float32 lanes per vector
+	panel int    // the table's NR: the row width of a packed B panel, edge kernels' too
 	regs  []VecPhysical
 }
 
 var (
-	avx2 = isa{"AVX2", 8, []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}}
-	avx5 = isa{"AVX512", 16, []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
+	avx2 = isa{"AVX2", 8, 24, []VecPhysical{Y0, Y1, Y2, Y3, Y4, Y5, Y6, Y7, Y8, Y9, Y10, Y11, Y12, Y13, Y14, Y15}}
+	avx5 = isa{"AVX512", 16, 32, []VecPhysical{Z0, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z10, Z11, Z12, Z13, Z14, Z15,
 		Z16, Z17, Z18, Z19, Z20, Z21, Z22, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31}}
 )
 
@@ -249,10 +250,10 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		}
 	}
 	// step emits k step u of the unrolled loop; inPlace: B is read in
-	// place (ldb > NR), so the next column strip starts NR floats to the
-	// right: fetch it while this one computes. (On a packed panel those
-	// prefetches hit the next rows, already in L1, and took issue slots:
-	// 5–14 % of a 1×1 convolution's GEMM.)
+	// place (rows longer than a packed panel's), so the next column strip
+	// starts NR floats to the right: fetch it while this one computes. (On
+	// a packed panel those prefetches hit the panel's own rows, already in
+	// L1, and took issue slots: 5–14 % of a 1×1 convolution's GEMM.)
 	step := func(u int, inPlace bool) {
 		for v := 0; v < nv; v++ {
 			g.VMOVUPS(brow[u].Offset(v*s.width*4), bv(v))
@@ -274,7 +275,8 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 	g.CMPQ(k, U8(unroll))
 	g.JL(LabelRef(name + "_tail"))
 	// loop emits the unrolled k loop; the packing kernel always reads B
-	// in place, the others choose by ldb.
+	// in place, the others choose by ldb (an edge kernel's packed panel
+	// is as wide as the table's).
 	loop := func(label string, inPlace bool) {
 		g.Label(name + label)
 		// A is read sequentially (packed strips are contiguous, rows in
@@ -297,8 +299,8 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		g.JGE(LabelRef(name + label))
 	}
 	if !packB {
-		g.CMPQ(ldb, U32(nr*4))
-		g.JE(LabelRef(name + "_loopp"))
+		g.CMPQ(ldb, U32(s.panel*4))
+		g.JLE(LabelRef(name + "_loopp"))
 	}
 	loop("_loop", true)
 	if !packB {
