@@ -12,6 +12,10 @@ import "unsafe"
 // rows of n floats, lds apart, to n groups of eight.
 type Interleave8Func func(n int, dst *float32, src *float32, lds int)
 
+// Interleave4Func is Interleave8Func for four rows: dst[4i+l] =
+// src[l·lds+i] for l < 4 and i < n (gemm's MR = 4 A panels).
+type Interleave4Func func(n int, dst *float32, src *float32, lds int)
+
 // Split8Func sets dst[l·ldd+i] = src[8i+l] for l < 8 and i < n: the
 // inverse of Interleave8Func.
 type Split8Func func(n int, dst *float32, ldd int, src *float32)
@@ -37,16 +41,26 @@ type Split8Func func(n int, dst *float32, ldd int, src *float32)
 // with the twin to a few ulps of Σ|w·x| + |b| (FMA).
 type DWC8Func func(n int, out *float32, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32)
 
+// interleave4Generic is Interleave4 (see Interleave4Func).
+func interleave4Generic(n int, dst *float32, src *float32, lds int) {
+	interleaveGeneric(4, n, dst, src, lds)
+}
+
 // interleave8Generic is Interleave8 (see Interleave8Func).
 func interleave8Generic(n int, dst *float32, src *float32, lds int) {
+	interleaveGeneric(8, n, dst, src, lds)
+}
+
+// interleaveGeneric sets dst[rows·i+l] = src[l·lds+i] for l < rows, i < n.
+func interleaveGeneric(rows, n int, dst *float32, src *float32, lds int) {
 	if n <= 0 {
 		return
 	}
-	d := unsafe.Slice(dst, 8*n)
-	for l := range 8 {
+	d := unsafe.Slice(dst, rows*n)
+	for l := range rows {
 		s := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(src), 4*l*lds)), n)
 		for i, v := range s {
-			d[8*i+l] = v
+			d[rows*i+l] = v
 		}
 	}
 }

@@ -46,6 +46,12 @@ func deinterleaveRowsAVX2(rows int, n int, even *float32, odd *float32, ldd int,
 //go:noescape
 func interleave8BlocksAVX2(n int, dst *float32, src *float32, lds int)
 
+// interleave4BlocksAVX2 sets dst[4i+l] = src[l·lds+i] for l < 4 and i < 8·⌊n/8⌋
+// (see Interleave4Func in dwc8_generic.go).
+//
+//go:noescape
+func interleave4BlocksAVX2(n int, dst *float32, src *float32, lds int)
+
 // split8BlocksAVX2 sets dst[l·ldd+i] = src[8i+l] for l < 8 and i < 8·⌊n/8⌋
 // (see Split8Func in dwc8_generic.go).
 //

@@ -58,6 +58,9 @@ type RowKernels struct {
 	DWC8S2      DWC8Func
 	Interleave8 Interleave8Func
 	Split8      Split8Func
+	// Four rows to groups of four (gemm's A panels when MR = 4); nil in a
+	// table without assembly for it: gemm then interleaves in Go.
+	Interleave4 Interleave4Func
 
 	// Winograd F(4×4, 3×3) passes in conv's layout (see winograd_generic.go).
 	Winograd43InCols  WinoInColsFunc

@@ -27,6 +27,7 @@ var rowKernelsAVX2 = RowKernels{
 	DWConv3x3s2P: dwconv3x3s2pAVX2, Deinterleave: deinterleaveRowsAVX2,
 	DWTapsS1: dwconvTapsS1AVX2, DWTapsS2: dwconvTapsS2AVX2,
 	DWC8S1: dwc8S1AVX2, DWC8S2: dwc8S2AVX2, Interleave8: interleave8AVX2, Split8: split8AVX2,
+	Interleave4:      interleave4AVX2,
 	Winograd43InCols: winograd43InColsAVX2, Winograd43InRow: winograd43InRowAVX2,
 	Winograd43OutCols: winograd43OutColsAVX2, Winograd43OutRow: winograd43OutRowAVX2,
 }
@@ -169,6 +170,11 @@ func winograd43OutRowAVX2(n int, dst *float32, q *float32, ldq int, bias float32
 func interleave8AVX2(n int, dst *float32, src *float32, lds int) {
 	blocks(n, func(m, off int) { interleave8BlocksAVX2(m, fadd(dst, 8*off), fadd(src, off), lds) },
 		func() { interleave8Generic(n, dst, src, lds) })
+}
+
+func interleave4AVX2(n int, dst *float32, src *float32, lds int) {
+	blocks(n, func(m, off int) { interleave4BlocksAVX2(m, fadd(dst, 4*off), fadd(src, off), lds) },
+		func() { interleave4Generic(n, dst, src, lds) })
 }
 
 func split8AVX2(n int, dst *float32, ldd int, src *float32) {

@@ -847,3 +847,36 @@ func TestDWC8(t *testing.T) {
 		}
 	}
 }
+
+// TestInterleave4 checks each table's Interleave4 (and the Go twin gemm
+// falls back to) against its definition, bit for bit, for every row
+// length in rowLens and padded row strides, with guards around the output
+// and the input ending at a page boundary.
+func TestInterleave4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(43, 44))
+	twin := &Kernels{Name: "twin", RowKernels: RowKernels{Interleave4: interleave4Generic}}
+	for _, tab := range append(Tables(), twin) {
+		if tab.Interleave4 == nil {
+			t.Logf("%s: no Interleave4 (gemm interleaves in Go)", tab.Name)
+			continue
+		}
+		for _, n := range rowLens {
+			for off := 0; off < 3; off++ {
+				ld := n + 5*off
+				what := fmt.Sprintf("%s/interleave4 n=%d off=%d", tab.Name, n, off)
+				withRows(t, 4, n, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+					got := newOut(1, 4*n, 4*n, off)
+					tab.Interleave4(n, got.p(), ptr(in), ld)
+					got.checkGuards(t, what)
+					for i := range n {
+						for l := range 4 {
+							if g, w := got.row(0)[4*i+l], in[l*ld+i]; math.Float32bits(g) != math.Float32bits(w) {
+								t.Fatalf("%s: dst[%d] = %g, want src[%d·%d+%d] = %g", what, 4*i+l, g, l, ld, i, w)
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}

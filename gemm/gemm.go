@@ -494,11 +494,11 @@ func (c *call) Run(part int) {
 				switch {
 				case p.PackedA != nil || kc == 0:
 				case !c.rowA:
-					packA(abuf, mr, kc, p.TransA, p.A, p.LDA, ic, mc, pc, kc)
+					packA(abuf, c.kern, kc, p.TransA, p.A, p.LDA, ic, mc, pc, kc)
 				case mc%mr != 0:
 					// Only the partial last strip needs zero padding.
 					h := mc % mr
-					packA(abuf, mr, kc, false, p.A, p.LDA, ic+mc-h, h, pc, kc)
+					packA(abuf, c.kern, kc, false, p.A, p.LDA, ic+mc-h, h, pc, kc)
 				}
 				c.macro(abuf, bbuf, tile, ic, mc, jc, nc, pc, kc, flags, alpha, beta, gv, c.fused && ic == m0)
 			}

@@ -76,10 +76,11 @@ func (m *Matrix) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 }
 
 // packA packs rows [i0, i0+mc) and columns [p0, p0+kc) of op(A) into dst
-// as ⌈mc/mr⌉ strips of mr rows: dst[s*mr*ldk + p*mr + i] = op(A)[i0+s*mr+i][p0+p],
+// as ⌈mc/mr⌉ strips of mr = kern.MR rows: dst[s*mr*ldk + p*mr + i] = op(A)[i0+s*mr+i][p0+p],
 // zero for rows past mc. ldk is the distance between strips in k steps
 // (kc for a block buffer, K for a whole PackedA).
-func packA(dst []float32, mr, ldk int, trans bool, a []float32, lda, i0, mc, p0, kc int) {
+func packA(dst []float32, kern *asm.Kernels, ldk int, trans bool, a []float32, lda, i0, mc, p0, kc int) {
+	mr := kern.MR
 	for s := 0; s*mr < mc; s++ {
 		h := min(mr, mc-s*mr)
 		d := dst[s*mr*ldk : s*mr*ldk+kc*mr]
@@ -94,7 +95,7 @@ func packA(dst []float32, mr, ldk int, trans bool, a []float32, lda, i0, mc, p0,
 			}
 			continue
 		}
-		if h == mr && gatherRows(d, a[r0*lda+p0:], lda, kc, mr) {
+		if h == mr && gatherRows(kern, d, a[r0*lda+p0:], lda, kc) {
 			continue
 		}
 		for i := 0; i < h; i++ {
@@ -147,11 +148,20 @@ func scatterRows(d, src []float32, ld, kc, nr, strips int) bool {
 	return true
 }
 
-// gatherRows interleaves mr rows of kc floats (row stride ld) into d as
-// d[p*mr+i] = src[i*ld+p], for the common tile heights; false otherwise.
-func gatherRows(d, src []float32, ld, kc, mr int) bool {
-	switch mr {
+// gatherRows interleaves mr = kern.MR rows of kc floats (row stride ld)
+// into d as d[p*mr+i] = src[i*ld+p], for the common tile heights; false
+// otherwise. The table's Interleave4 does MR = 4 where it has one.
+func gatherRows(kern *asm.Kernels, d, src []float32, ld, kc int) bool {
+	switch kern.MR {
 	case 4:
+		if f := kern.Interleave4; f != nil {
+			if kc > 0 {
+				_ = src[3*ld+kc-1] // the kernel reads exactly these
+				_ = d[4*kc-1]
+				f(kc, &d[0], &src[0], ld)
+			}
+			break
+		}
 		r0, r1, r2, r3 := src[:kc], src[ld:ld+kc], src[2*ld:2*ld+kc], src[3*ld:3*ld+kc]
 		for p := range r0 {
 			q := (*[4]float32)(d[p*4:])
@@ -208,7 +218,7 @@ func PackA(kern *asm.Kernels, trans bool, m, k int, a []float32, lda int, dst []
 	kc := blocks(kern, k).kc
 	for p0 := 0; p0 < k; p0 += kc {
 		kb := min(kc, k-p0)
-		packA(dst[p0*h:], kern.MR, kb, trans, a, lda, 0, m, p0, kb)
+		packA(dst[p0*h:], kern, kb, trans, a, lda, 0, m, p0, kb)
 	}
 	return &PackedA{M: m, K: k, Kernels: kern, Data: dst, h: h}
 }

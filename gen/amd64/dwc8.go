@@ -17,6 +17,7 @@ import (
 
 func dwc8(g *build.Context) {
 	interleave8(g)
+	interleave4(g)
 	split8(g)
 	for _, s := range []int{1, 2} {
 		dwc8Kernel(g, s)
@@ -26,25 +27,31 @@ func dwc8(g *build.Context) {
 // transpose8 returns the columns of the 8×8 block whose rows are r (the
 // UNPCK/SHUFPS/VPERM2F128 sequence: pairs, then quads, then halves).
 func transpose8(g *build.Context, r [8]VecVirtual) [8]VecVirtual {
-	var t, u, o [8]VecVirtual
-	for i := 0; i < 8; i += 2 {
+	var o [8]VecVirtual
+	u, v := quads(g, r[:4]), quads(g, r[4:])
+	for c := 0; c < 4; c++ {
+		o[c], o[c+4] = g.YMM(), g.YMM()
+		g.VPERM2F128(U8(0x20), v[c], u[c], o[c])   // low halves: column c
+		g.VPERM2F128(U8(0x31), v[c], u[c], o[c+4]) // high halves: column c+4
+	}
+	return o
+}
+
+// quads returns, for the four rows r, u[c] = column c | column c+4 (the
+// four values of each column in one 128-bit half).
+func quads(g *build.Context, r []VecVirtual) [4]VecVirtual {
+	var t, u [4]VecVirtual
+	for i := 0; i < 4; i += 2 {
 		t[i], t[i+1] = g.YMM(), g.YMM()
 		g.VUNPCKLPS(r[i+1], r[i], t[i])   // r[i][0] r[i+1][0] r[i][1] r[i+1][1] | 4, 5
 		g.VUNPCKHPS(r[i+1], r[i], t[i+1]) // r[i][2] r[i+1][2] r[i][3] r[i+1][3] | 6, 7
 	}
-	for h := 0; h < 8; h += 4 { // rows h…h+3
-		for q := 0; q < 2; q++ {
-			u[h+2*q], u[h+2*q+1] = g.YMM(), g.YMM()
-			g.VSHUFPS(U8(0x44), t[h+2+q], t[h+q], u[h+2*q])   // column 2q   | 2q+4
-			g.VSHUFPS(U8(0xEE), t[h+2+q], t[h+q], u[h+2*q+1]) // column 2q+1 | 2q+5
-		}
+	for q := 0; q < 2; q++ {
+		u[2*q], u[2*q+1] = g.YMM(), g.YMM()
+		g.VSHUFPS(U8(0x44), t[2+q], t[q], u[2*q])   // column 2q   | 2q+4
+		g.VSHUFPS(U8(0xEE), t[2+q], t[q], u[2*q+1]) // column 2q+1 | 2q+5
 	}
-	for c := 0; c < 4; c++ {
-		o[c], o[c+4] = g.YMM(), g.YMM()
-		g.VPERM2F128(U8(0x20), u[4+c], u[c], o[c])   // low halves: column c
-		g.VPERM2F128(U8(0x31), u[4+c], u[c], o[c+4]) // high halves: column c+4
-	}
-	return o
+	return u
 }
 
 // rows8 addresses row l of eight rows ld bytes apart from two bases: b
@@ -70,6 +77,53 @@ func interleave8(g *build.Context) {
 	transposeKernel(g, "interleave8BlocksAVX2", "func(n int, dst *float32, src *float32, lds int)",
 		[]string{"interleave8BlocksAVX2 sets dst[8i+l] = src[l·lds+i] for l < 8 and i < 8·⌊n/8⌋",
 			"(see Interleave8Func in dwc8_generic.go)."}, true)
+}
+
+// interleave4 emits interleave4BlocksAVX2, the 4-row version of
+// interleave8: gemm packs its MR = 4 A panels with it. The rows come from
+// memory in runs of a k block (~1.4 KB), too short for the hardware
+// prefetcher, so the loop prefetches the same columns of the rows two
+// strips further down (eight rows on; a prefetch past the matrix does not
+// fault).
+func interleave4(g *build.Context) {
+	name := "interleave4BlocksAVX2"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(n int, dst *float32, src *float32, lds int)")
+	g.Pragma("noescape")
+	g.Doc(name+" sets dst[4i+l] = src[l·lds+i] for l < 4 and i < 8·⌊n/8⌋",
+		"(see Interleave4Func in dwc8_generic.go).")
+	prm := gpParams(g, "n", "dst", "src", "lds")
+	n, dst, src, ld := prm[0], prm[1], prm[2], prm[3]
+	g.SHLQ(U8(2), ld)
+	g.SHRQ(U8(3), n)
+	g.JZ(LabelRef(name + "_done"))
+	ld3, ahead := g.GP64(), g.GP64()
+	g.LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	g.LEAQ(Mem{Base: src, Index: ld, Scale: 8}, ahead)
+	g.Label(name + "_loop")
+	r := make([]VecVirtual, 4)
+	for i := range r {
+		r[i] = g.YMM()
+		g.VMOVUPS(rows8(src, src, ld, ld3, i, 0), r[i])
+		g.PREFETCHT0(rows8(ahead, ahead, ld, ld3, i, 0))
+	}
+	u := quads(g, r)
+	for h := 0; h < 2; h++ { // columns 0…3, then 4…7
+		for c := 0; c < 4; c += 2 { // u[c] = column c | c+4
+			o := g.YMM()
+			g.VPERM2F128(U8([]int{0x20, 0x31}[h]), u[c+1], u[c], o) // columns c+4h, c+1+4h
+			g.VMOVUPS(o, Mem{Base: dst, Disp: 64*h + 16*c})
+		}
+	}
+	g.ADDQ(U32(128), dst)
+	g.ADDQ(U8(32), src)
+	g.ADDQ(U8(32), ahead)
+	g.DECQ(n)
+	g.JNZ(LabelRef(name + "_loop"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
 }
 
 func split8(g *build.Context) {
