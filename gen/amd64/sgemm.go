@@ -145,9 +145,18 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 			fmt.Sprintf("the A panel at a+t*as and C, row bias and residual rows from t*%d on; see SgemmStripsFunc.", mr)}
 	}
 	g.Doc(doc...)
+	// Two FMA pipes at latency 4 need 8 independent chains: a tile with
+	// fewer accumulators (the 4×8 edge, 4 chains, ran at half rate) keeps
+	// a second bank for the odd k steps of the unrolled loop and adds it
+	// to the first before the epilogue.
+	banks := 1
+	if mr*nv < 8 && 2*mr*nv+nv+1 <= len(s.regs) {
+		banks = 2
+	}
 	acc := func(i, v int) VecPhysical { return s.regs[i*nv+v] }
-	bv := func(v int) VecPhysical { return s.regs[mr*nv+v] }
-	av := s.regs[mr*nv+nv]
+	accIn := func(bank, i, v int) VecPhysical { return s.regs[bank*mr*nv+i*nv+v] }
+	bv := func(v int) VecPhysical { return s.regs[banks*mr*nv+v] }
+	av := s.regs[banks*mr*nv+nv]
 	last := len(s.regs)
 	ralpha, rbeta, rlo, rhi := s.regs[last-4], s.regs[last-3], s.regs[last-2], s.regs[last-1]
 
@@ -219,10 +228,8 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		prefetchRows(r, ldr, 2*mr)
 		g.Label(name + "_nores")
 	}
-	for i := 0; i < mr; i++ {
-		for v := 0; v < nv; v++ {
-			g.VXORPS(acc(i, v), acc(i, v), acc(i, v))
-		}
+	for i := 0; i < banks*mr*nv; i++ {
+		g.VXORPS(s.regs[i], s.regs[i], s.regs[i])
 	}
 	// Row u of the unrolled B block: b + u*ldb.
 	brow := [4]Mem{{Base: b}, {Base: b, Index: ldb, Scale: 1}, {Base: b, Index: ldb, Scale: 2}, {Base: b, Index: ldb3, Scale: 1}}
@@ -267,7 +274,7 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		for i := 0; i < mr; i++ {
 			g.VBROADCASTSS(aElem(i, u), av)
 			for v := 0; v < nv; v++ {
-				g.VFMADD231PS(bv(v), av, acc(i, v))
+				g.VFMADD231PS(bv(v), av, accIn(u%banks, i, v))
 			}
 		}
 	}
@@ -321,6 +328,11 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 	g.JNZ(LabelRef(name + "_tailloop"))
 
 	g.Label(name + "_epi")
+	for i := 0; banks == 2 && i < mr; i++ {
+		for v := 0; v < nv; v++ {
+			g.VADDPS(accIn(1, i, v), acc(i, v), acc(i, v))
+		}
+	}
 	if !strips {
 		g.Load(g.Param("flags"), flags)
 	}
