@@ -656,14 +656,17 @@ func (c *call) epPtrs(flags, i, j int) (bias, res *float32) {
 }
 
 // gemvEdgeMax is the widest last strip that gemvEdge takes. The 4×8 edge
-// kernel runs at half the FMA rate (4 accumulators) and computes 8 columns
-// for w, and next to packed A it ran tile by tile: a strip of one column
+// kernel computes 8 columns for w (and ran at half the FMA rate when this
+// was measured, before its second accumulator bank), and next to packed A
+// it ran tile by tile: a strip of one column
 // cost as much as a full one. A matrix-vector pass over the A block, which
 // is in L2, costs a few columns of the kernel at full rate. A read in
 // place: 512×49×4608 (w = 1) spent 17 % of its time in the edge kernel and
 // measured 62 → 75 % of the FMA peak; w = 2 gained a little, 3 and 4 not.
 // Packed A (convolution weights): 512×49×4608 4.4 → 3.5 ms, 2048×49×512
-// 1.8 → 1.3 ms, where N = 48 takes 3.3 and 1.2.
+// 1.8 → 1.3 ms, where N = 48 takes 3.3 and 1.2. Rechecked with the
+// two-bank edge kernel: 512×49×4608 still 65 against 54 GFLOP/s with
+// gemvEdge, and 4 (N = 196's last strip) no different from 2.
 const gemvEdgeMax = 2
 
 // gemvEdgeFits reports whether gemvEdge can take a w-column last strip
