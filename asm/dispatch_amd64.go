@@ -30,7 +30,7 @@ func archTables() []*Kernels {
 		{
 			Name: "avx2", Level: cpu.AVX2, MR: 4, NR: 24, KUnroll: 4,
 			Sgemm: sgemm4x24AVX2, SgemmRowA: sgemm4x24RowAAVX2, SgemmPackB: sgemm4x24PackBAVX2,
-			SgemmStrips: sgemm4x24StripsAVX2, Sgemv: sgemvAVX2, SgemvPacked: sgemvPacked4AVX2,
+			SgemmStrips: sgemm4x24StripsAVX2, SgemmOffs: sgemm4x24OffsAVX2, Sgemv: sgemvAVX2, SgemvPacked: sgemvPacked4AVX2,
 			Edge:     []EdgeKernel{{8, sgemm4x8AVX2, sgemm4x8RowAAVX2}, {16, sgemm4x16AVX2, sgemm4x16RowAAVX2}},
 			FMAProbe: fmaProbeAVX2, ProbeFlops: 12 * 8 * 2,
 			RowKernels: rowKernelsAVX2,

@@ -22,6 +22,9 @@ type Kernels struct {
 	// nil if the table has none.
 	SgemmPackB  SgemmPackBFunc
 	SgemmStrips SgemmStripsFunc
+	// SgemmOffs is SgemmStrips with B rows at offsets (implicit im2col);
+	// nil if the table has none.
+	SgemmOffs SgemmOffsFunc
 
 	// Edge lists narrower kernels (ascending NR < table NR, same MR and
 	// panel layout) for the last, partial column strip, so that it does
@@ -65,7 +68,7 @@ func (t *Kernels) EdgeFor(w int) *EdgeKernel {
 var genericTable = &Kernels{
 	Name: "generic", Level: cpu.Generic, MR: 4, NR: 8, KUnroll: 1,
 	Sgemm: sgemm4x8Generic, SgemmRowA: sgemm4x8RowAGeneric, SgemmPackB: sgemm4x8PackBGeneric,
-	SgemmStrips: sgemm4x8StripsGeneric, Sgemv: sgemvGeneric, SgemvPacked: sgemvPacked4Generic,
+	SgemmStrips: sgemm4x8StripsGeneric, SgemmOffs: sgemm4x8OffsGeneric, Sgemv: sgemvGeneric, SgemvPacked: sgemvPacked4Generic,
 	FMAProbe: fmaProbeGeneric, ProbeFlops: probeChainsGeneric * 2,
 	RowKernels: rowKernelsGeneric,
 }

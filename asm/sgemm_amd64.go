@@ -41,6 +41,12 @@ func sgemm4x24PackBAVX2(k int, a *float32, b *float32, ldb int, bp *float32, c *
 //go:noescape
 func sgemm4x24StripsAVX2(n int, k int, a *float32, as int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
 
+// sgemm4x24OffsAVX2 computes n full 4×24 tiles stacked in a column like the Strips
+// kernel, with B row p at b+offs[p]; see SgemmOffsFunc.
+//
+//go:noescape
+func sgemm4x24OffsAVX2(n int, k int, a *float32, as int, b *float32, offs *int32, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
 // sgemm8x16AVX512 computes one full 8×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
 // with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
 //

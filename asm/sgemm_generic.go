@@ -60,6 +60,12 @@ type SgemmPackBFunc func(k int, a, b *float32, ldb int, bp *float32, c *float32,
 // (pointer arithmetic in elements). n ≥ 0.
 type SgemmStripsFunc func(n, k int, a *float32, as int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)
 
+// SgemmOffsFunc is SgemmStripsFunc with B row p at b + offs[p] (elements)
+// instead of b + p·ldb: a convolution's windows read in place (implicit
+// im2col), offs[p] the offset of input channel, kernel row and column p
+// from the window's origin. Every row reads NR floats.
+type SgemmOffsFunc func(n, k int, a *float32, as int, b *float32, offs *int32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)
+
 // SgemvFunc computes a matrix-vector product:
 //
 //	for i := range m {
@@ -159,6 +165,56 @@ func sgemm4x8StripsGeneric(n, k int, a *float32, as int, b *float32, ldb int, c 
 		ct := (*float32)(unsafe.Add(unsafe.Pointer(c), 4*4*t*ldc))
 		sgemm4x8Generic(k, at, b, ldb, ct, ldc, flags, alpha, beta, lo, hi, bt, rt, ldr)
 	}
+}
+
+// sgemm4x8OffsGeneric is the pure-Go 4×8 SgemmOffsFunc.
+func sgemm4x8OffsGeneric(n, k int, a *float32, as int, b *float32, offs *int32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
+	const mr, nr = 4, 8
+	var os []int32
+	if k > 0 {
+		os = unsafe.Slice(offs, k)
+	}
+	var acc [mr * nr]float32
+	for t := range n {
+		var at []float32
+		if k > 0 {
+			at = unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(a), 4*t*as)), mr*k)
+		}
+		for i0 := 0; i0 < mr; i0 += 2 {
+			for j0 := 0; j0 < nr; j0 += 4 {
+				t0, t1 := acc[i0*nr+j0:i0*nr+j0+4], acc[(i0+1)*nr+j0:(i0+1)*nr+j0+4]
+				t0[0], t0[1], t0[2], t0[3], t1[0], t1[1], t1[2], t1[3] = block2x4Offs(at[min(i0, len(at)):], at[min(i0+1, len(at)):], mr, b, os, j0)
+			}
+		}
+		bt, rt := bias, r
+		if flags&FlagRowBias != 0 {
+			bt = (*float32)(unsafe.Add(unsafe.Pointer(bias), 4*mr*t))
+		}
+		if flags&FlagResidual != 0 {
+			rt = (*float32)(unsafe.Add(unsafe.Pointer(r), 4*mr*t*ldr))
+		}
+		ct := (*float32)(unsafe.Add(unsafe.Pointer(c), 4*mr*t*ldc))
+		Epilogue(mr, nr, acc[:], nr, ct, ldc, flags, alpha, beta, lo, hi, bt, rt, ldr)
+	}
+}
+
+// block2x4Offs is block2x4 with B row p at b + offs[p] (+ j0), summing in
+// the same order.
+func block2x4Offs(a0s, a1s []float32, sp int, b *float32, offs []int32, j0 int) (c00, c01, c02, c03, c10, c11, c12, c13 float32) {
+	for p, o := range offs {
+		bv := (*[4]float32)(unsafe.Add(unsafe.Pointer(b), 4*(int(o)+j0)))
+		a0, a1 := a0s[p*sp], a1s[p*sp]
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		c00 += a0 * b0
+		c10 += a1 * b0
+		c01 += a0 * b1
+		c11 += a1 * b1
+		c02 += a0 * b2
+		c12 += a1 * b2
+		c03 += a0 * b3
+		c13 += a1 * b3
+	}
+	return
 }
 
 // sgemmGeneric computes an mr×nr tile with A[i][p] = as[i*si+p*sp] (mr a

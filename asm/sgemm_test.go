@@ -185,6 +185,21 @@ func TestSgemmKernels(t *testing.T) {
 	}
 }
 
+// guardedC returns a C buffer of rows×nr random values, row stride ldc,
+// between guard bands; gaps and guards hold -7777.
+func guardedC(rng *rand.Rand, rows, nr, ldc, guard int) []float32 {
+	c := make([]float32, 2*guard+(max(1, rows)-1)*ldc+nr)
+	for i := range c {
+		c[i] = -7777
+	}
+	for i := 0; i < rows; i++ {
+		for j := 0; j < nr; j++ {
+			c[guard+i*ldc+j] = float32(rng.NormFloat64())
+		}
+	}
+	return c
+}
+
 // TestSgemmStrips runs each table's SgemmStrips against its Sgemm called
 // once per tile: the same FMAs in the same order, so C must match exactly
 // (NaN outside the tiles and the guard bands untouched).
@@ -208,16 +223,7 @@ func TestSgemmStrips(t *testing.T) {
 						b := randSlice(rng, max(1, k*ldb))
 						bias := randSlice(rng, max(n*mr, nr))
 						r := randSlice(rng, max(1, n*mr*ldr))
-						m := max(1, n*mr)
-						want := make([]float32, 2*guard+(m-1)*ldc+nr)
-						for i := range want {
-							want[i] = -7777
-						}
-						for i := 0; i < n*mr; i++ {
-							for j := 0; j < nr; j++ {
-								want[guard+i*ldc+j] = float32(rng.NormFloat64())
-							}
-						}
+						want := guardedC(rng, n*mr, nr, ldc, guard)
 						got := slices.Clone(want)
 						for tt := 0; tt < n; tt++ {
 							bt := &bias[0]
@@ -229,6 +235,50 @@ func TestSgemmStrips(t *testing.T) {
 						tab.SgemmStrips(n, k, &a[0], as, &b[0], ldb, &got[guard], ldc, flags, 0.75, -1.25, -0.5, 0.6, &bias[0], &r[0], ldr)
 						if !slices.Equal(got, want) {
 							t.Fatalf("n=%d k=%d flags=%#x: differs from Sgemm per tile", n, k, flags)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestSgemmOffs runs each table's SgemmOffs against its SgemmStrips on
+// the B rows gathered at the offsets (offsets out of order, repeated, odd):
+// the same FMAs in the same order, so C must match exactly, guard bands
+// included.
+func TestSgemmOffs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	flagSets := []int{0, FlagRowBias | FlagClamp, FlagColBias | FlagResidual,
+		FlagAlpha | FlagBeta | FlagRowBias | FlagResidual | FlagClamp}
+	for _, tab := range Tables() {
+		if tab.SgemmOffs == nil {
+			t.Logf("%s: no SgemmOffs", tab.Name)
+			continue
+		}
+		t.Run(tab.Name, func(t *testing.T) {
+			mr, nr := tab.MR, tab.NR
+			for _, n := range []int{0, 1, 2, 5} {
+				for _, k := range []int{0, 1, 3, 4, 5, 9, 27, 64} {
+					for _, flags := range flagSets {
+						const guard = 3
+						as, ldc, ldr := k*mr+3*(k%2), nr+5, nr+2
+						a := randSlice(rng, max(1, n*as))
+						src := randSlice(rng, 500+nr)
+						offs := make([]int32, max(1, k))
+						bp := make([]float32, max(1, k*nr))
+						for p := range k {
+							offs[p] = int32(rng.IntN(500))
+							copy(bp[p*nr:(p+1)*nr], src[offs[p]:])
+						}
+						bias := randSlice(rng, max(n*mr, nr))
+						r := randSlice(rng, max(1, n*mr*ldr))
+						want := guardedC(rng, n*mr, nr, ldc, guard)
+						got := slices.Clone(want)
+						tab.SgemmStrips(n, k, &a[0], as, &bp[0], nr, &want[guard], ldc, flags, 0.75, -1.25, -0.5, 0.6, &bias[0], &r[0], ldr)
+						tab.SgemmOffs(n, k, &a[0], as, &src[0], &offs[0], &got[guard], ldc, flags, 0.75, -1.25, -0.5, 0.6, &bias[0], &r[0], ldr)
+						if !slices.Equal(got, want) {
+							t.Fatalf("n=%d k=%d flags=%#x: differs from SgemmStrips on the gathered rows", n, k, flags)
 						}
 					}
 				}

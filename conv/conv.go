@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
@@ -400,6 +401,8 @@ type runState struct {
 	task   dwTask
 	task8  dwc8Task
 	sub    subTask
+	offt   offsTask
+	offs   []int32 // offsTask's offsets
 	wt     winoTask
 	w2     wino2Task
 	wvs    []gemm.PackedB            // per Winograd worker: its V_ξ
@@ -438,6 +441,9 @@ func (k *Conv) run(in, out []*tensor.Tensor, scratch []float32) error {
 		res = in[1].Float32s()
 		if len(res) != len(y) {
 			return fmt.Errorf("conv: residual data has %d elements, want %d", len(res), len(y))
+		}
+		if overlaps(res, y) { // (tiles write y before they read all of it)
+			return errors.New("conv: the residual input shares memory with the output")
 		}
 	}
 	st := k.states.Get()
@@ -512,6 +518,10 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			}
 			st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw)
 			k.im2col(st, x[xoff:])
+			if a, ok := packed[gr].Panels(); ok && k.useOffs(g) {
+				k.runOffs(st, g, &p, a)
+				continue
+			}
 			if cols == nil {
 				p.BSource = &st.src
 				gemm.Gemm(&p)
@@ -643,3 +653,12 @@ func (k *Conv) im2col(st *runState, x []float32) {
 
 // Describe names the algorithm and kernel table, e.g. "conv/winograd/avx2".
 func (k *Conv) Describe() string { return "conv/" + k.algo + "/" + k.kern.Name }
+
+// overlaps reports whether a and b share memory.
+func overlaps(a, b []float32) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	a0, b0 := uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&b[0]))
+	return a0 < b0+4*uintptr(len(b)) && b0 < a0+4*uintptr(len(a))
+}

@@ -429,6 +429,53 @@ func TestIm2col(t *testing.T) {
 	}
 }
 
+// offsCases are im2col layers that useOffs sends through SgemmOffs:
+// stems (3 channels, 3×3/2, 7×7/2, 5×5/4), unpadded at stride 2, stride
+// 1 padded, grouped, several images, output rows of one strip and a tail.
+var offsCases = []convCase{
+	{n: 1, c: 3, h: 64, w: 61, m: 16, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 3, h: 37, w: 57, m: 8, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true},
+	{n: 1, c: 3, h: 35, w: 103, m: 12, kh: 5, kw: 5, strides: []int{4, 4}, pads: []int{2, 2, 2, 2}},
+	{n: 1, c: 3, h: 19, w: 55, m: 4, kh: 3, kw: 3, strides: []int{2, 2}, bias: true},
+	{n: 1, c: 4, h: 9, w: 30, m: 8, kh: 5, kw: 5, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 1, c: 6, h: 12, w: 48, m: 16, kh: 3, kw: 3, group: 2, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 3, h: 8, w: 24, m: 4, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+}
+
+// TestIm2colOffs checks the SgemmOffs route (offsTask) of every table that
+// has it against the reference, with every epilogue, on one and two
+// threads, and that useOffs does choose it for these cases.
+func TestIm2colOffs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, kern := range tables(t) {
+		if kern.SgemmOffs == nil {
+			t.Logf("%s: no SgemmOffs", kern.Name)
+			continue
+		}
+		for i, cc := range offsCases {
+			params, err := ops.ParseConvParams(cc.node())
+			if err != nil {
+				t.Fatal(err)
+			}
+			x, w, b := cc.operands(rng)
+			k, err := New(params, w, b, Epilogue{}, Options{Algorithm: AlgoIm2col, Kernels: kern})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := k.geometry(x.Shape)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g.ow >= kern.NR && !k.useOffs(g) {
+				t.Fatalf("%v isa=%s: useOffs false", cc, kern.Name)
+			}
+			for j, ep := range epilogues {
+				check(t, rng, cc, AlgoIm2col, kern, ep, 1+(i+j)%2, tolGEMM)
+			}
+		}
+	}
+}
+
 func TestGEMM1x1(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, kern := range tables(t) {
@@ -677,6 +724,13 @@ func TestErrors(t *testing.T) {
 	}
 	if _, err := k.Infer([]*tensor.Tensor{tensor.New(tensor.Float32, 1, 3, 5, 5), x}); err == nil {
 		t.Error("wrong channel count accepted")
+	}
+	y := tensor.New(tensor.Float32, 1, 4, 3, 3)
+	if err := k.Run([]*tensor.Tensor{x, y}, []*tensor.Tensor{y}); err == nil {
+		t.Error("residual sharing the output's memory accepted")
+	}
+	if err := k.Run([]*tensor.Tensor{x, tensor.New(tensor.Float32, 1, 4, 3, 3)}, []*tensor.Tensor{y}); err != nil {
+		t.Errorf("residual in its own memory: %v", err)
 	}
 }
 

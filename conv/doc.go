@@ -52,7 +52,13 @@
 //	      input channels at once), in chunks of columns that stay in L2,
 //	      each multiplied by a one-thread gemm as soon as it is written;
 //	      the conv's threads share the chunks. The padded copy is written
-//	      on the conv's threads too.
+//	      on the conv's threads too. When K (C/g·KH·KW) is small enough that
+//	      a column strip's K×NR floats stay in L1 (the 3×3 and 7×7 stems,
+//	      K = 27 and 147), the table's SgemmOffs multiplies straight from
+//	      the padded copy or its phases instead: B row p of an output row's
+//	      strip at a fixed offset per (channel, kernel row, column) from
+//	      the window's origin, all output channels per call, output rows
+//	      shared by the threads (no column matrix, no B packing).
 //
 // Weights are packed once with gemm.PackA (one PackedA per group, or per
 // Winograd position ξ) for the table in Options.Kernels (default
@@ -128,7 +134,7 @@
 // gemm's workspace (gemm.WorkspaceSize), strided also the subsampled
 // matrix and a plane per copying thread, (C/g + threads)·OH·OW; im2col, when the convolution
 // pads, a padded copy of one image's group, C/g·(H+pads)·(W+pads), plus
-// gemm's workspace; Winograd, per worker, 36·(C+M)·TB +
+// gemm's workspace (none through SgemmOffs); Winograd, per worker, 36·(C+M)·TB +
 // max(12·(4·⌈OW/4⌉+2), 28·TB) (C = M = 64, TB = 216: 4 MB) plus its
 // GEMMs' workspace; depthwise, per worker, one padded plane
 // (H+pads)·(W+pads).

@@ -19,7 +19,7 @@ import (
 // is computed. The zero value is a plain convolution.
 type Epilogue struct {
 	Act      asm.Activation
-	Residual bool // add in[1], which has the output's shape, before Act
+	Residual bool // add in[1], which has the output's shape (and not its memory), before Act
 }
 
 func (e *Epilogue) check() error {

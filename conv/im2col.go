@@ -2,7 +2,9 @@ package conv
 
 import (
 	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/gemm"
 	"github.com/gocnn/gocnn/internal/cpu"
+	"github.com/gocnn/gocnn/internal/parallel"
 )
 
 // im2colSource is the implicit im2col matrix of one image and group, a
@@ -380,4 +382,102 @@ func padSize(c int, g *geometry, kh, kw int) int {
 		return 0
 	}
 	return c * hp * wp
+}
+
+// useOffs reports whether the im2col product on g runs through SgemmOffs
+// (offsTask) rather than column chunks or implicit packing: the table has
+// it; K is small (a column strip's K×NR floats of B, read in place by its
+// first tile, stay in half of L1 for its other tiles, and K is one gemm k
+// block): the 3×3 and 7×7 stems, not AlexNet's 11×11 (K = 363, which
+// measured 6–18 % slower than column chunks); output rows are at least a
+// strip wide; whole MR-row tiles cover each group's output channels; and
+// the source is scratch (padded or phased planes, not the input).
+func (k *Conv) useOffs(g *geometry) bool {
+	kt := k.kern
+	_, _, pads := padDims(g, k.kh, k.kw)
+	return kt.SgemmOffs != nil && 4*k.kDim*kt.NR <= cpu.L1D/2 && gemm.OneBlock(kt, k.kDim) && g.dw == 1 && g.ow >= kt.NR &&
+		(k.m/k.group)%kt.MR == 0 && (phased(g) || pads)
+}
+
+// offsTask computes the output rows of one image and group of an im2col
+// convolution with SgemmOffs: part i a range of output rows; per row, its
+// column strips of NR outputs with all the group's output channels.
+type offsTask struct {
+	kt     *asm.Kernels
+	g      *geometry
+	src    *im2colSource
+	a      []float32 // the packed weights (PackedA.Panels)
+	offs   []int32   // per (channel, kernel row, column): its offset from the window origin
+	maxOff int
+	c      []float32 // the group's outputs: mg planes
+	bias   []float32 // nil or mg
+	res    []float32 // nil or like c
+	flags  int
+	lo, hi float32
+	act    asm.Activation // run on finished rows (not a clamp)
+	parts  int
+}
+
+func (t *offsTask) Run(part int) {
+	kt, g, s := t.kt, t.g, t.src
+	mr, nr, kd := kt.MR, kt.NR, len(t.offs)
+	n := g.outPlane
+	mg := len(t.c) / n
+	r0, r1 := part*g.oh/t.parts, (part+1)*g.oh/t.parts
+	x := s.x
+	var bias, res *float32
+	for oh := r0; oh < r1; oh++ {
+		for j0 := 0; j0 < g.ow; j0 += nr {
+			// A row's last strip is the full one ending at OW: its columns
+			// before the previous strip's end are written twice with the
+			// same values (a column's sum does not depend on its lane).
+			j0 = min(j0, g.ow-nr)
+			o, q := oh*g.sh*s.wp+j0, oh*g.ow+j0
+			_ = x[o+t.maxOff+nr-1]
+			if t.flags&asm.FlagRowBias != 0 {
+				bias = &t.bias[0]
+			}
+			if t.res != nil {
+				res = &t.res[q]
+			}
+			kt.SgemmOffs(mg/mr, kd, &t.a[0], mr*kd, &x[o], &t.offs[0], &t.c[q], n, t.flags, 1, 0, t.lo, t.hi, bias, res, n)
+		}
+	}
+	if t.act.Kind != asm.ActNone && r1 > r0 {
+		for i := 0; i < mg; i++ {
+			row := t.c[i*n+r0*g.ow : i*n+r1*g.ow]
+			kt.Activate(t.act, len(row), &row[0], &row[0])
+		}
+	}
+}
+
+// runOffs computes one image and group (p: its gemm call, A the packed
+// weights) from st.src, filled, through offsTask on the pool.
+func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a []float32) {
+	s := &st.src
+	kk := k.kh * k.kw
+	if len(st.offs) != k.kDim {
+		st.offs = make([]int32, k.kDim) // (once per Conv and state)
+	}
+	maxOff := 0
+	for ci := 0; ci < s.c; ci++ {
+		for ki := 0; ki < k.kh; ki++ {
+			for kj := 0; kj < k.kw; kj++ {
+				o := s.base(ci, ki, kj)
+				st.offs[ci*kk+ki*k.kw+kj] = int32(o)
+				maxOff = max(maxOff, o)
+			}
+		}
+	}
+	e := &p.Epilogue
+	t := offsTask{kt: k.kern, g: g, src: s, a: a, offs: st.offs, maxOff: maxOff, c: p.C,
+		bias: e.Bias, res: e.Residual, parts: k.parts(g.oh, len(p.C), 16<<10)}
+	var act bool
+	t.flags, t.lo, t.hi, act = e.KernelFlags()
+	if act {
+		t.act = e.Act
+	}
+	st.offt = t
+	parallel.Default().Run(&st.offt, t.parts)
+	st.offt = offsTask{}
 }

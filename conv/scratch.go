@@ -95,6 +95,9 @@ func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws
 	}
 	if k.algo != AlgoGEMM1x1 {
 		pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))
+		if k.useOffs(g) {
+			return pad, nil, nil // (no gemm call)
+		}
 		if explicit(g) {
 			parts, chunk := k.chunking(g)
 			cols = c.take(parts * roundUp(k.kDim*gemm.LD(chunk), scratchAlign))

@@ -24,9 +24,29 @@ const (
 type Epilogue struct {
 	Bias     []float32
 	BiasMode BiasMode
-	Residual []float32 // m×n, row stride LDR; may alias neither A nor B
+	Residual []float32 // m×n, row stride LDR; may alias none of A, B and C
 	LDR      int
 	Act      asm.Activation
+}
+
+// KernelFlags returns e as the micro-kernels' epilogue (asm.Flag* bits
+// for the bias, the residual and, for ReLU and Clip, the clamp to
+// [lo, hi]) and whether Act is left to run on finished tiles.
+func (e *Epilogue) KernelFlags() (flags int, lo, hi float32, act bool) {
+	switch e.BiasMode {
+	case BiasRow:
+		flags |= asm.FlagRowBias
+	case BiasCol:
+		flags |= asm.FlagColBias
+	}
+	if e.Residual != nil {
+		flags |= asm.FlagResidual
+	}
+	lo, hi, clamp := e.Act.Clamp()
+	if clamp {
+		flags |= asm.FlagClamp
+	}
+	return flags, lo, hi, !clamp && e.Act.Kind != asm.ActNone
 }
 
 // activate applies a to an m×n block of c (row stride ldc).

@@ -168,25 +168,9 @@ func Gemm(p *Params) {
 	c.direct = p.BSource == nil && !packedB && !p.TransB && useDirectB(kern, m, n, k, p.LDB)
 	c.rowA = p.PackedA == nil && !p.TransA && kern.SgemmRowA != nil && useRowA(kern, m, n, k, p.LDA)
 	c.fused = p.BSource == nil && !packedB && !p.TransB && kern.SgemmPackB != nil && !c.direct && !c.rowA && useFusedB(p.LDB)
-	e := &p.Epilogue
-	c.flags = 0
-	switch e.BiasMode {
-	case BiasRow:
-		c.flags |= asm.FlagRowBias
-	case BiasCol:
-		c.flags |= asm.FlagColBias
-	}
-	if e.Residual != nil {
-		c.flags |= asm.FlagResidual
-	}
 	// ReLU and Clip are the micro-kernels' clamp; other activations run on
 	// each finished tile.
-	lo, hi, clamp := e.Act.Clamp()
-	if clamp {
-		c.flags |= asm.FlagClamp
-	}
-	c.lo, c.hi = lo, hi
-	c.act = !clamp && e.Act.Kind != asm.ActNone
+	c.flags, c.lo, c.hi, c.act = p.Epilogue.KernelFlags()
 
 	// Thread grid over MR×NR tiles.
 	mt, nt := (m+kern.MR-1)/kern.MR, (n+kern.NR-1)/kern.NR

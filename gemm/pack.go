@@ -247,6 +247,22 @@ func (p *PackedA) panel(i, p0, kb int) *float32 {
 	return &p.Data[p0*p.height()+(p.r0+i)*kb]
 }
 
+// Panels returns p's micro-panels when K is a single k block of Gemm's
+// (K ≤ KC): strip s (rows s·MR … s·MR+MR−1) at panels[s·MR·K:], element
+// (p, i) at p·MR+i, the layout an SgemmFunc reads as its A. ok is false
+// when K spans several blocks. Kernels called on them directly, like
+// conv's implicit im2col through SgemmOffs, bypass Gemm.
+func (p *PackedA) Panels() (panels []float32, ok bool) {
+	if p.K == 0 || !OneBlock(p.Kernels, p.K) {
+		return nil, false
+	}
+	return p.Data[p.r0*p.K : (p.r0+roundUp(p.M, p.Kernels.MR))*p.K], true
+}
+
+// OneBlock reports whether Gemm with table kern (nil: asm.Default())
+// runs k as a single k block (PackedA.Panels).
+func OneBlock(kern *asm.Kernels, k int) bool { return blocks(orDefault(kern), k).kc >= k }
+
 // PackedB is op(B) packed once (typically weights that are the B operand,
 // as in a Winograd GEMM with the tiles as rows) for one kernel table; Gemm
 // then reads its panels in place. Layout: ⌈N/NR⌉ strips of NR columns

@@ -40,6 +40,7 @@ const (
 	kernelSigPackB = "func(k int, a, b *float32, ldb int, bp *float32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
 	kernelSigStrip = "func(n, k int, a *float32, as int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
 	kernelSigRowA  = "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
+	kernelSigOffs  = "func(n, k int, a *float32, as int, b *float32, offs *int32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
 )
 
 func sgemm(g *build.Context) {
@@ -51,6 +52,7 @@ func sgemm(g *build.Context) {
 	// AVX2 only: the AVX-512 table cannot be run where these were written.
 	sgemmKernel(g, avx2, 4, 24, kindPackB)
 	sgemmKernel(g, avx2, 4, 24, kindStrips)
+	sgemmKernel(g, avx2, 4, 24, kindOffs)
 	// Narrow kernels for the last, partial column strip (same MR and panels).
 	sgemmKernel(g, avx5, 8, 16, kindPacked)
 	sgemmKernel(g, avx5, 8, 16, kindRowA)
@@ -95,6 +97,7 @@ const (
 	kindRowA                     // SgemmRowAFunc: A a row-major matrix read in place
 	kindPackB                    // SgemmPackBFunc: also copies the B rows it reads to bp
 	kindStrips                   // SgemmStripsFunc: n tiles down a column in one call
+	kindOffs                     // SgemmOffsFunc: kindStrips with B row p at b + offs[p]
 )
 
 // sgemmKernel emits the MR×NR micro-kernel of the given kind. Register
@@ -108,9 +111,12 @@ const (
 // strip for the others. kindStrips loops over n tiles stacked in a column:
 // tile t reads the A panel at a + t*as and writes C rows t*MR…, with the
 // row bias and the residual following, so the caller makes one call per
-// column strip instead of one per tile.
+// column strip instead of one per tile. kindOffs is kindStrips with B row
+// p at b + offs[p] floats: convolution windows read in place (implicit
+// im2col), one offset per (channel, kernel row, kernel column).
 func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
-	rowA, packB, strips := kind == kindRowA, kind == kindPackB, kind == kindStrips
+	rowA, packB, offs := kind == kindRowA, kind == kindPackB, kind == kindOffs
+	strips := kind == kindStrips || offs
 	nv := nr / s.width
 	name := fmt.Sprintf("sgemm%dx%d%s", mr, nr, s.name)
 	layout := "A[i][p] = a[p*MR+i]"
@@ -122,6 +128,10 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 	if strips {
 		name = fmt.Sprintf("sgemm%dx%dStrips%s", mr, nr, s.name)
 		sig = kernelSigStrip
+	}
+	if offs {
+		name = fmt.Sprintf("sgemm%dx%dOffs%s", mr, nr, s.name)
+		sig = kernelSigOffs
 	}
 	if rowA {
 		name = fmt.Sprintf("sgemm%dx%dRowA%s", mr, nr, s.name)
@@ -144,6 +154,10 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		doc = []string{fmt.Sprintf("%s computes n full %d×%d tiles stacked in a column, tile t with", name, mr, nr),
 			fmt.Sprintf("the A panel at a+t*as and C, row bias and residual rows from t*%d on; see SgemmStripsFunc.", mr)}
 	}
+	if offs {
+		doc = []string{fmt.Sprintf("%s computes n full %d×%d tiles stacked in a column like the Strips", name, mr, nr),
+			"kernel, with B row p at b+offs[p]; see SgemmOffsFunc."}
+	}
 	g.Doc(doc...)
 	// Two FMA pipes at latency 4 need 8 independent chains: a tile with
 	// fewer accumulators (the 4×8 edge, 4 chains, ran at half rate) keeps
@@ -162,6 +176,7 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 
 	k, a, b, c, ldc := RCX, RSI, RDI, RDX, RBX
 	ldb, ldb3 := R12, R13         // B row stride in bytes, and 3×
+	ofp, ofv := R12, R13          // offs: the offsets' pointer, the current one
 	lda, lda3, a4 := R9, R10, R11 // A stride in bytes, 3×, rows 4..7 (rowA)
 	g.Load(g.Param("k"), k)
 	g.Load(g.Param("a"), a)
@@ -174,9 +189,11 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		}
 	}
 	g.Load(g.Param("b"), b)
-	g.Load(g.Param("ldb"), ldb)
-	g.SHLQ(U8(2), ldb)
-	g.LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+	if !offs {
+		g.Load(g.Param("ldb"), ldb)
+		g.SHLQ(U8(2), ldb)
+		g.LEAQ(Mem{Base: ldb, Index: ldb, Scale: 2}, ldb3)
+	}
 	g.Load(g.Param("c"), c)
 	g.Load(g.Param("ldc"), ldc)
 	g.SHLQ(U8(2), ldc)
@@ -201,7 +218,11 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		g.Label(name + "_strip")
 		g.MOVQ(astart, a)
 		g.Load(g.Param("k"), k)
-		g.Load(g.Param("b"), b)
+		if offs {
+			g.Load(g.Param("offs"), ofp)
+		} else {
+			g.Load(g.Param("b"), b)
+		}
 	}
 
 	// prefetchRows fetches rows of NR floats, ld bytes apart, from base.
@@ -262,14 +283,19 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 	// a packed panel those prefetches hit the panel's own rows, already in
 	// L1, and took issue slots: 5–14 % of a 1×1 convolution's GEMM.)
 	step := func(u int, inPlace bool) {
+		row := brow[u]
+		if offs {
+			g.MOVLQSX(Mem{Base: ofp, Disp: 4 * u}, ofv)
+			row = Mem{Base: b, Index: ofv, Scale: 4}
+		}
 		for v := 0; v < nv; v++ {
-			g.VMOVUPS(brow[u].Offset(v*s.width*4), bv(v))
+			g.VMOVUPS(row.Offset(v*s.width*4), bv(v))
 			if packB {
 				g.VMOVUPS(bv(v), Mem{Base: bp, Disp: (u*nr + v*s.width) * 4})
 			}
 		}
-		for off := 0; inPlace && off < nr*4; off += 64 {
-			g.PREFETCHT0(brow[u].Offset(nr*4 + off))
+		for d := 0; inPlace && d < nr*4; d += 64 {
+			g.PREFETCHT0(brow[u].Offset(nr*4 + d))
 		}
 		for i := 0; i < mr; i++ {
 			g.VBROADCASTSS(aElem(i, u), av)
@@ -300,17 +326,24 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		if packB {
 			g.ADDQ(U32(unroll*nr*4), bp)
 		}
-		g.LEAQ(Mem{Base: b, Index: ldb, Scale: 4}, b)
+		if offs {
+			g.ADDQ(U8(4*unroll), ofp)
+		} else {
+			g.LEAQ(Mem{Base: b, Index: ldb, Scale: 4}, b)
+		}
 		g.SUBQ(U8(unroll), k)
 		g.CMPQ(k, U8(unroll))
 		g.JGE(LabelRef(name + label))
 	}
-	if !packB {
+	switch {
+	case offs: // (rows anywhere: no next strip to fetch)
+		loop("_loopp", false)
+	case packB:
+		loop("_loop", true)
+	default:
 		g.CMPQ(ldb, U32(s.panel*4))
 		g.JLE(LabelRef(name + "_loopp"))
-	}
-	loop("_loop", true)
-	if !packB {
+		loop("_loop", true)
 		g.JMP(LabelRef(name + "_tail"))
 		loop("_loopp", false)
 	}
@@ -318,12 +351,16 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 	g.TESTQ(k, k)
 	g.JZ(LabelRef(name + "_epi"))
 	g.Label(name + "_tailloop")
-	step(0, true)
+	step(0, !offs)
 	advanceA(1)
 	if packB {
 		g.ADDQ(U32(nr*4), bp)
 	}
-	g.ADDQ(ldb, b)
+	if offs {
+		g.ADDQ(U8(4), ofp)
+	} else {
+		g.ADDQ(ldb, b)
+	}
 	g.DECQ(k)
 	g.JNZ(LabelRef(name + "_tailloop"))
 
