@@ -1,6 +1,8 @@
 package conv
 
 import (
+	"math"
+
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
 	"github.com/gocnn/gocnn/internal/cpu"
@@ -391,12 +393,14 @@ func padSize(c int, g *geometry, kh, kw int) int {
 // block): the 3×3 and 7×7 stems, not AlexNet's 11×11 (K = 363, which
 // measured 6–18 % slower than column chunks); output rows are at least a
 // strip wide; whole MR-row tiles cover each group's output channels; and
-// the source is scratch (padded or phased planes, not the input).
+// the source is scratch (padded or phased planes, not the input) that
+// int32 offsets can address.
 func (k *Conv) useOffs(g *geometry) bool {
 	kt := k.kern
 	_, _, pads := padDims(g, k.kh, k.kw)
-	return kt.SgemmOffs != nil && 4*k.kDim*kt.NR <= cpu.L1D/2 && gemm.OneBlock(kt, k.kDim) && g.dw == 1 && g.ow >= kt.NR &&
-		(k.m/k.group)%kt.MR == 0 && (phased(g) || pads)
+	return kt.SgemmOffs != nil && 4*k.kDim*kt.NR <= cpu.L1D/2 && gemm.OneBlock(kt, k.kDim) &&
+		g.dw == 1 && g.ow >= kt.NR && (k.m/k.group)%kt.MR == 0 &&
+		(phased(g) || pads) && im2colSize(k.cg, g, k.kh, k.kw) <= math.MaxInt32
 }
 
 // offsTask computes the output rows of one image and group of an im2col
@@ -426,6 +430,9 @@ func (t *offsTask) Run(part int) {
 	r0, r1 := part*g.oh/t.parts, (part+1)*g.oh/t.parts
 	x := s.x
 	var bias, res *float32
+	if t.flags&asm.FlagRowBias != 0 {
+		bias = &t.bias[0]
+	}
 	for oh := r0; oh < r1; oh++ {
 		for j0 := 0; j0 < g.ow; j0 += nr {
 			// A row's last strip is the full one ending at OW: its columns
@@ -434,9 +441,6 @@ func (t *offsTask) Run(part int) {
 			j0 = min(j0, g.ow-nr)
 			o, q := oh*g.sh*s.wp+j0, oh*g.ow+j0
 			_ = x[o+t.maxOff+nr-1]
-			if t.flags&asm.FlagRowBias != 0 {
-				bias = &t.bias[0]
-			}
 			if t.res != nil {
 				res = &t.res[q]
 			}

@@ -642,8 +642,8 @@ func (c *call) epPtrs(flags, i, j int) (bias, res *float32) {
 // gemvEdgeMax is the widest last strip that gemvEdge takes. The 4×8 edge
 // kernel computes 8 columns for w (and ran at half the FMA rate when this
 // was measured, before its second accumulator bank), and next to packed A
-// it ran tile by tile: a strip of one column
-// cost as much as a full one. A matrix-vector pass over the A block, which
+// it ran tile by tile: a strip of one column cost as much as a full one.
+// A matrix-vector pass over the A block, which
 // is in L2, costs a few columns of the kernel at full rate. A read in
 // place: 512×49×4608 (w = 1) spent 17 % of its time in the edge kernel and
 // measured 62 → 75 % of the FMA peak; w = 2 gained a little, 3 and 4 not.
