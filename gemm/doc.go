@@ -33,7 +33,9 @@
 // Weights are packed once: PackA for the A operand (convolutions), PackB
 // for the B operand (Winograd F(2×2) with the tiles as rows); Gemm reads
 // either in place. PackA lays A out k block by k block, so that the
-// micro-panels of consecutive tiles follow each other in memory.
+// micro-panels of consecutive tiles follow each other in memory; when K
+// is a single k block, PackedA.Panels exposes them to callers that run a
+// table's kernels themselves (conv's SgemmOffs route).
 //
 // Threads: C is cut into a grid of rectangles aligned to MR×NR tiles, one
 // per thread, run on the reusable pool of internal/parallel. K is never
