@@ -25,33 +25,18 @@ func dwc8(g *build.Context) {
 }
 
 // transpose8 returns the columns of the 8×8 block whose rows are r (the
-// UNPCK/SHUFPS/VPERM2F128 sequence: pairs, then quads, then halves).
+// UNPCKs of transpose4 per four rows, then VPERM2F128 across halves).
 func transpose8(g *build.Context, r [8]VecVirtual) [8]VecVirtual {
 	var o [8]VecVirtual
-	u, v := quads(g, r[:4]), quads(g, r[4:])
+	// transpose4 (winograd.go) leaves column c | column c+4 of four rows
+	// in each vector.
+	u, v := transpose4(g, [4]VecVirtual(r[:4])), transpose4(g, [4]VecVirtual(r[4:]))
 	for c := 0; c < 4; c++ {
 		o[c], o[c+4] = g.YMM(), g.YMM()
 		g.VPERM2F128(U8(0x20), v[c], u[c], o[c])   // low halves: column c
 		g.VPERM2F128(U8(0x31), v[c], u[c], o[c+4]) // high halves: column c+4
 	}
 	return o
-}
-
-// quads returns, for the four rows r, u[c] = column c | column c+4 (the
-// four values of each column in one 128-bit half).
-func quads(g *build.Context, r []VecVirtual) [4]VecVirtual {
-	var t, u [4]VecVirtual
-	for i := 0; i < 4; i += 2 {
-		t[i], t[i+1] = g.YMM(), g.YMM()
-		g.VUNPCKLPS(r[i+1], r[i], t[i])   // r[i][0] r[i+1][0] r[i][1] r[i+1][1] | 4, 5
-		g.VUNPCKHPS(r[i+1], r[i], t[i+1]) // r[i][2] r[i+1][2] r[i][3] r[i+1][3] | 6, 7
-	}
-	for q := 0; q < 2; q++ {
-		u[2*q], u[2*q+1] = g.YMM(), g.YMM()
-		g.VSHUFPS(U8(0x44), t[2+q], t[q], u[2*q])   // column 2q   | 2q+4
-		g.VSHUFPS(U8(0xEE), t[2+q], t[q], u[2*q+1]) // column 2q+1 | 2q+5
-	}
-	return u
 }
 
 // rows8 addresses row l of eight rows ld bytes apart from two bases: b
@@ -73,10 +58,24 @@ func rows8(b, b4, ld, ld3 Register, l, disp int) Mem {
 	}
 }
 
+// transpose4x8 returns the columns of the 4×8 block whose rows are r, two
+// per vector in column order (vector i holds columns 2i and 2i+1).
+func transpose4x8(g *build.Context, r []VecVirtual) []VecVirtual {
+	u := transpose4(g, [4]VecVirtual(r)) // column c | column c+4
+	o := make([]VecVirtual, 4)
+	for h := 0; h < 2; h++ { // columns 0…3, then 4…7
+		for c := 0; c < 4; c += 2 {
+			o[2*h+c/2] = g.YMM()
+			g.VPERM2F128(U8([]int{0x20, 0x31}[h]), u[c+1], u[c], o[2*h+c/2]) // columns c+4h, c+1+4h
+		}
+	}
+	return o
+}
+
 func interleave8(g *build.Context) {
 	transposeKernel(g, "interleave8BlocksAVX2", "func(n int, dst *float32, src *float32, lds int)",
 		[]string{"interleave8BlocksAVX2 sets dst[8i+l] = src[l·lds+i] for l < 8 and i < 8·⌊n/8⌋",
-			"(see Interleave8Func in dwc8_generic.go)."}, true)
+			"(see Interleave8Func in dwc8_generic.go)."}, true, 8, false)
 }
 
 // interleave4 emits interleave4BlocksAVX2, the 4-row version of
@@ -86,56 +85,22 @@ func interleave8(g *build.Context) {
 // strips further down (eight rows on; a prefetch past the matrix does not
 // fault).
 func interleave4(g *build.Context) {
-	name := "interleave4BlocksAVX2"
-	g.Function(name)
-	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
-	g.SignatureExpr("func(n int, dst *float32, src *float32, lds int)")
-	g.Pragma("noescape")
-	g.Doc(name+" sets dst[4i+l] = src[l·lds+i] for l < 4 and i < 8·⌊n/8⌋",
-		"(see Interleave4Func in dwc8_generic.go).")
-	prm := gpParams(g, "n", "dst", "src", "lds")
-	n, dst, src, ld := prm[0], prm[1], prm[2], prm[3]
-	g.SHLQ(U8(2), ld)
-	g.SHRQ(U8(3), n)
-	g.JZ(LabelRef(name + "_done"))
-	ld3, ahead := g.GP64(), g.GP64()
-	g.LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
-	g.LEAQ(Mem{Base: src, Index: ld, Scale: 8}, ahead)
-	g.Label(name + "_loop")
-	r := make([]VecVirtual, 4)
-	for i := range r {
-		r[i] = g.YMM()
-		g.VMOVUPS(rows8(src, src, ld, ld3, i, 0), r[i])
-		g.PREFETCHT0(rows8(ahead, ahead, ld, ld3, i, 0))
-	}
-	u := quads(g, r)
-	for h := 0; h < 2; h++ { // columns 0…3, then 4…7
-		for c := 0; c < 4; c += 2 { // u[c] = column c | c+4
-			o := g.YMM()
-			g.VPERM2F128(U8([]int{0x20, 0x31}[h]), u[c+1], u[c], o) // columns c+4h, c+1+4h
-			g.VMOVUPS(o, Mem{Base: dst, Disp: 64*h + 16*c})
-		}
-	}
-	g.ADDQ(U32(128), dst)
-	g.ADDQ(U8(32), src)
-	g.ADDQ(U8(32), ahead)
-	g.DECQ(n)
-	g.JNZ(LabelRef(name + "_loop"))
-	g.Label(name + "_done")
-	g.VZEROUPPER()
-	g.RET()
+	transposeKernel(g, "interleave4BlocksAVX2", "func(n int, dst *float32, src *float32, lds int)",
+		[]string{"interleave4BlocksAVX2 sets dst[4i+l] = src[l·lds+i] for l < 4 and i < 8·⌊n/8⌋",
+			"(see Interleave4Func in dwc8_generic.go)."}, true, 4, true)
 }
 
 func split8(g *build.Context) {
 	transposeKernel(g, "split8BlocksAVX2", "func(n int, dst *float32, ldd int, src *float32)",
 		[]string{"split8BlocksAVX2 sets dst[l·ldd+i] = src[8i+l] for l < 8 and i < 8·⌊n/8⌋",
-			"(see Split8Func in dwc8_generic.go)."}, false)
+			"(see Split8Func in dwc8_generic.go)."}, false, 8, false)
 }
 
-// transposeKernel emits a loop over 8×8 blocks between eight strided rows
-// (the parameter named ld: src rows when in, else dst rows) and groups of
-// eight consecutive floats.
-func transposeKernel(g *build.Context, name, sig string, doc []string, in bool) {
+// transposeKernel emits a loop over blocks of eight columns between h
+// strided rows (h = 8, or 4 when in; the parameter named ld: src rows when
+// in, else dst rows) and groups of h consecutive floats. ahead (in only)
+// also prefetches the same columns of the rows eight rows further down.
+func transposeKernel(g *build.Context, name, sig string, doc []string, in bool, h int, ahead bool) {
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr(sig)
@@ -154,11 +119,19 @@ func transposeKernel(g *build.Context, name, sig string, doc []string, in bool) 
 	g.SHLQ(U8(2), ld)
 	g.SHRQ(U8(3), n)
 	g.JZ(LabelRef(name + "_done"))
-	ld3, rows4 := g.GP64(), g.GP64()
+	ld3 := g.GP64()
 	g.LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
-	g.LEAQ(Mem{Base: rows, Index: ld, Scale: 4}, rows4)
+	var rows4, pf Register // rows 4…7 (h = 8); the prefetched rows (ahead)
+	if h == 8 {
+		rows4 = g.GP64()
+		g.LEAQ(Mem{Base: rows, Index: ld, Scale: 4}, rows4)
+	}
+	if ahead {
+		pf = g.GP64()
+		g.LEAQ(Mem{Base: rows, Index: ld, Scale: 8}, pf)
+	}
 	g.Label(name + "_loop")
-	var r [8]VecVirtual
+	r := make([]VecVirtual, h)
 	for i := range r {
 		r[i] = g.YMM()
 		if in {
@@ -166,17 +139,32 @@ func transposeKernel(g *build.Context, name, sig string, doc []string, in bool) 
 		} else {
 			g.VMOVUPS(Mem{Base: groups, Disp: 32 * i}, r[i])
 		}
+		if ahead {
+			g.PREFETCHT0(rows8(pf, pf, ld, ld3, i, 0))
+		}
 	}
-	for i, o := range transpose8(g, r) {
+	var cols []VecVirtual
+	if h == 8 {
+		c := transpose8(g, [8]VecVirtual(r))
+		cols = c[:]
+	} else {
+		cols = transpose4x8(g, r)
+	}
+	for i, o := range cols {
 		if in {
 			g.VMOVUPS(o, Mem{Base: groups, Disp: 32 * i})
 		} else {
 			g.VMOVUPS(o, rows8(rows, rows4, ld, ld3, i, 0))
 		}
 	}
-	g.ADDQ(U32(256), groups)
+	g.ADDQ(U32(32*h), groups)
 	g.ADDQ(U8(32), rows)
-	g.ADDQ(U8(32), rows4)
+	if h == 8 {
+		g.ADDQ(U8(32), rows4)
+	}
+	if ahead {
+		g.ADDQ(U8(32), pf)
+	}
 	g.DECQ(n)
 	g.JNZ(LabelRef(name + "_loop"))
 	g.Label(name + "_done")
