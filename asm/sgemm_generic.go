@@ -181,9 +181,12 @@ func sgemm4x8OffsGeneric(n, k int, a *float32, as int, b *float32, offs *int32, 
 			at = unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(a), 4*t*as)), mr*k)
 		}
 		for i0 := 0; i0 < mr; i0 += 2 {
-			for j0 := 0; j0 < nr; j0 += 4 {
-				t0, t1 := acc[i0*nr+j0:i0*nr+j0+4], acc[(i0+1)*nr+j0:(i0+1)*nr+j0+4]
-				t0[0], t0[1], t0[2], t0[3], t1[0], t1[1], t1[2], t1[3] = block2x4Offs(at[min(i0, len(at)):], at[min(i0+1, len(at)):], mr, b, os, j0)
+			for j0 := 0; j0 < nr; j0 += 2 {
+				var c00, c01, c10, c11 float32
+				if k > 0 {
+					c00, c01, c10, c11 = block2x2Offs(unsafe.Pointer(&at[i0]), unsafe.Pointer(&at[i0+1]), mr, unsafe.Add(unsafe.Pointer(b), 4*j0), os)
+				}
+				acc[i0*nr+j0], acc[i0*nr+j0+1], acc[(i0+1)*nr+j0], acc[(i0+1)*nr+j0+1] = c00, c01, c10, c11
 			}
 		}
 		bt, rt := bias, r
@@ -198,66 +201,63 @@ func sgemm4x8OffsGeneric(n, k int, a *float32, as int, b *float32, offs *int32, 
 	}
 }
 
-// block2x4Offs is block2x4 with B row p at b + offs[p] (+ j0), summing in
+// block2x2Offs is block2x2 with B row p at b + offs[p] elements, summing in
 // the same order.
-func block2x4Offs(a0s, a1s []float32, sp int, b *float32, offs []int32, j0 int) (c00, c01, c02, c03, c10, c11, c12, c13 float32) {
+func block2x2Offs(a0, a1 unsafe.Pointer, sp int, b unsafe.Pointer, offs []int32) (c00, c01, c10, c11 float32) {
+	sa := uintptr(sp) * 4
 	for p, o := range offs {
-		bv := (*[4]float32)(unsafe.Add(unsafe.Pointer(b), 4*(int(o)+j0)))
-		a0, a1 := a0s[p*sp], a1s[p*sp]
-		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
-		c00 += a0 * b0
-		c10 += a1 * b0
-		c01 += a0 * b1
-		c11 += a1 * b1
-		c02 += a0 * b2
-		c12 += a1 * b2
-		c03 += a0 * b3
-		c13 += a1 * b3
+		c00, c01, c10, c11 = step2x2(c00, c01, c10, c11, a0, a1, uintptr(p)*sa, b, uintptr(o)*4)
 	}
 	return
 }
 
-// sgemmGeneric computes an mr×nr tile with A[i][p] = as[i*si+p*sp] (mr a
-// multiple of 2, nr of 4, len(acc) ≥ mr*nr scratch). It is the pure-Go
-// twin of every SgemmFunc and SgemmRowAFunc shape. It works in 2×4 blocks over the
-// whole k: the Go compiler keeps those 8 accumulators and 6 operands in
-// registers, larger blocks spill.
+// sgemmGeneric computes an mr×nr tile with A[i][p] = as[i*si+p*sp] (mr and
+// nr multiples of 2, len(acc) ≥ mr*nr scratch). It is the pure-Go twin of
+// every SgemmFunc and SgemmRowAFunc shape, in 2×2 blocks over the whole k.
 func sgemmGeneric(mr, nr, k int, as []float32, si, sp int, b *float32, ldb int, acc []float32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int) {
-	var bp []float32
 	if k > 0 {
-		bp = unsafe.Slice(b, (k-1)*ldb+nr)
+		_ = as[(mr-1)*si+(k-1)*sp] // the last A element the blocks read
 	}
 	for i0 := 0; i0 < mr; i0 += 2 {
-		a0s, a1s := as[min(i0*si, len(as)):], as[min((i0+1)*si, len(as)):]
-		for j0 := 0; j0 < nr; j0 += 4 {
-			var bj []float32
+		for j0 := 0; j0 < nr; j0 += 2 {
+			var c00, c01, c10, c11 float32
 			if k > 0 {
-				bj = bp[j0:]
+				a0 := unsafe.Pointer(&as[i0*si])
+				bj := unsafe.Add(unsafe.Pointer(b), 4*j0)
+				c00, c01, c10, c11 = block2x2(k, a0, unsafe.Add(a0, 4*si), sp, bj, ldb)
 			}
-			t0, t1 := acc[i0*nr+j0:i0*nr+j0+4], acc[(i0+1)*nr+j0:(i0+1)*nr+j0+4]
-			t0[0], t0[1], t0[2], t0[3], t1[0], t1[1], t1[2], t1[3] = block2x4(k, a0s, a1s, sp, bj, ldb)
+			acc[i0*nr+j0], acc[i0*nr+j0+1], acc[(i0+1)*nr+j0], acc[(i0+1)*nr+j0+1] = c00, c01, c10, c11
 		}
 	}
 	Epilogue(mr, nr, acc, nr, c, ldc, flags, alpha, beta, lo, hi, bias, r, ldr)
 }
 
-// block2x4 returns the 2×4 block Σ_p a0s[p*sp]·b[p*ldb+j] (and a1s). It is
-// a separate function so that only its own values compete for registers.
-func block2x4(k int, a0s, a1s []float32, sp int, b []float32, ldb int) (c00, c01, c02, c03, c10, c11, c12, c13 float32) {
-	for p := 0; p < k; p++ {
-		bv := b[p*ldb : p*ldb+4 : p*ldb+4]
-		a0, a1 := a0s[p*sp], a1s[p*sp]
-		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
-		c00 += a0 * b0
-		c10 += a1 * b0
-		c01 += a0 * b1
-		c11 += a1 * b1
-		c02 += a0 * b2
-		c12 += a1 * b2
-		c03 += a0 * b3
-		c13 += a1 * b3
+// block2x2 returns the 2×2 block Σ_p a0[p·sp]·b[p·ldb+j] (and a1), j < 2,
+// summing in p order; k > 0. It is as large as the Go compiler keeps in
+// registers on amd64: with SSE's two-operand MULSS it computes a k step's
+// products before their sums, and a 2×4 block's eight of each spill (2×4
+// ran 1.5–1.8× slower). Two k steps per iteration halve the loop overhead.
+// Offsets, not advanced pointers, so that no pointer passes the end.
+func block2x2(k int, a0, a1 unsafe.Pointer, sp int, b unsafe.Pointer, ldb int) (c00, c01, c10, c11 float32) {
+	sa, sb := uintptr(sp)*4, uintptr(ldb)*4
+	var oa, ob uintptr
+	for ; k >= 2; k -= 2 {
+		c00, c01, c10, c11 = step2x2(c00, c01, c10, c11, a0, a1, oa, b, ob)
+		c00, c01, c10, c11 = step2x2(c00, c01, c10, c11, a0, a1, oa+sa, b, ob+sb)
+		oa, ob = oa+2*sa, ob+2*sb
+	}
+	if k > 0 {
+		c00, c01, c10, c11 = step2x2(c00, c01, c10, c11, a0, a1, oa, b, ob)
 	}
 	return
+}
+
+// step2x2 adds one k step, A at a0+oa and a1+oa, B at b+ob (bytes).
+func step2x2(c00, c01, c10, c11 float32, a0, a1 unsafe.Pointer, oa uintptr, b unsafe.Pointer, ob uintptr) (float32, float32, float32, float32) {
+	x0, x1 := *(*float32)(unsafe.Add(a0, oa)), *(*float32)(unsafe.Add(a1, oa))
+	y := (*[2]float32)(unsafe.Add(b, ob))
+	y0, y1 := y[0], y[1]
+	return c00 + x0*y0, c01 + x0*y1, c10 + x1*y0, c11 + x1*y1
 }
 
 // Epilogue applies the SgemmFunc epilogue to an m×n accumulator block t
