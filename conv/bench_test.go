@@ -41,6 +41,8 @@ var benchLayers = []struct {
 	{"resnet50.layer3.reduce", convCase{n: 1, c: 1024, h: 14, w: 14, m: 256, kh: 1, kw: 1, bias: true}},
 	{"mobilenetv2.conv0", convCase{n: 1, c: 3, h: 224, w: 224, m: 32, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"mobilenetv2.expand16", convCase{n: 1, c: 16, h: 112, w: 112, m: 96, kh: 1, kw: 1, bias: true}},
+	{"mobilenetv2.project16", convCase{n: 1, c: 32, h: 112, w: 112, m: 16, kh: 1, kw: 1, bias: true}},
+	{"mobilenetv2.project24", convCase{n: 1, c: 144, h: 56, w: 56, m: 24, kh: 1, kw: 1, bias: true}},
 	{"mobilenetv2.project960", convCase{n: 1, c: 960, h: 7, w: 7, m: 320, kh: 1, kw: 1, bias: true}},
 	{"mobilenetv2.last1x1", convCase{n: 1, c: 320, h: 7, w: 7, m: 1280, kh: 1, kw: 1, bias: true}},
 	{"mobilenetv2.dw144.s1", convCase{n: 1, c: 144, h: 56, w: 56, m: 144, kh: 3, kw: 3, group: 144, pads: []int{1, 1, 1, 1}, bias: true}},
