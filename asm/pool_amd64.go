@@ -16,6 +16,12 @@ func maxPool2x2s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
 //go:noescape
 func maxPool3x3s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
 
+// maxPool3x3s1BlocksAVX2 computes out[i] for i < 8·⌊n/8⌋ of the 3×3 stride-1 max pooling row
+// (see its twin in pool_generic.go); rows are ldr elements apart.
+//
+//go:noescape
+func maxPool3x3s1BlocksAVX2(n int, out *float32, r *float32, ldr int)
+
 // avgPool2x2s2BlocksAVX2 computes out[i] for i < 8·⌊n/8⌋ of the 2×2 stride-2 average pooling row
 // (see its twin in pool_generic.go); rows are ldr elements apart.
 //

@@ -102,6 +102,49 @@ maxPool3x3s2BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
+// func maxPool3x3s1BlocksAVX2(n int, out *float32, r *float32, ldr int)
+// Requires: AVX
+TEXT ·maxPool3x3s1BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         r+16(FP), DX
+	MOVQ         ldr+24(FP), BX
+	SHLQ         $0x02, BX
+	VBROADCASTSS neginf<>+0(SB), Y0
+	SHRQ         $0x03, AX
+	JZ           maxPool3x3s1BlocksAVX2_done
+
+maxPool3x3s1BlocksAVX2_loop:
+	VMOVUPS (DX), Y1
+	VMAXPS  Y0, Y1, Y1
+	VMOVUPS (DX)(BX*1), Y2
+	VMAXPS  Y1, Y2, Y1
+	VMOVUPS (DX)(BX*2), Y2
+	VMAXPS  Y1, Y2, Y1
+	VMOVUPS 4(DX), Y2
+	VMAXPS  Y0, Y2, Y2
+	VMOVUPS 4(DX)(BX*1), Y3
+	VMAXPS  Y2, Y3, Y2
+	VMOVUPS 4(DX)(BX*2), Y3
+	VMAXPS  Y2, Y3, Y2
+	VMOVUPS 8(DX), Y3
+	VMAXPS  Y0, Y3, Y3
+	VMOVUPS 8(DX)(BX*1), Y4
+	VMAXPS  Y3, Y4, Y3
+	VMOVUPS 8(DX)(BX*2), Y4
+	VMAXPS  Y3, Y4, Y3
+	VMAXPS  Y1, Y2, Y2
+	VMAXPS  Y2, Y3, Y3
+	VMOVUPS Y3, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	DECQ    AX
+	JNZ     maxPool3x3s1BlocksAVX2_loop
+
+maxPool3x3s1BlocksAVX2_done:
+	VZEROUPPER
+	RET
+
 // func avgPool2x2s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
 // Requires: AVX, AVX2
 TEXT ·avgPool2x2s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32

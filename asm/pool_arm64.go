@@ -14,6 +14,11 @@ func maxPool2x2s2BlocksNEON(n int, out *float32, r *float32, ldr int)
 //go:noescape
 func maxPool3x3s2BlocksNEON(n int, out *float32, r *float32, ldr int)
 
+// maxPool3x3s1BlocksNEON is MaxPool3x3s1 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
+//
+//go:noescape
+func maxPool3x3s1BlocksNEON(n int, out *float32, r *float32, ldr int)
+
 // avgPool2x2s2BlocksNEON is AvgPool2x2s2 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
 //
 //go:noescape

@@ -92,6 +92,54 @@ maxPool3x3s2BlocksNEON_loop:
 maxPool3x3s2BlocksNEON_done:
 	RET
 
+// func maxPool3x3s1BlocksNEON(n int, out *float32, r *float32, ldr int)
+// Requires: NEON (ASIMD)
+TEXT ·maxPool3x3s1BlocksNEON(SB), NOSPLIT|NOFRAME, $0-32
+	MOVD     n+0(FP), R0
+	MOVD     out+8(FP), R1
+	MOVD     r+16(FP), R2
+	MOVD     ldr+24(FP), R5
+	LSL      $2, R5, R5
+	ADD      R5, R2, R3
+	ADD      R5, R3, R4
+	MOVW     $0xff800000, R6
+	VDUP     R6, V30.S4
+	CMP      $4, R0
+	BLT      maxPool3x3s1BlocksNEON_done
+
+maxPool3x3s1BlocksNEON_loop:
+	VLD1.P   16(R2), [V2.S4]
+	FMOVD    (R2), F8
+	VLD1.P   16(R3), [V4.S4]
+	FMOVD    (R3), F9
+	VLD1.P   16(R4), [V6.S4]
+	FMOVD    (R4), F10
+	WORD     $0x6ebee450 // fcmgt v16.4s, v2.4s, v30.4s
+	VBIF     V16.B16, V30.B16, V2.B16
+	WORD     $0x6ea2e490 // fcmgt v16.4s, v4.4s, v2.4s
+	VBIT     V16.B16, V4.B16, V2.B16
+	WORD     $0x6ea2e4d0 // fcmgt v16.4s, v6.4s, v2.4s
+	VBIT     V16.B16, V6.B16, V2.B16
+	WORD     $0x6ebee510 // fcmgt v16.4s, v8.4s, v30.4s
+	VBIF     V16.B16, V30.B16, V8.B16
+	WORD     $0x6ea8e530 // fcmgt v16.4s, v9.4s, v8.4s
+	VBIT     V16.B16, V9.B16, V8.B16
+	WORD     $0x6ea8e550 // fcmgt v16.4s, v10.4s, v8.4s
+	VBIT     V16.B16, V10.B16, V8.B16
+	VEXT     $4, V8.B16, V2.B16, V0.B16
+	VEXT     $8, V8.B16, V2.B16, V1.B16
+	WORD     $0x6ea2e410 // fcmgt v16.4s, v0.4s, v2.4s
+	VBIT     V16.B16, V0.B16, V2.B16
+	WORD     $0x6ea2e430 // fcmgt v16.4s, v1.4s, v2.4s
+	VBIT     V16.B16, V1.B16, V2.B16
+	VST1.P   [V2.S4], 16(R1)
+	SUB      $4, R0, R0
+	CMP      $4, R0
+	BGE      maxPool3x3s1BlocksNEON_loop
+
+maxPool3x3s1BlocksNEON_done:
+	RET
+
 // func avgPool2x2s2BlocksNEON(n int, out *float32, r *float32, ldr int)
 // Requires: NEON (ASIMD)
 TEXT ·avgPool2x2s2BlocksNEON(SB), NOSPLIT|NOFRAME, $0-32

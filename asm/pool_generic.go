@@ -6,8 +6,9 @@ import (
 )
 
 // PoolRowFunc computes n outputs of one pooling row from the input rows
-// r[k*ldr …] (k < window height) at stride 2. The kernels read the
-// columns 0 … 2n−1 (2×2) or 0 … 2n (3×3) of each row and nothing else.
+// r[k*ldr …] (k < window height). The stride-2 kernels read the columns
+// 0 … 2n−1 (2×2) or 0 … 2n (3×3) of each row, the stride-1 kernel the
+// columns 0 … n+1, and nothing else.
 type PoolRowFunc func(n int, out *float32, r *float32, ldr int)
 
 // FoldFunc folds one strided input row into an output row:
@@ -74,6 +75,23 @@ func maxPool3x3s2Generic(n int, out, r *float32, ldr int) {
 		e := skipMax3(r0[2*i], r1[2*i], r2[2*i])
 		d := skipMax3(r0[2*i+1], r1[2*i+1], r2[2*i+1])
 		f := skipMax3(r0[2*i+2], r1[2*i+2], r2[2*i+2])
+		o[i] = maxps(f, maxps(d, e))
+	}
+}
+
+// maxPool3x3s1Generic is MaxPool3x3s1: with v_j as in maxPool3x3s2Generic,
+//
+//	out[i] = maxps(v[i+2], maxps(v[i+1], v[i]))
+func maxPool3x3s1Generic(n int, out, r *float32, ldr int) {
+	if n <= 0 {
+		return
+	}
+	o, rs := poolRows(n, out, r, ldr, 3, n+2)
+	r0, r1, r2 := rs[0], rs[1], rs[2]
+	for i := range o {
+		e := skipMax3(r0[i], r1[i], r2[i])
+		d := skipMax3(r0[i+1], r1[i+1], r2[i+1])
+		f := skipMax3(r0[i+2], r1[i+2], r2[i+2])
 		o[i] = maxps(f, maxps(d, e))
 	}
 }

@@ -33,9 +33,11 @@ type RowKernels struct {
 	CopyRows   CopyRowsFunc   // rows of n floats, strided (padded planes)
 	Sum        SumFunc        // Σ x[i] in a fixed order (global average pooling)
 
-	// Pooling rows (rows ldr apart): 2×2 and 3×3 windows at stride 2.
+	// Pooling rows (rows ldr apart): 2×2 and 3×3 windows at stride 2, and
+	// 3×3 max at stride 1.
 	MaxPool2x2s2 PoolRowFunc
 	MaxPool3x3s2 PoolRowFunc
+	MaxPool3x3s1 PoolRowFunc
 	AvgPool2x2s2 PoolRowFunc
 	AvgPool3x3s2 PoolRowFunc
 	MaxFold      FoldFunc // dst[i] = NaN-skipping max(dst[i], src[i·s])
@@ -76,7 +78,7 @@ var rowKernelsGeneric = RowKernels{
 	HardSigmoid: hardSigmoidGeneric, HardSwish: hardSwishGeneric,
 	Sigmoid: sigmoidGeneric, SiLU: siluGeneric,
 	ScaleShift: scaleShiftGeneric, Add: addGeneric, CopyRows: copyRowsGeneric, Sum: sumGeneric,
-	MaxPool2x2s2: maxPool2x2s2Generic, MaxPool3x3s2: maxPool3x3s2Generic,
+	MaxPool2x2s2: maxPool2x2s2Generic, MaxPool3x3s2: maxPool3x3s2Generic, MaxPool3x3s1: maxPool3x3s1Generic,
 	AvgPool2x2s2: avgPool2x2s2Generic, AvgPool3x3s2: avgPool3x3s2Generic,
 	MaxFold:     maxFoldGeneric,
 	DWConv3x3s1: dwconv3x3s1Generic, DWConv3x3s2: dwconv3x3s2Generic,

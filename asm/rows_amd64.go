@@ -20,7 +20,7 @@ var rowKernelsAVX2 = RowKernels{
 	HardSigmoid: hardSigmoidAVX2, HardSwish: hardSwishAVX2,
 	Sigmoid: sigmoidAVX2, SiLU: siluAVX2,
 	ScaleShift: scaleShiftAVX2, Add: addAVX2, CopyRows: copyRowsAVX2, Sum: sumAVX2,
-	MaxPool2x2s2: maxPool2x2s2AVX2, MaxPool3x3s2: maxPool3x3s2AVX2,
+	MaxPool2x2s2: maxPool2x2s2AVX2, MaxPool3x3s2: maxPool3x3s2AVX2, MaxPool3x3s1: maxPool3x3s1AVX2,
 	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2,
 	MaxFold:     maxFoldAVX2,
 	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2,
@@ -61,6 +61,11 @@ func maxPool2x2s2AVX2(n int, out, r *float32, ldr int) {
 
 func maxPool3x3s2AVX2(n int, out, r *float32, ldr int) {
 	poolRow(n, out, r, ldr, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
+}
+
+func maxPool3x3s1AVX2(n int, out, r *float32, ldr int) {
+	blocks(n, func(m, off int) { maxPool3x3s1BlocksAVX2(m, fadd(out, off), fadd(r, off), ldr) },
+		func() { maxPool3x3s1Generic(n, out, r, ldr) })
 }
 
 func avgPool2x2s2AVX2(n int, out, r *float32, ldr int) {

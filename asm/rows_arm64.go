@@ -42,6 +42,11 @@ func maxPool3x3s2NEON(n int, out, r *float32, ldr int) {
 	poolRowNEON(n, out, r, ldr, maxPool3x3s2BlocksNEON, maxPool3x3s2Generic)
 }
 
+func maxPool3x3s1NEON(n int, out, r *float32, ldr int) {
+	blocks4(n, func(m, off int) { maxPool3x3s1BlocksNEON(m, fadd(out, off), fadd(r, off), ldr) },
+		func() { maxPool3x3s1Generic(n, out, r, ldr) })
+}
+
 func avgPool2x2s2NEON(n int, out, r *float32, ldr int) {
 	poolRowNEON(n, out, r, ldr, avgPool2x2s2BlocksNEON, avgPool2x2s2Generic)
 }

@@ -269,23 +269,24 @@ func TestExpPolyAccuracy(t *testing.T) {
 func TestPoolRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	type poolCase struct {
-		name string
-		f    func(*Kernels) PoolRowFunc
-		rows int
+		name    string
+		f       func(*Kernels) PoolRowFunc
+		rows, s int
 	}
 	cases := []poolCase{
-		{"maxpool2x2s2", func(k *Kernels) PoolRowFunc { return k.MaxPool2x2s2 }, 2},
-		{"maxpool3x3s2", func(k *Kernels) PoolRowFunc { return k.MaxPool3x3s2 }, 3},
-		{"avgpool2x2s2", func(k *Kernels) PoolRowFunc { return k.AvgPool2x2s2 }, 2},
-		{"avgpool3x3s2", func(k *Kernels) PoolRowFunc { return k.AvgPool3x3s2 }, 3},
+		{"maxpool2x2s2", func(k *Kernels) PoolRowFunc { return k.MaxPool2x2s2 }, 2, 2},
+		{"maxpool3x3s2", func(k *Kernels) PoolRowFunc { return k.MaxPool3x3s2 }, 3, 2},
+		{"maxpool3x3s1", func(k *Kernels) PoolRowFunc { return k.MaxPool3x3s1 }, 3, 1},
+		{"avgpool2x2s2", func(k *Kernels) PoolRowFunc { return k.AvgPool2x2s2 }, 2, 2},
+		{"avgpool3x3s2", func(k *Kernels) PoolRowFunc { return k.AvgPool3x3s2 }, 3, 2},
 	}
 	for _, tab := range Tables() {
 		for _, c := range cases {
 			f, twin := c.f(tab), c.f(genericTable)
 			for _, n := range rowLens {
-				w := 2 * n
-				if c.rows == 3 {
-					w++
+				w := 0 // the columns the kernel may read
+				if n > 0 {
+					w = c.s*(n-1) + c.rows
 				}
 				for off := 0; off < 4; off++ {
 					ld := w + off*3 // rows touching, or slack between them
@@ -306,9 +307,12 @@ func TestPoolRows(t *testing.T) {
 // max = largest non-NaN tap (−Inf if none), avg = mean within 1e-6.
 func TestPoolTwins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	for _, k := range []int{2, 3} {
-		n := 37
-		w := 2*n + k - 2
+	for _, c := range []struct {
+		k, s int
+		f    PoolRowFunc
+	}{{2, 2, maxPool2x2s2Generic}, {3, 2, maxPool3x3s2Generic}, {3, 1, maxPool3x3s1Generic}} {
+		k, s, n := c.k, c.s, 37
+		w := s*(n-1) + k
 		in := make([]float32, k*w)
 		fillInput(rng, in, true)
 		for i := range in[:w] { // more NaNs, some whole windows
@@ -317,22 +321,18 @@ func TestPoolTwins(t *testing.T) {
 			}
 		}
 		mx := make([]float32, n)
-		if k == 2 {
-			maxPool2x2s2Generic(n, &mx[0], &in[0], w)
-		} else {
-			maxPool3x3s2Generic(n, &mx[0], &in[0], w)
-		}
+		c.f(n, &mx[0], &in[0], w)
 		for i := range mx {
 			best := float32(math.Inf(-1))
 			for r := 0; r < k; r++ {
 				for j := 0; j < k; j++ {
-					if v := in[r*w+2*i+j]; v > best {
+					if v := in[r*w+s*i+j]; v > best {
 						best = v
 					}
 				}
 			}
 			if mx[i] != best { // ±0 ties may pick either sign
-				t.Fatalf("max%dx%d twin [%d] = %g, want %g", k, k, i, mx[i], best)
+				t.Fatalf("max%dx%d s%d twin [%d] = %g, want %g", k, k, s, i, mx[i], best)
 			}
 		}
 	}

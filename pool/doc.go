@@ -20,8 +20,9 @@
 // kernels of the asm table in Options.Kernels (asm.Default() if nil; AVX2
 // on amd64, pure-Go twins elsewhere): MaxPool2x2s2, MaxPool3x3s2,
 // AvgPool2x2s2 and AvgPool3x3s2 for the interior rows of the common
-// windows; at stride 1, two separable passes over a padded copy of the
-// plane (MaxFold for max, over a stack of small planes at once; Add for
+// windows; at stride 1, max over a padded copy of a stack of planes at
+// once (MaxPool3x3s1 for 3×3 windows, else two separable passes of
+// MaxFold), average by two separable passes over a padded copy (Add for
 // sums, then ScaleShift by the inverse count where whole windows fit); at
 // stride 2 with padding or rows shorter than 8, the row kernels over a
 // padded copy; MaxFold and foldAdd (one streaming pass

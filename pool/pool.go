@@ -308,7 +308,9 @@ var s1Bufs freelist.List[s1Buf]
 // (kW folds), and output row oh of plane p is h[(p·hp+oh)·wp:][:OW]; the
 // windows that straddle two planes are computed and never read. Stacking
 // makes the folds a few calls for many small planes (a 7×7 plane cost ten
-// calls). MaxFold skips NaN in its source and the folds start from −Inf,
+// calls). 3×3 windows, the common case (GoogLeNet's inception pools), take
+// both passes in one MaxPool3x3s1 call straight into h: 2.3× the rate of
+// the six folds and their −Inf fills. MaxFold skips NaN in its source and the folds start from −Inf,
 // so no NaN is ever selected and a window without a number gives −Inf, as
 // the reference.
 func maxPlanesS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32, n, nb int) {
@@ -318,6 +320,13 @@ func maxPlanesS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32, n, nb
 	nh := nv - wp + g.ow
 	buf.grow(nv)
 	v, h := buf.v[:nv], buf.h[:nh]
+	if H.k == 3 && W.k == 3 {
+		// Both passes in one kernel, over the flat stack at once.
+		_ = buf.pad[nh-1+2*wp+2] // the last element it reads
+		kt.MaxPool3x3s1(nh, &h[0], &buf.pad[0], wp)
+		copyOut(kt, g, y, h, n, hp, wp)
+		return
+	}
 	copy(v, buf.neg[:nv])
 	for i := 0; i < H.k; i++ {
 		src := buf.pad[i*wp : i*wp+nv]
@@ -328,6 +337,12 @@ func maxPlanesS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32, n, nb
 		src := v[j : j+nh]
 		kt.MaxFold(nh, &h[0], &src[0], 1)
 	}
+	copyOut(kt, g, y, h, n, hp, wp)
+}
+
+// copyOut copies the n planes' output rows from the flat stack h (planes
+// hp·wp apart, rows wp) to y.
+func copyOut(kt *asm.Kernels, g *geometry, y, h []float32, n, hp, wp int) {
 	for p := 0; p < n; p++ {
 		dst, src := y[p*g.oh*g.ow:], h[p*hp*wp:]
 		_, _ = dst[g.oh*g.ow-1], src[(g.oh-1)*wp+g.ow-1]

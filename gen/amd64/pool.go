@@ -120,6 +120,14 @@ func pool(g *build.Context) {
 		g.VMAXPS(d, f, f)                      // maxps(f, ·)
 		finish(f)
 	})
+	blockFunc(g, "maxPool3x3s1BlocksAVX2", poolSig, doc("maxPool3x3s1BlocksAVX2", "3×3 stride-1 max pooling"), setup, func() {
+		e, d, f := skipMax(3, 0), skipMax(3, 4), skipMax(3, 8) // columns 0…7, 1…8, 2…9
+		g.VMAXPS(e, d, d)                                      // maxps(d, e)
+		g.VMAXPS(d, f, f)                                      // maxps(f, ·)
+		g.VMOVUPS(f, Mem{Base: out})
+		g.ADDQ(U8(32), out)
+		g.ADDQ(U8(32), r)
+	})
 	blockFunc(g, "avgPool2x2s2BlocksAVX2", poolSig, doc("avgPool2x2s2BlocksAVX2", "2×2 stride-2 average pooling"), setup, func() {
 		a, b := sum(2, 0), sum(2, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)

@@ -125,6 +125,22 @@ func pool(e *emitter) {
 		maxps(e, evenReg(0), 0, t)
 		return evenReg(0)
 	})
+	poolKernel(e, "maxPool3x3s1BlocksNEON", "MaxPool3x3s1", 3, negInf, func() int {
+		// Columns 0…3 of each row by VLD1, 4…5 by FMOVD (clearing lanes
+		// 2…3), so a block reads no column past the last it needs.
+		for k := 0; k < 3; k++ {
+			e.op("VLD1.P", mem(16, poolRowReg[k]), list(evenReg(k), 1))
+			e.op("FMOVD", mem(0, poolRowReg[k]), f(extraReg(k)))
+		}
+		maxCol(e, evenReg(0), t, evenReg(1), evenReg(2))                // v0…v3
+		maxCol(e, extraReg(0), t, extraReg(1), extraReg(2))             // v4, v5
+		third(e, 0, evenReg(0), extraReg(0))                            // v1…v4
+		e.op("VEXT", imm(8), b16(extraReg(0)), b16(evenReg(0)), b16(1)) // v2…v5
+		// out = maxps(v[i+2], maxps(v[i+1], v[i])).
+		maxps(e, evenReg(0), 0, t)
+		maxps(e, evenReg(0), 1, t)
+		return evenReg(0)
+	})
 	poolKernel(e, "avgPool2x2s2BlocksNEON", "AvgPool2x2s2", 2,
 		func() { bcastConst(e, vScale, 0.25) }, func() int {
 			loadRows(e, 2, false)
