@@ -15,7 +15,7 @@ TEXT ·sigmoidNEON(SB), NOSPLIT|NOFRAME, $0-32
 	VDUP     R3, V16.S4
 	MOVW     $0xc2aeac4f, R3
 	VDUP     R3, V17.S4
-	MOVW     $0x42b18000, R3
+	MOVW     $0x42b00000, R3
 	VDUP     R3, V18.S4
 	MOVW     $0x3fb8aa3b, R3
 	VDUP     R3, V19.S4
@@ -25,19 +25,19 @@ TEXT ·sigmoidNEON(SB), NOSPLIT|NOFRAME, $0-32
 	VDUP     R3, V22.S4
 	MOVW     $0xb95e8083, R3
 	VDUP     R3, V23.S4
-	MOVW     $0x3ab60b61, R3
+	MOVW     $0x3c075b72, R3
 	VDUP     R3, V24.S4
-	MOVW     $0x3c088889, R3
+	MOVW     $0x3d2b9e07, R3
 	VDUP     R3, V25.S4
-	MOVW     $0x3d2aaaab, R3
+	MOVW     $0x3e2aae7a, R3
 	VDUP     R3, V26.S4
-	MOVW     $0x3e2aaaab, R3
+	MOVW     $0x3efffee4, R3
 	VDUP     R3, V27.S4
-	MOVW     $0x3f000000, R3
+	MOVW     $0x3f7ffff8, R3
 	VDUP     R3, V28.S4
 	MOVW     $0x3f800000, R3
 	VDUP     R3, V29.S4
-	MOVW     $1262485250, R3
+	MOVW     $1262485377, R3
 	VDUP     R3, V21.S4
 	CMP      $16, R0
 	BLT      sigmoidNEON_by4
@@ -65,16 +65,10 @@ sigmoidNEON_loop16:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V8.S4, V4.S4
-	VSUB     V4.S4, V8.S4, V8.S4
-	VSHL     $23, V4.S4, V4.S4
 	VSHL     $23, V8.S4, V8.S4
-	WORD     $0x6e24ddef // fmul v15.4s, v15.4s, v4.4s
-	WORD     $0x6e28ddef // fmul v15.4s, v15.4s, v8.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffa0 // fdiv v0.4s, v29.4s, v15.4s
+	WORD     $0x6e28ddad // fmul v13.4s, v13.4s, v8.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffa0 // fdiv v0.4s, v29.4s, v13.4s
 	VEOR     V16.B16, V1.B16, V12.B16
 	WORD     $0x6eace625 // fcmgt v5.4s, v17.4s, v12.4s
 	VBIT     V5.B16, V17.B16, V12.B16
@@ -96,16 +90,10 @@ sigmoidNEON_loop16:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V9.S4, V5.S4
-	VSUB     V5.S4, V9.S4, V9.S4
-	VSHL     $23, V5.S4, V5.S4
 	VSHL     $23, V9.S4, V9.S4
-	WORD     $0x6e25ddef // fmul v15.4s, v15.4s, v5.4s
-	WORD     $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffa1 // fdiv v1.4s, v29.4s, v15.4s
+	WORD     $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffa1 // fdiv v1.4s, v29.4s, v13.4s
 	VEOR     V16.B16, V2.B16, V12.B16
 	WORD     $0x6eace626 // fcmgt v6.4s, v17.4s, v12.4s
 	VBIT     V6.B16, V17.B16, V12.B16
@@ -127,16 +115,10 @@ sigmoidNEON_loop16:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V10.S4, V6.S4
-	VSUB     V6.S4, V10.S4, V10.S4
-	VSHL     $23, V6.S4, V6.S4
 	VSHL     $23, V10.S4, V10.S4
-	WORD     $0x6e26ddef // fmul v15.4s, v15.4s, v6.4s
-	WORD     $0x6e2addef // fmul v15.4s, v15.4s, v10.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffa2 // fdiv v2.4s, v29.4s, v15.4s
+	WORD     $0x6e2addad // fmul v13.4s, v13.4s, v10.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffa2 // fdiv v2.4s, v29.4s, v13.4s
 	VEOR     V16.B16, V3.B16, V12.B16
 	WORD     $0x6eace627 // fcmgt v7.4s, v17.4s, v12.4s
 	VBIT     V7.B16, V17.B16, V12.B16
@@ -158,16 +140,10 @@ sigmoidNEON_loop16:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V11.S4, V7.S4
-	VSUB     V7.S4, V11.S4, V11.S4
-	VSHL     $23, V7.S4, V7.S4
 	VSHL     $23, V11.S4, V11.S4
-	WORD     $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD     $0x6e2bddef // fmul v15.4s, v15.4s, v11.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffa3 // fdiv v3.4s, v29.4s, v15.4s
+	WORD     $0x6e2bddad // fmul v13.4s, v13.4s, v11.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffa3 // fdiv v3.4s, v29.4s, v13.4s
 	VST1.P   [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
 	SUB      $16, R0, R0
 	CMP      $16, R0
@@ -200,16 +176,10 @@ sigmoidNEON_loop4:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V8.S4, V4.S4
-	VSUB     V4.S4, V8.S4, V8.S4
-	VSHL     $23, V4.S4, V4.S4
 	VSHL     $23, V8.S4, V8.S4
-	WORD     $0x6e24ddef // fmul v15.4s, v15.4s, v4.4s
-	WORD     $0x6e28ddef // fmul v15.4s, v15.4s, v8.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffa0 // fdiv v0.4s, v29.4s, v15.4s
+	WORD     $0x6e28ddad // fmul v13.4s, v13.4s, v8.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffa0 // fdiv v0.4s, v29.4s, v13.4s
 	VST1.P   [V0.S4], 16(R1)
 	SUB      $4, R0, R0
 	CMP      $4, R0
@@ -242,16 +212,10 @@ sigmoidNEON_loop1:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V8.S4, V4.S4
-	VSUB     V4.S4, V8.S4, V8.S4
-	VSHL     $23, V4.S4, V4.S4
 	VSHL     $23, V8.S4, V8.S4
-	WORD     $0x6e24ddef // fmul v15.4s, v15.4s, v4.4s
-	WORD     $0x6e28ddef // fmul v15.4s, v15.4s, v8.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffa0 // fdiv v0.4s, v29.4s, v15.4s
+	WORD     $0x6e28ddad // fmul v13.4s, v13.4s, v8.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffa0 // fdiv v0.4s, v29.4s, v13.4s
 	FMOVS.P  F0, 4(R1)
 	SUBS     $1, R0, R0
 	BNE      sigmoidNEON_loop1
@@ -270,7 +234,7 @@ TEXT ·siluNEON(SB), NOSPLIT|NOFRAME, $0-32
 	VDUP     R3, V16.S4
 	MOVW     $0xc2aeac4f, R3
 	VDUP     R3, V17.S4
-	MOVW     $0x42b18000, R3
+	MOVW     $0x42b00000, R3
 	VDUP     R3, V18.S4
 	MOVW     $0x3fb8aa3b, R3
 	VDUP     R3, V19.S4
@@ -280,19 +244,19 @@ TEXT ·siluNEON(SB), NOSPLIT|NOFRAME, $0-32
 	VDUP     R3, V22.S4
 	MOVW     $0xb95e8083, R3
 	VDUP     R3, V23.S4
-	MOVW     $0x3ab60b61, R3
+	MOVW     $0x3c075b72, R3
 	VDUP     R3, V24.S4
-	MOVW     $0x3c088889, R3
+	MOVW     $0x3d2b9e07, R3
 	VDUP     R3, V25.S4
-	MOVW     $0x3d2aaaab, R3
+	MOVW     $0x3e2aae7a, R3
 	VDUP     R3, V26.S4
-	MOVW     $0x3e2aaaab, R3
+	MOVW     $0x3efffee4, R3
 	VDUP     R3, V27.S4
-	MOVW     $0x3f000000, R3
+	MOVW     $0x3f7ffff8, R3
 	VDUP     R3, V28.S4
 	MOVW     $0x3f800000, R3
 	VDUP     R3, V29.S4
-	MOVW     $1262485250, R3
+	MOVW     $1262485377, R3
 	VDUP     R3, V21.S4
 	CMP      $16, R0
 	BLT      siluNEON_by4
@@ -320,17 +284,11 @@ siluNEON_loop16:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V8.S4, V4.S4
-	VSUB     V4.S4, V8.S4, V8.S4
-	VSHL     $23, V4.S4, V4.S4
 	VSHL     $23, V8.S4, V8.S4
-	WORD     $0x6e24ddef // fmul v15.4s, v15.4s, v4.4s
-	WORD     $0x6e28ddef // fmul v15.4s, v15.4s, v8.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffaf // fdiv v15.4s, v29.4s, v15.4s
-	WORD     $0x6e2fdc00 // fmul v0.4s, v0.4s, v15.4s
+	WORD     $0x6e28ddad // fmul v13.4s, v13.4s, v8.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffad // fdiv v13.4s, v29.4s, v13.4s
+	WORD     $0x6e2ddc00 // fmul v0.4s, v0.4s, v13.4s
 	VEOR     V16.B16, V1.B16, V12.B16
 	WORD     $0x6eace625 // fcmgt v5.4s, v17.4s, v12.4s
 	VBIT     V5.B16, V17.B16, V12.B16
@@ -352,17 +310,11 @@ siluNEON_loop16:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V9.S4, V5.S4
-	VSUB     V5.S4, V9.S4, V9.S4
-	VSHL     $23, V5.S4, V5.S4
 	VSHL     $23, V9.S4, V9.S4
-	WORD     $0x6e25ddef // fmul v15.4s, v15.4s, v5.4s
-	WORD     $0x6e29ddef // fmul v15.4s, v15.4s, v9.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffaf // fdiv v15.4s, v29.4s, v15.4s
-	WORD     $0x6e2fdc21 // fmul v1.4s, v1.4s, v15.4s
+	WORD     $0x6e29ddad // fmul v13.4s, v13.4s, v9.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffad // fdiv v13.4s, v29.4s, v13.4s
+	WORD     $0x6e2ddc21 // fmul v1.4s, v1.4s, v13.4s
 	VEOR     V16.B16, V2.B16, V12.B16
 	WORD     $0x6eace626 // fcmgt v6.4s, v17.4s, v12.4s
 	VBIT     V6.B16, V17.B16, V12.B16
@@ -384,17 +336,11 @@ siluNEON_loop16:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V10.S4, V6.S4
-	VSUB     V6.S4, V10.S4, V10.S4
-	VSHL     $23, V6.S4, V6.S4
 	VSHL     $23, V10.S4, V10.S4
-	WORD     $0x6e26ddef // fmul v15.4s, v15.4s, v6.4s
-	WORD     $0x6e2addef // fmul v15.4s, v15.4s, v10.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffaf // fdiv v15.4s, v29.4s, v15.4s
-	WORD     $0x6e2fdc42 // fmul v2.4s, v2.4s, v15.4s
+	WORD     $0x6e2addad // fmul v13.4s, v13.4s, v10.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffad // fdiv v13.4s, v29.4s, v13.4s
+	WORD     $0x6e2ddc42 // fmul v2.4s, v2.4s, v13.4s
 	VEOR     V16.B16, V3.B16, V12.B16
 	WORD     $0x6eace627 // fcmgt v7.4s, v17.4s, v12.4s
 	VBIT     V7.B16, V17.B16, V12.B16
@@ -416,17 +362,11 @@ siluNEON_loop16:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V11.S4, V7.S4
-	VSUB     V7.S4, V11.S4, V11.S4
-	VSHL     $23, V7.S4, V7.S4
 	VSHL     $23, V11.S4, V11.S4
-	WORD     $0x6e27ddef // fmul v15.4s, v15.4s, v7.4s
-	WORD     $0x6e2bddef // fmul v15.4s, v15.4s, v11.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffaf // fdiv v15.4s, v29.4s, v15.4s
-	WORD     $0x6e2fdc63 // fmul v3.4s, v3.4s, v15.4s
+	WORD     $0x6e2bddad // fmul v13.4s, v13.4s, v11.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffad // fdiv v13.4s, v29.4s, v13.4s
+	WORD     $0x6e2ddc63 // fmul v3.4s, v3.4s, v13.4s
 	VST1.P   [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)
 	SUB      $16, R0, R0
 	CMP      $16, R0
@@ -459,17 +399,11 @@ siluNEON_loop4:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V8.S4, V4.S4
-	VSUB     V4.S4, V8.S4, V8.S4
-	VSHL     $23, V4.S4, V4.S4
 	VSHL     $23, V8.S4, V8.S4
-	WORD     $0x6e24ddef // fmul v15.4s, v15.4s, v4.4s
-	WORD     $0x6e28ddef // fmul v15.4s, v15.4s, v8.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffaf // fdiv v15.4s, v29.4s, v15.4s
-	WORD     $0x6e2fdc00 // fmul v0.4s, v0.4s, v15.4s
+	WORD     $0x6e28ddad // fmul v13.4s, v13.4s, v8.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffad // fdiv v13.4s, v29.4s, v13.4s
+	WORD     $0x6e2ddc00 // fmul v0.4s, v0.4s, v13.4s
 	VST1.P   [V0.S4], 16(R1)
 	SUB      $4, R0, R0
 	CMP      $4, R0
@@ -502,17 +436,11 @@ siluNEON_loop1:
 	VFMLA    V13.S4, V12.S4, V15.S4
 	VORR     V29.B16, V29.B16, V13.B16
 	VFMLA    V15.S4, V12.S4, V13.S4
-	VORR     V29.B16, V29.B16, V15.B16
-	VFMLA    V13.S4, V12.S4, V15.S4
-	VUSHR    $1, V8.S4, V4.S4
-	VSUB     V4.S4, V8.S4, V8.S4
-	VSHL     $23, V4.S4, V4.S4
 	VSHL     $23, V8.S4, V8.S4
-	WORD     $0x6e24ddef // fmul v15.4s, v15.4s, v4.4s
-	WORD     $0x6e28ddef // fmul v15.4s, v15.4s, v8.4s
-	WORD     $0x4e3dd5ef // fadd v15.4s, v15.4s, v29.4s
-	WORD     $0x6e2fffaf // fdiv v15.4s, v29.4s, v15.4s
-	WORD     $0x6e2fdc00 // fmul v0.4s, v0.4s, v15.4s
+	WORD     $0x6e28ddad // fmul v13.4s, v13.4s, v8.4s
+	WORD     $0x4e3dd5ad // fadd v13.4s, v13.4s, v29.4s
+	WORD     $0x6e2dffad // fdiv v13.4s, v29.4s, v13.4s
+	WORD     $0x6e2ddc00 // fmul v0.4s, v0.4s, v13.4s
 	FMOVS.P  F0, 4(R1)
 	SUBS     $1, R0, R0
 	BNE      siluNEON_loop1

@@ -479,25 +479,18 @@ TEXT ·sigmoidAVX2(SB), NOSPLIT|NOFRAME, $0-32
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      expmagic<>+0(SB), Y1
 	VFMADD231PS  log2e<>+0(SB), Y0, Y1
-	VPSUBD       expmagic<>+0(SB), Y1, Y2
+	VPSUBD       expmagick<>+0(SB), Y1, Y2
 	VSUBPS       expmagic<>+0(SB), Y1, Y1
 	VFNMADD231PS ln2hi<>+0(SB), Y1, Y0
 	VFNMADD231PS ln2lo<>+0(SB), Y1, Y0
-	VMOVUPS      c6<>+0(SB), Y3
-	VFMADD213PS  c5<>+0(SB), Y0, Y3
-	VFMADD213PS  c4<>+0(SB), Y0, Y3
-	VFMADD213PS  c3<>+0(SB), Y0, Y3
-	VFMADD213PS  c2<>+0(SB), Y0, Y3
-	VFMADD213PS  c1<>+0(SB), Y0, Y3
-	VFMADD213PS  c0<>+0(SB), Y0, Y3
-	VPSRAD       $0x01, Y2, Y1
-	VPSUBD       Y1, Y2, Y2
-	VPADDD       i127<>+0(SB), Y1, Y1
-	VPSLLD       $0x17, Y1, Y1
-	VPADDD       i127<>+0(SB), Y2, Y2
+	VMOVUPS      c5<>+0(SB), Y1
+	VFMADD213PS  c4<>+0(SB), Y0, Y1
+	VFMADD213PS  c3<>+0(SB), Y0, Y1
+	VFMADD213PS  c2<>+0(SB), Y0, Y1
+	VFMADD213PS  c1<>+0(SB), Y0, Y1
+	VFMADD213PS  c0<>+0(SB), Y0, Y1
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y1, Y3, Y3
-	VMULPS       Y2, Y3, Y0
+	VMULPS       Y2, Y1, Y0
 	VADDPS       one<>+0(SB), Y0, Y0
 	VMOVUPS      one<>+0(SB), Y1
 	VDIVPS       Y0, Y1, Y1
@@ -529,11 +522,11 @@ sigmoidAVX2_loop:
 	VFMADD231PS  log2e<>+0(SB), Y2, Y5
 	VMOVUPS      expmagic<>+0(SB), Y6
 	VFMADD231PS  log2e<>+0(SB), Y3, Y6
-	VPSUBD       expmagic<>+0(SB), Y4, Y7
+	VPSUBD       expmagick<>+0(SB), Y4, Y7
 	VSUBPS       expmagic<>+0(SB), Y4, Y4
-	VPSUBD       expmagic<>+0(SB), Y5, Y8
+	VPSUBD       expmagick<>+0(SB), Y5, Y8
 	VSUBPS       expmagic<>+0(SB), Y5, Y5
-	VPSUBD       expmagic<>+0(SB), Y6, Y9
+	VPSUBD       expmagick<>+0(SB), Y6, Y9
 	VSUBPS       expmagic<>+0(SB), Y6, Y6
 	VFNMADD231PS ln2hi<>+0(SB), Y4, Y0
 	VFNMADD231PS ln2hi<>+0(SB), Y5, Y2
@@ -541,51 +534,30 @@ sigmoidAVX2_loop:
 	VFNMADD231PS ln2lo<>+0(SB), Y4, Y0
 	VFNMADD231PS ln2lo<>+0(SB), Y5, Y2
 	VFNMADD231PS ln2lo<>+0(SB), Y6, Y3
-	VMOVUPS      c6<>+0(SB), Y10
-	VMOVUPS      c6<>+0(SB), Y11
-	VMOVUPS      c6<>+0(SB), Y12
-	VFMADD213PS  c5<>+0(SB), Y0, Y10
-	VFMADD213PS  c5<>+0(SB), Y2, Y11
-	VFMADD213PS  c5<>+0(SB), Y3, Y12
-	VFMADD213PS  c4<>+0(SB), Y0, Y10
-	VFMADD213PS  c4<>+0(SB), Y2, Y11
-	VFMADD213PS  c4<>+0(SB), Y3, Y12
-	VFMADD213PS  c3<>+0(SB), Y0, Y10
-	VFMADD213PS  c3<>+0(SB), Y2, Y11
-	VFMADD213PS  c3<>+0(SB), Y3, Y12
-	VFMADD213PS  c2<>+0(SB), Y0, Y10
-	VFMADD213PS  c2<>+0(SB), Y2, Y11
-	VFMADD213PS  c2<>+0(SB), Y3, Y12
-	VFMADD213PS  c1<>+0(SB), Y0, Y10
-	VFMADD213PS  c1<>+0(SB), Y2, Y11
-	VFMADD213PS  c1<>+0(SB), Y3, Y12
-	VFMADD213PS  c0<>+0(SB), Y0, Y10
-	VFMADD213PS  c0<>+0(SB), Y2, Y11
-	VFMADD213PS  c0<>+0(SB), Y3, Y12
-	VPSRAD       $0x01, Y7, Y4
-	VPSUBD       Y4, Y7, Y7
-	VPADDD       i127<>+0(SB), Y4, Y4
-	VPSLLD       $0x17, Y4, Y4
-	VPADDD       i127<>+0(SB), Y7, Y7
+	VMOVUPS      c5<>+0(SB), Y4
+	VMOVUPS      c5<>+0(SB), Y5
+	VMOVUPS      c5<>+0(SB), Y6
+	VFMADD213PS  c4<>+0(SB), Y0, Y4
+	VFMADD213PS  c4<>+0(SB), Y2, Y5
+	VFMADD213PS  c4<>+0(SB), Y3, Y6
+	VFMADD213PS  c3<>+0(SB), Y0, Y4
+	VFMADD213PS  c3<>+0(SB), Y2, Y5
+	VFMADD213PS  c3<>+0(SB), Y3, Y6
+	VFMADD213PS  c2<>+0(SB), Y0, Y4
+	VFMADD213PS  c2<>+0(SB), Y2, Y5
+	VFMADD213PS  c2<>+0(SB), Y3, Y6
+	VFMADD213PS  c1<>+0(SB), Y0, Y4
+	VFMADD213PS  c1<>+0(SB), Y2, Y5
+	VFMADD213PS  c1<>+0(SB), Y3, Y6
+	VFMADD213PS  c0<>+0(SB), Y0, Y4
+	VFMADD213PS  c0<>+0(SB), Y2, Y5
+	VFMADD213PS  c0<>+0(SB), Y3, Y6
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y4, Y10, Y10
-	VPSRAD       $0x01, Y8, Y5
-	VPSUBD       Y5, Y8, Y8
-	VPADDD       i127<>+0(SB), Y5, Y5
-	VPSLLD       $0x17, Y5, Y5
-	VPADDD       i127<>+0(SB), Y8, Y8
+	VMULPS       Y7, Y4, Y0
 	VPSLLD       $0x17, Y8, Y8
-	VMULPS       Y5, Y11, Y11
-	VPSRAD       $0x01, Y9, Y6
-	VPSUBD       Y6, Y9, Y9
-	VPADDD       i127<>+0(SB), Y6, Y6
-	VPSLLD       $0x17, Y6, Y6
-	VPADDD       i127<>+0(SB), Y9, Y9
+	VMULPS       Y8, Y5, Y2
 	VPSLLD       $0x17, Y9, Y9
-	VMULPS       Y6, Y12, Y12
-	VMULPS       Y7, Y10, Y0
-	VMULPS       Y8, Y11, Y2
-	VMULPS       Y9, Y12, Y3
+	VMULPS       Y9, Y6, Y3
 	VADDPS       one<>+0(SB), Y0, Y0
 	VMOVUPS      one<>+0(SB), Y4
 	VADDPS       one<>+0(SB), Y2, Y2
@@ -615,25 +587,18 @@ sigmoidAVX2_one:
 	VMINPS       Y0, Y2, Y0
 	VMOVUPS      expmagic<>+0(SB), Y2
 	VFMADD231PS  log2e<>+0(SB), Y0, Y2
-	VPSUBD       expmagic<>+0(SB), Y2, Y3
+	VPSUBD       expmagick<>+0(SB), Y2, Y3
 	VSUBPS       expmagic<>+0(SB), Y2, Y2
 	VFNMADD231PS ln2hi<>+0(SB), Y2, Y0
 	VFNMADD231PS ln2lo<>+0(SB), Y2, Y0
-	VMOVUPS      c6<>+0(SB), Y4
-	VFMADD213PS  c5<>+0(SB), Y0, Y4
-	VFMADD213PS  c4<>+0(SB), Y0, Y4
-	VFMADD213PS  c3<>+0(SB), Y0, Y4
-	VFMADD213PS  c2<>+0(SB), Y0, Y4
-	VFMADD213PS  c1<>+0(SB), Y0, Y4
-	VFMADD213PS  c0<>+0(SB), Y0, Y4
-	VPSRAD       $0x01, Y3, Y2
-	VPSUBD       Y2, Y3, Y3
-	VPADDD       i127<>+0(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       i127<>+0(SB), Y3, Y3
+	VMOVUPS      c5<>+0(SB), Y2
+	VFMADD213PS  c4<>+0(SB), Y0, Y2
+	VFMADD213PS  c3<>+0(SB), Y0, Y2
+	VFMADD213PS  c2<>+0(SB), Y0, Y2
+	VFMADD213PS  c1<>+0(SB), Y0, Y2
+	VFMADD213PS  c0<>+0(SB), Y0, Y2
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y2, Y4, Y4
-	VMULPS       Y3, Y4, Y0
+	VMULPS       Y3, Y2, Y0
 	VADDPS       one<>+0(SB), Y0, Y0
 	VMOVUPS      one<>+0(SB), Y2
 	VDIVPS       Y0, Y2, Y2
@@ -662,25 +627,18 @@ sigmoidAVX2_smallloop:
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      expmagic<>+0(SB), Y2
 	VFMADD231PS  log2e<>+0(SB), Y1, Y2
-	VPSUBD       expmagic<>+0(SB), Y2, Y3
+	VPSUBD       expmagick<>+0(SB), Y2, Y3
 	VSUBPS       expmagic<>+0(SB), Y2, Y2
 	VFNMADD231PS ln2hi<>+0(SB), Y2, Y1
 	VFNMADD231PS ln2lo<>+0(SB), Y2, Y1
-	VMOVUPS      c6<>+0(SB), Y4
-	VFMADD213PS  c5<>+0(SB), Y1, Y4
-	VFMADD213PS  c4<>+0(SB), Y1, Y4
-	VFMADD213PS  c3<>+0(SB), Y1, Y4
-	VFMADD213PS  c2<>+0(SB), Y1, Y4
-	VFMADD213PS  c1<>+0(SB), Y1, Y4
-	VFMADD213PS  c0<>+0(SB), Y1, Y4
-	VPSRAD       $0x01, Y3, Y2
-	VPSUBD       Y2, Y3, Y3
-	VPADDD       i127<>+0(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       i127<>+0(SB), Y3, Y3
+	VMOVUPS      c5<>+0(SB), Y2
+	VFMADD213PS  c4<>+0(SB), Y1, Y2
+	VFMADD213PS  c3<>+0(SB), Y1, Y2
+	VFMADD213PS  c2<>+0(SB), Y1, Y2
+	VFMADD213PS  c1<>+0(SB), Y1, Y2
+	VFMADD213PS  c0<>+0(SB), Y1, Y2
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y2, Y4, Y4
-	VMULPS       Y3, Y4, Y1
+	VMULPS       Y3, Y2, Y1
 	VADDPS       one<>+0(SB), Y1, Y1
 	VMOVUPS      one<>+0(SB), Y2
 	VDIVPS       Y1, Y2, Y2
@@ -714,14 +672,14 @@ DATA explo<>+24(SB)/4, $0xc2aeac4f
 DATA explo<>+28(SB)/4, $0xc2aeac4f
 GLOBL explo<>(SB), RODATA|NOPTR, $32
 
-DATA exphi<>+0(SB)/4, $0x42b18000
-DATA exphi<>+4(SB)/4, $0x42b18000
-DATA exphi<>+8(SB)/4, $0x42b18000
-DATA exphi<>+12(SB)/4, $0x42b18000
-DATA exphi<>+16(SB)/4, $0x42b18000
-DATA exphi<>+20(SB)/4, $0x42b18000
-DATA exphi<>+24(SB)/4, $0x42b18000
-DATA exphi<>+28(SB)/4, $0x42b18000
+DATA exphi<>+0(SB)/4, $0x42b00000
+DATA exphi<>+4(SB)/4, $0x42b00000
+DATA exphi<>+8(SB)/4, $0x42b00000
+DATA exphi<>+12(SB)/4, $0x42b00000
+DATA exphi<>+16(SB)/4, $0x42b00000
+DATA exphi<>+20(SB)/4, $0x42b00000
+DATA exphi<>+24(SB)/4, $0x42b00000
+DATA exphi<>+28(SB)/4, $0x42b00000
 GLOBL exphi<>(SB), RODATA|NOPTR, $32
 
 DATA expmagic<>+0(SB)/4, $0x4b400000
@@ -744,6 +702,16 @@ DATA log2e<>+24(SB)/4, $0x3fb8aa3b
 DATA log2e<>+28(SB)/4, $0x3fb8aa3b
 GLOBL log2e<>(SB), RODATA|NOPTR, $32
 
+DATA expmagick<>+0(SB)/4, $0x4b3fff81
+DATA expmagick<>+4(SB)/4, $0x4b3fff81
+DATA expmagick<>+8(SB)/4, $0x4b3fff81
+DATA expmagick<>+12(SB)/4, $0x4b3fff81
+DATA expmagick<>+16(SB)/4, $0x4b3fff81
+DATA expmagick<>+20(SB)/4, $0x4b3fff81
+DATA expmagick<>+24(SB)/4, $0x4b3fff81
+DATA expmagick<>+28(SB)/4, $0x4b3fff81
+GLOBL expmagick<>(SB), RODATA|NOPTR, $32
+
 DATA ln2hi<>+0(SB)/4, $0x3f318000
 DATA ln2hi<>+4(SB)/4, $0x3f318000
 DATA ln2hi<>+8(SB)/4, $0x3f318000
@@ -764,64 +732,54 @@ DATA ln2lo<>+24(SB)/4, $0xb95e8083
 DATA ln2lo<>+28(SB)/4, $0xb95e8083
 GLOBL ln2lo<>(SB), RODATA|NOPTR, $32
 
-DATA c6<>+0(SB)/4, $0x3ab60b61
-DATA c6<>+4(SB)/4, $0x3ab60b61
-DATA c6<>+8(SB)/4, $0x3ab60b61
-DATA c6<>+12(SB)/4, $0x3ab60b61
-DATA c6<>+16(SB)/4, $0x3ab60b61
-DATA c6<>+20(SB)/4, $0x3ab60b61
-DATA c6<>+24(SB)/4, $0x3ab60b61
-DATA c6<>+28(SB)/4, $0x3ab60b61
-GLOBL c6<>(SB), RODATA|NOPTR, $32
-
-DATA c5<>+0(SB)/4, $0x3c088889
-DATA c5<>+4(SB)/4, $0x3c088889
-DATA c5<>+8(SB)/4, $0x3c088889
-DATA c5<>+12(SB)/4, $0x3c088889
-DATA c5<>+16(SB)/4, $0x3c088889
-DATA c5<>+20(SB)/4, $0x3c088889
-DATA c5<>+24(SB)/4, $0x3c088889
-DATA c5<>+28(SB)/4, $0x3c088889
+DATA c5<>+0(SB)/4, $0x3c075b72
+DATA c5<>+4(SB)/4, $0x3c075b72
+DATA c5<>+8(SB)/4, $0x3c075b72
+DATA c5<>+12(SB)/4, $0x3c075b72
+DATA c5<>+16(SB)/4, $0x3c075b72
+DATA c5<>+20(SB)/4, $0x3c075b72
+DATA c5<>+24(SB)/4, $0x3c075b72
+DATA c5<>+28(SB)/4, $0x3c075b72
 GLOBL c5<>(SB), RODATA|NOPTR, $32
 
-DATA c4<>+0(SB)/4, $0x3d2aaaab
-DATA c4<>+4(SB)/4, $0x3d2aaaab
-DATA c4<>+8(SB)/4, $0x3d2aaaab
-DATA c4<>+12(SB)/4, $0x3d2aaaab
-DATA c4<>+16(SB)/4, $0x3d2aaaab
-DATA c4<>+20(SB)/4, $0x3d2aaaab
-DATA c4<>+24(SB)/4, $0x3d2aaaab
-DATA c4<>+28(SB)/4, $0x3d2aaaab
+DATA c4<>+0(SB)/4, $0x3d2b9e07
+DATA c4<>+4(SB)/4, $0x3d2b9e07
+DATA c4<>+8(SB)/4, $0x3d2b9e07
+DATA c4<>+12(SB)/4, $0x3d2b9e07
+DATA c4<>+16(SB)/4, $0x3d2b9e07
+DATA c4<>+20(SB)/4, $0x3d2b9e07
+DATA c4<>+24(SB)/4, $0x3d2b9e07
+DATA c4<>+28(SB)/4, $0x3d2b9e07
 GLOBL c4<>(SB), RODATA|NOPTR, $32
 
-DATA c3<>+0(SB)/4, $0x3e2aaaab
-DATA c3<>+4(SB)/4, $0x3e2aaaab
-DATA c3<>+8(SB)/4, $0x3e2aaaab
-DATA c3<>+12(SB)/4, $0x3e2aaaab
-DATA c3<>+16(SB)/4, $0x3e2aaaab
-DATA c3<>+20(SB)/4, $0x3e2aaaab
-DATA c3<>+24(SB)/4, $0x3e2aaaab
-DATA c3<>+28(SB)/4, $0x3e2aaaab
+DATA c3<>+0(SB)/4, $0x3e2aae7a
+DATA c3<>+4(SB)/4, $0x3e2aae7a
+DATA c3<>+8(SB)/4, $0x3e2aae7a
+DATA c3<>+12(SB)/4, $0x3e2aae7a
+DATA c3<>+16(SB)/4, $0x3e2aae7a
+DATA c3<>+20(SB)/4, $0x3e2aae7a
+DATA c3<>+24(SB)/4, $0x3e2aae7a
+DATA c3<>+28(SB)/4, $0x3e2aae7a
 GLOBL c3<>(SB), RODATA|NOPTR, $32
 
-DATA c2<>+0(SB)/4, $0x3f000000
-DATA c2<>+4(SB)/4, $0x3f000000
-DATA c2<>+8(SB)/4, $0x3f000000
-DATA c2<>+12(SB)/4, $0x3f000000
-DATA c2<>+16(SB)/4, $0x3f000000
-DATA c2<>+20(SB)/4, $0x3f000000
-DATA c2<>+24(SB)/4, $0x3f000000
-DATA c2<>+28(SB)/4, $0x3f000000
+DATA c2<>+0(SB)/4, $0x3efffee4
+DATA c2<>+4(SB)/4, $0x3efffee4
+DATA c2<>+8(SB)/4, $0x3efffee4
+DATA c2<>+12(SB)/4, $0x3efffee4
+DATA c2<>+16(SB)/4, $0x3efffee4
+DATA c2<>+20(SB)/4, $0x3efffee4
+DATA c2<>+24(SB)/4, $0x3efffee4
+DATA c2<>+28(SB)/4, $0x3efffee4
 GLOBL c2<>(SB), RODATA|NOPTR, $32
 
-DATA c1<>+0(SB)/4, $0x3f800000
-DATA c1<>+4(SB)/4, $0x3f800000
-DATA c1<>+8(SB)/4, $0x3f800000
-DATA c1<>+12(SB)/4, $0x3f800000
-DATA c1<>+16(SB)/4, $0x3f800000
-DATA c1<>+20(SB)/4, $0x3f800000
-DATA c1<>+24(SB)/4, $0x3f800000
-DATA c1<>+28(SB)/4, $0x3f800000
+DATA c1<>+0(SB)/4, $0x3f7ffff8
+DATA c1<>+4(SB)/4, $0x3f7ffff8
+DATA c1<>+8(SB)/4, $0x3f7ffff8
+DATA c1<>+12(SB)/4, $0x3f7ffff8
+DATA c1<>+16(SB)/4, $0x3f7ffff8
+DATA c1<>+20(SB)/4, $0x3f7ffff8
+DATA c1<>+24(SB)/4, $0x3f7ffff8
+DATA c1<>+28(SB)/4, $0x3f7ffff8
 GLOBL c1<>(SB), RODATA|NOPTR, $32
 
 DATA c0<>+0(SB)/4, $0x3f800000
@@ -833,16 +791,6 @@ DATA c0<>+20(SB)/4, $0x3f800000
 DATA c0<>+24(SB)/4, $0x3f800000
 DATA c0<>+28(SB)/4, $0x3f800000
 GLOBL c0<>(SB), RODATA|NOPTR, $32
-
-DATA i127<>+0(SB)/4, $0x0000007f
-DATA i127<>+4(SB)/4, $0x0000007f
-DATA i127<>+8(SB)/4, $0x0000007f
-DATA i127<>+12(SB)/4, $0x0000007f
-DATA i127<>+16(SB)/4, $0x0000007f
-DATA i127<>+20(SB)/4, $0x0000007f
-DATA i127<>+24(SB)/4, $0x0000007f
-DATA i127<>+28(SB)/4, $0x0000007f
-GLOBL i127<>(SB), RODATA|NOPTR, $32
 
 // func siluAVX2(n int, dst *float32, src *float32, a float32, b float32)
 // Requires: AVX, AVX2, FMA3
@@ -863,25 +811,18 @@ TEXT ·siluAVX2(SB), NOSPLIT|NOFRAME, $0-32
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      expmagic<>+0(SB), Y2
 	VFMADD231PS  log2e<>+0(SB), Y1, Y2
-	VPSUBD       expmagic<>+0(SB), Y2, Y3
+	VPSUBD       expmagick<>+0(SB), Y2, Y3
 	VSUBPS       expmagic<>+0(SB), Y2, Y2
 	VFNMADD231PS ln2hi<>+0(SB), Y2, Y1
 	VFNMADD231PS ln2lo<>+0(SB), Y2, Y1
-	VMOVUPS      c6<>+0(SB), Y4
-	VFMADD213PS  c5<>+0(SB), Y1, Y4
-	VFMADD213PS  c4<>+0(SB), Y1, Y4
-	VFMADD213PS  c3<>+0(SB), Y1, Y4
-	VFMADD213PS  c2<>+0(SB), Y1, Y4
-	VFMADD213PS  c1<>+0(SB), Y1, Y4
-	VFMADD213PS  c0<>+0(SB), Y1, Y4
-	VPSRAD       $0x01, Y3, Y2
-	VPSUBD       Y2, Y3, Y3
-	VPADDD       i127<>+0(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       i127<>+0(SB), Y3, Y3
+	VMOVUPS      c5<>+0(SB), Y2
+	VFMADD213PS  c4<>+0(SB), Y1, Y2
+	VFMADD213PS  c3<>+0(SB), Y1, Y2
+	VFMADD213PS  c2<>+0(SB), Y1, Y2
+	VFMADD213PS  c1<>+0(SB), Y1, Y2
+	VFMADD213PS  c0<>+0(SB), Y1, Y2
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y2, Y4, Y4
-	VMULPS       Y3, Y4, Y1
+	VMULPS       Y3, Y2, Y1
 	VADDPS       one<>+0(SB), Y1, Y1
 	VMOVUPS      one<>+0(SB), Y2
 	VDIVPS       Y1, Y2, Y2
@@ -914,11 +855,11 @@ siluAVX2_loop:
 	VFMADD231PS  log2e<>+0(SB), Y5, Y8
 	VMOVUPS      expmagic<>+0(SB), Y9
 	VFMADD231PS  log2e<>+0(SB), Y6, Y9
-	VPSUBD       expmagic<>+0(SB), Y7, Y10
+	VPSUBD       expmagick<>+0(SB), Y7, Y10
 	VSUBPS       expmagic<>+0(SB), Y7, Y7
-	VPSUBD       expmagic<>+0(SB), Y8, Y11
+	VPSUBD       expmagick<>+0(SB), Y8, Y11
 	VSUBPS       expmagic<>+0(SB), Y8, Y8
-	VPSUBD       expmagic<>+0(SB), Y9, Y12
+	VPSUBD       expmagick<>+0(SB), Y9, Y12
 	VSUBPS       expmagic<>+0(SB), Y9, Y9
 	VFNMADD231PS ln2hi<>+0(SB), Y7, Y4
 	VFNMADD231PS ln2hi<>+0(SB), Y8, Y5
@@ -926,51 +867,30 @@ siluAVX2_loop:
 	VFNMADD231PS ln2lo<>+0(SB), Y7, Y4
 	VFNMADD231PS ln2lo<>+0(SB), Y8, Y5
 	VFNMADD231PS ln2lo<>+0(SB), Y9, Y6
-	VMOVUPS      c6<>+0(SB), Y13
-	VMOVUPS      c6<>+0(SB), Y14
-	VMOVUPS      c6<>+0(SB), Y15
-	VFMADD213PS  c5<>+0(SB), Y4, Y13
-	VFMADD213PS  c5<>+0(SB), Y5, Y14
-	VFMADD213PS  c5<>+0(SB), Y6, Y15
-	VFMADD213PS  c4<>+0(SB), Y4, Y13
-	VFMADD213PS  c4<>+0(SB), Y5, Y14
-	VFMADD213PS  c4<>+0(SB), Y6, Y15
-	VFMADD213PS  c3<>+0(SB), Y4, Y13
-	VFMADD213PS  c3<>+0(SB), Y5, Y14
-	VFMADD213PS  c3<>+0(SB), Y6, Y15
-	VFMADD213PS  c2<>+0(SB), Y4, Y13
-	VFMADD213PS  c2<>+0(SB), Y5, Y14
-	VFMADD213PS  c2<>+0(SB), Y6, Y15
-	VFMADD213PS  c1<>+0(SB), Y4, Y13
-	VFMADD213PS  c1<>+0(SB), Y5, Y14
-	VFMADD213PS  c1<>+0(SB), Y6, Y15
-	VFMADD213PS  c0<>+0(SB), Y4, Y13
-	VFMADD213PS  c0<>+0(SB), Y5, Y14
-	VFMADD213PS  c0<>+0(SB), Y6, Y15
-	VPSRAD       $0x01, Y10, Y7
-	VPSUBD       Y7, Y10, Y10
-	VPADDD       i127<>+0(SB), Y7, Y7
-	VPSLLD       $0x17, Y7, Y7
-	VPADDD       i127<>+0(SB), Y10, Y10
+	VMOVUPS      c5<>+0(SB), Y7
+	VMOVUPS      c5<>+0(SB), Y8
+	VMOVUPS      c5<>+0(SB), Y9
+	VFMADD213PS  c4<>+0(SB), Y4, Y7
+	VFMADD213PS  c4<>+0(SB), Y5, Y8
+	VFMADD213PS  c4<>+0(SB), Y6, Y9
+	VFMADD213PS  c3<>+0(SB), Y4, Y7
+	VFMADD213PS  c3<>+0(SB), Y5, Y8
+	VFMADD213PS  c3<>+0(SB), Y6, Y9
+	VFMADD213PS  c2<>+0(SB), Y4, Y7
+	VFMADD213PS  c2<>+0(SB), Y5, Y8
+	VFMADD213PS  c2<>+0(SB), Y6, Y9
+	VFMADD213PS  c1<>+0(SB), Y4, Y7
+	VFMADD213PS  c1<>+0(SB), Y5, Y8
+	VFMADD213PS  c1<>+0(SB), Y6, Y9
+	VFMADD213PS  c0<>+0(SB), Y4, Y7
+	VFMADD213PS  c0<>+0(SB), Y5, Y8
+	VFMADD213PS  c0<>+0(SB), Y6, Y9
 	VPSLLD       $0x17, Y10, Y10
-	VMULPS       Y7, Y13, Y13
-	VPSRAD       $0x01, Y11, Y8
-	VPSUBD       Y8, Y11, Y11
-	VPADDD       i127<>+0(SB), Y8, Y8
-	VPSLLD       $0x17, Y8, Y8
-	VPADDD       i127<>+0(SB), Y11, Y11
+	VMULPS       Y10, Y7, Y4
 	VPSLLD       $0x17, Y11, Y11
-	VMULPS       Y8, Y14, Y14
-	VPSRAD       $0x01, Y12, Y9
-	VPSUBD       Y9, Y12, Y12
-	VPADDD       i127<>+0(SB), Y9, Y9
-	VPSLLD       $0x17, Y9, Y9
-	VPADDD       i127<>+0(SB), Y12, Y12
+	VMULPS       Y11, Y8, Y5
 	VPSLLD       $0x17, Y12, Y12
-	VMULPS       Y9, Y15, Y15
-	VMULPS       Y10, Y13, Y4
-	VMULPS       Y11, Y14, Y5
-	VMULPS       Y12, Y15, Y6
+	VMULPS       Y12, Y9, Y6
 	VADDPS       one<>+0(SB), Y4, Y4
 	VMOVUPS      one<>+0(SB), Y7
 	VADDPS       one<>+0(SB), Y5, Y5
@@ -1003,25 +923,18 @@ siluAVX2_one:
 	VMINPS       Y1, Y3, Y1
 	VMOVUPS      expmagic<>+0(SB), Y3
 	VFMADD231PS  log2e<>+0(SB), Y1, Y3
-	VPSUBD       expmagic<>+0(SB), Y3, Y4
+	VPSUBD       expmagick<>+0(SB), Y3, Y4
 	VSUBPS       expmagic<>+0(SB), Y3, Y3
 	VFNMADD231PS ln2hi<>+0(SB), Y3, Y1
 	VFNMADD231PS ln2lo<>+0(SB), Y3, Y1
-	VMOVUPS      c6<>+0(SB), Y5
-	VFMADD213PS  c5<>+0(SB), Y1, Y5
-	VFMADD213PS  c4<>+0(SB), Y1, Y5
-	VFMADD213PS  c3<>+0(SB), Y1, Y5
-	VFMADD213PS  c2<>+0(SB), Y1, Y5
-	VFMADD213PS  c1<>+0(SB), Y1, Y5
-	VFMADD213PS  c0<>+0(SB), Y1, Y5
-	VPSRAD       $0x01, Y4, Y3
-	VPSUBD       Y3, Y4, Y4
-	VPADDD       i127<>+0(SB), Y3, Y3
-	VPSLLD       $0x17, Y3, Y3
-	VPADDD       i127<>+0(SB), Y4, Y4
+	VMOVUPS      c5<>+0(SB), Y3
+	VFMADD213PS  c4<>+0(SB), Y1, Y3
+	VFMADD213PS  c3<>+0(SB), Y1, Y3
+	VFMADD213PS  c2<>+0(SB), Y1, Y3
+	VFMADD213PS  c1<>+0(SB), Y1, Y3
+	VFMADD213PS  c0<>+0(SB), Y1, Y3
 	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y3, Y5, Y5
-	VMULPS       Y4, Y5, Y1
+	VMULPS       Y4, Y3, Y1
 	VADDPS       one<>+0(SB), Y1, Y1
 	VMOVUPS      one<>+0(SB), Y3
 	VDIVPS       Y1, Y3, Y3
@@ -1051,25 +964,18 @@ siluAVX2_smallloop:
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      expmagic<>+0(SB), Y2
 	VFMADD231PS  log2e<>+0(SB), Y1, Y2
-	VPSUBD       expmagic<>+0(SB), Y2, Y3
+	VPSUBD       expmagick<>+0(SB), Y2, Y3
 	VSUBPS       expmagic<>+0(SB), Y2, Y2
 	VFNMADD231PS ln2hi<>+0(SB), Y2, Y1
 	VFNMADD231PS ln2lo<>+0(SB), Y2, Y1
-	VMOVUPS      c6<>+0(SB), Y4
-	VFMADD213PS  c5<>+0(SB), Y1, Y4
-	VFMADD213PS  c4<>+0(SB), Y1, Y4
-	VFMADD213PS  c3<>+0(SB), Y1, Y4
-	VFMADD213PS  c2<>+0(SB), Y1, Y4
-	VFMADD213PS  c1<>+0(SB), Y1, Y4
-	VFMADD213PS  c0<>+0(SB), Y1, Y4
-	VPSRAD       $0x01, Y3, Y2
-	VPSUBD       Y2, Y3, Y3
-	VPADDD       i127<>+0(SB), Y2, Y2
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       i127<>+0(SB), Y3, Y3
+	VMOVUPS      c5<>+0(SB), Y2
+	VFMADD213PS  c4<>+0(SB), Y1, Y2
+	VFMADD213PS  c3<>+0(SB), Y1, Y2
+	VFMADD213PS  c2<>+0(SB), Y1, Y2
+	VFMADD213PS  c1<>+0(SB), Y1, Y2
+	VFMADD213PS  c0<>+0(SB), Y1, Y2
 	VPSLLD       $0x17, Y3, Y3
-	VMULPS       Y2, Y4, Y4
-	VMULPS       Y3, Y4, Y1
+	VMULPS       Y3, Y2, Y1
 	VADDPS       one<>+0(SB), Y1, Y1
 	VMOVUPS      one<>+0(SB), Y2
 	VDIVPS       Y1, Y2, Y2

@@ -38,7 +38,7 @@
 // window; sums are float32 (the reference sums in float64; tested to
 // 1e-6 relative), and at stride 1 the interior averages are sums times
 // the inverse count (within an ulp of the quotient). Sigmoid and SiLU use the table's float32 exp
-// polynomial (asm.expPoly: relative error ≤ 5e-7; Sigmoid and SiLU within
+// polynomial (asm.expPoly: relative error ≤ 3e-7; Sigmoid and SiLU within
 // 1e-6 relative of float64, tested in package asm).
 //
 // Run allocates nothing in steady state; the padded planes live in

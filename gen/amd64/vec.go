@@ -475,7 +475,7 @@ func expPoly(g *build.Context, zs []VecVirtual) {
 	})
 	each(func(_ int, z VecVirtual) {
 		hi := g.YMM()
-		g.VMOVUPS(fconst(g, "exphi", 88.75), hi)
+		g.VMOVUPS(fconst(g, "exphi", 88), hi)
 		g.VMINPS(z, hi, z) // minps(hi, z)
 	})
 	magic := fconst(g, "expmagic", 12582912)
@@ -485,10 +485,13 @@ func expPoly(g *build.Context, zs []VecVirtual) {
 		g.VMOVUPS(magic, t[i])
 		g.VFMADD231PS(fconst(g, "log2e", 1.44269504088896341), z, t[i]) // t = z·log2e + magic
 	})
+	// bits(t) − (bits(magic) − 127) is k + 127, the biased exponent of 2^k.
+	mk := int32(math.Float32bits(12582912)) - 127
+	magicK := iconst(g, "expmagick", [8]int32{mk, mk, mk, mk, mk, mk, mk, mk})
 	each(func(i int, _ VecVirtual) {
 		k[i] = g.YMM()
-		g.VPSUBD(magic, t[i], k[i]) // integer k = bits(t) − bits(magic)
-		g.VSUBPS(magic, t[i], t[i]) // k as a float
+		g.VPSUBD(magicK, t[i], k[i]) // k + 127
+		g.VSUBPS(magic, t[i], t[i])  // k as a float
 	})
 	each(func(i int, z VecVirtual) {
 		g.VFNMADD231PS(fconst(g, "ln2hi", 0.693359375), t[i], z) // r = z − k·ln2hi
@@ -498,26 +501,24 @@ func expPoly(g *build.Context, zs []VecVirtual) {
 	})
 	each(func(i int, _ VecVirtual) {
 		p[i] = g.YMM()
-		g.VMOVUPS(fconst(g, "c6", 1.0/720), p[i])
+		g.VMOVUPS(fconst(g, "c5", expC5), p[i])
 	})
-	for j, c := range []float32{1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1, 1} {
+	for j, c := range []float32{expC4, expC3, expC2, expC1, 1} {
 		each(func(i int, z VecVirtual) {
-			g.VFMADD213PS(fconst(g, fmt.Sprintf("c%d", 5-j), c), z, p[i]) // p = p·r + c
+			g.VFMADD213PS(fconst(g, fmt.Sprintf("c%d", 4-j), c), z, p[i]) // p = p·r + c
 		})
 	}
-	// 2^k = 2^h · 2^(k−h), h = k>>1, so that k = 128 stays finite per factor.
-	bias := iconst(g, "i127", [8]int32{127, 127, 127, 127, 127, 127, 127, 127})
-	each(func(i int, _ VecVirtual) {
-		h := t[i] // k as a float is dead: reuse its register
-		g.VPSRAD(U8(1), k[i], h)
-		g.VPSUBD(h, k[i], k[i])
-		g.VPADDD(bias, h, h)
-		g.VPSLLD(U8(23), h, h)
-		g.VPADDD(bias, k[i], k[i])
-		g.VPSLLD(U8(23), k[i], k[i])
-		g.VMULPS(h, p[i], p[i])
-	})
 	each(func(i int, z VecVirtual) {
+		g.VPSLLD(U8(23), k[i], k[i]) // 2^k
 		g.VMULPS(k[i], p[i], z)
 	})
 }
+
+// The polynomial of expPoly (asm/vec_generic.go).
+const (
+	expC1 = 0.9999995
+	expC2 = 0.49999154
+	expC3 = 0.1666812
+	expC4 = 0.041898753
+	expC5 = 0.008261548
+)

@@ -7,29 +7,32 @@ func init() { families["exp"] = expFamily }
 // Sigmoid and SiLU of RowKernels (asm/vec_generic.go: sigmoidGeneric,
 // siluGeneric, expPoly), on the element loop of vec.go. e^z follows the
 // twin's expPoly step by step: clamp z to [expLo, expHi] with maxps/minps
-// (NaN stays NaN), t = magic + z·log2e (FMLA), k = bits(t) − bits(magic),
-// kf = t − magic, r = z − kf·ln2hi − kf·ln2lo (FMLS), the degree-6 Taylor
-// polynomial by Horner with FMLA, times 2^h · 2^(k−h), h = k >> 1. The
-// twin's arithmetic shift is done unsigned on K = k + 254 ≥ 128:
-// K >> 1 = h + 127 and K − (K >> 1) = k − h + 127, the two biased
-// exponents, shifted into place by 23. The division is FDIV (correctly
-// rounded, as the twin's). FMLA/FMLS round once where the twin may round
+// (NaN stays NaN), t = magic + z·log2e (FMLA), kf = t − magic,
+// r = z − kf·ln2hi − kf·ln2lo (FMLS), the degree-5 polynomial by Horner
+// with FMLA, times 2^k: bits(t) − (bits(magic) − 127) is the biased
+// exponent k + 127, shifted into place by 23. The division is FDIV
+// (correctly rounded, as the twin's). FMLA/FMLS round once where the twin may round
 // twice, so results agree to a few ulps, not bitwise.
 
 // Constants of expPoly (asm/vec_generic.go).
 const (
 	expLo    = -87.33654
-	expHi    = 88.75
+	expHi    = 88
 	expLog2e = 1.44269504088896341
 	expLn2Hi = 0.693359375
 	expLn2Lo = -2.12194440e-4
 	expMagic = 12582912
+	expC1    = 0.9999995
+	expC2    = 0.49999154
+	expC3    = 0.1666812
+	expC4    = 0.041898753
+	expC5    = 0.008261548
 )
 
 // Constant registers of the exp kernels; V12…V15 are shared scratch.
 const (
 	eSign, eLo, eHi, eLog2e, eMagic, eMagicK, eLn2Hi, eLn2Lo = 16, 17, 18, 19, 20, 21, 22, 23
-	eC6, eC5, eC4, eC3, eC2, eOne                            = 24, 25, 26, 27, 28, 29
+	eC5, eC4, eC3, eC2, eC1, eOne                            = 24, 25, 26, 27, 28, 29
 	eS1, eS2, eS3, eS4                                       = 12, 13, 14, 15
 )
 
@@ -43,12 +46,11 @@ func expFamily(e *emitter) {
 		}{
 			{eLo, expLo}, {eHi, expHi}, {eLog2e, expLog2e}, {eMagic, expMagic},
 			{eLn2Hi, expLn2Hi}, {eLn2Lo, expLn2Lo},
-			{eC6, float32(1.0 / 720)}, {eC5, float32(1.0 / 120)}, {eC4, float32(1.0 / 24)},
-			{eC3, float32(1.0 / 6)}, {eC2, 0.5}, {eOne, 1},
+			{eC5, expC5}, {eC4, expC4}, {eC3, expC3}, {eC2, expC2}, {eC1, expC1}, {eOne, 1},
 		} {
 			bcastImm(e, c.reg, c.v)
 		}
-		e.op("MOVW", imm(int(math.Float32bits(expMagic))-254), r(3))
+		e.op("MOVW", imm(int(math.Float32bits(expMagic))-127), r(3))
 		e.op("VDUP", r(3), s4(eMagicK))
 	}
 	unaryKernel(e, "sigmoidNEON", "Sigmoid: dst[i] = 1 / (1 + expPoly(−src[i])), to a few ulps", setup,
@@ -74,7 +76,7 @@ func expNeg(e *emitter, x, t, u int) int {
 	e.op("VEOR", b16(eSign), b16(x), b16(z))
 	maxps(e, z, eLo, t)
 	minps(e, z, eHi, t)
-	// t = magic + z·log2e; K = bits(t) − (bits(magic) − 254); kf = t − magic
+	// t = magic + z·log2e; K = bits(t) − (bits(magic) − 127); kf = t − magic
 	e.op("VORR", b16(eMagic), b16(eMagic), b16(eS2))
 	e.op("VFMLA", s4(eLog2e), s4(z), s4(eS2))
 	e.op("VSUB", s4(eMagicK), s4(eS2), s4(u))
@@ -82,21 +84,17 @@ func expNeg(e *emitter, x, t, u int) int {
 	// r = z − kf·ln2hi − kf·ln2lo, in z
 	e.op("VFMLS", s4(eLn2Hi), s4(eS3), s4(z))
 	e.op("VFMLS", s4(eLn2Lo), s4(eS3), s4(z))
-	// p = 1 + r·(1 + r·(1/2 + r·(1/6 + r·(1/24 + r·(1/120 + r·(1/720))))))
+	// p = 1 + r·(c1 + r·(c2 + r·(c3 + r·(c4 + r·c5))))
 	p, q := eS2, eS4
-	e.op("VORR", b16(eC5), b16(eC5), b16(p))
-	e.op("VFMLA", s4(eC6), s4(z), s4(p))
-	for _, c := range []int{eC4, eC3, eC2, eOne, eOne} {
+	e.op("VORR", b16(eC4), b16(eC4), b16(p))
+	e.op("VFMLA", s4(eC5), s4(z), s4(p))
+	for _, c := range []int{eC3, eC2, eC1, eOne} {
 		e.op("VORR", b16(c), b16(c), b16(q))
 		e.op("VFMLA", s4(p), s4(z), s4(q))
 		p, q = q, p
 	}
-	// 2^h and 2^(k−h) from K = k + 254
-	e.op("VUSHR", imm(1), s4(u), s4(t))
-	e.op("VSUB", s4(t), s4(u), s4(u))
-	e.op("VSHL", imm(23), s4(t), s4(t))
+	// 2^k from K = k + 127
 	e.op("VSHL", imm(23), s4(u), s4(u))
-	e.inst(fmul4s(p, p, t))
 	e.inst(fmul4s(p, p, u))
 	return p
 }
