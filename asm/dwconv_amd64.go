@@ -28,6 +28,12 @@ func dwconvTapsS1BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32
 //go:noescape
 func dwconvTapsS2BlocksAVX2(n int, out *float32, r *float32, ldr int, w *float32, kh int, kw int)
 
+// dwconv3x3s1rBlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of a depthwise 3×3
+// stride-1 plane (see DWRowsFunc in dwconv_generic.go).
+//
+//go:noescape
+func dwconv3x3s1rBlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int, w *float32, b float32, lo float32, hi float32)
+
 // dwconv3x3s2pBlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of a depthwise 3×3
 // stride-2 plane with deinterleaved rows (see DWRowsS2PFunc in dwconv_generic.go).
 //

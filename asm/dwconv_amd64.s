@@ -451,6 +451,69 @@ dwconvTapsS2BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
+// func dwconv3x3s1rBlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int, w *float32, b float32, lo float32, hi float32)
+// Requires: AVX, FMA3
+TEXT ·dwconv3x3s1rBlocksAVX2(SB), NOSPLIT|NOFRAME, $0-68
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
+	MOVQ         w+48(FP), R8
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
+	VBROADCASTSS b+56(FP), Y0
+	VBROADCASTSS lo+60(FP), Y1
+	VBROADCASTSS hi+64(FP), Y2
+	VBROADCASTSS (R8), Y3
+	VBROADCASTSS 4(R8), Y4
+	VBROADCASTSS 8(R8), Y5
+	VBROADCASTSS 12(R8), Y6
+	VBROADCASTSS 16(R8), Y7
+	VBROADCASTSS 20(R8), Y8
+	VBROADCASTSS 24(R8), Y9
+	VBROADCASTSS 28(R8), Y10
+	VBROADCASTSS 32(R8), Y11
+	SHRQ         $0x03, CX
+	JZ           dwconv3x3s1rBlocksAVX2_done
+	TESTQ        AX, AX
+	JLE          dwconv3x3s1rBlocksAVX2_done
+
+dwconv3x3s1rBlocksAVX2_row:
+	MOVQ DX, R8
+	MOVQ SI, R9
+	MOVQ CX, R10
+
+dwconv3x3s1rBlocksAVX2_loop:
+	VMOVAPS     Y0, Y12
+	VFMADD231PS (R9), Y3, Y12
+	VFMADD231PS 4(R9), Y4, Y12
+	VFMADD231PS 8(R9), Y5, Y12
+	VMULPS      (R9)(DI*1), Y6, Y13
+	VFMADD231PS 4(R9)(DI*1), Y7, Y13
+	VFMADD231PS 8(R9)(DI*1), Y8, Y13
+	VMULPS      (R9)(DI*2), Y9, Y14
+	VFMADD231PS 4(R9)(DI*2), Y10, Y14
+	VFMADD231PS 8(R9)(DI*2), Y11, Y14
+	VADDPS      Y14, Y13, Y13
+	VADDPS      Y13, Y12, Y12
+	VMAXPS      Y12, Y1, Y12
+	VMINPS      Y12, Y2, Y12
+	VMOVUPS     Y12, (R8)
+	ADDQ        $0x20, R8
+	ADDQ        $0x20, R9
+	DECQ        R10
+	JNZ         dwconv3x3s1rBlocksAVX2_loop
+	ADDQ        BX, DX
+	LEAQ        (SI)(DI*1), SI
+	DECQ        AX
+	JNZ         dwconv3x3s1rBlocksAVX2_row
+
+dwconv3x3s1rBlocksAVX2_done:
+	VZEROUPPER
+	RET
+
 // func dwconv3x3s2pBlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int, half int, w *float32, b float32, lo float32, hi float32)
 // Requires: AVX, FMA3
 TEXT ·dwconv3x3s2pBlocksAVX2(SB), NOSPLIT|NOFRAME, $0-76
@@ -485,19 +548,19 @@ TEXT ·dwconv3x3s2pBlocksAVX2(SB), NOSPLIT|NOFRAME, $0-76
 dwconv3x3s2pBlocksAVX2_row:
 	MOVQ DX, R9
 	MOVQ SI, R10
-	LEAQ (SI)(R8*1), R11
-	MOVQ CX, R12
+	LEAQ (SI)(R8*1), R12
+	MOVQ CX, R11
 
 dwconv3x3s2pBlocksAVX2_loop:
 	VMOVAPS     Y0, Y12
 	VFMADD231PS (R10), Y3, Y12
-	VFMADD231PS (R11), Y4, Y12
+	VFMADD231PS (R12), Y4, Y12
 	VFMADD231PS 4(R10), Y5, Y12
 	VMULPS      (R10)(DI*1), Y6, Y13
-	VFMADD231PS (R11)(DI*1), Y7, Y13
+	VFMADD231PS (R12)(DI*1), Y7, Y13
 	VFMADD231PS 4(R10)(DI*1), Y8, Y13
 	VMULPS      (R10)(DI*2), Y9, Y14
-	VFMADD231PS (R11)(DI*2), Y10, Y14
+	VFMADD231PS (R12)(DI*2), Y10, Y14
 	VFMADD231PS 4(R10)(DI*2), Y11, Y14
 	VADDPS      Y14, Y13, Y13
 	VADDPS      Y13, Y12, Y12
@@ -506,8 +569,8 @@ dwconv3x3s2pBlocksAVX2_loop:
 	VMOVUPS     Y12, (R9)
 	ADDQ        $0x20, R9
 	ADDQ        $0x20, R10
-	ADDQ        $0x20, R11
-	DECQ        R12
+	ADDQ        $0x20, R12
+	DECQ        R11
 	JNZ         dwconv3x3s2pBlocksAVX2_loop
 	ADDQ        BX, DX
 	LEAQ        (SI)(DI*2), SI

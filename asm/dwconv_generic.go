@@ -52,6 +52,20 @@ func dwconv3x3s2Generic(n int, out, r *float32, ldr int, w *float32, b, lo, hi f
 	dwconv3x3Generic(2, n, out, r, ldr, w, b, lo, hi)
 }
 
+// DWRowsFunc is the stride-1 DWRowFunc over rows output rows: output row
+// q reads input rows r[(q+k)·ldr …] (k < 3), columns 0 … n+1, and is
+// written to out[q·ldo …], with DWRowFunc's summation caveat.
+type DWRowsFunc func(rows, n int, out *float32, ldo int, r *float32, ldr int, w *float32, b, lo, hi float32)
+
+// dwconv3x3s1rGeneric is a DWRowsFunc: dwconv3x3s1Generic row by row.
+func dwconv3x3s1rGeneric(rows, n int, out *float32, ldo int, r *float32, ldr int, w *float32, b, lo, hi float32) {
+	for q := range rows {
+		oq := (*float32)(unsafe.Add(unsafe.Pointer(out), 4*q*ldo))
+		rq := (*float32)(unsafe.Add(unsafe.Pointer(r), 4*q*ldr))
+		dwconv3x3s1Generic(n, oq, rq, ldr, w, b, lo, hi)
+	}
+}
+
 // DWRowsS2PFunc computes rows output rows of a depthwise 3×3 stride-2
 // convolution over a plane whose rows are stored deinterleaved (see
 // DeinterleaveFunc): input row p of output row q starts at r[(2q+p)·ldr],

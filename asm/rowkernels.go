@@ -4,9 +4,9 @@ package asm
 // element-wise activations, batch-norm scale+shift, add, strided row copy
 // and sum (vec family), pooling rows (pool), depthwise rows and row
 // deinterleave (dwconv) and the Winograd F(4×4, 3×3) transform passes
-// (winograd). Every table fills every field but DWConv3x3s2P (nil where
-// the table's DWConv3x3s2 is the faster route); a table without assembly
-// for a kernel uses the pure-Go twin.
+// (winograd). Every table fills every field but those documented as
+// optional (nil where another route is faster without assembly); a table
+// without assembly for a kernel uses the pure-Go twin.
 //
 // All kernels take raw pointers and element counts, like the SGEMM
 // kernels: n ≥ 0, and every element the doc comment reads or writes must
@@ -45,6 +45,10 @@ type RowKernels struct {
 	// Depthwise 3×3 rows with bias and clamp, stride 1 and 2.
 	DWConv3x3s1 DWRowFunc
 	DWConv3x3s2 DWRowFunc
+	// Depthwise 3×3 stride 1 over several rows, straight into the output
+	// plane; nil in a table without assembly for it (conv then computes
+	// a flat run of the rows and copies them out).
+	DWConv3x3s1R DWRowsFunc
 	// Depthwise 3×3 stride 2 over rows stored as even then odd columns
 	// (written by Deinterleave). nil in a table whose DWConv3x3s2 is the
 	// faster route (neon: its assembly against this kernel's Go twin).

@@ -23,7 +23,7 @@ var rowKernelsAVX2 = RowKernels{
 	MaxPool2x2s2: maxPool2x2s2AVX2, MaxPool3x3s2: maxPool3x3s2AVX2, MaxPool3x3s1: maxPool3x3s1AVX2,
 	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2,
 	MaxFold:     maxFoldAVX2,
-	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2,
+	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2, DWConv3x3s1R: dwconv3x3s1rAVX2,
 	DWConv3x3s2P: dwconv3x3s2pAVX2, Deinterleave: deinterleaveRowsAVX2,
 	DWTapsS1: dwconvTapsS1AVX2, DWTapsS2: dwconvTapsS2AVX2,
 	DWC8S1: dwc8S1AVX2, DWC8S2: dwc8S2AVX2, Interleave8: interleave8AVX2, Split8: split8AVX2,
@@ -94,6 +94,18 @@ func maxFoldAVX2(n int, dst, src *float32, s int) {
 func dwconv3x3s1AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
 	blocks(n, func(m, off int) { dwconv3x3s1BlocksAVX2(m, fadd(out, off), fadd(r, off), ldr, w, b, lo, hi) },
 		func() { dwconv3x3s1Generic(n, out, r, ldr, w, b, lo, hi) })
+}
+
+// Every row's partial last block is recomputed as the block ending at n.
+func dwconv3x3s1rAVX2(rows, n int, out *float32, ldo int, r *float32, ldr int, w *float32, b, lo, hi float32) {
+	if n < 8 {
+		dwconv3x3s1rGeneric(rows, n, out, ldo, r, ldr, w, b, lo, hi)
+		return
+	}
+	dwconv3x3s1rBlocksAVX2(rows, n, out, ldo, r, ldr, w, b, lo, hi)
+	if off := n - 8; n%8 != 0 {
+		dwconv3x3s1rBlocksAVX2(rows, 8, fadd(out, off), ldo, fadd(r, off), ldr, w, b, lo, hi)
+	}
 }
 
 func dwconv3x3s2AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {

@@ -484,6 +484,51 @@ func TestDWConvRows(t *testing.T) {
 	}
 }
 
+// TestDWConvS1R checks DWConv3x3s1R of every table that has one, and the
+// Go twin, bitwise against DWConv3x3s1 of the same table row by row (the
+// same instructions per block), on 1 and 3 rows with guard bands.
+func TestDWConvS1R(t *testing.T) {
+	rng := rand.New(rand.NewPCG(39, 40))
+	inf := float32(math.Inf(1))
+	w := make([]float32, 9)
+	type rowsKernel struct {
+		name   string
+		f      DWRowsFunc
+		single DWRowFunc
+	}
+	ks := []rowsKernel{{"generic twin", dwconv3x3s1rGeneric, dwconv3x3s1Generic}}
+	for _, tab := range Tables() {
+		if tab.DWConv3x3s1R == nil {
+			t.Logf("%s: no DWConv3x3s1R (a flat run and a copy serve)", tab.Name)
+			continue
+		}
+		ks = append(ks, rowsKernel{tab.Name, tab.DWConv3x3s1R, tab.DWConv3x3s1})
+	}
+	for _, k := range ks {
+		for _, rows := range []int{1, 3} {
+			for _, n := range rowLens {
+				for off := 0; off < 3; off++ {
+					ld, ldo := n+2+off, n+2*off
+					for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
+						fillInput(rng, w, false)
+						b := float32(rng.NormFloat64())
+						what := fmt.Sprintf("%s/dwconv3x3s1r rows=%d n=%d off=%d clamp=%v", k.name, rows, n, off, clamp)
+						withRows(t, rows+2, n+2, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+							got, want := newOut(rows, n, ldo, off), newOut(rows, n, ldo, off)
+							k.f(rows, n, got.p(), ldo, ptr(in), ld, &w[0], b, clamp[0], clamp[1])
+							for q := 0; q < rows && n > 0; q++ {
+								k.single(n, &want.row(q)[0], &in[q*ld], ld, &w[0], b, clamp[0], clamp[1])
+							}
+							got.checkGuards(t, what)
+							compareRows(t, what, got, want, exact)
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestDWConvS2P checks DWConv3x3s2P of every table (the Go twin included)
 // against a float64 evaluation of its definition, within
 // 1e-6·(Σ|w·x| + |b|), on 1 and 3 output rows.

@@ -31,31 +31,49 @@ func dwconv(g *build.Context) {
 	for _, s := range []int{1, 2} {
 		dwTaps(g, s)
 	}
-	dwKernelS2P(g)
+	dwKernelRows(g, 1)
+	dwKernelRows(g, 2)
 	deinterleave(g)
 	dwc8(g)
 }
 
-// dwKernelS2P emits dwconv3x3s2pBlocksAVX2, the stride-2 3×3 kernel over
-// planes whose rows are stored as their even columns, then their odd ones
-// (deinterleaveRowsAVX2 writes them): the taps of kernel column j are then
-// consecutive in memory, at offsets 0, half, 1 of the row, and the kernel
-// is the stride-1 one (weights in registers, taps as memory operands)
-// without stride 2's shuffles. Several output rows per call; output row q
-// reads input rows 2q, 2q+1, 2q+2.
-func dwKernelS2P(g *build.Context) {
-	name := "dwconv3x3s2pBlocksAVX2"
+// dwKernelRows emits the 3×3 kernels over several output rows per call
+// (weights in registers, taps as memory operands). Stride 1,
+// dwconv3x3s1rBlocksAVX2: output row q reads input rows q, q+1, q+2 at
+// columns i, i+1, i+2, so a plane's rows go straight to their place in
+// the output instead of through a flat buffer and a copy. Stride 2,
+// dwconv3x3s2pBlocksAVX2: planes whose rows are stored as their even
+// columns, then their odd ones (deinterleaveRowsAVX2 writes them), so the
+// taps of kernel column j are consecutive in memory, at offsets 0, half,
+// 1 of the row: the stride-1 kernel without stride 2's shuffles; output
+// row q reads input rows 2q, 2q+1, 2q+2.
+func dwKernelRows(g *build.Context, stride int) {
+	name := "dwconv3x3s1rBlocksAVX2"
+	sig := "func(rows, n int, out *float32, ldo int, r *float32, ldr int, w *float32, b, lo, hi float32)"
+	params := []string{"rows", "n", "out", "ldo", "r", "ldr", "w"}
+	doc := []string{name + " computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of a depthwise 3×3",
+		"stride-1 plane (see DWRowsFunc in dwconv_generic.go)."}
+	if stride == 2 {
+		name = "dwconv3x3s2pBlocksAVX2"
+		sig = "func(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32)"
+		params = []string{"rows", "n", "out", "ldo", "r", "ldr", "half", "w"}
+		doc = []string{name + " computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of a depthwise 3×3",
+			"stride-2 plane with deinterleaved rows (see DWRowsS2PFunc in dwconv_generic.go)."}
+	}
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
-	g.SignatureExpr("func(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32)")
+	g.SignatureExpr(sig)
 	g.Pragma("noescape")
-	g.Doc(name+" computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of a depthwise 3×3",
-		"stride-2 plane with deinterleaved rows (see DWRowsS2PFunc in dwconv_generic.go).")
-	prm := gpParams(g, "rows", "n", "out", "ldo", "r", "ldr", "half", "w")
-	rows, n, out, ldo, r, ldr, half, w := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6], prm[7]
+	g.Doc(doc...)
+	prm := gpParams(g, params...)
+	rows, n, out, ldo, r, ldr, w := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[len(prm)-1]
+	var half Register
 	g.SHLQ(U8(2), ldo)
 	g.SHLQ(U8(2), ldr)
-	g.SHLQ(U8(2), half)
+	if stride == 2 {
+		half = prm[6]
+		g.SHLQ(U8(2), half)
+	}
 	bv, lo, hi := bcast(g, "b"), bcast(g, "lo"), bcast(g, "hi")
 	var ws [9]VecVirtual
 	for k := range ws {
@@ -66,16 +84,25 @@ func dwKernelS2P(g *build.Context) {
 	g.JZ(LabelRef(name + "_done"))
 	g.TESTQ(rows, rows)
 	g.JLE(LabelRef(name + "_done"))
-	po, pr, ph, cnt := g.GP64(), g.GP64(), g.GP64(), g.GP64()
+	po, pr, cnt := g.GP64(), g.GP64(), g.GP64()
+	var ph Register // the odd half of the row, at stride 2
+	if stride == 2 {
+		ph = g.GP64()
+	}
 	g.Label(name + "_row")
 	g.MOVQ(out, po)
 	g.MOVQ(r, pr)
-	g.LEAQ(Mem{Base: r, Index: half, Scale: 1}, ph)
+	if stride == 2 {
+		g.LEAQ(Mem{Base: r, Index: half, Scale: 1}, ph)
+	}
 	g.MOVQ(n, cnt)
 	g.Label(name + "_loop")
 	var acc [3]VecVirtual
 	for k := 0; k < 3; k++ {
-		taps := [3]Mem{rowMem(pr, ldr, k, 0), rowMem(ph, ldr, k, 0), rowMem(pr, ldr, k, 4)}
+		taps := [3]Mem{rowMem(pr, ldr, k, 0), rowMem(pr, ldr, k, 4), rowMem(pr, ldr, k, 8)}
+		if stride == 2 {
+			taps = [3]Mem{rowMem(pr, ldr, k, 0), rowMem(ph, ldr, k, 0), rowMem(pr, ldr, k, 4)}
+		}
 		acc[k] = g.YMM()
 		if k == 0 {
 			g.VMOVAPS(bv, acc[k])
@@ -94,11 +121,13 @@ func dwKernelS2P(g *build.Context) {
 	g.VMOVUPS(acc[0], Mem{Base: po})
 	g.ADDQ(U8(32), po)
 	g.ADDQ(U8(32), pr)
-	g.ADDQ(U8(32), ph)
+	if stride == 2 {
+		g.ADDQ(U8(32), ph)
+	}
 	g.DECQ(cnt)
 	g.JNZ(LabelRef(name + "_loop"))
 	g.ADDQ(ldo, out)
-	g.LEAQ(Mem{Base: r, Index: ldr, Scale: 2}, r)
+	g.LEAQ(Mem{Base: r, Index: ldr, Scale: uint8(stride)}, r)
 	g.DECQ(rows)
 	g.JNZ(LabelRef(name + "_row"))
 	g.Label(name + "_done")
