@@ -203,10 +203,11 @@ func dwPad(kt *asm.Kernels, buf *dwBuf, x []float32, g *geometry) {
 // depthwiseFlat computes one output plane from the padded plane in buf
 // (see dwLayout; wsplit is the plane's weights by column parity at stride
 // 2): taps-kernel calls into the flat rows of buf.out, bias
-// and clamp over them, then their rows copied out (plus the residual). It
-// reports whether the activation is still to be applied (one that is not
-// a clamp, or any after a residual), which the caller does over runs of
-// planes.
+// and clamp over them, then their rows copied out (plus the residual);
+// 3×3 at stride 1 writes the rows straight to y where the table has
+// DWConv3x3s1R. It reports whether the activation is still to be applied
+// (one that is not a clamp, or any after a residual), which the caller
+// does over runs of planes.
 func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w, wsplit []float32, b float32, y, res []float32, ep *Epilogue) (pending bool) {
 	wp, lda, nc, n, size := buf.lay.wp, buf.lay.lda, buf.lay.nc, buf.lay.n, buf.lay.size
 	OW := g.ow
