@@ -406,6 +406,7 @@ type runState struct {
 	wt     winoTask
 	w2     wino2Task
 	wvs    []gemm.PackedB            // per Winograd worker: its V_ξ
+	cpbs   []gemm.PackedB            // per column-chunk worker: its chunk
 	wsubs  [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)
 
 	// scratch is this Run's scratch (see scratch.go): the caller's, or buf
@@ -527,8 +528,11 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				gemm.Gemm(&p)
 				continue
 			}
-			st.chunks = colChunks{src: &st.src, p: p, cols: cols, ws: ws}
-			st.chunks.parts, st.chunks.chunk = k.chunking(g)
+			parts, chunk := k.chunking(g)
+			if len(st.cpbs) < parts {
+				st.cpbs = make([]gemm.PackedB, parts)
+			}
+			st.chunks = colChunks{src: &st.src, p: p, cols: cols, ws: ws, pbs: st.cpbs, kern: k.kern, parts: parts, chunk: chunk}
 			parallel.Default().Run(&st.chunks, st.chunks.parts)
 			st.chunks = colChunks{}
 		}
@@ -537,14 +541,18 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 }
 
 // colChunks multiplies an explicit column matrix chunk by chunk: part i
-// takes a range of the chunks, writes each into its own cols (in L2)
-// and runs a one-thread gemm on it. The chunks do not depend on the
-// thread count, so neither do the results.
+// takes a range of the chunks, writes each into its own cols (in L2),
+// in gemm's packed-B layout where packedCols, and runs a one-thread gemm
+// on it.
+// The chunks do not depend on the thread count, so neither do the
+// results.
 type colChunks struct {
 	src   *im2colSource
-	p     gemm.Params // the whole product; B comes from cols
-	cols  []float32   // parts × colsSize
-	ws    []float32   // parts × chunkWorkspace, or nil (gemm's pool)
+	p     gemm.Params    // the whole product; B comes from cols
+	cols  []float32      // parts × colsSize
+	ws    []float32      // parts × chunkWorkspace, or nil (gemm's pool)
+	pbs   []gemm.PackedB // per part: its chunk as gemm's B
+	kern  *asm.Kernels
 	chunk int
 	parts int
 }
@@ -552,13 +560,22 @@ type colChunks struct {
 func (t *colChunks) Run(part int) {
 	n, k := t.p.N, t.p.K
 	nch := (n + t.chunk - 1) / t.chunk
-	ld := gemm.LD(t.chunk)
 	cols, ws := share(t.cols, part, t.parts), share(t.ws, part, t.parts)
+	pb := &t.pbs[part]
 	for c := part * nch / t.parts; c < (part+1)*nch/t.parts; c++ {
 		t0, t1 := c*t.chunk, min(n, (c+1)*t.chunk)
-		t.src.colsInto(cols, ld, t0, t1)
 		p := t.p
-		p.N, p.B, p.LDB = t1-t0, cols[:(k-1)*ld+t1-t0], ld
+		p.N = t1 - t0
+		if packedCols(t.src.c) {
+			size := gemm.PackedBSize(t.kern, k, t1-t0)
+			t.src.colsIntoPacked(cols[:size], t.kern.NR, t0, t1)
+			*pb = gemm.PackedB{K: k, N: t1 - t0, Kernels: t.kern, Data: cols[:size]}
+			p.PackedB = pb
+		} else {
+			ld := gemm.LD(t.chunk)
+			t.src.colsInto(cols, ld, t0, t1)
+			p.B, p.LDB = cols[:(k-1)*ld+t1-t0], ld
+		}
 		p.C = t.p.C[t0:]
 		if p.Epilogue.Residual != nil {
 			p.Epilogue.Residual = p.Epilogue.Residual[t0:]

@@ -316,6 +316,10 @@ var gemmCases = []convCase{
 	// (several where L2 ≤ 1 MB, resp. 2 MB), the last one partial.
 	{n: 2, c: 3, h: 30, w: 80, m: 7, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true},
 	{n: 1, c: 64, h: 27, w: 42, m: 10, kh: 3, kw: 3, bias: true},
+	// ... in gemm's packed layout (packedCols): column phases with strips
+	// across output rows, two images; groups of 20 channels
+	{n: 2, c: 32, h: 31, w: 45, m: 12, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 40, h: 29, w: 30, m: 8, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
 	// 1×1 strided (subsampled): each column step, row steps, groups, 1-D,
 	// and one large enough for several copying threads
 	{n: 2, c: 6, h: 8, w: 9, m: 5, kh: 1, kw: 1, strides: []int{3, 2}},

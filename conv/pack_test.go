@@ -77,6 +77,31 @@ func TestIm2colPackB(t *testing.T) {
 				}
 			}
 		}
+		if g.dw == 1 { // the explicit column matrix, in chunks, packed
+			for _, nr := range []int{8, 24} {
+				for _, chunk := range []int{n, 7, 1 + n/3} {
+					for t0 := 0; t0 < n; t0 += chunk {
+						t1 := min(n, t0+chunk)
+						size := (t1 - t0 + nr - 1) / nr * nr * kk
+						guard := make([]float32, size+16) // sentinels: the partial strip's spare columns too
+						for i := range guard {
+							guard[i] = -7
+						}
+						src.colsIntoPacked(guard[:size], nr, t0, t1)
+						for i, v := range guard {
+							s, q, c := i/(kk*nr), i%(kk*nr)/nr, i%nr
+							want := float32(-7)
+							if j := t0 + s*nr + c; i < size && j < t1 {
+								want = col[q*n+j]
+							}
+							if v != want {
+								t.Fatalf("%v nr=%d chunk %d…%d: [%d] (strip %d row %d column %d) = %g, want %g", cc, nr, t0, t1, i, s, q, c, v, want)
+							}
+						}
+					}
+				}
+			}
+		}
 		ref := &gemm.Matrix{Data: col, LD: n}
 		for _, nr := range []int{8, 16, 24, 32} {
 			for _, blk := range [][4]int{{0, kk, 0, n}, {1, kk - 1, 1, n - 1}, {kk / 2, (kk + 1) / 2, n / 3, n - n/3}} {

@@ -100,7 +100,11 @@ func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws
 		}
 		if explicit(g) {
 			parts, chunk := k.chunking(g)
-			cols = c.take(parts * roundUp(k.kDim*gemm.LD(chunk), scratchAlign))
+			size := k.kDim * gemm.LD(chunk)
+			if packedCols(k.cg) {
+				size = gemm.PackedBSize(k.kern, k.kDim, chunk)
+			}
+			cols = c.take(parts * roundUp(size, scratchAlign))
 			if withGemm {
 				ws = c.take(parts * roundUp(gemm.WorkspaceSize(k.kern, mg, chunk, k.kDim, 1), scratchAlign))
 			}
