@@ -541,10 +541,9 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 }
 
 // colChunks multiplies an explicit column matrix chunk by chunk: part i
-// takes a range of the chunks, writes each into its own cols (in L2),
-// in gemm's packed-B layout where packedCols, and runs a one-thread gemm
-// on it.
-// The chunks do not depend on the thread count, so neither do the
+// takes a range of the chunks, writes each into its own cols (in L2), in
+// gemm's packed-B layout where packedCols, and runs a one-thread gemm on
+// it. The chunks do not depend on the thread count, so neither do the
 // results.
 type colChunks struct {
 	src   *im2colSource

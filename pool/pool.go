@@ -310,9 +310,9 @@ var s1Bufs freelist.List[s1Buf]
 // makes the folds a few calls for many small planes (a 7×7 plane cost ten
 // calls). 3×3 windows, the common case (GoogLeNet's inception pools), take
 // both passes in one MaxPool3x3s1 call straight into h: 2.3× the rate of
-// the six folds and their −Inf fills. MaxFold skips NaN in its source and the folds start from −Inf,
-// so no NaN is ever selected and a window without a number gives −Inf, as
-// the reference.
+// the six folds and their −Inf fills. MaxFold skips NaN in its source and
+// the folds start from −Inf, so no NaN is ever selected and a window
+// without a number gives −Inf, as the reference.
 func maxPlanesS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32, n, nb int) {
 	H, W := &g.h, &g.w
 	wp, hp := buf.padPlanes(kt, g, x, n, nb, negInf)
