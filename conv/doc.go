@@ -13,7 +13,9 @@
 //	group == C and one input channel per group (depthwise, any multiplier)
 //	    → "depthwise": direct, one output plane at a time from a zero-padded
 //	      copy: at stride 1 the whole plane is one row-kernel call (rows
-//	      side by side, the window sliding on into the next row); 3×3 at
+//	      side by side, the window sliding on into the next row; 3×3 where
+//	      the table has DWConv3x3s1R: every row straight into the output,
+//	      no flat buffer to copy out); 3×3 at
 //	      stride 2 copies each padded row as its even, then its odd columns
 //	      (Deinterleave), so the taps are consecutive again and one call of
 //	      the shuffle-free DWConv3x3s2P kernel covers the plane (tables
