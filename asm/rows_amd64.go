@@ -98,14 +98,10 @@ func dwconv3x3s1AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi floa
 
 // Every row's partial last block is recomputed as the block ending at n.
 func dwconv3x3s1rAVX2(rows, n int, out *float32, ldo int, r *float32, ldr int, w *float32, b, lo, hi float32) {
-	if n < 8 {
-		dwconv3x3s1rGeneric(rows, n, out, ldo, r, ldr, w, b, lo, hi)
-		return
-	}
-	dwconv3x3s1rBlocksAVX2(rows, n, out, ldo, r, ldr, w, b, lo, hi)
-	if off := n - 8; n%8 != 0 {
-		dwconv3x3s1rBlocksAVX2(rows, 8, fadd(out, off), ldo, fadd(r, off), ldr, w, b, lo, hi)
-	}
+	blocks(n, func(m, off int) {
+		dwconv3x3s1rBlocksAVX2(rows, m, fadd(out, off), ldo, fadd(r, off), ldr, w, b, lo, hi)
+	},
+		func() { dwconv3x3s1rGeneric(rows, n, out, ldo, r, ldr, w, b, lo, hi) })
 }
 
 func dwconv3x3s2AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {

@@ -532,7 +532,7 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			if len(st.cpbs) < parts {
 				st.cpbs = make([]gemm.PackedB, parts)
 			}
-			st.chunks = colChunks{src: &st.src, p: p, cols: cols, ws: ws, pbs: st.cpbs, kern: k.kern, parts: parts, chunk: chunk}
+			st.chunks = colChunks{src: &st.src, p: p, cols: cols, ws: ws, pbs: st.cpbs, parts: parts, chunk: chunk}
 			parallel.Default().Run(&st.chunks, st.chunks.parts)
 			st.chunks = colChunks{}
 		}
@@ -551,7 +551,6 @@ type colChunks struct {
 	cols  []float32      // parts × colsSize
 	ws    []float32      // parts × chunkWorkspace, or nil (gemm's pool)
 	pbs   []gemm.PackedB // per part: its chunk as gemm's B
-	kern  *asm.Kernels
 	chunk int
 	parts int
 }
@@ -565,10 +564,10 @@ func (t *colChunks) Run(part int) {
 		t0, t1 := c*t.chunk, min(n, (c+1)*t.chunk)
 		p := t.p
 		p.N = t1 - t0
-		if packedCols(t.src.c) {
-			size := gemm.PackedBSize(t.kern, k, t1-t0)
-			t.src.colsIntoPacked(cols[:size], t.kern.NR, t0, t1)
-			*pb = gemm.PackedB{K: k, N: t1 - t0, Kernels: t.kern, Data: cols[:size]}
+		if kern := p.Kernels; packedCols(t.src.c) {
+			size := gemm.PackedBSize(kern, k, t1-t0)
+			t.src.colsIntoPacked(cols[:size], kern.NR, t0, t1)
+			*pb = gemm.PackedB{K: k, N: t1 - t0, Kernels: kern, Data: cols[:size]}
 			p.PackedB = pb
 		} else {
 			ld := gemm.LD(t.chunk)
