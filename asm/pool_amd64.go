@@ -4,17 +4,19 @@
 
 package asm
 
-// maxPool2x2s2BlocksAVX2 computes out[i] for i < 8·⌊n/8⌋ of the 2×2 stride-2 max pooling row
-// (see its twin in pool_generic.go); rows are ldr elements apart.
+// maxPool2x2s2BlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of 2×2 stride-2 max pooling rows
+// (PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements
+// apart from r[2q·ldr] on, in order of q.
 //
 //go:noescape
-func maxPool2x2s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
+func maxPool2x2s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 
-// maxPool3x3s2BlocksAVX2 computes out[i] for i < 8·⌊n/8⌋ of the 3×3 stride-2 max pooling row
-// (see its twin in pool_generic.go); rows are ldr elements apart.
+// maxPool3x3s2BlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of 3×3 stride-2 max pooling rows
+// (PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements
+// apart from r[2q·ldr] on, in order of q.
 //
 //go:noescape
-func maxPool3x3s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
+func maxPool3x3s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 
 // maxPool3x3s1BlocksAVX2 computes out[i] for i < 8·⌊n/8⌋ of the 3×3 stride-1 max pooling row
 // (see its twin in pool_generic.go); rows are ldr elements apart.
@@ -22,17 +24,19 @@ func maxPool3x3s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
 //go:noescape
 func maxPool3x3s1BlocksAVX2(n int, out *float32, r *float32, ldr int)
 
-// avgPool2x2s2BlocksAVX2 computes out[i] for i < 8·⌊n/8⌋ of the 2×2 stride-2 average pooling row
-// (see its twin in pool_generic.go); rows are ldr elements apart.
+// avgPool2x2s2BlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of 2×2 stride-2 average pooling rows
+// (PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements
+// apart from r[2q·ldr] on, in order of q.
 //
 //go:noescape
-func avgPool2x2s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
+func avgPool2x2s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 
-// avgPool3x3s2BlocksAVX2 computes out[i] for i < 8·⌊n/8⌋ of the 3×3 stride-2 average pooling row
-// (see its twin in pool_generic.go); rows are ldr elements apart.
+// avgPool3x3s2BlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of 3×3 stride-2 average pooling rows
+// (PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements
+// apart from r[2q·ldr] on, in order of q.
 //
 //go:noescape
-func avgPool3x3s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
+func avgPool3x3s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 
 // maxFold1BlocksAVX2 sets dst[i] = maxps(src[i], dst[i]) for i < 8·⌊n/8⌋ (MaxFold, s = 1).
 //

@@ -4,36 +4,50 @@
 
 #include "textflag.h"
 
-// func maxPool2x2s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
+// func maxPool2x2s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 // Requires: AVX, AVX2
-TEXT ·maxPool2x2s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
-	MOVQ         n+0(FP), AX
-	MOVQ         out+8(FP), CX
-	MOVQ         r+16(FP), DX
-	MOVQ         ldr+24(FP), BX
+TEXT ·maxPool2x2s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
 	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
 	VBROADCASTSS neginf<>+0(SB), Y0
-	SHRQ         $0x03, AX
+	SHRQ         $0x03, CX
 	JZ           maxPool2x2s2BlocksAVX2_done
+	TESTQ        AX, AX
+	JLE          maxPool2x2s2BlocksAVX2_done
+
+maxPool2x2s2BlocksAVX2_row:
+	MOVQ DX, R8
+	MOVQ SI, R9
+	MOVQ CX, R10
 
 maxPool2x2s2BlocksAVX2_loop:
-	VMOVUPS (DX), Y1
+	VMOVUPS (R9), Y1
 	VMAXPS  Y0, Y1, Y1
-	VMOVUPS (DX)(BX*1), Y2
+	VMOVUPS (R9)(DI*1), Y2
 	VMAXPS  Y1, Y2, Y1
-	VMOVUPS 32(DX), Y2
+	VMOVUPS 32(R9), Y2
 	VMAXPS  Y0, Y2, Y2
-	VMOVUPS 32(DX)(BX*1), Y3
+	VMOVUPS 32(R9)(DI*1), Y3
 	VMAXPS  Y2, Y3, Y2
 	VSHUFPS $0x88, Y2, Y1, Y3
 	VSHUFPS $0xdd, Y2, Y1, Y1
 	VMAXPS  Y3, Y1, Y1
 	VPERMPD $0xd8, Y1, Y1
-	VMOVUPS Y1, (CX)
-	ADDQ    $0x20, CX
-	ADDQ    $0x40, DX
-	DECQ    AX
+	VMOVUPS Y1, (R8)
+	ADDQ    $0x20, R8
+	ADDQ    $0x40, R9
+	DECQ    R10
 	JNZ     maxPool2x2s2BlocksAVX2_loop
+	ADDQ    BX, DX
+	LEAQ    (SI)(DI*2), SI
+	DECQ    AX
+	JNZ     maxPool2x2s2BlocksAVX2_row
 
 maxPool2x2s2BlocksAVX2_done:
 	VZEROUPPER
@@ -49,54 +63,68 @@ DATA neginf<>+24(SB)/4, $0xff800000
 DATA neginf<>+28(SB)/4, $0xff800000
 GLOBL neginf<>(SB), RODATA|NOPTR, $32
 
-// func maxPool3x3s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
+// func maxPool3x3s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 // Requires: AVX, AVX2
-TEXT ·maxPool3x3s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
-	MOVQ         n+0(FP), AX
-	MOVQ         out+8(FP), CX
-	MOVQ         r+16(FP), DX
-	MOVQ         ldr+24(FP), BX
+TEXT ·maxPool3x3s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
 	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
 	VBROADCASTSS neginf<>+0(SB), Y0
-	SHRQ         $0x03, AX
+	SHRQ         $0x03, CX
 	JZ           maxPool3x3s2BlocksAVX2_done
+	TESTQ        AX, AX
+	JLE          maxPool3x3s2BlocksAVX2_done
+
+maxPool3x3s2BlocksAVX2_row:
+	MOVQ DX, R8
+	MOVQ SI, R9
+	MOVQ CX, R10
 
 maxPool3x3s2BlocksAVX2_loop:
-	VMOVUPS (DX), Y1
+	VMOVUPS (R9), Y1
 	VMAXPS  Y0, Y1, Y1
-	VMOVUPS (DX)(BX*1), Y2
+	VMOVUPS (R9)(DI*1), Y2
 	VMAXPS  Y1, Y2, Y1
-	VMOVUPS (DX)(BX*2), Y2
+	VMOVUPS (R9)(DI*2), Y2
 	VMAXPS  Y1, Y2, Y1
-	VMOVUPS 32(DX), Y2
+	VMOVUPS 32(R9), Y2
 	VMAXPS  Y0, Y2, Y2
-	VMOVUPS 32(DX)(BX*1), Y3
+	VMOVUPS 32(R9)(DI*1), Y3
 	VMAXPS  Y2, Y3, Y2
-	VMOVUPS 32(DX)(BX*2), Y3
+	VMOVUPS 32(R9)(DI*2), Y3
 	VMAXPS  Y2, Y3, Y2
 	VSHUFPS $0x88, Y2, Y1, Y3
 	VSHUFPS $0xdd, Y2, Y1, Y1
-	VMOVUPS 4(DX), Y2
+	VMOVUPS 4(R9), Y2
 	VMAXPS  Y0, Y2, Y2
-	VMOVUPS 4(DX)(BX*1), Y4
+	VMOVUPS 4(R9)(DI*1), Y4
 	VMAXPS  Y2, Y4, Y2
-	VMOVUPS 4(DX)(BX*2), Y4
+	VMOVUPS 4(R9)(DI*2), Y4
 	VMAXPS  Y2, Y4, Y2
-	VMOVUPS 36(DX), Y4
+	VMOVUPS 36(R9), Y4
 	VMAXPS  Y0, Y4, Y4
-	VMOVUPS 36(DX)(BX*1), Y5
+	VMOVUPS 36(R9)(DI*1), Y5
 	VMAXPS  Y4, Y5, Y4
-	VMOVUPS 36(DX)(BX*2), Y5
+	VMOVUPS 36(R9)(DI*2), Y5
 	VMAXPS  Y4, Y5, Y4
 	VSHUFPS $0xdd, Y4, Y2, Y2
 	VMAXPS  Y3, Y1, Y1
 	VMAXPS  Y1, Y2, Y2
 	VPERMPD $0xd8, Y2, Y2
-	VMOVUPS Y2, (CX)
-	ADDQ    $0x20, CX
-	ADDQ    $0x40, DX
-	DECQ    AX
+	VMOVUPS Y2, (R8)
+	ADDQ    $0x20, R8
+	ADDQ    $0x40, R9
+	DECQ    R10
 	JNZ     maxPool3x3s2BlocksAVX2_loop
+	ADDQ    BX, DX
+	LEAQ    (SI)(DI*2), SI
+	DECQ    AX
+	JNZ     maxPool3x3s2BlocksAVX2_row
 
 maxPool3x3s2BlocksAVX2_done:
 	VZEROUPPER
@@ -145,33 +173,47 @@ maxPool3x3s1BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
-// func avgPool2x2s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
+// func avgPool2x2s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 // Requires: AVX, AVX2
-TEXT ·avgPool2x2s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
-	MOVQ         n+0(FP), AX
-	MOVQ         out+8(FP), CX
-	MOVQ         r+16(FP), DX
-	MOVQ         ldr+24(FP), BX
+TEXT ·avgPool2x2s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
 	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
 	VBROADCASTSS neginf<>+0(SB), Y0
-	SHRQ         $0x03, AX
+	SHRQ         $0x03, CX
 	JZ           avgPool2x2s2BlocksAVX2_done
+	TESTQ        AX, AX
+	JLE          avgPool2x2s2BlocksAVX2_done
+
+avgPool2x2s2BlocksAVX2_row:
+	MOVQ DX, R8
+	MOVQ SI, R9
+	MOVQ CX, R10
 
 avgPool2x2s2BlocksAVX2_loop:
-	VMOVUPS (DX), Y0
-	VADDPS  (DX)(BX*1), Y0, Y0
-	VMOVUPS 32(DX), Y1
-	VADDPS  32(DX)(BX*1), Y1, Y1
+	VMOVUPS (R9), Y0
+	VADDPS  (R9)(DI*1), Y0, Y0
+	VMOVUPS 32(R9), Y1
+	VADDPS  32(R9)(DI*1), Y1, Y1
 	VSHUFPS $0x88, Y1, Y0, Y2
 	VSHUFPS $0xdd, Y1, Y0, Y0
 	VADDPS  Y0, Y2, Y2
 	VMULPS  quarter<>+0(SB), Y2, Y2
 	VPERMPD $0xd8, Y2, Y2
-	VMOVUPS Y2, (CX)
-	ADDQ    $0x20, CX
-	ADDQ    $0x40, DX
-	DECQ    AX
+	VMOVUPS Y2, (R8)
+	ADDQ    $0x20, R8
+	ADDQ    $0x40, R9
+	DECQ    R10
 	JNZ     avgPool2x2s2BlocksAVX2_loop
+	ADDQ    BX, DX
+	LEAQ    (SI)(DI*2), SI
+	DECQ    AX
+	JNZ     avgPool2x2s2BlocksAVX2_row
 
 avgPool2x2s2BlocksAVX2_done:
 	VZEROUPPER
@@ -187,43 +229,57 @@ DATA quarter<>+24(SB)/4, $0x3e800000
 DATA quarter<>+28(SB)/4, $0x3e800000
 GLOBL quarter<>(SB), RODATA|NOPTR, $32
 
-// func avgPool3x3s2BlocksAVX2(n int, out *float32, r *float32, ldr int)
+// func avgPool3x3s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 // Requires: AVX, AVX2
-TEXT ·avgPool3x3s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
-	MOVQ         n+0(FP), AX
-	MOVQ         out+8(FP), CX
-	MOVQ         r+16(FP), DX
-	MOVQ         ldr+24(FP), BX
+TEXT ·avgPool3x3s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
 	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
 	VBROADCASTSS neginf<>+0(SB), Y0
-	SHRQ         $0x03, AX
+	SHRQ         $0x03, CX
 	JZ           avgPool3x3s2BlocksAVX2_done
+	TESTQ        AX, AX
+	JLE          avgPool3x3s2BlocksAVX2_done
+
+avgPool3x3s2BlocksAVX2_row:
+	MOVQ DX, R8
+	MOVQ SI, R9
+	MOVQ CX, R10
 
 avgPool3x3s2BlocksAVX2_loop:
-	VMOVUPS (DX), Y0
-	VADDPS  (DX)(BX*1), Y0, Y0
-	VADDPS  (DX)(BX*2), Y0, Y0
-	VMOVUPS 32(DX), Y1
-	VADDPS  32(DX)(BX*1), Y1, Y1
-	VADDPS  32(DX)(BX*2), Y1, Y1
+	VMOVUPS (R9), Y0
+	VADDPS  (R9)(DI*1), Y0, Y0
+	VADDPS  (R9)(DI*2), Y0, Y0
+	VMOVUPS 32(R9), Y1
+	VADDPS  32(R9)(DI*1), Y1, Y1
+	VADDPS  32(R9)(DI*2), Y1, Y1
 	VSHUFPS $0x88, Y1, Y0, Y2
 	VSHUFPS $0xdd, Y1, Y0, Y0
-	VMOVUPS 4(DX), Y1
-	VADDPS  4(DX)(BX*1), Y1, Y1
-	VADDPS  4(DX)(BX*2), Y1, Y1
-	VMOVUPS 36(DX), Y3
-	VADDPS  36(DX)(BX*1), Y3, Y3
-	VADDPS  36(DX)(BX*2), Y3, Y3
+	VMOVUPS 4(R9), Y1
+	VADDPS  4(R9)(DI*1), Y1, Y1
+	VADDPS  4(R9)(DI*2), Y1, Y1
+	VMOVUPS 36(R9), Y3
+	VADDPS  36(R9)(DI*1), Y3, Y3
+	VADDPS  36(R9)(DI*2), Y3, Y3
 	VSHUFPS $0xdd, Y3, Y1, Y1
 	VADDPS  Y0, Y2, Y2
 	VADDPS  Y1, Y2, Y2
 	VMULPS  ninth<>+0(SB), Y2, Y2
 	VPERMPD $0xd8, Y2, Y2
-	VMOVUPS Y2, (CX)
-	ADDQ    $0x20, CX
-	ADDQ    $0x40, DX
-	DECQ    AX
+	VMOVUPS Y2, (R8)
+	ADDQ    $0x20, R8
+	ADDQ    $0x40, R9
+	DECQ    R10
 	JNZ     avgPool3x3s2BlocksAVX2_loop
+	ADDQ    BX, DX
+	LEAQ    (SI)(DI*2), SI
+	DECQ    AX
+	JNZ     avgPool3x3s2BlocksAVX2_row
 
 avgPool3x3s2BlocksAVX2_done:
 	VZEROUPPER

@@ -4,12 +4,12 @@
 
 package asm
 
-// maxPool2x2s2BlocksNEON is MaxPool2x2s2 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
+// maxPool2x2s2BlocksNEON is a row of MaxPool2x2s2 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
 //
 //go:noescape
 func maxPool2x2s2BlocksNEON(n int, out *float32, r *float32, ldr int)
 
-// maxPool3x3s2BlocksNEON is MaxPool3x3s2 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
+// maxPool3x3s2BlocksNEON is a row of MaxPool3x3s2 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
 //
 //go:noescape
 func maxPool3x3s2BlocksNEON(n int, out *float32, r *float32, ldr int)
@@ -19,12 +19,12 @@ func maxPool3x3s2BlocksNEON(n int, out *float32, r *float32, ldr int)
 //go:noescape
 func maxPool3x3s1BlocksNEON(n int, out *float32, r *float32, ldr int)
 
-// avgPool2x2s2BlocksNEON is AvgPool2x2s2 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
+// avgPool2x2s2BlocksNEON is a row of AvgPool2x2s2 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
 //
 //go:noescape
 func avgPool2x2s2BlocksNEON(n int, out *float32, r *float32, ldr int)
 
-// avgPool3x3s2BlocksNEON is AvgPool3x3s2 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
+// avgPool3x3s2BlocksNEON is a row of AvgPool3x3s2 for the first 4·⌊n/4⌋ outputs (see the generic twin; ldr in elements).
 //
 //go:noescape
 func avgPool3x3s2BlocksNEON(n int, out *float32, r *float32, ldr int)

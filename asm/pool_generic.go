@@ -11,6 +11,25 @@ import (
 // columns 0 … n+1, and nothing else.
 type PoolRowFunc func(n int, out *float32, r *float32, ldr int)
 
+// PoolRowsFunc computes rows output rows of a stride-2 pooling, n outputs
+// each: output row q at out[q·ldo …] from the input rows ldr apart
+// starting at r[2q·ldr], each as PoolRowFunc. The rows are computed in
+// order of q, so they may overlap (ldo < n) when n is a multiple of 8:
+// row q+1 then rewrites what row q wrote past ldo.
+type PoolRowsFunc func(rows, n int, out *float32, ldo int, r *float32, ldr int)
+
+// eachRow computes the rows of a PoolRowsFunc with the row twin row.
+func eachRow(rows, n int, out *float32, ldo int, r *float32, ldr int, row PoolRowFunc) {
+	for q := 0; q < rows; q++ {
+		row(n, fadd(out, q*ldo), fadd(r, 2*q*ldr), ldr)
+	}
+}
+
+// fadd returns p advanced by k float32s.
+func fadd(p *float32, k int) *float32 {
+	return (*float32)(unsafe.Add(unsafe.Pointer(p), 4*k))
+}
+
 // FoldFunc folds one strided input row into an output row:
 //
 //	for i := range n {
@@ -40,13 +59,18 @@ func skipMax3(a, b, c float32) float32 {
 	return maxps(c, maxps(b, maxps(a, negInf32)))
 }
 
-// maxPool2x2s2Generic is MaxPool2x2s2: with v_j = the NaN-skipping maximum
+// maxPool2x2s2Generic is MaxPool2x2s2 (rows of maxPool2x2s2Row).
+func maxPool2x2s2Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	eachRow(rows, n, out, ldo, r, ldr, maxPool2x2s2Row)
+}
+
+// maxPool2x2s2Row is one row of MaxPool2x2s2: with v_j = the NaN-skipping maximum
 // of r0[j], r1[j] (in that order),
 //
 //	out[i] = maxps(v[2i+1], v[2i])
 //
 // so out[i] is the largest number in the 2×2 window, −Inf if none.
-func maxPool2x2s2Generic(n int, out, r *float32, ldr int) {
+func maxPool2x2s2Row(n int, out, r *float32, ldr int) {
 	if n <= 0 {
 		return
 	}
@@ -59,13 +83,18 @@ func maxPool2x2s2Generic(n int, out, r *float32, ldr int) {
 	}
 }
 
-// maxPool3x3s2Generic is MaxPool3x3s2: with v_j = the NaN-skipping maximum
+// maxPool3x3s2Generic is MaxPool3x3s2 (rows of maxPool3x3s2Row).
+func maxPool3x3s2Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	eachRow(rows, n, out, ldo, r, ldr, maxPool3x3s2Row)
+}
+
+// maxPool3x3s2Row is one row of MaxPool3x3s2: with v_j = the NaN-skipping maximum
 // of r0[j], r1[j], r2[j] (in that order),
 //
 //	out[i] = maxps(v[2i+2], maxps(v[2i+1], v[2i]))
 //
 // so out[i] is the largest number in the 3×3 window, −Inf if none.
-func maxPool3x3s2Generic(n int, out, r *float32, ldr int) {
+func maxPool3x3s2Row(n int, out, r *float32, ldr int) {
 	if n <= 0 {
 		return
 	}
@@ -96,10 +125,15 @@ func maxPool3x3s1Generic(n int, out, r *float32, ldr int) {
 	}
 }
 
-// avgPool2x2s2Generic is AvgPool2x2s2 over full windows:
+// avgPool2x2s2Generic is AvgPool2x2s2 (rows of avgPool2x2s2Row).
+func avgPool2x2s2Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	eachRow(rows, n, out, ldo, r, ldr, avgPool2x2s2Row)
+}
+
+// avgPool2x2s2Row is one row of AvgPool2x2s2 over full windows:
 //
 //	out[i] = ((r0[2i] + r1[2i]) + (r0[2i+1] + r1[2i+1])) * 0.25
-func avgPool2x2s2Generic(n int, out, r *float32, ldr int) {
+func avgPool2x2s2Row(n int, out, r *float32, ldr int) {
 	if n <= 0 {
 		return
 	}
@@ -110,11 +144,16 @@ func avgPool2x2s2Generic(n int, out, r *float32, ldr int) {
 	}
 }
 
-// avgPool3x3s2Generic is AvgPool3x3s2 over full windows: with
+// avgPool3x3s2Generic is AvgPool3x3s2 (rows of avgPool3x3s2Row).
+func avgPool3x3s2Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	eachRow(rows, n, out, ldo, r, ldr, avgPool3x3s2Row)
+}
+
+// avgPool3x3s2Row is one row of AvgPool3x3s2 over full windows: with
 // v_j = (r0[j] + r1[j]) + r2[j],
 //
 //	out[i] = ((v[2i] + v[2i+1]) + v[2i+2]) * float32(1.0/9)
-func avgPool3x3s2Generic(n int, out, r *float32, ldr int) {
+func avgPool3x3s2Row(n int, out, r *float32, ldr int) {
 	if n <= 0 {
 		return
 	}

@@ -33,13 +33,13 @@ type RowKernels struct {
 	CopyRows   CopyRowsFunc   // rows of n floats, strided (padded planes)
 	Sum        SumFunc        // Σ x[i] in a fixed order (global average pooling)
 
-	// Pooling rows (rows ldr apart): 2×2 and 3×3 windows at stride 2, and
-	// 3×3 max at stride 1.
-	MaxPool2x2s2 PoolRowFunc
-	MaxPool3x3s2 PoolRowFunc
+	// Pooling: 2×2 and 3×3 windows at stride 2 over several output rows,
+	// and a row of 3×3 max at stride 1 (window rows ldr apart).
+	MaxPool2x2s2 PoolRowsFunc
+	MaxPool3x3s2 PoolRowsFunc
 	MaxPool3x3s1 PoolRowFunc
-	AvgPool2x2s2 PoolRowFunc
-	AvgPool3x3s2 PoolRowFunc
+	AvgPool2x2s2 PoolRowsFunc
+	AvgPool3x3s2 PoolRowsFunc
 	MaxFold      FoldFunc // dst[i] = NaN-skipping max(dst[i], src[i·s])
 
 	// Depthwise 3×3 rows with bias and clamp, stride 1 and 2.

@@ -2,8 +2,6 @@
 
 package asm
 
-import "unsafe"
-
 // rowKernelsAVX2 is the RowKernels of the avx2 table, and of the avx512
 // table too: these kernels are memory-bound, so 256-bit vectors already
 // saturate the loads and stores.
@@ -32,11 +30,6 @@ var rowKernelsAVX2 = RowKernels{
 	Winograd43OutCols: winograd43OutColsAVX2, Winograd43OutRow: winograd43OutRowAVX2,
 }
 
-// fadd returns p advanced by k float32s.
-func fadd(p *float32, k int) *float32 {
-	return (*float32)(unsafe.Add(unsafe.Pointer(p), 4*k))
-}
-
 // blocks runs body on whole blocks of 8 and then on the block ending at n
 // (off is the first output index of that call); small n goes to small.
 func blocks(n int, body func(n, off int), small func()) {
@@ -50,17 +43,26 @@ func blocks(n int, body func(n, off int), small func()) {
 	}
 }
 
-func poolRow(n int, out, r *float32, ldr int, body func(int, *float32, *float32, int), twin PoolRowFunc) {
-	blocks(n, func(m, off int) { body(m, fadd(out, off), fadd(r, 2*off), ldr) },
-		func() { twin(n, out, r, ldr) })
+// stride2Rows runs a stride-2 pooling blocks kernel over every row's whole
+// blocks, then over the block ending at n of every row; rows under 8 go
+// to the twin.
+func stride2Rows(rows, n int, out *float32, ldo int, r *float32, ldr int, body, twin PoolRowsFunc) {
+	if n < 8 {
+		twin(rows, n, out, ldo, r, ldr)
+		return
+	}
+	body(rows, n, out, ldo, r, ldr)
+	if n%8 != 0 {
+		body(rows, 8, fadd(out, n-8), ldo, fadd(r, 2*(n-8)), ldr)
+	}
 }
 
-func maxPool2x2s2AVX2(n int, out, r *float32, ldr int) {
-	poolRow(n, out, r, ldr, maxPool2x2s2BlocksAVX2, maxPool2x2s2Generic)
+func maxPool2x2s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	stride2Rows(rows, n, out, ldo, r, ldr, maxPool2x2s2BlocksAVX2, maxPool2x2s2Generic)
 }
 
-func maxPool3x3s2AVX2(n int, out, r *float32, ldr int) {
-	poolRow(n, out, r, ldr, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
+func maxPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	stride2Rows(rows, n, out, ldo, r, ldr, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
 }
 
 func maxPool3x3s1AVX2(n int, out, r *float32, ldr int) {
@@ -68,12 +70,12 @@ func maxPool3x3s1AVX2(n int, out, r *float32, ldr int) {
 		func() { maxPool3x3s1Generic(n, out, r, ldr) })
 }
 
-func avgPool2x2s2AVX2(n int, out, r *float32, ldr int) {
-	poolRow(n, out, r, ldr, avgPool2x2s2BlocksAVX2, avgPool2x2s2Generic)
+func avgPool2x2s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	stride2Rows(rows, n, out, ldo, r, ldr, avgPool2x2s2BlocksAVX2, avgPool2x2s2Generic)
 }
 
-func avgPool3x3s2AVX2(n int, out, r *float32, ldr int) {
-	poolRow(n, out, r, ldr, avgPool3x3s2BlocksAVX2, avgPool3x3s2Generic)
+func avgPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	stride2Rows(rows, n, out, ldo, r, ldr, avgPool3x3s2BlocksAVX2, avgPool3x3s2Generic)
 }
 
 func maxFoldAVX2(n int, dst, src *float32, s int) {

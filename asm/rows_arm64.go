@@ -2,19 +2,12 @@
 
 package asm
 
-import "unsafe"
-
 // The pool, dwconv and winograd kernels of the neon table are *BlocksNEON
 // assembly over whole blocks of 4 outputs plus the wrappers below, as on
 // amd64 (rows_amd64.go): for n ≥ 4 a partial last block is recomputed as
 // the block ending at n (the outputs do not overlap the inputs, so the
 // overlap rewrites identical values; MaxFold is idempotent), and n < 4
 // goes to the generic twin, which computes the same values.
-
-// fadd returns p advanced by k float32s.
-func fadd(p *float32, k int) *float32 {
-	return (*float32)(unsafe.Add(unsafe.Pointer(p), 4*k))
-}
 
 // blocks4 runs body on whole blocks of 4 and then on the block ending at n
 // (off is the first output index of that call); small n goes to small.
@@ -29,17 +22,22 @@ func blocks4(n int, body func(n, off int), small func()) {
 	}
 }
 
-func poolRowNEON(n int, out, r *float32, ldr int, body func(int, *float32, *float32, int), twin PoolRowFunc) {
-	blocks4(n, func(m, off int) { body(m, fadd(out, off), fadd(r, 2*off), ldr) },
-		func() { twin(n, out, r, ldr) })
+// poolRowsNEON runs a stride-2 pooling blocks kernel row by row
+// (PoolRowsFunc's layout).
+func poolRowsNEON(rows, n int, out *float32, ldo int, r *float32, ldr int, body func(int, *float32, *float32, int), twin PoolRowFunc) {
+	for q := 0; q < rows; q++ {
+		o, rq := fadd(out, q*ldo), fadd(r, 2*q*ldr)
+		blocks4(n, func(m, off int) { body(m, fadd(o, off), fadd(rq, 2*off), ldr) },
+			func() { twin(n, o, rq, ldr) })
+	}
 }
 
-func maxPool2x2s2NEON(n int, out, r *float32, ldr int) {
-	poolRowNEON(n, out, r, ldr, maxPool2x2s2BlocksNEON, maxPool2x2s2Generic)
+func maxPool2x2s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	poolRowsNEON(rows, n, out, ldo, r, ldr, maxPool2x2s2BlocksNEON, maxPool2x2s2Row)
 }
 
-func maxPool3x3s2NEON(n int, out, r *float32, ldr int) {
-	poolRowNEON(n, out, r, ldr, maxPool3x3s2BlocksNEON, maxPool3x3s2Generic)
+func maxPool3x3s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	poolRowsNEON(rows, n, out, ldo, r, ldr, maxPool3x3s2BlocksNEON, maxPool3x3s2Row)
 }
 
 func maxPool3x3s1NEON(n int, out, r *float32, ldr int) {
@@ -47,12 +45,12 @@ func maxPool3x3s1NEON(n int, out, r *float32, ldr int) {
 		func() { maxPool3x3s1Generic(n, out, r, ldr) })
 }
 
-func avgPool2x2s2NEON(n int, out, r *float32, ldr int) {
-	poolRowNEON(n, out, r, ldr, avgPool2x2s2BlocksNEON, avgPool2x2s2Generic)
+func avgPool2x2s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	poolRowsNEON(rows, n, out, ldo, r, ldr, avgPool2x2s2BlocksNEON, avgPool2x2s2Row)
 }
 
-func avgPool3x3s2NEON(n int, out, r *float32, ldr int) {
-	poolRowNEON(n, out, r, ldr, avgPool3x3s2BlocksNEON, avgPool3x3s2Generic)
+func avgPool3x3s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	poolRowsNEON(rows, n, out, ldo, r, ldr, avgPool3x3s2BlocksNEON, avgPool3x3s2Row)
 }
 
 // maxFoldNEON is MaxFold. With s = 2 a block of 4 reads src[0 … 7], one

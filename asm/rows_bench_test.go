@@ -42,9 +42,9 @@ func BenchmarkRowKernels(b *testing.B) {
 		run("add/n=65536", 12*n, func() { tab.Add(n, &y[0], &x[0], &y[0]) })
 		// Pooling: 112-wide input rows → 56 outputs (ResNet stem max pool).
 		const ow, ld = 56, 113
-		run("maxpool3x3s2/n=56", 4*(3*ld+ow), func() { tab.MaxPool3x3s2(ow, &y[0], &x[0], ld) })
-		run("maxpool2x2s2/n=56", 4*(2*ld+ow), func() { tab.MaxPool2x2s2(ow, &y[0], &x[0], ld) })
-		run("avgpool2x2s2/n=56", 4*(2*ld+ow), func() { tab.AvgPool2x2s2(ow, &y[0], &x[0], ld) })
+		run("maxpool3x3s2/n=56", 4*(3*ld+ow), func() { tab.MaxPool3x3s2(1, ow, &y[0], ow, &x[0], ld) })
+		run("maxpool2x2s2/n=56", 4*(2*ld+ow), func() { tab.MaxPool2x2s2(1, ow, &y[0], ow, &x[0], ld) })
+		run("avgpool2x2s2/n=56", 4*(2*ld+ow), func() { tab.AvgPool2x2s2(1, ow, &y[0], ow, &x[0], ld) })
 		run("maxfold/s=2/n=56", 4*(2*ow+ow), func() { tab.MaxFold(ow, &y[0], &x[0], 2) })
 		// Depthwise rows: MobileNetV2 112×112 stride 1, 112→56 stride 2.
 		run("dwconv3x3s1/n=112", 4*(3*114+112), func() { tab.DWConv3x3s1(112, &y[0], &x[0], 114, &w[0], 0.5, 0, 6) })

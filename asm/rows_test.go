@@ -270,36 +270,61 @@ func TestExpPolyAccuracy(t *testing.T) {
 
 func TestPoolRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	type poolCase struct {
-		name    string
-		f       func(*Kernels) PoolRowFunc
-		rows, s int
-	}
-	cases := []poolCase{
-		{"maxpool2x2s2", func(k *Kernels) PoolRowFunc { return k.MaxPool2x2s2 }, 2, 2},
-		{"maxpool3x3s2", func(k *Kernels) PoolRowFunc { return k.MaxPool3x3s2 }, 3, 2},
-		{"maxpool3x3s1", func(k *Kernels) PoolRowFunc { return k.MaxPool3x3s1 }, 3, 1},
-		{"avgpool2x2s2", func(k *Kernels) PoolRowFunc { return k.AvgPool2x2s2 }, 2, 2},
-		{"avgpool3x3s2", func(k *Kernels) PoolRowFunc { return k.AvgPool3x3s2 }, 3, 2},
+	s2 := []struct {
+		name string
+		f    func(*Kernels) PoolRowsFunc
+		k    int // window rows and columns
+	}{
+		{"maxpool2x2s2", func(k *Kernels) PoolRowsFunc { return k.MaxPool2x2s2 }, 2},
+		{"maxpool3x3s2", func(k *Kernels) PoolRowsFunc { return k.MaxPool3x3s2 }, 3},
+		{"avgpool2x2s2", func(k *Kernels) PoolRowsFunc { return k.AvgPool2x2s2 }, 2},
+		{"avgpool3x3s2", func(k *Kernels) PoolRowsFunc { return k.AvgPool3x3s2 }, 3},
 	}
 	for _, tab := range Tables() {
-		for _, c := range cases {
+		for _, c := range s2 {
 			f, twin := c.f(tab), c.f(genericTable)
-			for _, n := range rowLens {
-				w := 0 // the columns the kernel may read
-				if n > 0 {
-					w = c.s*(n-1) + c.rows
+			for _, rows := range []int{1, 3} {
+				for _, n := range rowLens {
+					w := 0 // the columns the kernel may read
+					if n > 0 {
+						w = 2*(n-1) + c.k
+					}
+					for off := 0; off < 4; off++ {
+						ld := w + off*3 // rows touching, or slack between them
+						ldo := n + off
+						if off == 3 && n%8 == 0 && n > 0 {
+							ldo = n - 1 // overlapping rows: in order, row q+1 rewrites row q's last output
+						}
+						what := fmt.Sprintf("%s/%s rows=%d n=%d off=%d ldr=%d ldo=%d", tab.Name, c.name, rows, n, off, ld, ldo)
+						withRows(t, 2*(rows-1)+c.k, w, ld, func(s []float32) { fillInput(rng, s, true) }, func(in []float32) {
+							out := func() *outBuf { return newOut(rows, n, ldo, off) }
+							if ldo < n { // the overlapping rows as one
+								out = func() *outBuf { a := (rows-1)*ldo + n; return newOut(1, a, a, off) }
+							}
+							got, want := out(), out()
+							f(rows, n, got.p(), ldo, ptr(in), ld)
+							twin(rows, n, want.p(), ldo, ptr(in), ld)
+							compareRows(t, what, got, want, exact)
+						})
+					}
 				}
-				for off := 0; off < 4; off++ {
-					ld := w + off*3 // rows touching, or slack between them
-					what := fmt.Sprintf("%s/%s n=%d off=%d ldr=%d", tab.Name, c.name, n, off, ld)
-					withRows(t, c.rows, w, ld, func(s []float32) { fillInput(rng, s, true) }, func(in []float32) {
-						got, want := newOut(1, n, n, off), newOut(1, n, n, off)
-						f(n, got.p(), ptr(in), ld)
-						twin(n, want.p(), ptr(in), ld)
-						compareRows(t, what, got, want, exact)
-					})
-				}
+			}
+		}
+		f, twin := tab.MaxPool3x3s1, genericTable.MaxPool3x3s1
+		for _, n := range rowLens {
+			w := 0
+			if n > 0 {
+				w = n + 2
+			}
+			for off := 0; off < 4; off++ {
+				ld := w + off*3
+				what := fmt.Sprintf("%s/maxpool3x3s1 n=%d off=%d ldr=%d", tab.Name, n, off, ld)
+				withRows(t, 3, w, ld, func(s []float32) { fillInput(rng, s, true) }, func(in []float32) {
+					got, want := newOut(1, n, n, off), newOut(1, n, n, off)
+					f(n, got.p(), ptr(in), ld)
+					twin(n, want.p(), ptr(in), ld)
+					compareRows(t, what, got, want, exact)
+				})
 			}
 		}
 	}
@@ -312,7 +337,7 @@ func TestPoolTwins(t *testing.T) {
 	for _, c := range []struct {
 		k, s int
 		f    PoolRowFunc
-	}{{2, 2, maxPool2x2s2Generic}, {3, 2, maxPool3x3s2Generic}, {3, 1, maxPool3x3s1Generic}} {
+	}{{2, 2, maxPool2x2s2Row}, {3, 2, maxPool3x3s2Row}, {3, 1, maxPool3x3s1Generic}} {
 		k, s, n := c.k, c.s, 37
 		w := s*(n-1) + k
 		in := make([]float32, k*w)
@@ -345,9 +370,9 @@ func TestPoolTwins(t *testing.T) {
 		w := 2*n + 1
 		av := make([]float32, n)
 		if k == 2 {
-			avgPool2x2s2Generic(n, &av[0], &in[0], w)
+			avgPool2x2s2Row(n, &av[0], &in[0], w)
 		} else {
-			avgPool3x3s2Generic(n, &av[0], &in[0], w)
+			avgPool3x3s2Row(n, &av[0], &in[0], w)
 		}
 		for i := range av {
 			var s, mag float64

@@ -29,6 +29,8 @@ func BenchmarkPool(b *testing.B) {
 		{"resnet.maxpool3x3s2", "MaxPool", poolCase{shape: []int{1, 64, 112, 112}, kernel: []int{3, 3}, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}}},
 		{"vgg.maxpool2x2s2", "MaxPool", poolCase{shape: []int{1, 128, 112, 112}, kernel: []int{2, 2}, strides: []int{2, 2}}},
 		{"densenet.avgpool2x2s2", "AveragePool", poolCase{shape: []int{1, 128, 56, 56}, kernel: []int{2, 2}, strides: []int{2, 2}}},
+		{"googlenet.maxpool1", "MaxPool", poolCase{shape: []int{1, 64, 112, 112}, kernel: []int{3, 3}, strides: []int{2, 2}, ceil: true}},
+		{"googlenet.maxpool3", "MaxPool", poolCase{shape: []int{1, 480, 28, 28}, kernel: []int{3, 3}, strides: []int{2, 2}, ceil: true}},
 		{"googlenet.maxpool3x3s1", "MaxPool", poolCase{shape: []int{1, 192, 28, 28}, kernel: []int{3, 3}, pads: []int{1, 1, 1, 1}}},
 		{"googlenet.maxpool4b", "MaxPool", poolCase{shape: []int{1, 512, 14, 14}, kernel: []int{3, 3}, pads: []int{1, 1, 1, 1}, ceil: true}},
 		{"googlenet.maxpool4", "MaxPool", poolCase{shape: []int{1, 832, 14, 14}, kernel: []int{2, 2}, strides: []int{2, 2}, ceil: true}},

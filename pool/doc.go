@@ -19,12 +19,13 @@
 // Options.Threads parts on the pool of internal/parallel, calling row
 // kernels of the asm table in Options.Kernels (asm.Default() if nil; AVX2
 // on amd64, pure-Go twins elsewhere): MaxPool2x2s2, MaxPool3x3s2,
-// AvgPool2x2s2 and AvgPool3x3s2 for the interior rows of the common
-// windows; at stride 1, max over a padded copy of a stack of planes at
+// AvgPool2x2s2 and AvgPool3x3s2 for the interior of the common windows,
+// all its rows in one call (a call per row cost as much as the pooling on
+// 14-wide rows); at stride 1, max over a padded copy of a stack of planes at
 // once (MaxPool3x3s1 for 3×3 windows, else two separable passes of
 // MaxFold), average by two separable passes over a padded copy (Add for
 // sums, then ScaleShift by the inverse count where whole windows fit); at
-// stride 2 with padding or rows shorter than 8, the row kernels over a
+// stride 2 with padding or rows shorter than 8, the rows kernels over a
 // padded copy; MaxFold and foldAdd (one streaming pass
 // per kernel tap over the output positions where that tap is inside the
 // input) for every other row, window and edge; the activation kernels and

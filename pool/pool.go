@@ -239,20 +239,18 @@ func (t *poolTask) Run(part int) {
 
 var negInf = float32(math.Inf(-1))
 
-// maxPlane pools one plane. Interior rows of 2×2 and 3×3 stride-2 windows
-// go through the specialised row kernels, the rest through the general row
-// kernel. All of them skip NaN, as the reference does (NaN is never
-// selected; −Inf for a window without a number).
+// maxPlane pools one plane. The interior of 2×2 and 3×3 stride-2 windows
+// goes through the specialised rows kernels in one call, the rest through
+// the general row kernel. All of them skip NaN, as the reference does (NaN
+// is never selected; −Inf for a window without a number).
 func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
-	H, W := &g.h, &g.w
+	oh0, oh1, a, b, r, ok := s2Rows(g, x)
+	if ok {
+		s2Kernel(kt, g, true)(oh1-oh0, b-a, &y[oh0*g.ow+a], g.ow, &r[0], g.w.in)
+	}
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
-		if a, b, r, ok := s2Row(g, x, oh); ok {
-			if H.k == 2 {
-				kt.MaxPool2x2s2(b-a, &row[a], &r[0], W.in)
-			} else {
-				kt.MaxPool3x3s2(b-a, &row[a], &r[0], W.in)
-			}
+		if ok && oh >= oh0 && oh < oh1 {
 			rowGeneral(kt, g, true, x, row, oh, 0, a)
 			rowGeneral(kt, g, true, x, row, oh, b, g.ow)
 		} else {
@@ -261,18 +259,32 @@ func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
 	}
 }
 
-// s2Row reports whether output row oh has interior outputs [a, b) that
-// the 2×2 / 3×3 stride-2 row kernels compute, reading x from r (rows W.in
-// apart); the rest of the row takes rowGeneral.
-func s2Row(g *geometry, x []float32, oh int) (a, b int, r []float32, ok bool) {
+// s2Rows reports whether the output rows [oh0, oh1) have interior outputs
+// [a, b) that the 2×2 / 3×3 stride-2 rows kernels compute, reading x from
+// r (rows W.in apart); the rest of the plane takes rowGeneral.
+func s2Rows(g *geometry, x []float32) (oh0, oh1, a, b int, r []float32, ok bool) {
 	H, W := &g.h, &g.w
-	a, b = W.inLo, W.inHi
-	if oh < H.inLo || oh >= H.inHi || H.d != 1 || W.d != 1 || W.s != 2 || H.k != W.k || (H.k != 2 && H.k != 3) || b <= a {
-		return 0, 0, nil, false
+	oh0, oh1, a, b = H.inLo, H.inHi, W.inLo, W.inHi
+	if oh1 <= oh0 || H.d != 1 || W.d != 1 || W.s != 2 || H.s != 2 || H.k != W.k || (H.k != 2 && H.k != 3) || b <= a {
+		return 0, 0, 0, 0, nil, false
 	}
-	st, x0 := H.start[oh], W.start[a]
-	_ = x[(st+H.k-1)*W.in+x0+2*(b-a)+H.k-3] // last tap the row kernels read
-	return a, b, x[st*W.in+x0:], true
+	st, x0 := H.start[oh0], W.start[a]
+	_ = x[(H.start[oh1-1]+H.k-1)*W.in+x0+2*(b-a)+H.k-3] // last tap the rows kernels read
+	return oh0, oh1, a, b, x[st*W.in+x0:], true
+}
+
+// s2Kernel is the table's rows kernel for g's 2×2 or 3×3 stride-2
+// windows.
+func s2Kernel(kt *asm.Kernels, g *geometry, isMax bool) asm.PoolRowsFunc {
+	switch {
+	case isMax && g.h.k == 2:
+		return kt.MaxPool2x2s2
+	case isMax:
+		return kt.MaxPool3x3s2
+	case g.h.k == 2:
+		return kt.AvgPool2x2s2
+	}
+	return kt.AvgPool3x3s2
 }
 
 // stride1 reports whether maxPlaneS1 runs g: stride 1, no dilation.
@@ -477,34 +489,36 @@ func padS2(g *geometry) bool {
 }
 
 // maxPlaneS2 pools one plane with padS2's windows, or with short rows
-// (s2Short): every output row is one row-kernel call over the plane padded
-// with −Inf (the kernels skip NaN, and the padding never wins). Rows
-// shorter than 8 are computed 8 wide, so the kernels take a whole block (a
-// row of seven went to the Go twin, whose data-dependent branches cost
-// ~90 cycles an output): the extra outputs land on the next rows', which
-// are computed after, and the last rows go through buf.h; they read up to
+// (s2Short): one rows-kernel call over the plane padded with −Inf (the
+// kernels skip NaN, and the padding never wins). Rows shorter than 8 are
+// computed 8 wide, so the kernels take a whole block (a row of seven went
+// to the Go twin, whose data-dependent branches cost ~90 cycles an
+// output): the extra outputs land on the next row's, which the kernel
+// computes after, and the last row goes through buf.h; they read up to
 // 2·7+1 floats past a row (slack in buf.pad).
 func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 	wp := buf.padPlane(kt, g, x, negInf)
-	k := g.h.k
+	k, f := g.h.k, s2Kernel(kt, g, true)
 	nr := max(g.ow, 8)
+	// The rows whose extra outputs stay inside y go straight there; the
+	// last ones through scratch.
+	rows := g.oh
+	if n := g.oh * g.ow; nr > g.ow {
+		rows = 0
+		if n >= nr {
+			rows = (n-nr)/g.ow + 1
+		}
+	}
+	if rows > 0 {
+		_, _ = buf.pad[(2*(rows-1)+k-1)*wp+2*(nr-1)+k-1], y[(rows-1)*g.ow+nr-1] // last tap read, last output
+		f(rows, nr, &y[0], g.ow, &buf.pad[0], wp)
+	}
 	buf.grow(nr)
-	for oh := 0; oh < g.oh; oh++ {
-		dst := y[oh*g.ow:]
-		last := len(dst) < nr // no room for the extra outputs: compute in scratch
-		if last {
-			dst = buf.h[:nr]
-		}
-		r := buf.pad[2*oh*wp:]
-		_, _ = r[(k-1)*wp+2*(nr-1)+k-1], dst[nr-1] // last tap the row kernels read, last output
-		if k == 2 {
-			kt.MaxPool2x2s2(nr, &dst[0], &r[0], wp)
-		} else {
-			kt.MaxPool3x3s2(nr, &dst[0], &r[0], wp)
-		}
-		if last {
-			copy(y[oh*g.ow:oh*g.ow+g.ow], dst[:g.ow])
-		}
+	for q := rows; q < g.oh; q++ {
+		r := buf.pad[2*q*wp:]
+		_ = r[(k-1)*wp+2*(nr-1)+k-1]
+		f(1, nr, &buf.h[0], nr, &r[0], wp)
+		copy(y[q*g.ow:(q+1)*g.ow], buf.h[:g.ow])
 	}
 }
 
@@ -580,15 +594,13 @@ func foldAdd(dst, src []float32, s int) {
 // their count (or, with countIncludePad, by the taps inside the padded
 // input); 0 for an empty window.
 func avgPlane(kt *asm.Kernels, g *geometry, cip bool, x, y []float32) {
-	H, W := &g.h, &g.w
+	oh0, oh1, a, b, r, ok := s2Rows(g, x)
+	if ok {
+		s2Kernel(kt, g, false)(oh1-oh0, b-a, &y[oh0*g.ow+a], g.ow, &r[0], g.w.in)
+	}
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
-		if a, b, r, ok := s2Row(g, x, oh); ok {
-			if H.k == 2 {
-				kt.AvgPool2x2s2(b-a, &row[a], &r[0], W.in)
-			} else {
-				kt.AvgPool3x3s2(b-a, &row[a], &r[0], W.in)
-			}
+		if ok && oh >= oh0 && oh < oh1 {
 			rowGeneral(kt, g, false, x, row, oh, 0, a)
 			rowGeneral(kt, g, false, x, row, oh, b, g.ow)
 			divide(g, cip, row, oh, 0, a)

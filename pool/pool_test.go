@@ -143,6 +143,11 @@ var poolCases = []poolCase{
 	{shape: []int{2, 3, 17}, kernel: []int{3}, strides: []int{2}, pads: []int{1, 1}, countPad: true},
 	{shape: []int{1, 2, 5, 5}, kernel: []int{5, 5}, pads: []int{4, 4, 4, 4}, strides: []int{3, 3}, ceil: true},
 	{shape: []int{1, 64, 56, 56}, kernel: []int{2, 2}, strides: []int{2, 2}}, // several parts
+	// Stride 2, rows shorter than 8 (computed 8 wide, the last ones in scratch).
+	{shape: []int{1, 3, 4, 4}, kernel: []int{3, 3}, strides: []int{2, 2}, ceil: true},
+	{shape: []int{2, 3, 6, 6}, kernel: []int{2, 2}, strides: []int{2, 2}},
+	{shape: []int{1, 5, 14, 14}, kernel: []int{2, 2}, strides: []int{2, 2}, ceil: true},
+	{shape: []int{1, 2, 5, 5}, kernel: []int{3, 3}, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
 	// Stride 1 (GoogLeNet's inception pools), also with windows past the end.
 	{shape: []int{1, 3, 14, 14}, kernel: []int{3, 3}, strides: []int{1, 1}, pads: []int{1, 1, 1, 1}, ceil: true},
 	{shape: []int{2, 3, 9, 11}, kernel: []int{5, 5}, pads: []int{2, 2, 2, 2}},

@@ -11,14 +11,18 @@ import (
 
 func init() { families["pool"] = pool }
 
-// Pooling row kernels at stride 2 (asm/pool_generic.go has the twins). The
-// *BlocksAVX2 kernels compute the first 8·⌊n/8⌋ outputs; the Go wrappers in
-// asm/rows_amd64.go finish the row. Stride-2 columns are split into even
+// Pooling row kernels (asm/pool_generic.go has the twins). The
+// *BlocksAVX2 kernels compute the first 8·⌊n/8⌋ outputs of a row, the
+// stride-2 ones of several rows in one call; the Go wrappers in
+// asm/rows_amd64.go finish the rows. Stride-2 columns are split into even
 // and odd lanes with VSHUFPS, whose lane order ([0 2 8 10 | 4 6 12 14]) is
 // fixed by one VPERMPD $0xD8 at the end: element-wise work commutes with
 // it. No load reaches past the last column the twin reads.
 
-const poolSig = "func(n int, out *float32, r *float32, ldr int)"
+const (
+	poolSig     = "func(n int, out *float32, r *float32, ldr int)"
+	poolRowsSig = "func(rows, n int, out *float32, ldo int, r *float32, ldr int)"
+)
 
 // blockFunc starts a kernel over ⌊n/8⌋ blocks; body emits one block and
 // advances the pointers.
@@ -66,6 +70,11 @@ func pool(g *build.Context) {
 		return []string{name + " computes out[i] for i < 8·⌊n/8⌋ of the " + what + " row",
 			"(see its twin in pool_generic.go); rows are ldr elements apart."}
 	}
+	rowsDoc := func(name, what string) []string {
+		return []string{name + " computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of " + what,
+			"(PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements",
+			"apart from r[2q·ldr] on, in order of q."}
+	}
 	// skipMax is the NaN-skipping maximum of column block off over rows.
 	var neginf VecVirtual
 	var out, r, ldr Register
@@ -98,6 +107,44 @@ func pool(g *build.Context) {
 		}
 		return s
 	}
+	// rowsFunc is blockFunc over the output rows of a stride-2 kernel:
+	// body computes a block at out and r (the row's pointers) and
+	// advances them.
+	rowsFunc := func(name, what string, body func()) {
+		g.Function(name)
+		g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+		g.SignatureExpr(poolRowsSig)
+		g.Pragma("noescape")
+		g.Doc(rowsDoc(name, what)...)
+		prm := gpParams(g, "rows", "n", "out", "ldo", "r", "ldr")
+		rows, n, out0, ldo, r0 := prm[0], prm[1], prm[2], prm[3], prm[4]
+		ldr = prm[5]
+		g.SHLQ(U8(2), ldo)
+		g.SHLQ(U8(2), ldr)
+		neginf = g.YMM()
+		g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
+		g.SHRQ(U8(3), n)
+		g.JZ(LabelRef(name + "_done"))
+		g.TESTQ(rows, rows)
+		g.JLE(LabelRef(name + "_done"))
+		out, r = g.GP64(), g.GP64()
+		cnt := g.GP64()
+		g.Label(name + "_row")
+		g.MOVQ(out0, out)
+		g.MOVQ(r0, r)
+		g.MOVQ(n, cnt)
+		g.Label(name + "_loop")
+		body()
+		g.DECQ(cnt)
+		g.JNZ(LabelRef(name + "_loop"))
+		g.ADDQ(ldo, out0)
+		g.LEAQ(Mem{Base: r0, Index: ldr, Scale: 2}, r0)
+		g.DECQ(rows)
+		g.JNZ(LabelRef(name + "_row"))
+		g.Label(name + "_done")
+		g.VZEROUPPER()
+		g.RET()
+	}
 	finish := func(o VecVirtual) {
 		g.VPERMPD(U8(0xD8), o, o)
 		g.VMOVUPS(o, Mem{Base: out})
@@ -105,13 +152,13 @@ func pool(g *build.Context) {
 		g.ADDQ(U8(64), r)
 	}
 
-	blockFunc(g, "maxPool2x2s2BlocksAVX2", poolSig, doc("maxPool2x2s2BlocksAVX2", "2×2 stride-2 max pooling"), setup, func() {
+	rowsFunc("maxPool2x2s2BlocksAVX2", "2×2 stride-2 max pooling rows", func() {
 		a, b := skipMax(2, 0), skipMax(2, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
 		g.VMAXPS(e, d, d) // maxps(d, e)
 		finish(d)
 	})
-	blockFunc(g, "maxPool3x3s2BlocksAVX2", poolSig, doc("maxPool3x3s2BlocksAVX2", "3×3 stride-2 max pooling"), setup, func() {
+	rowsFunc("maxPool3x3s2BlocksAVX2", "3×3 stride-2 max pooling rows", func() {
 		a, b := skipMax(3, 0), skipMax(3, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
 		c, dd := skipMax(3, 4), skipMax(3, 36) // columns 1…8 and 9…16
@@ -128,14 +175,14 @@ func pool(g *build.Context) {
 		g.ADDQ(U8(32), out)
 		g.ADDQ(U8(32), r)
 	})
-	blockFunc(g, "avgPool2x2s2BlocksAVX2", poolSig, doc("avgPool2x2s2BlocksAVX2", "2×2 stride-2 average pooling"), setup, func() {
+	rowsFunc("avgPool2x2s2BlocksAVX2", "2×2 stride-2 average pooling rows", func() {
 		a, b := sum(2, 0), sum(2, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
 		g.VADDPS(d, e, e)
 		g.VMULPS(fconst(g, "quarter", 0.25), e, e)
 		finish(e)
 	})
-	blockFunc(g, "avgPool3x3s2BlocksAVX2", poolSig, doc("avgPool3x3s2BlocksAVX2", "3×3 stride-2 average pooling"), setup, func() {
+	rowsFunc("avgPool3x3s2BlocksAVX2", "3×3 stride-2 average pooling rows", func() {
 		a, b := sum(3, 0), sum(3, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
 		c, dd := sum(3, 4), sum(3, 36)

@@ -106,7 +106,7 @@ func third(e *emitter, dst, even, extra int) {
 func pool(e *emitter) {
 	const t = 16
 	negInf := func() { bcastConst(e, vNegInf, float32(math.Inf(-1))) }
-	poolKernel(e, "maxPool2x2s2BlocksNEON", "MaxPool2x2s2", 2, negInf, func() int {
+	poolKernel(e, "maxPool2x2s2BlocksNEON", "a row of MaxPool2x2s2", 2, negInf, func() int {
 		loadRows(e, 2, false)
 		maxCol(e, evenReg(0), t, evenReg(1))
 		maxCol(e, oddReg(0), t, oddReg(1))
@@ -114,7 +114,7 @@ func pool(e *emitter) {
 		maxps(e, evenReg(0), oddReg(0), t)
 		return evenReg(0)
 	})
-	poolKernel(e, "maxPool3x3s2BlocksNEON", "MaxPool3x3s2", 3, negInf, func() int {
+	poolKernel(e, "maxPool3x3s2BlocksNEON", "a row of MaxPool3x3s2", 3, negInf, func() int {
 		loadRows(e, 3, true)
 		maxCol(e, evenReg(0), t, evenReg(1), evenReg(2))
 		maxCol(e, oddReg(0), t, oddReg(1), oddReg(2))
@@ -141,7 +141,7 @@ func pool(e *emitter) {
 		maxps(e, evenReg(0), 1, t)
 		return evenReg(0)
 	})
-	poolKernel(e, "avgPool2x2s2BlocksNEON", "AvgPool2x2s2", 2,
+	poolKernel(e, "avgPool2x2s2BlocksNEON", "a row of AvgPool2x2s2", 2,
 		func() { bcastConst(e, vScale, 0.25) }, func() int {
 			loadRows(e, 2, false)
 			e.inst(fadd4s(evenReg(0), evenReg(0), evenReg(1)))
@@ -150,7 +150,7 @@ func pool(e *emitter) {
 			e.inst(fmul4s(0, 0, vScale))
 			return 0
 		})
-	poolKernel(e, "avgPool3x3s2BlocksNEON", "AvgPool3x3s2", 3,
+	poolKernel(e, "avgPool3x3s2BlocksNEON", "a row of AvgPool3x3s2", 3,
 		func() { bcastConst(e, vScale, float32(1.0/9)) }, func() int {
 			loadRows(e, 3, true)
 			for _, c := range [][3]int{
