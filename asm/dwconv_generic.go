@@ -26,7 +26,7 @@ func dwconv3x3Generic(s, n int, out, r *float32, ldr int, w *float32, b, lo, hi 
 	if n <= 0 {
 		return
 	}
-	o, rs := poolRows(n, out, r, ldr, 3, s*(n-1)+3)
+	o, rs := rowSlices(n, out, r, ldr, 3, s*(n-1)+3)
 	r0, r1, r2 := rs[0], rs[1], rs[2]
 	ws := unsafe.Slice(w, 9)
 	w0, w1, w2, w3, w4, w5, w6, w7, w8 := ws[0], ws[1], ws[2], ws[3], ws[4], ws[5], ws[6], ws[7], ws[8]

@@ -18,11 +18,12 @@ func maxPool2x2s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, 
 //go:noescape
 func maxPool3x3s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 
-// maxPool3x3s1BlocksAVX2 computes out[i] for i < 8·⌊n/8⌋ of the 3×3 stride-1 max pooling row
-// (see its twin in pool_generic.go); rows are ldr elements apart.
+// maxPool3x3s1BlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of 3×3 stride-1 max pooling rows
+// (PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements
+// apart from r[q·ldr] on, in order of q.
 //
 //go:noescape
-func maxPool3x3s1BlocksAVX2(n int, out *float32, r *float32, ldr int)
+func maxPool3x3s1BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 
 // avgPool2x2s2BlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of 2×2 stride-2 average pooling rows
 // (PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements

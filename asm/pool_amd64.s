@@ -130,44 +130,58 @@ maxPool3x3s2BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
-// func maxPool3x3s1BlocksAVX2(n int, out *float32, r *float32, ldr int)
+// func maxPool3x3s1BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 // Requires: AVX
-TEXT ·maxPool3x3s1BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
-	MOVQ         n+0(FP), AX
-	MOVQ         out+8(FP), CX
-	MOVQ         r+16(FP), DX
-	MOVQ         ldr+24(FP), BX
+TEXT ·maxPool3x3s1BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
 	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
 	VBROADCASTSS neginf<>+0(SB), Y0
-	SHRQ         $0x03, AX
+	SHRQ         $0x03, CX
 	JZ           maxPool3x3s1BlocksAVX2_done
+	TESTQ        AX, AX
+	JLE          maxPool3x3s1BlocksAVX2_done
+
+maxPool3x3s1BlocksAVX2_row:
+	MOVQ DX, R8
+	MOVQ SI, R9
+	MOVQ CX, R10
 
 maxPool3x3s1BlocksAVX2_loop:
-	VMOVUPS (DX), Y1
+	VMOVUPS (R9), Y1
 	VMAXPS  Y0, Y1, Y1
-	VMOVUPS (DX)(BX*1), Y2
+	VMOVUPS (R9)(DI*1), Y2
 	VMAXPS  Y1, Y2, Y1
-	VMOVUPS (DX)(BX*2), Y2
+	VMOVUPS (R9)(DI*2), Y2
 	VMAXPS  Y1, Y2, Y1
-	VMOVUPS 4(DX), Y2
+	VMOVUPS 4(R9), Y2
 	VMAXPS  Y0, Y2, Y2
-	VMOVUPS 4(DX)(BX*1), Y3
+	VMOVUPS 4(R9)(DI*1), Y3
 	VMAXPS  Y2, Y3, Y2
-	VMOVUPS 4(DX)(BX*2), Y3
+	VMOVUPS 4(R9)(DI*2), Y3
 	VMAXPS  Y2, Y3, Y2
-	VMOVUPS 8(DX), Y3
+	VMOVUPS 8(R9), Y3
 	VMAXPS  Y0, Y3, Y3
-	VMOVUPS 8(DX)(BX*1), Y4
+	VMOVUPS 8(R9)(DI*1), Y4
 	VMAXPS  Y3, Y4, Y3
-	VMOVUPS 8(DX)(BX*2), Y4
+	VMOVUPS 8(R9)(DI*2), Y4
 	VMAXPS  Y3, Y4, Y3
 	VMAXPS  Y1, Y2, Y2
 	VMAXPS  Y2, Y3, Y3
-	VMOVUPS Y3, (CX)
-	ADDQ    $0x20, CX
-	ADDQ    $0x20, DX
-	DECQ    AX
+	VMOVUPS Y3, (R8)
+	ADDQ    $0x20, R8
+	ADDQ    $0x20, R9
+	DECQ    R10
 	JNZ     maxPool3x3s1BlocksAVX2_loop
+	ADDQ    BX, DX
+	LEAQ    (SI)(DI*1), SI
+	DECQ    AX
+	JNZ     maxPool3x3s1BlocksAVX2_row
 
 maxPool3x3s1BlocksAVX2_done:
 	VZEROUPPER

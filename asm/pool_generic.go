@@ -11,17 +11,18 @@ import (
 // columns 0 … n+1, and nothing else.
 type PoolRowFunc func(n int, out *float32, r *float32, ldr int)
 
-// PoolRowsFunc computes rows output rows of a stride-2 pooling, n outputs
-// each: output row q at out[q·ldo …] from the input rows ldr apart
-// starting at r[2q·ldr], each as PoolRowFunc. The rows are computed in
-// order of q, so they may overlap (ldo < n) when n is a multiple of 8:
-// row q+1 then rewrites what row q wrote past ldo.
+// PoolRowsFunc computes rows output rows of a pooling with stride s (the
+// kernel's: 1 or 2), n outputs each: output row q at out[q·ldo …] from the
+// input rows ldr apart starting at r[s·q·ldr], each as PoolRowFunc. The
+// rows are computed in order of q, so they may overlap (ldo < n) when n is
+// a multiple of 8: row q+1 then rewrites what row q wrote past ldo.
 type PoolRowsFunc func(rows, n int, out *float32, ldo int, r *float32, ldr int)
 
-// eachRow computes the rows of a PoolRowsFunc with the row twin row.
-func eachRow(rows, n int, out *float32, ldo int, r *float32, ldr int, row PoolRowFunc) {
+// eachRow computes the rows of a PoolRowsFunc of stride s with the row
+// twin row.
+func eachRow(rows, n int, out *float32, ldo int, r *float32, ldr, s int, row PoolRowFunc) {
 	for q := 0; q < rows; q++ {
-		row(n, fadd(out, q*ldo), fadd(r, 2*q*ldr), ldr)
+		row(n, fadd(out, q*ldo), fadd(r, s*q*ldr), ldr)
 	}
 }
 
@@ -43,8 +44,8 @@ type FoldFunc func(n int, dst, src *float32, s int)
 
 var negInf32 = float32(math.Inf(-1))
 
-// poolRows returns out and the rows of a PoolRowFunc with w columns each.
-func poolRows(n int, out, r *float32, ldr, rows, w int) ([]float32, [3][]float32) {
+// rowSlices returns out and the rows of a PoolRowFunc with w columns each.
+func rowSlices(n int, out, r *float32, ldr, rows, w int) ([]float32, [3][]float32) {
 	o := unsafe.Slice(out, n)
 	var rs [3][]float32
 	for k := 0; k < rows; k++ {
@@ -61,7 +62,7 @@ func skipMax3(a, b, c float32) float32 {
 
 // maxPool2x2s2Generic is MaxPool2x2s2 (rows of maxPool2x2s2Row).
 func maxPool2x2s2Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	eachRow(rows, n, out, ldo, r, ldr, maxPool2x2s2Row)
+	eachRow(rows, n, out, ldo, r, ldr, 2, maxPool2x2s2Row)
 }
 
 // maxPool2x2s2Row is one row of MaxPool2x2s2: with v_j = the NaN-skipping maximum
@@ -74,7 +75,7 @@ func maxPool2x2s2Row(n int, out, r *float32, ldr int) {
 	if n <= 0 {
 		return
 	}
-	o, rs := poolRows(n, out, r, ldr, 2, 2*n)
+	o, rs := rowSlices(n, out, r, ldr, 2, 2*n)
 	r0, r1 := rs[0], rs[1]
 	for i := range o {
 		e := maxps(r1[2*i], maxps(r0[2*i], negInf32))
@@ -85,7 +86,7 @@ func maxPool2x2s2Row(n int, out, r *float32, ldr int) {
 
 // maxPool3x3s2Generic is MaxPool3x3s2 (rows of maxPool3x3s2Row).
 func maxPool3x3s2Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	eachRow(rows, n, out, ldo, r, ldr, maxPool3x3s2Row)
+	eachRow(rows, n, out, ldo, r, ldr, 2, maxPool3x3s2Row)
 }
 
 // maxPool3x3s2Row is one row of MaxPool3x3s2: with v_j = the NaN-skipping maximum
@@ -98,7 +99,7 @@ func maxPool3x3s2Row(n int, out, r *float32, ldr int) {
 	if n <= 0 {
 		return
 	}
-	o, rs := poolRows(n, out, r, ldr, 3, 2*n+1)
+	o, rs := rowSlices(n, out, r, ldr, 3, 2*n+1)
 	r0, r1, r2 := rs[0], rs[1], rs[2]
 	for i := range o {
 		e := skipMax3(r0[2*i], r1[2*i], r2[2*i])
@@ -108,14 +109,20 @@ func maxPool3x3s2Row(n int, out, r *float32, ldr int) {
 	}
 }
 
-// maxPool3x3s1Generic is MaxPool3x3s1: with v_j as in maxPool3x3s2Generic,
+// maxPool3x3s1Generic is MaxPool3x3s1 (rows of maxPool3x3s1Row).
+func maxPool3x3s1Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	eachRow(rows, n, out, ldo, r, ldr, 1, maxPool3x3s1Row)
+}
+
+// maxPool3x3s1Row is one row of MaxPool3x3s1: with v_j as in
+// maxPool3x3s2Row,
 //
 //	out[i] = maxps(v[i+2], maxps(v[i+1], v[i]))
-func maxPool3x3s1Generic(n int, out, r *float32, ldr int) {
+func maxPool3x3s1Row(n int, out, r *float32, ldr int) {
 	if n <= 0 {
 		return
 	}
-	o, rs := poolRows(n, out, r, ldr, 3, n+2)
+	o, rs := rowSlices(n, out, r, ldr, 3, n+2)
 	r0, r1, r2 := rs[0], rs[1], rs[2]
 	for i := range o {
 		e := skipMax3(r0[i], r1[i], r2[i])
@@ -127,7 +134,7 @@ func maxPool3x3s1Generic(n int, out, r *float32, ldr int) {
 
 // avgPool2x2s2Generic is AvgPool2x2s2 (rows of avgPool2x2s2Row).
 func avgPool2x2s2Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	eachRow(rows, n, out, ldo, r, ldr, avgPool2x2s2Row)
+	eachRow(rows, n, out, ldo, r, ldr, 2, avgPool2x2s2Row)
 }
 
 // avgPool2x2s2Row is one row of AvgPool2x2s2 over full windows:
@@ -137,7 +144,7 @@ func avgPool2x2s2Row(n int, out, r *float32, ldr int) {
 	if n <= 0 {
 		return
 	}
-	o, rs := poolRows(n, out, r, ldr, 2, 2*n)
+	o, rs := rowSlices(n, out, r, ldr, 2, 2*n)
 	r0, r1 := rs[0], rs[1]
 	for i := range o {
 		o[i] = ((r0[2*i] + r1[2*i]) + (r0[2*i+1] + r1[2*i+1])) * 0.25
@@ -146,7 +153,7 @@ func avgPool2x2s2Row(n int, out, r *float32, ldr int) {
 
 // avgPool3x3s2Generic is AvgPool3x3s2 (rows of avgPool3x3s2Row).
 func avgPool3x3s2Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	eachRow(rows, n, out, ldo, r, ldr, avgPool3x3s2Row)
+	eachRow(rows, n, out, ldo, r, ldr, 2, avgPool3x3s2Row)
 }
 
 // avgPool3x3s2Row is one row of AvgPool3x3s2 over full windows: with
@@ -157,7 +164,7 @@ func avgPool3x3s2Row(n int, out, r *float32, ldr int) {
 	if n <= 0 {
 		return
 	}
-	o, rs := poolRows(n, out, r, ldr, 3, 2*n+1)
+	o, rs := rowSlices(n, out, r, ldr, 3, 2*n+1)
 	r0, r1, r2 := rs[0], rs[1], rs[2]
 	for i := range o {
 		e := (r0[2*i] + r1[2*i]) + r2[2*i]

@@ -33,11 +33,11 @@ type RowKernels struct {
 	CopyRows   CopyRowsFunc   // rows of n floats, strided (padded planes)
 	Sum        SumFunc        // Σ x[i] in a fixed order (global average pooling)
 
-	// Pooling: 2×2 and 3×3 windows at stride 2 over several output rows,
-	// and a row of 3×3 max at stride 1 (window rows ldr apart).
+	// Pooling over several output rows: 2×2 and 3×3 windows at stride 2,
+	// 3×3 max at stride 1.
 	MaxPool2x2s2 PoolRowsFunc
 	MaxPool3x3s2 PoolRowsFunc
-	MaxPool3x3s1 PoolRowFunc
+	MaxPool3x3s1 PoolRowsFunc
 	AvgPool2x2s2 PoolRowsFunc
 	AvgPool3x3s2 PoolRowsFunc
 	MaxFold      FoldFunc // dst[i] = NaN-skipping max(dst[i], src[i·s])

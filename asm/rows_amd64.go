@@ -43,39 +43,38 @@ func blocks(n int, body func(n, off int), small func()) {
 	}
 }
 
-// stride2Rows runs a stride-2 pooling blocks kernel over every row's whole
-// blocks, then over the block ending at n of every row; rows under 8 go
-// to the twin.
-func stride2Rows(rows, n int, out *float32, ldo int, r *float32, ldr int, body, twin PoolRowsFunc) {
+// poolRows runs a pooling blocks kernel of stride s over every row's
+// whole blocks, then over the block ending at n of every row; rows under
+// 8 go to the twin.
+func poolRows(rows, n int, out *float32, ldo int, r *float32, ldr, s int, body, twin PoolRowsFunc) {
 	if n < 8 {
 		twin(rows, n, out, ldo, r, ldr)
 		return
 	}
 	body(rows, n, out, ldo, r, ldr)
 	if n%8 != 0 {
-		body(rows, 8, fadd(out, n-8), ldo, fadd(r, 2*(n-8)), ldr)
+		body(rows, 8, fadd(out, n-8), ldo, fadd(r, s*(n-8)), ldr)
 	}
 }
 
 func maxPool2x2s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	stride2Rows(rows, n, out, ldo, r, ldr, maxPool2x2s2BlocksAVX2, maxPool2x2s2Generic)
+	poolRows(rows, n, out, ldo, r, ldr, 2, maxPool2x2s2BlocksAVX2, maxPool2x2s2Generic)
 }
 
 func maxPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	stride2Rows(rows, n, out, ldo, r, ldr, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
+	poolRows(rows, n, out, ldo, r, ldr, 2, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
 }
 
-func maxPool3x3s1AVX2(n int, out, r *float32, ldr int) {
-	blocks(n, func(m, off int) { maxPool3x3s1BlocksAVX2(m, fadd(out, off), fadd(r, off), ldr) },
-		func() { maxPool3x3s1Generic(n, out, r, ldr) })
+func maxPool3x3s1AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	poolRows(rows, n, out, ldo, r, ldr, 1, maxPool3x3s1BlocksAVX2, maxPool3x3s1Generic)
 }
 
 func avgPool2x2s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	stride2Rows(rows, n, out, ldo, r, ldr, avgPool2x2s2BlocksAVX2, avgPool2x2s2Generic)
+	poolRows(rows, n, out, ldo, r, ldr, 2, avgPool2x2s2BlocksAVX2, avgPool2x2s2Generic)
 }
 
 func avgPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	stride2Rows(rows, n, out, ldo, r, ldr, avgPool3x3s2BlocksAVX2, avgPool3x3s2Generic)
+	poolRows(rows, n, out, ldo, r, ldr, 2, avgPool3x3s2BlocksAVX2, avgPool3x3s2Generic)
 }
 
 func maxFoldAVX2(n int, dst, src *float32, s int) {

@@ -22,35 +22,34 @@ func blocks4(n int, body func(n, off int), small func()) {
 	}
 }
 
-// poolRowsNEON runs a stride-2 pooling blocks kernel row by row
+// poolRowsNEON runs a pooling blocks kernel of stride s row by row
 // (PoolRowsFunc's layout).
-func poolRowsNEON(rows, n int, out *float32, ldo int, r *float32, ldr int, body func(int, *float32, *float32, int), twin PoolRowFunc) {
+func poolRowsNEON(rows, n int, out *float32, ldo int, r *float32, ldr, s int, body func(int, *float32, *float32, int), twin PoolRowFunc) {
 	for q := 0; q < rows; q++ {
-		o, rq := fadd(out, q*ldo), fadd(r, 2*q*ldr)
-		blocks4(n, func(m, off int) { body(m, fadd(o, off), fadd(rq, 2*off), ldr) },
+		o, rq := fadd(out, q*ldo), fadd(r, s*q*ldr)
+		blocks4(n, func(m, off int) { body(m, fadd(o, off), fadd(rq, s*off), ldr) },
 			func() { twin(n, o, rq, ldr) })
 	}
 }
 
 func maxPool2x2s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	poolRowsNEON(rows, n, out, ldo, r, ldr, maxPool2x2s2BlocksNEON, maxPool2x2s2Row)
+	poolRowsNEON(rows, n, out, ldo, r, ldr, 2, maxPool2x2s2BlocksNEON, maxPool2x2s2Row)
 }
 
 func maxPool3x3s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	poolRowsNEON(rows, n, out, ldo, r, ldr, maxPool3x3s2BlocksNEON, maxPool3x3s2Row)
+	poolRowsNEON(rows, n, out, ldo, r, ldr, 2, maxPool3x3s2BlocksNEON, maxPool3x3s2Row)
 }
 
-func maxPool3x3s1NEON(n int, out, r *float32, ldr int) {
-	blocks4(n, func(m, off int) { maxPool3x3s1BlocksNEON(m, fadd(out, off), fadd(r, off), ldr) },
-		func() { maxPool3x3s1Generic(n, out, r, ldr) })
+func maxPool3x3s1NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	poolRowsNEON(rows, n, out, ldo, r, ldr, 1, maxPool3x3s1BlocksNEON, maxPool3x3s1Row)
 }
 
 func avgPool2x2s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	poolRowsNEON(rows, n, out, ldo, r, ldr, avgPool2x2s2BlocksNEON, avgPool2x2s2Row)
+	poolRowsNEON(rows, n, out, ldo, r, ldr, 2, avgPool2x2s2BlocksNEON, avgPool2x2s2Row)
 }
 
 func avgPool3x3s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
-	poolRowsNEON(rows, n, out, ldo, r, ldr, avgPool3x3s2BlocksNEON, avgPool3x3s2Row)
+	poolRowsNEON(rows, n, out, ldo, r, ldr, 2, avgPool3x3s2BlocksNEON, avgPool3x3s2Row)
 }
 
 // maxFoldNEON is MaxFold. With s = 2 a block of 4 reads src[0 … 7], one

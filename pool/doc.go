@@ -21,9 +21,9 @@
 // on amd64, pure-Go twins elsewhere): MaxPool2x2s2, MaxPool3x3s2,
 // AvgPool2x2s2 and AvgPool3x3s2 for the interior of the common windows,
 // all its rows in one call (a call per row cost as much as the pooling on
-// 14-wide rows); at stride 1, max over a padded copy of a stack of planes at
-// once (MaxPool3x3s1 for 3×3 windows, else two separable passes of
-// MaxFold), average by two separable passes over a padded copy (Add for
+// 14-wide rows); at stride 1, max over a padded copy of a stack of planes
+// (MaxPool3x3s1, a call per plane, for 3×3 windows, else two separable
+// passes of MaxFold over the stack at once), average by two separable passes over a padded copy (Add for
 // sums, then ScaleShift by the inverse count where whole windows fit); at
 // stride 2 with padding or rows shorter than 8, the rows kernels over a
 // padded copy; MaxFold and foldAdd (one streaming pass

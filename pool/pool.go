@@ -321,24 +321,26 @@ var s1Bufs freelist.List[s1Buf]
 // windows that straddle two planes are computed and never read. Stacking
 // makes the folds a few calls for many small planes (a 7×7 plane cost ten
 // calls). 3×3 windows, the common case (GoogLeNet's inception pools), take
-// both passes in one MaxPool3x3s1 call straight into h: 2.3× the rate of
-// the six folds and their −Inf fills. MaxFold skips NaN in its source and
+// both passes in one MaxPool3x3s1 call per plane straight into y: 2.3× the
+// rate of the six folds and their −Inf fills over the stack, and no copy
+// of the rows out of it. MaxFold skips NaN in its source and
 // the folds start from −Inf, so no NaN is ever selected and a window
 // without a number gives −Inf, as the reference.
 func maxPlanesS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32, n, nb int) {
 	H, W := &g.h, &g.w
 	wp, hp := buf.padPlanes(kt, g, x, n, nb, negInf)
+	if H.k == 3 && W.k == 3 {
+		// Both passes in one kernel, a call per plane straight into y.
+		buf.grow(8)
+		for p := 0; p < n; p++ {
+			rowsInto(kt.MaxPool3x3s1, g.oh, g.ow, y[p*g.oh*g.ow:], buf.pad[p*hp*wp:], wp, 1, 3, buf.h)
+		}
+		return
+	}
 	nv := ((n-1)*hp + g.oh) * wp
 	nh := nv - wp + g.ow
 	buf.grow(nv)
 	v, h := buf.v[:nv], buf.h[:nh]
-	if H.k == 3 && W.k == 3 {
-		// Both passes in one kernel, over the flat stack at once.
-		_ = buf.pad[nh-1+2*wp+2] // the last element it reads
-		kt.MaxPool3x3s1(nh, &h[0], &buf.pad[0], wp)
-		copyOut(kt, g, y, h, n, hp, wp)
-		return
-	}
 	copy(v, buf.neg[:nv])
 	for i := 0; i < H.k; i++ {
 		src := buf.pad[i*wp : i*wp+nv]
@@ -498,27 +500,35 @@ func padS2(g *geometry) bool {
 // 2·7+1 floats past a row (slack in buf.pad).
 func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 	wp := buf.padPlane(kt, g, x, negInf)
-	k, f := g.h.k, s2Kernel(kt, g, true)
-	nr := max(g.ow, 8)
-	// The rows whose extra outputs stay inside y go straight there; the
-	// last ones through scratch.
-	rows := g.oh
-	if n := g.oh * g.ow; nr > g.ow {
-		rows = 0
-		if n >= nr {
-			rows = (n-nr)/g.ow + 1
+	buf.grow(8)
+	rowsInto(s2Kernel(kt, g, true), g.oh, g.ow, y, buf.pad, wp, 2, g.h.k, buf.h)
+}
+
+// rowsInto computes rows output rows of y (ow apart) with the rows kernel
+// f from r (k window rows ldr apart, each output row s input rows on).
+// Rows shorter than 8 are computed 8 wide, so the kernels take whole
+// blocks (a row of seven went to the Go twin, whose data-dependent
+// branches cost ~90 cycles an output): the extra outputs land on the next
+// row's, which the kernel computes after, and the rows whose extra outputs
+// would pass the end of y go through scratch (8 floats) one by one.
+func rowsInto(f asm.PoolRowsFunc, rows, ow int, y, r []float32, ldr, s, k int, scratch []float32) {
+	nr := max(ow, 8)
+	direct := rows
+	if nr > ow {
+		direct = 0
+		if len(y) >= nr {
+			direct = min(rows, (len(y)-nr)/ow+1)
 		}
 	}
-	if rows > 0 {
-		_, _ = buf.pad[(2*(rows-1)+k-1)*wp+2*(nr-1)+k-1], y[(rows-1)*g.ow+nr-1] // last tap read, last output
-		f(rows, nr, &y[0], g.ow, &buf.pad[0], wp)
+	if direct > 0 {
+		_, _ = r[(s*(direct-1)+k-1)*ldr+s*(nr-1)+k-1], y[(direct-1)*ow+nr-1] // last tap read, last output
+		f(direct, nr, &y[0], ow, &r[0], ldr)
 	}
-	buf.grow(nr)
-	for q := rows; q < g.oh; q++ {
-		r := buf.pad[2*q*wp:]
-		_ = r[(k-1)*wp+2*(nr-1)+k-1]
-		f(1, nr, &buf.h[0], nr, &r[0], wp)
-		copy(y[q*g.ow:(q+1)*g.ow], buf.h[:g.ow])
+	for q := direct; q < rows; q++ {
+		rq := r[s*q*ldr:]
+		_, _ = rq[(k-1)*ldr+s*(nr-1)+k-1], scratch[nr-1]
+		f(1, nr, &scratch[0], nr, &rq[0], ldr)
+		copy(y[q*ow:(q+1)*ow], scratch[:ow])
 	}
 }
 

@@ -156,6 +156,11 @@ var poolCases = []poolCase{
 	{shape: []int{1, 2, 3, 3}, kernel: []int{3, 3}, pads: []int{4, 4, 4, 4}},
 	{shape: []int{2, 3, 21}, kernel: []int{4}, pads: []int{1, 2}},
 	{shape: []int{1, 96, 28, 28}, kernel: []int{3, 3}, strides: []int{1, 1}, pads: []int{1, 1, 1, 1}, ceil: true}, // several parts
+	// 3×3 stride 1 on rows shorter than 8 (computed 8 wide into the next
+	// row, the last ones in scratch).
+	{shape: []int{2, 3, 5, 5}, kernel: []int{3, 3}, pads: []int{1, 1, 1, 1}},
+	{shape: []int{1, 1, 2, 2}, kernel: []int{3, 3}, pads: []int{1, 1, 1, 1}},
+	{shape: []int{1, 40, 7, 7}, kernel: []int{3, 3}, pads: []int{1, 1, 1, 1}},
 }
 
 func TestMaxPool(t *testing.T) {

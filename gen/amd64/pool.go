@@ -19,10 +19,7 @@ func init() { families["pool"] = pool }
 // fixed by one VPERMPD $0xD8 at the end: element-wise work commutes with
 // it. No load reaches past the last column the twin reads.
 
-const (
-	poolSig     = "func(n int, out *float32, r *float32, ldr int)"
-	poolRowsSig = "func(rows, n int, out *float32, ldo int, r *float32, ldr int)"
-)
+const poolRowsSig = "func(rows, n int, out *float32, ldo int, r *float32, ldr int)"
 
 // blockFunc starts a kernel over ⌊n/8⌋ blocks; body emits one block and
 // advances the pointers.
@@ -66,26 +63,15 @@ func shuf(g *build.Context, imm uint8, hi Op, lo VecVirtual) VecVirtual {
 }
 
 func pool(g *build.Context) {
-	doc := func(name, what string) []string {
-		return []string{name + " computes out[i] for i < 8·⌊n/8⌋ of the " + what + " row",
-			"(see its twin in pool_generic.go); rows are ldr elements apart."}
-	}
-	rowsDoc := func(name, what string) []string {
+	rowsDoc := func(name, what string, stride int) []string {
+		first := map[int]string{1: "r[q·ldr]", 2: "r[2q·ldr]"}[stride]
 		return []string{name + " computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of " + what,
 			"(PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements",
-			"apart from r[2q·ldr] on, in order of q."}
+			"apart from " + first + " on, in order of q."}
 	}
 	// skipMax is the NaN-skipping maximum of column block off over rows.
 	var neginf VecVirtual
 	var out, r, ldr Register
-	setup := func() {
-		out = g.Load(g.Param("out"), g.GP64())
-		r = g.Load(g.Param("r"), g.GP64())
-		ldr = g.Load(g.Param("ldr"), g.GP64())
-		g.SHLQ(U8(2), ldr)
-		neginf = g.YMM()
-		g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
-	}
 	skipMax := func(rows, off int) VecVirtual {
 		m := g.YMM()
 		for k := 0; k < rows; k++ {
@@ -107,15 +93,15 @@ func pool(g *build.Context) {
 		}
 		return s
 	}
-	// rowsFunc is blockFunc over the output rows of a stride-2 kernel:
-	// body computes a block at out and r (the row's pointers) and
-	// advances them.
-	rowsFunc := func(name, what string, body func()) {
+	// rowsFunc is blockFunc over the output rows of a kernel, whose input
+	// rows start stride·ldr apart: body computes a block at out and r (the
+	// row's pointers) and advances them.
+	rowsFunc := func(name, what string, stride int, body func()) {
 		g.Function(name)
 		g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 		g.SignatureExpr(poolRowsSig)
 		g.Pragma("noescape")
-		g.Doc(rowsDoc(name, what)...)
+		g.Doc(rowsDoc(name, what, stride)...)
 		prm := gpParams(g, "rows", "n", "out", "ldo", "r", "ldr")
 		rows, n, out0, ldo, r0 := prm[0], prm[1], prm[2], prm[3], prm[4]
 		ldr = prm[5]
@@ -138,7 +124,7 @@ func pool(g *build.Context) {
 		g.DECQ(cnt)
 		g.JNZ(LabelRef(name + "_loop"))
 		g.ADDQ(ldo, out0)
-		g.LEAQ(Mem{Base: r0, Index: ldr, Scale: 2}, r0)
+		g.LEAQ(Mem{Base: r0, Index: ldr, Scale: uint8(stride)}, r0)
 		g.DECQ(rows)
 		g.JNZ(LabelRef(name + "_row"))
 		g.Label(name + "_done")
@@ -152,13 +138,13 @@ func pool(g *build.Context) {
 		g.ADDQ(U8(64), r)
 	}
 
-	rowsFunc("maxPool2x2s2BlocksAVX2", "2×2 stride-2 max pooling rows", func() {
+	rowsFunc("maxPool2x2s2BlocksAVX2", "2×2 stride-2 max pooling rows", 2, func() {
 		a, b := skipMax(2, 0), skipMax(2, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
 		g.VMAXPS(e, d, d) // maxps(d, e)
 		finish(d)
 	})
-	rowsFunc("maxPool3x3s2BlocksAVX2", "3×3 stride-2 max pooling rows", func() {
+	rowsFunc("maxPool3x3s2BlocksAVX2", "3×3 stride-2 max pooling rows", 2, func() {
 		a, b := skipMax(3, 0), skipMax(3, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
 		c, dd := skipMax(3, 4), skipMax(3, 36) // columns 1…8 and 9…16
@@ -167,7 +153,7 @@ func pool(g *build.Context) {
 		g.VMAXPS(d, f, f)                      // maxps(f, ·)
 		finish(f)
 	})
-	blockFunc(g, "maxPool3x3s1BlocksAVX2", poolSig, doc("maxPool3x3s1BlocksAVX2", "3×3 stride-1 max pooling"), setup, func() {
+	rowsFunc("maxPool3x3s1BlocksAVX2", "3×3 stride-1 max pooling rows", 1, func() {
 		e, d, f := skipMax(3, 0), skipMax(3, 4), skipMax(3, 8) // columns 0…7, 1…8, 2…9
 		g.VMAXPS(e, d, d)                                      // maxps(d, e)
 		g.VMAXPS(d, f, f)                                      // maxps(f, ·)
@@ -175,14 +161,14 @@ func pool(g *build.Context) {
 		g.ADDQ(U8(32), out)
 		g.ADDQ(U8(32), r)
 	})
-	rowsFunc("avgPool2x2s2BlocksAVX2", "2×2 stride-2 average pooling rows", func() {
+	rowsFunc("avgPool2x2s2BlocksAVX2", "2×2 stride-2 average pooling rows", 2, func() {
 		a, b := sum(2, 0), sum(2, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
 		g.VADDPS(d, e, e)
 		g.VMULPS(fconst(g, "quarter", 0.25), e, e)
 		finish(e)
 	})
-	rowsFunc("avgPool3x3s2BlocksAVX2", "3×3 stride-2 average pooling rows", func() {
+	rowsFunc("avgPool3x3s2BlocksAVX2", "3×3 stride-2 average pooling rows", 2, func() {
 		a, b := sum(3, 0), sum(3, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
 		c, dd := sum(3, 4), sum(3, 36)
