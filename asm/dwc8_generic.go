@@ -20,10 +20,11 @@ type Interleave4Func func(n int, dst *float32, src *float32, lds int)
 // inverse of Interleave8Func.
 type Split8Func func(n int, dst *float32, ldd int, src *float32)
 
-// DWC8Func computes n outputs of eight channels (lane l is channel l) of a
-// kh×kw depthwise convolution at stride s (1 or 2, fixed per kernel) from
-// input rows of groups of eight, ldp floats apart, and the weights
-// w[(k·kw+j)·8+l]:
+// DWC8Func computes rows output rows of n outputs of eight channels (lane
+// l is channel l) of a kh×kw depthwise convolution at stride s (1 or 2,
+// fixed per kernel) from input rows of groups of eight, ldp floats apart,
+// and the weights w[(k·kw+j)·8+l]. Output row q is out[q·ldo …], computed
+// from p[s·q·ldp …] as
 //
 //	for i := range n {
 //		for l := range 8 {
@@ -37,9 +38,11 @@ type Split8Func func(n int, dst *float32, ldd int, src *float32)
 //		}
 //	}
 //
-// It reads groups 0 … s·(n−1)+kw−1 of each of the kh rows. Results agree
-// with the twin to a few ulps of Σ|w·x| + |b| (FMA).
-type DWC8Func func(n int, out *float32, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32)
+// It reads groups 0 … s·(n−1)+kw−1 of each of the kh rows. The rows are
+// computed in order of q, so they may overlap (ldo < 8n): row q+1 then
+// rewrites what row q wrote past ldo. Results agree with the twin to a few
+// ulps of Σ|w·x| + |b| (FMA).
+type DWC8Func func(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32)
 
 // interleave4Generic is Interleave4 (see Interleave4Func).
 func interleave4Generic(n int, dst *float32, src *float32, lds int) {
@@ -79,7 +82,7 @@ func split8Generic(n int, dst *float32, ldd int, src *float32) {
 	}
 }
 
-// dwc8Generic is DWC8Func for stride s.
+// dwc8Generic is one output row of DWC8Func for stride s.
 func dwc8Generic(s, n int, out, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
 	if n <= 0 || kh <= 0 || kw <= 0 {
 		return
@@ -103,11 +106,15 @@ func dwc8Generic(s, n int, out, p *float32, ldp int, w *float32, kh, kw int, b *
 }
 
 // dwc8S1Generic is DWC8S1 (see DWC8Func, s = 1).
-func dwc8S1Generic(n int, out, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
-	dwc8Generic(1, n, out, p, ldp, w, kh, kw, b, lo, hi)
+func dwc8S1Generic(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
+	for q := 0; q < rows; q++ {
+		dwc8Generic(1, n, fadd(out, q*ldo), fadd(p, q*ldp), ldp, w, kh, kw, b, lo, hi)
+	}
 }
 
 // dwc8S2Generic is DWC8S2 (see DWC8Func, s = 2).
-func dwc8S2Generic(n int, out, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
-	dwc8Generic(2, n, out, p, ldp, w, kh, kw, b, lo, hi)
+func dwc8S2Generic(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
+	for q := 0; q < rows; q++ {
+		dwc8Generic(2, n, fadd(out, q*ldo), fadd(p, 2*q*ldp), ldp, w, kh, kw, b, lo, hi)
+	}
 }

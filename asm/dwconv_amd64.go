@@ -64,14 +64,14 @@ func interleave4BlocksAVX2(n int, dst *float32, src *float32, lds int)
 //go:noescape
 func split8BlocksAVX2(n int, dst *float32, ldd int, src *float32)
 
-// dwc8S1AVX2 computes n depthwise outputs of eight channels in the lanes at stride 1
+// dwc8S1AVX2 computes rows rows of n depthwise outputs of eight channels in the lanes at stride 1
 // (see DWC8Func in dwc8_generic.go).
 //
 //go:noescape
-func dwc8S1AVX2(n int, out *float32, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+func dwc8S1AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
 
-// dwc8S2AVX2 computes n depthwise outputs of eight channels in the lanes at stride 2
+// dwc8S2AVX2 computes rows rows of n depthwise outputs of eight channels in the lanes at stride 2
 // (see DWC8Func in dwc8_generic.go).
 //
 //go:noescape
-func dwc8S2AVX2(n int, out *float32, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+func dwc8S2AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)

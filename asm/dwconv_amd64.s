@@ -852,28 +852,32 @@ split8BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
-// func dwc8S1AVX2(n int, out *float32, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+// func dwc8S1AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
 // Requires: AVX, FMA3
-TEXT ·dwc8S1AVX2(SB), NOSPLIT|NOFRAME, $0-72
-	MOVQ         n+0(FP), AX
-	MOVQ         out+8(FP), CX
-	MOVQ         p+16(FP), DX
-	MOVQ         ldp+24(FP), BX
-	MOVQ         w+32(FP), SI
-	MOVQ         kh+40(FP), DI
-	MOVQ         kw+48(FP), R8
-	MOVQ         b+56(FP), R9
+TEXT ·dwc8S1AVX2(SB), NOSPLIT|NOFRAME, $0-88
+	MOVQ         rows+0(FP), AX
+	MOVQ         out+16(FP), CX
+	MOVQ         p+32(FP), DX
+	MOVQ         ldp+40(FP), BX
+	MOVQ         w+48(FP), SI
+	MOVQ         b+72(FP), DI
 	SHLQ         $0x02, BX
-	VBROADCASTSS lo+64(FP), Y1
-	VBROADCASTSS hi+68(FP), Y2
-	VMOVUPS      (R9), Y0
-	TESTQ        DI, DI
+	VBROADCASTSS lo+80(FP), Y1
+	VBROADCASTSS hi+84(FP), Y2
+	VMOVUPS      (DI), Y0
+	CMPQ         kh+56(FP), $0x00
 	JLE          dwc8S1AVX2_done
-	TESTQ        R8, R8
+	CMPQ         kw+64(FP), $0x00
 	JLE          dwc8S1AVX2_done
-	MOVQ         AX, R14
-	SHRQ         $0x03, R14
-	JZ           dwc8S1AVX2_ones
+	TESTQ        AX, AX
+	JLE          dwc8S1AVX2_done
+
+dwc8S1AVX2_row:
+	MOVQ CX, DI
+	MOVQ DX, R8
+	MOVQ n+8(FP), R14
+	SHRQ $0x03, R14
+	JZ   dwc8S1AVX2_ones
 
 dwc8S1AVX2_b8:
 	VMOVAPS Y0, Y3
@@ -884,13 +888,13 @@ dwc8S1AVX2_b8:
 	VMOVAPS Y0, Y8
 	VMOVAPS Y0, Y9
 	VMOVAPS Y0, Y10
-	MOVQ    DX, R9
+	MOVQ    R8, R9
 	MOVQ    SI, R11
-	MOVQ    DI, R12
+	MOVQ    kh+56(FP), R12
 
 dwc8S1AVX2_b8_krow:
 	MOVQ R9, R10
-	MOVQ R8, R13
+	MOVQ kw+64(FP), R13
 
 dwc8S1AVX2_b8_tap:
 	VMOVUPS     (R11), Y11
@@ -911,46 +915,47 @@ dwc8S1AVX2_b8_tap:
 	JNZ         dwc8S1AVX2_b8_krow
 	VMAXPS      Y3, Y1, Y3
 	VMINPS      Y3, Y2, Y3
-	VMOVUPS     Y3, (CX)
+	VMOVUPS     Y3, (DI)
 	VMAXPS      Y4, Y1, Y4
 	VMINPS      Y4, Y2, Y4
-	VMOVUPS     Y4, 32(CX)
+	VMOVUPS     Y4, 32(DI)
 	VMAXPS      Y5, Y1, Y5
 	VMINPS      Y5, Y2, Y5
-	VMOVUPS     Y5, 64(CX)
+	VMOVUPS     Y5, 64(DI)
 	VMAXPS      Y6, Y1, Y6
 	VMINPS      Y6, Y2, Y6
-	VMOVUPS     Y6, 96(CX)
+	VMOVUPS     Y6, 96(DI)
 	VMAXPS      Y7, Y1, Y7
 	VMINPS      Y7, Y2, Y7
-	VMOVUPS     Y7, 128(CX)
+	VMOVUPS     Y7, 128(DI)
 	VMAXPS      Y8, Y1, Y8
 	VMINPS      Y8, Y2, Y8
-	VMOVUPS     Y8, 160(CX)
+	VMOVUPS     Y8, 160(DI)
 	VMAXPS      Y9, Y1, Y9
 	VMINPS      Y9, Y2, Y9
-	VMOVUPS     Y9, 192(CX)
+	VMOVUPS     Y9, 192(DI)
 	VMAXPS      Y10, Y1, Y10
 	VMINPS      Y10, Y2, Y10
-	VMOVUPS     Y10, 224(CX)
-	ADDQ        $0x00000100, CX
-	ADDQ        $0x00000100, DX
+	VMOVUPS     Y10, 224(DI)
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000100, R8
 	DECQ        R14
 	JNZ         dwc8S1AVX2_b8
 
 dwc8S1AVX2_ones:
-	ANDQ $0x07, AX
-	JZ   dwc8S1AVX2_done
+	MOVQ n+8(FP), R14
+	ANDQ $0x07, R14
+	JZ   dwc8S1AVX2_next
 
 dwc8S1AVX2_one:
 	VMOVAPS Y0, Y3
-	MOVQ    DX, R9
+	MOVQ    R8, R9
 	MOVQ    SI, R11
-	MOVQ    DI, R12
+	MOVQ    kh+56(FP), R12
 
 dwc8S1AVX2_one_krow:
 	MOVQ R9, R10
-	MOVQ R8, R13
+	MOVQ kw+64(FP), R13
 
 dwc8S1AVX2_one_tap:
 	VMOVUPS     (R11), Y4
@@ -964,38 +969,49 @@ dwc8S1AVX2_one_tap:
 	JNZ         dwc8S1AVX2_one_krow
 	VMAXPS      Y3, Y1, Y3
 	VMINPS      Y3, Y2, Y3
-	VMOVUPS     Y3, (CX)
-	ADDQ        $0x00000020, CX
-	ADDQ        $0x00000020, DX
-	DECQ        AX
+	VMOVUPS     Y3, (DI)
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R8
+	DECQ        R14
 	JNZ         dwc8S1AVX2_one
+
+dwc8S1AVX2_next:
+	MOVQ ldo+24(FP), R12
+	LEAQ (CX)(R12*4), CX
+	ADDQ BX, DX
+	DECQ AX
+	JNZ  dwc8S1AVX2_row
 
 dwc8S1AVX2_done:
 	VZEROUPPER
 	RET
 
-// func dwc8S2AVX2(n int, out *float32, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+// func dwc8S2AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
 // Requires: AVX, FMA3
-TEXT ·dwc8S2AVX2(SB), NOSPLIT|NOFRAME, $0-72
-	MOVQ         n+0(FP), AX
-	MOVQ         out+8(FP), CX
-	MOVQ         p+16(FP), DX
-	MOVQ         ldp+24(FP), BX
-	MOVQ         w+32(FP), SI
-	MOVQ         kh+40(FP), DI
-	MOVQ         kw+48(FP), R8
-	MOVQ         b+56(FP), R9
+TEXT ·dwc8S2AVX2(SB), NOSPLIT|NOFRAME, $0-88
+	MOVQ         rows+0(FP), AX
+	MOVQ         out+16(FP), CX
+	MOVQ         p+32(FP), DX
+	MOVQ         ldp+40(FP), BX
+	MOVQ         w+48(FP), SI
+	MOVQ         b+72(FP), DI
 	SHLQ         $0x02, BX
-	VBROADCASTSS lo+64(FP), Y1
-	VBROADCASTSS hi+68(FP), Y2
-	VMOVUPS      (R9), Y0
-	TESTQ        DI, DI
+	VBROADCASTSS lo+80(FP), Y1
+	VBROADCASTSS hi+84(FP), Y2
+	VMOVUPS      (DI), Y0
+	CMPQ         kh+56(FP), $0x00
 	JLE          dwc8S2AVX2_done
-	TESTQ        R8, R8
+	CMPQ         kw+64(FP), $0x00
 	JLE          dwc8S2AVX2_done
-	MOVQ         AX, R14
-	SHRQ         $0x03, R14
-	JZ           dwc8S2AVX2_ones
+	TESTQ        AX, AX
+	JLE          dwc8S2AVX2_done
+
+dwc8S2AVX2_row:
+	MOVQ CX, DI
+	MOVQ DX, R8
+	MOVQ n+8(FP), R14
+	SHRQ $0x03, R14
+	JZ   dwc8S2AVX2_ones
 
 dwc8S2AVX2_b8:
 	VMOVAPS Y0, Y3
@@ -1006,13 +1022,13 @@ dwc8S2AVX2_b8:
 	VMOVAPS Y0, Y8
 	VMOVAPS Y0, Y9
 	VMOVAPS Y0, Y10
-	MOVQ    DX, R9
+	MOVQ    R8, R9
 	MOVQ    SI, R11
-	MOVQ    DI, R12
+	MOVQ    kh+56(FP), R12
 
 dwc8S2AVX2_b8_krow:
 	MOVQ R9, R10
-	MOVQ R8, R13
+	MOVQ kw+64(FP), R13
 
 dwc8S2AVX2_b8_tap:
 	VMOVUPS     (R11), Y11
@@ -1033,46 +1049,47 @@ dwc8S2AVX2_b8_tap:
 	JNZ         dwc8S2AVX2_b8_krow
 	VMAXPS      Y3, Y1, Y3
 	VMINPS      Y3, Y2, Y3
-	VMOVUPS     Y3, (CX)
+	VMOVUPS     Y3, (DI)
 	VMAXPS      Y4, Y1, Y4
 	VMINPS      Y4, Y2, Y4
-	VMOVUPS     Y4, 32(CX)
+	VMOVUPS     Y4, 32(DI)
 	VMAXPS      Y5, Y1, Y5
 	VMINPS      Y5, Y2, Y5
-	VMOVUPS     Y5, 64(CX)
+	VMOVUPS     Y5, 64(DI)
 	VMAXPS      Y6, Y1, Y6
 	VMINPS      Y6, Y2, Y6
-	VMOVUPS     Y6, 96(CX)
+	VMOVUPS     Y6, 96(DI)
 	VMAXPS      Y7, Y1, Y7
 	VMINPS      Y7, Y2, Y7
-	VMOVUPS     Y7, 128(CX)
+	VMOVUPS     Y7, 128(DI)
 	VMAXPS      Y8, Y1, Y8
 	VMINPS      Y8, Y2, Y8
-	VMOVUPS     Y8, 160(CX)
+	VMOVUPS     Y8, 160(DI)
 	VMAXPS      Y9, Y1, Y9
 	VMINPS      Y9, Y2, Y9
-	VMOVUPS     Y9, 192(CX)
+	VMOVUPS     Y9, 192(DI)
 	VMAXPS      Y10, Y1, Y10
 	VMINPS      Y10, Y2, Y10
-	VMOVUPS     Y10, 224(CX)
-	ADDQ        $0x00000100, CX
-	ADDQ        $0x00000200, DX
+	VMOVUPS     Y10, 224(DI)
+	ADDQ        $0x00000100, DI
+	ADDQ        $0x00000200, R8
 	DECQ        R14
 	JNZ         dwc8S2AVX2_b8
 
 dwc8S2AVX2_ones:
-	ANDQ $0x07, AX
-	JZ   dwc8S2AVX2_done
+	MOVQ n+8(FP), R14
+	ANDQ $0x07, R14
+	JZ   dwc8S2AVX2_next
 
 dwc8S2AVX2_one:
 	VMOVAPS Y0, Y3
-	MOVQ    DX, R9
+	MOVQ    R8, R9
 	MOVQ    SI, R11
-	MOVQ    DI, R12
+	MOVQ    kh+56(FP), R12
 
 dwc8S2AVX2_one_krow:
 	MOVQ R9, R10
-	MOVQ R8, R13
+	MOVQ kw+64(FP), R13
 
 dwc8S2AVX2_one_tap:
 	VMOVUPS     (R11), Y4
@@ -1086,11 +1103,19 @@ dwc8S2AVX2_one_tap:
 	JNZ         dwc8S2AVX2_one_krow
 	VMAXPS      Y3, Y1, Y3
 	VMINPS      Y3, Y2, Y3
-	VMOVUPS     Y3, (CX)
-	ADDQ        $0x00000020, CX
-	ADDQ        $0x00000040, DX
-	DECQ        AX
+	VMOVUPS     Y3, (DI)
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000040, R8
+	DECQ        R14
 	JNZ         dwc8S2AVX2_one
+
+dwc8S2AVX2_next:
+	MOVQ ldo+24(FP), R12
+	LEAQ (CX)(R12*4), CX
+	ADDQ BX, DX
+	ADDQ BX, DX
+	DECQ AX
+	JNZ  dwc8S2AVX2_row
 
 dwc8S2AVX2_done:
 	VZEROUPPER

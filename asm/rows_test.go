@@ -872,31 +872,47 @@ func TestDWC8(t *testing.T) {
 				for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 31} {
 					cols := 8 * (s*(max(n, 1)-1) + kw)
 					ld := cols + 8
-					for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
-						fillInput(rng, w, false)
-						fillInput(rng, b, false)
-						what := fmt.Sprintf("%s/dwc8s%d %dx%d n=%d clamp=%v", tab.Name, s, kh, kw, n, clamp)
-						withRows(t, kh, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
-							got := newOut(1, 8*n, 8*n, 1)
-							f(n, got.p(), ptr(in), ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
-							got.checkGuards(t, what)
-							for i := range n {
-								for l := range 8 {
-									acc, mag := float64(b[l]), math.Abs(float64(b[l]))
-									for k := range kh {
-										for j := range kw {
-											v := float64(w[(k*kw+j)*8+l]) * float64(in[k*ld+(s*i+j)*8+l])
-											acc += v
-											mag += math.Abs(v)
+					for _, rows := range []int{1, 3} {
+						for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
+							fillInput(rng, w, false)
+							fillInput(rng, b, false)
+							what := fmt.Sprintf("%s/dwc8s%d %dx%d rows=%d n=%d clamp=%v", tab.Name, s, kh, kw, rows, n, clamp)
+							withRows(t, s*(rows-1)+kh, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+								ldo := 8*n + 8
+								got := newOut(rows, 8*n, ldo, 1)
+								f(rows, n, got.p(), ldo, ptr(in), ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
+								got.checkGuards(t, what)
+								for q := range rows {
+									for i := range n {
+										for l := range 8 {
+											acc, mag := float64(b[l]), math.Abs(float64(b[l]))
+											for k := range kh {
+												for j := range kw {
+													v := float64(w[(k*kw+j)*8+l]) * float64(in[(s*q+k)*ld+(s*i+j)*8+l])
+													acc += v
+													mag += math.Abs(v)
+												}
+											}
+											want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
+											if g := got.row(q)[8*i+l]; math.Abs(float64(g)-want) > 1e-6*mag {
+												t.Fatalf("%s: row %d output %d lane %d = %g, want %g", what, q, i, l, g, want)
+											}
 										}
 									}
-									want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
-									if g := got.row(0)[8*i+l]; math.Abs(float64(g)-want) > 1e-6*mag {
-										t.Fatalf("%s: output %d lane %d = %g, want %g", what, i, l, g, want)
-									}
 								}
-							}
-						})
+								if rows > 1 && n > 1 {
+									// Overlapping rows (conv's rounded-up rows): as one call
+									// per row in order.
+									ldo, area := 8*(n-1), 8*((rows-1)*(n-1)+n)
+									got, want := newOut(1, area, area, 0), newOut(1, area, area, 0)
+									f(rows, n, got.p(), ldo, ptr(in), ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
+									for q := range rows {
+										f(1, n, &want.buf[want.off+q*ldo], ldo, &in[s*q*ld], ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
+									}
+									compareRows(t, what+" overlapping", got, want, exact)
+								}
+							})
+						}
 					}
 				}
 			}

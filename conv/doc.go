@@ -26,10 +26,10 @@
 //	      28×28 for kernels above 3×3; multiplier 1, channels a multiple of
 //	      8, strides 1 and 2) go eight channels at a time instead, with the
 //	      channels in the vector lanes, where the table has those kernels
-//	      (AVX2): eight planes transposed to [position][8] (Interleave8),
-//	      padded, one DWC8S1/DWC8S2 call per output row, transposed back
-//	      (Split8) — a 7×7 plane cost several calls for a few hundred
-//	      multiply-adds.
+//	      (AVX2): eight planes transposed to [position][8] (Interleave8,
+//	      row by row into the padded plane from 8 columns up), one
+//	      DWC8S1/DWC8S2 call for all output rows, transposed back (Split8)
+//	      — a 7×7 plane cost several calls for a few hundred multiply-adds.
 //	1×1 kernel, no padding
 //	    → "gemm1x1": per image and group, Y = W·X straight on NCHW (X is
 //	      already the C×HW B matrix), no copy. At a stride above 1 the

@@ -172,38 +172,39 @@ func transposeKernel(g *build.Context, name, sig string, doc []string, in bool, 
 	g.RET()
 }
 
-// dwc8Kernel emits dwc8S<s>AVX2: n outputs of eight channels, blocks of
-// eight outputs (eight FMA chains) and then one at a time; each tap's
-// eight weights are loaded once per block and the inputs are FMA memory
-// operands.
+// dwc8Kernel emits dwc8S<s>AVX2: rows output rows of n outputs of eight
+// channels, each in blocks of eight outputs (eight FMA chains) and then one
+// at a time; each tap's eight weights are loaded once per block and the
+// inputs are FMA memory operands. n, kh, kw and ldo are read from the
+// arguments where needed, which leaves the loops enough registers.
 func dwc8Kernel(g *build.Context, s int) {
 	name := fmt.Sprintf("dwc8S%dAVX2", s)
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
-	g.SignatureExpr("func(n int, out *float32, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32)")
+	g.SignatureExpr("func(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32)")
 	g.Pragma("noescape")
-	g.Doc(name+" computes n depthwise outputs of eight channels in the lanes at stride "+fmt.Sprint(s),
+	g.Doc(name+" computes rows rows of n depthwise outputs of eight channels in the lanes at stride "+fmt.Sprint(s),
 		"(see DWC8Func in dwc8_generic.go).")
-	prm := gpParams(g, "n", "out", "p", "ldp", "w", "kh", "kw", "b")
-	n, out, p, ldp, w, kh, kw, b := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6], prm[7]
+	prm := gpParams(g, "rows", "out", "p", "ldp", "w", "b")
+	rows, out, p, ldp, w, b := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
 	g.SHLQ(U8(2), ldp)
 	bv, lo, hi := g.YMM(), bcast(g, "lo"), bcast(g, "hi")
 	g.VMOVUPS(Mem{Base: b}, bv)
-	pk, pj, pw, k, j, cnt := g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64()
-	// block emits the loop over the taps for u outputs from p, storing them
-	// at out, then advances out and p.
+	po, pp, pk, pj, pw, k, j, cnt := g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64()
+	// block emits the loop over the taps for u outputs from pp, storing them
+	// at po, then advances po and pp.
 	block := func(label string, u int) {
 		acc := make([]VecVirtual, u)
 		for i := range acc {
 			acc[i] = g.YMM()
 			g.VMOVAPS(bv, acc[i])
 		}
-		g.MOVQ(p, pk)
+		g.MOVQ(pp, pk)
 		g.MOVQ(w, pw)
-		g.MOVQ(kh, k)
+		g.MOVQ(paramMem(g, "kh"), k)
 		g.Label(label + "_krow")
 		g.MOVQ(pk, pj)
-		g.MOVQ(kw, j)
+		g.MOVQ(paramMem(g, "kw"), j)
 		g.Label(label + "_tap")
 		wv := g.YMM()
 		g.VMOVUPS(Mem{Base: pw}, wv)
@@ -220,16 +221,21 @@ func dwc8Kernel(g *build.Context, s int) {
 		for i := range acc {
 			g.VMAXPS(acc[i], lo, acc[i]) // maxps(lo, ·)
 			g.VMINPS(acc[i], hi, acc[i]) // minps(hi, ·)
-			g.VMOVUPS(acc[i], Mem{Base: out, Disp: 32 * i})
+			g.VMOVUPS(acc[i], Mem{Base: po, Disp: 32 * i})
 		}
-		g.ADDQ(U32(32*u), out)
-		g.ADDQ(U32(32*s*u), p)
+		g.ADDQ(U32(32*u), po)
+		g.ADDQ(U32(32*s*u), pp)
 	}
-	g.TESTQ(kh, kh)
+	g.CMPQ(paramMem(g, "kh"), U8(0))
 	g.JLE(LabelRef(name + "_done"))
-	g.TESTQ(kw, kw)
+	g.CMPQ(paramMem(g, "kw"), U8(0))
 	g.JLE(LabelRef(name + "_done"))
-	g.MOVQ(n, cnt)
+	g.TESTQ(rows, rows)
+	g.JLE(LabelRef(name + "_done"))
+	g.Label(name + "_row")
+	g.MOVQ(out, po)
+	g.MOVQ(p, pp)
+	g.MOVQ(paramMem(g, "n"), cnt)
 	g.SHRQ(U8(3), cnt)
 	g.JZ(LabelRef(name + "_ones"))
 	g.Label(name + "_b8")
@@ -237,12 +243,22 @@ func dwc8Kernel(g *build.Context, s int) {
 	g.DECQ(cnt)
 	g.JNZ(LabelRef(name + "_b8"))
 	g.Label(name + "_ones")
-	g.ANDQ(U8(7), n)
-	g.JZ(LabelRef(name + "_done"))
+	g.MOVQ(paramMem(g, "n"), cnt)
+	g.ANDQ(U8(7), cnt)
+	g.JZ(LabelRef(name + "_next"))
 	g.Label(name + "_one")
 	block(name+"_one", 1)
-	g.DECQ(n)
+	g.DECQ(cnt)
 	g.JNZ(LabelRef(name + "_one"))
+	g.Label(name + "_next")
+	// The next row: out + ldo floats, p + s·ldp floats.
+	g.MOVQ(paramMem(g, "ldo"), k)
+	g.LEAQ(Mem{Base: out, Index: k, Scale: 4}, out)
+	for range s {
+		g.ADDQ(ldp, p)
+	}
+	g.DECQ(rows)
+	g.JNZ(LabelRef(name + "_row"))
 	g.Label(name + "_done")
 	g.VZEROUPPER()
 	g.RET()
