@@ -25,6 +25,7 @@ var benchLayers = []struct {
 	{"squeezenet.fire3.squeeze", convCase{n: 1, c: 128, h: 55, w: 55, m: 16, kh: 1, kw: 1, bias: true}},
 	{"squeezenet.fire2.expand3x3", convCase{n: 1, c: 16, h: 55, w: 55, m: 64, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"squeezenet.fire4.expand3x3", convCase{n: 1, c: 32, h: 27, w: 27, m: 128, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
+	{"squeezenet.classifier", convCase{n: 1, c: 512, h: 13, w: 13, m: 1000, kh: 1, kw: 1, bias: true}},
 	{"squeezenet.fire6.expand3x3", convCase{n: 1, c: 48, h: 13, w: 13, m: 192, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet18.layer1", convCase{n: 1, c: 64, h: 56, w: 56, m: 64, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"resnet18.layer2.down", convCase{n: 1, c: 64, h: 56, w: 56, m: 128, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
