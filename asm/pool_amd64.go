@@ -25,6 +25,13 @@ func maxPool3x3s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, 
 //go:noescape
 func maxPool3x3s1BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 
+// avgPool3x3s1BlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of 3×3 stride-1 average pooling rows
+// (PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements
+// apart from r[q·ldr] on, in order of q.
+//
+//go:noescape
+func avgPool3x3s1BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
+
 // avgPool2x2s2BlocksAVX2 computes out[q·ldo + i] for q < rows and i < 8·⌊n/8⌋ of 2×2 stride-2 average pooling rows
 // (PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements
 // apart from r[2q·ldr] on, in order of q.

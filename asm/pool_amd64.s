@@ -187,6 +187,65 @@ maxPool3x3s1BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
+// func avgPool3x3s1BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
+// Requires: AVX
+TEXT ·avgPool3x3s1BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
+	VBROADCASTSS neginf<>+0(SB), Y0
+	SHRQ         $0x03, CX
+	JZ           avgPool3x3s1BlocksAVX2_done
+	TESTQ        AX, AX
+	JLE          avgPool3x3s1BlocksAVX2_done
+
+avgPool3x3s1BlocksAVX2_row:
+	MOVQ DX, R8
+	MOVQ SI, R9
+	MOVQ CX, R10
+
+avgPool3x3s1BlocksAVX2_loop:
+	VMOVUPS (R9), Y0
+	VADDPS  (R9)(DI*1), Y0, Y0
+	VADDPS  (R9)(DI*2), Y0, Y0
+	VMOVUPS 4(R9), Y1
+	VADDPS  4(R9)(DI*1), Y1, Y1
+	VADDPS  4(R9)(DI*2), Y1, Y1
+	VMOVUPS 8(R9), Y2
+	VADDPS  8(R9)(DI*1), Y2, Y2
+	VADDPS  8(R9)(DI*2), Y2, Y2
+	VADDPS  Y1, Y0, Y0
+	VADDPS  Y2, Y0, Y0
+	VMULPS  ninth<>+0(SB), Y0, Y0
+	VMOVUPS Y0, (R8)
+	ADDQ    $0x20, R8
+	ADDQ    $0x20, R9
+	DECQ    R10
+	JNZ     avgPool3x3s1BlocksAVX2_loop
+	ADDQ    BX, DX
+	LEAQ    (SI)(DI*1), SI
+	DECQ    AX
+	JNZ     avgPool3x3s1BlocksAVX2_row
+
+avgPool3x3s1BlocksAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA ninth<>+0(SB)/4, $0x3de38e39
+DATA ninth<>+4(SB)/4, $0x3de38e39
+DATA ninth<>+8(SB)/4, $0x3de38e39
+DATA ninth<>+12(SB)/4, $0x3de38e39
+DATA ninth<>+16(SB)/4, $0x3de38e39
+DATA ninth<>+20(SB)/4, $0x3de38e39
+DATA ninth<>+24(SB)/4, $0x3de38e39
+DATA ninth<>+28(SB)/4, $0x3de38e39
+GLOBL ninth<>(SB), RODATA|NOPTR, $32
+
 // func avgPool2x2s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 // Requires: AVX, AVX2
 TEXT ·avgPool2x2s2BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-48
@@ -298,16 +357,6 @@ avgPool3x3s2BlocksAVX2_loop:
 avgPool3x3s2BlocksAVX2_done:
 	VZEROUPPER
 	RET
-
-DATA ninth<>+0(SB)/4, $0x3de38e39
-DATA ninth<>+4(SB)/4, $0x3de38e39
-DATA ninth<>+8(SB)/4, $0x3de38e39
-DATA ninth<>+12(SB)/4, $0x3de38e39
-DATA ninth<>+16(SB)/4, $0x3de38e39
-DATA ninth<>+20(SB)/4, $0x3de38e39
-DATA ninth<>+24(SB)/4, $0x3de38e39
-DATA ninth<>+28(SB)/4, $0x3de38e39
-GLOBL ninth<>(SB), RODATA|NOPTR, $32
 
 // func maxFold1BlocksAVX2(n int, dst *float32, src *float32)
 // Requires: AVX

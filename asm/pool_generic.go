@@ -132,6 +132,29 @@ func maxPool3x3s1Row(n int, out, r *float32, ldr int) {
 	}
 }
 
+// avgPool3x3s1Generic is AvgPool3x3s1 (rows of avgPool3x3s1Row).
+func avgPool3x3s1Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	eachRow(rows, n, out, ldo, r, ldr, 1, avgPool3x3s1Row)
+}
+
+// avgPool3x3s1Row is one row of AvgPool3x3s1 over full windows: with
+// v_j = (r0[j] + r1[j]) + r2[j],
+//
+//	out[i] = ((v[i] + v[i+1]) + v[i+2]) * float32(1.0/9)
+func avgPool3x3s1Row(n int, out, r *float32, ldr int) {
+	if n <= 0 {
+		return
+	}
+	o, rs := rowSlices(n, out, r, ldr, 3, n+2)
+	r0, r1, r2 := rs[0], rs[1], rs[2]
+	for i := range o {
+		e := (r0[i] + r1[i]) + r2[i]
+		d := (r0[i+1] + r1[i+1]) + r2[i+1]
+		f := (r0[i+2] + r1[i+2]) + r2[i+2]
+		o[i] = ((e + d) + f) * float32(1.0/9)
+	}
+}
+
 // avgPool2x2s2Generic is AvgPool2x2s2 (rows of avgPool2x2s2Row).
 func avgPool2x2s2Generic(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 	eachRow(rows, n, out, ldo, r, ldr, 2, avgPool2x2s2Row)

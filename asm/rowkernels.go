@@ -34,12 +34,13 @@ type RowKernels struct {
 	Sum        SumFunc        // Σ x[i] in a fixed order (global average pooling)
 
 	// Pooling over several output rows: 2×2 and 3×3 windows at stride 2,
-	// 3×3 max at stride 1.
+	// 3×3 at stride 1.
 	MaxPool2x2s2 PoolRowsFunc
 	MaxPool3x3s2 PoolRowsFunc
 	MaxPool3x3s1 PoolRowsFunc
 	AvgPool2x2s2 PoolRowsFunc
 	AvgPool3x3s2 PoolRowsFunc
+	AvgPool3x3s1 PoolRowsFunc
 	MaxFold      FoldFunc // dst[i] = NaN-skipping max(dst[i], src[i·s])
 
 	// Depthwise 3×3 rows with bias and clamp, stride 1 and 2.
@@ -83,7 +84,7 @@ var rowKernelsGeneric = RowKernels{
 	Sigmoid: sigmoidGeneric, SiLU: siluGeneric,
 	ScaleShift: scaleShiftGeneric, Add: addGeneric, CopyRows: copyRowsGeneric, Sum: sumGeneric,
 	MaxPool2x2s2: maxPool2x2s2Generic, MaxPool3x3s2: maxPool3x3s2Generic, MaxPool3x3s1: maxPool3x3s1Generic,
-	AvgPool2x2s2: avgPool2x2s2Generic, AvgPool3x3s2: avgPool3x3s2Generic,
+	AvgPool2x2s2: avgPool2x2s2Generic, AvgPool3x3s2: avgPool3x3s2Generic, AvgPool3x3s1: avgPool3x3s1Generic,
 	MaxFold:     maxFoldGeneric,
 	DWConv3x3s1: dwconv3x3s1Generic, DWConv3x3s2: dwconv3x3s2Generic,
 	DWConv3x3s2P: dwconv3x3s2pGeneric, Deinterleave: deinterleaveGeneric,

@@ -19,7 +19,7 @@ var rowKernelsAVX2 = RowKernels{
 	Sigmoid: sigmoidAVX2, SiLU: siluAVX2,
 	ScaleShift: scaleShiftAVX2, Add: addAVX2, CopyRows: copyRowsAVX2, Sum: sumAVX2,
 	MaxPool2x2s2: maxPool2x2s2AVX2, MaxPool3x3s2: maxPool3x3s2AVX2, MaxPool3x3s1: maxPool3x3s1AVX2,
-	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2,
+	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2, AvgPool3x3s1: avgPool3x3s1AVX2,
 	MaxFold:     maxFoldAVX2,
 	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2, DWConv3x3s1R: dwconv3x3s1rAVX2,
 	DWConv3x3s2P: dwconv3x3s2pAVX2, Deinterleave: deinterleaveRowsAVX2,
@@ -67,6 +67,10 @@ func maxPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 
 func maxPool3x3s1AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 	poolRows(rows, n, out, ldo, r, ldr, 1, maxPool3x3s1BlocksAVX2, maxPool3x3s1Generic)
+}
+
+func avgPool3x3s1AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
+	poolRows(rows, n, out, ldo, r, ldr, 1, avgPool3x3s1BlocksAVX2, avgPool3x3s1Generic)
 }
 
 func avgPool2x2s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {

@@ -280,6 +280,7 @@ func TestPoolRows(t *testing.T) {
 		{"maxpool3x3s1", func(k *Kernels) PoolRowsFunc { return k.MaxPool3x3s1 }, 3, 1},
 		{"avgpool2x2s2", func(k *Kernels) PoolRowsFunc { return k.AvgPool2x2s2 }, 2, 2},
 		{"avgpool3x3s2", func(k *Kernels) PoolRowsFunc { return k.AvgPool3x3s2 }, 3, 2},
+		{"avgpool3x3s1", func(k *Kernels) PoolRowsFunc { return k.AvgPool3x3s1 }, 3, 1},
 	}
 	for _, tab := range Tables() {
 		for _, c := range cases {
@@ -350,26 +351,25 @@ func TestPoolTwins(t *testing.T) {
 	n := 29
 	in := make([]float32, 3*(2*n+1))
 	fillInput(rng, in, false)
-	for _, k := range []int{2, 3} {
-		w := 2*n + 1
+	for _, c := range []struct {
+		k, s int
+		f    PoolRowFunc
+	}{{2, 2, avgPool2x2s2Row}, {3, 2, avgPool3x3s2Row}, {3, 1, avgPool3x3s1Row}} {
+		k, st, w := c.k, c.s, 2*n+1
 		av := make([]float32, n)
-		if k == 2 {
-			avgPool2x2s2Row(n, &av[0], &in[0], w)
-		} else {
-			avgPool3x3s2Row(n, &av[0], &in[0], w)
-		}
+		c.f(n, &av[0], &in[0], w)
 		for i := range av {
 			var s, mag float64
 			for r := 0; r < k; r++ {
 				for j := 0; j < k; j++ {
-					v := float64(in[r*w+2*i+j])
+					v := float64(in[r*w+st*i+j])
 					s += v
 					mag += math.Abs(v)
 				}
 			}
 			s /= float64(k * k)
 			if math.Abs(float64(av[i])-s) > 1e-6*mag {
-				t.Fatalf("avg%dx%d twin [%d] = %g, want %g", k, k, i, av[i], s)
+				t.Fatalf("avg%dx%d s%d twin [%d] = %g, want %g", k, k, st, i, av[i], s)
 			}
 		}
 	}

@@ -23,13 +23,15 @@
 // all its rows in one call (a call per row cost as much as the pooling on
 // 14-wide rows); at stride 1, max over a padded copy of a stack of planes
 // (MaxPool3x3s1, a call per plane, for 3×3 windows, else two separable
-// passes of MaxFold over the stack at once), average by two separable passes over a padded copy (Add for
-// sums, then ScaleShift by the inverse count where whole windows fit); at
-// stride 2 with padding or rows shorter than 8, the rows kernels over a
-// padded copy; MaxFold and foldAdd (one streaming pass
-// per kernel tap over the output positions where that tap is inside the
-// input) for every other row, window and edge; the activation kernels and
-// ScaleShift for the element-wise kernels.
+// passes of MaxFold over the stack at once), average over a padded copy of
+// each plane (AvgPool3x3s1 for 3×3 windows, then the border windows'
+// counts; else two separable passes of Add, then ScaleShift by the
+// inverse count where whole windows fit); at stride 2 with padding or rows
+// shorter than 8, the rows kernels over a padded copy; MaxFold and
+// foldAdd (one streaming pass per kernel tap over the output positions
+// where that tap is inside the input) for every other row, window and
+// edge; the activation kernels and ScaleShift for the element-wise
+// kernels.
 //
 // Semantics match package ops: MaxPool never selects NaN and gives −Inf
 // for a window without a number (every max row kernel and MaxFold skips
@@ -38,7 +40,8 @@
 // inside the padded input (never the ceil_mode overhang), 0 for an empty
 // window; sums are float32 (the reference sums in float64; tested to
 // 1e-6 relative), and at stride 1 the interior averages are sums times
-// the inverse count (within an ulp of the quotient). Sigmoid and SiLU use the table's float32 exp
+// the inverse count (within an ulp of the quotient; 3×3 border windows
+// that times 9/count, a few ulps). Sigmoid and SiLU use the table's float32 exp
 // polynomial (asm.expPoly: relative error ≤ 3e-7; Sigmoid and SiLU within
 // 1e-6 relative of float64, tested in package asm).
 //

@@ -161,6 +161,15 @@ func pool(g *build.Context) {
 		g.ADDQ(U8(32), out)
 		g.ADDQ(U8(32), r)
 	})
+	rowsFunc("avgPool3x3s1BlocksAVX2", "3×3 stride-1 average pooling rows", 1, func() {
+		e, d, f := sum(3, 0), sum(3, 4), sum(3, 8) // columns 0…7, 1…8, 2…9
+		g.VADDPS(d, e, e)
+		g.VADDPS(f, e, e)
+		g.VMULPS(fconst(g, "ninth", float32(1.0/9)), e, e)
+		g.VMOVUPS(e, Mem{Base: out})
+		g.ADDQ(U8(32), out)
+		g.ADDQ(U8(32), r)
+	})
 	rowsFunc("avgPool2x2s2BlocksAVX2", "2×2 stride-2 average pooling rows", 2, func() {
 		a, b := sum(2, 0), sum(2, 32)
 		e, d := shuf(g, 0x88, b, a), shuf(g, 0xDD, b, a)
