@@ -250,7 +250,7 @@ var negInf = float32(math.Inf(-1))
 func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
 	oh0, oh1, a, b, r, ok := s2Rows(g, x)
 	if ok {
-		s2Kernel(kt, g, true)(oh1-oh0, b-a, &y[oh0*g.ow+a], g.ow, &r[0], g.w.in)
+		s2Interior(s2Kernel(kt, g, true), g, oh0, oh1, a, b, r, y)
 	}
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]
@@ -269,12 +269,25 @@ func maxPlane(kt *asm.Kernels, g *geometry, x, y []float32) {
 func s2Rows(g *geometry, x []float32) (oh0, oh1, a, b int, r []float32, ok bool) {
 	H, W := &g.h, &g.w
 	oh0, oh1, a, b = H.inLo, H.inHi, W.inLo, W.inHi
-	if oh1 <= oh0 || H.d != 1 || W.d != 1 || W.s != 2 || H.s != 2 || H.k != W.k || (H.k != 2 && H.k != 3) || b <= a {
+	if oh1 <= oh0 || H.d != 1 || W.d != 1 || W.s != 2 || H.k != W.k || (H.k != 2 && H.k != 3) || b <= a {
 		return 0, 0, 0, 0, nil, false
 	}
 	st, x0 := H.start[oh0], W.start[a]
 	_ = x[(H.start[oh1-1]+H.k-1)*W.in+x0+2*(b-a)+H.k-3] // last tap the rows kernels read
 	return oh0, oh1, a, b, x[st*W.in+x0:], true
+}
+
+// s2Interior runs f over the interior [oh0, oh1) × [a, b) that s2Rows
+// reported: one call when output rows are two input rows apart (stride 2
+// down too, the rows kernels' layout), else a call per row.
+func s2Interior(f asm.PoolRowsFunc, g *geometry, oh0, oh1, a, b int, r, y []float32) {
+	if g.h.s == 2 {
+		f(oh1-oh0, b-a, &y[oh0*g.ow+a], g.ow, &r[0], g.w.in)
+		return
+	}
+	for oh := oh0; oh < oh1; oh++ {
+		f(1, b-a, &y[oh*g.ow+a], g.ow, &r[(g.h.start[oh]-g.h.start[oh0])*g.w.in], g.w.in)
+	}
 }
 
 // s2Kernel is the table's rows kernel for g's 2×2 or 3×3 stride-2
@@ -550,8 +563,8 @@ func padS2(g *geometry) bool {
 // computed 8 wide, so the kernels take a whole block (a row of seven went
 // to the Go twin, whose data-dependent branches cost ~90 cycles an
 // output): the extra outputs land on the next row's, which the kernel
-// computes after, and the last row goes through buf.h; they read up to
-// 2·7+1 floats past a row (slack in buf.pad).
+// computes after, and the last rows go through buf.h (rowsInto); they
+// read up to 2·7+1 floats past a row (slack in buf.pad).
 func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 	wp := buf.padPlane(kt, g, x, negInf)
 	buf.grow(8)
@@ -660,7 +673,7 @@ func foldAdd(dst, src []float32, s int) {
 func avgPlane(kt *asm.Kernels, g *geometry, cip bool, x, y []float32) {
 	oh0, oh1, a, b, r, ok := s2Rows(g, x)
 	if ok {
-		s2Kernel(kt, g, false)(oh1-oh0, b-a, &y[oh0*g.ow+a], g.ow, &r[0], g.w.in)
+		s2Interior(s2Kernel(kt, g, false), g, oh0, oh1, a, b, r, y)
 	}
 	for oh := 0; oh < g.oh; oh++ {
 		row := y[oh*g.ow : oh*g.ow+g.ow]

@@ -143,6 +143,9 @@ var poolCases = []poolCase{
 	{shape: []int{2, 3, 17}, kernel: []int{3}, strides: []int{2}, pads: []int{1, 1}, countPad: true},
 	{shape: []int{1, 2, 5, 5}, kernel: []int{5, 5}, pads: []int{4, 4, 4, 4}, strides: []int{3, 3}, ceil: true},
 	{shape: []int{1, 64, 56, 56}, kernel: []int{2, 2}, strides: []int{2, 2}}, // several parts
+	// Stride 2 across, another down: the rows kernels a row at a time.
+	{shape: []int{1, 2, 9, 40}, kernel: []int{3, 3}, strides: []int{1, 2}},
+	{shape: []int{1, 2, 17, 37}, kernel: []int{2, 2}, strides: []int{3, 2}, pads: []int{1, 0, 0, 1}},
 	// Stride 2, rows shorter than 8 (computed 8 wide, the last ones in scratch).
 	{shape: []int{1, 3, 4, 4}, kernel: []int{3, 3}, strides: []int{2, 2}, ceil: true},
 	{shape: []int{2, 3, 6, 6}, kernel: []int{2, 2}, strides: []int{2, 2}},
