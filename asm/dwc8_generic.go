@@ -4,8 +4,8 @@ import "unsafe"
 
 // Depthwise convolution with eight channels in the lanes of each position:
 // conv transposes eight small input planes to [position][8] (Interleave8),
-// computes every output position with one kernel call per output row
-// (DWC8S1, DWC8S2) and transposes the outputs back (Split8). On small
+// computes every output position with one kernel call (DWC8S1, DWC8S2,
+// over all output rows) and transposes the outputs back (Split8). On small
 // planes this replaces several calls per plane with a few per eight.
 
 // Interleave8Func sets dst[8i+l] = src[l·lds+i] for l < 8 and i < n: eight
