@@ -151,6 +151,8 @@ var poolCases = []poolCase{
 	{shape: []int{2, 3, 6, 6}, kernel: []int{2, 2}, strides: []int{2, 2}},
 	{shape: []int{1, 5, 14, 14}, kernel: []int{2, 2}, strides: []int{2, 2}, ceil: true},
 	{shape: []int{1, 2, 5, 5}, kernel: []int{3, 3}, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
+	{shape: []int{2, 3, 15, 13}, kernel: []int{3, 3}, strides: []int{2, 2}},
+	{shape: []int{1, 2, 3, 3}, kernel: []int{2, 2}, strides: []int{2, 2}},
 	// Stride 1 (GoogLeNet's inception pools), also with windows past the end.
 	{shape: []int{1, 3, 14, 14}, kernel: []int{3, 3}, strides: []int{1, 1}, pads: []int{1, 1, 1, 1}, ceil: true},
 	{shape: []int{2, 3, 9, 11}, kernel: []int{5, 5}, pads: []int{2, 2, 2, 2}},
