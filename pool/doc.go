@@ -26,12 +26,13 @@
 // passes of MaxFold over the stack at once), average over a padded copy of
 // each plane (AvgPool3x3s1 for 3×3 windows, then the border windows'
 // counts; else two separable passes of Add, then ScaleShift by the
-// inverse count where whole windows fit); at stride 2 with padding or rows
-// shorter than 8, the rows kernels over a padded copy; MaxFold and
-// foldAdd (one streaming pass per kernel tap over the output positions
-// where that tap is inside the input) for every other row, window and
-// edge; the activation kernels and ScaleShift for the element-wise
-// kernels.
+// inverse count where whole windows fit); max at stride 2 with windows
+// reaching into padding, the rows kernels over a padded copy, and on rows
+// shorter than 8 without padding, over the plane in place (8 wide, the
+// extra outputs overwritten by the next row's); MaxFold and foldAdd (one
+// streaming pass per kernel tap over the output positions where that tap
+// is inside the input) for every other row, window and edge; the
+// activation kernels and ScaleShift for the element-wise kernels.
 //
 // Semantics match package ops: MaxPool never selects NaN and gives −Inf
 // for a window without a number (every max row kernel and MaxFold skips
