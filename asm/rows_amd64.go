@@ -47,14 +47,8 @@ func blocks(n int, body func(n, off int), small func()) {
 // whole blocks, then over the block ending at n of every row; rows under
 // 8 go to the twin.
 func poolRows(rows, n int, out *float32, ldo int, r *float32, ldr, s int, body, twin PoolRowsFunc) {
-	if n < 8 {
-		twin(rows, n, out, ldo, r, ldr)
-		return
-	}
-	body(rows, n, out, ldo, r, ldr)
-	if n%8 != 0 {
-		body(rows, 8, fadd(out, n-8), ldo, fadd(r, s*(n-8)), ldr)
-	}
+	blocks(n, func(m, off int) { body(rows, m, fadd(out, off), ldo, fadd(r, s*off), ldr) },
+		func() { twin(rows, n, out, ldo, r, ldr) })
 }
 
 func maxPool2x2s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
@@ -115,14 +109,10 @@ func dwconv3x3s2AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi floa
 }
 
 func dwconv3x3s2pAVX2(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
-	if n < 8 {
-		dwconv3x3s2pGeneric(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
-		return
-	}
-	dwconv3x3s2pBlocksAVX2(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
-	if off := n - 8; n%8 != 0 {
-		dwconv3x3s2pBlocksAVX2(rows, 8, fadd(out, off), ldo, fadd(r, off), ldr, half, w, b, lo, hi)
-	}
+	blocks(n, func(m, off int) {
+		dwconv3x3s2pBlocksAVX2(rows, m, fadd(out, off), ldo, fadd(r, off), ldr, half, w, b, lo, hi)
+	},
+		func() { dwconv3x3s2pGeneric(rows, n, out, ldo, r, ldr, half, w, b, lo, hi) })
 }
 
 // The taps kernels accumulate, so the outputs after the whole blocks go to

@@ -25,11 +25,10 @@ func blocks4(n int, body func(n, off int), small func()) {
 // poolRowsNEON runs a pooling blocks kernel of stride s row by row
 // (PoolRowsFunc's layout).
 func poolRowsNEON(rows, n int, out *float32, ldo int, r *float32, ldr, s int, body func(int, *float32, *float32, int), twin PoolRowFunc) {
-	for q := 0; q < rows; q++ {
-		o, rq := fadd(out, q*ldo), fadd(r, s*q*ldr)
+	eachRow(rows, n, out, ldo, r, ldr, s, func(n int, o, rq *float32, ldr int) {
 		blocks4(n, func(m, off int) { body(m, fadd(o, off), fadd(rq, s*off), ldr) },
 			func() { twin(n, o, rq, ldr) })
-	}
+	})
 }
 
 func maxPool2x2s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
