@@ -350,9 +350,8 @@ func maxPlanesS1(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32, n, nb
 	wp, hp := buf.padPlanes(kt, g, x, n, nb, negInf)
 	if H.k == 3 && W.k == 3 {
 		// Both passes in one kernel, a call per plane straight into y.
-		buf.grow(8)
 		for p := 0; p < n; p++ {
-			rowsInto(kt.MaxPool3x3s1, g.oh, g.ow, y[p*g.oh*g.ow:], buf.pad[p*hp*wp:], wp, 1, 3, buf.h)
+			rowsInto(kt.MaxPool3x3s1, g.oh, g.ow, y[p*g.oh*g.ow:], buf.pad[p*hp*wp:], wp, 1, 3, negInf, buf)
 		}
 		return
 	}
@@ -415,8 +414,7 @@ func avgPlaneS1(kt *asm.Kernels, g *geometry, buf *s1Buf, cip bool, x, y []float
 	H, W := &g.h, &g.w
 	wp := buf.padPlane(kt, g, x, 0)
 	if H.k == 3 && W.k == 3 {
-		buf.grow(8)
-		rowsInto(kt.AvgPool3x3s1, g.oh, g.ow, y, buf.pad, wp, 1, 3, buf.h)
+		rowsInto(kt.AvgPool3x3s1, g.oh, g.ow, y, buf.pad, wp, 1, 3, 0, buf)
 		avg3x3Counts(g, y)
 		return
 	}
@@ -561,55 +559,25 @@ func padS2(g *geometry) bool {
 
 // maxPlaneS2 pools one plane with padS2's windows, or with short rows
 // (s2Short): one rows-kernel call over the plane padded with −Inf (the
-// kernels skip NaN, and the padding never wins). Rows shorter than 8 are
-// computed 8 wide, so the kernels take a whole block (a row of seven went
-// to the Go twin, whose data-dependent branches cost ~90 cycles an
-// output): the extra outputs land on the next row's, which the kernel
-// computes after, and the last rows go through buf.h (rowsInto); they
-// read up to 2·7+1 floats past a row (slack in buf.pad).
+// kernels skip NaN, and the padding never wins; rowsInto takes rows
+// shorter than 8, which read up to 2·7+1 floats past a row: slack in
+// buf.pad).
 func maxPlaneS2(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 	wp := buf.padPlane(kt, g, x, negInf)
-	buf.grow(8)
-	rowsInto(s2Kernel(kt, g, true), g.oh, g.ow, y, buf.pad, wp, 2, g.h.k, buf.h)
+	rowsInto(s2Kernel(kt, g, true), g.oh, g.ow, y, buf.pad, wp, 2, g.h.k, negInf, buf)
 }
 
 // maxPlaneShort pools one plane of 2×2 or 3×3 stride-2 windows that all
-// lie inside it, in rows under 8 wide (s2Short, not padS2): the rows
-// kernel 8 wide straight from x, each row's extra outputs landing on the
-// next row's (computed after) and its extra reads on the next input rows;
-// the rows that would write past y go one by one from a copy of their
-// input rows with −Inf after them. The padded copy of the
-// plane that maxPlaneS2 makes was a third of GoogLeNet's 14→7 pool.
+// lie inside it, in rows under 8 wide (s2Short, not padS2): rowsInto
+// straight from x, whose 8-wide rows read on into the next input rows.
+// Those reads stay inside x: with every window inside the plane (H ≥
+// 2·OH+k−2, W ≥ 2·OW+k−2), at least (2·OH−2q−1)·W ≥ (16/OW−1)·2·OW ≥ 18
+// floats follow the start of row q's last window row, of which it reads
+// 14+k, for every row q whose extra outputs stay inside y (the others go
+// through rowsInto's copy). The padded copy of the plane that maxPlaneS2
+// makes was a third of GoogLeNet's 14→7 pool.
 func maxPlaneShort(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
-	const nr = 8
-	k, w, f := g.h.k, g.w.in, s2Kernel(kt, g, true)
-	span := 2*(nr-1) + k                                               // the columns an 8-wide row reads
-	last := func(q int) int { return (g.h.start[q]+k-1)*w + span - 1 } // the last element row q reads
-	// The rows whose extra outputs stay inside y. Their reads stay inside
-	// x too: with every window inside the plane (H ≥ 2·OH+k−2, W ≥
-	// 2·OW+k−2), at least (2·OH−2q−1)·W ≥ (16/OW−1)·2·OW ≥ 18 floats
-	// follow the start of row q's last window row, of which it reads 14+k.
-	direct := g.oh
-	for direct > 0 && (direct-1)*g.ow+nr > len(y) {
-		direct--
-	}
-	if direct > 0 {
-		_, _ = x[last(direct-1)], y[(direct-1)*g.ow+nr-1]
-		f(direct, nr, &y[0], g.ow, &x[0], w)
-	}
-	buf.grow(max(nr, k*span))
-	in, out := buf.v[:k*span], buf.h[:nr]
-	for q := direct; q < g.oh; q++ {
-		for i := 0; i < k; i++ {
-			row := in[i*span : (i+1)*span]
-			n := copy(row, x[(g.h.start[q]+i)*w:(g.h.start[q]+i+1)*w])
-			for j := n; j < span; j++ {
-				row[j] = negInf
-			}
-		}
-		f(1, nr, &out[0], nr, &in[0], span)
-		copy(y[q*g.ow:(q+1)*g.ow], out[:g.ow])
-	}
+	rowsInto(s2Kernel(kt, g, true), g.oh, g.ow, y, x, g.w.in, 2, g.h.k, negInf, buf)
 }
 
 // rowsInto computes rows output rows of y (ow apart) with the rows kernel
@@ -617,9 +585,11 @@ func maxPlaneShort(kt *asm.Kernels, g *geometry, buf *s1Buf, x, y []float32) {
 // Rows shorter than 8 are computed 8 wide, so the kernels take whole
 // blocks (a row of seven went to the Go twin, whose data-dependent
 // branches cost ~90 cycles an output): the extra outputs land on the next
-// row's, which the kernel computes after, and the rows whose extra outputs
-// would pass the end of y go through scratch (8 floats) one by one.
-func rowsInto(f asm.PoolRowsFunc, rows, ow int, y, r []float32, ldr, s, k int, scratch []float32) {
+// row's, which the kernel computes after, and their extra reads on the
+// rows after in r (the caller keeps them inside it). The rows whose extra
+// outputs would pass the end of y go one by one from a copy of their
+// input rows with fill after each (buf.v) into buf.h.
+func rowsInto(f asm.PoolRowsFunc, rows, ow int, y, r []float32, ldr, s, k int, fill float32, buf *s1Buf) {
 	nr := max(ow, 8)
 	direct := rows
 	if nr > ow {
@@ -632,11 +602,22 @@ func rowsInto(f asm.PoolRowsFunc, rows, ow int, y, r []float32, ldr, s, k int, s
 		_, _ = r[(s*(direct-1)+k-1)*ldr+s*(nr-1)+k-1], y[(direct-1)*ow+nr-1] // last tap read, last output
 		f(direct, nr, &y[0], ow, &r[0], ldr)
 	}
+	if direct == rows {
+		return
+	}
+	span := s*(nr-1) + k // the columns an 8-wide row reads
+	buf.grow(max(nr, k*span))
+	in, out := buf.v[:k*span], buf.h[:nr]
 	for q := direct; q < rows; q++ {
-		rq := r[s*q*ldr:]
-		_, _ = rq[(k-1)*ldr+s*(nr-1)+k-1], scratch[nr-1]
-		f(1, nr, &scratch[0], nr, &rq[0], ldr)
-		copy(y[q*ow:(q+1)*ow], scratch[:ow])
+		for i := 0; i < k; i++ {
+			row := in[i*span : (i+1)*span]
+			n := copy(row, r[(s*q+i)*ldr:][:min(ldr, span)])
+			for j := n; j < span; j++ {
+				row[j] = fill
+			}
+		}
+		f(1, nr, &out[0], nr, &in[0], span)
+		copy(y[q*ow:(q+1)*ow], out[:ow])
 	}
 }
 
