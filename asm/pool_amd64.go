@@ -46,6 +46,12 @@ func avgPool2x2s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, 
 //go:noescape
 func avgPool3x3s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 
+// maxPool3x3s1PlanesBlocksAVX2 is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
+// for n·h·w ≥ 8 (at least one block of eight floats).
+//
+//go:noescape
+func maxPool3x3s1PlanesBlocksAVX2(n int, h int, w int, y *float32, x *float32)
+
 // maxFold1BlocksAVX2 sets dst[i] = maxps(src[i], dst[i]) for i < 8·⌊n/8⌋ (MaxFold, s = 1).
 //
 //go:noescape

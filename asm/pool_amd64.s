@@ -358,6 +358,176 @@ avgPool3x3s2BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
+// func maxPool3x3s1PlanesBlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·maxPool3x3s1PlanesBlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         x+32(FP), SI
+	SHLQ         $0x02, DX
+	MOVQ         AX, DI
+	IMULQ        CX, DI
+	IMULQ        DX, DI
+	SUBQ         $0x20, DI
+	LEAQ         (BX)(DI*1), R8
+	ADDQ         SI, DI
+	VBROADCASTSS neginf<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), R9
+	MOVQ         $0x00000020, R10
+	SUBQ         DX, R10
+	VMOVUPS      (R9)(R10*1), Y1
+	VMOVUPS      rot1r<>+0(SB), Y2
+	VMOVUPS      rot1l<>+0(SB), Y3
+
+maxPool3x3s1PlanesBlocksAVX2_plane:
+	VMOVAPS Y0, Y4
+	CMPQ    SI, DI
+	JHI     maxPool3x3s1PlanesBlocksAVX2_tailin1
+	VMOVUPS (SI), Y5
+	JMP     maxPool3x3s1PlanesBlocksAVX2_in1
+
+maxPool3x3s1PlanesBlocksAVX2_tailin1:
+	VMOVUPS (DI), Y5
+	MOVQ    SI, R10
+	SUBQ    DI, R10
+	LEAQ    iota16<>+0(SB), R9
+	VMOVUPS (R9)(R10*1), Y6
+	VPERMPS Y5, Y6, Y5
+
+maxPool3x3s1PlanesBlocksAVX2_in1:
+	VBLENDVPS Y1, Y5, Y0, Y5
+	MOVQ      CX, R11
+
+maxPool3x3s1PlanesBlocksAVX2_row:
+	DECQ    R11
+	JZ      maxPool3x3s1PlanesBlocksAVX2_bottom
+	LEAQ    (SI)(DX*1), R10
+	CMPQ    R10, DI
+	JHI     maxPool3x3s1PlanesBlocksAVX2_tailin2
+	VMOVUPS (R10), Y6
+	JMP     maxPool3x3s1PlanesBlocksAVX2_in2
+
+maxPool3x3s1PlanesBlocksAVX2_tailin2:
+	VMOVUPS (DI), Y6
+	SUBQ    DI, R10
+	LEAQ    iota16<>+0(SB), R9
+	VMOVUPS (R9)(R10*1), Y7
+	VPERMPS Y6, Y7, Y6
+
+maxPool3x3s1PlanesBlocksAVX2_in2:
+	VBLENDVPS Y1, Y6, Y0, Y6
+	JMP       maxPool3x3s1PlanesBlocksAVX2_pool
+
+maxPool3x3s1PlanesBlocksAVX2_bottom:
+	VMOVAPS Y0, Y6
+
+maxPool3x3s1PlanesBlocksAVX2_pool:
+	VMAXPS   Y0, Y4, Y4
+	VMAXPS   Y4, Y5, Y4
+	VMAXPS   Y4, Y6, Y4
+	VPERMPS  Y4, Y2, Y7
+	VBLENDPS $0x01, Y0, Y7, Y7
+	VPERMPS  Y4, Y3, Y8
+	VBLENDPS $0x80, Y0, Y8, Y8
+	VMAXPS   Y7, Y4, Y4
+	VMAXPS   Y4, Y8, Y8
+	CMPQ     BX, R8
+	JHI      maxPool3x3s1PlanesBlocksAVX2_tailout
+	VMOVUPS  Y8, (BX)
+
+maxPool3x3s1PlanesBlocksAVX2_stored:
+	ADDQ    DX, SI
+	ADDQ    DX, BX
+	VMOVAPS Y5, Y4
+	VMOVAPS Y6, Y5
+	TESTQ   R11, R11
+	JNZ     maxPool3x3s1PlanesBlocksAVX2_row
+	DECQ    AX
+	JNZ     maxPool3x3s1PlanesBlocksAVX2_plane
+	VZEROUPPER
+	RET
+
+maxPool3x3s1PlanesBlocksAVX2_tailout:
+	MOVQ      BX, R10
+	SUBQ      R8, R10
+	MOVQ      $0x00000020, R9
+	SUBQ      R10, R9
+	LEAQ      iota16<>+0(SB), R10
+	VMOVUPS   (R10)(R9*1), Y4
+	VPERMPS   Y8, Y4, Y8
+	LEAQ      lanemasks<>+0(SB), R10
+	VMOVUPS   32(R10)(R9*1), Y7
+	VMOVUPS   (R8), Y4
+	VBLENDVPS Y7, Y8, Y4, Y4
+	VMOVUPS   Y4, (R8)
+	JMP       maxPool3x3s1PlanesBlocksAVX2_stored
+
+DATA iota16<>+0(SB)/4, $0x00000000
+DATA iota16<>+4(SB)/4, $0x00000001
+DATA iota16<>+8(SB)/4, $0x00000002
+DATA iota16<>+12(SB)/4, $0x00000003
+DATA iota16<>+16(SB)/4, $0x00000004
+DATA iota16<>+20(SB)/4, $0x00000005
+DATA iota16<>+24(SB)/4, $0x00000006
+DATA iota16<>+28(SB)/4, $0x00000007
+DATA iota16<>+32(SB)/4, $0x00000008
+DATA iota16<>+36(SB)/4, $0x00000009
+DATA iota16<>+40(SB)/4, $0x0000000a
+DATA iota16<>+44(SB)/4, $0x0000000b
+DATA iota16<>+48(SB)/4, $0x0000000c
+DATA iota16<>+52(SB)/4, $0x0000000d
+DATA iota16<>+56(SB)/4, $0x0000000e
+DATA iota16<>+60(SB)/4, $0x0000000f
+GLOBL iota16<>(SB), RODATA|NOPTR, $64
+
+DATA lanemasks<>+0(SB)/4, $0xffffffff
+DATA lanemasks<>+4(SB)/4, $0xffffffff
+DATA lanemasks<>+8(SB)/4, $0xffffffff
+DATA lanemasks<>+12(SB)/4, $0xffffffff
+DATA lanemasks<>+16(SB)/4, $0xffffffff
+DATA lanemasks<>+20(SB)/4, $0xffffffff
+DATA lanemasks<>+24(SB)/4, $0xffffffff
+DATA lanemasks<>+28(SB)/4, $0xffffffff
+DATA lanemasks<>+32(SB)/4, $0x00000000
+DATA lanemasks<>+36(SB)/4, $0x00000000
+DATA lanemasks<>+40(SB)/4, $0x00000000
+DATA lanemasks<>+44(SB)/4, $0x00000000
+DATA lanemasks<>+48(SB)/4, $0x00000000
+DATA lanemasks<>+52(SB)/4, $0x00000000
+DATA lanemasks<>+56(SB)/4, $0x00000000
+DATA lanemasks<>+60(SB)/4, $0x00000000
+DATA lanemasks<>+64(SB)/4, $0xffffffff
+DATA lanemasks<>+68(SB)/4, $0xffffffff
+DATA lanemasks<>+72(SB)/4, $0xffffffff
+DATA lanemasks<>+76(SB)/4, $0xffffffff
+DATA lanemasks<>+80(SB)/4, $0xffffffff
+DATA lanemasks<>+84(SB)/4, $0xffffffff
+DATA lanemasks<>+88(SB)/4, $0xffffffff
+DATA lanemasks<>+92(SB)/4, $0xffffffff
+GLOBL lanemasks<>(SB), RODATA|NOPTR, $96
+
+DATA rot1r<>+0(SB)/4, $0x00000007
+DATA rot1r<>+4(SB)/4, $0x00000000
+DATA rot1r<>+8(SB)/4, $0x00000001
+DATA rot1r<>+12(SB)/4, $0x00000002
+DATA rot1r<>+16(SB)/4, $0x00000003
+DATA rot1r<>+20(SB)/4, $0x00000004
+DATA rot1r<>+24(SB)/4, $0x00000005
+DATA rot1r<>+28(SB)/4, $0x00000006
+GLOBL rot1r<>(SB), RODATA|NOPTR, $32
+
+DATA rot1l<>+0(SB)/4, $0x00000001
+DATA rot1l<>+4(SB)/4, $0x00000002
+DATA rot1l<>+8(SB)/4, $0x00000003
+DATA rot1l<>+12(SB)/4, $0x00000004
+DATA rot1l<>+16(SB)/4, $0x00000005
+DATA rot1l<>+20(SB)/4, $0x00000006
+DATA rot1l<>+24(SB)/4, $0x00000007
+DATA rot1l<>+28(SB)/4, $0x00000000
+GLOBL rot1l<>(SB), RODATA|NOPTR, $32
+
 // func maxFold1BlocksAVX2(n int, dst *float32, src *float32)
 // Requires: AVX
 TEXT ·maxFold1BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-24

@@ -18,6 +18,40 @@ type PoolRowFunc func(n int, out *float32, r *float32, ldr int)
 // a multiple of 8: row q+1 then rewrites what row q wrote past ldo.
 type PoolRowsFunc func(rows, n int, out *float32, ldo int, r *float32, ldr int)
 
+// PoolPlanesFunc computes 3×3 stride-1 max pooling with padding 1 on every
+// side over n whole planes of h×w (w ≤ 8), stored one after another in x
+// and in y: y[(p·h+i)·w+j] is the window's NaN-skipping maximum as
+// MaxPool3x3s1 computes it over the plane padded with −Inf (each column's
+// maximum down the window, then maxps(f, maxps(d, e)) across columns
+// e, d, f). One call serves many small planes, where a call per plane and
+// its padded copy cost more than the pooling (GoogLeNet's 7×7 maps).
+type PoolPlanesFunc func(n, h, w int, y, x *float32)
+
+// maxPool3x3s1PlanesGeneric is MaxPool3x3s1Planes (see PoolPlanesFunc).
+func maxPool3x3s1PlanesGeneric(n, h, w int, y, x *float32) {
+	if n <= 0 || h <= 0 || w <= 0 {
+		return
+	}
+	xs, ys := unsafe.Slice(x, n*h*w), unsafe.Slice(y, n*h*w)
+	// col is column j's maximum over rows i−1 … i+1 of plane p, −Inf outside.
+	col := func(p, i, j int) float32 {
+		v := [3]float32{negInf32, negInf32, negInf32}
+		for k := range v {
+			if r := i - 1 + k; r >= 0 && r < h && j >= 0 && j < w {
+				v[k] = xs[(p*h+r)*w+j]
+			}
+		}
+		return skipMax3(v[0], v[1], v[2])
+	}
+	for p := range n {
+		for i := range h {
+			for j := range w {
+				ys[(p*h+i)*w+j] = maxps(col(p, i, j+1), maxps(col(p, i, j), col(p, i, j-1)))
+			}
+		}
+	}
+}
+
 // eachRow computes the rows of a PoolRowsFunc of stride s with the row
 // twin row.
 func eachRow(rows, n int, out *float32, ldo int, r *float32, ldr, s int, row PoolRowFunc) {

@@ -42,6 +42,10 @@ type RowKernels struct {
 	AvgPool3x3s2 PoolRowsFunc
 	AvgPool3x3s1 PoolRowsFunc
 	MaxFold      FoldFunc // dst[i] = NaN-skipping max(dst[i], src[i·s])
+	// 3×3 stride-1 max pooling over whole planes up to eight wide; nil in
+	// a table without assembly for it (pool then runs MaxPool3x3s1 per
+	// padded plane).
+	MaxPool3x3s1Planes PoolPlanesFunc
 
 	// Depthwise 3×3 rows with bias and clamp, stride 1 and 2.
 	DWConv3x3s1 DWRowFunc

@@ -20,7 +20,7 @@ var rowKernelsAVX2 = RowKernels{
 	ScaleShift: scaleShiftAVX2, Add: addAVX2, CopyRows: copyRowsAVX2, Sum: sumAVX2,
 	MaxPool2x2s2: maxPool2x2s2AVX2, MaxPool3x3s2: maxPool3x3s2AVX2, MaxPool3x3s1: maxPool3x3s1AVX2,
 	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2, AvgPool3x3s1: avgPool3x3s1AVX2,
-	MaxFold:     maxFoldAVX2,
+	MaxFold: maxFoldAVX2, MaxPool3x3s1Planes: maxPool3x3s1PlanesAVX2,
 	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2, DWConv3x3s1R: dwconv3x3s1rAVX2,
 	DWConv3x3s2P: dwconv3x3s2pAVX2, Deinterleave: deinterleaveRowsAVX2,
 	DWTapsS1: dwconvTapsS1AVX2, DWTapsS2: dwconvTapsS2AVX2,
@@ -57,6 +57,20 @@ func maxPool2x2s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 
 func maxPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 	poolRows(rows, n, out, ldo, r, ldr, 2, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
+}
+
+// maxPool3x3s1PlanesAVX2 leaves calls of fewer than eight floats, which
+// the kernel's eight-lane loads and stores would pass, to the twin (and
+// rows wider than its vector, which no caller sends).
+func maxPool3x3s1PlanesAVX2(n, h, w int, y, x *float32) {
+	if n <= 0 || h <= 0 || w <= 0 {
+		return
+	}
+	if n*h*w < 8 || w > 8 {
+		maxPool3x3s1PlanesGeneric(n, h, w, y, x)
+		return
+	}
+	maxPool3x3s1PlanesBlocksAVX2(n, h, w, y, x)
 }
 
 func maxPool3x3s1AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {

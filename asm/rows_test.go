@@ -317,6 +317,67 @@ func TestPoolRows(t *testing.T) {
 
 // TestPoolTwins checks the pooling twins against the window definitions:
 // max = largest non-NaN tap (−Inf if none), avg = mean within 1e-6.
+// TestPoolPlanes runs MaxPool3x3s1Planes of every table that has it
+// against the twin (bit for bit), on inputs ending at a guard page and
+// outputs between sentinels, and the twin against MaxPool3x3s1's twin
+// over planes padded with −Inf.
+func TestPoolPlanes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	neg := float32(math.Inf(-1))
+	for _, n := range []int{1, 2, 3, 5} {
+		for _, h := range []int{1, 2, 3, 7} {
+			for w := 1; w <= 8; w++ {
+				size := n * h * w
+				in := make([]float32, size)
+				fillInput(rng, in, true)
+				for i := range in { // whole windows of NaN now and then
+					if rng.IntN(23) == 0 {
+						in[i] = float32(math.NaN())
+					}
+				}
+				want := newOut(1, size, size, 0)
+				maxPool3x3s1PlanesGeneric(n, h, w, want.p(), ptr(in))
+				want.checkGuards(t, "twin")
+				// The twin against the padded route.
+				hp, wp := h+2, w+2
+				pad := make([]float32, hp*wp)
+				out := make([]float32, h*w)
+				for p := 0; p < n; p++ {
+					for i := range pad {
+						pad[i] = neg
+					}
+					for i := 0; i < h; i++ {
+						copy(pad[(i+1)*wp+1:], in[(p*h+i)*w:(p*h+i+1)*w])
+					}
+					maxPool3x3s1Generic(h, w, &out[0], w, &pad[0], wp)
+					for i, v := range out {
+						if g := want.row(0)[p*h*w+i]; !sameFloat(g, v) {
+							t.Fatalf("n=%d h=%d w=%d: twin plane %d [%d] = %g, padded route %g", n, h, w, p, i, g, v)
+						}
+					}
+				}
+				for _, tab := range Tables() {
+					f := tab.MaxPool3x3s1Planes
+					if f == nil {
+						continue
+					}
+					what := fmt.Sprintf("%s n=%d h=%d w=%d", tab.Name, n, h, w)
+					for off := 0; off < 2; off++ {
+						withTailGuard(t, size, func(x []float32) {
+							copy(x, in)
+							got := newOut(1, size, size, off)
+							f(n, h, w, got.p(), ptr(x))
+							want := newOut(1, size, size, off)
+							maxPool3x3s1PlanesGeneric(n, h, w, want.p(), ptr(in))
+							compareRows(t, what, got, want, exact)
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestPoolTwins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, c := range []struct {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/mmcloughlin/avo/attr"
@@ -188,6 +189,8 @@ func pool(g *build.Context) {
 		finish(e)
 	})
 
+	maxPlanes(g)
+
 	// MaxFold for strides 1 and 2.
 	var dst, src Register
 	foldSetup := func() {
@@ -218,4 +221,156 @@ func pool(g *build.Context) {
 			g.ADDQ(U8(32), dst)
 			g.ADDQ(U8(64), src)
 		})
+}
+
+// maxPlanes emits maxPool3x3s1PlanesBlocksAVX2 (PoolPlanesFunc): a row of
+// up to eight columns is one vector, so a plane is a pass down its rows
+// with the rows above and below in registers and the padding as −Inf lanes
+// and registers instead of a padded copy. Rows are loaded and stored eight
+// lanes wide, reading and writing into the rows after them (rewritten when
+// those are stored); the rows whose eight lanes would pass the end of x or
+// y are loaded from, and merged into, the eight floats that end there.
+func maxPlanes(g *build.Context) {
+	name := "maxPool3x3s1PlanesBlocksAVX2"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(n, h, w int, y, x *float32)")
+	g.Pragma("noescape")
+	g.Doc(name+" is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)",
+		"for n·h·w ≥ 8 (at least one block of eight floats).")
+	prm := gpParams(g, "n", "h", "w", "y", "x")
+	n, h, wb, y, x := prm[0], prm[1], prm[2], prm[3], prm[4]
+	g.SHLQ(U8(2), wb) // row bytes
+	// The last eight floats of x and y start n·h·w·4 − 32 bytes in.
+	xTail, yTail := g.GP64(), g.GP64()
+	g.MOVQ(n, xTail)
+	g.IMULQ(h, xTail)
+	g.IMULQ(wb, xTail)
+	g.SUBQ(U8(32), xTail)
+	g.LEAQ(Mem{Base: y, Index: xTail, Scale: 1}, yTail)
+	g.ADDQ(x, xTail)
+	lanes := laneTables(g)
+	t, sb := g.GP64(), g.GP64()
+	neginf, keep := g.YMM(), g.YMM()
+	g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
+	g.LEAQ(lanes.masks, t)
+	g.MOVQ(U32(32), sb)
+	g.SUBQ(wb, sb)
+	g.VMOVUPS(Mem{Base: t, Index: sb, Scale: 1}, keep) // lanes < w
+	right, left := g.YMM(), g.YMM()
+	g.VMOVUPS(iconst(g, "rot1r", [8]int32{7, 0, 1, 2, 3, 4, 5, 6}), right)
+	g.VMOVUPS(iconst(g, "rot1l", [8]int32{1, 2, 3, 4, 5, 6, 7, 0}), left)
+
+	loads := 0
+	// load sets v to the row at p, lanes ≥ w −Inf.
+	load := func(p Register, v VecVirtual) {
+		loads++
+		tail, join := fmt.Sprintf("%s_tailin%d", name, loads), fmt.Sprintf("%s_in%d", name, loads)
+		g.CMPQ(p, xTail)
+		g.JHI(LabelRef(tail))
+		g.VMOVUPS(Mem{Base: p}, v)
+		g.JMP(LabelRef(join))
+		g.Label(tail)
+		g.VMOVUPS(Mem{Base: xTail}, v) // the last eight floats; the row at lane s
+		g.MOVQ(p, sb)
+		g.SUBQ(xTail, sb)
+		g.LEAQ(lanes.iota, t)
+		idx := g.YMM()
+		g.VMOVUPS(Mem{Base: t, Index: sb, Scale: 1}, idx) // lane i ← i + s
+		g.VPERMPS(v, idx, v)
+		g.Label(join)
+		g.VBLENDVPS(keep, v, neginf, v)
+	}
+
+	prev, cur, next := g.YMM(), g.YMM(), g.YMM()
+	rr, nx := g.GP64(), g.GP64()
+	g.Label(name + "_plane")
+	g.VMOVAPS(neginf, prev)
+	load(x, cur)
+	g.MOVQ(h, rr)
+	g.Label(name + "_row")
+	g.DECQ(rr)
+	g.JZ(LabelRef(name + "_bottom"))
+	g.LEAQ(Mem{Base: x, Index: wb, Scale: 1}, nx)
+	load(nx, next)
+	g.JMP(LabelRef(name + "_pool"))
+	g.Label(name + "_bottom")
+	g.VMOVAPS(neginf, next)
+	g.Label(name + "_pool")
+	// Down each column (skipMax3), then across: maxps(f, maxps(d, e)).
+	d := g.YMM()
+	g.VMAXPS(neginf, prev, d) // maxps(prev, −Inf)
+	g.VMAXPS(d, cur, d)       // maxps(cur, ·)
+	g.VMAXPS(d, next, d)      // maxps(next, ·)
+	e, f := g.YMM(), g.YMM()
+	g.VPERMPS(d, right, e)
+	g.VBLENDPS(U8(0x01), neginf, e, e) // column −1
+	g.VPERMPS(d, left, f)
+	g.VBLENDPS(U8(0x80), neginf, f, f) // column 8 (w = 8; narrower rows have −Inf there)
+	g.VMAXPS(e, d, d)                  // maxps(d, e)
+	g.VMAXPS(d, f, f)                  // maxps(f, ·)
+	g.CMPQ(y, yTail)
+	g.JHI(LabelRef(name + "_tailout"))
+	g.VMOVUPS(f, Mem{Base: y})
+	g.Label(name + "_stored")
+	g.ADDQ(wb, x)
+	g.ADDQ(wb, y)
+	g.VMOVAPS(cur, prev)
+	g.VMOVAPS(next, cur)
+	g.TESTQ(rr, rr)
+	g.JNZ(LabelRef(name + "_row"))
+	g.DECQ(n)
+	g.JNZ(LabelRef(name + "_plane"))
+	g.VZEROUPPER()
+	g.RET()
+
+	// A row s lanes into the last eight floats of y: lanes ≥ s take the
+	// row (and what follows it, rewritten by the rows after), the lanes
+	// before keep the rows before.
+	g.Label(name + "_tailout")
+	g.MOVQ(y, sb)
+	g.SUBQ(yTail, sb)
+	g.MOVQ(U32(32), t)
+	g.SUBQ(sb, t)
+	idx, old, merge := g.YMM(), g.YMM(), g.YMM()
+	g.LEAQ(lanes.iota, nx)
+	g.VMOVUPS(Mem{Base: nx, Index: t, Scale: 1}, idx) // lane i ← i − s
+	g.VPERMPS(f, idx, f)
+	g.LEAQ(lanes.masks, nx)
+	g.VMOVUPS(Mem{Base: nx, Index: t, Scale: 1, Disp: 32}, merge) // lanes ≥ s
+	g.VMOVUPS(Mem{Base: yTail}, old)
+	g.VBLENDVPS(merge, f, old, old)
+	g.VMOVUPS(old, Mem{Base: yTail})
+	g.JMP(LabelRef(name + "_stored"))
+}
+
+// laneTableSet holds the tables of per-width lane shuffles and masks.
+type laneTableSet struct{ iota, masks Mem }
+
+var laneTablesMem *laneTableSet
+
+// laneTables returns iota = 0…15 (eight of them from offset k are the
+// VPERMPS indices that rotate lanes down by k) and masks = eight −1, eight
+// 0, eight −1 (eight from offset 8 − w set the lanes below w, from 16 − s
+// the lanes from s on).
+func laneTables(g *build.Context) laneTableSet {
+	if laneTablesMem != nil {
+		return *laneTablesMem
+	}
+	it := g.StaticGlobal("iota16")
+	g.DataAttributes(attr.RODATA | attr.NOPTR)
+	for i := 0; i < 16; i++ {
+		g.AppendDatum(U32(uint32(i)))
+	}
+	ms := g.StaticGlobal("lanemasks")
+	g.DataAttributes(attr.RODATA | attr.NOPTR)
+	for i := 0; i < 24; i++ {
+		v := uint32(0)
+		if i < 8 || i >= 16 {
+			v = 0xffffffff
+		}
+		g.AppendDatum(U32(v))
+	}
+	laneTablesMem = &laneTableSet{iota: it, masks: ms}
+	return *laneTablesMem
 }
