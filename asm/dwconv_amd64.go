@@ -75,3 +75,10 @@ func dwc8S1AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *
 //
 //go:noescape
 func dwc8S2AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+
+// dwconv3x3PlanesBlocksAVX2 is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)
+// for h ≥ 2, with the bias b[p·bs] and reads and writes past the planes (see
+// dwPlanes in the generator).
+//
+//go:noescape
+func dwconv3x3PlanesBlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)

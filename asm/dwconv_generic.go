@@ -52,6 +52,71 @@ func dwconv3x3s2Generic(n int, out, r *float32, ldr int, w *float32, b, lo, hi f
 	dwconv3x3Generic(2, n, out, r, ldr, w, b, lo, hi)
 }
 
+// DWPlanesFunc computes a 3×3 depthwise convolution at stride 1 with
+// padding 1 on every side over n whole planes of h×w, stored one after
+// another in x and in y; plane p has the weights wt[9p …] and the bias
+// b[p] (b nil: zero):
+//
+//	for each plane p and output (i, j):
+//		var acc float32
+//		for u, first := range 3, true {  // kernel rows inside the plane
+//			if r := i+u−1; 0 ≤ r < h {
+//				s := 0 (first: b[p])
+//				for v := range 3 {
+//					if c := j+v−1; 0 ≤ c < w {
+//						s += wt[9p+3u+v] · x[(p·h+r)·w+c]
+//					}
+//				}
+//				acc, first = acc+s, false
+//			}
+//		}
+//		y[(p·h+i)·w+j] = minps(hi, maxps(lo, acc))
+//
+// With rows of up to eight a row is one vector and a call covers many
+// small planes (MobileNetV2's 7×7 stage), where a call per plane and its
+// padded copy, or the eight-lane route's transposes, cost more than the
+// convolution. Results agree with the twin to a few ulps of Σ|w·x| + |b|
+// for finite weights (FMA; the assembly multiplies the padding's zeros).
+type DWPlanesFunc func(n, h, w int, y, x, wt, b *float32, lo, hi float32)
+
+// dwconv3x3PlanesGeneric is DWConv3x3Planes (see DWPlanesFunc).
+func dwconv3x3PlanesGeneric(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+	if n <= 0 || h <= 0 || w <= 0 {
+		return
+	}
+	xs, ys, ws := unsafe.Slice(x, n*h*w), unsafe.Slice(y, n*h*w), unsafe.Slice(wt, 9*n)
+	var bs []float32
+	if b != nil {
+		bs = unsafe.Slice(b, n)
+	}
+	for p := range n {
+		xp, yp, wp := xs[p*h*w:(p+1)*h*w], ys[p*h*w:(p+1)*h*w], ws[9*p:9*p+9]
+		for i := range h {
+			for j := range w {
+				var acc float32
+				first := true
+				for u := range 3 {
+					r := i + u - 1
+					if r < 0 || r >= h {
+						continue
+					}
+					var s float32
+					if first && bs != nil {
+						s = bs[p]
+					}
+					for v := range 3 {
+						if c := j + v - 1; c >= 0 && c < w {
+							s += wp[3*u+v] * xp[r*w+c]
+						}
+					}
+					acc, first = acc+s, false
+				}
+				yp[i*w+j] = minps(hi, maxps(lo, acc))
+			}
+		}
+	}
+}
+
 // DWRowsFunc is the stride-1 DWRowFunc over rows output rows: output row
 // q reads input rows r[(q+k)·ldr …] (k < 3), columns 0 … n+1, and is
 // written to out[q·ldo …], with DWRowFunc's summation caveat.

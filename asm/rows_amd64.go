@@ -2,6 +2,8 @@
 
 package asm
 
+import "unsafe"
+
 // rowKernelsAVX2 is the RowKernels of the avx2 table, and of the avx512
 // table too: these kernels are memory-bound, so 256-bit vectors already
 // saturate the loads and stores.
@@ -24,7 +26,8 @@ var rowKernelsAVX2 = RowKernels{
 	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2, DWConv3x3s1R: dwconv3x3s1rAVX2,
 	DWConv3x3s2P: dwconv3x3s2pAVX2, Deinterleave: deinterleaveRowsAVX2,
 	DWTapsS1: dwconvTapsS1AVX2, DWTapsS2: dwconvTapsS2AVX2,
-	DWC8S1: dwc8S1AVX2, DWC8S2: dwc8S2AVX2, Interleave8: interleave8AVX2, Split8: split8AVX2,
+	DWConv3x3Planes: dwconv3x3PlanesAVX2,
+	DWC8S1:          dwc8S1AVX2, DWC8S2: dwc8S2AVX2, Interleave8: interleave8AVX2, Split8: split8AVX2,
 	Interleave4:      interleave4AVX2,
 	Winograd43InCols: winograd43InColsAVX2, Winograd43InRow: winograd43InRowAVX2,
 	Winograd43OutCols: winograd43OutColsAVX2, Winograd43OutRow: winograd43OutRowAVX2,
@@ -57,6 +60,53 @@ func maxPool2x2s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 
 func maxPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 	poolRows(rows, n, out, ldo, r, ldr, 2, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
+}
+
+// Room dwconv3x3PlanesAVX2 gives the kernel around a copied plane: it
+// reads one float before a plane and 9 − w after it, and writes 8 − w
+// after it.
+const (
+	dwPlanesMax    = 256 // the largest plane the copies take
+	dwPlanesBefore = 8
+	dwPlanesAfter  = 16
+)
+
+// dwconv3x3PlanesAVX2 runs the planes between the first and the last in
+// place, where what the kernel reads and writes past a plane is the next
+// one (computed after it) or the one before, and the first and the last
+// through copies with room around them. Other shapes go to the twin.
+func dwconv3x3PlanesAVX2(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+	if n <= 0 || h <= 0 || w <= 0 {
+		return
+	}
+	plane := h * w
+	if w > 8 || h < 2 || plane < 10 || plane > dwPlanesMax {
+		dwconv3x3PlanesGeneric(n, h, w, y, x, wt, b, lo, hi)
+		return
+	}
+	var zero float32
+	bs := 1
+	if b == nil {
+		b, bs = &zero, 0
+	}
+	dwPlaneCopy(h, w, y, x, wt, b, lo, hi)
+	if n > 2 {
+		dwconv3x3PlanesBlocksAVX2(n-2, h, w, fadd(y, plane), fadd(x, plane), fadd(wt, 9), fadd(b, bs), bs, lo, hi)
+	}
+	if n > 1 {
+		p := n - 1
+		dwPlaneCopy(h, w, fadd(y, p*plane), fadd(x, p*plane), fadd(wt, 9*p), fadd(b, p*bs), lo, hi)
+	}
+}
+
+// dwPlaneCopy runs one plane through copies with room around it.
+func dwPlaneCopy(h, w int, y, x, wt, b *float32, lo, hi float32) {
+	var in [dwPlanesBefore + dwPlanesMax + dwPlanesAfter]float32
+	var out [dwPlanesMax + 8]float32
+	plane := h * w
+	copy(in[dwPlanesBefore:], unsafe.Slice(x, plane))
+	dwconv3x3PlanesBlocksAVX2(1, h, w, &out[0], &in[dwPlanesBefore], wt, b, 0, lo, hi)
+	copy(unsafe.Slice(y, plane), out[:plane])
 }
 
 // maxPool3x3s1PlanesAVX2 leaves calls of fewer than eight floats, which

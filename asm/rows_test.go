@@ -688,6 +688,81 @@ func TestDeinterleave(t *testing.T) {
 
 // TestDWConvTwin checks the twin against a float64 direct convolution
 // (bound 1e-6·(Σ|w·x| + |b|)).
+// TestDWConvPlanes runs DWConv3x3Planes of every table that has it, and
+// the twin, against a float64 sum over the window, bound 4e-7·(Σ|w·x| +
+// |b|) as the other depthwise kernels; inputs end at a guard page, outputs
+// sit between sentinels. Sizes cover one to seven planes (the first and
+// last run through copies, the rest in place), rows of one to eight and
+// planes too small for the assembly.
+func TestDWConvPlanes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	inf := float32(math.Inf(1))
+	fs := map[string]DWPlanesFunc{"twin": dwconv3x3PlanesGeneric}
+	for _, tab := range Tables() {
+		if tab.DWConv3x3Planes != nil {
+			fs[tab.Name] = tab.DWConv3x3Planes
+		}
+	}
+	for _, n := range []int{1, 2, 3, 4, 7} {
+		for _, h := range []int{1, 2, 3, 4, 7, 9} {
+			for w := 1; w <= 8; w++ {
+				size := n * h * w
+				wt := make([]float32, 9*n)
+				fillInput(rng, wt, false)
+				var b []float32
+				if w%2 == 0 {
+					b = make([]float32, n)
+					fillInput(rng, b, false)
+				}
+				in := make([]float32, size)
+				fillInput(rng, in, false)
+				for name, f := range fs {
+					for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
+						what := fmt.Sprintf("%s n=%d h=%d w=%d bias=%v clamp=%v", name, n, h, w, b != nil, clamp)
+						withTailGuard(t, size, func(x []float32) {
+							copy(x, in)
+							got := newOut(1, size, size, n%2)
+							var bp *float32
+							if b != nil {
+								bp = &b[0]
+							}
+							f(n, h, w, got.p(), ptr(x), &wt[0], bp, clamp[0], clamp[1])
+							got.checkGuards(t, what)
+							for i, g := range got.row(0) {
+								want, mag := dwPlanesRef(in, wt, b, h, w, i)
+								want = min(max(want, float64(clamp[0])), float64(clamp[1]))
+								if math.Abs(float64(g)-want) > 4e-7*mag {
+									t.Fatalf("%s: [%d] = %g, want %g", what, i, g, want)
+								}
+							}
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+// dwPlanesRef is output i of DWPlanesFunc in float64, with Σ|w·x| + |b|.
+func dwPlanesRef(x, wt, b []float32, h, w, i int) (sum, mag float64) {
+	p, r, c := i/(h*w), i%(h*w)/w, i%w
+	if b != nil {
+		sum, mag = float64(b[p]), math.Abs(float64(b[p]))
+	}
+	for u := 0; u < 3; u++ {
+		for v := 0; v < 3; v++ {
+			rr, cc := r+u-1, c+v-1
+			if rr < 0 || rr >= h || cc < 0 || cc >= w {
+				continue
+			}
+			t := float64(wt[9*p+3*u+v]) * float64(x[(p*h+rr)*w+cc])
+			sum += t
+			mag += math.Abs(t)
+		}
+	}
+	return sum, mag
+}
+
 func TestDWConvTwin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
 	for _, s := range []int{1, 2} {

@@ -400,6 +400,7 @@ type runState struct {
 	chunks colChunks
 	task   dwTask
 	task8  dwc8Task
+	taskP  dwPlanesTask
 	sub    subTask
 	offt   offsTask
 	offs   []int32 // offsTask's offsets

@@ -382,6 +382,24 @@ var dwc8Cases = []convCase{
 	{n: 1, c: 40, h: 14, w: 14, m: 40, kh: 3, kw: 3, group: 40, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
 }
 
+// requireRoute fails t unless depthwise layer cc takes the route that
+// on reports.
+func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, route string, on func(*Conv, *geometry) bool) {
+	t.Helper()
+	x, w, b := cc.operands(rng)
+	params, err := ops.ParseConvParams(cc.node())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := New(params, w, b, Epilogue{}, Options{Algorithm: AlgoDepthwise})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, err := k.geometry(x.Shape); err != nil || !on(k, g) {
+		t.Fatalf("%v: not on %s (%v)", cc, route, err)
+	}
+}
+
 // TestDWC8 runs depthwise layers on the eight-lane route (when the table
 // has its kernels) with every epilogue and 1 to 3 threads, and one plane
 // too large for it both ways.
@@ -391,19 +409,10 @@ func TestDWC8(t *testing.T) {
 	if kt.DWC8S1 == nil {
 		t.Skipf("table %s has no eight-lane depthwise kernels", kt.Name)
 	}
+	defer func(w int) { dwPlanesWidest = w }(dwPlanesWidest)
+	dwPlanesWidest = 0 // 7×7 planes would take DWConv3x3Planes
 	for i, cc := range dwc8Cases {
-		x, w, b := cc.operands(rng)
-		params, err := ops.ParseConvParams(cc.node())
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := New(params, w, b, Epilogue{}, Options{Algorithm: AlgoDepthwise})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g, err := k.geometry(x.Shape); err != nil || !k.useDWC8(g) {
-			t.Fatalf("%v: not on the eight-lane route (%v)", cc, err)
-		}
+		requireRoute(t, rng, cc, "the eight-lane route", (*Conv).useDWC8)
 		for j := 0; j < 3; j++ {
 			check(t, rng, cc, AlgoDepthwise, kt, epilogues[(3*i+j)%len(epilogues)], 1+j, tolGEMM)
 		}
@@ -413,6 +422,34 @@ func TestDWC8(t *testing.T) {
 	defer func(n [2]int) { dwc8MaxPlane = n }(dwc8MaxPlane)
 	dwc8MaxPlane = [2]int{1 << 20, 1 << 20}
 	check(t, rng, big, AlgoDepthwise, kt, epilogues[8], 2, tolGEMM)
+}
+
+// dwPlanesCases are depthwise layers on the DWConv3x3Planes route: the
+// smallest plane it takes, rows of 4 to 8, two images (a call each),
+// channel counts that are not multiples of 8, enough planes to thread.
+var dwPlanesCases = []convCase{
+	{n: 1, c: 16, h: 7, w: 7, m: 16, kh: 3, kw: 3, group: 16, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 12, h: 7, w: 7, m: 12, kh: 3, kw: 3, group: 12, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 5, h: 2, w: 5, m: 5, kh: 3, kw: 3, group: 5, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 3, h: 16, w: 8, m: 3, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 1, h: 9, w: 6, m: 1, kh: 3, kw: 3, group: 1, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 200, h: 7, w: 4, m: 200, kh: 3, kw: 3, group: 200, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
+}
+
+// TestDWPlanes runs dwPlanesCases (when the table has DWConv3x3Planes) with
+// every epilogue, residuals included, and 1 to 3 threads.
+func TestDWPlanes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(45, 46))
+	kt := asm.Default()
+	if kt.DWConv3x3Planes == nil {
+		t.Skipf("table %s has no DWConv3x3Planes", kt.Name)
+	}
+	for i, cc := range dwPlanesCases {
+		requireRoute(t, rng, cc, "DWConv3x3Planes", (*Conv).usePlanes)
+		for j := range epilogues {
+			check(t, rng, cc, AlgoDepthwise, kt, epilogues[j], 1+(i+j)%3, tolGEMM)
+		}
+	}
 }
 
 func tables(t *testing.T) []*asm.Kernels {

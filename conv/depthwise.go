@@ -19,6 +19,10 @@ type dwTask struct {
 }
 
 func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
+	if k.usePlanes(g) {
+		k.runDWPlanes(st, g, x, y, res)
+		return
+	}
 	if k.useDWC8(g) {
 		k.runDWC8(st, g, x, y, res)
 		return

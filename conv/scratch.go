@@ -188,6 +188,9 @@ func (k *Conv) dwScratchPart(c *carver, g *geometry) (pad, out []float32) {
 // scratch[part·dwPartSize : (part+1)·dwPartSize].
 func (k *Conv) dwPartSize(g *geometry) int {
 	var c carver
+	if k.usePlanes(g) {
+		return 0
+	}
 	if k.useDWC8(g) {
 		k.dwc8Scratch(&c, g)
 	} else {

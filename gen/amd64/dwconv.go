@@ -35,6 +35,7 @@ func dwconv(g *build.Context) {
 	dwKernelRows(g, 2)
 	deinterleave(g)
 	dwc8(g)
+	dwPlanes(g)
 }
 
 // dwKernelRows emits the 3×3 kernels over several output rows per call

@@ -249,11 +249,11 @@ func maxPlanes(g *build.Context) {
 	g.SUBQ(U8(32), xTail)
 	g.LEAQ(Mem{Base: y, Index: xTail, Scale: 1}, yTail)
 	g.ADDQ(x, xTail)
-	lanes := laneTables(g)
+	lanesRot, lanesMasks := laneTables(g)
 	t, sb := g.GP64(), g.GP64()
 	neginf, keep := g.YMM(), g.YMM()
 	g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
-	g.LEAQ(lanes.masks, t)
+	g.LEAQ(lanesMasks, t)
 	g.MOVQ(U32(32), sb)
 	g.SUBQ(wb, sb)
 	g.VMOVUPS(Mem{Base: t, Index: sb, Scale: 1}, keep) // lanes < w
@@ -274,7 +274,7 @@ func maxPlanes(g *build.Context) {
 		g.VMOVUPS(Mem{Base: xTail}, v) // the last eight floats; the row at lane s
 		g.MOVQ(p, sb)
 		g.SUBQ(xTail, sb)
-		g.LEAQ(lanes.iota, t)
+		g.LEAQ(lanesRot, t)
 		idx := g.YMM()
 		g.VMOVUPS(Mem{Base: t, Index: sb, Scale: 1}, idx) // lane i ← i + s
 		g.VPERMPS(v, idx, v)
@@ -333,10 +333,10 @@ func maxPlanes(g *build.Context) {
 	g.MOVQ(U32(32), t)
 	g.SUBQ(sb, t)
 	idx, old, merge := g.YMM(), g.YMM(), g.YMM()
-	g.LEAQ(lanes.iota, nx)
+	g.LEAQ(lanesRot, nx)
 	g.VMOVUPS(Mem{Base: nx, Index: t, Scale: 1}, idx) // lane i ← i − s
 	g.VPERMPS(f, idx, f)
-	g.LEAQ(lanes.masks, nx)
+	g.LEAQ(lanesMasks, nx)
 	g.VMOVUPS(Mem{Base: nx, Index: t, Scale: 1, Disp: 32}, merge) // lanes ≥ s
 	g.VMOVUPS(Mem{Base: yTail}, old)
 	g.VBLENDVPS(merge, f, old, old)
@@ -344,33 +344,21 @@ func maxPlanes(g *build.Context) {
 	g.JMP(LabelRef(name + "_stored"))
 }
 
-// laneTableSet holds the tables of per-width lane shuffles and masks.
-type laneTableSet struct{ iota, masks Mem }
-
-var laneTablesMem *laneTableSet
-
-// laneTables returns iota = 0…15 (eight of them from offset k are the
+// laneTables returns rot = 0…15 (eight of them from offset k are the
 // VPERMPS indices that rotate lanes down by k) and masks = eight −1, eight
 // 0, eight −1 (eight from offset 8 − w set the lanes below w, from 16 − s
 // the lanes from s on).
-func laneTables(g *build.Context) laneTableSet {
-	if laneTablesMem != nil {
-		return *laneTablesMem
-	}
-	it := g.StaticGlobal("iota16")
-	g.DataAttributes(attr.RODATA | attr.NOPTR)
+func laneTables(g *build.Context) (rot, masks Mem) {
+	var it, ms []uint32
 	for i := 0; i < 16; i++ {
-		g.AppendDatum(U32(uint32(i)))
+		it = append(it, uint32(i))
 	}
-	ms := g.StaticGlobal("lanemasks")
-	g.DataAttributes(attr.RODATA | attr.NOPTR)
 	for i := 0; i < 24; i++ {
 		v := uint32(0)
 		if i < 8 || i >= 16 {
 			v = 0xffffffff
 		}
-		g.AppendDatum(U32(v))
+		ms = append(ms, v)
 	}
-	laneTablesMem = &laneTableSet{iota: it, masks: ms}
-	return *laneTablesMem
+	return table(g, "iota16", it), table(g, "lanemasks", ms)
 }

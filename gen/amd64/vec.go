@@ -29,18 +29,24 @@ const (
 // vconsts holds the 32-byte constant vectors of the file being generated.
 var vconsts = map[string]Mem{}
 
-// vconst returns a 32-byte read-only vector of eight copies of bits.
-func vconst(g *build.Context, name string, bits uint32) Mem {
+// table returns the read-only table of 32-bit words called name, emitted
+// the first time a file asks for it.
+func table(g *build.Context, name string, words []uint32) Mem {
 	if m, ok := vconsts[name]; ok {
 		return m
 	}
 	m := g.StaticGlobal(name)
 	g.DataAttributes(attr.RODATA | attr.NOPTR)
-	for i := 0; i < 8; i++ {
-		g.AppendDatum(U32(bits))
+	for _, w := range words {
+		g.AppendDatum(U32(w))
 	}
 	vconsts[name] = m
 	return m
+}
+
+// vconst returns a 32-byte read-only vector of eight copies of bits.
+func vconst(g *build.Context, name string, bits uint32) Mem {
+	return table(g, name, []uint32{bits, bits, bits, bits, bits, bits, bits, bits})
 }
 
 // fconst is vconst for a float32 value.
@@ -50,16 +56,11 @@ func fconst(g *build.Context, name string, v float32) Mem {
 
 // iconst returns a 32-byte vector of the given int32 lanes.
 func iconst(g *build.Context, name string, lanes [8]int32) Mem {
-	if m, ok := vconsts[name]; ok {
-		return m
+	words := make([]uint32, 8)
+	for i, v := range lanes {
+		words[i] = uint32(v)
 	}
-	m := g.StaticGlobal(name)
-	g.DataAttributes(attr.RODATA | attr.NOPTR)
-	for _, v := range lanes {
-		g.AppendDatum(U32(uint32(v)))
-	}
-	vconsts[name] = m
-	return m
+	return table(g, name, words)
 }
 
 // vecOp computes one 8-lane result from the loaded inputs.
