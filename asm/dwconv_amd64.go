@@ -76,9 +76,30 @@ func dwc8S1AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *
 //go:noescape
 func dwc8S2AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
 
-// dwconv3x3PlanesBlocksAVX2 is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)
-// for h ≥ 2, with the bias b[p·bs] and reads and writes past the planes (see
-// dwPlanes in the generator).
+// dwconv3x3Planes8BlocksAVX2 is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)
+// for h ≥ 2 and rows of 1 to 8, with the bias b[p·bs] and reads and writes
+// past the planes (see dwPlanes in the generator).
 //
 //go:noescape
-func dwconv3x3PlanesBlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)
+func dwconv3x3Planes8BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)
+
+// dwconv3x3Planes16BlocksAVX2 is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)
+// for h ≥ 2 and rows of 9 to 16, with the bias b[p·bs] and reads and writes
+// past the planes (see dwPlanes in the generator).
+//
+//go:noescape
+func dwconv3x3Planes16BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)
+
+// dwconv3x3Planes24BlocksAVX2 is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)
+// for h ≥ 2 and rows of 17 to 24, with the bias b[p·bs] and reads and writes
+// past the planes (see dwPlanes in the generator).
+//
+//go:noescape
+func dwconv3x3Planes24BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)
+
+// dwconv3x3Planes32BlocksAVX2 is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)
+// for h ≥ 2 and rows of 25 to 32, with the bias b[p·bs] and reads and writes
+// past the planes (see dwPlanes in the generator).
+//
+//go:noescape
+func dwconv3x3Planes32BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)

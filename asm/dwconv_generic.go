@@ -72,12 +72,22 @@ func dwconv3x3s2Generic(n int, out, r *float32, ldr int, w *float32, b, lo, hi f
 //		}
 //		y[(p·h+i)·w+j] = minps(hi, maxps(lo, acc))
 //
-// With rows of up to eight a row is one vector and a call covers many
-// small planes (MobileNetV2's 7×7 stage), where a call per plane and its
-// padded copy, or the eight-lane route's transposes, cost more than the
-// convolution. Results agree with the twin to a few ulps of Σ|w·x| + |b|
+// With rows of up to 32 a row is one to four vectors and a call covers
+// many small planes (MobileNetV2's 7×7 to 28×28 stages), where a call per
+// plane and its padded copy, or the eight-lane route's transposes, cost
+// more than the convolution. Results agree with the twin to a few ulps of Σ|w·x| + |b|
 // for finite weights (FMA; the assembly multiplies the padding's zeros).
 type DWPlanesFunc func(n, h, w int, y, x, wt, b *float32, lo, hi float32)
+
+// The shapes the assembly DWConv3x3Planes takes (and h ≥ 2): below
+// DWPlanesMin floats a plane has no room for the kernels' reads past it,
+// above DWPlanesMax it does not fit the copies the wrappers make of the
+// first and last planes. Other shapes go to the twin.
+const (
+	DWPlanesMin    = 10
+	DWPlanesMax    = 1024
+	DWPlanesWidest = 32
+)
 
 // dwconv3x3PlanesGeneric is DWConv3x3Planes (see DWPlanesFunc).
 func dwconv3x3PlanesGeneric(n, h, w int, y, x, wt, b *float32, lo, hi float32) {

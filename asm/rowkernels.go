@@ -63,7 +63,7 @@ type RowKernels struct {
 	DWTapsS1 DWTapsFunc
 	DWTapsS2 DWTapsFunc
 	// Depthwise 3×3 stride-1 "same" convolution over whole planes up to
-	// eight wide; nil in a table without assembly for it.
+	// 32 wide; nil in a table without assembly for it.
 	DWConv3x3Planes DWPlanesFunc
 	// Depthwise with eight channels in the lanes (small planes, see
 	// dwc8_generic.go). nil in a table without assembly for them: the

@@ -62,14 +62,10 @@ func maxPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 	poolRows(rows, n, out, ldo, r, ldr, 2, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
 }
 
-// Room dwconv3x3PlanesAVX2 gives the kernel around a copied plane: it
-// reads one float before a plane and 9 − w after it, and writes 8 − w
-// after it.
-const (
-	dwPlanesMax    = 256 // the largest plane the copies take
-	dwPlanesBefore = 8
-	dwPlanesAfter  = 16
-)
+// Room dwconv3x3PlanesAVX2 gives the kernels around a copied plane: they
+// read one float before a plane and up to 8 after it, and write up to 7
+// after it (rows of 8·vecs lanes).
+const dwPlanesBefore, dwPlanesAfter = 8, 16
 
 // dwconv3x3PlanesAVX2 runs the planes between the first and the last in
 // place, where what the kernel reads and writes past a plane is the next
@@ -80,7 +76,7 @@ func dwconv3x3PlanesAVX2(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
 		return
 	}
 	plane := h * w
-	if w > 8 || h < 2 || plane < 10 || plane > dwPlanesMax {
+	if w > DWPlanesWidest || h < 2 || plane < DWPlanesMin || plane > DWPlanesMax {
 		dwconv3x3PlanesGeneric(n, h, w, y, x, wt, b, lo, hi)
 		return
 	}
@@ -91,7 +87,7 @@ func dwconv3x3PlanesAVX2(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
 	}
 	dwPlaneCopy(h, w, y, x, wt, b, lo, hi)
 	if n > 2 {
-		dwconv3x3PlanesBlocksAVX2(n-2, h, w, fadd(y, plane), fadd(x, plane), fadd(wt, 9), fadd(b, bs), bs, lo, hi)
+		dwPlanesAVX2(n-2, h, w, fadd(y, plane), fadd(x, plane), fadd(wt, 9), fadd(b, bs), bs, lo, hi)
 	}
 	if n > 1 {
 		p := n - 1
@@ -99,13 +95,28 @@ func dwconv3x3PlanesAVX2(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
 	}
 }
 
+// dwPlanesAVX2 calls the kernel for rows of w (direct calls, so that
+// dwPlaneCopy's copies stay on the stack).
+func dwPlanesAVX2(n, h, w int, y, x, wt, b *float32, bs int, lo, hi float32) {
+	switch (w + 7) / 8 {
+	case 1:
+		dwconv3x3Planes8BlocksAVX2(n, h, w, y, x, wt, b, bs, lo, hi)
+	case 2:
+		dwconv3x3Planes16BlocksAVX2(n, h, w, y, x, wt, b, bs, lo, hi)
+	case 3:
+		dwconv3x3Planes24BlocksAVX2(n, h, w, y, x, wt, b, bs, lo, hi)
+	default:
+		dwconv3x3Planes32BlocksAVX2(n, h, w, y, x, wt, b, bs, lo, hi)
+	}
+}
+
 // dwPlaneCopy runs one plane through copies with room around it.
 func dwPlaneCopy(h, w int, y, x, wt, b *float32, lo, hi float32) {
-	var in [dwPlanesBefore + dwPlanesMax + dwPlanesAfter]float32
-	var out [dwPlanesMax + 8]float32
+	var in [dwPlanesBefore + DWPlanesMax + dwPlanesAfter]float32
+	var out [DWPlanesMax + 8]float32
 	plane := h * w
 	copy(in[dwPlanesBefore:], unsafe.Slice(x, plane))
-	dwconv3x3PlanesBlocksAVX2(1, h, w, &out[0], &in[dwPlanesBefore], wt, b, 0, lo, hi)
+	dwPlanesAVX2(1, h, w, &out[0], &in[dwPlanesBefore], wt, b, 0, lo, hi)
 	copy(unsafe.Slice(y, plane), out[:plane])
 }
 

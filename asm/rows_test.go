@@ -692,8 +692,8 @@ func TestDeinterleave(t *testing.T) {
 // the twin, against a float64 sum over the window, bound 4e-7·(Σ|w·x| +
 // |b|) as the other depthwise kernels; inputs end at a guard page, outputs
 // sit between sentinels. Sizes cover one to seven planes (the first and
-// last run through copies, the rest in place), rows of one to eight and
-// planes too small for the assembly.
+// last run through copies, the rest in place), rows of 1 to 33 (one to
+// four vectors, one past) and planes too small for the assembly.
 func TestDWConvPlanes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
 	inf := float32(math.Inf(1))
@@ -705,7 +705,7 @@ func TestDWConvPlanes(t *testing.T) {
 	}
 	for _, n := range []int{1, 2, 3, 4, 7} {
 		for _, h := range []int{1, 2, 3, 4, 7, 9} {
-			for w := 1; w <= 8; w++ {
+			for w := 1; w <= 33; w++ {
 				size := n * h * w
 				wt := make([]float32, 9*n)
 				fillInput(rng, wt, false)

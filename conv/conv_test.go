@@ -410,7 +410,7 @@ func TestDWC8(t *testing.T) {
 		t.Skipf("table %s has no eight-lane depthwise kernels", kt.Name)
 	}
 	defer func(w int) { dwPlanesWidest = w }(dwPlanesWidest)
-	dwPlanesWidest = 0 // 7×7 planes would take DWConv3x3Planes
+	dwPlanesWidest = 0 // planes up to 32 wide would take DWConv3x3Planes
 	for i, cc := range dwc8Cases {
 		requireRoute(t, rng, cc, "the eight-lane route", (*Conv).useDWC8)
 		for j := 0; j < 3; j++ {
@@ -425,7 +425,7 @@ func TestDWC8(t *testing.T) {
 }
 
 // dwPlanesCases are depthwise layers on the DWConv3x3Planes route: the
-// smallest plane it takes, rows of 4 to 8, two images (a call each),
+// smallest and largest planes it takes, rows of 4 to 32, two images (a call each),
 // channel counts that are not multiples of 8, enough planes to thread.
 var dwPlanesCases = []convCase{
 	{n: 1, c: 16, h: 7, w: 7, m: 16, kh: 3, kw: 3, group: 16, pads: []int{1, 1, 1, 1}, bias: true},
@@ -434,6 +434,12 @@ var dwPlanesCases = []convCase{
 	{n: 1, c: 3, h: 16, w: 8, m: 3, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 2, c: 1, h: 9, w: 6, m: 1, kh: 3, kw: 3, group: 1, pads: []int{1, 1, 1, 1}},
 	{n: 1, c: 200, h: 7, w: 4, m: 200, kh: 3, kw: 3, group: 200, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
+	{n: 1, c: 24, h: 14, w: 14, m: 24, kh: 3, kw: 3, group: 24, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 7, h: 3, w: 9, m: 7, kh: 3, kw: 3, group: 7, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 9, h: 16, w: 16, m: 9, kh: 3, kw: 3, group: 9, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 8, h: 28, w: 28, m: 8, kh: 3, kw: 3, group: 8, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 5, h: 5, w: 17, m: 5, kh: 3, kw: 3, group: 5, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 4, h: 32, w: 32, m: 4, kh: 3, kw: 3, group: 4, pads: []int{1, 1, 1, 1}, bias: true},
 }
 
 // TestDWPlanes runs dwPlanesCases (when the table has DWConv3x3Planes) with

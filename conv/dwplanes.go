@@ -3,26 +3,23 @@ package conv
 import (
 	"math"
 
+	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
-// Depthwise 3×3 stride-1 "same" convolution on planes up to eight wide
-// (MobileNetV2's 7×7 stage): a row is one vector, so DWConv3x3Planes
-// computes all of a part's planes of an image in one call, with no padded
-// copy and no transposes (see DWPlanesFunc). BenchmarkConv
-// mobilenetv2.dw960.s1, four alternations against the eight-lane route:
-// one thread 21.8 → 35.7 GFLOP/s, two 27.4 → 54.9. (5×5 kernels stay on
-// the eight-lane route: see dwPlanes in the generator.)
+// Depthwise 3×3 stride-1 "same" convolution on planes up to 32 wide
+// (MobileNetV2's 28×28, 14×14 and 7×7 stages): a row is one to four
+// vectors, so DWConv3x3Planes computes all of a part's planes of an image
+// in one call, with no padded copy and no transposes (see DWPlanesFunc).
+// BenchmarkConv, three alternations against the routes before (eight
+// lanes at 7×7 and 14×14, per plane at 28×28), GFLOP/s at one / two
+// threads: mobilenetv2.dw960.s1 21.8 / 30.1 → 35.9 / 50.7, dw384.s1
+// 26.7 / 34.4 → 36.9 / 55.8, dw192.s1 27.4 / 39.9 → 40.8 / 68.2. (5×5
+// kernels stay on the eight-lane route: see dwPlanes in the generator.)
 
-// dwPlanesMin and dwPlanesMax bound the planes (H·W) that take
-// DWConv3x3Planes: smaller ones have no room for its reads past a plane,
-// larger ones do not fit the copies its wrapper makes of the first and
-// last plane.
-const dwPlanesMin, dwPlanesMax = 10, 256
-
-// dwPlanesWidest is the widest row that takes DWConv3x3Planes (a variable so
-// tests can keep such planes on the eight-lane route).
-var dwPlanesWidest = 8
+// dwPlanesWidest is the widest row that takes DWConv3x3Planes (a variable
+// so tests can keep such planes on the eight-lane route).
+var dwPlanesWidest = asm.DWPlanesWidest
 
 // usePlanes reports whether a depthwise Run on g takes DWConv3x3Planes.
 func (k *Conv) usePlanes(g *geometry) bool {
@@ -30,7 +27,7 @@ func (k *Conv) usePlanes(g *geometry) bool {
 		g.ph == 1 && g.pw == 1 && g.oh == g.h && g.ow == g.w
 	plane := g.h * g.w
 	return k.kern.DWConv3x3Planes != nil && k.m == k.group && k.cg == 1 && same &&
-		g.h >= 2 && g.w <= dwPlanesWidest && plane >= dwPlanesMin && plane <= dwPlanesMax
+		g.h >= 2 && g.w <= dwPlanesWidest && plane >= asm.DWPlanesMin && plane <= asm.DWPlanesMax
 }
 
 // dwPlanesTask computes depthwise output planes with DWConv3x3Planes; part i

@@ -35,7 +35,9 @@ func dwconv(g *build.Context) {
 	dwKernelRows(g, 2)
 	deinterleave(g)
 	dwc8(g)
-	dwPlanes(g)
+	for vecs := 1; vecs <= 4; vecs++ {
+		dwPlanes(g, vecs)
+	}
 }
 
 // dwKernelRows emits the 3×3 kernels over several output rows per call

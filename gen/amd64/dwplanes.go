@@ -1,95 +1,113 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// dwPlanes emits dwconv3x3PlanesBlocksAVX2 (DWPlanesFunc in
-// asm/dwconv_generic.go): a depthwise 3×3 stride-1 "same" convolution over
-// whole planes up to eight wide, a row per vector, the nine weights in
-// registers. The first and last output rows of a plane and the rows
-// between have their own code, so each sums just the kernel rows inside
-// the plane, without a branch: per kernel row, the input row read at
-// column offsets −1, 0, 1 (unaligned loads; the lanes that fall outside
-// the row masked to zero, the padding) in its own FMA chain, the first
-// from the bias, then the chains added in order. Rows are read and
-// written eight lanes wide, into the row after them: one float before a
-// plane and 9 − w after it are read, 8 − w after it written, so the Go
-// wrapper sends the first and last planes of a call through copies with
-// room around them. Planes need h ≥ 2.
+// dwPlanes emits dwconv3x3Planes{8,16,24,32}BlocksAVX2, for rows of up to
+// 8·vecs floats in vecs vectors (DWPlanesFunc in asm/dwconv_generic.go): a depthwise 3×3 stride-1 "same" convolution over
+// whole planes with the nine weights in registers. The first and last
+// output rows of a plane and the rows between have their own code, so
+// each sums just the kernel rows inside the plane, without a branch: per
+// vector and kernel row, the input row read at column offsets −1, 0, 1
+// (unaligned loads; the lanes that fall outside the row masked to zero,
+// the padding) in its own FMA chain, the first from the bias, then the
+// chains added in order. Rows are read and written 8·vecs lanes wide, into
+// the row after them: one float before a plane and 8·vecs + 1 − w after it
+// are read, 8·vecs − w after it written, so the Go wrapper sends the first
+// and last planes of a call through copies with room around them. Planes
+// need h ≥ 2.
 //
 // (A 5×5 kernel of the same design, its 25 weights broadcast as it went,
 // ran MobileNet-sized 960@7×7 layers at 33 against the eight-lane route's
 // 38 GFLOP/s: two loads per FMA.)
-func dwPlanes(g *build.Context) {
+func dwPlanes(g *build.Context, vecs int) {
 	const k, pad = 3, 1
-	name := "dwconv3x3PlanesBlocksAVX2"
+	name := fmt.Sprintf("dwconv3x3Planes%dBlocksAVX2", 8*vecs)
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr("func(n, h, w int, y, x, wt, b *float32, bs int, lo, hi float32)")
 	g.Pragma("noescape")
 	g.Doc(name+" is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)",
-		"for h ≥ 2, with the bias b[p·bs] and reads and writes past the planes (see",
-		"dwPlanes in the generator).")
+		fmt.Sprintf("for h ≥ 2 and rows of %d to %d, with the bias b[p·bs] and reads and writes", 8*vecs-7, 8*vecs),
+		"past the planes (see dwPlanes in the generator).")
 	prm := gpParams(g, "n", "h", "w", "y", "x", "wt", "b", "bs")
 	n, h, wb, y, x, wt, b, bs := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6], prm[7]
+	// The masks of the shifted rows, from table rows of the columns in the
+	// first vector (−1: column −1) and in the last (+1: column w).
 	t := g.GP64()
-	// The masks of the shifted rows: table row w, entries −1 and +1.
-	g.MOVQ(wb, t)
-	g.SHLQ(U8(6), t)
-	masks := map[int]VecVirtual{}
 	tbl := g.GP64()
 	g.LEAQ(dwMaskTable(g), tbl)
-	for i, s := range []int{-1, 1} {
-		masks[s] = g.YMM()
-		g.VMOVUPS(Mem{Base: tbl, Index: t, Scale: 1, Disp: 32 * i}, masks[s])
+	left, right := g.YMM(), g.YMM()
+	g.MOVQ(wb, t)
+	g.SHLQ(U8(6), t)
+	if vecs == 1 {
+		g.VMOVUPS(Mem{Base: tbl, Index: t, Scale: 1}, left)
+	} else {
+		g.VMOVUPS(Mem{Base: tbl, Disp: 8 * 64}, left) // a whole first vector
+	}
+	g.VMOVUPS(Mem{Base: tbl, Index: t, Scale: 1, Disp: 32 - 64*8*(vecs-1)}, right)
+	// mask is the mask of vector c's taps shifted by s (nil: none).
+	mask := func(c, s int) VecVirtual {
+		switch {
+		case s < 0 && c == 0:
+			return left
+		case s > 0 && c == vecs-1:
+			return right
+		}
+		return nil
 	}
 	g.SHLQ(U8(2), wb) // row bytes
 	g.SHLQ(U8(2), bs)
 	lo, hi := bcast(g, "lo"), bcast(g, "hi")
 	g.SUBQ(wb, x) // x walks the rows r − 1 of the current output row r
 	var ws [9]VecVirtual
-	// row sums output row r's kernel rows us into one vector and stores it.
+	// row sums output row r's kernel rows us, a vector at a time, and
+	// stores it.
 	row := func(us []int) {
-		var acc VecVirtual
-		for _, u := range us {
-			in := func(s int) Mem {
-				if u == 0 {
-					return Mem{Base: x, Disp: 4 * s}
+		for c := 0; c < vecs; c++ {
+			var acc VecVirtual
+			for _, u := range us {
+				in := func(s int) Mem {
+					if u == 0 {
+						return Mem{Base: x, Disp: 4*s + 32*c}
+					}
+					return Mem{Base: x, Index: wb, Scale: uint8(u), Disp: 4*s + 32*c}
 				}
-				return Mem{Base: x, Index: wb, Scale: uint8(u), Disp: 4 * s}
-			}
-			sum := g.YMM()
-			if acc == nil {
-				g.VBROADCASTSS(Mem{Base: b}, sum)
-			}
-			for v := 0; v < k; v++ {
-				s := v - pad
-				wv := ws[3*u+v]
-				var tap Op = in(s)
-				if s != 0 {
-					m := g.YMM()
-					g.VANDPS(in(s), masks[s], m)
-					tap = m
+				sum := g.YMM()
+				if acc == nil {
+					g.VBROADCASTSS(Mem{Base: b}, sum)
 				}
-				if v == 0 && acc != nil {
-					g.VMULPS(tap, wv, sum)
+				for v := 0; v < k; v++ {
+					s := v - pad
+					wv := ws[3*u+v]
+					var tap Op = in(s)
+					if m := mask(c, s); m != nil {
+						tm := g.YMM()
+						g.VANDPS(in(s), m, tm)
+						tap = tm
+					}
+					if v == 0 && acc != nil {
+						g.VMULPS(tap, wv, sum)
+					} else {
+						g.VFMADD231PS(tap, wv, sum)
+					}
+				}
+				if acc == nil {
+					acc = sum
 				} else {
-					g.VFMADD231PS(tap, wv, sum)
+					g.VADDPS(sum, acc, acc)
 				}
 			}
-			if acc == nil {
-				acc = sum
-			} else {
-				g.VADDPS(sum, acc, acc)
-			}
+			g.VMAXPS(acc, lo, acc) // maxps(lo, ·)
+			g.VMINPS(acc, hi, acc) // minps(hi, ·)
+			g.VMOVUPS(acc, Mem{Base: y, Disp: 32 * c})
 		}
-		g.VMAXPS(acc, lo, acc) // maxps(lo, ·)
-		g.VMINPS(acc, hi, acc) // minps(hi, ·)
-		g.VMOVUPS(acc, Mem{Base: y})
 		g.ADDQ(wb, x)
 		g.ADDQ(wb, y)
 	}
