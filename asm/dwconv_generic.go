@@ -79,16 +79,6 @@ func dwconv3x3s2Generic(n int, out, r *float32, ldr int, w *float32, b, lo, hi f
 // for finite weights (FMA; the assembly multiplies the padding's zeros).
 type DWPlanesFunc func(n, h, w int, y, x, wt, b *float32, lo, hi float32)
 
-// The shapes the assembly DWConv3x3Planes takes (and h ≥ 2): below
-// DWPlanesMin floats a plane has no room for the kernels' reads past it,
-// above DWPlanesMax it does not fit the copies the wrappers make of the
-// first and last planes. Other shapes go to the twin.
-const (
-	DWPlanesMin    = 10
-	DWPlanesMax    = 1024
-	DWPlanesWidest = 32
-)
-
 // dwconv3x3PlanesGeneric is DWConv3x3Planes (see DWPlanesFunc).
 func dwconv3x3PlanesGeneric(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
 	if n <= 0 || h <= 0 || w <= 0 {

@@ -358,111 +358,79 @@ avgPool3x3s2BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
-// func maxPool3x3s1PlanesBlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// func maxPool3x3s1Planes8BlocksAVX2(n int, h int, w int, y *float32, x *float32)
 // Requires: AVX, AVX2
-TEXT ·maxPool3x3s1PlanesBlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+TEXT ·maxPool3x3s1Planes8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
 	MOVQ         n+0(FP), AX
 	MOVQ         h+8(FP), CX
 	MOVQ         w+16(FP), DX
 	MOVQ         y+24(FP), BX
 	MOVQ         x+32(FP), SI
-	SHLQ         $0x02, DX
-	MOVQ         AX, DI
-	IMULQ        CX, DI
-	IMULQ        DX, DI
-	SUBQ         $0x20, DI
-	LEAQ         (BX)(DI*1), R8
-	ADDQ         SI, DI
 	VBROADCASTSS neginf<>+0(SB), Y0
-	LEAQ         lanemasks<>+0(SB), R9
-	MOVQ         $0x00000020, R10
-	SUBQ         DX, R10
-	VMOVUPS      (R9)(R10*1), Y1
-	VMOVUPS      rot1r<>+0(SB), Y2
-	VMOVUPS      rot1l<>+0(SB), Y3
+	LEAQ         lanemasks<>+0(SB), DI
+	SHLQ         $0x02, DX
+	SUBQ         DX, DI
+	VMOVUPS      32(DI), Y1
+	SUBQ         DX, SI
 
-maxPool3x3s1PlanesBlocksAVX2_plane:
-	VMOVAPS Y0, Y4
-	CMPQ    SI, DI
-	JHI     maxPool3x3s1PlanesBlocksAVX2_tailin1
-	VMOVUPS (SI), Y5
-	JMP     maxPool3x3s1PlanesBlocksAVX2_in1
+maxPool3x3s1Planes8BlocksAVX2_plane:
+	VMOVUPS    (SI)(DX*1), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y2, Y0, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VMAXPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, (BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         maxPool3x3s1Planes8BlocksAVX2_bottom
 
-maxPool3x3s1PlanesBlocksAVX2_tailin1:
-	VMOVUPS (DI), Y5
-	MOVQ    SI, R10
-	SUBQ    DI, R10
-	LEAQ    iota16<>+0(SB), R9
-	VMOVUPS (R9)(R10*1), Y6
-	VPERMPS Y5, Y6, Y5
+maxPool3x3s1Planes8BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y2, Y0, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VMAXPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, (BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        maxPool3x3s1Planes8BlocksAVX2_row
 
-maxPool3x3s1PlanesBlocksAVX2_in1:
-	VBLENDVPS Y1, Y5, Y0, Y5
-	MOVQ      CX, R11
-
-maxPool3x3s1PlanesBlocksAVX2_row:
-	DECQ    R11
-	JZ      maxPool3x3s1PlanesBlocksAVX2_bottom
-	LEAQ    (SI)(DX*1), R10
-	CMPQ    R10, DI
-	JHI     maxPool3x3s1PlanesBlocksAVX2_tailin2
-	VMOVUPS (R10), Y6
-	JMP     maxPool3x3s1PlanesBlocksAVX2_in2
-
-maxPool3x3s1PlanesBlocksAVX2_tailin2:
-	VMOVUPS (DI), Y6
-	SUBQ    DI, R10
-	LEAQ    iota16<>+0(SB), R9
-	VMOVUPS (R9)(R10*1), Y7
-	VPERMPS Y6, Y7, Y6
-
-maxPool3x3s1PlanesBlocksAVX2_in2:
-	VBLENDVPS Y1, Y6, Y0, Y6
-	JMP       maxPool3x3s1PlanesBlocksAVX2_pool
-
-maxPool3x3s1PlanesBlocksAVX2_bottom:
-	VMOVAPS Y0, Y6
-
-maxPool3x3s1PlanesBlocksAVX2_pool:
-	VMAXPS   Y0, Y4, Y4
-	VMAXPS   Y4, Y5, Y4
-	VMAXPS   Y4, Y6, Y4
-	VPERMPS  Y4, Y2, Y7
-	VBLENDPS $0x01, Y0, Y7, Y7
-	VPERMPS  Y4, Y3, Y8
-	VBLENDPS $0x80, Y0, Y8, Y8
-	VMAXPS   Y7, Y4, Y4
-	VMAXPS   Y4, Y8, Y8
-	CMPQ     BX, R8
-	JHI      maxPool3x3s1PlanesBlocksAVX2_tailout
-	VMOVUPS  Y8, (BX)
-
-maxPool3x3s1PlanesBlocksAVX2_stored:
-	ADDQ    DX, SI
-	ADDQ    DX, BX
-	VMOVAPS Y5, Y4
-	VMOVAPS Y6, Y5
-	TESTQ   R11, R11
-	JNZ     maxPool3x3s1PlanesBlocksAVX2_row
-	DECQ    AX
-	JNZ     maxPool3x3s1PlanesBlocksAVX2_plane
+maxPool3x3s1Planes8BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y2, Y0, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VMAXPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, (BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        maxPool3x3s1Planes8BlocksAVX2_plane
 	VZEROUPPER
 	RET
-
-maxPool3x3s1PlanesBlocksAVX2_tailout:
-	MOVQ      BX, R10
-	SUBQ      R8, R10
-	MOVQ      $0x00000020, R9
-	SUBQ      R10, R9
-	LEAQ      iota16<>+0(SB), R10
-	VMOVUPS   (R10)(R9*1), Y4
-	VPERMPS   Y8, Y4, Y8
-	LEAQ      lanemasks<>+0(SB), R10
-	VMOVUPS   32(R10)(R9*1), Y7
-	VMOVUPS   (R8), Y4
-	VBLENDVPS Y7, Y8, Y4, Y4
-	VMOVUPS   Y4, (R8)
-	JMP       maxPool3x3s1PlanesBlocksAVX2_stored
 
 DATA iota16<>+0(SB)/4, $0x00000000
 DATA iota16<>+4(SB)/4, $0x00000001
@@ -508,25 +476,437 @@ DATA lanemasks<>+88(SB)/4, $0xffffffff
 DATA lanemasks<>+92(SB)/4, $0xffffffff
 GLOBL lanemasks<>(SB), RODATA|NOPTR, $96
 
-DATA rot1r<>+0(SB)/4, $0x00000007
-DATA rot1r<>+4(SB)/4, $0x00000000
-DATA rot1r<>+8(SB)/4, $0x00000001
-DATA rot1r<>+12(SB)/4, $0x00000002
-DATA rot1r<>+16(SB)/4, $0x00000003
-DATA rot1r<>+20(SB)/4, $0x00000004
-DATA rot1r<>+24(SB)/4, $0x00000005
-DATA rot1r<>+28(SB)/4, $0x00000006
-GLOBL rot1r<>(SB), RODATA|NOPTR, $32
+// func maxPool3x3s1Planes16BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·maxPool3x3s1Planes16BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         x+32(FP), SI
+	VBROADCASTSS neginf<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), DI
+	SHLQ         $0x02, DX
+	SUBQ         DX, DI
+	VMOVUPS      64(DI), Y1
+	SUBQ         DX, SI
 
-DATA rot1l<>+0(SB)/4, $0x00000001
-DATA rot1l<>+4(SB)/4, $0x00000002
-DATA rot1l<>+8(SB)/4, $0x00000003
-DATA rot1l<>+12(SB)/4, $0x00000004
-DATA rot1l<>+16(SB)/4, $0x00000005
-DATA rot1l<>+20(SB)/4, $0x00000006
-DATA rot1l<>+24(SB)/4, $0x00000007
-DATA rot1l<>+28(SB)/4, $0x00000000
-GLOBL rot1l<>(SB), RODATA|NOPTR, $32
+maxPool3x3s1Planes16BlocksAVX2_plane:
+	VMOVUPS    (SI)(DX*1), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI)(DX*1), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*2), Y4
+	VMAXPS     Y3, Y4, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, 32(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         maxPool3x3s1Planes16BlocksAVX2_bottom
+
+maxPool3x3s1Planes16BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*1), Y4
+	VMAXPS     Y3, Y4, Y3
+	VMOVUPS    32(SI)(DX*2), Y4
+	VMAXPS     Y3, Y4, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, 32(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        maxPool3x3s1Planes16BlocksAVX2_row
+
+maxPool3x3s1Planes16BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*1), Y4
+	VMAXPS     Y3, Y4, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, 32(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        maxPool3x3s1Planes16BlocksAVX2_plane
+	VZEROUPPER
+	RET
+
+// func maxPool3x3s1Planes24BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·maxPool3x3s1Planes24BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         x+32(FP), SI
+	VBROADCASTSS neginf<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), DI
+	SHLQ         $0x02, DX
+	SUBQ         DX, DI
+	VMOVUPS      96(DI), Y1
+	SUBQ         DX, SI
+
+maxPool3x3s1Planes24BlocksAVX2_plane:
+	VMOVUPS    (SI)(DX*1), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI)(DX*1), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*2), Y4
+	VMAXPS     Y3, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI)(DX*1), Y4
+	VMAXPS     Y0, Y4, Y4
+	VMOVUPS    64(SI)(DX*2), Y5
+	VMAXPS     Y4, Y5, Y4
+	VBLENDVPS  Y1, Y4, Y0, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    Y2, 32(BX)
+	VPERM2F128 $0x21, Y4, Y3, Y3
+	VPALIGNR   $0x0c, Y3, Y4, Y2
+	VPERM2F128 $0x21, Y0, Y4, Y3
+	VPALIGNR   $0x04, Y4, Y3, Y3
+	VMAXPS     Y2, Y4, Y2
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    Y2, 64(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         maxPool3x3s1Planes24BlocksAVX2_bottom
+
+maxPool3x3s1Planes24BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*1), Y4
+	VMAXPS     Y3, Y4, Y3
+	VMOVUPS    32(SI)(DX*2), Y4
+	VMAXPS     Y3, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VMAXPS     Y0, Y4, Y4
+	VMOVUPS    64(SI)(DX*1), Y5
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    64(SI)(DX*2), Y5
+	VMAXPS     Y4, Y5, Y4
+	VBLENDVPS  Y1, Y4, Y0, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    Y2, 32(BX)
+	VPERM2F128 $0x21, Y4, Y3, Y3
+	VPALIGNR   $0x0c, Y3, Y4, Y2
+	VPERM2F128 $0x21, Y0, Y4, Y3
+	VPALIGNR   $0x04, Y4, Y3, Y3
+	VMAXPS     Y2, Y4, Y2
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    Y2, 64(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        maxPool3x3s1Planes24BlocksAVX2_row
+
+maxPool3x3s1Planes24BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*1), Y4
+	VMAXPS     Y3, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VMAXPS     Y0, Y4, Y4
+	VMOVUPS    64(SI)(DX*1), Y5
+	VMAXPS     Y4, Y5, Y4
+	VBLENDVPS  Y1, Y4, Y0, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    Y2, 32(BX)
+	VPERM2F128 $0x21, Y4, Y3, Y3
+	VPALIGNR   $0x0c, Y3, Y4, Y2
+	VPERM2F128 $0x21, Y0, Y4, Y3
+	VPALIGNR   $0x04, Y4, Y3, Y3
+	VMAXPS     Y2, Y4, Y2
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    Y2, 64(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        maxPool3x3s1Planes24BlocksAVX2_plane
+	VZEROUPPER
+	RET
+
+// func maxPool3x3s1Planes32BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·maxPool3x3s1Planes32BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         x+32(FP), SI
+	VBROADCASTSS neginf<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), DI
+	SHLQ         $0x02, DX
+	SUBQ         DX, DI
+	VMOVUPS      128(DI), Y1
+	SUBQ         DX, SI
+
+maxPool3x3s1Planes32BlocksAVX2_plane:
+	VMOVUPS    (SI)(DX*1), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI)(DX*1), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*2), Y4
+	VMAXPS     Y3, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI)(DX*1), Y4
+	VMAXPS     Y0, Y4, Y4
+	VMOVUPS    64(SI)(DX*2), Y5
+	VMAXPS     Y4, Y5, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI)(DX*1), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    96(SI)(DX*2), Y5
+	VMAXPS     Y2, Y5, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VMAXPS     Y3, Y4, Y3
+	VMAXPS     Y3, Y5, Y3
+	VMOVUPS    Y3, 64(BX)
+	VPERM2F128 $0x21, Y2, Y4, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VMAXPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, 96(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         maxPool3x3s1Planes32BlocksAVX2_bottom
+
+maxPool3x3s1Planes32BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*1), Y4
+	VMAXPS     Y3, Y4, Y3
+	VMOVUPS    32(SI)(DX*2), Y4
+	VMAXPS     Y3, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VMAXPS     Y0, Y4, Y4
+	VMOVUPS    64(SI)(DX*1), Y5
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    64(SI)(DX*2), Y5
+	VMAXPS     Y4, Y5, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    96(SI)(DX*1), Y5
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    96(SI)(DX*2), Y5
+	VMAXPS     Y2, Y5, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VMAXPS     Y3, Y4, Y3
+	VMAXPS     Y3, Y5, Y3
+	VMOVUPS    Y3, 64(BX)
+	VPERM2F128 $0x21, Y2, Y4, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VMAXPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, 96(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        maxPool3x3s1Planes32BlocksAVX2_row
+
+maxPool3x3s1Planes32BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*1), Y4
+	VMAXPS     Y3, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VMAXPS     Y0, Y4, Y4
+	VMOVUPS    64(SI)(DX*1), Y5
+	VMAXPS     Y4, Y5, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    96(SI)(DX*1), Y5
+	VMAXPS     Y2, Y5, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VMAXPS     Y3, Y4, Y3
+	VMAXPS     Y3, Y5, Y3
+	VMOVUPS    Y3, 64(BX)
+	VPERM2F128 $0x21, Y2, Y4, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VMAXPS     Y3, Y2, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, 96(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        maxPool3x3s1Planes32BlocksAVX2_plane
+	VZEROUPPER
+	RET
 
 // func maxFold1BlocksAVX2(n int, dst *float32, src *float32)
 // Requires: AVX

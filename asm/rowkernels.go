@@ -42,8 +42,8 @@ type RowKernels struct {
 	AvgPool3x3s2 PoolRowsFunc
 	AvgPool3x3s1 PoolRowsFunc
 	MaxFold      FoldFunc // dst[i] = NaN-skipping max(dst[i], src[i·s])
-	// 3×3 stride-1 max pooling over whole planes up to eight wide; nil in
-	// a table without assembly for it (pool then runs MaxPool3x3s1 per
+	// 3×3 stride-1 max pooling over whole planes up to 32 wide; nil in a
+	// table without assembly for it (pool then runs MaxPool3x3s1 per
 	// padded plane).
 	MaxPool3x3s1Planes PoolPlanesFunc
 
@@ -82,6 +82,17 @@ type RowKernels struct {
 	Winograd43OutCols WinoOutColsFunc
 	Winograd43OutRow  WinoOutRowFunc
 }
+
+// The planes the assembly MaxPool3x3s1Planes and DWConv3x3Planes take
+// (and h ≥ 2): below PlanesMin floats a plane has no room for the
+// kernels' reads and writes past it, above PlanesMax it does not fit the
+// copies the wrappers make of a call's first and last planes, and rows are
+// at most PlanesWidest (four vectors). Other shapes go to the twins.
+const (
+	PlanesMin    = 10
+	PlanesMax    = 1024
+	PlanesWidest = 32
+)
 
 // rowKernelsGeneric is the pure-Go RowKernels, used by the generic table
 // and by tables whose ISA has no assembly for these kernels yet.

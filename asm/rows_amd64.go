@@ -62,21 +62,26 @@ func maxPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 	poolRows(rows, n, out, ldo, r, ldr, 2, maxPool3x3s2BlocksAVX2, maxPool3x3s2Generic)
 }
 
-// Room dwconv3x3PlanesAVX2 gives the kernels around a copied plane: they
+// Room the planes wrappers give the kernels around a copied plane: they
 // read one float before a plane and up to 8 after it, and write up to 7
 // after it (rows of 8·vecs lanes).
-const dwPlanesBefore, dwPlanesAfter = 8, 16
+const planesBefore, planesAfter = 8, 16
 
-// dwconv3x3PlanesAVX2 runs the planes between the first and the last in
-// place, where what the kernel reads and writes past a plane is the next
-// one (computed after it) or the one before, and the first and the last
-// through copies with room around them. Other shapes go to the twin.
+// planesInPlace reports whether n planes of h×w go to the planes kernels:
+// then the planes between the first and the last run in place, where what
+// a kernel reads and writes past a plane is the next one (computed after
+// it) or the one before, and the first and the last through copies with
+// room around them. Other shapes go to the twins.
+func planesInPlace(h, w int) bool {
+	plane := h * w
+	return w > 0 && w <= PlanesWidest && h >= 2 && plane >= PlanesMin && plane <= PlanesMax
+}
+
 func dwconv3x3PlanesAVX2(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
 	if n <= 0 || h <= 0 || w <= 0 {
 		return
 	}
-	plane := h * w
-	if w > DWPlanesWidest || h < 2 || plane < DWPlanesMin || plane > DWPlanesMax {
+	if !planesInPlace(h, w) {
 		dwconv3x3PlanesGeneric(n, h, w, y, x, wt, b, lo, hi)
 		return
 	}
@@ -85,6 +90,7 @@ func dwconv3x3PlanesAVX2(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
 	if b == nil {
 		b, bs = &zero, 0
 	}
+	plane := h * w
 	dwPlaneCopy(h, w, y, x, wt, b, lo, hi)
 	if n > 2 {
 		dwPlanesAVX2(n-2, h, w, fadd(y, plane), fadd(x, plane), fadd(wt, 9), fadd(b, bs), bs, lo, hi)
@@ -112,26 +118,54 @@ func dwPlanesAVX2(n, h, w int, y, x, wt, b *float32, bs int, lo, hi float32) {
 
 // dwPlaneCopy runs one plane through copies with room around it.
 func dwPlaneCopy(h, w int, y, x, wt, b *float32, lo, hi float32) {
-	var in [dwPlanesBefore + DWPlanesMax + dwPlanesAfter]float32
-	var out [DWPlanesMax + 8]float32
+	var in [planesBefore + PlanesMax + planesAfter]float32
+	var out [PlanesMax + 8]float32
 	plane := h * w
-	copy(in[dwPlanesBefore:], unsafe.Slice(x, plane))
-	dwPlanesAVX2(1, h, w, &out[0], &in[dwPlanesBefore], wt, b, 0, lo, hi)
+	copy(in[planesBefore:], unsafe.Slice(x, plane))
+	dwPlanesAVX2(1, h, w, &out[0], &in[planesBefore], wt, b, 0, lo, hi)
 	copy(unsafe.Slice(y, plane), out[:plane])
 }
 
-// maxPool3x3s1PlanesAVX2 leaves calls of fewer than eight floats, which
-// the kernel's eight-lane loads and stores would pass, to the twin (and
-// rows wider than its vector, which no caller sends).
 func maxPool3x3s1PlanesAVX2(n, h, w int, y, x *float32) {
 	if n <= 0 || h <= 0 || w <= 0 {
 		return
 	}
-	if n*h*w < 8 || w > 8 {
+	if !planesInPlace(h, w) {
 		maxPool3x3s1PlanesGeneric(n, h, w, y, x)
 		return
 	}
-	maxPool3x3s1PlanesBlocksAVX2(n, h, w, y, x)
+	plane := h * w
+	maxPlaneCopy(h, w, y, x)
+	if n > 2 {
+		maxPlanesAVX2(n-2, h, w, fadd(y, plane), fadd(x, plane))
+	}
+	if n > 1 {
+		maxPlaneCopy(h, w, fadd(y, (n-1)*plane), fadd(x, (n-1)*plane))
+	}
+}
+
+// maxPlanesAVX2 calls the kernel for rows of w.
+func maxPlanesAVX2(n, h, w int, y, x *float32) {
+	switch (w + 7) / 8 {
+	case 1:
+		maxPool3x3s1Planes8BlocksAVX2(n, h, w, y, x)
+	case 2:
+		maxPool3x3s1Planes16BlocksAVX2(n, h, w, y, x)
+	case 3:
+		maxPool3x3s1Planes24BlocksAVX2(n, h, w, y, x)
+	default:
+		maxPool3x3s1Planes32BlocksAVX2(n, h, w, y, x)
+	}
+}
+
+// maxPlaneCopy runs one plane through copies with room around it.
+func maxPlaneCopy(h, w int, y, x *float32) {
+	var in [PlanesMax + planesAfter]float32
+	var out [PlanesMax + 8]float32
+	plane := h * w
+	copy(in[:], unsafe.Slice(x, plane))
+	maxPlanesAVX2(1, h, w, &out[0], &in[0])
+	copy(unsafe.Slice(y, plane), out[:plane])
 }
 
 func maxPool3x3s1AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {

@@ -320,13 +320,15 @@ func TestPoolRows(t *testing.T) {
 // TestPoolPlanes runs MaxPool3x3s1Planes of every table that has it
 // against the twin (bit for bit), on inputs ending at a guard page and
 // outputs between sentinels, and the twin against MaxPool3x3s1's twin
-// over planes padded with −Inf.
+// over planes padded with −Inf: one to five planes (the first and last
+// run through copies, the rest in place), rows of one to four vectors and
+// one past, planes too small for the assembly.
 func TestPoolPlanes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	neg := float32(math.Inf(-1))
 	for _, n := range []int{1, 2, 3, 5} {
 		for _, h := range []int{1, 2, 3, 7} {
-			for w := 1; w <= 8; w++ {
+			for w := 1; w <= PlanesWidest+1; w++ {
 				size := n * h * w
 				in := make([]float32, size)
 				fillInput(rng, in, true)

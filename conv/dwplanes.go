@@ -19,7 +19,7 @@ import (
 
 // dwPlanesWidest is the widest row that takes DWConv3x3Planes (a variable
 // so tests can keep such planes on the eight-lane route).
-var dwPlanesWidest = asm.DWPlanesWidest
+var dwPlanesWidest = asm.PlanesWidest
 
 // usePlanes reports whether a depthwise Run on g takes DWConv3x3Planes.
 func (k *Conv) usePlanes(g *geometry) bool {
@@ -27,7 +27,7 @@ func (k *Conv) usePlanes(g *geometry) bool {
 		g.ph == 1 && g.pw == 1 && g.oh == g.h && g.ow == g.w
 	plane := g.h * g.w
 	return k.kern.DWConv3x3Planes != nil && k.m == k.group && k.cg == 1 && same &&
-		g.h >= 2 && g.w <= dwPlanesWidest && plane >= asm.DWPlanesMin && plane <= asm.DWPlanesMax
+		g.h >= 2 && g.w <= dwPlanesWidest && plane >= asm.PlanesMin && plane <= asm.PlanesMax
 }
 
 // dwPlanesTask computes depthwise output planes with DWConv3x3Planes; part i

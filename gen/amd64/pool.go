@@ -189,7 +189,9 @@ func pool(g *build.Context) {
 		finish(e)
 	})
 
-	maxPlanes(g)
+	for vecs := 1; vecs <= 4; vecs++ {
+		maxPlanes(g, vecs)
+	}
 
 	// MaxFold for strides 1 and 2.
 	var dst, src Register
@@ -223,125 +225,100 @@ func pool(g *build.Context) {
 		})
 }
 
-// maxPlanes emits maxPool3x3s1PlanesBlocksAVX2 (PoolPlanesFunc): a row of
-// up to eight columns is one vector, so a plane is a pass down its rows
-// with the rows above and below in registers and the padding as −Inf lanes
-// and registers instead of a padded copy. Rows are loaded and stored eight
-// lanes wide, reading and writing into the rows after them (rewritten when
-// those are stored); the rows whose eight lanes would pass the end of x or
-// y are loaded from, and merged into, the eight floats that end there.
-func maxPlanes(g *build.Context) {
-	name := "maxPool3x3s1PlanesBlocksAVX2"
+// maxPlanes emits maxPool3x3s1Planes{8,16,24,32}BlocksAVX2 (PoolPlanesFunc
+// for rows of up to 8·vecs floats in vecs vectors). The first and last
+// output rows of a plane and the rows between have their own code, so each
+// takes the maximum down just the rows inside the plane (skipMax3's order;
+// the lanes past the row set to −Inf), then across: the neighbouring
+// columns are the column maxima shifted by a lane (VPERM2F128 and VPALIGNR,
+// the lane shifted in from the next vector, or −Inf at the row's ends),
+// maxps(f, maxps(d, e)). Rows are read and written 8·vecs lanes wide, into
+// the row after them: 8·vecs − w floats past a plane, so the Go wrapper
+// sends the first and last planes of a call through copies with room
+// around them. Planes need h ≥ 2.
+func maxPlanes(g *build.Context, vecs int) {
+	name := fmt.Sprintf("maxPool3x3s1Planes%dBlocksAVX2", 8*vecs)
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr("func(n, h, w int, y, x *float32)")
 	g.Pragma("noescape")
 	g.Doc(name+" is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)",
-		"for n·h·w ≥ 8 (at least one block of eight floats).")
+		fmt.Sprintf("for h ≥ 2 and rows of %d to %d, with reads and writes past the planes (see", 8*vecs-7, 8*vecs),
+		"maxPlanes in the generator).")
 	prm := gpParams(g, "n", "h", "w", "y", "x")
 	n, h, wb, y, x := prm[0], prm[1], prm[2], prm[3], prm[4]
-	g.SHLQ(U8(2), wb) // row bytes
-	// The last eight floats of x and y start n·h·w·4 − 32 bytes in.
-	xTail, yTail := g.GP64(), g.GP64()
-	g.MOVQ(n, xTail)
-	g.IMULQ(h, xTail)
-	g.IMULQ(wb, xTail)
-	g.SUBQ(U8(32), xTail)
-	g.LEAQ(Mem{Base: y, Index: xTail, Scale: 1}, yTail)
-	g.ADDQ(x, xTail)
-	lanesRot, lanesMasks := laneTables(g)
-	t, sb := g.GP64(), g.GP64()
 	neginf, keep := g.YMM(), g.YMM()
 	g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
-	g.LEAQ(lanesMasks, t)
-	g.MOVQ(U32(32), sb)
-	g.SUBQ(wb, sb)
-	g.VMOVUPS(Mem{Base: t, Index: sb, Scale: 1}, keep) // lanes < w
-	right, left := g.YMM(), g.YMM()
-	g.VMOVUPS(iconst(g, "rot1r", [8]int32{7, 0, 1, 2, 3, 4, 5, 6}), right)
-	g.VMOVUPS(iconst(g, "rot1l", [8]int32{1, 2, 3, 4, 5, 6, 7, 0}), left)
-
-	loads := 0
-	// load sets v to the row at p, lanes ≥ w −Inf.
-	load := func(p Register, v VecVirtual) {
-		loads++
-		tail, join := fmt.Sprintf("%s_tailin%d", name, loads), fmt.Sprintf("%s_in%d", name, loads)
-		g.CMPQ(p, xTail)
-		g.JHI(LabelRef(tail))
-		g.VMOVUPS(Mem{Base: p}, v)
-		g.JMP(LabelRef(join))
-		g.Label(tail)
-		g.VMOVUPS(Mem{Base: xTail}, v) // the last eight floats; the row at lane s
-		g.MOVQ(p, sb)
-		g.SUBQ(xTail, sb)
-		g.LEAQ(lanesRot, t)
-		idx := g.YMM()
-		g.VMOVUPS(Mem{Base: t, Index: sb, Scale: 1}, idx) // lane i ← i + s
-		g.VPERMPS(v, idx, v)
-		g.Label(join)
-		g.VBLENDVPS(keep, v, neginf, v)
+	// keep: the lanes of the last vector inside the row (below w − 8·(vecs−1)),
+	// masks from offset 8 − that.
+	_, masks := laneTables(g)
+	t := g.GP64()
+	g.LEAQ(masks, t)
+	g.SHLQ(U8(2), wb) // row bytes
+	g.SUBQ(wb, t)
+	g.VMOVUPS(Mem{Base: t, Disp: 32 + 32*(vecs-1)}, keep)
+	g.SUBQ(wb, x) // x walks the rows r − 1 of the current output row r
+	// col returns the maximum down vector c of the kernel rows ks (0: the
+	// row above, 1: this row, 2: the row below) as skipMax3 takes it, the
+	// lanes past the row −Inf.
+	col := func(c int, ks []int) VecVirtual {
+		d := g.YMM()
+		for i, k := range ks {
+			v := g.YMM()
+			m := Mem{Base: x, Disp: 32 * c}
+			if k > 0 {
+				m = Mem{Base: x, Index: wb, Scale: uint8(k), Disp: 32 * c}
+			}
+			g.VMOVUPS(m, v)
+			if i == 0 {
+				g.VMAXPS(neginf, v, d) // maxps(x, −Inf): NaN → −Inf
+			} else {
+				g.VMAXPS(d, v, d) // maxps(x, d): NaN never wins
+			}
+		}
+		if c == vecs-1 {
+			g.VBLENDVPS(keep, d, neginf, d)
+		}
+		return d
 	}
-
-	prev, cur, next := g.YMM(), g.YMM(), g.YMM()
-	rr, nx := g.GP64(), g.GP64()
+	// row computes the output row at y from the kernel rows ks and stores it.
+	row := func(ks []int) {
+		prev, d := neginf, col(0, ks)
+		for c := 0; c < vecs; c++ {
+			next := neginf
+			if c+1 < vecs {
+				next = col(c+1, ks)
+			}
+			e, f, u := g.YMM(), g.YMM(), g.YMM()
+			g.VPERM2F128(U8(0x21), d, prev, u) // prev.hi ‖ d.lo
+			g.VPALIGNR(U8(12), u, d, e)        // column j − 1
+			g.VPERM2F128(U8(0x21), next, d, u) // d.hi ‖ next.lo
+			g.VPALIGNR(U8(4), d, u, f)         // column j + 1
+			o := g.YMM()
+			g.VMAXPS(e, d, o) // maxps(d, e)
+			g.VMAXPS(o, f, o) // maxps(f, ·)
+			g.VMOVUPS(o, Mem{Base: y, Disp: 32 * c})
+			prev, d = d, next
+		}
+		g.ADDQ(wb, x)
+		g.ADDQ(wb, y)
+	}
+	mid := g.GP64()
 	g.Label(name + "_plane")
-	g.VMOVAPS(neginf, prev)
-	load(x, cur)
-	g.MOVQ(h, rr)
-	g.Label(name + "_row")
-	g.DECQ(rr)
+	row([]int{1, 2})
+	g.MOVQ(h, mid)
+	g.SUBQ(U8(2), mid)
 	g.JZ(LabelRef(name + "_bottom"))
-	g.LEAQ(Mem{Base: x, Index: wb, Scale: 1}, nx)
-	load(nx, next)
-	g.JMP(LabelRef(name + "_pool"))
-	g.Label(name + "_bottom")
-	g.VMOVAPS(neginf, next)
-	g.Label(name + "_pool")
-	// Down each column (skipMax3), then across: maxps(f, maxps(d, e)).
-	d := g.YMM()
-	g.VMAXPS(neginf, prev, d) // maxps(prev, −Inf)
-	g.VMAXPS(d, cur, d)       // maxps(cur, ·)
-	g.VMAXPS(d, next, d)      // maxps(next, ·)
-	e, f := g.YMM(), g.YMM()
-	g.VPERMPS(d, right, e)
-	g.VBLENDPS(U8(0x01), neginf, e, e) // column −1
-	g.VPERMPS(d, left, f)
-	g.VBLENDPS(U8(0x80), neginf, f, f) // column 8 (w = 8; narrower rows have −Inf there)
-	g.VMAXPS(e, d, d)                  // maxps(d, e)
-	g.VMAXPS(d, f, f)                  // maxps(f, ·)
-	g.CMPQ(y, yTail)
-	g.JHI(LabelRef(name + "_tailout"))
-	g.VMOVUPS(f, Mem{Base: y})
-	g.Label(name + "_stored")
-	g.ADDQ(wb, x)
-	g.ADDQ(wb, y)
-	g.VMOVAPS(cur, prev)
-	g.VMOVAPS(next, cur)
-	g.TESTQ(rr, rr)
+	g.Label(name + "_row")
+	row([]int{0, 1, 2})
+	g.DECQ(mid)
 	g.JNZ(LabelRef(name + "_row"))
+	g.Label(name + "_bottom")
+	row([]int{0, 1})
 	g.DECQ(n)
 	g.JNZ(LabelRef(name + "_plane"))
 	g.VZEROUPPER()
 	g.RET()
-
-	// A row s lanes into the last eight floats of y: lanes ≥ s take the
-	// row (and what follows it, rewritten by the rows after), the lanes
-	// before keep the rows before.
-	g.Label(name + "_tailout")
-	g.MOVQ(y, sb)
-	g.SUBQ(yTail, sb)
-	g.MOVQ(U32(32), t)
-	g.SUBQ(sb, t)
-	idx, old, merge := g.YMM(), g.YMM(), g.YMM()
-	g.LEAQ(lanesRot, nx)
-	g.VMOVUPS(Mem{Base: nx, Index: t, Scale: 1}, idx) // lane i ← i − s
-	g.VPERMPS(f, idx, f)
-	g.LEAQ(lanesMasks, nx)
-	g.VMOVUPS(Mem{Base: nx, Index: t, Scale: 1, Disp: 32}, merge) // lanes ≥ s
-	g.VMOVUPS(Mem{Base: yTail}, old)
-	g.VBLENDVPS(merge, f, old, old)
-	g.VMOVUPS(old, Mem{Base: yTail})
-	g.JMP(LabelRef(name + "_stored"))
 }
 
 // laneTables returns rot = 0…15 (eight of them from offset k are the
