@@ -21,9 +21,11 @@
 // on amd64, pure-Go twins elsewhere): MaxPool2x2s2, MaxPool3x3s2,
 // AvgPool2x2s2 and AvgPool3x3s2 for the interior of the common windows,
 // all its rows in one call (a call per row cost as much as the pooling on
-// 14-wide rows); at stride 1, max over a padded copy of a stack of planes
-// (MaxPool3x3s1, a call per plane, for 3×3 windows, else two separable
-// passes of MaxFold over the stack at once), average over a padded copy of
+// 14-wide rows); at stride 1, 3×3 max pooling padded by one on planes up
+// to 32 wide in one MaxPool3x3s1Planes call over the part's planes (a row
+// is one to four vectors, no padded copy), other max pooling over a padded
+// copy of a stack of planes (MaxPool3x3s1, a call per plane, for 3×3
+// windows, else two separable passes of MaxFold over the stack at once), average over a padded copy of
 // each plane (AvgPool3x3s1 for 3×3 windows, then the border windows'
 // counts; else two separable passes of Add, then ScaleShift by the
 // inverse count where whole windows fit); max at stride 2 with windows
