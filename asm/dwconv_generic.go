@@ -75,8 +75,9 @@ func dwconv3x3s2Generic(n int, out, r *float32, ldr int, w *float32, b, lo, hi f
 // With rows of up to 32 a row is one to four vectors and a call covers
 // many small planes (MobileNetV2's 7×7 to 28×28 stages), where a call per
 // plane and its padded copy, or the eight-lane route's transposes, cost
-// more than the convolution. Results agree with the twin to a few ulps of Σ|w·x| + |b|
-// for finite weights (FMA; the assembly multiplies the padding's zeros).
+// more than the convolution. Results agree with the twin to a few ulps of
+// Σ|w·x| + |b| for finite weights (FMA; the assembly multiplies the
+// padding's zeros).
 type DWPlanesFunc func(n, h, w int, y, x, wt, b *float32, lo, hi float32)
 
 // dwconv3x3PlanesGeneric is DWConv3x3Planes (see DWPlanesFunc).

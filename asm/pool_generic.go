@@ -19,10 +19,10 @@ type PoolRowFunc func(n int, out *float32, r *float32, ldr int)
 type PoolRowsFunc func(rows, n int, out *float32, ldo int, r *float32, ldr int)
 
 // PoolPlanesFunc computes 3×3 stride-1 max pooling with padding 1 on every
-// side over n whole planes of h×w, stored one after another in x and in y: y[(p·h+i)·w+j] is the window's NaN-skipping maximum as
-// MaxPool3x3s1 computes it over the plane padded with −Inf (each column's
-// maximum down the window, then maxps(f, maxps(d, e)) across columns
-// e, d, f). One call serves many small planes, where a call per plane and
+// side over n whole planes of h×w, stored one after another in x and in y:
+// y[(p·h+i)·w+j] is the window's NaN-skipping maximum as MaxPool3x3s1
+// computes it over the plane padded with −Inf (each column's maximum down
+// the window, then maxps(f, maxps(d, e)) across columns e, d, f). One call serves many small planes, where a call per plane and
 // its padded copy cost more than the pooling (GoogLeNet's 7×7 to 28×28
 // maps; the assembly takes rows up to PlanesWidest).
 type PoolPlanesFunc func(n, h, w int, y, x *float32)

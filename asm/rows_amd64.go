@@ -25,9 +25,8 @@ var rowKernelsAVX2 = RowKernels{
 	MaxFold: maxFoldAVX2, MaxPool3x3s1Planes: maxPool3x3s1PlanesAVX2,
 	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2, DWConv3x3s1R: dwconv3x3s1rAVX2,
 	DWConv3x3s2P: dwconv3x3s2pAVX2, Deinterleave: deinterleaveRowsAVX2,
-	DWTapsS1: dwconvTapsS1AVX2, DWTapsS2: dwconvTapsS2AVX2,
-	DWConv3x3Planes: dwconv3x3PlanesAVX2,
-	DWC8S1:          dwc8S1AVX2, DWC8S2: dwc8S2AVX2, Interleave8: interleave8AVX2, Split8: split8AVX2,
+	DWTapsS1: dwconvTapsS1AVX2, DWTapsS2: dwconvTapsS2AVX2, DWConv3x3Planes: dwconv3x3PlanesAVX2,
+	DWC8S1: dwc8S1AVX2, DWC8S2: dwc8S2AVX2, Interleave8: interleave8AVX2, Split8: split8AVX2,
 	Interleave4:      interleave4AVX2,
 	Winograd43InCols: winograd43InColsAVX2, Winograd43InRow: winograd43InRowAVX2,
 	Winograd43OutCols: winograd43OutColsAVX2, Winograd43OutRow: winograd43OutRowAVX2,
@@ -67,11 +66,11 @@ func maxPool3x3s2AVX2(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 // after it (rows of 8·vecs lanes).
 const planesBefore, planesAfter = 8, 16
 
-// planesInPlace reports whether n planes of h×w go to the planes kernels:
-// then the planes between the first and the last run in place, where what
-// a kernel reads and writes past a plane is the next one (computed after
-// it) or the one before, and the first and the last through copies with
-// room around them. Other shapes go to the twins.
+// planesInPlace reports whether planes of h×w go to the planes kernels:
+// then the planes between a call's first and last run in place, where
+// what a kernel reads and writes past a plane is the next one (computed
+// after it) or the one before, and the first and the last through copies
+// with room around them. Other shapes go to the twins.
 func planesInPlace(h, w int) bool {
 	plane := h * w
 	return w > 0 && w <= PlanesWidest && h >= 2 && plane >= PlanesMin && plane <= PlanesMax

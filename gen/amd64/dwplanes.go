@@ -10,8 +10,9 @@ import (
 )
 
 // dwPlanes emits dwconv3x3Planes{8,16,24,32}BlocksAVX2, for rows of up to
-// 8·vecs floats in vecs vectors (DWPlanesFunc in asm/dwconv_generic.go): a depthwise 3×3 stride-1 "same" convolution over
-// whole planes with the nine weights in registers. The first and last
+// 8·vecs floats in vecs vectors (DWPlanesFunc in asm/dwconv_generic.go): a
+// depthwise 3×3 stride-1 "same" convolution over whole planes with the
+// nine weights in registers. The first and last
 // output rows of a plane and the rows between have their own code, so
 // each sums just the kernel rows inside the plane, without a branch: per
 // vector and kernel row, the input row read at column offsets −1, 0, 1
