@@ -50,6 +50,16 @@ func FuzzRowKernels(f *testing.F) {
 				avgPool2x2s2Row(o, &want[0], &x[0], 1)
 				check(tab.Name+"/avgpool2x2s2", o)
 			}
+			// The inputs as planes: one to three, rows of 1 … PlanesWidest.
+			if f := tab.MaxPool3x3s1Planes; f != nil {
+				w := 1 + n%PlanesWidest
+				p := 1 + n%3
+				if h := n / (p * w); h > 0 {
+					f(p, h, w, &got[0], &x[0])
+					maxPool3x3s1PlanesGeneric(p, h, w, &want[0], &x[0])
+					check(tab.Name+"/maxpool3x3s1planes", p*h*w)
+				}
+			}
 		}
 	})
 }
