@@ -103,3 +103,10 @@ func dwconv3x3Planes24BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt
 //
 //go:noescape
 func dwconv3x3Planes32BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)
+
+// dwconv3x3Planes40BlocksAVX2 is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)
+// for h ≥ 2 and rows of 33 to 40, with the bias b[p·bs] and reads and writes
+// past the planes (see dwPlanes in the generator).
+//
+//go:noescape
+func dwconv3x3Planes40BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)

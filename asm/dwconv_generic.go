@@ -72,7 +72,7 @@ func dwconv3x3s2Generic(n int, out, r *float32, ldr int, w *float32, b, lo, hi f
 //		}
 //		y[(p·h+i)·w+j] = minps(hi, maxps(lo, acc))
 //
-// With rows of up to 32 a row is one to four vectors and a call covers
+// With rows of up to 40 a row is one to five vectors and a call covers
 // many small planes (MobileNetV2's 7×7 to 28×28 stages), where a call per
 // plane and its padded copy, or the eight-lane route's transposes, cost
 // more than the convolution. Results agree with the twin to a few ulps of

@@ -48,31 +48,73 @@ func avgPool3x3s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, 
 
 // maxPool3x3s1Planes8BlocksAVX2 is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
 // for h ≥ 2 and rows of 1 to 8, with reads and writes past the planes (see
-// maxPlanes in the generator).
+// poolPlanes in the generator).
 //
 //go:noescape
 func maxPool3x3s1Planes8BlocksAVX2(n int, h int, w int, y *float32, x *float32)
 
 // maxPool3x3s1Planes16BlocksAVX2 is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
 // for h ≥ 2 and rows of 9 to 16, with reads and writes past the planes (see
-// maxPlanes in the generator).
+// poolPlanes in the generator).
 //
 //go:noescape
 func maxPool3x3s1Planes16BlocksAVX2(n int, h int, w int, y *float32, x *float32)
 
 // maxPool3x3s1Planes24BlocksAVX2 is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
 // for h ≥ 2 and rows of 17 to 24, with reads and writes past the planes (see
-// maxPlanes in the generator).
+// poolPlanes in the generator).
 //
 //go:noescape
 func maxPool3x3s1Planes24BlocksAVX2(n int, h int, w int, y *float32, x *float32)
 
 // maxPool3x3s1Planes32BlocksAVX2 is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
 // for h ≥ 2 and rows of 25 to 32, with reads and writes past the planes (see
-// maxPlanes in the generator).
+// poolPlanes in the generator).
 //
 //go:noescape
 func maxPool3x3s1Planes32BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+
+// maxPool3x3s1Planes40BlocksAVX2 is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
+// for h ≥ 2 and rows of 33 to 40, with reads and writes past the planes (see
+// poolPlanes in the generator).
+//
+//go:noescape
+func maxPool3x3s1Planes40BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+
+// avgPool3x3s1Planes8BlocksAVX2 is AvgPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
+// for h ≥ 2 and rows of 1 to 8, with reads and writes past the planes (see
+// poolPlanes in the generator).
+//
+//go:noescape
+func avgPool3x3s1Planes8BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+
+// avgPool3x3s1Planes16BlocksAVX2 is AvgPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
+// for h ≥ 2 and rows of 9 to 16, with reads and writes past the planes (see
+// poolPlanes in the generator).
+//
+//go:noescape
+func avgPool3x3s1Planes16BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+
+// avgPool3x3s1Planes24BlocksAVX2 is AvgPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
+// for h ≥ 2 and rows of 17 to 24, with reads and writes past the planes (see
+// poolPlanes in the generator).
+//
+//go:noescape
+func avgPool3x3s1Planes24BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+
+// avgPool3x3s1Planes32BlocksAVX2 is AvgPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
+// for h ≥ 2 and rows of 25 to 32, with reads and writes past the planes (see
+// poolPlanes in the generator).
+//
+//go:noescape
+func avgPool3x3s1Planes32BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+
+// avgPool3x3s1Planes40BlocksAVX2 is AvgPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
+// for h ≥ 2 and rows of 33 to 40, with reads and writes past the planes (see
+// poolPlanes in the generator).
+//
+//go:noescape
+func avgPool3x3s1Planes40BlocksAVX2(n int, h int, w int, y *float32, x *float32)
 
 // maxFold1BlocksAVX2 sets dst[i] = maxps(src[i], dst[i]) for i < 8·⌊n/8⌋ (MaxFold, s = 1).
 //

@@ -908,6 +908,895 @@ maxPool3x3s1Planes32BlocksAVX2_bottom:
 	VZEROUPPER
 	RET
 
+// func maxPool3x3s1Planes40BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·maxPool3x3s1Planes40BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         h+8(FP), CX
+	MOVQ         w+16(FP), DX
+	MOVQ         y+24(FP), BX
+	MOVQ         x+32(FP), SI
+	VBROADCASTSS neginf<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), DI
+	SHLQ         $0x02, DX
+	SUBQ         DX, DI
+	VMOVUPS      160(DI), Y1
+	SUBQ         DX, SI
+
+maxPool3x3s1Planes40BlocksAVX2_plane:
+	VMOVUPS    (SI)(DX*1), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI)(DX*1), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*2), Y4
+	VMAXPS     Y3, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI)(DX*1), Y4
+	VMAXPS     Y0, Y4, Y4
+	VMOVUPS    64(SI)(DX*2), Y5
+	VMAXPS     Y4, Y5, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI)(DX*1), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    96(SI)(DX*2), Y5
+	VMAXPS     Y2, Y5, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VMAXPS     Y3, Y4, Y3
+	VMAXPS     Y3, Y5, Y3
+	VMOVUPS    Y3, 64(BX)
+	VMOVUPS    128(SI)(DX*1), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    128(SI)(DX*2), Y5
+	VMAXPS     Y3, Y5, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, 96(BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, 128(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         maxPool3x3s1Planes40BlocksAVX2_bottom
+
+maxPool3x3s1Planes40BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    (SI)(DX*2), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*1), Y4
+	VMAXPS     Y3, Y4, Y3
+	VMOVUPS    32(SI)(DX*2), Y4
+	VMAXPS     Y3, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VMAXPS     Y0, Y4, Y4
+	VMOVUPS    64(SI)(DX*1), Y5
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    64(SI)(DX*2), Y5
+	VMAXPS     Y4, Y5, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    96(SI)(DX*1), Y5
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    96(SI)(DX*2), Y5
+	VMAXPS     Y2, Y5, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VMAXPS     Y3, Y4, Y3
+	VMAXPS     Y3, Y5, Y3
+	VMOVUPS    Y3, 64(BX)
+	VMOVUPS    128(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    128(SI)(DX*1), Y5
+	VMAXPS     Y3, Y5, Y3
+	VMOVUPS    128(SI)(DX*2), Y5
+	VMAXPS     Y3, Y5, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, 96(BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, 128(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        maxPool3x3s1Planes40BlocksAVX2_row
+
+maxPool3x3s1Planes40BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    (SI)(DX*1), Y3
+	VMAXPS     Y2, Y3, Y2
+	VMOVUPS    32(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    32(SI)(DX*1), Y4
+	VMAXPS     Y3, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VMAXPS     Y0, Y4, Y4
+	VMOVUPS    64(SI)(DX*1), Y5
+	VMAXPS     Y4, Y5, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y5, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI), Y2
+	VMAXPS     Y0, Y2, Y2
+	VMOVUPS    96(SI)(DX*1), Y5
+	VMAXPS     Y2, Y5, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VMAXPS     Y3, Y4, Y3
+	VMAXPS     Y3, Y5, Y3
+	VMOVUPS    Y3, 64(BX)
+	VMOVUPS    128(SI), Y3
+	VMAXPS     Y0, Y3, Y3
+	VMOVUPS    128(SI)(DX*1), Y5
+	VMAXPS     Y3, Y5, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VMAXPS     Y4, Y2, Y4
+	VMAXPS     Y4, Y5, Y4
+	VMOVUPS    Y4, 96(BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VMAXPS     Y2, Y3, Y2
+	VMAXPS     Y2, Y4, Y2
+	VMOVUPS    Y2, 128(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        maxPool3x3s1Planes40BlocksAVX2_plane
+	VZEROUPPER
+	RET
+
+// func avgPool3x3s1Planes8BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·avgPool3x3s1Planes8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ    n+0(FP), AX
+	MOVQ    h+8(FP), CX
+	MOVQ    w+16(FP), DX
+	MOVQ    y+24(FP), BX
+	MOVQ    x+32(FP), SI
+	VXORPS  Y0, Y0, Y0
+	LEAQ    lanemasks<>+0(SB), DI
+	SHLQ    $0x02, DX
+	SUBQ    DX, DI
+	VMOVUPS 32(DI), Y1
+	SUBQ    DX, SI
+
+avgPool3x3s1Planes8BlocksAVX2_plane:
+	VADDPS     (SI)(DX*1), Y0, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y2, Y0, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VADDPS     Y2, Y3, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, (BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         avgPool3x3s1Planes8BlocksAVX2_bottom
+
+avgPool3x3s1Planes8BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y2, Y0, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VADDPS     Y2, Y3, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, (BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        avgPool3x3s1Planes8BlocksAVX2_row
+
+avgPool3x3s1Planes8BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     Y0, Y2, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y2, Y0, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VADDPS     Y2, Y3, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, (BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        avgPool3x3s1Planes8BlocksAVX2_plane
+	VZEROUPPER
+	RET
+
+// func avgPool3x3s1Planes16BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·avgPool3x3s1Planes16BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ    n+0(FP), AX
+	MOVQ    h+8(FP), CX
+	MOVQ    w+16(FP), DX
+	MOVQ    y+24(FP), BX
+	MOVQ    x+32(FP), SI
+	VXORPS  Y0, Y0, Y0
+	LEAQ    lanemasks<>+0(SB), DI
+	SHLQ    $0x02, DX
+	SUBQ    DX, DI
+	VMOVUPS 64(DI), Y1
+	SUBQ    DX, SI
+
+avgPool3x3s1Planes16BlocksAVX2_plane:
+	VADDPS     (SI)(DX*1), Y0, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VADDPS     32(SI)(DX*1), Y0, Y3
+	VADDPS     32(SI)(DX*2), Y3, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         avgPool3x3s1Planes16BlocksAVX2_bottom
+
+avgPool3x3s1Planes16BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VMOVUPS    32(SI), Y3
+	VADDPS     32(SI)(DX*1), Y3, Y3
+	VADDPS     32(SI)(DX*2), Y3, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        avgPool3x3s1Planes16BlocksAVX2_row
+
+avgPool3x3s1Planes16BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     Y0, Y2, Y2
+	VMOVUPS    32(SI), Y3
+	VADDPS     32(SI)(DX*1), Y3, Y3
+	VADDPS     Y0, Y3, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        avgPool3x3s1Planes16BlocksAVX2_plane
+	VZEROUPPER
+	RET
+
+// func avgPool3x3s1Planes24BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·avgPool3x3s1Planes24BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ    n+0(FP), AX
+	MOVQ    h+8(FP), CX
+	MOVQ    w+16(FP), DX
+	MOVQ    y+24(FP), BX
+	MOVQ    x+32(FP), SI
+	VXORPS  Y0, Y0, Y0
+	LEAQ    lanemasks<>+0(SB), DI
+	SHLQ    $0x02, DX
+	SUBQ    DX, DI
+	VMOVUPS 96(DI), Y1
+	SUBQ    DX, SI
+
+avgPool3x3s1Planes24BlocksAVX2_plane:
+	VADDPS     (SI)(DX*1), Y0, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VADDPS     32(SI)(DX*1), Y0, Y3
+	VADDPS     32(SI)(DX*2), Y3, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VADDPS     64(SI)(DX*1), Y0, Y4
+	VADDPS     64(SI)(DX*2), Y4, Y4
+	VBLENDVPS  Y1, Y4, Y0, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y5, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	VPERM2F128 $0x21, Y4, Y3, Y3
+	VPALIGNR   $0x0c, Y3, Y4, Y2
+	VPERM2F128 $0x21, Y0, Y4, Y3
+	VPALIGNR   $0x04, Y4, Y3, Y3
+	VADDPS     Y4, Y2, Y2
+	VADDPS     Y3, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         avgPool3x3s1Planes24BlocksAVX2_bottom
+
+avgPool3x3s1Planes24BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VMOVUPS    32(SI), Y3
+	VADDPS     32(SI)(DX*1), Y3, Y3
+	VADDPS     32(SI)(DX*2), Y3, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VADDPS     64(SI)(DX*1), Y4, Y4
+	VADDPS     64(SI)(DX*2), Y4, Y4
+	VBLENDVPS  Y1, Y4, Y0, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y5, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	VPERM2F128 $0x21, Y4, Y3, Y3
+	VPALIGNR   $0x0c, Y3, Y4, Y2
+	VPERM2F128 $0x21, Y0, Y4, Y3
+	VPALIGNR   $0x04, Y4, Y3, Y3
+	VADDPS     Y4, Y2, Y2
+	VADDPS     Y3, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        avgPool3x3s1Planes24BlocksAVX2_row
+
+avgPool3x3s1Planes24BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     Y0, Y2, Y2
+	VMOVUPS    32(SI), Y3
+	VADDPS     32(SI)(DX*1), Y3, Y3
+	VADDPS     Y0, Y3, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VADDPS     64(SI)(DX*1), Y4, Y4
+	VADDPS     Y0, Y4, Y4
+	VBLENDVPS  Y1, Y4, Y0, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y5, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	VPERM2F128 $0x21, Y4, Y3, Y3
+	VPALIGNR   $0x0c, Y3, Y4, Y2
+	VPERM2F128 $0x21, Y0, Y4, Y3
+	VPALIGNR   $0x04, Y4, Y3, Y3
+	VADDPS     Y4, Y2, Y2
+	VADDPS     Y3, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 64(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        avgPool3x3s1Planes24BlocksAVX2_plane
+	VZEROUPPER
+	RET
+
+// func avgPool3x3s1Planes32BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·avgPool3x3s1Planes32BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ    n+0(FP), AX
+	MOVQ    h+8(FP), CX
+	MOVQ    w+16(FP), DX
+	MOVQ    y+24(FP), BX
+	MOVQ    x+32(FP), SI
+	VXORPS  Y0, Y0, Y0
+	LEAQ    lanemasks<>+0(SB), DI
+	SHLQ    $0x02, DX
+	SUBQ    DX, DI
+	VMOVUPS 128(DI), Y1
+	SUBQ    DX, SI
+
+avgPool3x3s1Planes32BlocksAVX2_plane:
+	VADDPS     (SI)(DX*1), Y0, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VADDPS     32(SI)(DX*1), Y0, Y3
+	VADDPS     32(SI)(DX*2), Y3, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VADDPS     64(SI)(DX*1), Y0, Y4
+	VADDPS     64(SI)(DX*2), Y4, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y5, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	VADDPS     96(SI)(DX*1), Y0, Y2
+	VADDPS     96(SI)(DX*2), Y2, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VADDPS     Y4, Y3, Y3
+	VADDPS     Y5, Y3, Y3
+	VMULPS     ninth<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 64(BX)
+	VPERM2F128 $0x21, Y2, Y4, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VADDPS     Y2, Y3, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 96(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         avgPool3x3s1Planes32BlocksAVX2_bottom
+
+avgPool3x3s1Planes32BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VMOVUPS    32(SI), Y3
+	VADDPS     32(SI)(DX*1), Y3, Y3
+	VADDPS     32(SI)(DX*2), Y3, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VADDPS     64(SI)(DX*1), Y4, Y4
+	VADDPS     64(SI)(DX*2), Y4, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y5, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI), Y2
+	VADDPS     96(SI)(DX*1), Y2, Y2
+	VADDPS     96(SI)(DX*2), Y2, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VADDPS     Y4, Y3, Y3
+	VADDPS     Y5, Y3, Y3
+	VMULPS     ninth<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 64(BX)
+	VPERM2F128 $0x21, Y2, Y4, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VADDPS     Y2, Y3, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 96(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        avgPool3x3s1Planes32BlocksAVX2_row
+
+avgPool3x3s1Planes32BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     Y0, Y2, Y2
+	VMOVUPS    32(SI), Y3
+	VADDPS     32(SI)(DX*1), Y3, Y3
+	VADDPS     Y0, Y3, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VADDPS     64(SI)(DX*1), Y4, Y4
+	VADDPS     Y0, Y4, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y5, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI), Y2
+	VADDPS     96(SI)(DX*1), Y2, Y2
+	VADDPS     Y0, Y2, Y2
+	VBLENDVPS  Y1, Y2, Y0, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VADDPS     Y4, Y3, Y3
+	VADDPS     Y5, Y3, Y3
+	VMULPS     ninth<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 64(BX)
+	VPERM2F128 $0x21, Y2, Y4, Y4
+	VPALIGNR   $0x0c, Y4, Y2, Y3
+	VPERM2F128 $0x21, Y0, Y2, Y4
+	VPALIGNR   $0x04, Y2, Y4, Y4
+	VADDPS     Y2, Y3, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 96(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        avgPool3x3s1Planes32BlocksAVX2_plane
+	VZEROUPPER
+	RET
+
+// func avgPool3x3s1Planes40BlocksAVX2(n int, h int, w int, y *float32, x *float32)
+// Requires: AVX, AVX2
+TEXT ·avgPool3x3s1Planes40BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ    n+0(FP), AX
+	MOVQ    h+8(FP), CX
+	MOVQ    w+16(FP), DX
+	MOVQ    y+24(FP), BX
+	MOVQ    x+32(FP), SI
+	VXORPS  Y0, Y0, Y0
+	LEAQ    lanemasks<>+0(SB), DI
+	SHLQ    $0x02, DX
+	SUBQ    DX, DI
+	VMOVUPS 160(DI), Y1
+	SUBQ    DX, SI
+
+avgPool3x3s1Planes40BlocksAVX2_plane:
+	VADDPS     (SI)(DX*1), Y0, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VADDPS     32(SI)(DX*1), Y0, Y3
+	VADDPS     32(SI)(DX*2), Y3, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VADDPS     64(SI)(DX*1), Y0, Y4
+	VADDPS     64(SI)(DX*2), Y4, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y5, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	VADDPS     96(SI)(DX*1), Y0, Y2
+	VADDPS     96(SI)(DX*2), Y2, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VADDPS     Y4, Y3, Y3
+	VADDPS     Y5, Y3, Y3
+	VMULPS     ninth<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 64(BX)
+	VADDPS     128(SI)(DX*1), Y0, Y3
+	VADDPS     128(SI)(DX*2), Y3, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, 96(BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 128(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	MOVQ       CX, DI
+	SUBQ       $0x02, DI
+	JZ         avgPool3x3s1Planes40BlocksAVX2_bottom
+
+avgPool3x3s1Planes40BlocksAVX2_row:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     (SI)(DX*2), Y2, Y2
+	VMOVUPS    32(SI), Y3
+	VADDPS     32(SI)(DX*1), Y3, Y3
+	VADDPS     32(SI)(DX*2), Y3, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VADDPS     64(SI)(DX*1), Y4, Y4
+	VADDPS     64(SI)(DX*2), Y4, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y5, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI), Y2
+	VADDPS     96(SI)(DX*1), Y2, Y2
+	VADDPS     96(SI)(DX*2), Y2, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VADDPS     Y4, Y3, Y3
+	VADDPS     Y5, Y3, Y3
+	VMULPS     ninth<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 64(BX)
+	VMOVUPS    128(SI), Y3
+	VADDPS     128(SI)(DX*1), Y3, Y3
+	VADDPS     128(SI)(DX*2), Y3, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, 96(BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 128(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       DI
+	JNZ        avgPool3x3s1Planes40BlocksAVX2_row
+
+avgPool3x3s1Planes40BlocksAVX2_bottom:
+	VMOVUPS    (SI), Y2
+	VADDPS     (SI)(DX*1), Y2, Y2
+	VADDPS     Y0, Y2, Y2
+	VMOVUPS    32(SI), Y3
+	VADDPS     32(SI)(DX*1), Y3, Y3
+	VADDPS     Y0, Y3, Y3
+	VPERM2F128 $0x21, Y2, Y0, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, (BX)
+	VMOVUPS    64(SI), Y4
+	VADDPS     64(SI)(DX*1), Y4, Y4
+	VADDPS     Y0, Y4, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x0c, Y5, Y3, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x04, Y3, Y5, Y5
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y5, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 32(BX)
+	VMOVUPS    96(SI), Y2
+	VADDPS     96(SI)(DX*1), Y2, Y2
+	VADDPS     Y0, Y2, Y2
+	VPERM2F128 $0x21, Y4, Y3, Y5
+	VPALIGNR   $0x0c, Y5, Y4, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x04, Y4, Y5, Y5
+	VADDPS     Y4, Y3, Y3
+	VADDPS     Y5, Y3, Y3
+	VMULPS     ninth<>+0(SB), Y3, Y3
+	VMOVUPS    Y3, 64(BX)
+	VMOVUPS    128(SI), Y3
+	VADDPS     128(SI)(DX*1), Y3, Y3
+	VADDPS     Y0, Y3, Y3
+	VBLENDVPS  Y1, Y3, Y0, Y3
+	VPERM2F128 $0x21, Y2, Y4, Y5
+	VPALIGNR   $0x0c, Y5, Y2, Y4
+	VPERM2F128 $0x21, Y3, Y2, Y5
+	VPALIGNR   $0x04, Y2, Y5, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y5, Y4, Y4
+	VMULPS     ninth<>+0(SB), Y4, Y4
+	VMOVUPS    Y4, 96(BX)
+	VPERM2F128 $0x21, Y3, Y2, Y4
+	VPALIGNR   $0x0c, Y4, Y3, Y2
+	VPERM2F128 $0x21, Y0, Y3, Y4
+	VPALIGNR   $0x04, Y3, Y4, Y4
+	VADDPS     Y3, Y2, Y2
+	VADDPS     Y4, Y2, Y2
+	VMULPS     ninth<>+0(SB), Y2, Y2
+	VMOVUPS    Y2, 128(BX)
+	ADDQ       DX, SI
+	ADDQ       DX, BX
+	DECQ       AX
+	JNZ        avgPool3x3s1Planes40BlocksAVX2_plane
+	VZEROUPPER
+	RET
+
 // func maxFold1BlocksAVX2(n int, dst *float32, src *float32)
 // Requires: AVX
 TEXT ·maxFold1BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-24

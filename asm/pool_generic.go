@@ -52,6 +52,34 @@ func maxPool3x3s1PlanesGeneric(n, h, w int, y, x *float32) {
 	}
 }
 
+// avgPool3x3s1PlanesGeneric is AvgPool3x3s1Planes: PoolPlanesFunc with the
+// mean of the nine taps as AvgPool3x3s1 computes it over the plane padded
+// with zeros (v_j = (r0[j] + r1[j]) + r2[j], then ((v[j−1] + v[j]) +
+// v[j+1])·(1/9)); the windows at the border count their padding.
+func avgPool3x3s1PlanesGeneric(n, h, w int, y, x *float32) {
+	if n <= 0 || h <= 0 || w <= 0 {
+		return
+	}
+	xs, ys := unsafe.Slice(x, n*h*w), unsafe.Slice(y, n*h*w)
+	// col is column j's sum over rows i−1 … i+1 of plane p, 0 outside.
+	col := func(p, i, j int) float32 {
+		var v [3]float32
+		for k := range v {
+			if r := i - 1 + k; r >= 0 && r < h && j >= 0 && j < w {
+				v[k] = xs[(p*h+r)*w+j]
+			}
+		}
+		return (v[0] + v[1]) + v[2]
+	}
+	for p := range n {
+		for i := range h {
+			for j := range w {
+				ys[(p*h+i)*w+j] = ((col(p, i, j-1) + col(p, i, j)) + col(p, i, j+1)) * float32(1.0/9)
+			}
+		}
+	}
+}
+
 // eachRow computes the rows of a PoolRowsFunc of stride s with the row
 // twin row.
 func eachRow(rows, n int, out *float32, ldo int, r *float32, ldr, s int, row PoolRowFunc) {

@@ -42,10 +42,12 @@ type RowKernels struct {
 	AvgPool3x3s2 PoolRowsFunc
 	AvgPool3x3s1 PoolRowsFunc
 	MaxFold      FoldFunc // dst[i] = NaN-skipping max(dst[i], src[i·s])
-	// 3×3 stride-1 max pooling over whole planes up to 32 wide; nil in a
-	// table without assembly for it (pool then runs MaxPool3x3s1 per
-	// padded plane).
+	// 3×3 stride-1 max and average pooling (padding 1, every window as
+	// nine taps) over whole planes up to PlanesWidest wide; nil in a table
+	// without assembly for them (pool then runs MaxPool3x3s1 and
+	// AvgPool3x3s1 per padded plane).
 	MaxPool3x3s1Planes PoolPlanesFunc
+	AvgPool3x3s1Planes PoolPlanesFunc
 
 	// Depthwise 3×3 rows with bias and clamp, stride 1 and 2.
 	DWConv3x3s1 DWRowFunc
@@ -63,7 +65,7 @@ type RowKernels struct {
 	DWTapsS1 DWTapsFunc
 	DWTapsS2 DWTapsFunc
 	// Depthwise 3×3 stride-1 "same" convolution over whole planes up to
-	// 32 wide; nil in a table without assembly for it.
+	// PlanesWidest wide; nil in a table without assembly for it.
 	DWConv3x3Planes DWPlanesFunc
 	// Depthwise with eight channels in the lanes (small planes, see
 	// dwc8_generic.go). nil in a table without assembly for them: the
@@ -87,11 +89,11 @@ type RowKernels struct {
 // (and h ≥ 2): below PlanesMin floats a plane has no room for the
 // kernels' reads and writes past it, above PlanesMax it does not fit the
 // copies the wrappers make of a call's first and last planes, and rows are
-// at most PlanesWidest (four vectors). Other shapes go to the twins.
+// at most PlanesWidest (five vectors). Other shapes go to the twins.
 const (
 	PlanesMin    = 10
-	PlanesMax    = 1024
-	PlanesWidest = 32
+	PlanesMax    = 2048
+	PlanesWidest = 40
 )
 
 // rowKernelsGeneric is the pure-Go RowKernels, used by the generic table

@@ -22,7 +22,7 @@ var rowKernelsAVX2 = RowKernels{
 	ScaleShift: scaleShiftAVX2, Add: addAVX2, CopyRows: copyRowsAVX2, Sum: sumAVX2,
 	MaxPool2x2s2: maxPool2x2s2AVX2, MaxPool3x3s2: maxPool3x3s2AVX2, MaxPool3x3s1: maxPool3x3s1AVX2,
 	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2, AvgPool3x3s1: avgPool3x3s1AVX2,
-	MaxFold: maxFoldAVX2, MaxPool3x3s1Planes: maxPool3x3s1PlanesAVX2,
+	MaxFold: maxFoldAVX2, MaxPool3x3s1Planes: maxPool3x3s1PlanesAVX2, AvgPool3x3s1Planes: avgPool3x3s1PlanesAVX2,
 	DWConv3x3s1: dwconv3x3s1AVX2, DWConv3x3s2: dwconv3x3s2AVX2, DWConv3x3s1R: dwconv3x3s1rAVX2,
 	DWConv3x3s2P: dwconv3x3s2pAVX2, Deinterleave: deinterleaveRowsAVX2,
 	DWTapsS1: dwconvTapsS1AVX2, DWTapsS2: dwconvTapsS2AVX2, DWConv3x3Planes: dwconv3x3PlanesAVX2,
@@ -110,8 +110,10 @@ func dwPlanesAVX2(n, h, w int, y, x, wt, b *float32, bs int, lo, hi float32) {
 		dwconv3x3Planes16BlocksAVX2(n, h, w, y, x, wt, b, bs, lo, hi)
 	case 3:
 		dwconv3x3Planes24BlocksAVX2(n, h, w, y, x, wt, b, bs, lo, hi)
-	default:
+	case 4:
 		dwconv3x3Planes32BlocksAVX2(n, h, w, y, x, wt, b, bs, lo, hi)
+	default:
+		dwconv3x3Planes40BlocksAVX2(n, h, w, y, x, wt, b, bs, lo, hi)
 	}
 }
 
@@ -126,44 +128,74 @@ func dwPlaneCopy(h, w int, y, x, wt, b *float32, lo, hi float32) {
 }
 
 func maxPool3x3s1PlanesAVX2(n, h, w int, y, x *float32) {
+	poolPlanesAVX2(false, n, h, w, y, x)
+}
+
+func avgPool3x3s1PlanesAVX2(n, h, w int, y, x *float32) {
+	poolPlanesAVX2(true, n, h, w, y, x)
+}
+
+// poolPlanesAVX2 is MaxPool3x3s1Planes, or with avg AvgPool3x3s1Planes.
+func poolPlanesAVX2(avg bool, n, h, w int, y, x *float32) {
 	if n <= 0 || h <= 0 || w <= 0 {
 		return
 	}
 	if !planesInPlace(h, w) {
-		maxPool3x3s1PlanesGeneric(n, h, w, y, x)
+		if avg {
+			avgPool3x3s1PlanesGeneric(n, h, w, y, x)
+		} else {
+			maxPool3x3s1PlanesGeneric(n, h, w, y, x)
+		}
 		return
 	}
 	plane := h * w
-	maxPlaneCopy(h, w, y, x)
+	poolPlaneCopy(avg, h, w, y, x)
 	if n > 2 {
-		maxPlanesAVX2(n-2, h, w, fadd(y, plane), fadd(x, plane))
+		poolPlanesKernel(avg, n-2, h, w, fadd(y, plane), fadd(x, plane))
 	}
 	if n > 1 {
-		maxPlaneCopy(h, w, fadd(y, (n-1)*plane), fadd(x, (n-1)*plane))
+		poolPlaneCopy(avg, h, w, fadd(y, (n-1)*plane), fadd(x, (n-1)*plane))
 	}
 }
 
-// maxPlanesAVX2 calls the kernel for rows of w.
-func maxPlanesAVX2(n, h, w int, y, x *float32) {
-	switch (w + 7) / 8 {
+// poolPlanesKernel calls the kernel for avg and rows of w (direct calls,
+// not a table of funcs, so that poolPlaneCopy's copies stay on the stack).
+func poolPlanesKernel(avg bool, n, h, w int, y, x *float32) {
+	v := (w + 7) / 8
+	if avg {
+		v += 8
+	}
+	switch v {
 	case 1:
 		maxPool3x3s1Planes8BlocksAVX2(n, h, w, y, x)
 	case 2:
 		maxPool3x3s1Planes16BlocksAVX2(n, h, w, y, x)
 	case 3:
 		maxPool3x3s1Planes24BlocksAVX2(n, h, w, y, x)
-	default:
+	case 4:
 		maxPool3x3s1Planes32BlocksAVX2(n, h, w, y, x)
+	case 5:
+		maxPool3x3s1Planes40BlocksAVX2(n, h, w, y, x)
+	case 9:
+		avgPool3x3s1Planes8BlocksAVX2(n, h, w, y, x)
+	case 10:
+		avgPool3x3s1Planes16BlocksAVX2(n, h, w, y, x)
+	case 11:
+		avgPool3x3s1Planes24BlocksAVX2(n, h, w, y, x)
+	case 12:
+		avgPool3x3s1Planes32BlocksAVX2(n, h, w, y, x)
+	default:
+		avgPool3x3s1Planes40BlocksAVX2(n, h, w, y, x)
 	}
 }
 
-// maxPlaneCopy runs one plane through copies with room around it.
-func maxPlaneCopy(h, w int, y, x *float32) {
+// poolPlaneCopy runs one plane through copies with room around it.
+func poolPlaneCopy(avg bool, h, w int, y, x *float32) {
 	var in [PlanesMax + planesAfter]float32
 	var out [PlanesMax + 8]float32
 	plane := h * w
 	copy(in[:], unsafe.Slice(x, plane))
-	maxPlanesAVX2(1, h, w, &out[0], &in[0])
+	poolPlanesKernel(avg, 1, h, w, &out[0], &in[0])
 	copy(unsafe.Slice(y, plane), out[:plane])
 }
 

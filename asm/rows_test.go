@@ -317,62 +317,77 @@ func TestPoolRows(t *testing.T) {
 
 // TestPoolTwins checks the pooling twins against the window definitions:
 // max = largest non-NaN tap (−Inf if none), avg = mean within 1e-6.
-// TestPoolPlanes runs MaxPool3x3s1Planes of every table that has it
-// against the twin (bit for bit), on inputs ending at a guard page and
-// outputs between sentinels, and the twin against MaxPool3x3s1's twin
-// over planes padded with −Inf: one to five planes (the first and last
-// run through copies, the rest in place), rows of one to four vectors and
-// one past, planes too small for the assembly.
+// TestPoolPlanes runs MaxPool3x3s1Planes and AvgPool3x3s1Planes of every
+// table that has them against the twins (bit for bit), on inputs ending at
+// a guard page and outputs between sentinels, and the twins against
+// MaxPool3x3s1's and AvgPool3x3s1's twins over planes padded with −Inf or
+// zeros: one to five planes (the first and last run through copies, the
+// rest in place), rows of one to five vectors and one past, planes too
+// small for the assembly.
 func TestPoolPlanes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	neg := float32(math.Inf(-1))
-	for _, n := range []int{1, 2, 3, 5} {
-		for _, h := range []int{1, 2, 3, 7} {
-			for w := 1; w <= PlanesWidest+1; w++ {
-				size := n * h * w
-				in := make([]float32, size)
-				fillInput(rng, in, true)
-				for i := range in { // whole windows of NaN now and then
-					if rng.IntN(23) == 0 {
-						in[i] = float32(math.NaN())
-					}
-				}
-				want := newOut(1, size, size, 0)
-				maxPool3x3s1PlanesGeneric(n, h, w, want.p(), ptr(in))
-				want.checkGuards(t, "twin")
-				// The twin against the padded route.
-				hp, wp := h+2, w+2
-				pad := make([]float32, hp*wp)
-				out := make([]float32, h*w)
-				for p := 0; p < n; p++ {
-					for i := range pad {
-						pad[i] = neg
-					}
-					for i := 0; i < h; i++ {
-						copy(pad[(i+1)*wp+1:], in[(p*h+i)*w:(p*h+i+1)*w])
-					}
-					maxPool3x3s1Generic(h, w, &out[0], w, &pad[0], wp)
-					for i, v := range out {
-						if g := want.row(0)[p*h*w+i]; !sameFloat(g, v) {
-							t.Fatalf("n=%d h=%d w=%d: twin plane %d [%d] = %g, padded route %g", n, h, w, p, i, g, v)
+	kinds := []struct {
+		name string
+		f    func(*Kernels) PoolPlanesFunc
+		twin PoolPlanesFunc
+		rows PoolRowsFunc
+		fill float32
+		nans bool
+	}{
+		{"max", func(k *Kernels) PoolPlanesFunc { return k.MaxPool3x3s1Planes }, maxPool3x3s1PlanesGeneric,
+			maxPool3x3s1Generic, float32(math.Inf(-1)), true},
+		{"avg", func(k *Kernels) PoolPlanesFunc { return k.AvgPool3x3s1Planes }, avgPool3x3s1PlanesGeneric,
+			avgPool3x3s1Generic, 0, false},
+	}
+	for _, kind := range kinds {
+		for _, n := range []int{1, 2, 3, 5} {
+			for _, h := range []int{1, 2, 3, 7} {
+				for w := 1; w <= PlanesWidest+1; w++ {
+					size := n * h * w
+					in := make([]float32, size)
+					fillInput(rng, in, true)
+					for i := range in { // whole windows of NaN now and then
+						if kind.nans && rng.IntN(23) == 0 {
+							in[i] = float32(math.NaN())
 						}
 					}
-				}
-				for _, tab := range Tables() {
-					f := tab.MaxPool3x3s1Planes
-					if f == nil {
-						continue
+					want := newOut(1, size, size, 0)
+					kind.twin(n, h, w, want.p(), ptr(in))
+					want.checkGuards(t, "twin")
+					// The twin against the padded route.
+					hp, wp := h+2, w+2
+					pad := make([]float32, hp*wp)
+					out := make([]float32, h*w)
+					for p := 0; p < n; p++ {
+						for i := range pad {
+							pad[i] = kind.fill
+						}
+						for i := 0; i < h; i++ {
+							copy(pad[(i+1)*wp+1:], in[(p*h+i)*w:(p*h+i+1)*w])
+						}
+						kind.rows(h, w, &out[0], w, &pad[0], wp)
+						for i, v := range out {
+							if g := want.row(0)[p*h*w+i]; !sameFloat(g, v) {
+								t.Fatalf("%s n=%d h=%d w=%d: twin plane %d [%d] = %g, padded route %g", kind.name, n, h, w, p, i, g, v)
+							}
+						}
 					}
-					what := fmt.Sprintf("%s n=%d h=%d w=%d", tab.Name, n, h, w)
-					for off := 0; off < 2; off++ {
-						withTailGuard(t, size, func(x []float32) {
-							copy(x, in)
-							got := newOut(1, size, size, off)
-							f(n, h, w, got.p(), ptr(x))
-							want := newOut(1, size, size, off)
-							maxPool3x3s1PlanesGeneric(n, h, w, want.p(), ptr(in))
-							compareRows(t, what, got, want, exact)
-						})
+					for _, tab := range Tables() {
+						f := kind.f(tab)
+						if f == nil {
+							continue
+						}
+						what := fmt.Sprintf("%s/%s n=%d h=%d w=%d", tab.Name, kind.name, n, h, w)
+						for off := 0; off < 2; off++ {
+							withTailGuard(t, size, func(x []float32) {
+								copy(x, in)
+								got := newOut(1, size, size, off)
+								f(n, h, w, got.p(), ptr(x))
+								want := newOut(1, size, size, off)
+								kind.twin(n, h, w, want.p(), ptr(in))
+								compareRows(t, what, got, want, exact)
+							})
+						}
 					}
 				}
 			}
@@ -694,8 +709,8 @@ func TestDeinterleave(t *testing.T) {
 // the twin, against a float64 sum over the window, bound 4e-7·(Σ|w·x| +
 // |b|) as the other depthwise kernels; inputs end at a guard page, outputs
 // sit between sentinels. Sizes cover one to seven planes (the first and
-// last run through copies, the rest in place), rows of 1 to 33 (one to
-// four vectors, one past) and planes too small for the assembly.
+// last run through copies, the rest in place), rows of one to five
+// vectors and one past, planes too small for the assembly.
 func TestDWConvPlanes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
 	inf := float32(math.Inf(1))
@@ -707,7 +722,7 @@ func TestDWConvPlanes(t *testing.T) {
 	}
 	for _, n := range []int{1, 2, 3, 4, 7} {
 		for _, h := range []int{1, 2, 3, 4, 7, 9} {
-			for w := 1; w <= 33; w++ {
+			for w := 1; w <= PlanesWidest+1; w++ {
 				size := n * h * w
 				wt := make([]float32, 9*n)
 				fillInput(rng, wt, false)

@@ -410,7 +410,7 @@ func TestDWC8(t *testing.T) {
 		t.Skipf("table %s has no eight-lane depthwise kernels", kt.Name)
 	}
 	defer func(w int) { dwPlanesWidest = w }(dwPlanesWidest)
-	dwPlanesWidest = 0 // planes up to 32 wide would take DWConv3x3Planes
+	dwPlanesWidest = 0 // planes up to 40 wide would take DWConv3x3Planes
 	for i, cc := range dwc8Cases {
 		requireRoute(t, rng, cc, "the eight-lane route", (*Conv).useDWC8)
 		for j := 0; j < 3; j++ {

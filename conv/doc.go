@@ -23,9 +23,9 @@
 //	      register-weight kernels, other sizes on the k×k taps kernels (one
 //	      call per output row at stride 2); dilations and larger strides a
 //	      per-tap streaming row loop. 3×3 at stride 1 with padding 1 and
-//	      multiplier 1, on planes up to 32 wide and 1024 floats, takes
+//	      multiplier 1, on planes up to 40 wide and 2048 floats, takes
 //	      DWConv3x3Planes where the table has it (AVX2): a row is one to
-//	      four vectors, the padding masked lanes, all of a part's planes
+//	      five vectors, the padding masked lanes, all of a part's planes
 //	      of an image in one call, no copy. Other small planes (outputs
 //	      up to 14×14, or 28×28 for kernels above 3×3; multiplier 1, channels a multiple of
 //	      8, strides 1 and 2) go eight channels at a time instead, with the

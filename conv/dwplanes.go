@@ -7,8 +7,8 @@ import (
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
-// Depthwise 3×3 stride-1 "same" convolution on planes up to 32 wide
-// (MobileNetV2's 28×28, 14×14 and 7×7 stages): a row is one to four
+// Depthwise 3×3 stride-1 "same" convolution on planes up to 40 wide
+// (MobileNetV2's 28×28, 14×14 and 7×7 stages): a row is one to five
 // vectors, so DWConv3x3Planes computes all of a part's planes of an image
 // in one call, with no padded copy and no transposes (see DWPlanesFunc).
 // BenchmarkConv, three alternations against the routes before (eight

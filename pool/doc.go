@@ -21,14 +21,16 @@
 // on amd64, pure-Go twins elsewhere): MaxPool2x2s2, MaxPool3x3s2,
 // AvgPool2x2s2 and AvgPool3x3s2 for the interior of the common windows,
 // all its rows in one call (a call per row cost as much as the pooling on
-// 14-wide rows); at stride 1, 3×3 max pooling padded by one on planes up
-// to 32 wide in one MaxPool3x3s1Planes call over the part's planes (a row
-// is one to four vectors, no padded copy), other max pooling over a padded
-// copy of a stack of planes (MaxPool3x3s1, a call per plane, for 3×3
-// windows, else two separable passes of MaxFold over the stack at once), average over a padded copy of
-// each plane (AvgPool3x3s1 for 3×3 windows, then the border windows'
-// counts; else two separable passes of Add, then ScaleShift by the
-// inverse count where whole windows fit); max at stride 2 with windows
+// 14-wide rows); at stride 1, 3×3 pooling padded by one on planes up to
+// 40 wide in one MaxPool3x3s1Planes or AvgPool3x3s1Planes call over the
+// part's planes (a row is one to five vectors, no padded copy; average
+// pooling's border windows scaled by their counts after); other max
+// pooling over a padded copy of a stack of planes (MaxPool3x3s1, a call
+// per plane, for 3×3 windows, else two separable passes of MaxFold over
+// the stack at once), other average pooling over a padded copy of each
+// plane (AvgPool3x3s1 for 3×3 windows, then the border windows' counts;
+// else two separable passes of Add, then ScaleShift by the inverse count
+// where whole windows fit); max at stride 2 with windows
 // reaching into padding, the rows kernels over a padded copy, and on rows
 // shorter than 8 without padding, over the plane in place (8 wide, the
 // extra outputs overwritten by the next row's); MaxFold and foldAdd (one

@@ -213,10 +213,20 @@ var poolTasks freelist.List[poolTask]
 func (t *poolTask) Run(part int) {
 	g := t.g
 	lo, hi := part*g.planes/t.parts, (part+1)*g.planes/t.parts
-	if kt := t.k.opts.kern(); t.k.max && kt.MaxPool3x3s1Planes != nil && narrow33(g) {
+	kt := t.k.opts.kern()
+	planesF := kt.MaxPool3x3s1Planes
+	if !t.k.max {
+		planesF = kt.AvgPool3x3s1Planes
+	}
+	if planesF != nil && narrow33(g) {
 		x, y := t.x[lo*g.inPlane:hi*g.inPlane], t.y[lo*g.oh*g.ow:hi*g.oh*g.ow]
 		if len(x) > 0 {
-			kt.MaxPool3x3s1Planes(hi-lo, g.h.in, g.w.in, &y[0], &x[0])
+			planesF(hi-lo, g.h.in, g.w.in, &y[0], &x[0])
+		}
+		if !t.k.max { // the border windows' counts (a mean of nine above)
+			for p := 0; p < hi-lo; p++ {
+				avg3x3Counts(g, y[p*g.oh*g.ow:])
+			}
 		}
 		return
 	}
@@ -319,11 +329,12 @@ func stride1(g *geometry) bool {
 }
 
 // narrow33 reports whether g is 3×3 stride-1 pooling padded by one on every
-// side over planes the assembly MaxPool3x3s1Planes takes, which computes
-// all of a part's planes in one call. GoogLeNet's inception pools had
-// spent their time in a padded copy and a call per plane; BenchmarkPool,
-// one thread, four alternations: 192@28 12.2 → 38.7 GB/s, 512@14 10.9 →
-// 35.5, 832@7 7.5 → 29.1.
+// side over planes the assembly MaxPool3x3s1Planes and AvgPool3x3s1Planes
+// take, which compute all of a part's planes in one call (average pooling
+// then scales the border windows by their counts, avg3x3Counts).
+// GoogLeNet's inception pools had spent their time in a padded copy and a
+// call per plane; BenchmarkPool, one thread, four alternations: 192@28
+// 12.2 → 38.7 GB/s, 512@14 10.9 → 35.5, 832@7 7.5 → 29.1.
 func narrow33(g *geometry) bool {
 	H, W := &g.h, &g.w
 	plane := H.in * W.in

@@ -35,7 +35,7 @@ func dwconv(g *build.Context) {
 	dwKernelRows(g, 2)
 	deinterleave(g)
 	dwc8(g)
-	for vecs := 1; vecs <= 4; vecs++ {
+	for vecs := 1; vecs <= planesVecs; vecs++ {
 		dwPlanes(g, vecs)
 	}
 }

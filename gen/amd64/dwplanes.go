@@ -9,7 +9,11 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// dwPlanes emits dwconv3x3Planes{8,16,24,32}BlocksAVX2, for rows of up to
+// planesVecs is the most vectors per row of the planes kernels (asm's
+// PlanesWidest = 8·planesVecs).
+const planesVecs = 5
+
+// dwPlanes emits dwconv3x3Planes{8,…,40}BlocksAVX2, for rows of up to
 // 8·vecs floats in vecs vectors (DWPlanesFunc in asm/dwconv_generic.go): a
 // depthwise 3×3 stride-1 "same" convolution over whole planes with the
 // nine weights in registers. The first and last

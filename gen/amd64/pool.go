@@ -189,8 +189,10 @@ func pool(g *build.Context) {
 		finish(e)
 	})
 
-	for vecs := 1; vecs <= 4; vecs++ {
-		maxPlanes(g, vecs)
+	for _, avg := range []bool{false, true} {
+		for vecs := 1; vecs <= planesVecs; vecs++ {
+			poolPlanes(g, vecs, avg)
+		}
 	}
 
 	// MaxFold for strides 1 and 2.
@@ -225,32 +227,43 @@ func pool(g *build.Context) {
 		})
 }
 
-// maxPlanes emits maxPool3x3s1Planes{8,16,24,32}BlocksAVX2 (PoolPlanesFunc
-// for rows of up to 8·vecs floats in vecs vectors). The first and last
-// output rows of a plane and the rows between have their own code, so each
-// takes the maximum down just the rows inside the plane (skipMax3's order;
-// the lanes past the row set to −Inf), then across: the neighbouring
-// columns are the column maxima shifted by a lane (VPERM2F128 and VPALIGNR,
-// the lane shifted in from the next vector, or −Inf at the row's ends),
-// maxps(f, maxps(d, e)). Rows are read and written 8·vecs lanes wide, into
-// the row after them: 8·vecs − w floats past a plane, so the Go wrapper
-// sends the first and last planes of a call through copies with room
-// around them. Planes need h ≥ 2.
-func maxPlanes(g *build.Context, vecs int) {
-	name := fmt.Sprintf("maxPool3x3s1Planes%dBlocksAVX2", 8*vecs)
+// poolPlanes emits maxPool3x3s1Planes{8,…,40}BlocksAVX2 and, with avg,
+// avgPool3x3s1Planes{8,…,40}BlocksAVX2 (PoolPlanesFunc for rows of up to
+// 8·vecs floats in vecs vectors). The first and last output rows of a
+// plane and the rows between have their own code, so each folds down just
+// the rows inside the plane — max: skipMax3's order; average: the padded
+// route's sum (r0 + r1) + r2 with a zero for the row outside — the lanes
+// past the row set to −Inf (max) or 0; then across: the neighbouring
+// columns are the column results shifted by a lane (VPERM2F128 and
+// VPALIGNR, the lane shifted in from the next vector, or −Inf / 0 at the
+// row's ends), maxps(f, maxps(d, e)) or ((e + d) + f)·(1/9). Rows are read
+// and written 8·vecs lanes wide, into the row after them: 8·vecs − w
+// floats past a plane, so the Go wrapper sends the first and last planes
+// of a call through copies with room around them. Planes need h ≥ 2.
+func poolPlanes(g *build.Context, vecs int, avg bool) {
+	what, field := "max", "MaxPool3x3s1Planes"
+	if avg {
+		what, field = "avg", "AvgPool3x3s1Planes"
+	}
+	name := fmt.Sprintf("%sPool3x3s1Planes%dBlocksAVX2", what, 8*vecs)
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr("func(n, h, w int, y, x *float32)")
 	g.Pragma("noescape")
-	g.Doc(name+" is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)",
+	g.Doc(name+" is "+field+" (PoolPlanesFunc; see its twin in pool_generic.go)",
 		fmt.Sprintf("for h ≥ 2 and rows of %d to %d, with reads and writes past the planes (see", 8*vecs-7, 8*vecs),
-		"maxPlanes in the generator).")
+		"poolPlanes in the generator).")
 	prm := gpParams(g, "n", "h", "w", "y", "x")
 	n, h, wb, y, x := prm[0], prm[1], prm[2], prm[3], prm[4]
-	neginf, keep := g.YMM(), g.YMM()
-	g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
+	pad := g.YMM() // the padding: −Inf for max, 0 for average
+	if avg {
+		g.VXORPS(pad, pad, pad)
+	} else {
+		g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), pad)
+	}
 	// keep: the lanes of the last vector inside the row (below w − 8·(vecs−1)),
 	// masks from offset 8 − that.
+	keep := g.YMM()
 	_, masks := laneTables(g)
 	t := g.GP64()
 	g.LEAQ(masks, t)
@@ -258,34 +271,46 @@ func maxPlanes(g *build.Context, vecs int) {
 	g.SUBQ(wb, t)
 	g.VMOVUPS(Mem{Base: t, Disp: 32 + 32*(vecs-1)}, keep)
 	g.SUBQ(wb, x) // x walks the rows r − 1 of the current output row r
-	// col returns the maximum down vector c of the kernel rows ks (0: the
-	// row above, 1: this row, 2: the row below) as skipMax3 takes it, the
-	// lanes past the row −Inf.
+	// col returns vector c of the column results down the kernel rows ks
+	// (0: the row above, 1: this row, 2: the row below), the lanes past the
+	// row set to the padding.
 	col := func(c int, ks []int) VecVirtual {
 		d := g.YMM()
 		for i, k := range ks {
-			v := g.YMM()
 			m := Mem{Base: x, Disp: 32 * c}
 			if k > 0 {
 				m = Mem{Base: x, Index: wb, Scale: uint8(k), Disp: 32 * c}
 			}
-			g.VMOVUPS(m, v)
-			if i == 0 {
-				g.VMAXPS(neginf, v, d) // maxps(x, −Inf): NaN → −Inf
-			} else {
-				g.VMAXPS(d, v, d) // maxps(x, d): NaN never wins
+			switch {
+			case avg && i == 0 && k == 1: // the row above is padding: 0 + r1
+				g.VADDPS(m, pad, d)
+			case avg && i == 0:
+				g.VMOVUPS(m, d)
+			case avg:
+				g.VADDPS(m, d, d)
+			default:
+				v := g.YMM()
+				g.VMOVUPS(m, v)
+				if i == 0 {
+					g.VMAXPS(pad, v, d) // maxps(x, −Inf): NaN → −Inf
+				} else {
+					g.VMAXPS(d, v, d) // maxps(x, d): NaN never wins
+				}
 			}
 		}
+		if avg && ks[len(ks)-1] == 1 { // the row below is padding: + 0
+			g.VADDPS(pad, d, d)
+		}
 		if c == vecs-1 {
-			g.VBLENDVPS(keep, d, neginf, d)
+			g.VBLENDVPS(keep, d, pad, d)
 		}
 		return d
 	}
 	// row computes the output row at y from the kernel rows ks and stores it.
 	row := func(ks []int) {
-		prev, d := neginf, col(0, ks)
+		prev, d := pad, col(0, ks)
 		for c := 0; c < vecs; c++ {
-			next := neginf
+			next := pad
 			if c+1 < vecs {
 				next = col(c+1, ks)
 			}
@@ -295,8 +320,14 @@ func maxPlanes(g *build.Context, vecs int) {
 			g.VPERM2F128(U8(0x21), next, d, u) // d.hi ‖ next.lo
 			g.VPALIGNR(U8(4), d, u, f)         // column j + 1
 			o := g.YMM()
-			g.VMAXPS(e, d, o) // maxps(d, e)
-			g.VMAXPS(o, f, o) // maxps(f, ·)
+			if avg {
+				g.VADDPS(d, e, o) // e + d
+				g.VADDPS(f, o, o) // + f
+				g.VMULPS(fconst(g, "ninth", float32(1.0/9)), o, o)
+			} else {
+				g.VMAXPS(e, d, o) // maxps(d, e)
+				g.VMAXPS(o, f, o) // maxps(f, ·)
+			}
 			g.VMOVUPS(o, Mem{Base: y, Disp: 32 * c})
 			prev, d = d, next
 		}
