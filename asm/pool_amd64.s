@@ -432,24 +432,6 @@ maxPool3x3s1Planes8BlocksAVX2_bottom:
 	VZEROUPPER
 	RET
 
-DATA iota16<>+0(SB)/4, $0x00000000
-DATA iota16<>+4(SB)/4, $0x00000001
-DATA iota16<>+8(SB)/4, $0x00000002
-DATA iota16<>+12(SB)/4, $0x00000003
-DATA iota16<>+16(SB)/4, $0x00000004
-DATA iota16<>+20(SB)/4, $0x00000005
-DATA iota16<>+24(SB)/4, $0x00000006
-DATA iota16<>+28(SB)/4, $0x00000007
-DATA iota16<>+32(SB)/4, $0x00000008
-DATA iota16<>+36(SB)/4, $0x00000009
-DATA iota16<>+40(SB)/4, $0x0000000a
-DATA iota16<>+44(SB)/4, $0x0000000b
-DATA iota16<>+48(SB)/4, $0x0000000c
-DATA iota16<>+52(SB)/4, $0x0000000d
-DATA iota16<>+56(SB)/4, $0x0000000e
-DATA iota16<>+60(SB)/4, $0x0000000f
-GLOBL iota16<>(SB), RODATA|NOPTR, $64
-
 DATA lanemasks<>+0(SB)/4, $0xffffffff
 DATA lanemasks<>+4(SB)/4, $0xffffffff
 DATA lanemasks<>+8(SB)/4, $0xffffffff
@@ -466,15 +448,7 @@ DATA lanemasks<>+48(SB)/4, $0x00000000
 DATA lanemasks<>+52(SB)/4, $0x00000000
 DATA lanemasks<>+56(SB)/4, $0x00000000
 DATA lanemasks<>+60(SB)/4, $0x00000000
-DATA lanemasks<>+64(SB)/4, $0xffffffff
-DATA lanemasks<>+68(SB)/4, $0xffffffff
-DATA lanemasks<>+72(SB)/4, $0xffffffff
-DATA lanemasks<>+76(SB)/4, $0xffffffff
-DATA lanemasks<>+80(SB)/4, $0xffffffff
-DATA lanemasks<>+84(SB)/4, $0xffffffff
-DATA lanemasks<>+88(SB)/4, $0xffffffff
-DATA lanemasks<>+92(SB)/4, $0xffffffff
-GLOBL lanemasks<>(SB), RODATA|NOPTR, $96
+GLOBL lanemasks<>(SB), RODATA|NOPTR, $64
 
 // func maxPool3x3s1Planes16BlocksAVX2(n int, h int, w int, y *float32, x *float32)
 // Requires: AVX, AVX2

@@ -51,13 +51,16 @@ func FuzzRowKernels(f *testing.F) {
 				check(tab.Name+"/avgpool2x2s2", o)
 			}
 			// The inputs as planes: one to three, rows of 1 … PlanesWidest.
-			if f := tab.MaxPool3x3s1Planes; f != nil {
-				w := 1 + n%PlanesWidest
-				p := 1 + n%3
-				if h := n / (p * w); h > 0 {
-					f(p, h, w, &got[0], &x[0])
-					maxPool3x3s1PlanesGeneric(p, h, w, &want[0], &x[0])
-					check(tab.Name+"/maxpool3x3s1planes", p*h*w)
+			w, p := 1+n%PlanesWidest, 1+n%3
+			for _, c := range []struct {
+				name    string
+				f, twin PoolPlanesFunc
+			}{{"maxpool3x3s1planes", tab.MaxPool3x3s1Planes, maxPool3x3s1PlanesGeneric},
+				{"avgpool3x3s1planes", tab.AvgPool3x3s1Planes, avgPool3x3s1PlanesGeneric}} {
+				if h := n / (p * w); c.f != nil && h > 0 {
+					c.f(p, h, w, &got[0], &x[0])
+					c.twin(p, h, w, &want[0], &x[0])
+					check(tab.Name+"/"+c.name, p*h*w)
 				}
 			}
 		}

@@ -264,7 +264,7 @@ func poolPlanes(g *build.Context, vecs int, avg bool) {
 	// keep: the lanes of the last vector inside the row (below w − 8·(vecs−1)),
 	// masks from offset 8 − that.
 	keep := g.YMM()
-	_, masks := laneTables(g)
+	masks := laneMasks(g)
 	t := g.GP64()
 	g.LEAQ(masks, t)
 	g.SHLQ(U8(2), wb) // row bytes
@@ -352,21 +352,12 @@ func poolPlanes(g *build.Context, vecs int, avg bool) {
 	g.RET()
 }
 
-// laneTables returns rot = 0…15 (eight of them from offset k are the
-// VPERMPS indices that rotate lanes down by k) and masks = eight −1, eight
-// 0, eight −1 (eight from offset 8 − w set the lanes below w, from 16 − s
-// the lanes from s on).
-func laneTables(g *build.Context) (rot, masks Mem) {
-	var it, ms []uint32
-	for i := 0; i < 16; i++ {
-		it = append(it, uint32(i))
+// laneMasks returns eight −1 then eight 0: the eight from offset 8 − k set
+// the lanes below k.
+func laneMasks(g *build.Context) Mem {
+	ms := make([]uint32, 16)
+	for i := range 8 {
+		ms[i] = 0xffffffff
 	}
-	for i := 0; i < 24; i++ {
-		v := uint32(0)
-		if i < 8 || i >= 16 {
-			v = 0xffffffff
-		}
-		ms = append(ms, v)
-	}
-	return table(g, "iota16", it), table(g, "lanemasks", ms)
+	return table(g, "lanemasks", ms)
 }
