@@ -1132,13 +1132,12 @@ TEXT ·dwconv3x3Planes8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-72
 	MOVQ         wt+40(FP), DI
 	MOVQ         b+48(FP), R8
 	MOVQ         bs+56(FP), R9
-	LEAQ         dwmasks<>+0(SB), R11
-	MOVQ         DX, R10
-	SHLQ         $0x06, R10
-	VMOVUPS      (R11)(R10*1), Y0
-	VMOVUPS      32(R11)(R10*1), Y1
 	SHLQ         $0x02, DX
 	SHLQ         $0x02, R9
+	VMOVUPS      notlane0<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), R10
+	SUBQ         DX, R10
+	VMOVUPS      36(R10), Y1
 	VBROADCASTSS lo+64(FP), Y2
 	VBROADCASTSS hi+68(FP), Y3
 	SUBQ         DX, SI
@@ -1226,151 +1225,33 @@ dwconv3x3Planes8BlocksAVX2_bottom:
 	VZEROUPPER
 	RET
 
-DATA dwmasks<>+0(SB)/4, $0x00000000
-DATA dwmasks<>+4(SB)/4, $0x00000000
-DATA dwmasks<>+8(SB)/4, $0x00000000
-DATA dwmasks<>+12(SB)/4, $0x00000000
-DATA dwmasks<>+16(SB)/4, $0x00000000
-DATA dwmasks<>+20(SB)/4, $0x00000000
-DATA dwmasks<>+24(SB)/4, $0x00000000
-DATA dwmasks<>+28(SB)/4, $0x00000000
-DATA dwmasks<>+32(SB)/4, $0x00000000
-DATA dwmasks<>+36(SB)/4, $0x00000000
-DATA dwmasks<>+40(SB)/4, $0x00000000
-DATA dwmasks<>+44(SB)/4, $0x00000000
-DATA dwmasks<>+48(SB)/4, $0x00000000
-DATA dwmasks<>+52(SB)/4, $0x00000000
-DATA dwmasks<>+56(SB)/4, $0x00000000
-DATA dwmasks<>+60(SB)/4, $0x00000000
-DATA dwmasks<>+64(SB)/4, $0x00000000
-DATA dwmasks<>+68(SB)/4, $0xffffffff
-DATA dwmasks<>+72(SB)/4, $0x00000000
-DATA dwmasks<>+76(SB)/4, $0x00000000
-DATA dwmasks<>+80(SB)/4, $0x00000000
-DATA dwmasks<>+84(SB)/4, $0x00000000
-DATA dwmasks<>+88(SB)/4, $0x00000000
-DATA dwmasks<>+92(SB)/4, $0x00000000
-DATA dwmasks<>+96(SB)/4, $0x00000000
-DATA dwmasks<>+100(SB)/4, $0x00000000
-DATA dwmasks<>+104(SB)/4, $0x00000000
-DATA dwmasks<>+108(SB)/4, $0x00000000
-DATA dwmasks<>+112(SB)/4, $0x00000000
-DATA dwmasks<>+116(SB)/4, $0x00000000
-DATA dwmasks<>+120(SB)/4, $0x00000000
-DATA dwmasks<>+124(SB)/4, $0x00000000
-DATA dwmasks<>+128(SB)/4, $0x00000000
-DATA dwmasks<>+132(SB)/4, $0xffffffff
-DATA dwmasks<>+136(SB)/4, $0xffffffff
-DATA dwmasks<>+140(SB)/4, $0x00000000
-DATA dwmasks<>+144(SB)/4, $0x00000000
-DATA dwmasks<>+148(SB)/4, $0x00000000
-DATA dwmasks<>+152(SB)/4, $0x00000000
-DATA dwmasks<>+156(SB)/4, $0x00000000
-DATA dwmasks<>+160(SB)/4, $0xffffffff
-DATA dwmasks<>+164(SB)/4, $0x00000000
-DATA dwmasks<>+168(SB)/4, $0x00000000
-DATA dwmasks<>+172(SB)/4, $0x00000000
-DATA dwmasks<>+176(SB)/4, $0x00000000
-DATA dwmasks<>+180(SB)/4, $0x00000000
-DATA dwmasks<>+184(SB)/4, $0x00000000
-DATA dwmasks<>+188(SB)/4, $0x00000000
-DATA dwmasks<>+192(SB)/4, $0x00000000
-DATA dwmasks<>+196(SB)/4, $0xffffffff
-DATA dwmasks<>+200(SB)/4, $0xffffffff
-DATA dwmasks<>+204(SB)/4, $0xffffffff
-DATA dwmasks<>+208(SB)/4, $0x00000000
-DATA dwmasks<>+212(SB)/4, $0x00000000
-DATA dwmasks<>+216(SB)/4, $0x00000000
-DATA dwmasks<>+220(SB)/4, $0x00000000
-DATA dwmasks<>+224(SB)/4, $0xffffffff
-DATA dwmasks<>+228(SB)/4, $0xffffffff
-DATA dwmasks<>+232(SB)/4, $0x00000000
-DATA dwmasks<>+236(SB)/4, $0x00000000
-DATA dwmasks<>+240(SB)/4, $0x00000000
-DATA dwmasks<>+244(SB)/4, $0x00000000
-DATA dwmasks<>+248(SB)/4, $0x00000000
-DATA dwmasks<>+252(SB)/4, $0x00000000
-DATA dwmasks<>+256(SB)/4, $0x00000000
-DATA dwmasks<>+260(SB)/4, $0xffffffff
-DATA dwmasks<>+264(SB)/4, $0xffffffff
-DATA dwmasks<>+268(SB)/4, $0xffffffff
-DATA dwmasks<>+272(SB)/4, $0xffffffff
-DATA dwmasks<>+276(SB)/4, $0x00000000
-DATA dwmasks<>+280(SB)/4, $0x00000000
-DATA dwmasks<>+284(SB)/4, $0x00000000
-DATA dwmasks<>+288(SB)/4, $0xffffffff
-DATA dwmasks<>+292(SB)/4, $0xffffffff
-DATA dwmasks<>+296(SB)/4, $0xffffffff
-DATA dwmasks<>+300(SB)/4, $0x00000000
-DATA dwmasks<>+304(SB)/4, $0x00000000
-DATA dwmasks<>+308(SB)/4, $0x00000000
-DATA dwmasks<>+312(SB)/4, $0x00000000
-DATA dwmasks<>+316(SB)/4, $0x00000000
-DATA dwmasks<>+320(SB)/4, $0x00000000
-DATA dwmasks<>+324(SB)/4, $0xffffffff
-DATA dwmasks<>+328(SB)/4, $0xffffffff
-DATA dwmasks<>+332(SB)/4, $0xffffffff
-DATA dwmasks<>+336(SB)/4, $0xffffffff
-DATA dwmasks<>+340(SB)/4, $0xffffffff
-DATA dwmasks<>+344(SB)/4, $0x00000000
-DATA dwmasks<>+348(SB)/4, $0x00000000
-DATA dwmasks<>+352(SB)/4, $0xffffffff
-DATA dwmasks<>+356(SB)/4, $0xffffffff
-DATA dwmasks<>+360(SB)/4, $0xffffffff
-DATA dwmasks<>+364(SB)/4, $0xffffffff
-DATA dwmasks<>+368(SB)/4, $0x00000000
-DATA dwmasks<>+372(SB)/4, $0x00000000
-DATA dwmasks<>+376(SB)/4, $0x00000000
-DATA dwmasks<>+380(SB)/4, $0x00000000
-DATA dwmasks<>+384(SB)/4, $0x00000000
-DATA dwmasks<>+388(SB)/4, $0xffffffff
-DATA dwmasks<>+392(SB)/4, $0xffffffff
-DATA dwmasks<>+396(SB)/4, $0xffffffff
-DATA dwmasks<>+400(SB)/4, $0xffffffff
-DATA dwmasks<>+404(SB)/4, $0xffffffff
-DATA dwmasks<>+408(SB)/4, $0xffffffff
-DATA dwmasks<>+412(SB)/4, $0x00000000
-DATA dwmasks<>+416(SB)/4, $0xffffffff
-DATA dwmasks<>+420(SB)/4, $0xffffffff
-DATA dwmasks<>+424(SB)/4, $0xffffffff
-DATA dwmasks<>+428(SB)/4, $0xffffffff
-DATA dwmasks<>+432(SB)/4, $0xffffffff
-DATA dwmasks<>+436(SB)/4, $0x00000000
-DATA dwmasks<>+440(SB)/4, $0x00000000
-DATA dwmasks<>+444(SB)/4, $0x00000000
-DATA dwmasks<>+448(SB)/4, $0x00000000
-DATA dwmasks<>+452(SB)/4, $0xffffffff
-DATA dwmasks<>+456(SB)/4, $0xffffffff
-DATA dwmasks<>+460(SB)/4, $0xffffffff
-DATA dwmasks<>+464(SB)/4, $0xffffffff
-DATA dwmasks<>+468(SB)/4, $0xffffffff
-DATA dwmasks<>+472(SB)/4, $0xffffffff
-DATA dwmasks<>+476(SB)/4, $0xffffffff
-DATA dwmasks<>+480(SB)/4, $0xffffffff
-DATA dwmasks<>+484(SB)/4, $0xffffffff
-DATA dwmasks<>+488(SB)/4, $0xffffffff
-DATA dwmasks<>+492(SB)/4, $0xffffffff
-DATA dwmasks<>+496(SB)/4, $0xffffffff
-DATA dwmasks<>+500(SB)/4, $0xffffffff
-DATA dwmasks<>+504(SB)/4, $0x00000000
-DATA dwmasks<>+508(SB)/4, $0x00000000
-DATA dwmasks<>+512(SB)/4, $0x00000000
-DATA dwmasks<>+516(SB)/4, $0xffffffff
-DATA dwmasks<>+520(SB)/4, $0xffffffff
-DATA dwmasks<>+524(SB)/4, $0xffffffff
-DATA dwmasks<>+528(SB)/4, $0xffffffff
-DATA dwmasks<>+532(SB)/4, $0xffffffff
-DATA dwmasks<>+536(SB)/4, $0xffffffff
-DATA dwmasks<>+540(SB)/4, $0xffffffff
-DATA dwmasks<>+544(SB)/4, $0xffffffff
-DATA dwmasks<>+548(SB)/4, $0xffffffff
-DATA dwmasks<>+552(SB)/4, $0xffffffff
-DATA dwmasks<>+556(SB)/4, $0xffffffff
-DATA dwmasks<>+560(SB)/4, $0xffffffff
-DATA dwmasks<>+564(SB)/4, $0xffffffff
-DATA dwmasks<>+568(SB)/4, $0xffffffff
-DATA dwmasks<>+572(SB)/4, $0x00000000
-GLOBL dwmasks<>(SB), RODATA|NOPTR, $576
+DATA notlane0<>+0(SB)/4, $0x00000000
+DATA notlane0<>+4(SB)/4, $0xffffffff
+DATA notlane0<>+8(SB)/4, $0xffffffff
+DATA notlane0<>+12(SB)/4, $0xffffffff
+DATA notlane0<>+16(SB)/4, $0xffffffff
+DATA notlane0<>+20(SB)/4, $0xffffffff
+DATA notlane0<>+24(SB)/4, $0xffffffff
+DATA notlane0<>+28(SB)/4, $0xffffffff
+GLOBL notlane0<>(SB), RODATA|NOPTR, $32
+
+DATA lanemasks<>+0(SB)/4, $0xffffffff
+DATA lanemasks<>+4(SB)/4, $0xffffffff
+DATA lanemasks<>+8(SB)/4, $0xffffffff
+DATA lanemasks<>+12(SB)/4, $0xffffffff
+DATA lanemasks<>+16(SB)/4, $0xffffffff
+DATA lanemasks<>+20(SB)/4, $0xffffffff
+DATA lanemasks<>+24(SB)/4, $0xffffffff
+DATA lanemasks<>+28(SB)/4, $0xffffffff
+DATA lanemasks<>+32(SB)/4, $0x00000000
+DATA lanemasks<>+36(SB)/4, $0x00000000
+DATA lanemasks<>+40(SB)/4, $0x00000000
+DATA lanemasks<>+44(SB)/4, $0x00000000
+DATA lanemasks<>+48(SB)/4, $0x00000000
+DATA lanemasks<>+52(SB)/4, $0x00000000
+DATA lanemasks<>+56(SB)/4, $0x00000000
+DATA lanemasks<>+60(SB)/4, $0x00000000
+GLOBL lanemasks<>(SB), RODATA|NOPTR, $64
 
 // func dwconv3x3Planes16BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)
 // Requires: AVX, FMA3
@@ -1383,13 +1264,12 @@ TEXT ·dwconv3x3Planes16BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-72
 	MOVQ         wt+40(FP), DI
 	MOVQ         b+48(FP), R8
 	MOVQ         bs+56(FP), R9
-	LEAQ         dwmasks<>+0(SB), R11
-	MOVQ         DX, R10
-	SHLQ         $0x06, R10
-	VMOVUPS      512(R11), Y0
-	VMOVUPS      -480(R11)(R10*1), Y1
 	SHLQ         $0x02, DX
 	SHLQ         $0x02, R9
+	VMOVUPS      notlane0<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), R10
+	SUBQ         DX, R10
+	VMOVUPS      68(R10), Y1
 	VBROADCASTSS lo+64(FP), Y2
 	VBROADCASTSS hi+68(FP), Y3
 	SUBQ         DX, SI
@@ -1525,13 +1405,12 @@ TEXT ·dwconv3x3Planes24BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-72
 	MOVQ         wt+40(FP), DI
 	MOVQ         b+48(FP), R8
 	MOVQ         bs+56(FP), R9
-	LEAQ         dwmasks<>+0(SB), R11
-	MOVQ         DX, R10
-	SHLQ         $0x06, R10
-	VMOVUPS      512(R11), Y0
-	VMOVUPS      -992(R11)(R10*1), Y1
 	SHLQ         $0x02, DX
 	SHLQ         $0x02, R9
+	VMOVUPS      notlane0<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), R10
+	SUBQ         DX, R10
+	VMOVUPS      100(R10), Y1
 	VBROADCASTSS lo+64(FP), Y2
 	VBROADCASTSS hi+68(FP), Y3
 	SUBQ         DX, SI
@@ -1704,13 +1583,12 @@ TEXT ·dwconv3x3Planes32BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-72
 	MOVQ         wt+40(FP), DI
 	MOVQ         b+48(FP), R8
 	MOVQ         bs+56(FP), R9
-	LEAQ         dwmasks<>+0(SB), R11
-	MOVQ         DX, R10
-	SHLQ         $0x06, R10
-	VMOVUPS      512(R11), Y0
-	VMOVUPS      -1504(R11)(R10*1), Y1
 	SHLQ         $0x02, DX
 	SHLQ         $0x02, R9
+	VMOVUPS      notlane0<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), R10
+	SUBQ         DX, R10
+	VMOVUPS      132(R10), Y1
 	VBROADCASTSS lo+64(FP), Y2
 	VBROADCASTSS hi+68(FP), Y3
 	SUBQ         DX, SI
@@ -1920,13 +1798,12 @@ TEXT ·dwconv3x3Planes40BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-72
 	MOVQ         wt+40(FP), DI
 	MOVQ         b+48(FP), R8
 	MOVQ         bs+56(FP), R9
-	LEAQ         dwmasks<>+0(SB), R11
-	MOVQ         DX, R10
-	SHLQ         $0x06, R10
-	VMOVUPS      512(R11), Y0
-	VMOVUPS      -2016(R11)(R10*1), Y1
 	SHLQ         $0x02, DX
 	SHLQ         $0x02, R9
+	VMOVUPS      notlane0<>+0(SB), Y0
+	LEAQ         lanemasks<>+0(SB), R10
+	SUBQ         DX, R10
+	VMOVUPS      164(R10), Y1
 	VBROADCASTSS lo+64(FP), Y2
 	VBROADCASTSS hi+68(FP), Y3
 	SUBQ         DX, SI

@@ -18,38 +18,23 @@ type PoolRowFunc func(n int, out *float32, r *float32, ldr int)
 // a multiple of 8: row q+1 then rewrites what row q wrote past ldo.
 type PoolRowsFunc func(rows, n int, out *float32, ldo int, r *float32, ldr int)
 
-// PoolPlanesFunc computes 3×3 stride-1 max pooling with padding 1 on every
-// side over n whole planes of h×w, stored one after another in x and in y:
-// y[(p·h+i)·w+j] is the window's NaN-skipping maximum as MaxPool3x3s1
-// computes it over the plane padded with −Inf (each column's maximum down
-// the window, then maxps(f, maxps(d, e)) across columns e, d, f). One call serves many small planes, where a call per plane and
-// its padded copy cost more than the pooling (GoogLeNet's 7×7 to 28×28
-// maps; the assembly takes rows up to PlanesWidest).
+// PoolPlanesFunc computes a 3×3 stride-1 pooling with padding 1 on every
+// side over n whole planes of h×w, stored one after another in x and in
+// y, as the rows kernel computes it over each plane padded: for
+// MaxPool3x3s1Planes y[(p·h+i)·w+j] is the window's NaN-skipping maximum
+// (MaxPool3x3s1 over −Inf padding: each column's maximum down the window,
+// then maxps(f, maxps(d, e)) across columns e, d, f), for
+// AvgPool3x3s1Planes the mean of nine (AvgPool3x3s1 over zero padding).
+// One call serves many small planes, where a call per plane and its padded
+// copy cost more than the pooling (GoogLeNet's and Inception's 7×7 to
+// 35×35 maps; the assembly takes rows up to PlanesWidest).
 type PoolPlanesFunc func(n, h, w int, y, x *float32)
 
 // maxPool3x3s1PlanesGeneric is MaxPool3x3s1Planes (see PoolPlanesFunc).
 func maxPool3x3s1PlanesGeneric(n, h, w int, y, x *float32) {
-	if n <= 0 || h <= 0 || w <= 0 {
-		return
-	}
-	xs, ys := unsafe.Slice(x, n*h*w), unsafe.Slice(y, n*h*w)
-	// col is column j's maximum over rows i−1 … i+1 of plane p, −Inf outside.
-	col := func(p, i, j int) float32 {
-		v := [3]float32{negInf32, negInf32, negInf32}
-		for k := range v {
-			if r := i - 1 + k; r >= 0 && r < h && j >= 0 && j < w {
-				v[k] = xs[(p*h+r)*w+j]
-			}
-		}
-		return skipMax3(v[0], v[1], v[2])
-	}
-	for p := range n {
-		for i := range h {
-			for j := range w {
-				ys[(p*h+i)*w+j] = maxps(col(p, i, j+1), maxps(col(p, i, j), col(p, i, j-1)))
-			}
-		}
-	}
+	planes3x3(n, h, w, y, x, negInf32, skipMax3, func(e, d, f float32) float32 {
+		return maxps(f, maxps(d, e))
+	})
 }
 
 // avgPool3x3s1PlanesGeneric is AvgPool3x3s1Planes: PoolPlanesFunc with the
@@ -57,24 +42,31 @@ func maxPool3x3s1PlanesGeneric(n, h, w int, y, x *float32) {
 // with zeros (v_j = (r0[j] + r1[j]) + r2[j], then ((v[j−1] + v[j]) +
 // v[j+1])·(1/9)); the windows at the border count their padding.
 func avgPool3x3s1PlanesGeneric(n, h, w int, y, x *float32) {
+	planes3x3(n, h, w, y, x, 0, func(a, b, c float32) float32 { return (a + b) + c },
+		func(e, d, f float32) float32 { return ((e + d) + f) * float32(1.0/9) })
+}
+
+// planes3x3 computes a 3×3 stride-1 pooling over n planes of h×w padded by
+// one with pad: down folds a column's three rows (top to bottom), across
+// the three columns' results (left, centre, right).
+func planes3x3(n, h, w int, y, x *float32, pad float32, down, across func(a, b, c float32) float32) {
 	if n <= 0 || h <= 0 || w <= 0 {
 		return
 	}
 	xs, ys := unsafe.Slice(x, n*h*w), unsafe.Slice(y, n*h*w)
-	// col is column j's sum over rows i−1 … i+1 of plane p, 0 outside.
-	col := func(p, i, j int) float32 {
-		var v [3]float32
+	col := func(p, i, j int) float32 { // column j over rows i−1 … i+1 of plane p
+		v := [3]float32{pad, pad, pad}
 		for k := range v {
 			if r := i - 1 + k; r >= 0 && r < h && j >= 0 && j < w {
 				v[k] = xs[(p*h+r)*w+j]
 			}
 		}
-		return (v[0] + v[1]) + v[2]
+		return down(v[0], v[1], v[2])
 	}
 	for p := range n {
 		for i := range h {
 			for j := range w {
-				ys[(p*h+i)*w+j] = ((col(p, i, j-1) + col(p, i, j)) + col(p, i, j+1)) * float32(1.0/9)
+				ys[(p*h+i)*w+j] = across(col(p, i, j-1), col(p, i, j), col(p, i, j+1))
 			}
 		}
 	}

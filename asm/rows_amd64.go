@@ -161,11 +161,22 @@ func poolPlanesAVX2(avg bool, n, h, w int, y, x *float32) {
 // poolPlanesKernel calls the kernel for avg and rows of w (direct calls,
 // not a table of funcs, so that poolPlaneCopy's copies stay on the stack).
 func poolPlanesKernel(avg bool, n, h, w int, y, x *float32) {
-	v := (w + 7) / 8
 	if avg {
-		v += 8
+		switch (w + 7) / 8 {
+		case 1:
+			avgPool3x3s1Planes8BlocksAVX2(n, h, w, y, x)
+		case 2:
+			avgPool3x3s1Planes16BlocksAVX2(n, h, w, y, x)
+		case 3:
+			avgPool3x3s1Planes24BlocksAVX2(n, h, w, y, x)
+		case 4:
+			avgPool3x3s1Planes32BlocksAVX2(n, h, w, y, x)
+		default:
+			avgPool3x3s1Planes40BlocksAVX2(n, h, w, y, x)
+		}
+		return
 	}
-	switch v {
+	switch (w + 7) / 8 {
 	case 1:
 		maxPool3x3s1Planes8BlocksAVX2(n, h, w, y, x)
 	case 2:
@@ -174,18 +185,8 @@ func poolPlanesKernel(avg bool, n, h, w int, y, x *float32) {
 		maxPool3x3s1Planes24BlocksAVX2(n, h, w, y, x)
 	case 4:
 		maxPool3x3s1Planes32BlocksAVX2(n, h, w, y, x)
-	case 5:
-		maxPool3x3s1Planes40BlocksAVX2(n, h, w, y, x)
-	case 9:
-		avgPool3x3s1Planes8BlocksAVX2(n, h, w, y, x)
-	case 10:
-		avgPool3x3s1Planes16BlocksAVX2(n, h, w, y, x)
-	case 11:
-		avgPool3x3s1Planes24BlocksAVX2(n, h, w, y, x)
-	case 12:
-		avgPool3x3s1Planes32BlocksAVX2(n, h, w, y, x)
 	default:
-		avgPool3x3s1Planes40BlocksAVX2(n, h, w, y, x)
+		maxPool3x3s1Planes40BlocksAVX2(n, h, w, y, x)
 	}
 }
 

@@ -1,8 +1,6 @@
 package conv
 
 import (
-	"math"
-
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
@@ -219,10 +217,7 @@ func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w, wspl
 		return false
 	}
 	xp, acc := buf.pad[:size], buf.out[:n]
-	lo, hi, fused := ep.Act.Clamp()
-	if res != nil {
-		lo, hi, fused = float32(math.Inf(-1)), float32(math.Inf(1)), false
-	}
+	lo, hi, fused := ep.kernelClamp(res != nil)
 	if kh == 3 && kw == 3 && g.sw == 1 && kt.DWConv3x3s1R != nil {
 		// Every row straight into y, the residual over the whole plane: a
 		// flat run into acc and a copy of its rows cost a third more

@@ -1,8 +1,6 @@
 package conv
 
 import (
-	"math"
-
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
@@ -102,10 +100,7 @@ func (t *dwc8Task) Run(part int) {
 	sc := carver{buf: t.scratch[part*t.per : (part+1)*t.per]}
 	tin, pad, out := k.dwc8Scratch(&sc, g)
 	clear(pad) // the padding; each group rewrites the image inside it
-	clo, chi, fused := k.ep.Act.Clamp()
-	if t.res != nil {
-		clo, chi, fused = float32(math.Inf(-1)), float32(math.Inf(1)), false
-	}
+	clo, chi, fused := k.ep.kernelClamp(t.res != nil)
 	f := kt.DWC8S1
 	if g.sw == 2 {
 		f = kt.DWC8S2

@@ -1,8 +1,6 @@
 package conv
 
 import (
-	"math"
-
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
@@ -49,10 +47,7 @@ func (t *dwPlanesTask) Run(part int) {
 	if lo >= hi {
 		return
 	}
-	clo, chi, fused := k.ep.Act.Clamp()
-	if t.res != nil {
-		clo, chi, fused = float32(math.Inf(-1)), float32(math.Inf(1)), false
-	}
+	clo, chi, fused := k.ep.kernelClamp(t.res != nil)
 	for pl := lo; pl < hi; {
 		m := pl % k.m
 		n := min(hi-pl, k.m-m) // a call per image: the weights restart

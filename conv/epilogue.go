@@ -2,6 +2,7 @@ package conv
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gocnn/gocnn/asm"
 )
@@ -30,6 +31,16 @@ func (e *Epilogue) check() error {
 }
 
 // activate applies e.Act to v in place with the row kernels of kt.
+// kernelClamp is the clamp a depthwise kernel can apply to its sums (±Inf
+// when none) and whether that is the whole activation: with a residual
+// (added after the kernel, before the activation) it applies none.
+func (e *Epilogue) kernelClamp(residual bool) (lo, hi float32, fused bool) {
+	if residual {
+		return float32(math.Inf(-1)), float32(math.Inf(1)), false
+	}
+	return e.Act.Clamp()
+}
+
 func (e *Epilogue) activate(kt *asm.Kernels, v []float32) {
 	if len(v) > 0 {
 		kt.Activate(e.Act, len(v), &v[0], &v[0])

@@ -43,20 +43,18 @@ func dwPlanes(g *build.Context, vecs int) {
 		"past the planes (see dwPlanes in the generator).")
 	prm := gpParams(g, "n", "h", "w", "y", "x", "wt", "b", "bs")
 	n, h, wb, y, x, wt, b, bs := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6], prm[7]
-	// The masks of the shifted rows, from table rows of the columns in the
-	// first vector (−1: column −1) and in the last (+1: column w).
-	t := g.GP64()
-	tbl := g.GP64()
-	g.LEAQ(dwMaskTable(g), tbl)
+	g.SHLQ(U8(2), wb) // row bytes
+	g.SHLQ(U8(2), bs)
+	// The masks of the shifted taps: column −1 is lane 0 of the first
+	// vector; column w is lane k = w − 8·(vecs−1) − 1 of the last, whose
+	// lanes below k stay (laneMasks from offset 8 − k). The lanes past the
+	// row are outputs the next row rewrites, so neither mask needs them.
 	left, right := g.YMM(), g.YMM()
-	g.MOVQ(wb, t)
-	g.SHLQ(U8(6), t)
-	if vecs == 1 {
-		g.VMOVUPS(Mem{Base: tbl, Index: t, Scale: 1}, left)
-	} else {
-		g.VMOVUPS(Mem{Base: tbl, Disp: 8 * 64}, left) // a whole first vector
-	}
-	g.VMOVUPS(Mem{Base: tbl, Index: t, Scale: 1, Disp: 32 - 64*8*(vecs-1)}, right)
+	g.VMOVUPS(iconst(g, "notlane0", [8]int32{0, -1, -1, -1, -1, -1, -1, -1}), left)
+	t := g.GP64()
+	g.LEAQ(laneMasks(g), t)
+	g.SUBQ(wb, t)
+	g.VMOVUPS(Mem{Base: t, Disp: 36 + 32*(vecs-1)}, right)
 	// mask is the mask of vector c's taps shifted by s (nil: none).
 	mask := func(c, s int) VecVirtual {
 		switch {
@@ -67,8 +65,6 @@ func dwPlanes(g *build.Context, vecs int) {
 		}
 		return nil
 	}
-	g.SHLQ(U8(2), wb) // row bytes
-	g.SHLQ(U8(2), bs)
 	lo, hi := bcast(g, "lo"), bcast(g, "hi")
 	g.SUBQ(wb, x) // x walks the rows r − 1 of the current output row r
 	var ws [9]VecVirtual
@@ -149,23 +145,4 @@ func dwPlanes(g *build.Context, vecs int) {
 	g.JNZ(LabelRef(name + "_plane"))
 	g.VZEROUPPER()
 	g.RET()
-}
-
-// dwMaskTable returns the masks of a row shifted by s = −1 and +1 for rows
-// of w (0 … 8) floats: entry (w, (s+1)/2), eight lanes, sets lane i when
-// 0 ≤ i + s < w.
-func dwMaskTable(g *build.Context) Mem {
-	var words []uint32
-	for w := 0; w <= 8; w++ {
-		for _, s := range []int{-1, 1} {
-			for i := 0; i < 8; i++ {
-				v := uint32(0)
-				if i+s >= 0 && i+s < w {
-					v = 0xffffffff
-				}
-				words = append(words, v)
-			}
-		}
-	}
-	return table(g, "dwmasks", words)
 }
