@@ -8,17 +8,19 @@ import "unsafe"
 // over all output rows) and transposes the outputs back (Split8). On small
 // planes this replaces several calls per plane with a few per eight.
 
-// Interleave8Func sets dst[8i+l] = src[l·lds+i] for l < 8 and i < n: eight
-// rows of n floats, lds apart, to n groups of eight.
-type Interleave8Func func(n int, dst *float32, src *float32, lds int)
+// Interleave8Func sets dst[i·ldd+l] = src[l·lds+i] for l < 8 and i < n:
+// eight rows of n floats, lds apart, to n groups of eight, ldd apart (8:
+// packed; the channel count: to channels-last, as Winograd's small-map
+// route uses it).
+type Interleave8Func func(n int, dst *float32, ldd int, src *float32, lds int)
 
 // Interleave4Func is Interleave8Func for four rows: dst[4i+l] =
 // src[l·lds+i] for l < 4 and i < n (gemm's MR = 4 A panels).
 type Interleave4Func func(n int, dst *float32, src *float32, lds int)
 
-// Split8Func sets dst[l·ldd+i] = src[8i+l] for l < 8 and i < n: the
+// Split8Func sets dst[l·ldd+i] = src[i·lds+l] for l < 8 and i < n: the
 // inverse of Interleave8Func.
-type Split8Func func(n int, dst *float32, ldd int, src *float32)
+type Split8Func func(n int, dst *float32, ldd int, src *float32, lds int)
 
 // DWC8Func computes rows output rows of n outputs of eight channels (lane
 // l is channel l) of a kh×kw depthwise convolution at stride s (1 or 2,
@@ -46,38 +48,38 @@ type DWC8Func func(rows, n int, out *float32, ldo int, p *float32, ldp int, w *f
 
 // interleave4Generic is Interleave4 (see Interleave4Func).
 func interleave4Generic(n int, dst *float32, src *float32, lds int) {
-	interleaveGeneric(4, n, dst, src, lds)
+	interleaveGeneric(4, n, dst, 4, src, lds)
 }
 
 // interleave8Generic is Interleave8 (see Interleave8Func).
-func interleave8Generic(n int, dst *float32, src *float32, lds int) {
-	interleaveGeneric(8, n, dst, src, lds)
+func interleave8Generic(n int, dst *float32, ldd int, src *float32, lds int) {
+	interleaveGeneric(8, n, dst, ldd, src, lds)
 }
 
-// interleaveGeneric sets dst[rows·i+l] = src[l·lds+i] for l < rows, i < n.
-func interleaveGeneric(rows, n int, dst *float32, src *float32, lds int) {
+// interleaveGeneric sets dst[i·ldd+l] = src[l·lds+i] for l < rows, i < n.
+func interleaveGeneric(rows, n int, dst *float32, ldd int, src *float32, lds int) {
 	if n <= 0 {
 		return
 	}
-	d := unsafe.Slice(dst, rows*n)
+	d := unsafe.Slice(dst, (n-1)*ldd+rows)
 	for l := range rows {
 		s := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(src), 4*l*lds)), n)
 		for i, v := range s {
-			d[rows*i+l] = v
+			d[i*ldd+l] = v
 		}
 	}
 }
 
 // split8Generic is Split8 (see Split8Func).
-func split8Generic(n int, dst *float32, ldd int, src *float32) {
+func split8Generic(n int, dst *float32, ldd int, src *float32, lds int) {
 	if n <= 0 {
 		return
 	}
-	s := unsafe.Slice(src, 8*n)
+	s := unsafe.Slice(src, (n-1)*lds+8)
 	for l := range 8 {
 		d := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(dst), 4*l*ldd)), n)
 		for i := range d {
-			d[i] = s[8*i+l]
+			d[i] = s[i*lds+l]
 		}
 	}
 }

@@ -46,11 +46,11 @@ func dwconv3x3s2pBlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, 
 //go:noescape
 func deinterleaveRowsAVX2(rows int, n int, even *float32, odd *float32, ldd int, src *float32, lds int)
 
-// interleave8BlocksAVX2 sets dst[8i+l] = src[l·lds+i] for l < 8 and i < 8·⌊n/8⌋
+// interleave8BlocksAVX2 sets dst[i·ldd+l] = src[l·lds+i] for l < 8 and i < 8·⌊n/8⌋
 // (see Interleave8Func in dwc8_generic.go).
 //
 //go:noescape
-func interleave8BlocksAVX2(n int, dst *float32, src *float32, lds int)
+func interleave8BlocksAVX2(n int, dst *float32, ldd int, src *float32, lds int)
 
 // interleave4BlocksAVX2 sets dst[4i+l] = src[l·lds+i] for l < 4 and i < 8·⌊n/8⌋
 // (see Interleave4Func in dwc8_generic.go).
@@ -58,11 +58,11 @@ func interleave8BlocksAVX2(n int, dst *float32, src *float32, lds int)
 //go:noescape
 func interleave4BlocksAVX2(n int, dst *float32, src *float32, lds int)
 
-// split8BlocksAVX2 sets dst[l·ldd+i] = src[8i+l] for l < 8 and i < 8·⌊n/8⌋
+// split8BlocksAVX2 sets dst[l·ldd+i] = src[i·lds+l] for l < 8 and i < 8·⌊n/8⌋
 // (see Split8Func in dwc8_generic.go).
 //
 //go:noescape
-func split8BlocksAVX2(n int, dst *float32, ldd int, src *float32)
+func split8BlocksAVX2(n int, dst *float32, ldd int, src *float32, lds int)
 
 // dwc8S1AVX2 computes rows rows of n depthwise outputs of eight channels in the lanes at stride 1
 // (see DWC8Func in dwc8_generic.go).

@@ -676,18 +676,22 @@ deinterleaveRowsAVX2_done:
 	VZEROUPPER
 	RET
 
-// func interleave8BlocksAVX2(n int, dst *float32, src *float32, lds int)
+// func interleave8BlocksAVX2(n int, dst *float32, ldd int, src *float32, lds int)
 // Requires: AVX
-TEXT ·interleave8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
+TEXT ·interleave8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
 	MOVQ n+0(FP), AX
 	MOVQ dst+8(FP), CX
-	MOVQ src+16(FP), DX
-	MOVQ lds+24(FP), BX
+	MOVQ src+24(FP), DX
+	MOVQ lds+32(FP), BX
 	SHLQ $0x02, BX
 	SHRQ $0x03, AX
 	JZ   interleave8BlocksAVX2_done
 	LEAQ (BX)(BX*2), SI
 	LEAQ (DX)(BX*4), DI
+	MOVQ ldd+16(FP), R8
+	SHLQ $0x02, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (CX)(R8*4), R10
 
 interleave8BlocksAVX2_loop:
 	VMOVUPS    (DX), Y0
@@ -723,14 +727,15 @@ interleave8BlocksAVX2_loop:
 	VPERM2F128 $0x20, Y4, Y0, Y8
 	VPERM2F128 $0x31, Y4, Y0, Y0
 	VMOVUPS    Y6, (CX)
-	VMOVUPS    Y7, 32(CX)
-	VMOVUPS    Y2, 64(CX)
-	VMOVUPS    Y8, 96(CX)
-	VMOVUPS    Y3, 128(CX)
-	VMOVUPS    Y1, 160(CX)
-	VMOVUPS    Y5, 192(CX)
-	VMOVUPS    Y0, 224(CX)
-	ADDQ       $0x00000100, CX
+	VMOVUPS    Y7, (CX)(R8*1)
+	VMOVUPS    Y2, (CX)(R8*2)
+	VMOVUPS    Y8, (CX)(R9*1)
+	VMOVUPS    Y3, (R10)
+	VMOVUPS    Y1, (R10)(R8*1)
+	VMOVUPS    Y5, (R10)(R8*2)
+	VMOVUPS    Y0, (R10)(R9*1)
+	LEAQ       (R10)(R8*4), CX
+	LEAQ       (CX)(R8*4), R10
 	ADDQ       $0x20, DX
 	ADDQ       $0x20, DI
 	DECQ       AX
@@ -788,9 +793,9 @@ interleave4BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
-// func split8BlocksAVX2(n int, dst *float32, ldd int, src *float32)
+// func split8BlocksAVX2(n int, dst *float32, ldd int, src *float32, lds int)
 // Requires: AVX
-TEXT ·split8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
+TEXT ·split8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
 	MOVQ n+0(FP), AX
 	MOVQ dst+8(FP), CX
 	MOVQ src+24(FP), DX
@@ -800,16 +805,20 @@ TEXT ·split8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-32
 	JZ   split8BlocksAVX2_done
 	LEAQ (BX)(BX*2), SI
 	LEAQ (CX)(BX*4), DI
+	MOVQ lds+32(FP), R8
+	SHLQ $0x02, R8
+	LEAQ (R8)(R8*2), R9
+	LEAQ (DX)(R8*4), R10
 
 split8BlocksAVX2_loop:
 	VMOVUPS    (DX), Y0
-	VMOVUPS    32(DX), Y1
-	VMOVUPS    64(DX), Y2
-	VMOVUPS    96(DX), Y3
-	VMOVUPS    128(DX), Y4
-	VMOVUPS    160(DX), Y5
-	VMOVUPS    192(DX), Y6
-	VMOVUPS    224(DX), Y7
+	VMOVUPS    (DX)(R8*1), Y1
+	VMOVUPS    (DX)(R8*2), Y2
+	VMOVUPS    (DX)(R9*1), Y3
+	VMOVUPS    (R10), Y4
+	VMOVUPS    (R10)(R8*1), Y5
+	VMOVUPS    (R10)(R8*2), Y6
+	VMOVUPS    (R10)(R9*1), Y7
 	VUNPCKLPS  Y1, Y0, Y8
 	VUNPCKHPS  Y1, Y0, Y0
 	VUNPCKLPS  Y3, Y2, Y1
@@ -842,7 +851,8 @@ split8BlocksAVX2_loop:
 	VMOVUPS    Y1, (DI)(BX*1)
 	VMOVUPS    Y5, (DI)(BX*2)
 	VMOVUPS    Y0, (DI)(SI*1)
-	ADDQ       $0x00000100, DX
+	LEAQ       (R10)(R8*4), DX
+	LEAQ       (DX)(R8*4), R10
 	ADDQ       $0x20, CX
 	ADDQ       $0x20, DI
 	DECQ       AX

@@ -70,8 +70,10 @@ type RowKernels struct {
 	// Depthwise with eight channels in the lanes (small planes, see
 	// dwc8_generic.go). nil in a table without assembly for them: the
 	// per-plane kernels above are then the faster route.
-	DWC8S1      DWC8Func
-	DWC8S2      DWC8Func
+	DWC8S1 DWC8Func
+	DWC8S2 DWC8Func
+	// Eight rows to groups of eight and back (every table: Winograd's
+	// channels-last route uses them too).
 	Interleave8 Interleave8Func
 	Split8      Split8Func
 	// Four rows to groups of four (gemm's A panels when MR = 4); nil in a
@@ -109,6 +111,7 @@ var rowKernelsGeneric = RowKernels{
 	DWConv3x3s1: dwconv3x3s1Generic, DWConv3x3s2: dwconv3x3s2Generic,
 	DWConv3x3s2P: dwconv3x3s2pGeneric, Deinterleave: deinterleaveGeneric,
 	DWTapsS1: dwconvTapsS1Generic, DWTapsS2: dwconvTapsS2Generic,
+	Interleave8: interleave8Generic, Split8: split8Generic,
 	Winograd43InCols: winograd43InColsGeneric, Winograd43InRow: winograd43InRowGeneric,
 	Winograd43OutCols: winograd43OutColsGeneric, Winograd43OutRow: winograd43OutRowGeneric,
 }

@@ -316,9 +316,9 @@ func winograd43OutRowAVX2(n int, dst *float32, q *float32, ldq int, bias float32
 		func() { winograd43OutRowGeneric(n, dst, q, ldq, bias) })
 }
 
-func interleave8AVX2(n int, dst *float32, src *float32, lds int) {
-	blocks(n, func(m, off int) { interleave8BlocksAVX2(m, fadd(dst, 8*off), fadd(src, off), lds) },
-		func() { interleave8Generic(n, dst, src, lds) })
+func interleave8AVX2(n int, dst *float32, ldd int, src *float32, lds int) {
+	blocks(n, func(m, off int) { interleave8BlocksAVX2(m, fadd(dst, ldd*off), ldd, fadd(src, off), lds) },
+		func() { interleave8Generic(n, dst, ldd, src, lds) })
 }
 
 func interleave4AVX2(n int, dst *float32, src *float32, lds int) {
@@ -326,7 +326,7 @@ func interleave4AVX2(n int, dst *float32, src *float32, lds int) {
 		func() { interleave4Generic(n, dst, src, lds) })
 }
 
-func split8AVX2(n int, dst *float32, ldd int, src *float32) {
-	blocks(n, func(m, off int) { split8BlocksAVX2(m, fadd(dst, off), ldd, fadd(src, 8*off)) },
-		func() { split8Generic(n, dst, ldd, src) })
+func split8AVX2(n int, dst *float32, ldd int, src *float32, lds int) {
+	blocks(n, func(m, off int) { split8BlocksAVX2(m, fadd(dst, off), ldd, fadd(src, lds*off), lds) },
+		func() { split8Generic(n, dst, ldd, src, lds) })
 }

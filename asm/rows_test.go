@@ -991,28 +991,44 @@ func TestDWC8(t *testing.T) {
 	twins := &Kernels{Name: "twins", RowKernels: RowKernels{DWC8S1: dwc8S1Generic, DWC8S2: dwc8S2Generic,
 		Interleave8: interleave8Generic, Split8: split8Generic}}
 	for _, tab := range append(Tables(), twins) {
-		if tab.DWC8S1 == nil {
-			t.Logf("%s: no eight-lane depthwise kernels (the per-plane kernels serve)", tab.Name)
-			continue
-		}
 		for _, n := range rowLens {
 			for off := 0; off < 3; off++ {
 				ld := n + 2*off
-				what := fmt.Sprintf("%s/interleave8 n=%d off=%d", tab.Name, n, off)
-				withRows(t, 8, n, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
-					got, want := newOut(1, 8*n, 8*n, off), newOut(1, 8*n, 8*n, off)
-					tab.Interleave8(n, got.p(), ptr(in), ld)
-					interleave8Generic(n, want.p(), ptr(in), ld)
-					compareRows(t, what, got, want, exact)
-				})
-				what = fmt.Sprintf("%s/split8 n=%d off=%d", tab.Name, n, off)
-				withRows(t, 1, 8*n, 8*n, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
-					got, want := newOut(8, n, ld, off), newOut(8, n, ld, off)
-					tab.Split8(n, got.p(), ld, ptr(in))
-					split8Generic(n, want.p(), ld, ptr(in))
-					compareRows(t, what, got, want, exact)
-				})
+				for _, gs := range []int{8, 11} { // packed groups; groups with gaps (channels-last)
+					what := fmt.Sprintf("%s/interleave8 n=%d off=%d gs=%d", tab.Name, n, off, gs)
+					withRows(t, 8, n, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+						got, want := newOut(n, 8, gs, off), newOut(n, 8, gs, off)
+						tab.Interleave8(n, got.p(), gs, ptr(in), ld)
+						interleave8Generic(n, want.p(), gs, ptr(in), ld)
+						compareRows(t, what, got, want, exact)
+						for i := range n {
+							for l := range 8 {
+								if !sameFloat(want.row(i)[l], in[l*ld+i]) {
+									t.Fatalf("%s: twin group %d [%d] = %g, want %g", what, i, l, want.row(i)[l], in[l*ld+i])
+								}
+							}
+						}
+					})
+					what = fmt.Sprintf("%s/split8 n=%d off=%d gs=%d", tab.Name, n, off, gs)
+					withRows(t, n, 8, gs, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+						got, want := newOut(8, n, ld, off), newOut(8, n, ld, off)
+						tab.Split8(n, got.p(), ld, ptr(in), gs)
+						split8Generic(n, want.p(), ld, ptr(in), gs)
+						compareRows(t, what, got, want, exact)
+						for l := range 8 {
+							for i := range n {
+								if !sameFloat(want.row(l)[i], in[i*gs+l]) {
+									t.Fatalf("%s: twin row %d [%d] = %g, want %g", what, l, i, want.row(l)[i], in[i*gs+l])
+								}
+							}
+						}
+					})
+				}
 			}
+		}
+		if tab.DWC8S1 == nil {
+			t.Logf("%s: no eight-lane depthwise kernels (the per-plane kernels serve)", tab.Name)
+			continue
 		}
 		for _, s := range []int{1, 2} {
 			f := tab.DWC8S1

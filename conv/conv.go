@@ -67,6 +67,8 @@ type Conv struct {
 	dw8, dw8Bias  []float32                // eight channels in the lanes: [m/8][kh][kw][8], [m/8][8] (see dwc8.go)
 	wino2Once     sync.Once
 	wino2         atomic.Pointer[wino2Plan] // F(2×2), built on the first input too small for F(4×4)
+	winoTOnce     sync.Once
+	winoT         atomic.Pointer[winoTPlan] // F(4×4) with the tiles as rows, built on the first small map
 	fallbackOnce  sync.Once
 	fallback      atomic.Pointer[[]*gemm.PackedA] // im2col packing for Winograd's small inputs
 }
@@ -188,6 +190,8 @@ func (k *Conv) Prepare(x []int) {
 		k.winoPlan()
 	case k.AlgorithmFor(x) == AlgoWinograd2:
 		k.wino2Plan()
+	case k.AlgorithmFor(x) == AlgoWinogradT:
+		k.winoTPlan()
 	default:
 		k.im2colPacks()
 	}
@@ -222,6 +226,11 @@ func (k *Conv) WeightBytes() int64 {
 			n += len(p.Data)
 		}
 	}
+	if w := k.winoT.Load(); w != nil {
+		for _, p := range w.packed {
+			n += len(p.Data)
+		}
+	}
 	return 4 * int64(n)
 }
 
@@ -249,7 +258,8 @@ func (k *Conv) im2colPacks() []*gemm.PackedA {
 // load-time choice, except that Winograd runs F(2×2, 3×3)
 // (AlgoWinograd2) when the input has fewer than 16 output tiles of 4×4
 // but at least 16 of 2×2 and C·M is large enough to pay for its fixed
-// costs, and im2col otherwise.
+// costs, and im2col otherwise; and F(4×4) with the tiles as the GEMMs'
+// rows (AlgoWinogradT) on small maps (see useWinoT).
 func (k *Conv) AlgorithmFor(x []int) string {
 	if g, err := k.geometry(x); err == nil {
 		return k.algoFor(g)
@@ -264,6 +274,9 @@ func (k *Conv) algoFor(g *geometry) string {
 			return AlgoWinograd2
 		}
 		return AlgoIm2col
+	}
+	if k.algo == AlgoWinograd && k.useWinoT(g) {
+		return AlgoWinogradT
 	}
 	return k.algo
 }
@@ -406,6 +419,7 @@ type runState struct {
 	offs   []int32 // offsTask's offsets
 	wt     winoTask
 	w2     wino2Task
+	wT     winoTTask
 	wvs    []gemm.PackedB            // per Winograd worker: its V_ξ
 	cpbs   []gemm.PackedB            // per column-chunk worker: its chunk
 	wsubs  [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)

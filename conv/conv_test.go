@@ -198,7 +198,7 @@ func check(t *testing.T, rng *rand.Rand, cc convCase, algo string, kern *asm.Ker
 		}
 	}
 	wd, sd := want.Float32s(), scale.Float32s()
-	if k.AlgorithmFor(x.Shape) == AlgoWinograd {
+	if a := k.AlgorithmFor(x.Shape); a == AlgoWinograd || a == AlgoWinogradT {
 		sd = winoScale(t, k, x, w, b)
 	}
 	bad := 0
@@ -537,12 +537,18 @@ func TestGEMM1x1(t *testing.T) {
 	}
 }
 
+// TestWinograd runs F(4×4, 3×3) with the tiles as the GEMMs' columns
+// (winoTMaxTiles 0 keeps every map off the tiles-as-rows route, which
+// TestWinogradT runs) on every table and epilogue, and its tile blocks,
+// split blocks and fallbacks.
 func TestWinograd(t *testing.T) {
-	defer func(v int) { winoMinTiles = v }(winoMinTiles)
+	defer func(v, w int) { winoMinTiles, winoTMaxTiles = v, w }(winoMinTiles, winoTMaxTiles)
 	winoMinTiles = 1 // Winograd itself on every case, not the im2col fallback
+	winoTMaxTiles = 0
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, kern := range tables(t) {
 		for i, cc := range winoCases {
+			requireWino(t, cc, AlgoWinograd)
 			check(t, rng, cc, AlgoWinograd, kern, epilogues[i%len(epilogues)], 1+i%2, tolWinograd)
 		}
 		for _, ep := range epilogues {
@@ -607,7 +613,7 @@ func TestWinograd(t *testing.T) {
 			t.Errorf("%d×%d at 2 threads: split %v, want %v", sz.hw, sz.hw, got, sz.split)
 		}
 	}
-	winoMinTiles = 16
+	winoMinTiles, winoTMaxTiles = 16, 64
 	cc := convCase{n: 1, c: 32, h: 3, w: 3, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}
 	check(t, rng, cc, AlgoWinograd, asm.Default(), epilogues[1], 2, tolGEMM)
 	p, _ := ops.ParseConvParams(cc.node())
@@ -624,6 +630,87 @@ func TestWinograd(t *testing.T) {
 	}
 	if a := k.AlgorithmFor([]int{1, 32, 56, 56}); a != AlgoWinograd {
 		t.Errorf("AlgorithmFor 56×56 = %s, want winograd", a)
+	}
+	for _, hw := range []int{14, 28} {
+		if a := k.AlgorithmFor([]int{1, 32, hw, hw}); a != AlgoWinogradT {
+			t.Errorf("AlgorithmFor %d×%d = %s, want %s", hw, hw, a, AlgoWinogradT)
+		}
+	}
+	// Vᵀ and Mᵀ over winoTMaxFloats: 36·(8·49 tiles)·(512 + 512) floats.
+	wide, _ := New(p, tensor.New(tensor.Float32, 512, 512, 3, 3), nil, Epilogue{}, Options{})
+	if a := wide.AlgorithmFor([]int{8, 512, 28, 28}); a != AlgoWinograd {
+		t.Errorf("AlgorithmFor 8 × 512@28×28 = %s, want winograd", a)
+	}
+}
+
+// requireWino fails t unless cc, built with Winograd, runs algo.
+func requireWino(t *testing.T, cc convCase, algo string) {
+	t.Helper()
+	p, _ := ops.ParseConvParams(cc.node())
+	k, err := New(p, tensor.New(tensor.Float32, cc.m, cc.c, 3, 3), nil, Epilogue{}, Options{Algorithm: AlgoWinograd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []int{cc.n, cc.c, cc.h, cc.w}
+	if a := k.AlgorithmFor(x); a != algo {
+		t.Fatalf("%v: AlgorithmFor = %s, want %s", cc, a, algo)
+	}
+}
+
+// TestWinogradT runs F(4×4, 3×3) with the tiles as the GEMMs' rows on
+// every table and epilogue — channel counts off the transposes' eight and
+// the threads' sixteen, batches, pads — and checks that the thread count
+// does not change its bits.
+func TestWinogradT(t *testing.T) {
+	defer func(v int) { winoMinTiles = v }(winoMinTiles)
+	winoMinTiles = 1
+	rng := rand.New(rand.NewPCG(9, 10))
+	cases := append(winoCases[:len(winoCases):len(winoCases)],
+		convCase{n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+		convCase{n: 2, c: 24, h: 28, w: 27, m: 50, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}},
+	)
+	for _, cc := range cases {
+		requireWino(t, cc, AlgoWinogradT)
+	}
+	for _, kern := range tables(t) {
+		for i, cc := range cases {
+			check(t, rng, cc, AlgoWinograd, kern, epilogues[i%len(epilogues)], 1+i%3, tolWinograd)
+		}
+		for _, ep := range epilogues {
+			check(t, rng, cases[1], AlgoWinograd, kern, ep, 2, tolWinograd)
+		}
+	}
+	for _, cc := range []convCase{cases[1], cases[len(cases)-2]} {
+		x, w, b := cc.operands(rng)
+		p, _ := ops.ParseConvParams(cc.node())
+		var first []float32
+		for thr := 1; thr <= 3; thr++ {
+			k, err := New(p, w, b, epilogues[10], Options{Algorithm: AlgoWinograd, Threads: thr})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := k.geometry(x.Shape)
+			if err != nil {
+				t.Fatal(err)
+			}
+			y := tensor.New(tensor.Float32, g.out...)
+			res := tensor.New(tensor.Float32, g.out...)
+			for i := range res.Float32s() {
+				res.Float32s()[i] = float32(i%7) - 3
+			}
+			if err := k.Run([]*tensor.Tensor{x, res}, []*tensor.Tensor{y}); err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = y.Float32s()
+				continue
+			}
+			for i, v := range y.Float32s() {
+				if math.Float32bits(first[i]) != math.Float32bits(v) {
+					t.Fatalf("%v: threads %d y[%d] = %g, 1 thread %g", cc, thr, i, v, first[i])
+				}
+			}
+		}
 	}
 }
 

@@ -47,7 +47,10 @@
 //	      mostly edge, runs F(2×2, 3×3) instead ("winograd2x2": 16 GEMMs
 //	      with the 2×2 tiles as rows and Uᵀ pre-packed as gemm's B, U 16/9
 //	      the size of W) when it has at least 16 such tiles and C·M ≥ 128·256,
-//	      and im2col otherwise (Conv.AlgorithmFor reports the choice).
+//	      and im2col otherwise; a small map (at most 64 tiles per image,
+//	      e.g. 14×14 and 28×28) runs "winograd4x4t", F(4×4) with the tiles
+//	      as the GEMMs' rows and the transforms over channels (below).
+//	      Conv.AlgorithmFor reports the choice.
 //	anything else (k×k, strides, dilations, padding, groups, 1-D)
 //	    → "im2col": per image and group, gemm with a gemm.BSource that packs
 //	      B panels straight from a padded copy of the NCHW image (at column
@@ -106,6 +109,18 @@
 // input channels, then the GEMMs and output transform by output channels
 // (bit-identical to one thread).
 //
+// Small maps ("winograd4x4t", winograd4t.go): 16 tiles (14×14) as GEMM
+// columns filled two thirds of the 4×24 micro-kernel and left the
+// transforms four tiles per call. There the 36 GEMMs are
+// Mᵀ_ξ = Vᵀ_ξ·Uᵀ_ξ, every tile of the Run as a row and Uᵀ pre-packed as
+// gemm's B; the input goes to a padded channels-last copy (Interleave8),
+// each tile's Bᵀ d B is twelve Winograd43InCols passes over the channels,
+// Aᵀ M A ten Winograd43OutCols passes into a channels-last output, which
+// Split8 returns to NCHW. Three parallel phases: input by channels (cut at
+// 16, whole cache lines), GEMMs by ξ, output by channels — bit-identical
+// whatever the thread count. The bias is gemm's column bias on Mᵀ_7: Aᵀ's
+// column 1 is all ones, so it reaches each of a tile's 16 outputs once.
+//
 // Error bound. The transforms multiply by up to 8 (Aᵀ) and 5 (Bᵀ) and then
 // cancel, and they mix all 36 inputs of a tile's 6×6 patch into each of its
 // 16 outputs, so the error of an output scales with the whole patch, not
@@ -144,7 +159,9 @@
 // pads, a padded copy of one image's group, C/g·(H+pads)·(W+pads), plus
 // gemm's workspace (none through SgemmOffs); Winograd, per worker, 36·(C+M)·TB +
 // max(12·(4·⌈OW/4⌉+2), 28·TB) (C = M = 64, TB = 216: 4 MB) plus its
-// GEMMs' workspace; depthwise, per worker, one padded plane
+// GEMMs' workspace; on small maps 36·(C+M)·T for all T tiles of the Run
+// (at most 16 MB, else the route above), a channels-last image and per
+// thread 36·max(C, M) plus a GEMM workspace; depthwise, per worker, one padded plane
 // (H+pads)·(W+pads).
 //
 // Weights: the Conv references w and b (not copied) and keeps its packing:

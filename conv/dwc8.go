@@ -114,11 +114,11 @@ func (t *dwc8Task) Run(part int) {
 		_, _ = inner[(g.h-1)*8*wp+8*g.w-1], x[8*g.inPlane-1]
 		if g.w >= interleaveRows {
 			for r := 0; r < g.h; r++ {
-				kt.Interleave8(g.w, &inner[8*r*wp], &x[r*g.w], g.inPlane)
+				kt.Interleave8(g.w, &inner[8*r*wp], 8, &x[r*g.w], g.inPlane)
 			}
 		} else {
 			_ = tin[8*g.inPlane-1]
-			kt.Interleave8(g.inPlane, &tin[0], &x[0], g.inPlane)
+			kt.Interleave8(g.inPlane, &tin[0], 8, &x[0], g.inPlane)
 			kt.CopyRows(g.h, 8*g.w, &inner[0], 8*wp, &tin[0], 8*g.w)
 		}
 		w8, b8 := k.dw8[(c0/8)*kk*8:(c0/8+1)*kk*8], k.dw8Bias[c0:c0+8]
@@ -127,7 +127,7 @@ func (t *dwc8Task) Run(part int) {
 		f(g.oh, nrow, &out[0], 8*g.ow, &pad[0], 8*wp, &w8[0], k.kh, k.kw, &b8[0], clo, chi)
 		y := t.y[gi*plane8 : (gi+1)*plane8]
 		_ = out[plane8-1]
-		kt.Split8(g.outPlane, &y[0], g.outPlane, &out[0])
+		kt.Split8(g.outPlane, &y[0], g.outPlane, &out[0], 8)
 		if t.res != nil {
 			r := t.res[gi*plane8 : (gi+1)*plane8]
 			kt.Add(plane8, &y[0], &y[0], &r[0])

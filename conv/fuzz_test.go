@@ -60,8 +60,11 @@ func FuzzConv(f *testing.F) {
 		tol := tolGEMM
 		if name == AlgoWinograd {
 			tol = tolWinograd
-			defer func(v int) { winoMinTiles = v }(winoMinTiles)
+			defer func(v, w int) { winoMinTiles, winoTMaxTiles = v, w }(winoMinTiles, winoTMaxTiles)
 			winoMinTiles = 1
+			if rng.IntN(2) == 0 {
+				winoTMaxTiles = 0 // tiles as columns, not rows
+			}
 		}
 		check(t, rng, cc, name, asm.Default(), ep, r(1, 3), tol)
 	})

@@ -77,6 +77,8 @@ func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
 		return wb.parts * k.winoPartSize(g, wb, withGemm)
 	case AlgoWinograd2:
 		k.wino2Scratch(&c, g, withGemm)
+	case AlgoWinogradT:
+		k.winoTScratch(&c, g, withGemm)
 	case AlgoDepthwise:
 		return k.dwScratch(g)
 	}

@@ -117,6 +117,7 @@ func TestRunScratch(t *testing.T) {
 // TestScratchSizes: ScratchSize is what the documented pieces add up to on
 // a padded im2col and a Winograd convolution.
 func TestScratchSizes(t *testing.T) {
+	defer func(v int) { winoTMaxTiles = v }(winoTMaxTiles)
 	rng := rand.New(rand.NewPCG(23, 24))
 	for _, tc := range []struct {
 		cc   convCase
@@ -125,10 +126,19 @@ func TestScratchSizes(t *testing.T) {
 		{gemmCases[5], AlgoIm2col},
 		{winoCases[5], AlgoWinograd},
 		{winoCases[1], AlgoWinograd}, // split blocks
+		{winoCases[1], AlgoWinogradT},
 	} {
+		winoTMaxTiles = 0 // tiles as columns, unless the case is for rows
+		if tc.algo == AlgoWinogradT {
+			winoTMaxTiles = 64
+		}
 		x, w, b := tc.cc.operands(rng)
 		p, _ := ops.ParseConvParams(tc.cc.node())
-		k, err := New(p, w, b, Epilogue{}, Options{Algorithm: tc.algo, Threads: 2})
+		algo := tc.algo
+		if algo == AlgoWinogradT {
+			algo = AlgoWinograd
+		}
+		k, err := New(p, w, b, Epilogue{}, Options{Algorithm: algo, Threads: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,9 +146,17 @@ func TestScratchSizes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if a := k.algoFor(g); a != tc.algo {
+			t.Fatalf("%v: runs %s, want %s", tc.cc, a, tc.algo)
+		}
 		got := k.ScratchSize([]*tensor.Tensor{x})
 		var min int
 		switch tc.algo {
+		case AlgoWinogradT: // the channels-last image, Vᵀ and Mᵀ, per part its pass buffer and GEMM workspace
+			hp, wp := winoTPad(g)
+			T := g.n * g.tilesPerImg
+			min = g.n*max(hp*wp*k.cg, 16*g.tilesPerImg*k.m) + winoTiles*T*(k.cg+k.m) +
+				2*(winoTiles*max(k.cg, k.m)+gemm.WorkspaceSize(k.kern, T, k.m, k.cg, 1))
 		case AlgoIm2col:
 			hp, wp, pads := padDims(g, k.kh, k.kw)
 			if !pads {

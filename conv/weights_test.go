@@ -7,8 +7,8 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
-// TestLazyWinograd: Winograd weights are transformed on the first input
-// large enough to use them, never for inputs that fall back to im2col.
+// TestLazyWinograd: each Winograd route's weights are transformed on the
+// first input that uses it, never for inputs that fall back to im2col.
 func TestLazyWinograd(t *testing.T) {
 	w := tensor.New(tensor.Float32, 32, 32, 3, 3)
 	k, err := New(&ops.ConvParams{Pads: []int{1, 1, 1, 1}, Group: 1}, w, nil, Epilogue{}, Options{})
@@ -30,8 +30,13 @@ func TestLazyWinograd(t *testing.T) {
 	if k.wino.Load() != nil {
 		t.Error("a 7×7 input built the Winograd weights")
 	}
-	run(32)
+	run(32) // 64 tiles: the tiles as rows
+	if k.winoT.Load() == nil || k.wino.Load() != nil || k.WeightBytes() <= before {
+		t.Errorf("a 32×32 input built the wrong Winograd weights (weight bytes %d → %d)", before, k.WeightBytes())
+	}
+	before = k.WeightBytes()
+	run(36) // 81 tiles: the tiles as columns
 	if k.wino.Load() == nil || k.WeightBytes() <= before {
-		t.Errorf("Winograd weights not built for a 32×32 input (weight bytes %d → %d)", before, k.WeightBytes())
+		t.Errorf("Winograd weights not built for a 36×36 input (weight bytes %d → %d)", before, k.WeightBytes())
 	}
 }

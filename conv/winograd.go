@@ -27,7 +27,19 @@ type winoPlan struct {
 	packed [winoTiles]*gemm.PackedA
 }
 
-// newWinoPlan transforms the weights w [m][c][3][3]: U = G g Gᵀ with
+// newWinoPlan transforms the weights (winoWeights) and packs U_ξ (m×c)
+// for kern.
+func newWinoPlan(kern *asm.Kernels, w []float32, m, c int) *winoPlan {
+	u := winoWeights(w, m, c)
+	p := &winoPlan{m: m, c: c}
+	for xi := 0; xi < winoTiles; xi++ {
+		p.packed[xi] = gemm.PackA(kern, false, m, c, u[xi*m*c:], c, nil)
+	}
+	return p
+}
+
+// winoWeights returns U_ξ[o][i] at u[ξ·m·c + o·c + i] for the weights
+// w [m][c][3][3]: U = G g Gᵀ with
 //
 //	G = ⎡ 1/4     0     0  ⎤
 //	    ⎢ −1/6  −1/6  −1/6 ⎥
@@ -36,8 +48,8 @@ type winoPlan struct {
 //	    ⎢ 1/24 −1/12   1/6 ⎥
 //	    ⎣  0      0     1  ⎦
 //
-// computed in float64, then packs U_ξ (m×c) for kern.
-func newWinoPlan(kern *asm.Kernels, w []float32, m, c int) *winoPlan {
+// computed in float64.
+func winoWeights(w []float32, m, c int) []float32 {
 	G := [6][3]float64{
 		{1.0 / 4, 0, 0},
 		{-1.0 / 6, -1.0 / 6, -1.0 / 6},
@@ -64,11 +76,7 @@ func newWinoPlan(kern *asm.Kernels, w []float32, m, c int) *winoPlan {
 			}
 		}
 	}
-	p := &winoPlan{m: m, c: c}
-	for xi := 0; xi < winoTiles; xi++ {
-		p.packed[xi] = gemm.PackA(kern, false, m, c, u[xi*m*c:], c, nil)
-	}
-	return p
+	return u
 }
 
 // Each V_ξ (C×TB, TB a multiple of NR) is written directly in gemm's
@@ -187,6 +195,9 @@ func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
 	switch k.algoFor(g) {
 	case AlgoWinograd2:
 		k.runWinograd2(st, g, x, y, res)
+		return
+	case AlgoWinogradT:
+		k.runWinogradT(st, g, x, y, res)
 		return
 	case AlgoIm2col:
 		// Too few tiles: the 36 GEMMs would be all edge, and U is 4× the

@@ -73,8 +73,8 @@ func transpose4x8(g *build.Context, r []VecVirtual) []VecVirtual {
 }
 
 func interleave8(g *build.Context) {
-	transposeKernel(g, "interleave8BlocksAVX2", "func(n int, dst *float32, src *float32, lds int)",
-		[]string{"interleave8BlocksAVX2 sets dst[8i+l] = src[l·lds+i] for l < 8 and i < 8·⌊n/8⌋",
+	transposeKernel(g, "interleave8BlocksAVX2", "func(n int, dst *float32, ldd int, src *float32, lds int)",
+		[]string{"interleave8BlocksAVX2 sets dst[i·ldd+l] = src[l·lds+i] for l < 8 and i < 8·⌊n/8⌋",
 			"(see Interleave8Func in dwc8_generic.go)."}, true, 8, false)
 }
 
@@ -91,28 +91,30 @@ func interleave4(g *build.Context) {
 }
 
 func split8(g *build.Context) {
-	transposeKernel(g, "split8BlocksAVX2", "func(n int, dst *float32, ldd int, src *float32)",
-		[]string{"split8BlocksAVX2 sets dst[l·ldd+i] = src[8i+l] for l < 8 and i < 8·⌊n/8⌋",
+	transposeKernel(g, "split8BlocksAVX2", "func(n int, dst *float32, ldd int, src *float32, lds int)",
+		[]string{"split8BlocksAVX2 sets dst[l·ldd+i] = src[i·lds+l] for l < 8 and i < 8·⌊n/8⌋",
 			"(see Split8Func in dwc8_generic.go)."}, false, 8, false)
 }
 
 // transposeKernel emits a loop over blocks of eight columns between h
-// strided rows (h = 8, or 4 when in; the parameter named ld: src rows when
-// in, else dst rows) and groups of h consecutive floats. ahead (in only)
-// also prefetches the same columns of the rows eight rows further down.
+// strided rows (h = 8, or 4 when in; the rows are src when in, else dst)
+// and groups of h consecutive floats. With h = 8 the groups are strided
+// too (the other pointer's stride: ldd when in, else lds); with h = 4 they
+// are packed (interleave4: dst[4i+l]). ahead (in only) also prefetches the
+// same columns of the rows eight rows further down.
 func transposeKernel(g *build.Context, name, sig string, doc []string, in bool, h int, ahead bool) {
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr(sig)
 	g.Pragma("noescape")
 	g.Doc(doc...)
-	ldName := "ldd"
+	rowsLD, groupsLD := "ldd", "lds"
 	if in {
-		ldName = "lds"
+		rowsLD, groupsLD = "lds", "ldd"
 	}
-	prm := gpParams(g, "n", "dst", "src", ldName)
+	prm := gpParams(g, "n", "dst", "src", rowsLD)
 	n, dst, src, ld := prm[0], prm[1], prm[2], prm[3]
-	rows, groups := dst, src // the strided side and the packed side
+	rows, groups := dst, src // the strided side and the grouped side
 	if in {
 		rows, groups = src, dst
 	}
@@ -122,9 +124,17 @@ func transposeKernel(g *build.Context, name, sig string, doc []string, in bool, 
 	ld3 := g.GP64()
 	g.LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
 	var rows4, pf Register // rows 4…7 (h = 8); the prefetched rows (ahead)
+	var gs, gs3, groups4 Register // h = 8: the groups' stride, 3·stride, group 4
+	group := func(i int) Mem { return Mem{Base: groups, Disp: 32 * i} }
 	if h == 8 {
 		rows4 = g.GP64()
 		g.LEAQ(Mem{Base: rows, Index: ld, Scale: 4}, rows4)
+		gs, gs3, groups4 = g.GP64(), g.GP64(), g.GP64()
+		g.Load(g.Param(groupsLD), gs)
+		g.SHLQ(U8(2), gs)
+		g.LEAQ(Mem{Base: gs, Index: gs, Scale: 2}, gs3)
+		g.LEAQ(Mem{Base: groups, Index: gs, Scale: 4}, groups4)
+		group = func(i int) Mem { return rows8(groups, groups4, gs, gs3, i, 0) }
 	}
 	if ahead {
 		pf = g.GP64()
@@ -137,7 +147,7 @@ func transposeKernel(g *build.Context, name, sig string, doc []string, in bool, 
 		if in {
 			g.VMOVUPS(rows8(rows, rows4, ld, ld3, i, 0), r[i])
 		} else {
-			g.VMOVUPS(Mem{Base: groups, Disp: 32 * i}, r[i])
+			g.VMOVUPS(group(i), r[i])
 		}
 		if ahead {
 			g.PREFETCHT0(rows8(pf, pf, ld, ld3, i, 0))
@@ -152,12 +162,17 @@ func transposeKernel(g *build.Context, name, sig string, doc []string, in bool, 
 	}
 	for i, o := range cols {
 		if in {
-			g.VMOVUPS(o, Mem{Base: groups, Disp: 32 * i})
+			g.VMOVUPS(o, group(i))
 		} else {
 			g.VMOVUPS(o, rows8(rows, rows4, ld, ld3, i, 0))
 		}
 	}
-	g.ADDQ(U32(32*h), groups)
+	if h == 8 { // eight groups on
+		g.LEAQ(Mem{Base: groups4, Index: gs, Scale: 4}, groups)
+		g.LEAQ(Mem{Base: groups, Index: gs, Scale: 4}, groups4)
+	} else {
+		g.ADDQ(U32(32*h), groups)
+	}
 	g.ADDQ(U8(32), rows)
 	if h == 8 {
 		g.ADDQ(U8(32), rows4)
