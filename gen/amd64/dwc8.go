@@ -123,7 +123,7 @@ func transposeKernel(g *build.Context, name, sig string, doc []string, in bool, 
 	g.JZ(LabelRef(name + "_done"))
 	ld3 := g.GP64()
 	g.LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
-	var rows4, pf Register // rows 4…7 (h = 8); the prefetched rows (ahead)
+	var rows4, pf Register        // rows 4…7 (h = 8); the prefetched rows (ahead)
 	var gs, gs3, groups4 Register // h = 8: the groups' stride, 3·stride, group 4
 	group := func(i int) Mem { return Mem{Base: groups, Disp: 32 * i} }
 	if h == 8 {
