@@ -57,6 +57,7 @@ var benchLayers = []struct {
 	{"efficientnet.dw480.5x5", convCase{n: 1, c: 480, h: 14, w: 14, m: 480, kh: 5, kw: 5, group: 480, pads: []int{2, 2, 2, 2}, bias: true}},
 	{"efficientnet.dw240.5x5.s2", convCase{n: 1, c: 240, h: 28, w: 28, m: 240, kh: 5, kw: 5, group: 240, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}, bias: true}},
 	{"mobilenetv2.dw960.5x5", convCase{n: 1, c: 960, h: 7, w: 7, m: 960, kh: 5, kw: 5, group: 960, pads: []int{2, 2, 2, 2}, bias: true}},
+	{"vgg16.conv3_2", convCase{n: 1, c: 256, h: 56, w: 56, m: 256, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"vgg16.conv4_2", convCase{n: 1, c: 512, h: 28, w: 28, m: 512, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 }
 

@@ -537,14 +537,21 @@ func TestGEMM1x1(t *testing.T) {
 	}
 }
 
-// TestWinograd runs F(4×4, 3×3) with the tiles as the GEMMs' columns
-// (winoTMaxTiles 0 keeps every map off the tiles-as-rows route, which
-// TestWinogradT runs) on every table and epilogue, and its tile blocks,
-// split blocks and fallbacks.
+// tilesAsColumns keeps every Winograd map off the tiles-as-rows route
+// (TestWinogradT runs that) until t ends.
+func tilesAsColumns(t testing.TB) {
+	a, b := winoTMaxTiles, winoTMaxTiles1
+	winoTMaxTiles, winoTMaxTiles1 = 0, 0
+	t.Cleanup(func() { winoTMaxTiles, winoTMaxTiles1 = a, b })
+}
+
+// TestWinograd runs F(4×4, 3×3) with the tiles as the GEMMs' columns on
+// every table and epilogue, and its tile blocks, split blocks and
+// fallbacks; then checks the choice of route.
 func TestWinograd(t *testing.T) {
-	defer func(v, w int) { winoMinTiles, winoTMaxTiles = v, w }(winoMinTiles, winoTMaxTiles)
+	defer func(v, a, b int) { winoMinTiles, winoTMaxTiles, winoTMaxTiles1 = v, a, b }(winoMinTiles, winoTMaxTiles, winoTMaxTiles1)
 	winoMinTiles = 1 // Winograd itself on every case, not the im2col fallback
-	winoTMaxTiles = 0
+	tilesAsColumns(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, kern := range tables(t) {
 		for i, cc := range winoCases {
@@ -613,11 +620,12 @@ func TestWinograd(t *testing.T) {
 			t.Errorf("%d×%d at 2 threads: split %v, want %v", sz.hw, sz.hw, got, sz.split)
 		}
 	}
-	winoMinTiles, winoTMaxTiles = 16, 64
+	winoMinTiles, winoTMaxTiles, winoTMaxTiles1 = 16, 64, 256
 	cc := convCase{n: 1, c: 32, h: 3, w: 3, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}
 	check(t, rng, cc, AlgoWinograd, asm.Default(), epilogues[1], 2, tolGEMM)
 	p, _ := ops.ParseConvParams(cc.node())
-	k, _ := New(p, tensor.New(tensor.Float32, 32, 32, 3, 3), nil, Epilogue{}, Options{})
+	k, _ := New(p, tensor.New(tensor.Float32, 32, 32, 3, 3), nil, Epilogue{}, Options{Threads: 2})
+	k1, _ := New(p, tensor.New(tensor.Float32, 32, 32, 3, 3), nil, Epilogue{}, Options{Threads: 1})
 	if a := k.AlgorithmFor([]int{1, 32, 3, 3}); a != AlgoIm2col {
 		t.Errorf("AlgorithmFor 3×3 = %s, want im2col", a)
 	}
@@ -628,12 +636,16 @@ func TestWinograd(t *testing.T) {
 	if a := big.AlgorithmFor([]int{1, 128, 7, 7}); a != AlgoWinograd2 {
 		t.Errorf("AlgorithmFor 7×7, 128→256 = %s, want %s", a, AlgoWinograd2)
 	}
-	if a := k.AlgorithmFor([]int{1, 32, 56, 56}); a != AlgoWinograd {
-		t.Errorf("AlgorithmFor 56×56 = %s, want winograd", a)
-	}
-	for _, hw := range []int{14, 28} {
-		if a := k.AlgorithmFor([]int{1, 32, hw, hw}); a != AlgoWinogradT {
-			t.Errorf("AlgorithmFor %d×%d = %s, want %s", hw, hw, a, AlgoWinogradT)
+	for _, c := range []struct {
+		k    *Conv
+		hw   int
+		want string
+	}{
+		{k, 14, AlgoWinogradT}, {k, 28, AlgoWinogradT}, {k, 56, AlgoWinograd},
+		{k1, 56, AlgoWinogradT}, {k1, 64, AlgoWinogradT}, {k1, 68, AlgoWinograd},
+	} {
+		if a := c.k.AlgorithmFor([]int{1, 32, c.hw, c.hw}); a != c.want {
+			t.Errorf("AlgorithmFor %d×%d, %d threads = %s, want %s", c.hw, c.hw, c.k.threads(), a, c.want)
 		}
 	}
 	// Vᵀ and Mᵀ over winoTMaxFloats: 36·(8·49 tiles)·(512 + 512) floats.

@@ -60,10 +60,10 @@ func FuzzConv(f *testing.F) {
 		tol := tolGEMM
 		if name == AlgoWinograd {
 			tol = tolWinograd
-			defer func(v, w int) { winoMinTiles, winoTMaxTiles = v, w }(winoMinTiles, winoTMaxTiles)
+			defer func(v int) { winoMinTiles = v }(winoMinTiles)
 			winoMinTiles = 1
 			if rng.IntN(2) == 0 {
-				winoTMaxTiles = 0 // tiles as columns, not rows
+				tilesAsColumns(t)
 			}
 		}
 		check(t, rng, cc, name, asm.Default(), ep, r(1, 3), tol)

@@ -117,7 +117,7 @@ func TestRunScratch(t *testing.T) {
 // TestScratchSizes: ScratchSize is what the documented pieces add up to on
 // a padded im2col and a Winograd convolution.
 func TestScratchSizes(t *testing.T) {
-	defer func(v int) { winoTMaxTiles = v }(winoTMaxTiles)
+	defer func(a, b int) { winoTMaxTiles, winoTMaxTiles1 = a, b }(winoTMaxTiles, winoTMaxTiles1)
 	rng := rand.New(rand.NewPCG(23, 24))
 	for _, tc := range []struct {
 		cc   convCase
@@ -128,7 +128,7 @@ func TestScratchSizes(t *testing.T) {
 		{winoCases[1], AlgoWinograd}, // split blocks
 		{winoCases[1], AlgoWinogradT},
 	} {
-		winoTMaxTiles = 0 // tiles as columns, unless the case is for rows
+		winoTMaxTiles, winoTMaxTiles1 = 0, 0 // tiles as columns, unless the case is for rows
 		if tc.algo == AlgoWinogradT {
 			winoTMaxTiles = 64
 		}

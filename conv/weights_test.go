@@ -11,7 +11,7 @@ import (
 // first input that uses it, never for inputs that fall back to im2col.
 func TestLazyWinograd(t *testing.T) {
 	w := tensor.New(tensor.Float32, 32, 32, 3, 3)
-	k, err := New(&ops.ConvParams{Pads: []int{1, 1, 1, 1}, Group: 1}, w, nil, Epilogue{}, Options{})
+	k, err := New(&ops.ConvParams{Pads: []int{1, 1, 1, 1}, Group: 1}, w, nil, Epilogue{}, Options{Threads: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,10 @@ import (
 // image (Interleave8), each tile's 6×6×C patch goes through Bᵀ·B as twelve
 // Winograd43InCols passes of C floats, writing Vᵀ_ξ's rows; the output
 // comes back the same way (ten Winograd43OutCols passes per tile into a
-// [y][x][M] image, then Split8 to NCHW). The bias rides on Mᵀ_7: Aᵀ's
+// [y][x][M] image, then Split8 to NCHW). Five phases on the pool: the
+// copies split by channels, the transforms by tiles, the GEMMs by ξ; each
+// output element is computed the same way whatever the split, so the
+// results do not depend on the thread count. The bias rides on Mᵀ_7: Aᵀ's
 // column 1 is all ones, so b added at ξ = (1, 1) adds b to each of the 16
 // outputs (gemm's column-bias epilogue on that one GEMM).
 
@@ -27,19 +30,26 @@ import (
 const AlgoWinogradT = "winograd4x4t"
 
 // winoTMaxTiles: a map with more tiles per image runs the tiles as
-// columns (winograd.go): at 56×56 (196 tiles) this route measured 10 %
-// faster on one thread but 20 % slower on two (each thread's transforms
-// then run over half the channels, in twelve calls per tile). And so does
-// a Run whose Vᵀ and Mᵀ (every tile of the Run: 36·T·(C + M) floats)
-// would exceed winoTMaxFloats. Variables so tests can move them.
+// columns (winograd.go), and so does one with more than winoTMaxTiles1 on
+// one thread: at 56×56 (196 tiles) this route measured 19 % faster than
+// the columns on one thread (64→64) but 5 % slower on two, and a 16→64
+// layer at 55×55 36 % slower on two (five hand-offs between threads on
+// 0.3 ms of work). And so does a Run whose Vᵀ and Mᵀ (every tile of the
+// Run: 36·T·(C + M) floats) would exceed winoTMaxFloats. Variables so
+// tests can move them.
 var (
 	winoTMaxTiles  = 64
+	winoTMaxTiles1 = 256
 	winoTMaxFloats = 1 << 22
 )
 
 // useWinoT reports whether a Winograd Run on g takes this route.
 func (k *Conv) useWinoT(g *geometry) bool {
-	return g.tilesPerImg <= winoTMaxTiles && winoTiles*g.n*g.tilesPerImg*(k.cg+k.m) <= winoTMaxFloats
+	most := winoTMaxTiles
+	if k.threads() == 1 {
+		most = max(most, winoTMaxTiles1)
+	}
+	return g.tilesPerImg <= most && winoTiles*g.n*g.tilesPerImg*(k.cg+k.m) <= winoTMaxFloats
 }
 
 // winoTBiasPos is ξ = (1, 1), whose GEMM adds the bias (see above).
@@ -83,10 +93,9 @@ func (k *Conv) winoTScratch(c *carver, g *geometry, withGemm bool) (img, v, mo, 
 	return img, v, mo, own, ws, parts
 }
 
-// winoTTask runs one phase of the route on the pool: the input transform
-// (part i a range of input channels), the 36 GEMMs (a range of ξ, one
-// thread each, so the thread count does not change the results) or the
-// output transform and epilogue (a range of output channels).
+// winoTTask runs one phase of the route on the pool. The transforms run
+// over tiles, each call over all channels; the copies to and from
+// channels-last run over channels.
 type winoTTask struct {
 	k                   *Conv
 	g                   *geometry
@@ -94,20 +103,34 @@ type winoTTask struct {
 	img, v, mo, own, ws []float32
 	plan                *winoTPlan
 	parts               int
-	phase               winoPhase
+	phase               winoTPhase
 }
 
+type winoTPhase uint8
+
+const (
+	winoTLast   winoTPhase = iota // input channels to the channels-last image
+	winoTIn                       // tiles: V
+	winoTGEMM                     // ξ: the 36 GEMMs, one thread each
+	winoTOut                      // tiles: the channels-last output
+	winoTPlanes                   // output channels: back to NCHW, residual, activation
+)
+
 func (t *winoTTask) Run(part int) {
-	own := share(t.own, part, t.parts)
+	k, T := t.k, t.g.n*t.g.tilesPerImg
 	switch t.phase {
-	case winoInput:
-		c0, c1 := span16(t.k.cg, part, t.parts)
-		t.input(c0, c1, own)
-	case wino2GEMM:
+	case winoTLast:
+		c0, c1 := span16(k.cg, part, t.parts)
+		t.toLast(c0, c1)
+	case winoTIn:
+		t.input(part*T/t.parts, (part+1)*T/t.parts, share(t.own, part, t.parts))
+	case winoTGEMM:
 		t.gemms(part)
+	case winoTOut:
+		t.output(part*T/t.parts, (part+1)*T/t.parts, share(t.own, part, t.parts))
 	default:
-		m0, m1 := span16(t.k.m, part, t.parts)
-		t.output(m0, m1, own)
+		m0, m1 := span16(k.m, part, t.parts)
+		t.planes(m0, m1)
 	}
 }
 
@@ -120,22 +143,13 @@ func span16(n, part, parts int) (lo, hi int) {
 	return min(n, part*blocks/parts*16), min(n, (part+1)*blocks/parts*16)
 }
 
-// input writes Vᵀ_ξ[t][c] for channels [c0, c1) of every tile: the
-// channels' padded channels-last image (zero outside the input), then per
-// tile Bᵀ down the patch's six columns into own (6×6 rows of the
-// channels) and Bᵀ along its six rows into V.
-func (t *winoTTask) input(c0, c1 int, own []float32) {
-	k, g := t.k, t.g
-	kt, C := k.kern, k.cg
-	cn := c1 - c0
-	if cn <= 0 {
-		return
-	}
+// toLast writes channels [c0, c1) of every image to its padded
+// channels-last image, zero outside the input.
+func (t *winoTTask) toLast(c0, c1 int) {
+	g, C := t.g, t.k.cg
 	hp, wp := winoTPad(g)
-	T := g.n * g.tilesPerImg
 	for n := 0; n < g.n; n++ {
 		xp := t.img[n*hp*wp*C : (n+1)*hp*wp*C]
-		// The padding: the pixels outside the image.
 		for yy := 0; yy < hp; yy++ {
 			for xx := 0; xx < wp; xx++ {
 				if y, x := yy-g.ph, xx-g.pw; y < 0 || y >= g.h || x < 0 || x >= g.w {
@@ -143,21 +157,29 @@ func (t *winoTTask) input(c0, c1 int, own []float32) {
 				}
 			}
 		}
-		x := t.x[n*g.c*g.inPlane:]
-		toChannelsLast(kt, xp[(g.ph*wp+g.pw)*C:], wp*C, C, x, g.inPlane, g.h, g.w, c0, c1)
-		for tile := 0; tile < g.tilesPerImg; tile++ {
-			ty, tx := tile/g.tilesW, tile%g.tilesW
-			tg := n*g.tilesPerImg + tile
-			p := xp[(4*ty*wp+4*tx)*C+c0:]
-			_, _ = p[5*wp*C+5*C+cn-1], own[35*cn]
-			for j := range 6 { // Bᵀ down column j: own[(q·6+j)·cn …]
-				kt.Winograd43InCols(cn, &own[j*cn], 6*cn, &p[j*C], wp*C)
-			}
-			o := t.v[tg*C+c0:]
-			_ = o[35*T*C+cn-1]
-			for q := range 6 { // Bᵀ along row q: V_{6q+s}
-				kt.Winograd43InCols(cn, &o[6*q*T*C], T*C, &own[6*q*cn], cn)
-			}
+		toChannelsLast(t.k.kern, xp[(g.ph*wp+g.pw)*C:], wp*C, C, t.x[n*g.c*g.inPlane:], g.inPlane, g.h, g.w, c0, c1)
+	}
+}
+
+// input writes Vᵀ_ξ[t][c] for the tiles [t0, t1) of the Run: per tile Bᵀ
+// down the patch's six columns into own (6×6 rows of C floats), then Bᵀ
+// along its six rows into V.
+func (t *winoTTask) input(t0, t1 int, own []float32) {
+	g, kt, C := t.g, t.k.kern, t.k.cg
+	hp, wp := winoTPad(g)
+	T := g.n * g.tilesPerImg
+	for tg := t0; tg < t1; tg++ {
+		n, tile := tg/g.tilesPerImg, tg%g.tilesPerImg
+		ty, tx := tile/g.tilesW, tile%g.tilesW
+		p := t.img[n*hp*wp*C+(4*ty*wp+4*tx)*C:]
+		_, _ = p[5*wp*C+6*C-1], own[36*C-1]
+		for j := range 6 { // Bᵀ down column j: own[(q·6+j)·C …]
+			kt.Winograd43InCols(C, &own[j*C], 6*C, &p[j*C], wp*C)
+		}
+		o := t.v[tg*C:]
+		_ = o[35*T*C+C-1]
+		for q := range 6 { // Bᵀ along row q: V_{6q+s}
+			kt.Winograd43InCols(C, &o[6*q*T*C], T*C, &own[6*q*C], C)
 		}
 	}
 }
@@ -221,35 +243,41 @@ func (t *winoTTask) gemms(part int) {
 	}
 }
 
-// output writes output channels [m0, m1) of every image: per tile Aᵀ over
-// the six ξ rows of each column into own (4×6 rows of the channels), Aᵀ
-// along each of those rows into the channels-last output image, which
-// then goes back to NCHW; then the residual and activation.
-func (t *winoTTask) output(m0, m1 int, own []float32) {
+// output writes the tiles [t0, t1) of the channels-last output: per tile
+// Aᵀ over the six ξ rows of each column into own (4×6 rows of M floats),
+// then Aᵀ along each of those rows into the tile's 4×4 pixels.
+func (t *winoTTask) output(t0, t1 int, own []float32) {
+	g, kt, M := t.g, t.k.kern, t.k.m
+	T := g.n * g.tilesPerImg
+	ow4 := 4 * g.tilesW
+	for tg := t0; tg < t1; tg++ {
+		n, tile := tg/g.tilesPerImg, tg%g.tilesPerImg
+		ty, tx := tile/g.tilesW, tile%g.tilesW
+		mm := t.mo[tg*M:]
+		_, _ = mm[35*T*M+M-1], own[24*M-1]
+		for c := range 6 { // Aᵀ down column c: own[(r·6+c)·M …]
+			kt.Winograd43OutCols(M, &own[c*M], 6*M, &mm[c*T*M], 6*T*M)
+		}
+		o := t.img[n*16*g.tilesPerImg*M+(4*ty*ow4+4*tx)*M:]
+		_ = o[(3*ow4+3)*M+M-1]
+		for r := range 4 { // Aᵀ along row r: output row 4·ty + r
+			kt.Winograd43OutCols(M, &o[r*ow4*M], M, &own[6*r*M], M)
+		}
+	}
+}
+
+// planes writes output channels [m0, m1) of every image from the
+// channels-last output, then adds the residual and applies the activation.
+func (t *winoTTask) planes(m0, m1 int) {
 	k, g := t.k, t.g
 	kt, M := k.kern, k.m
 	mn := m1 - m0
 	if mn <= 0 {
 		return
 	}
-	T := g.n * g.tilesPerImg
 	ow4 := 4 * g.tilesW
 	for n := 0; n < g.n; n++ {
 		yc := t.img[n*16*g.tilesPerImg*M : (n+1)*16*g.tilesPerImg*M]
-		for tile := 0; tile < g.tilesPerImg; tile++ {
-			ty, tx := tile/g.tilesW, tile%g.tilesW
-			tg := n*g.tilesPerImg + tile
-			mm := t.mo[tg*M+m0:]
-			_, _ = mm[35*T*M+mn-1], own[23*mn]
-			for c := range 6 { // Aᵀ down column c: own[(r·6+c)·mn …]
-				kt.Winograd43OutCols(mn, &own[c*mn], 6*mn, &mm[c*T*M], 6*T*M)
-			}
-			o := yc[(4*ty*ow4+4*tx)*M+m0:]
-			_ = o[(3*ow4+3)*M+mn-1]
-			for r := range 4 { // Aᵀ along row r: output row 4·ty + r
-				kt.Winograd43OutCols(mn, &o[r*ow4*M], M, &own[6*r*mn], mn)
-			}
-		}
 		lo := (n*M + m0) * g.outPlane
 		y := t.y[lo : lo+mn*g.outPlane]
 		fromChannelsLast(kt, y, g.outPlane, g.oh, g.ow, yc[m0:], ow4*M, M, 0, mn)
@@ -261,13 +289,13 @@ func (t *winoTTask) output(m0, m1 int, own []float32) {
 	}
 }
 
-// runWinogradT runs the route in three phases on the pool.
+// runWinogradT runs the route's five phases on the pool.
 func (k *Conv) runWinogradT(st *runState, g *geometry, x, y, res []float32) {
 	sc := carver{buf: st.scratch}
 	img, v, mo, own, ws, parts := k.winoTScratch(&sc, g, st.withGemm)
 	st.wT = winoTTask{k: k, g: g, x: x, y: y, res: res, img: img, v: v, mo: mo, own: own, ws: ws,
 		plan: k.winoTPlan(), parts: parts}
-	for _, ph := range [...]winoPhase{winoInput, wino2GEMM, winoOutput} {
+	for ph := winoTLast; ph <= winoTPlanes; ph++ {
 		st.wT.phase = ph
 		parallel.Default().Run(&st.wT, parts)
 	}

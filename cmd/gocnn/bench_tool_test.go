@@ -74,7 +74,7 @@ func TestBenchProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"profile: median per node over 3 runs, 8 nodes that run, ", "(means: ",
-		"/block1/conv1/Conv", "conv/winograd/", "by operator and kernel:", "gocnn.Conv · conv/gemm1x1/"} {
+		"/block1/conv1/Conv", "conv/winograd4x4t/", "by operator and kernel:", "gocnn.Conv · conv/gemm1x1/"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
