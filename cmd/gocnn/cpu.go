@@ -104,8 +104,6 @@ func isaReason(d cpu.Level, env string, t *asm.Kernels) string {
 	l, known := cpu.ParseLevel(env)
 	capped := cpu.CapLevel(d, env)
 	switch {
-	case d == cpu.AVX512 && capped == cpu.AVX2 && l != cpu.AVX2:
-		why = "AVX-512 is opt-in (GOCNN_ISA=avx512): its kernels have not yet run on AVX-512 hardware in CI, so avx2"
 	case strings.TrimSpace(env) == "":
 		why = fmt.Sprintf("GOCNN_ISA is unset, so the best level the CPU supports (%s)", d)
 	case !known:

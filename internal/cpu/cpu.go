@@ -97,23 +97,13 @@ func init() {
 // CapLevel returns the level gocnn uses on a CPU whose best level is d when
 // GOCNN_ISA is env. A known name caps the level on the same architecture;
 // "generic" always applies; an unknown value is ignored.
-//
-// AVX-512 is opt-in: its kernels are generated and vetted, but have not yet
-// run on AVX-512 hardware in this project's CI (correct first), so an
-// AVX-512 CPU runs the AVX2 kernels unless GOCNN_ISA=avx512.
 func CapLevel(d Level, env string) Level {
 	l, ok := ParseLevel(env)
 	if !ok || strings.TrimSpace(env) == "" {
-		if d == AVX512 {
-			return AVX2
-		}
 		return d
 	}
 	if l == Generic || (l <= AVX512 && d <= AVX512 && l < d) {
 		return l
-	}
-	if d == AVX512 && l != AVX512 {
-		return AVX2 // a name from another architecture
 	}
 	return d
 }

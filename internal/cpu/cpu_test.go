@@ -8,13 +8,13 @@ func TestCapLevel(t *testing.T) {
 		env  string
 		want Level
 	}{
-		{AVX512, "", AVX2}, // AVX-512 is opt-in
-		{AVX512, "bogus", AVX2},
+		{AVX512, "", AVX512},
+		{AVX512, "bogus", AVX512},
 		{AVX512, "avx2", AVX2},
 		{AVX512, "AVX512", AVX512},
 		{AVX512, "generic", Generic},
 		{AVX2, "avx512", AVX2},
-		{AVX512, "neon", AVX2},
+		{AVX512, "neon", AVX512},
 		{NEON, "avx2", NEON},
 		{NEON, "generic", Generic},
 		{AVX2, "bogus", AVX2},
