@@ -626,6 +626,8 @@ func TestWinograd(t *testing.T) {
 	p, _ := ops.ParseConvParams(cc.node())
 	k, _ := New(p, tensor.New(tensor.Float32, 32, 32, 3, 3), nil, Epilogue{}, Options{Threads: 2})
 	k1, _ := New(p, tensor.New(tensor.Float32, 32, 32, 3, 3), nil, Epilogue{}, Options{Threads: 1})
+	narrow, _ := New(p, tensor.New(tensor.Float32, 32, 16, 3, 3), nil, Epilogue{}, Options{Threads: 2})
+	narrow1, _ := New(p, tensor.New(tensor.Float32, 32, 16, 3, 3), nil, Epilogue{}, Options{Threads: 1})
 	if a := k.AlgorithmFor([]int{1, 32, 3, 3}); a != AlgoIm2col {
 		t.Errorf("AlgorithmFor 3×3 = %s, want im2col", a)
 	}
@@ -641,11 +643,12 @@ func TestWinograd(t *testing.T) {
 		hw   int
 		want string
 	}{
-		{k, 14, AlgoWinogradT}, {k, 28, AlgoWinogradT}, {k, 56, AlgoWinograd},
+		{k, 14, AlgoWinogradT}, {k, 28, AlgoWinogradT}, {k, 56, AlgoWinogradT}, {k, 68, AlgoWinograd},
 		{k1, 56, AlgoWinogradT}, {k1, 64, AlgoWinogradT}, {k1, 68, AlgoWinograd},
+		{narrow, 28, AlgoWinogradT}, {narrow, 56, AlgoWinograd}, {narrow1, 56, AlgoWinogradT},
 	} {
-		if a := c.k.AlgorithmFor([]int{1, 32, c.hw, c.hw}); a != c.want {
-			t.Errorf("AlgorithmFor %d×%d, %d threads = %s, want %s", c.hw, c.hw, c.k.threads(), a, c.want)
+		if a := c.k.AlgorithmFor([]int{1, c.k.cg, c.hw, c.hw}); a != c.want {
+			t.Errorf("AlgorithmFor %d×%d, %d channels, %d threads = %s, want %s", c.hw, c.hw, c.k.cg, c.k.threads(), a, c.want)
 		}
 	}
 	// Vᵀ and Mᵀ over winoTMaxFloats: 36·(8·49 tiles)·(512 + 512) floats.

@@ -47,9 +47,10 @@
 //	      mostly edge, runs F(2×2, 3×3) instead ("winograd2x2": 16 GEMMs
 //	      with the 2×2 tiles as rows and Uᵀ pre-packed as gemm's B, U 16/9
 //	      the size of W) when it has at least 16 such tiles and C·M ≥ 128·256,
-//	      and im2col otherwise; a small map (at most 64 tiles per image,
-//	      e.g. 14×14 and 28×28; 256 on one thread) runs "winograd4x4t", F(4×4) with the tiles
-//	      as the GEMMs' rows and the transforms over channels (below).
+//	      and im2col otherwise; a map of at most 64 tiles per image
+//	      (14×14, 28×28), or 256 (56×56) on one thread or from 32
+//	      channels, runs "winograd4x4t": F(4×4) with the tiles as the
+//	      GEMMs' rows and the transforms over channels (below).
 //	      Conv.AlgorithmFor reports the choice.
 //	anything else (k×k, strides, dilations, padding, groups, 1-D)
 //	    → "im2col": per image and group, gemm with a gemm.BSource that packs
@@ -118,9 +119,10 @@
 // Aᵀ M A ten Winograd43OutCols passes into a channels-last output, which
 // Split8 returns to NCHW. Five parallel phases: the copies by channels
 // (cut at 16, whole cache lines), the transforms by tiles, the GEMMs by ξ —
-// bit-identical whatever the thread count. On one thread maps up to 256
-// tiles (56×56) take this route too (19–23 % faster there; on two the
-// hand-offs between phases cost more than the calls over channels save). The bias is gemm's column bias on Mᵀ_7: Aᵀ's
+// bit-identical whatever the thread count. Maps up to 256 tiles (56×56)
+// take this route too on one thread, or from 32 input channels (with
+// fewer, at two threads, the hand-offs between phases cost more than the
+// calls over channels save). The bias is gemm's column bias on Mᵀ_7: Aᵀ's
 // column 1 is all ones, so it reaches each of a tile's 16 outputs once.
 //
 // Error bound. The transforms multiply by up to 8 (Aᵀ) and 5 (Bᵀ) and then

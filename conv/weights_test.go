@@ -35,8 +35,8 @@ func TestLazyWinograd(t *testing.T) {
 		t.Errorf("a 32×32 input built the wrong Winograd weights (weight bytes %d → %d)", before, k.WeightBytes())
 	}
 	before = k.WeightBytes()
-	run(36) // 81 tiles: the tiles as columns
+	run(68) // 289 tiles: the tiles as columns
 	if k.wino.Load() == nil || k.WeightBytes() <= before {
-		t.Errorf("Winograd weights not built for a 36×36 input (weight bytes %d → %d)", before, k.WeightBytes())
+		t.Errorf("Winograd weights not built for a 68×68 input (weight bytes %d → %d)", before, k.WeightBytes())
 	}
 }

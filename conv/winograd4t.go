@@ -30,23 +30,28 @@ import (
 const AlgoWinogradT = "winograd4x4t"
 
 // winoTMaxTiles: a map with more tiles per image runs the tiles as
-// columns (winograd.go), and so does one with more than winoTMaxTiles1 on
-// one thread: at 56×56 (196 tiles) this route measured 19 % faster than
-// the columns on one thread (64→64) but 5 % slower on two, and a 16→64
-// layer at 55×55 36 % slower on two (five hand-offs between threads on
-// 0.3 ms of work). And so does a Run whose Vᵀ and Mᵀ (every tile of the
-// Run: 36·T·(C + M) floats) would exceed winoTMaxFloats. Variables so
-// tests can move them.
+// columns (winograd.go); so does one with more than winoTMaxTiles1 (56×56
+// maps have 196), and one with more than winoTMaxTiles on two threads or
+// more when it has fewer than winoTMinC input channels. Measured at 56×56
+// with the avx512 table: 64→64 483 against 242 effective GFLOP/s on one
+// thread, 444 against 374 on two; 256→256 893 against 570 on two; 16→64
+// at 55×55 229 against 208 on one thread but 135 against 214 on two (one
+// part copies all 16 channels, and five hand-offs cost more than its
+// 0.3 ms of work can hide). The avx2 table agrees but for 64→64 on two
+// threads (5 % slower). And a Run whose Vᵀ and Mᵀ (every tile of the Run:
+// 36·T·(C + M) floats) would exceed winoTMaxFloats runs the columns.
+// Variables so tests can move them.
 var (
 	winoTMaxTiles  = 64
 	winoTMaxTiles1 = 256
+	winoTMinC      = 32
 	winoTMaxFloats = 1 << 22
 )
 
 // useWinoT reports whether a Winograd Run on g takes this route.
 func (k *Conv) useWinoT(g *geometry) bool {
 	most := winoTMaxTiles
-	if k.threads() == 1 {
+	if k.threads() == 1 || k.cg >= winoTMinC {
 		most = max(most, winoTMaxTiles1)
 	}
 	return g.tilesPerImg <= most && winoTiles*g.n*g.tilesPerImg*(k.cg+k.m) <= winoTMaxFloats
