@@ -696,34 +696,48 @@ func TestWinogradT(t *testing.T) {
 		}
 	}
 	for _, cc := range []convCase{cases[1], cases[len(cases)-2]} {
-		x, w, b := cc.operands(rng)
-		p, _ := ops.ParseConvParams(cc.node())
-		var first []float32
-		for thr := 1; thr <= 3; thr++ {
-			k, err := New(p, w, b, epilogues[10], Options{Algorithm: AlgoWinograd, Threads: thr})
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := k.geometry(x.Shape)
-			if err != nil {
-				t.Fatal(err)
-			}
-			y := tensor.New(tensor.Float32, g.out...)
-			res := tensor.New(tensor.Float32, g.out...)
+		sameBitsAtThreads(t, rng, cc, func(out []int) *tensor.Tensor {
+			res := tensor.New(tensor.Float32, out...)
 			for i := range res.Float32s() {
 				res.Float32s()[i] = float32(i%7) - 3
 			}
-			if err := k.Run([]*tensor.Tensor{x, res}, []*tensor.Tensor{y}); err != nil {
-				t.Fatal(err)
-			}
-			if first == nil {
-				first = y.Float32s()
-				continue
-			}
-			for i, v := range y.Float32s() {
-				if math.Float32bits(first[i]) != math.Float32bits(v) {
-					t.Fatalf("%v: threads %d y[%d] = %g, 1 thread %g", cc, thr, i, v, first[i])
-				}
+			return res
+		})
+	}
+}
+
+// sameBitsAtThreads runs cc with Winograd and a residual (res makes it for
+// the output shape, once) at 1, 2 and 3 threads and fails unless the
+// outputs agree bit for bit.
+func sameBitsAtThreads(t *testing.T, rng *rand.Rand, cc convCase, res func(out []int) *tensor.Tensor) {
+	t.Helper()
+	x, w, b := cc.operands(rng)
+	p, _ := ops.ParseConvParams(cc.node())
+	var first []float32
+	var r *tensor.Tensor
+	for thr := 1; thr <= 3; thr++ {
+		k, err := New(p, w, b, epilogues[10], Options{Algorithm: AlgoWinograd, Threads: thr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := k.geometry(x.Shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r == nil {
+			r = res(g.out)
+		}
+		y := tensor.New(tensor.Float32, g.out...)
+		if err := k.Run([]*tensor.Tensor{x, r}, []*tensor.Tensor{y}); err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = y.Float32s()
+			continue
+		}
+		for i, v := range y.Float32s() {
+			if math.Float32bits(first[i]) != math.Float32bits(v) {
+				t.Fatalf("%v: threads %d y[%d] = %g, 1 thread %g", cc, thr, i, v, first[i])
 			}
 		}
 	}
@@ -758,33 +772,7 @@ func TestWinograd2(t *testing.T) {
 			check(t, rng, cases[1], AlgoWinograd, kern, ep, 2, tolWinograd)
 		}
 	}
-	cc := cases[1]
-	x, w, b := cc.operands(rng)
-	p, _ := ops.ParseConvParams(cc.node())
-	var first []float32
-	var res *tensor.Tensor
-	for thr := 1; thr <= 3; thr++ {
-		k, err := New(p, w, b, epilogues[10], Options{Algorithm: AlgoWinograd, Threads: thr})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if res == nil {
-			res = randT(rng, 2, 19, 5, 9)
-		}
-		o := tensor.New(tensor.Float32, 2, 19, 5, 9)
-		if err := k.Run([]*tensor.Tensor{x, res}, []*tensor.Tensor{o}); err != nil {
-			t.Fatal(err)
-		}
-		if first == nil {
-			first = o.Float32s()
-			continue
-		}
-		for i, v := range o.Float32s() {
-			if math.Float32bits(v) != math.Float32bits(first[i]) {
-				t.Fatalf("threads %d y[%d] = %g, 1 thread %g", thr, i, v, first[i])
-			}
-		}
-	}
+	sameBitsAtThreads(t, rng, cases[1], func(out []int) *tensor.Tensor { return randT(rng, out...) })
 }
 
 func TestDepthwise(t *testing.T) {

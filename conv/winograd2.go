@@ -222,17 +222,26 @@ func wino2Gather(blk *[wino2Pos][wino2Block]float32, v []float32, step, nb int) 
 
 // gemms runs part's share of the 16 GEMMs Mᵀ_ξ = Vᵀ_ξ·Uᵀ_ξ.
 func (t *wino2Task) gemms(part int) {
-	k := t.k
 	th, tw := wino2Tiles(t.g)
-	nt := t.g.n * th * tw
-	ws := share(t.ws, part, t.parts)
-	for xi := part * wino2Pos / t.parts; xi < (part+1)*wino2Pos/t.parts; xi++ {
+	lo, hi := part*wino2Pos/t.parts, (part+1)*wino2Pos/t.parts
+	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*th*tw, lo, hi, share(t.ws, part, t.parts), -1)
+}
+
+// tileRowGemms runs the GEMMs Mᵀ_ξ [T × M] = Vᵀ_ξ [T × C] · Uᵀ_ξ [C × M]
+// of positions ξ in [lo, hi), one thread each, for the routes with the
+// tiles as rows: Vᵀ_ξ at v[ξ·T·C:], Uᵀ_ξ pre-packed, Mᵀ_ξ at mo[ξ·T·M:].
+// Position biasPos (none if negative) adds the bias as gemm's column bias.
+func (k *Conv) tileRowGemms(v, mo []float32, packed []*gemm.PackedB, T, lo, hi int, ws []float32, biasPos int) {
+	for xi := lo; xi < hi; xi++ {
 		p := gemm.Params{
-			M: nt, N: k.m, K: k.cg, Alpha: 1,
-			A: t.v[xi*nt*k.cg : (xi+1)*nt*k.cg], LDA: k.cg,
-			PackedB: t.plan.packed[xi],
-			C:       t.mo[xi*nt*k.m : (xi+1)*nt*k.m], LDC: k.m,
+			M: T, N: k.m, K: k.cg, Alpha: 1,
+			A: v[xi*T*k.cg : (xi+1)*T*k.cg], LDA: k.cg,
+			PackedB: packed[xi],
+			C:       mo[xi*T*k.m : (xi+1)*T*k.m], LDC: k.m,
 			Threads: 1, Kernels: k.kern, Workspace: ws,
+		}
+		if xi == biasPos && k.bias != nil {
+			p.Epilogue = gemm.Epilogue{Bias: k.bias, BiasMode: gemm.BiasCol}
 		}
 		gemm.Gemm(&p)
 	}

@@ -230,22 +230,8 @@ func fromChannelsLast(kt *asm.Kernels, y []float32, ld, h, w int, src []float32,
 
 // gemms runs part's share of the 36 GEMMs Mᵀ_ξ = Vᵀ_ξ·Uᵀ_ξ.
 func (t *winoTTask) gemms(part int) {
-	k := t.k
-	T := t.g.n * t.g.tilesPerImg
-	ws := share(t.ws, part, t.parts)
-	for xi := part * winoTiles / t.parts; xi < (part+1)*winoTiles/t.parts; xi++ {
-		p := gemm.Params{
-			M: T, N: k.m, K: k.cg, Alpha: 1,
-			A: t.v[xi*T*k.cg : (xi+1)*T*k.cg], LDA: k.cg,
-			PackedB: t.plan.packed[xi],
-			C:       t.mo[xi*T*k.m : (xi+1)*T*k.m], LDC: k.m,
-			Threads: 1, Kernels: k.kern, Workspace: ws,
-		}
-		if xi == winoTBiasPos && k.bias != nil {
-			p.Epilogue = gemm.Epilogue{Bias: k.bias, BiasMode: gemm.BiasCol}
-		}
-		gemm.Gemm(&p)
-	}
+	lo, hi := part*winoTiles/t.parts, (part+1)*winoTiles/t.parts
+	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*t.g.tilesPerImg, lo, hi, share(t.ws, part, t.parts), winoTBiasPos)
 }
 
 // output writes the tiles [t0, t1) of the channels-last output: per tile
