@@ -13,18 +13,17 @@ import "github.com/gocnn/gocnn/internal/cpu"
 //
 // avx512 uses 8×32 (16 zmm accumulators): MR = 8 divides common channel
 // counts, 16 independent FMA chains cover two 512-bit pipes at latency 4,
-// and 10 loads per 16 FMAs stay within two load ports. It was written
-// without AVX-512 hardware, hence no SgemmPackB and SgemmStrips yet (gemm
-// then packs B with PackB and calls Sgemm per tile); on the AMD EPYC with
-// AVX-512 it first ran on (FMA peak 237 GFLOP/s per core at 512 bits,
+// and 10 loads per 16 FMAs stay within two load ports. On the AMD EPYC
+// with AVX-512 it first ran on (FMA peak 237 GFLOP/s per core at 512 bits,
 // 118 at 256) it measured 1.6–1.9× the avx2 table on BenchmarkSgemm's
 // shapes and 1.4× on whole models, so it is the default where the CPU
-// has it; GOCNN_ISA=avx2 caps it.
+// has it; GOCNN_ISA=avx2 caps it. Its row kernels are avx2's.
 func archTables() []*Kernels {
 	return []*Kernels{
 		{
 			Name: "avx512", Level: cpu.AVX512, MR: 8, NR: 32, KUnroll: 4,
-			Sgemm: sgemm8x32AVX512, SgemmRowA: sgemm8x32RowAAVX512, Sgemv: sgemvAVX512,
+			Sgemm: sgemm8x32AVX512, SgemmRowA: sgemm8x32RowAAVX512, SgemmPackB: sgemm8x32PackBAVX512,
+			SgemmStrips: sgemm8x32StripsAVX512, SgemmOffs: sgemm8x32OffsAVX512, Sgemv: sgemvAVX512, SgemvPacked: sgemvPacked8AVX512,
 			Edge:     []EdgeKernel{{16, sgemm8x16AVX512, sgemm8x16RowAAVX512}},
 			FMAProbe: fmaProbeAVX512, ProbeFlops: 12 * 16 * 2,
 			RowKernels: rowKernelsAVX2,

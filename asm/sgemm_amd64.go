@@ -28,6 +28,25 @@ func sgemm4x24AVX2(k int, a *float32, b *float32, ldb int, c *float32, ldc int, 
 //go:noescape
 func sgemm4x24RowAAVX2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
 
+// sgemm8x32PackBAVX512 computes one full 8×32 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
+// It also stores the B rows it reads, bp[p*32+j] = b[p*ldb+j]; see SgemmPackBFunc.
+//
+//go:noescape
+func sgemm8x32PackBAVX512(k int, a *float32, b *float32, ldb int, bp *float32, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm8x32StripsAVX512 computes n full 8×32 tiles stacked in a column, tile t with
+// the A panel at a+t*as and C, row bias and residual rows from t*8 on; see SgemmStripsFunc.
+//
+//go:noescape
+func sgemm8x32StripsAVX512(n int, k int, a *float32, as int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm8x32OffsAVX512 computes n full 8×32 tiles stacked in a column like the Strips
+// kernel, with B row p at b+offs[p]; see SgemmOffsFunc.
+//
+//go:noescape
+func sgemm8x32OffsAVX512(n int, k int, a *float32, as int, b *float32, offs *int32, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
 // sgemm4x24PackBAVX2 computes one full 4×24 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
 // with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
 // It also stores the B rows it reads, bp[p*24+j] = b[p*ldb+j]; see SgemmPackBFunc.
@@ -100,6 +119,11 @@ func sgemvAVX512(m int, k int, a *float32, lda int, x *float32, y *float32)
 //
 //go:noescape
 func sgemvAVX2(m int, k int, a *float32, lda int, x *float32, y *float32)
+
+// sgemvPacked8AVX512 is SgemvPackedFunc for MR = 8 (see asm/sgemm_generic.go).
+//
+//go:noescape
+func sgemvPacked8AVX512(tiles int, k int, a *float32, as int, xe *float32, y *float32)
 
 // sgemvPacked4AVX2 is SgemvPackedFunc for MR = 4 (see asm/sgemm_generic.go).
 //

@@ -150,7 +150,8 @@ func scatterRows(d, src []float32, ld, kc, nr, strips int) bool {
 
 // gatherRows interleaves mr = kern.MR rows of kc floats (row stride ld)
 // into d as d[p*mr+i] = src[i*ld+p], for the common tile heights; false
-// otherwise. The table's Interleave4 does MR = 4 where it has one.
+// otherwise. The table's Interleave4 and Interleave8 do MR = 4 and 8 where it
+// has them.
 func gatherRows(kern *asm.Kernels, d, src []float32, ld, kc int) bool {
 	switch kern.MR {
 	case 4:
@@ -174,6 +175,14 @@ func gatherRows(kern *asm.Kernels, d, src []float32, ld, kc int) bool {
 			q[0], q[1], q[2], q[3], q[4], q[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 		}
 	case 8:
+		if f := kern.Interleave8; f != nil {
+			if kc > 0 {
+				_ = src[7*ld+kc-1]
+				_ = d[8*kc-1]
+				f(kc, &d[0], 8, &src[0], ld)
+			}
+			break
+		}
 		r0, r1, r2, r3 := src[:kc], src[ld:ld+kc], src[2*ld:2*ld+kc], src[3*ld:3*ld+kc]
 		r4, r5, r6, r7 := src[4*ld:4*ld+kc], src[5*ld:5*ld+kc], src[6*ld:6*ld+kc], src[7*ld:7*ld+kc]
 		for p := range r0 {

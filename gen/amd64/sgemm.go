@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/bits"
 
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
@@ -49,10 +50,14 @@ func sgemm(g *build.Context) {
 	sgemmKernel(g, avx5, 8, 32, kindRowA)
 	sgemmKernel(g, avx2, 4, 24, kindPacked)
 	sgemmKernel(g, avx2, 4, 24, kindRowA)
-	// AVX2 only: the AVX-512 table cannot be run where these were written.
-	sgemmKernel(g, avx2, 4, 24, kindPackB)
-	sgemmKernel(g, avx2, 4, 24, kindStrips)
-	sgemmKernel(g, avx2, 4, 24, kindOffs)
+	for _, s := range []struct {
+		isa    isa
+		mr, nr int
+	}{{avx5, 8, 32}, {avx2, 4, 24}} {
+		sgemmKernel(g, s.isa, s.mr, s.nr, kindPackB)
+		sgemmKernel(g, s.isa, s.mr, s.nr, kindStrips)
+		sgemmKernel(g, s.isa, s.mr, s.nr, kindOffs)
+	}
 	// Narrow kernels for the last, partial column strip (same MR and panels).
 	sgemmKernel(g, avx5, 8, 16, kindPacked)
 	sgemmKernel(g, avx5, 8, 16, kindRowA)
@@ -63,7 +68,8 @@ func sgemm(g *build.Context) {
 	sgemmKernel(g, avx2, 6, 16, kindPacked) // measured alternative, kept for BenchmarkKernel
 	sgemv(g, avx5)
 	sgemv(g, avx2)
-	sgemvPacked4(g)
+	sgemvPacked(g, avx5, 8)
+	sgemvPacked(g, avx2, 4)
 	fmaProbe(g, avx5)
 	fmaProbe(g, avx2)
 }
@@ -705,25 +711,43 @@ func fmaProbe(g *build.Context, s isa) {
 	g.RET()
 }
 
-// sgemvPacked4 emits sgemvPacked4AVX2, the matrix-vector product over
-// packed 4-row A tiles (SgemvPackedFunc): the tile's 4·k floats dotted
-// with xe, x with each value repeated four times, so that lane l of an
-// 8-lane product belongs to row l mod 4. Four accumulators over 32 floats,
-// one over 8, a 4-float tail (k odd); the halves are added at the end.
-func sgemvPacked4(g *build.Context) {
-	name := "sgemvPacked4AVX2"
+// sgemvPacked emits sgemvPacked<mr><ISA>, the matrix-vector product over
+// packed mr-row A tiles (SgemvPackedFunc) for a vector of two k steps
+// (width = 2·mr): the tile's mr·k floats dotted with xe, x with each value
+// repeated mr times, so that lane l of a product belongs to row l mod mr.
+// Four accumulators over eight k steps, one over two, a one-step tail (k
+// odd) in the lower half; the halves are added at the end.
+func sgemvPacked(g *build.Context, s isa, mr int) {
+	if s.width != 2*mr || mr&(mr-1) != 0 {
+		panic("sgemvPacked: a vector must hold two k steps, mr a power of two")
+	}
+	name := fmt.Sprintf("sgemvPacked%d%s", mr, s.name)
+	vb := s.width * 4 // bytes per vector
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr("func(tiles, k int, a *float32, as int, xe, y *float32)")
 	g.Pragma("noescape")
-	g.Doc(name + " is SgemvPackedFunc for MR = 4 (see asm/sgemm_generic.go).")
+	g.Doc(fmt.Sprintf("%s is SgemvPackedFunc for MR = %d (see asm/sgemm_generic.go).", name, mr))
 	prm := gpParams(g, "tiles", "k", "a", "as", "y")
 	tiles, k, a, as, y := prm[0], prm[1], prm[2], prm[3], prm[4]
 	g.SHLQ(U8(2), as)
-	g.SHLQ(U8(4), k) // bytes per tile row: 4·k floats
+	g.SHLQ(U8(uint8(bits.TrailingZeros(uint(4*mr)))), k) // bytes per tile: mr·k floats
 	p, q, n := g.GP64(), g.GP64(), g.GP64()
-	acc := [4]VecVirtual{g.YMM(), g.YMM(), g.YMM(), g.YMM()}
-	t := g.YMM()
+	vec := func() Register {
+		if s.width == 16 {
+			return g.ZMM()
+		}
+		return g.YMM()
+	}
+	acc := [4]Register{vec(), vec(), vec(), vec()}
+	t := vec()
+	// half is the lower half of a vector register: one k step, mr rows.
+	half := func(r Register) Register {
+		if s.width == 16 {
+			return r.(VecVirtual).AsY()
+		}
+		return r.(VecVirtual).AsX()
+	}
 	g.TESTQ(tiles, tiles)
 	g.JLE(LabelRef(name + "_done"))
 	g.Label(name + "_tile")
@@ -733,42 +757,46 @@ func sgemvPacked4(g *build.Context) {
 	for _, v := range acc {
 		g.VXORPS(v, v, v)
 	}
-	g.Label(name + "_b32")
-	g.CMPQ(n, U8(128))
-	g.JL(LabelRef(name + "_b8"))
+	g.Label(name + "_b4")
+	g.CMPQ(n, U32(4*vb))
+	g.JL(LabelRef(name + "_b1"))
 	for i, v := range acc {
-		g.VMOVUPS(Mem{Base: p, Disp: 32 * i}, t)
-		g.VFMADD231PS(Mem{Base: q, Disp: 32 * i}, t, v)
+		g.VMOVUPS(Mem{Base: p, Disp: vb * i}, t)
+		g.VFMADD231PS(Mem{Base: q, Disp: vb * i}, t, v)
 	}
-	g.ADDQ(U32(128), p)
-	g.ADDQ(U32(128), q)
-	g.SUBQ(U32(128), n)
-	g.JMP(LabelRef(name + "_b32"))
-	g.Label(name + "_b8")
-	g.CMPQ(n, U8(32))
-	g.JL(LabelRef(name + "_b4"))
+	g.ADDQ(U32(4*vb), p)
+	g.ADDQ(U32(4*vb), q)
+	g.SUBQ(U32(4*vb), n)
+	g.JMP(LabelRef(name + "_b4"))
+	g.Label(name + "_b1")
+	g.CMPQ(n, U32(vb))
+	g.JL(LabelRef(name + "_h"))
 	g.VMOVUPS(Mem{Base: p}, t)
 	g.VFMADD231PS(Mem{Base: q}, t, acc[0])
-	g.ADDQ(U8(32), p)
-	g.ADDQ(U8(32), q)
-	g.SUBQ(U8(32), n)
-	g.JMP(LabelRef(name + "_b8"))
-	g.Label(name + "_b4")
+	g.ADDQ(U32(vb), p)
+	g.ADDQ(U32(vb), q)
+	g.SUBQ(U32(vb), n)
+	g.JMP(LabelRef(name + "_b1"))
+	g.Label(name + "_h")
 	g.TESTQ(n, n)
 	g.JZ(LabelRef(name + "_sum"))
-	// A VEX.128 product zeroes the upper lanes of t, so adding all of t
-	// adds nothing to rows' second halves.
-	g.VMOVUPS(Mem{Base: p}, t.AsX())
-	g.VMULPS(Mem{Base: q}, t.AsX(), t.AsX())
+	// A half-width product zeroes the upper lanes of t, so adding all of
+	// t adds nothing to the rows' second halves.
+	g.VMOVUPS(Mem{Base: p}, half(t))
+	g.VMULPS(Mem{Base: q}, half(t), half(t))
 	g.VADDPS(t, acc[1], acc[1])
 	g.Label(name + "_sum")
 	g.VADDPS(acc[1], acc[0], acc[0])
 	g.VADDPS(acc[3], acc[2], acc[2])
 	g.VADDPS(acc[2], acc[0], acc[0])
-	g.VEXTRACTF128(U8(1), acc[0], t.AsX())
-	g.VADDPS(t.AsX(), acc[0].AsX(), acc[0].AsX())
-	g.VMOVUPS(acc[0].AsX(), Mem{Base: y})
-	g.ADDQ(U8(16), y)
+	if s.width == 16 {
+		g.VEXTRACTF64X4(U8(1), acc[0], half(t))
+	} else {
+		g.VEXTRACTF128(U8(1), acc[0], half(t))
+	}
+	g.VADDPS(half(t), half(acc[0]), half(acc[0]))
+	g.VMOVUPS(half(acc[0]), Mem{Base: y})
+	g.ADDQ(U8(uint8(4*mr)), y)
 	g.ADDQ(as, a)
 	g.DECQ(tiles)
 	g.JNZ(LabelRef(name + "_tile"))
