@@ -17,7 +17,8 @@ import "github.com/gocnn/gocnn/internal/cpu"
 // with AVX-512 it first ran on (FMA peak 237 GFLOP/s per core at 512 bits,
 // 118 at 256) it measured 1.6–1.9× the avx2 table on BenchmarkSgemm's
 // shapes and 1.4× on whole models, so it is the default where the CPU
-// has it; GOCNN_ISA=avx2 caps it. Its row kernels are avx2's.
+// has it; GOCNN_ISA=avx2 caps it. Its row kernels are avx2's but for
+// Sigmoid and SiLU (see rowKernelsAVX512).
 func archTables() []*Kernels {
 	return []*Kernels{
 		{
@@ -26,7 +27,7 @@ func archTables() []*Kernels {
 			SgemmStrips: sgemm8x32StripsAVX512, SgemmOffs: sgemm8x32OffsAVX512, Sgemv: sgemvAVX512, SgemvPacked: sgemvPacked8AVX512,
 			Edge:     []EdgeKernel{{16, sgemm8x16AVX512, sgemm8x16RowAAVX512}},
 			FMAProbe: fmaProbeAVX512, ProbeFlops: 12 * 16 * 2,
-			RowKernels: rowKernelsAVX2,
+			RowKernels: rowKernelsAVX512,
 		},
 		{
 			Name: "avx2", Level: cpu.AVX2, MR: 4, NR: 24, KUnroll: 4,

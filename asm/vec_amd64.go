@@ -46,6 +46,18 @@ func sigmoidAVX2(n int, dst *float32, src *float32, a float32, b float32)
 //go:noescape
 func siluAVX2(n int, dst *float32, src *float32, a float32, b float32)
 
+// sigmoidAVX512 sets dst[i] = 1 / (1 + expPoly(−src[i])) for i < n; dst may equal src.
+// See the twin in vec_generic.go. Requires n ≥ 0.
+//
+//go:noescape
+func sigmoidAVX512(n int, dst *float32, src *float32, a float32, b float32)
+
+// siluAVX512 sets dst[i] = x · (1 / (1 + expPoly(−x))), x = src[i] for i < n; dst may equal src.
+// See the twin in vec_generic.go. Requires n ≥ 0.
+//
+//go:noescape
+func siluAVX512(n int, dst *float32, src *float32, a float32, b float32)
+
 // scaleShiftAVX2 sets dst[i] = minps(hi, maxps(lo, src[i]·s + t)) for i < n (multiply and add
 // rounded separately); dst may equal src. Requires n ≥ 0.
 //

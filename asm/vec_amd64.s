@@ -990,6 +990,813 @@ siluAVX2_done:
 	VZEROUPPER
 	RET
 
+// func sigmoidAVX512(n int, dst *float32, src *float32, a float32, b float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·sigmoidAVX512(SB), NOSPLIT|NOFRAME, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         dst+8(FP), CX
+	MOVQ         src+16(FP), DX
+	CMPQ         AX, $0x10
+	JL           sigmoidAVX512_small
+	MOVQ         AX, BX
+	ANDQ         $0x0f, BX
+	LEAQ         -64(CX)(AX*4), SI
+	VMOVUPS      -64(DX)(AX*4), Z0
+	VXORPS       signbit16<>+0(SB), Z0, Z0
+	VMOVUPS      explo16<>+0(SB), Z1
+	VMAXPS       Z0, Z1, Z0
+	VMOVUPS      exphi16<>+0(SB), Z1
+	VMINPS       Z0, Z1, Z0
+	VMOVUPS      expmagic16<>+0(SB), Z1
+	VFMADD231PS  log2e16<>+0(SB), Z0, Z1
+	VPSUBD       expmagick16<>+0(SB), Z1, Z2
+	VSUBPS       expmagic16<>+0(SB), Z1, Z1
+	VFNMADD231PS ln2hi16<>+0(SB), Z1, Z0
+	VFNMADD231PS ln2lo16<>+0(SB), Z1, Z0
+	VMOVUPS      c516<>+0(SB), Z1
+	VFMADD213PS  c416<>+0(SB), Z0, Z1
+	VFMADD213PS  c316<>+0(SB), Z0, Z1
+	VFMADD213PS  c216<>+0(SB), Z0, Z1
+	VFMADD213PS  c116<>+0(SB), Z0, Z1
+	VFMADD213PS  c016<>+0(SB), Z0, Z1
+	VPSLLD       $0x17, Z2, Z2
+	VMULPS       Z2, Z1, Z0
+	VADDPS       one16<>+0(SB), Z0, Z0
+	VMOVUPS      one16<>+0(SB), Z1
+	VDIVPS       Z0, Z1, Z1
+	CMPQ         AX, $0x00000060
+	JL           sigmoidAVX512_one
+
+sigmoidAVX512_loop:
+	VMOVUPS      (DX), Z0
+	VMOVUPS      64(DX), Z2
+	VMOVUPS      128(DX), Z3
+	VMOVUPS      192(DX), Z4
+	VMOVUPS      256(DX), Z5
+	VMOVUPS      320(DX), Z6
+	VXORPS       signbit16<>+0(SB), Z0, Z0
+	VXORPS       signbit16<>+0(SB), Z2, Z2
+	VXORPS       signbit16<>+0(SB), Z3, Z3
+	VXORPS       signbit16<>+0(SB), Z4, Z4
+	VXORPS       signbit16<>+0(SB), Z5, Z5
+	VXORPS       signbit16<>+0(SB), Z6, Z6
+	VMOVUPS      explo16<>+0(SB), Z7
+	VMAXPS       Z0, Z7, Z0
+	VMOVUPS      explo16<>+0(SB), Z7
+	VMAXPS       Z2, Z7, Z2
+	VMOVUPS      explo16<>+0(SB), Z7
+	VMAXPS       Z3, Z7, Z3
+	VMOVUPS      explo16<>+0(SB), Z7
+	VMAXPS       Z4, Z7, Z4
+	VMOVUPS      explo16<>+0(SB), Z7
+	VMAXPS       Z5, Z7, Z5
+	VMOVUPS      explo16<>+0(SB), Z7
+	VMAXPS       Z6, Z7, Z6
+	VMOVUPS      exphi16<>+0(SB), Z7
+	VMINPS       Z0, Z7, Z0
+	VMOVUPS      exphi16<>+0(SB), Z7
+	VMINPS       Z2, Z7, Z2
+	VMOVUPS      exphi16<>+0(SB), Z7
+	VMINPS       Z3, Z7, Z3
+	VMOVUPS      exphi16<>+0(SB), Z7
+	VMINPS       Z4, Z7, Z4
+	VMOVUPS      exphi16<>+0(SB), Z7
+	VMINPS       Z5, Z7, Z5
+	VMOVUPS      exphi16<>+0(SB), Z7
+	VMINPS       Z6, Z7, Z6
+	VMOVUPS      expmagic16<>+0(SB), Z7
+	VFMADD231PS  log2e16<>+0(SB), Z0, Z7
+	VMOVUPS      expmagic16<>+0(SB), Z8
+	VFMADD231PS  log2e16<>+0(SB), Z2, Z8
+	VMOVUPS      expmagic16<>+0(SB), Z9
+	VFMADD231PS  log2e16<>+0(SB), Z3, Z9
+	VMOVUPS      expmagic16<>+0(SB), Z10
+	VFMADD231PS  log2e16<>+0(SB), Z4, Z10
+	VMOVUPS      expmagic16<>+0(SB), Z11
+	VFMADD231PS  log2e16<>+0(SB), Z5, Z11
+	VMOVUPS      expmagic16<>+0(SB), Z12
+	VFMADD231PS  log2e16<>+0(SB), Z6, Z12
+	VPSUBD       expmagick16<>+0(SB), Z7, Z13
+	VSUBPS       expmagic16<>+0(SB), Z7, Z7
+	VPSUBD       expmagick16<>+0(SB), Z8, Z14
+	VSUBPS       expmagic16<>+0(SB), Z8, Z8
+	VPSUBD       expmagick16<>+0(SB), Z9, Z15
+	VSUBPS       expmagic16<>+0(SB), Z9, Z9
+	VPSUBD       expmagick16<>+0(SB), Z10, Z16
+	VSUBPS       expmagic16<>+0(SB), Z10, Z10
+	VPSUBD       expmagick16<>+0(SB), Z11, Z17
+	VSUBPS       expmagic16<>+0(SB), Z11, Z11
+	VPSUBD       expmagick16<>+0(SB), Z12, Z18
+	VSUBPS       expmagic16<>+0(SB), Z12, Z12
+	VFNMADD231PS ln2hi16<>+0(SB), Z7, Z0
+	VFNMADD231PS ln2hi16<>+0(SB), Z8, Z2
+	VFNMADD231PS ln2hi16<>+0(SB), Z9, Z3
+	VFNMADD231PS ln2hi16<>+0(SB), Z10, Z4
+	VFNMADD231PS ln2hi16<>+0(SB), Z11, Z5
+	VFNMADD231PS ln2hi16<>+0(SB), Z12, Z6
+	VFNMADD231PS ln2lo16<>+0(SB), Z7, Z0
+	VFNMADD231PS ln2lo16<>+0(SB), Z8, Z2
+	VFNMADD231PS ln2lo16<>+0(SB), Z9, Z3
+	VFNMADD231PS ln2lo16<>+0(SB), Z10, Z4
+	VFNMADD231PS ln2lo16<>+0(SB), Z11, Z5
+	VFNMADD231PS ln2lo16<>+0(SB), Z12, Z6
+	VMOVUPS      c516<>+0(SB), Z7
+	VMOVUPS      c516<>+0(SB), Z8
+	VMOVUPS      c516<>+0(SB), Z9
+	VMOVUPS      c516<>+0(SB), Z10
+	VMOVUPS      c516<>+0(SB), Z11
+	VMOVUPS      c516<>+0(SB), Z12
+	VFMADD213PS  c416<>+0(SB), Z0, Z7
+	VFMADD213PS  c416<>+0(SB), Z2, Z8
+	VFMADD213PS  c416<>+0(SB), Z3, Z9
+	VFMADD213PS  c416<>+0(SB), Z4, Z10
+	VFMADD213PS  c416<>+0(SB), Z5, Z11
+	VFMADD213PS  c416<>+0(SB), Z6, Z12
+	VFMADD213PS  c316<>+0(SB), Z0, Z7
+	VFMADD213PS  c316<>+0(SB), Z2, Z8
+	VFMADD213PS  c316<>+0(SB), Z3, Z9
+	VFMADD213PS  c316<>+0(SB), Z4, Z10
+	VFMADD213PS  c316<>+0(SB), Z5, Z11
+	VFMADD213PS  c316<>+0(SB), Z6, Z12
+	VFMADD213PS  c216<>+0(SB), Z0, Z7
+	VFMADD213PS  c216<>+0(SB), Z2, Z8
+	VFMADD213PS  c216<>+0(SB), Z3, Z9
+	VFMADD213PS  c216<>+0(SB), Z4, Z10
+	VFMADD213PS  c216<>+0(SB), Z5, Z11
+	VFMADD213PS  c216<>+0(SB), Z6, Z12
+	VFMADD213PS  c116<>+0(SB), Z0, Z7
+	VFMADD213PS  c116<>+0(SB), Z2, Z8
+	VFMADD213PS  c116<>+0(SB), Z3, Z9
+	VFMADD213PS  c116<>+0(SB), Z4, Z10
+	VFMADD213PS  c116<>+0(SB), Z5, Z11
+	VFMADD213PS  c116<>+0(SB), Z6, Z12
+	VFMADD213PS  c016<>+0(SB), Z0, Z7
+	VFMADD213PS  c016<>+0(SB), Z2, Z8
+	VFMADD213PS  c016<>+0(SB), Z3, Z9
+	VFMADD213PS  c016<>+0(SB), Z4, Z10
+	VFMADD213PS  c016<>+0(SB), Z5, Z11
+	VFMADD213PS  c016<>+0(SB), Z6, Z12
+	VPSLLD       $0x17, Z13, Z13
+	VMULPS       Z13, Z7, Z0
+	VPSLLD       $0x17, Z14, Z14
+	VMULPS       Z14, Z8, Z2
+	VPSLLD       $0x17, Z15, Z15
+	VMULPS       Z15, Z9, Z3
+	VPSLLD       $0x17, Z16, Z16
+	VMULPS       Z16, Z10, Z4
+	VPSLLD       $0x17, Z17, Z17
+	VMULPS       Z17, Z11, Z5
+	VPSLLD       $0x17, Z18, Z18
+	VMULPS       Z18, Z12, Z6
+	VADDPS       one16<>+0(SB), Z0, Z0
+	VMOVUPS      one16<>+0(SB), Z7
+	VADDPS       one16<>+0(SB), Z2, Z2
+	VMOVUPS      one16<>+0(SB), Z8
+	VADDPS       one16<>+0(SB), Z3, Z3
+	VMOVUPS      one16<>+0(SB), Z9
+	VADDPS       one16<>+0(SB), Z4, Z4
+	VMOVUPS      one16<>+0(SB), Z10
+	VADDPS       one16<>+0(SB), Z5, Z5
+	VMOVUPS      one16<>+0(SB), Z11
+	VADDPS       one16<>+0(SB), Z6, Z6
+	VMOVUPS      one16<>+0(SB), Z12
+	VDIVPS       Z0, Z7, Z7
+	VDIVPS       Z2, Z8, Z8
+	VDIVPS       Z3, Z9, Z9
+	VDIVPS       Z4, Z10, Z10
+	VDIVPS       Z5, Z11, Z11
+	VDIVPS       Z6, Z12, Z12
+	VMOVUPS      Z7, (CX)
+	VMOVUPS      Z8, 64(CX)
+	VMOVUPS      Z9, 128(CX)
+	VMOVUPS      Z10, 192(CX)
+	VMOVUPS      Z11, 256(CX)
+	VMOVUPS      Z12, 320(CX)
+	ADDQ         $0x00000180, CX
+	ADDQ         $0x00000180, DX
+	SUBQ         $0x00000060, AX
+	CMPQ         AX, $0x00000060
+	JGE          sigmoidAVX512_loop
+
+sigmoidAVX512_one:
+	CMPQ         AX, $0x10
+	JL           sigmoidAVX512_last
+	VMOVUPS      (DX), Z0
+	VXORPS       signbit16<>+0(SB), Z0, Z0
+	VMOVUPS      explo16<>+0(SB), Z2
+	VMAXPS       Z0, Z2, Z0
+	VMOVUPS      exphi16<>+0(SB), Z2
+	VMINPS       Z0, Z2, Z0
+	VMOVUPS      expmagic16<>+0(SB), Z2
+	VFMADD231PS  log2e16<>+0(SB), Z0, Z2
+	VPSUBD       expmagick16<>+0(SB), Z2, Z3
+	VSUBPS       expmagic16<>+0(SB), Z2, Z2
+	VFNMADD231PS ln2hi16<>+0(SB), Z2, Z0
+	VFNMADD231PS ln2lo16<>+0(SB), Z2, Z0
+	VMOVUPS      c516<>+0(SB), Z2
+	VFMADD213PS  c416<>+0(SB), Z0, Z2
+	VFMADD213PS  c316<>+0(SB), Z0, Z2
+	VFMADD213PS  c216<>+0(SB), Z0, Z2
+	VFMADD213PS  c116<>+0(SB), Z0, Z2
+	VFMADD213PS  c016<>+0(SB), Z0, Z2
+	VPSLLD       $0x17, Z3, Z3
+	VMULPS       Z3, Z2, Z0
+	VADDPS       one16<>+0(SB), Z0, Z0
+	VMOVUPS      one16<>+0(SB), Z2
+	VDIVPS       Z0, Z2, Z2
+	VMOVUPS      Z2, (CX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000010, AX
+	JMP          sigmoidAVX512_one
+
+sigmoidAVX512_last:
+	TESTQ   BX, BX
+	JZ      sigmoidAVX512_done
+	VMOVUPS Z1, (SI)
+	JMP     sigmoidAVX512_done
+
+sigmoidAVX512_small:
+	TESTQ AX, AX
+	JLE   sigmoidAVX512_done
+
+sigmoidAVX512_smallloop:
+	VMOVSS       (DX), X0
+	VXORPS       signbit16<>+0(SB), Z0, Z1
+	VMOVUPS      explo16<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMOVUPS      exphi16<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMOVUPS      expmagic16<>+0(SB), Z2
+	VFMADD231PS  log2e16<>+0(SB), Z1, Z2
+	VPSUBD       expmagick16<>+0(SB), Z2, Z3
+	VSUBPS       expmagic16<>+0(SB), Z2, Z2
+	VFNMADD231PS ln2hi16<>+0(SB), Z2, Z1
+	VFNMADD231PS ln2lo16<>+0(SB), Z2, Z1
+	VMOVUPS      c516<>+0(SB), Z2
+	VFMADD213PS  c416<>+0(SB), Z1, Z2
+	VFMADD213PS  c316<>+0(SB), Z1, Z2
+	VFMADD213PS  c216<>+0(SB), Z1, Z2
+	VFMADD213PS  c116<>+0(SB), Z1, Z2
+	VFMADD213PS  c016<>+0(SB), Z1, Z2
+	VPSLLD       $0x17, Z3, Z3
+	VMULPS       Z3, Z2, Z1
+	VADDPS       one16<>+0(SB), Z1, Z1
+	VMOVUPS      one16<>+0(SB), Z2
+	VDIVPS       Z1, Z2, Z2
+	VMOVSS       X2, (CX)
+	ADDQ         $0x00000004, CX
+	ADDQ         $0x00000004, DX
+	SUBQ         $0x00000001, AX
+	JNZ          sigmoidAVX512_smallloop
+
+sigmoidAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA signbit16<>+0(SB)/4, $0x80000000
+DATA signbit16<>+4(SB)/4, $0x80000000
+DATA signbit16<>+8(SB)/4, $0x80000000
+DATA signbit16<>+12(SB)/4, $0x80000000
+DATA signbit16<>+16(SB)/4, $0x80000000
+DATA signbit16<>+20(SB)/4, $0x80000000
+DATA signbit16<>+24(SB)/4, $0x80000000
+DATA signbit16<>+28(SB)/4, $0x80000000
+DATA signbit16<>+32(SB)/4, $0x80000000
+DATA signbit16<>+36(SB)/4, $0x80000000
+DATA signbit16<>+40(SB)/4, $0x80000000
+DATA signbit16<>+44(SB)/4, $0x80000000
+DATA signbit16<>+48(SB)/4, $0x80000000
+DATA signbit16<>+52(SB)/4, $0x80000000
+DATA signbit16<>+56(SB)/4, $0x80000000
+DATA signbit16<>+60(SB)/4, $0x80000000
+GLOBL signbit16<>(SB), RODATA|NOPTR, $64
+
+DATA explo16<>+0(SB)/4, $0xc2aeac4f
+DATA explo16<>+4(SB)/4, $0xc2aeac4f
+DATA explo16<>+8(SB)/4, $0xc2aeac4f
+DATA explo16<>+12(SB)/4, $0xc2aeac4f
+DATA explo16<>+16(SB)/4, $0xc2aeac4f
+DATA explo16<>+20(SB)/4, $0xc2aeac4f
+DATA explo16<>+24(SB)/4, $0xc2aeac4f
+DATA explo16<>+28(SB)/4, $0xc2aeac4f
+DATA explo16<>+32(SB)/4, $0xc2aeac4f
+DATA explo16<>+36(SB)/4, $0xc2aeac4f
+DATA explo16<>+40(SB)/4, $0xc2aeac4f
+DATA explo16<>+44(SB)/4, $0xc2aeac4f
+DATA explo16<>+48(SB)/4, $0xc2aeac4f
+DATA explo16<>+52(SB)/4, $0xc2aeac4f
+DATA explo16<>+56(SB)/4, $0xc2aeac4f
+DATA explo16<>+60(SB)/4, $0xc2aeac4f
+GLOBL explo16<>(SB), RODATA|NOPTR, $64
+
+DATA exphi16<>+0(SB)/4, $0x42b00000
+DATA exphi16<>+4(SB)/4, $0x42b00000
+DATA exphi16<>+8(SB)/4, $0x42b00000
+DATA exphi16<>+12(SB)/4, $0x42b00000
+DATA exphi16<>+16(SB)/4, $0x42b00000
+DATA exphi16<>+20(SB)/4, $0x42b00000
+DATA exphi16<>+24(SB)/4, $0x42b00000
+DATA exphi16<>+28(SB)/4, $0x42b00000
+DATA exphi16<>+32(SB)/4, $0x42b00000
+DATA exphi16<>+36(SB)/4, $0x42b00000
+DATA exphi16<>+40(SB)/4, $0x42b00000
+DATA exphi16<>+44(SB)/4, $0x42b00000
+DATA exphi16<>+48(SB)/4, $0x42b00000
+DATA exphi16<>+52(SB)/4, $0x42b00000
+DATA exphi16<>+56(SB)/4, $0x42b00000
+DATA exphi16<>+60(SB)/4, $0x42b00000
+GLOBL exphi16<>(SB), RODATA|NOPTR, $64
+
+DATA expmagic16<>+0(SB)/4, $0x4b400000
+DATA expmagic16<>+4(SB)/4, $0x4b400000
+DATA expmagic16<>+8(SB)/4, $0x4b400000
+DATA expmagic16<>+12(SB)/4, $0x4b400000
+DATA expmagic16<>+16(SB)/4, $0x4b400000
+DATA expmagic16<>+20(SB)/4, $0x4b400000
+DATA expmagic16<>+24(SB)/4, $0x4b400000
+DATA expmagic16<>+28(SB)/4, $0x4b400000
+DATA expmagic16<>+32(SB)/4, $0x4b400000
+DATA expmagic16<>+36(SB)/4, $0x4b400000
+DATA expmagic16<>+40(SB)/4, $0x4b400000
+DATA expmagic16<>+44(SB)/4, $0x4b400000
+DATA expmagic16<>+48(SB)/4, $0x4b400000
+DATA expmagic16<>+52(SB)/4, $0x4b400000
+DATA expmagic16<>+56(SB)/4, $0x4b400000
+DATA expmagic16<>+60(SB)/4, $0x4b400000
+GLOBL expmagic16<>(SB), RODATA|NOPTR, $64
+
+DATA log2e16<>+0(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+4(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+8(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+12(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+16(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+20(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+24(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+28(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+32(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+36(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+40(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+44(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+48(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+52(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+56(SB)/4, $0x3fb8aa3b
+DATA log2e16<>+60(SB)/4, $0x3fb8aa3b
+GLOBL log2e16<>(SB), RODATA|NOPTR, $64
+
+DATA expmagick16<>+0(SB)/4, $0x4b3fff81
+DATA expmagick16<>+4(SB)/4, $0x4b3fff81
+DATA expmagick16<>+8(SB)/4, $0x4b3fff81
+DATA expmagick16<>+12(SB)/4, $0x4b3fff81
+DATA expmagick16<>+16(SB)/4, $0x4b3fff81
+DATA expmagick16<>+20(SB)/4, $0x4b3fff81
+DATA expmagick16<>+24(SB)/4, $0x4b3fff81
+DATA expmagick16<>+28(SB)/4, $0x4b3fff81
+DATA expmagick16<>+32(SB)/4, $0x4b3fff81
+DATA expmagick16<>+36(SB)/4, $0x4b3fff81
+DATA expmagick16<>+40(SB)/4, $0x4b3fff81
+DATA expmagick16<>+44(SB)/4, $0x4b3fff81
+DATA expmagick16<>+48(SB)/4, $0x4b3fff81
+DATA expmagick16<>+52(SB)/4, $0x4b3fff81
+DATA expmagick16<>+56(SB)/4, $0x4b3fff81
+DATA expmagick16<>+60(SB)/4, $0x4b3fff81
+GLOBL expmagick16<>(SB), RODATA|NOPTR, $64
+
+DATA ln2hi16<>+0(SB)/4, $0x3f318000
+DATA ln2hi16<>+4(SB)/4, $0x3f318000
+DATA ln2hi16<>+8(SB)/4, $0x3f318000
+DATA ln2hi16<>+12(SB)/4, $0x3f318000
+DATA ln2hi16<>+16(SB)/4, $0x3f318000
+DATA ln2hi16<>+20(SB)/4, $0x3f318000
+DATA ln2hi16<>+24(SB)/4, $0x3f318000
+DATA ln2hi16<>+28(SB)/4, $0x3f318000
+DATA ln2hi16<>+32(SB)/4, $0x3f318000
+DATA ln2hi16<>+36(SB)/4, $0x3f318000
+DATA ln2hi16<>+40(SB)/4, $0x3f318000
+DATA ln2hi16<>+44(SB)/4, $0x3f318000
+DATA ln2hi16<>+48(SB)/4, $0x3f318000
+DATA ln2hi16<>+52(SB)/4, $0x3f318000
+DATA ln2hi16<>+56(SB)/4, $0x3f318000
+DATA ln2hi16<>+60(SB)/4, $0x3f318000
+GLOBL ln2hi16<>(SB), RODATA|NOPTR, $64
+
+DATA ln2lo16<>+0(SB)/4, $0xb95e8083
+DATA ln2lo16<>+4(SB)/4, $0xb95e8083
+DATA ln2lo16<>+8(SB)/4, $0xb95e8083
+DATA ln2lo16<>+12(SB)/4, $0xb95e8083
+DATA ln2lo16<>+16(SB)/4, $0xb95e8083
+DATA ln2lo16<>+20(SB)/4, $0xb95e8083
+DATA ln2lo16<>+24(SB)/4, $0xb95e8083
+DATA ln2lo16<>+28(SB)/4, $0xb95e8083
+DATA ln2lo16<>+32(SB)/4, $0xb95e8083
+DATA ln2lo16<>+36(SB)/4, $0xb95e8083
+DATA ln2lo16<>+40(SB)/4, $0xb95e8083
+DATA ln2lo16<>+44(SB)/4, $0xb95e8083
+DATA ln2lo16<>+48(SB)/4, $0xb95e8083
+DATA ln2lo16<>+52(SB)/4, $0xb95e8083
+DATA ln2lo16<>+56(SB)/4, $0xb95e8083
+DATA ln2lo16<>+60(SB)/4, $0xb95e8083
+GLOBL ln2lo16<>(SB), RODATA|NOPTR, $64
+
+DATA c516<>+0(SB)/4, $0x3c075b72
+DATA c516<>+4(SB)/4, $0x3c075b72
+DATA c516<>+8(SB)/4, $0x3c075b72
+DATA c516<>+12(SB)/4, $0x3c075b72
+DATA c516<>+16(SB)/4, $0x3c075b72
+DATA c516<>+20(SB)/4, $0x3c075b72
+DATA c516<>+24(SB)/4, $0x3c075b72
+DATA c516<>+28(SB)/4, $0x3c075b72
+DATA c516<>+32(SB)/4, $0x3c075b72
+DATA c516<>+36(SB)/4, $0x3c075b72
+DATA c516<>+40(SB)/4, $0x3c075b72
+DATA c516<>+44(SB)/4, $0x3c075b72
+DATA c516<>+48(SB)/4, $0x3c075b72
+DATA c516<>+52(SB)/4, $0x3c075b72
+DATA c516<>+56(SB)/4, $0x3c075b72
+DATA c516<>+60(SB)/4, $0x3c075b72
+GLOBL c516<>(SB), RODATA|NOPTR, $64
+
+DATA c416<>+0(SB)/4, $0x3d2b9e07
+DATA c416<>+4(SB)/4, $0x3d2b9e07
+DATA c416<>+8(SB)/4, $0x3d2b9e07
+DATA c416<>+12(SB)/4, $0x3d2b9e07
+DATA c416<>+16(SB)/4, $0x3d2b9e07
+DATA c416<>+20(SB)/4, $0x3d2b9e07
+DATA c416<>+24(SB)/4, $0x3d2b9e07
+DATA c416<>+28(SB)/4, $0x3d2b9e07
+DATA c416<>+32(SB)/4, $0x3d2b9e07
+DATA c416<>+36(SB)/4, $0x3d2b9e07
+DATA c416<>+40(SB)/4, $0x3d2b9e07
+DATA c416<>+44(SB)/4, $0x3d2b9e07
+DATA c416<>+48(SB)/4, $0x3d2b9e07
+DATA c416<>+52(SB)/4, $0x3d2b9e07
+DATA c416<>+56(SB)/4, $0x3d2b9e07
+DATA c416<>+60(SB)/4, $0x3d2b9e07
+GLOBL c416<>(SB), RODATA|NOPTR, $64
+
+DATA c316<>+0(SB)/4, $0x3e2aae7a
+DATA c316<>+4(SB)/4, $0x3e2aae7a
+DATA c316<>+8(SB)/4, $0x3e2aae7a
+DATA c316<>+12(SB)/4, $0x3e2aae7a
+DATA c316<>+16(SB)/4, $0x3e2aae7a
+DATA c316<>+20(SB)/4, $0x3e2aae7a
+DATA c316<>+24(SB)/4, $0x3e2aae7a
+DATA c316<>+28(SB)/4, $0x3e2aae7a
+DATA c316<>+32(SB)/4, $0x3e2aae7a
+DATA c316<>+36(SB)/4, $0x3e2aae7a
+DATA c316<>+40(SB)/4, $0x3e2aae7a
+DATA c316<>+44(SB)/4, $0x3e2aae7a
+DATA c316<>+48(SB)/4, $0x3e2aae7a
+DATA c316<>+52(SB)/4, $0x3e2aae7a
+DATA c316<>+56(SB)/4, $0x3e2aae7a
+DATA c316<>+60(SB)/4, $0x3e2aae7a
+GLOBL c316<>(SB), RODATA|NOPTR, $64
+
+DATA c216<>+0(SB)/4, $0x3efffee4
+DATA c216<>+4(SB)/4, $0x3efffee4
+DATA c216<>+8(SB)/4, $0x3efffee4
+DATA c216<>+12(SB)/4, $0x3efffee4
+DATA c216<>+16(SB)/4, $0x3efffee4
+DATA c216<>+20(SB)/4, $0x3efffee4
+DATA c216<>+24(SB)/4, $0x3efffee4
+DATA c216<>+28(SB)/4, $0x3efffee4
+DATA c216<>+32(SB)/4, $0x3efffee4
+DATA c216<>+36(SB)/4, $0x3efffee4
+DATA c216<>+40(SB)/4, $0x3efffee4
+DATA c216<>+44(SB)/4, $0x3efffee4
+DATA c216<>+48(SB)/4, $0x3efffee4
+DATA c216<>+52(SB)/4, $0x3efffee4
+DATA c216<>+56(SB)/4, $0x3efffee4
+DATA c216<>+60(SB)/4, $0x3efffee4
+GLOBL c216<>(SB), RODATA|NOPTR, $64
+
+DATA c116<>+0(SB)/4, $0x3f7ffff8
+DATA c116<>+4(SB)/4, $0x3f7ffff8
+DATA c116<>+8(SB)/4, $0x3f7ffff8
+DATA c116<>+12(SB)/4, $0x3f7ffff8
+DATA c116<>+16(SB)/4, $0x3f7ffff8
+DATA c116<>+20(SB)/4, $0x3f7ffff8
+DATA c116<>+24(SB)/4, $0x3f7ffff8
+DATA c116<>+28(SB)/4, $0x3f7ffff8
+DATA c116<>+32(SB)/4, $0x3f7ffff8
+DATA c116<>+36(SB)/4, $0x3f7ffff8
+DATA c116<>+40(SB)/4, $0x3f7ffff8
+DATA c116<>+44(SB)/4, $0x3f7ffff8
+DATA c116<>+48(SB)/4, $0x3f7ffff8
+DATA c116<>+52(SB)/4, $0x3f7ffff8
+DATA c116<>+56(SB)/4, $0x3f7ffff8
+DATA c116<>+60(SB)/4, $0x3f7ffff8
+GLOBL c116<>(SB), RODATA|NOPTR, $64
+
+DATA c016<>+0(SB)/4, $0x3f800000
+DATA c016<>+4(SB)/4, $0x3f800000
+DATA c016<>+8(SB)/4, $0x3f800000
+DATA c016<>+12(SB)/4, $0x3f800000
+DATA c016<>+16(SB)/4, $0x3f800000
+DATA c016<>+20(SB)/4, $0x3f800000
+DATA c016<>+24(SB)/4, $0x3f800000
+DATA c016<>+28(SB)/4, $0x3f800000
+DATA c016<>+32(SB)/4, $0x3f800000
+DATA c016<>+36(SB)/4, $0x3f800000
+DATA c016<>+40(SB)/4, $0x3f800000
+DATA c016<>+44(SB)/4, $0x3f800000
+DATA c016<>+48(SB)/4, $0x3f800000
+DATA c016<>+52(SB)/4, $0x3f800000
+DATA c016<>+56(SB)/4, $0x3f800000
+DATA c016<>+60(SB)/4, $0x3f800000
+GLOBL c016<>(SB), RODATA|NOPTR, $64
+
+DATA one16<>+0(SB)/4, $0x3f800000
+DATA one16<>+4(SB)/4, $0x3f800000
+DATA one16<>+8(SB)/4, $0x3f800000
+DATA one16<>+12(SB)/4, $0x3f800000
+DATA one16<>+16(SB)/4, $0x3f800000
+DATA one16<>+20(SB)/4, $0x3f800000
+DATA one16<>+24(SB)/4, $0x3f800000
+DATA one16<>+28(SB)/4, $0x3f800000
+DATA one16<>+32(SB)/4, $0x3f800000
+DATA one16<>+36(SB)/4, $0x3f800000
+DATA one16<>+40(SB)/4, $0x3f800000
+DATA one16<>+44(SB)/4, $0x3f800000
+DATA one16<>+48(SB)/4, $0x3f800000
+DATA one16<>+52(SB)/4, $0x3f800000
+DATA one16<>+56(SB)/4, $0x3f800000
+DATA one16<>+60(SB)/4, $0x3f800000
+GLOBL one16<>(SB), RODATA|NOPTR, $64
+
+// func siluAVX512(n int, dst *float32, src *float32, a float32, b float32)
+// Requires: AVX, AVX512DQ, AVX512F
+TEXT ·siluAVX512(SB), NOSPLIT|NOFRAME, $0-32
+	MOVQ         n+0(FP), AX
+	MOVQ         dst+8(FP), CX
+	MOVQ         src+16(FP), DX
+	CMPQ         AX, $0x10
+	JL           siluAVX512_small
+	MOVQ         AX, BX
+	ANDQ         $0x0f, BX
+	LEAQ         -64(CX)(AX*4), SI
+	VMOVUPS      -64(DX)(AX*4), Z0
+	VXORPS       signbit16<>+0(SB), Z0, Z1
+	VMOVUPS      explo16<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMOVUPS      exphi16<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMOVUPS      expmagic16<>+0(SB), Z2
+	VFMADD231PS  log2e16<>+0(SB), Z1, Z2
+	VPSUBD       expmagick16<>+0(SB), Z2, Z3
+	VSUBPS       expmagic16<>+0(SB), Z2, Z2
+	VFNMADD231PS ln2hi16<>+0(SB), Z2, Z1
+	VFNMADD231PS ln2lo16<>+0(SB), Z2, Z1
+	VMOVUPS      c516<>+0(SB), Z2
+	VFMADD213PS  c416<>+0(SB), Z1, Z2
+	VFMADD213PS  c316<>+0(SB), Z1, Z2
+	VFMADD213PS  c216<>+0(SB), Z1, Z2
+	VFMADD213PS  c116<>+0(SB), Z1, Z2
+	VFMADD213PS  c016<>+0(SB), Z1, Z2
+	VPSLLD       $0x17, Z3, Z3
+	VMULPS       Z3, Z2, Z1
+	VADDPS       one16<>+0(SB), Z1, Z1
+	VMOVUPS      one16<>+0(SB), Z2
+	VDIVPS       Z1, Z2, Z2
+	VMULPS       Z2, Z0, Z2
+	CMPQ         AX, $0x00000060
+	JL           siluAVX512_one
+
+siluAVX512_loop:
+	VMOVUPS      (DX), Z0
+	VMOVUPS      64(DX), Z1
+	VMOVUPS      128(DX), Z3
+	VMOVUPS      192(DX), Z4
+	VMOVUPS      256(DX), Z5
+	VMOVUPS      320(DX), Z6
+	VXORPS       signbit16<>+0(SB), Z0, Z7
+	VXORPS       signbit16<>+0(SB), Z1, Z8
+	VXORPS       signbit16<>+0(SB), Z3, Z9
+	VXORPS       signbit16<>+0(SB), Z4, Z10
+	VXORPS       signbit16<>+0(SB), Z5, Z11
+	VXORPS       signbit16<>+0(SB), Z6, Z12
+	VMOVUPS      explo16<>+0(SB), Z13
+	VMAXPS       Z7, Z13, Z7
+	VMOVUPS      explo16<>+0(SB), Z13
+	VMAXPS       Z8, Z13, Z8
+	VMOVUPS      explo16<>+0(SB), Z13
+	VMAXPS       Z9, Z13, Z9
+	VMOVUPS      explo16<>+0(SB), Z13
+	VMAXPS       Z10, Z13, Z10
+	VMOVUPS      explo16<>+0(SB), Z13
+	VMAXPS       Z11, Z13, Z11
+	VMOVUPS      explo16<>+0(SB), Z13
+	VMAXPS       Z12, Z13, Z12
+	VMOVUPS      exphi16<>+0(SB), Z13
+	VMINPS       Z7, Z13, Z7
+	VMOVUPS      exphi16<>+0(SB), Z13
+	VMINPS       Z8, Z13, Z8
+	VMOVUPS      exphi16<>+0(SB), Z13
+	VMINPS       Z9, Z13, Z9
+	VMOVUPS      exphi16<>+0(SB), Z13
+	VMINPS       Z10, Z13, Z10
+	VMOVUPS      exphi16<>+0(SB), Z13
+	VMINPS       Z11, Z13, Z11
+	VMOVUPS      exphi16<>+0(SB), Z13
+	VMINPS       Z12, Z13, Z12
+	VMOVUPS      expmagic16<>+0(SB), Z13
+	VFMADD231PS  log2e16<>+0(SB), Z7, Z13
+	VMOVUPS      expmagic16<>+0(SB), Z14
+	VFMADD231PS  log2e16<>+0(SB), Z8, Z14
+	VMOVUPS      expmagic16<>+0(SB), Z15
+	VFMADD231PS  log2e16<>+0(SB), Z9, Z15
+	VMOVUPS      expmagic16<>+0(SB), Z16
+	VFMADD231PS  log2e16<>+0(SB), Z10, Z16
+	VMOVUPS      expmagic16<>+0(SB), Z17
+	VFMADD231PS  log2e16<>+0(SB), Z11, Z17
+	VMOVUPS      expmagic16<>+0(SB), Z18
+	VFMADD231PS  log2e16<>+0(SB), Z12, Z18
+	VPSUBD       expmagick16<>+0(SB), Z13, Z19
+	VSUBPS       expmagic16<>+0(SB), Z13, Z13
+	VPSUBD       expmagick16<>+0(SB), Z14, Z20
+	VSUBPS       expmagic16<>+0(SB), Z14, Z14
+	VPSUBD       expmagick16<>+0(SB), Z15, Z21
+	VSUBPS       expmagic16<>+0(SB), Z15, Z15
+	VPSUBD       expmagick16<>+0(SB), Z16, Z22
+	VSUBPS       expmagic16<>+0(SB), Z16, Z16
+	VPSUBD       expmagick16<>+0(SB), Z17, Z23
+	VSUBPS       expmagic16<>+0(SB), Z17, Z17
+	VPSUBD       expmagick16<>+0(SB), Z18, Z24
+	VSUBPS       expmagic16<>+0(SB), Z18, Z18
+	VFNMADD231PS ln2hi16<>+0(SB), Z13, Z7
+	VFNMADD231PS ln2hi16<>+0(SB), Z14, Z8
+	VFNMADD231PS ln2hi16<>+0(SB), Z15, Z9
+	VFNMADD231PS ln2hi16<>+0(SB), Z16, Z10
+	VFNMADD231PS ln2hi16<>+0(SB), Z17, Z11
+	VFNMADD231PS ln2hi16<>+0(SB), Z18, Z12
+	VFNMADD231PS ln2lo16<>+0(SB), Z13, Z7
+	VFNMADD231PS ln2lo16<>+0(SB), Z14, Z8
+	VFNMADD231PS ln2lo16<>+0(SB), Z15, Z9
+	VFNMADD231PS ln2lo16<>+0(SB), Z16, Z10
+	VFNMADD231PS ln2lo16<>+0(SB), Z17, Z11
+	VFNMADD231PS ln2lo16<>+0(SB), Z18, Z12
+	VMOVUPS      c516<>+0(SB), Z13
+	VMOVUPS      c516<>+0(SB), Z14
+	VMOVUPS      c516<>+0(SB), Z15
+	VMOVUPS      c516<>+0(SB), Z16
+	VMOVUPS      c516<>+0(SB), Z17
+	VMOVUPS      c516<>+0(SB), Z18
+	VFMADD213PS  c416<>+0(SB), Z7, Z13
+	VFMADD213PS  c416<>+0(SB), Z8, Z14
+	VFMADD213PS  c416<>+0(SB), Z9, Z15
+	VFMADD213PS  c416<>+0(SB), Z10, Z16
+	VFMADD213PS  c416<>+0(SB), Z11, Z17
+	VFMADD213PS  c416<>+0(SB), Z12, Z18
+	VFMADD213PS  c316<>+0(SB), Z7, Z13
+	VFMADD213PS  c316<>+0(SB), Z8, Z14
+	VFMADD213PS  c316<>+0(SB), Z9, Z15
+	VFMADD213PS  c316<>+0(SB), Z10, Z16
+	VFMADD213PS  c316<>+0(SB), Z11, Z17
+	VFMADD213PS  c316<>+0(SB), Z12, Z18
+	VFMADD213PS  c216<>+0(SB), Z7, Z13
+	VFMADD213PS  c216<>+0(SB), Z8, Z14
+	VFMADD213PS  c216<>+0(SB), Z9, Z15
+	VFMADD213PS  c216<>+0(SB), Z10, Z16
+	VFMADD213PS  c216<>+0(SB), Z11, Z17
+	VFMADD213PS  c216<>+0(SB), Z12, Z18
+	VFMADD213PS  c116<>+0(SB), Z7, Z13
+	VFMADD213PS  c116<>+0(SB), Z8, Z14
+	VFMADD213PS  c116<>+0(SB), Z9, Z15
+	VFMADD213PS  c116<>+0(SB), Z10, Z16
+	VFMADD213PS  c116<>+0(SB), Z11, Z17
+	VFMADD213PS  c116<>+0(SB), Z12, Z18
+	VFMADD213PS  c016<>+0(SB), Z7, Z13
+	VFMADD213PS  c016<>+0(SB), Z8, Z14
+	VFMADD213PS  c016<>+0(SB), Z9, Z15
+	VFMADD213PS  c016<>+0(SB), Z10, Z16
+	VFMADD213PS  c016<>+0(SB), Z11, Z17
+	VFMADD213PS  c016<>+0(SB), Z12, Z18
+	VPSLLD       $0x17, Z19, Z19
+	VMULPS       Z19, Z13, Z7
+	VPSLLD       $0x17, Z20, Z20
+	VMULPS       Z20, Z14, Z8
+	VPSLLD       $0x17, Z21, Z21
+	VMULPS       Z21, Z15, Z9
+	VPSLLD       $0x17, Z22, Z22
+	VMULPS       Z22, Z16, Z10
+	VPSLLD       $0x17, Z23, Z23
+	VMULPS       Z23, Z17, Z11
+	VPSLLD       $0x17, Z24, Z24
+	VMULPS       Z24, Z18, Z12
+	VADDPS       one16<>+0(SB), Z7, Z7
+	VMOVUPS      one16<>+0(SB), Z13
+	VADDPS       one16<>+0(SB), Z8, Z8
+	VMOVUPS      one16<>+0(SB), Z14
+	VADDPS       one16<>+0(SB), Z9, Z9
+	VMOVUPS      one16<>+0(SB), Z15
+	VADDPS       one16<>+0(SB), Z10, Z10
+	VMOVUPS      one16<>+0(SB), Z16
+	VADDPS       one16<>+0(SB), Z11, Z11
+	VMOVUPS      one16<>+0(SB), Z17
+	VADDPS       one16<>+0(SB), Z12, Z12
+	VMOVUPS      one16<>+0(SB), Z18
+	VDIVPS       Z7, Z13, Z13
+	VDIVPS       Z8, Z14, Z14
+	VDIVPS       Z9, Z15, Z15
+	VDIVPS       Z10, Z16, Z16
+	VDIVPS       Z11, Z17, Z17
+	VDIVPS       Z12, Z18, Z18
+	VMULPS       Z13, Z0, Z13
+	VMULPS       Z14, Z1, Z14
+	VMULPS       Z15, Z3, Z15
+	VMULPS       Z16, Z4, Z16
+	VMULPS       Z17, Z5, Z17
+	VMULPS       Z18, Z6, Z18
+	VMOVUPS      Z13, (CX)
+	VMOVUPS      Z14, 64(CX)
+	VMOVUPS      Z15, 128(CX)
+	VMOVUPS      Z16, 192(CX)
+	VMOVUPS      Z17, 256(CX)
+	VMOVUPS      Z18, 320(CX)
+	ADDQ         $0x00000180, CX
+	ADDQ         $0x00000180, DX
+	SUBQ         $0x00000060, AX
+	CMPQ         AX, $0x00000060
+	JGE          siluAVX512_loop
+
+siluAVX512_one:
+	CMPQ         AX, $0x10
+	JL           siluAVX512_last
+	VMOVUPS      (DX), Z0
+	VXORPS       signbit16<>+0(SB), Z0, Z1
+	VMOVUPS      explo16<>+0(SB), Z3
+	VMAXPS       Z1, Z3, Z1
+	VMOVUPS      exphi16<>+0(SB), Z3
+	VMINPS       Z1, Z3, Z1
+	VMOVUPS      expmagic16<>+0(SB), Z3
+	VFMADD231PS  log2e16<>+0(SB), Z1, Z3
+	VPSUBD       expmagick16<>+0(SB), Z3, Z4
+	VSUBPS       expmagic16<>+0(SB), Z3, Z3
+	VFNMADD231PS ln2hi16<>+0(SB), Z3, Z1
+	VFNMADD231PS ln2lo16<>+0(SB), Z3, Z1
+	VMOVUPS      c516<>+0(SB), Z3
+	VFMADD213PS  c416<>+0(SB), Z1, Z3
+	VFMADD213PS  c316<>+0(SB), Z1, Z3
+	VFMADD213PS  c216<>+0(SB), Z1, Z3
+	VFMADD213PS  c116<>+0(SB), Z1, Z3
+	VFMADD213PS  c016<>+0(SB), Z1, Z3
+	VPSLLD       $0x17, Z4, Z4
+	VMULPS       Z4, Z3, Z1
+	VADDPS       one16<>+0(SB), Z1, Z1
+	VMOVUPS      one16<>+0(SB), Z3
+	VDIVPS       Z1, Z3, Z3
+	VMULPS       Z3, Z0, Z3
+	VMOVUPS      Z3, (CX)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, DX
+	SUBQ         $0x00000010, AX
+	JMP          siluAVX512_one
+
+siluAVX512_last:
+	TESTQ   BX, BX
+	JZ      siluAVX512_done
+	VMOVUPS Z2, (SI)
+	JMP     siluAVX512_done
+
+siluAVX512_small:
+	TESTQ AX, AX
+	JLE   siluAVX512_done
+
+siluAVX512_smallloop:
+	VMOVSS       (DX), X0
+	VXORPS       signbit16<>+0(SB), Z0, Z1
+	VMOVUPS      explo16<>+0(SB), Z2
+	VMAXPS       Z1, Z2, Z1
+	VMOVUPS      exphi16<>+0(SB), Z2
+	VMINPS       Z1, Z2, Z1
+	VMOVUPS      expmagic16<>+0(SB), Z2
+	VFMADD231PS  log2e16<>+0(SB), Z1, Z2
+	VPSUBD       expmagick16<>+0(SB), Z2, Z3
+	VSUBPS       expmagic16<>+0(SB), Z2, Z2
+	VFNMADD231PS ln2hi16<>+0(SB), Z2, Z1
+	VFNMADD231PS ln2lo16<>+0(SB), Z2, Z1
+	VMOVUPS      c516<>+0(SB), Z2
+	VFMADD213PS  c416<>+0(SB), Z1, Z2
+	VFMADD213PS  c316<>+0(SB), Z1, Z2
+	VFMADD213PS  c216<>+0(SB), Z1, Z2
+	VFMADD213PS  c116<>+0(SB), Z1, Z2
+	VFMADD213PS  c016<>+0(SB), Z1, Z2
+	VPSLLD       $0x17, Z3, Z3
+	VMULPS       Z3, Z2, Z1
+	VADDPS       one16<>+0(SB), Z1, Z1
+	VMOVUPS      one16<>+0(SB), Z2
+	VDIVPS       Z1, Z2, Z2
+	VMULPS       Z2, Z0, Z2
+	VMOVSS       X2, (CX)
+	ADDQ         $0x00000004, CX
+	ADDQ         $0x00000004, DX
+	SUBQ         $0x00000001, AX
+	JNZ          siluAVX512_smallloop
+
+siluAVX512_done:
+	VZEROUPPER
+	RET
+
 // func scaleShiftAVX2(n int, dst *float32, src *float32, s float32, t float32, lo float32, hi float32)
 // Requires: AVX
 TEXT ·scaleShiftAVX2(SB), NOSPLIT|NOFRAME, $0-40

@@ -63,6 +63,52 @@ func iconst(g *build.Context, name string, lanes [8]int32) Mem {
 	return table(g, name, words)
 }
 
+// lanes is a vector width in float32s: 8 (ymm, AVX2) or 16 (zmm,
+// AVX-512). Only the exp-based kernels have a 16-lane form: the others are
+// memory-bound at 8.
+type lanes int
+
+// reg returns a new virtual vector register of the width.
+func (w lanes) reg(g *build.Context) VecVirtual {
+	if w == 16 {
+		return g.ZMM()
+	}
+	return g.YMM()
+}
+
+// suffix names the kernels of the width.
+func (w lanes) suffix() string {
+	if w == 16 {
+		return "AVX512"
+	}
+	return "AVX2"
+}
+
+// f is fconst for the width: a 16-lane constant is its own table.
+func (w lanes) f(g *build.Context, name string, v float32) Mem {
+	if w == 16 {
+		b := math.Float32bits(v)
+		words := make([]uint32, 16)
+		for i := range words {
+			words[i] = b
+		}
+		return table(g, name+"16", words)
+	}
+	return fconst(g, name, v)
+}
+
+// i is iconst of one value in every lane, for the width.
+func (w lanes) i(g *build.Context, name string, v int32) Mem {
+	if w == 16 {
+		words := make([]uint32, 16)
+		for i := range words {
+			words[i] = uint32(v)
+		}
+		return table(g, name+"16", words)
+	}
+	return iconst(g, name, [8]int32{v, v, v, v, v, v, v, v})
+}
+
 // vecOp computes one 8-lane result from the loaded inputs.
 type vecOp func(in []VecVirtual) VecVirtual
 
@@ -78,7 +124,7 @@ type vecOp func(in []VecVirtual) VecVirtual
 // same vector code (VMOVSS loads and stores). No masked moves: they are
 // slow stores on AMD, and qemu's emulation faults on masked-out lanes.
 func streamKernel(g *build.Context, name, sig string, doc []string, srcs []string, unroll int, setup func(), op vecOp) {
-	streamKernelGroup(g, name, sig, doc, srcs, unroll, setup, op, nil)
+	streamKernelGroup(g, 8, name, sig, doc, srcs, unroll, setup, op, nil)
 }
 
 // vecGroupOp computes the results of several 8-lane positions at once,
@@ -87,10 +133,10 @@ func streamKernel(g *build.Context, name, sig string, doc []string, srcs []strin
 // fills the scheduler with one position's waiting steps.
 type vecGroupOp func(in [][]VecVirtual) []VecVirtual
 
-// streamKernelGroup is streamKernel whose main loop, when group is not
-// nil, loads its unroll positions, computes them with group and then
-// stores them.
-func streamKernelGroup(g *build.Context, name, sig string, doc []string, srcs []string, unroll int, setup func(), op vecOp, group vecGroupOp) {
+// streamKernelGroup is streamKernel over vectors of w lanes whose main
+// loop, when group is not nil, loads its unroll positions, computes them
+// with group and then stores them.
+func streamKernelGroup(g *build.Context, w lanes, name, sig string, doc []string, srcs []string, unroll int, setup func(), op vecOp, group vecGroupOp) {
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr(sig)
@@ -106,7 +152,7 @@ func streamKernelGroup(g *build.Context, name, sig string, doc []string, srcs []
 	load := func(m func(p Register) Mem) []VecVirtual {
 		in := make([]VecVirtual, len(src))
 		for i, p := range src {
-			in[i] = g.YMM()
+			in[i] = w.reg(g)
 			g.VMOVUPS(m(p), in[i])
 		}
 		return in
@@ -121,38 +167,38 @@ func streamKernelGroup(g *build.Context, name, sig string, doc []string, srcs []
 		}
 		g.SUBQ(U32(elems), n)
 	}
-	g.CMPQ(n, U8(8))
+	g.CMPQ(n, U8(uint8(w)))
 	g.JL(LabelRef(name + "_small"))
 	// The last block, before anything is stored.
 	rem, last := g.GP64(), g.GP64()
 	g.MOVQ(n, rem)
-	g.ANDQ(U8(7), rem)
-	g.LEAQ(Mem{Base: dst, Index: n, Scale: 4, Disp: -32}, last)
-	lastv := op(load(func(p Register) Mem { return Mem{Base: p, Index: n, Scale: 4, Disp: -32} }))
-	g.CMPQ(n, U32(8*unroll))
+	g.ANDQ(U8(uint8(w-1)), rem)
+	g.LEAQ(Mem{Base: dst, Index: n, Scale: 4, Disp: -4 * int(w)}, last)
+	lastv := op(load(func(p Register) Mem { return Mem{Base: p, Index: n, Scale: 4, Disp: -4 * int(w)} }))
+	g.CMPQ(n, U32(int(w)*unroll))
 	g.JL(LabelRef(name + "_one"))
 	g.Label(name + "_loop")
 	if group != nil {
 		ins := make([][]VecVirtual, unroll)
 		for u := range ins {
-			ins[u] = load(func(p Register) Mem { return Mem{Base: p, Disp: 32 * u} })
+			ins[u] = load(func(p Register) Mem { return Mem{Base: p, Disp: 4 * int(w) * u} })
 		}
 		for u, r := range group(ins) {
-			g.VMOVUPS(r, Mem{Base: dst, Disp: 32 * u})
+			g.VMOVUPS(r, Mem{Base: dst, Disp: 4 * int(w) * u})
 		}
 	} else {
 		for u := 0; u < unroll; u++ {
-			step(32 * u)
+			step(4 * int(w) * u)
 		}
 	}
-	advance(8 * unroll)
-	g.CMPQ(n, U32(8*unroll))
+	advance(int(w) * unroll)
+	g.CMPQ(n, U32(int(w)*unroll))
 	g.JGE(LabelRef(name + "_loop"))
 	g.Label(name + "_one")
-	g.CMPQ(n, U8(8))
+	g.CMPQ(n, U8(uint8(w)))
 	g.JL(LabelRef(name + "_last"))
 	step(0)
-	advance(8)
+	advance(int(w))
 	g.JMP(LabelRef(name + "_one"))
 	g.Label(name + "_last")
 	g.TESTQ(rem, rem)
@@ -166,7 +212,7 @@ func streamKernelGroup(g *build.Context, name, sig string, doc []string, srcs []
 	g.Label(name + "_smallloop")
 	in := make([]VecVirtual, len(src))
 	for i, p := range src {
-		in[i] = g.YMM()
+		in[i] = w.reg(g)
 		g.VMOVSS(Mem{Base: p}, in[i].AsX())
 	}
 	g.VMOVSS(op(in).AsX(), Mem{Base: dst})
@@ -237,17 +283,17 @@ func vec(g *build.Context) {
 		})
 	// sigmoid computes 1 / (1 + e^−x) of each x, step by step across them
 	// (times x for SiLU).
-	sigmoid := func(xs []VecVirtual, silu bool) []VecVirtual {
+	sigmoid := func(w lanes, xs []VecVirtual, silu bool) []VecVirtual {
 		es, rs := make([]VecVirtual, len(xs)), make([]VecVirtual, len(xs))
 		for i, x := range xs {
-			es[i] = g.YMM()
-			g.VXORPS(fconst(g, "signbit", float32(math.Copysign(0, -1))), x, es[i]) // −x
+			es[i] = w.reg(g)
+			g.VXORPS(w.f(g, "signbit", float32(math.Copysign(0, -1))), x, es[i]) // −x
 		}
-		expPoly(g, es)
+		expPoly(g, w, es)
 		for i, e := range es {
-			g.VADDPS(one(), e, e)
-			rs[i] = g.YMM()
-			g.VMOVUPS(one(), rs[i])
+			g.VADDPS(w.f(g, "one", 1), e, e)
+			rs[i] = w.reg(g)
+			g.VMOVUPS(w.f(g, "one", 1), rs[i])
 		}
 		for i, e := range es {
 			g.VDIVPS(e, rs[i], rs[i])
@@ -259,19 +305,26 @@ func vec(g *build.Context) {
 		}
 		return rs
 	}
-	sigmoidKernel := func(name, what string, silu bool) {
-		one := func(in []VecVirtual) VecVirtual { return sigmoid(in, silu)[0] }
+	sigmoidKernel := func(w lanes, name, what string, silu bool) {
+		name += w.suffix()
+		one := func(in []VecVirtual) VecVirtual { return sigmoid(w, in, silu)[0] }
 		group := func(ins [][]VecVirtual) []VecVirtual {
 			xs := make([]VecVirtual, len(ins))
 			for i, in := range ins {
 				xs[i] = in[0]
 			}
-			return sigmoid(xs, silu)
+			return sigmoid(w, xs, silu)
 		}
-		streamKernelGroup(g, name, actSig, actDoc(name, what), []string{"src"}, sigmoidGroup, func() {}, one, group)
+		unroll := sigmoidGroup
+		if w == 16 {
+			unroll = sigmoidGroup16
+		}
+		streamKernelGroup(g, w, name, actSig, actDoc(name, what), []string{"src"}, unroll, func() {}, one, group)
 	}
-	sigmoidKernel("sigmoidAVX2", "1 / (1 + expPoly(−src[i]))", false)
-	sigmoidKernel("siluAVX2", "x · (1 / (1 + expPoly(−x))), x = src[i]", true)
+	for _, w := range []lanes{8, 16} {
+		sigmoidKernel(w, "sigmoid", "1 / (1 + expPoly(−src[i]))", false)
+		sigmoidKernel(w, "silu", "x · (1 / (1 + expPoly(−x))), x = src[i]", true)
+	}
 
 	var s, t, lo, hi VecVirtual
 	streamKernel(g, "scaleShiftAVX2", scaleSig,
@@ -459,10 +512,13 @@ func copyRows(g *build.Context) {
 // (BenchmarkRowKernels). Four need more than 16 registers.
 const sigmoidGroup = 3
 
+// sigmoidGroup16 is sigmoidGroup for the 32 zmm registers.
+const sigmoidGroup16 = 6
+
 // expPoly replaces each z by e^z, the algorithm of expPoly in
 // asm/vec_generic.go (same constants; the polynomial and the reduction use
 // FMA), emitting each step for all zs before the next.
-func expPoly(g *build.Context, zs []VecVirtual) {
+func expPoly(g *build.Context, w lanes, zs []VecVirtual) {
 	each := func(f func(i int, z VecVirtual)) {
 		for i, z := range zs {
 			f(i, z)
@@ -470,43 +526,43 @@ func expPoly(g *build.Context, zs []VecVirtual) {
 	}
 	n := len(zs)
 	each(func(_ int, z VecVirtual) {
-		lo := g.YMM()
-		g.VMOVUPS(fconst(g, "explo", -87.33654), lo)
+		lo := w.reg(g)
+		g.VMOVUPS(w.f(g, "explo", -87.33654), lo)
 		g.VMAXPS(z, lo, z) // maxps(lo, z): NaN stays
 	})
 	each(func(_ int, z VecVirtual) {
-		hi := g.YMM()
-		g.VMOVUPS(fconst(g, "exphi", 88), hi)
+		hi := w.reg(g)
+		g.VMOVUPS(w.f(g, "exphi", 88), hi)
 		g.VMINPS(z, hi, z) // minps(hi, z)
 	})
-	magic := fconst(g, "expmagic", 12582912)
+	magic := w.f(g, "expmagic", 12582912)
 	t, k, p := make([]VecVirtual, n), make([]VecVirtual, n), make([]VecVirtual, n)
 	each(func(i int, z VecVirtual) {
-		t[i] = g.YMM()
+		t[i] = w.reg(g)
 		g.VMOVUPS(magic, t[i])
-		g.VFMADD231PS(fconst(g, "log2e", 1.44269504088896341), z, t[i]) // t = z·log2e + magic
+		g.VFMADD231PS(w.f(g, "log2e", 1.44269504088896341), z, t[i]) // t = z·log2e + magic
 	})
 	// bits(t) − (bits(magic) − 127) is k + 127, the biased exponent of 2^k.
 	mk := int32(math.Float32bits(12582912)) - 127
-	magicK := iconst(g, "expmagick", [8]int32{mk, mk, mk, mk, mk, mk, mk, mk})
+	magicK := w.i(g, "expmagick", mk)
 	each(func(i int, _ VecVirtual) {
-		k[i] = g.YMM()
+		k[i] = w.reg(g)
 		g.VPSUBD(magicK, t[i], k[i]) // k + 127
 		g.VSUBPS(magic, t[i], t[i])  // k as a float
 	})
 	each(func(i int, z VecVirtual) {
-		g.VFNMADD231PS(fconst(g, "ln2hi", 0.693359375), t[i], z) // r = z − k·ln2hi
+		g.VFNMADD231PS(w.f(g, "ln2hi", 0.693359375), t[i], z) // r = z − k·ln2hi
 	})
 	each(func(i int, z VecVirtual) {
-		g.VFNMADD231PS(fconst(g, "ln2lo", -2.12194440e-4), t[i], z)
+		g.VFNMADD231PS(w.f(g, "ln2lo", -2.12194440e-4), t[i], z)
 	})
 	each(func(i int, _ VecVirtual) {
-		p[i] = g.YMM()
-		g.VMOVUPS(fconst(g, "c5", expC5), p[i])
+		p[i] = w.reg(g)
+		g.VMOVUPS(w.f(g, "c5", expC5), p[i])
 	})
 	for j, c := range []float32{expC4, expC3, expC2, expC1, 1} {
 		each(func(i int, z VecVirtual) {
-			g.VFMADD213PS(fconst(g, fmt.Sprintf("c%d", 4-j), c), z, p[i]) // p = p·r + c
+			g.VFMADD213PS(w.f(g, fmt.Sprintf("c%d", 4-j), c), z, p[i]) // p = p·r + c
 		})
 	}
 	each(func(i int, z VecVirtual) {
