@@ -28,8 +28,10 @@
 // rows would share a few L1 sets (row strides at or near a multiple of
 // 4 KiB) are packed instead, by PackB beforehand when the stride is within
 // 256 bytes of such a multiple. The full tiles of a column strip run in one
-// SgemmStrips call when the table has it. Next to A read in place, a last
-// strip of one or two columns runs as Sgemv passes over the A block.
+// SgemmStrips call when the table has it. A last strip of one or two
+// columns (or one or two wider than an edge kernel, after that kernel)
+// runs as matrix-vector passes over the A block: Sgemv next to A read in
+// place, SgemvPacked next to packed A.
 // Weights are packed once: PackA for the A operand (convolutions), PackB
 // for the B operand (Winograd F(2×2) with the tiles as rows); Gemm reads
 // either in place. PackA lays A out k block by k block, so that the

@@ -439,14 +439,21 @@ func (c *call) Run(part int) {
 			// A thin last strip runs as w matrix-vector passes over the A
 			// block (see gemvEdge); its columns are packed one by one, and
 			// the rest of its panel holds y (and x expanded, for packed A).
+			// A last strip one or two columns wider than an edge kernel
+			// (N = 49 = 32 + 16 + 1) runs that kernel on a panel as wide
+			// as it, then the passes on the rest.
 			w := nc % nr
-			gv := kc > 0 && 0 < w && w <= gemvEdgeMax && p.PackedB == nil && c.gemvEdgeFits(w, kc)
+			ew := c.edgeCols(w)
+			gv := kc > 0 && 0 < w && w-ew <= gemvEdgeMax && p.PackedB == nil && c.gemvEdgeFits(ew, w-ew, kc)
 			if kc > 0 && p.PackedB == nil {
 				if gv {
 					if full := nc - w; full > 0 && !c.fused && !c.direct {
 						c.bsrc.PackB(bbuf, pc, kc, jc, full, nr)
 					}
-					c.bsrc.PackB(bbuf[(nc-w)*kc:], pc, kc, jc+nc-w, w, 1)
+					if ew > 0 {
+						c.bsrc.PackB(bbuf[(nc-w)*kc:], pc, kc, jc+nc-w, ew, ew)
+					}
+					c.bsrc.PackB(bbuf[(nc-w+ew)*kc:], pc, kc, jc+nc-w+ew, w-ew, 1)
 				} else if c.fused {
 					// Full strips are packed by their first tile.
 					if w > 0 {
@@ -503,18 +510,25 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 	for jr := 0; jr < nc; jr += nr {
 		w := min(nr, nc-jr)
 		j := jc + jr
+		gw := 0 // the strip's last columns, left to gemvEdge
 		if gv && w < nr {
-			if last && c.act && act0 < jr {
-				activate(kern, e.Act, p.C[ic*p.LDC+jc+act0:], p.LDC, mc, jr-act0)
+			ew := c.edgeCols(w)
+			if ew == 0 {
+				if last && c.act && act0 < jr {
+					activate(kern, e.Act, p.C[ic*p.LDC+jc+act0:], p.LDC, mc, jr-act0)
+				}
+				act0 = nc
+				c.gemvEdge(bbuf[jr*kc:], ic, mc, j, w, pc, kc, flags, alpha, beta)
+				continue
 			}
-			act0 = nc
-			c.gemvEdge(bbuf[jr*kc:], ic, mc, j, w, pc, kc, flags, alpha, beta)
-			continue
+			w, gw = ew, w-ew
 		}
 		bp, ldb := &zero[0], nr
 		fuse := false // this strip's first tile packs it to bp
 		switch pb := p.PackedB; {
 		case kc == 0:
+		case gw > 0:
+			bp, ldb = &bbuf[jr*kc], w
 		case pb != nil:
 			bp = &pb.Data[j*pb.K+pc*nr] // j is a multiple of NR
 		case c.fused && w == nr:
@@ -597,11 +611,31 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 				asm.Epilogue(h, w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 			}
 		}
-		if end := jr + w; last && c.act && (end-act0 >= actCols || end == nc) {
+		if end := jr + w; last && c.act && (end-act0 >= actCols || end == nc || gw > 0) {
 			activate(kern, e.Act, p.C[ic*p.LDC+jc+act0:], p.LDC, mc, end-act0)
 			act0 = end
 		}
+		if gw > 0 {
+			c.gemvEdge(bbuf[(jr+w)*kc:], ic, mc, j+w, gw, pc, kc, flags, alpha, beta)
+			act0 = nc
+		}
 	}
+}
+
+// edgeCols returns how many of a w-column last strip run on an edge
+// kernel before gemvEdge takes the rest: the widest edge kernel narrower
+// than w by at most gemvEdgeMax, or 0 (gemvEdge alone, or no gemvEdge).
+func (c *call) edgeCols(w int) int {
+	if w <= gemvEdgeMax {
+		return 0
+	}
+	best := 0
+	for _, ek := range c.kern.Edge {
+		if ek.NR < w && w-ek.NR <= gemvEdgeMax && (!c.rowA || ek.SgemmRowA != nil) {
+			best = ek.NR
+		}
+	}
+	return best
 }
 
 // actCols is how many columns of finished strips macro activates at once.
@@ -653,18 +687,18 @@ func (c *call) epPtrs(flags, i, j int) (bias, res *float32) {
 // gemvEdge, and 4 (N = 196's last strip) no different from 2.
 const gemvEdgeMax = 2
 
-// gemvEdgeFits reports whether gemvEdge can take a w-column last strip
-// in k blocks of kc: its A is read in place (Sgemv) or packed (SgemvPacked),
-// and y (and for packed A, x expanded MR times) fit in the rest of the
-// strip's panel.
-func (c *call) gemvEdgeFits(w, kc int) bool {
+// gemvEdgeFits reports whether gemvEdge can take the last w columns of a
+// last strip whose first ew columns run on an edge kernel, in k blocks of
+// kc: its A is read in place (Sgemv) or packed (SgemvPacked), and y (and
+// for packed A, x expanded MR times) fit in the rest of the strip's panel.
+func (c *call) gemvEdgeFits(ew, w, kc int) bool {
 	p, nr, mc := &c.p, c.kern.NR, c.blk.mc
 	switch {
 	case c.rowA && p.BSource == nil:
-		return (nr-w)*kc >= mc
+		return (nr-ew-w)*kc >= mc
 	case p.PackedA != nil && c.kern.SgemvPacked != nil:
 		mr := c.kern.MR
-		return (nr-w-mr)*kc >= roundUp(mc, mr)
+		return (nr-ew-w-mr)*kc >= roundUp(mc, mr)
 	}
 	return false
 }

@@ -214,9 +214,13 @@ func TestEpilogue(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	for _, kern := range asm.Tables() {
 		t.Run(kern.Name, func(t *testing.T) {
-			for _, s := range [][3]int{{kern.MR * 2, kern.NR * 3, 33}, {kern.MR*3 + 1, kern.NR*2 + 3, 600}, {70, 1, 45}, {1, 70, 45}, {1, 1, 9},
+			shapes := [][3]int{{kern.MR * 2, kern.NR * 3, 33}, {kern.MR*3 + 1, kern.NR*2 + 3, 600}, {70, 1, 45}, {1, 70, 45}, {1, 1, 9},
 				{kern.MR*2 + 1, 600, 40}, {67, 2*kern.NR + 1, 300}, // several actCols groups; a gemvEdge strip
-				{kern.MR * 3, kern.NR + 16, 100}, {kern.MR*2 + 2, kern.NR + 8, 80}} { // last strips as wide as an edge kernel
+				{kern.MR * 3, kern.NR + 16, 100}, {kern.MR*2 + 2, kern.NR + 8, 80}} // last strips as wide as an edge kernel
+			for _, s := range edgeGemvShapes(kern) {
+				shapes = append(shapes, [3]int{s[0], s[1], s[2]})
+			}
+			for _, s := range shapes {
 				m, n, k := s[0], s[1], s[2]
 				res := randVec(rng, m*(n+2))
 				eps := []Epilogue{
@@ -300,8 +304,12 @@ func TestGemvEdge(t *testing.T) {
 	for _, kern := range asm.Tables() {
 		t.Run(kern.Name, func(t *testing.T) {
 			// m, n, k, lda-k
-			for si, s := range [][4]int{{37, kern.NR + 1, 1100, 1}, {70, 2*kern.NR + 2, 700, 1}, {9, 3, 300, 1},
-				{41, kern.NR + 3, 300, 1}, {203, 1 + 2*kern.NR, 6, 70}} {
+			shapes := [][4]int{{37, kern.NR + 1, 1100, 1}, {70, 2*kern.NR + 2, 700, 1}, {9, 3, 300, 1},
+				{41, kern.NR + 3, 300, 1}, {203, 1 + 2*kern.NR, 6, 70}}
+			for _, s := range edgeGemvShapes(kern) {
+				shapes = append(shapes, [4]int{s[0], s[1], s[2], 1})
+			}
+			for si, s := range shapes {
 				m, n, k := s[0], s[1], s[2]
 				if !useRowA(kern, m, n, k, k+s[3]) {
 					t.Fatalf("%v: not read in place", s)
@@ -323,6 +331,17 @@ func TestGemvEdge(t *testing.T) {
 			}
 		})
 	}
+}
+
+// edgeGemvShapes returns M×N×K shapes whose last column strip runs on an
+// edge kernel and then as one or two gemvEdge passes (N = 49 = 32 + 16 + 1
+// for avx512), with a row tail and with whole tiles, one k block and two.
+func edgeGemvShapes(kern *asm.Kernels) [][3]int {
+	var ss [][3]int
+	for _, e := range kern.Edge {
+		ss = append(ss, [3]int{kern.MR*3 + 1, kern.NR + e.NR + 1, 300}, [3]int{kern.MR * 4, 2*kern.NR + e.NR + 2, 1100})
+	}
+	return ss
 }
 
 // customB is a BSource that builds B from a function, like an implicit
@@ -348,7 +367,8 @@ func TestPackedAndBSource(t *testing.T) {
 	for _, kern := range asm.Tables() {
 		// N = NR·q + 1 or 2: the thin last strip (gemvEdge), next to B
 		// packed, fused or read through a BSource.
-		for _, s := range [][3]int{{kern.MR*5 + 2, kern.NR*4 + 1, 700}, {3, 40, 9}, {kern.MR*3 + 1, kern.NR*3 + 2, 300}, {kern.MR*7 + 3, kern.NR*2 + 1, 45}} {
+		for _, s := range append([][3]int{{kern.MR*5 + 2, kern.NR*4 + 1, 700}, {3, 40, 9}, {kern.MR*3 + 1, kern.NR*3 + 2, 300}, {kern.MR*7 + 3, kern.NR*2 + 1, 45}},
+			edgeGemvShapes(kern)...) {
 			for _, tA := range []bool{false, true} {
 				p := newProblem(rng, tA, false, s[0], s[1], s[2], 2, 1, 0)
 				for _, src := range []BSource{customB{func(q, j int) float32 { return p.opB(q, j) }}, nil} {
