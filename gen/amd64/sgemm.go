@@ -322,8 +322,10 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		// place are sequential); keep it coming from L2 ahead of use.
 		// (Rows read in place are left to the hardware prefetcher:
 		// prefetching each of them measured no better.)
-		if !rowA {
-			g.PREFETCHT0(Mem{Base: a, Disp: aPrefetch})
+		// One line per 64 bytes the iteration consumes: MR = 8 reads
+		// two lines per four k steps.
+		for off := 0; !rowA && off < unroll*mr*4; off += 64 {
+			g.PREFETCHT0(Mem{Base: a, Disp: aPrefetch + off})
 		}
 		for u := 0; u < unroll; u++ {
 			step(u, inPlace)
