@@ -13,9 +13,11 @@ import (
 func init() { families["vec"] = vec }
 
 // Element-wise kernels over float32 slices (asm/vec_generic.go has the
-// twins and their meaning as Go loops). They are memory-bound: a 4×8-lane
-// main loop (2× for the exp-based ones), one 8-lane loop, and a masked
-// VMASKMOVPS tail, so any n works and nothing outside [0, n) is touched.
+// twins and their meaning as Go loops). Most are memory-bound and 8 lanes
+// wide; the exp-based ones (Sigmoid, SiLU) are compute-bound and also
+// have 16-lane forms. Each runs an unrolled main loop, a one-vector loop
+// and the last vector recomputed (streamKernelGroup), so any n works and
+// nothing outside [0, n) is touched.
 //
 // Max and min keep the x86 operand rule the twins spell out:
 // maxps(a, b) = a > b ? a : b is VMAXPS(b, a, dst) in Go operand order.
