@@ -86,29 +86,22 @@ func (w lanes) suffix() string {
 	return "AVX2"
 }
 
-// f is fconst for the width: a 16-lane constant is its own table.
-func (w lanes) f(g *build.Context, name string, v float32) Mem {
-	if w == 16 {
-		b := math.Float32bits(v)
-		words := make([]uint32, 16)
-		for i := range words {
-			words[i] = b
-		}
-		return table(g, name+"16", words)
+// splat returns a read-only vector of w copies of bits (vconst at 8
+// lanes; a 16-lane constant is its own table).
+func (w lanes) splat(g *build.Context, name string, bits uint32) Mem {
+	if w == 8 {
+		return vconst(g, name, bits)
 	}
-	return fconst(g, name, v)
+	words := make([]uint32, w)
+	for i := range words {
+		words[i] = bits
+	}
+	return table(g, fmt.Sprintf("%s%d", name, w), words)
 }
 
-// i is iconst of one value in every lane, for the width.
-func (w lanes) i(g *build.Context, name string, v int32) Mem {
-	if w == 16 {
-		words := make([]uint32, 16)
-		for i := range words {
-			words[i] = uint32(v)
-		}
-		return table(g, name+"16", words)
-	}
-	return iconst(g, name, [8]int32{v, v, v, v, v, v, v, v})
+// f is fconst for the width.
+func (w lanes) f(g *build.Context, name string, v float32) Mem {
+	return w.splat(g, name, math.Float32bits(v))
 }
 
 // vecOp computes one 8-lane result from the loaded inputs.
@@ -546,7 +539,7 @@ func expPoly(g *build.Context, w lanes, zs []VecVirtual) {
 	})
 	// bits(t) − (bits(magic) − 127) is k + 127, the biased exponent of 2^k.
 	mk := int32(math.Float32bits(12582912)) - 127
-	magicK := w.i(g, "expmagick", mk)
+	magicK := w.splat(g, "expmagick", uint32(mk))
 	each(func(i int, _ VecVirtual) {
 		k[i] = w.reg(g)
 		g.VPSUBD(magicK, t[i], k[i]) // k + 127
