@@ -31,6 +31,7 @@ type RowKernels struct {
 	ScaleShift ScaleShiftFunc // minps(hi, maxps(lo, x·s + t)) (batch norm)
 	Add        AddFunc        // dst[i] = x[i] + y[i]
 	CopyRows   CopyRowsFunc   // rows of n floats, strided (padded planes)
+	CopyRowsS2 CopyRowsS2Func // every other float of rows (stride-2 im2col)
 	Sum        SumFunc        // Σ x[i] in a fixed order (global average pooling)
 
 	// Pooling over several output rows: 2×2 and 3×3 windows at stride 2,
@@ -104,7 +105,7 @@ var rowKernelsGeneric = RowKernels{
 	ReLU: reluGeneric, Clip: clipGeneric, LeakyReLU: leakyReLUGeneric,
 	HardSigmoid: hardSigmoidGeneric, HardSwish: hardSwishGeneric,
 	Sigmoid: sigmoidGeneric, SiLU: siluGeneric,
-	ScaleShift: scaleShiftGeneric, Add: addGeneric, CopyRows: copyRowsGeneric, Sum: sumGeneric,
+	ScaleShift: scaleShiftGeneric, Add: addGeneric, CopyRows: copyRowsGeneric, CopyRowsS2: copyRowsS2Generic, Sum: sumGeneric,
 	MaxPool2x2s2: maxPool2x2s2Generic, MaxPool3x3s2: maxPool3x3s2Generic, MaxPool3x3s1: maxPool3x3s1Generic,
 	AvgPool2x2s2: avgPool2x2s2Generic, AvgPool3x3s2: avgPool3x3s2Generic, AvgPool3x3s1: avgPool3x3s1Generic,
 	MaxFold:     maxFoldGeneric,

@@ -19,7 +19,7 @@ var rowKernelsAVX2 = RowKernels{
 	ReLU: reluAVX2, Clip: clipAVX2, LeakyReLU: leakyReLUAVX2,
 	HardSigmoid: hardSigmoidAVX2, HardSwish: hardSwishAVX2,
 	Sigmoid: sigmoidAVX2, SiLU: siluAVX2,
-	ScaleShift: scaleShiftAVX2, Add: addAVX2, CopyRows: copyRowsAVX2, Sum: sumAVX2,
+	ScaleShift: scaleShiftAVX2, Add: addAVX2, CopyRows: copyRowsAVX2, CopyRowsS2: copyRowsS2AVX2, Sum: sumAVX2,
 	MaxPool2x2s2: maxPool2x2s2AVX2, MaxPool3x3s2: maxPool3x3s2AVX2, MaxPool3x3s1: maxPool3x3s1AVX2,
 	AvgPool2x2s2: avgPool2x2s2AVX2, AvgPool3x3s2: avgPool3x3s2AVX2, AvgPool3x3s1: avgPool3x3s1AVX2,
 	MaxFold: maxFoldAVX2, MaxPool3x3s1Planes: maxPool3x3s1PlanesAVX2, AvgPool3x3s1Planes: avgPool3x3s1PlanesAVX2,

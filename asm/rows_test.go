@@ -479,6 +479,36 @@ func TestCopyRows(t *testing.T) {
 	}
 }
 
+// TestCopyRowsS2 checks CopyRowsS2 bitwise against the definition, with
+// the input's last row ending at a guard page (its last even float is the
+// last float there is).
+func TestCopyRowsS2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 36))
+	for _, tab := range Tables() {
+		for _, rows := range []int{0, 1, 3} {
+			for _, n := range rowLens {
+				for off := 0; off < 4; off++ {
+					what := fmt.Sprintf("%s/copyrowss2 rows=%d n=%d off=%d", tab.Name, rows, n, off)
+					w := max(0, 2*n-1)
+					lds, ldd := w+off, n+3-off
+					withRows(t, rows, w, lds, func(s []float32) { fillInput(rng, s, true) }, func(in []float32) {
+						got := newOut(rows, n, ldd, off)
+						tab.CopyRowsS2(rows, n, got.p(), ldd, ptr(in), lds)
+						got.checkGuards(t, what)
+						for k := 0; k < rows; k++ {
+							for i, v := range got.row(k) {
+								if math.Float32bits(v) != math.Float32bits(in[k*lds+2*i]) {
+									t.Fatalf("%s: row %d [%d] = %#x, want %#x", what, k, i, math.Float32bits(v), math.Float32bits(in[k*lds+2*i]))
+								}
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
 // TestSum checks Sum bitwise against its twin, and the twin against a
 // float64 sum within 2e-7·(n/32 + 8)·Σ|x| (each lane adds n/32 values).
 func TestSum(t *testing.T) {

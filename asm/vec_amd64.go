@@ -75,6 +75,12 @@ func addAVX2(n int, dst *float32, x *float32, y *float32)
 //go:noescape
 func copyRowsAVX2(rows int, n int, dst *float32, ldd int, src *float32, lds int)
 
+// copyRowsS2AVX2 sets dst[r·ldd+i] = src[r·lds+2i] for r < rows, i < n (see CopyRowsS2Func
+// in vec_generic.go). Requires rows, n ≥ 0.
+//
+//go:noescape
+func copyRowsS2AVX2(rows int, n int, dst *float32, ldd int, src *float32, lds int)
+
 // sumAVX2 returns the sum of x[i] for i < n in the order of sumGeneric. Requires n ≥ 0.
 //
 //go:noescape

@@ -2059,6 +2059,92 @@ copyRowsAVX2_done:
 	VZEROUPPER
 	RET
 
+// func copyRowsS2AVX2(rows int, n int, dst *float32, ldd int, src *float32, lds int)
+// Requires: AVX, AVX2
+TEXT ·copyRowsS2AVX2(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ  rows+0(FP), AX
+	MOVQ  n+8(FP), CX
+	MOVQ  dst+16(FP), DX
+	MOVQ  ldd+24(FP), BX
+	MOVQ  src+32(FP), SI
+	MOVQ  lds+40(FP), DI
+	SHLQ  $0x02, BX
+	SHLQ  $0x02, DI
+	TESTQ AX, AX
+	JLE   copyRowsS2AVX2_done
+	TESTQ CX, CX
+	JLE   copyRowsS2AVX2_done
+	CMPQ  CX, $0x08
+	JGE   copyRowsS2AVX2_wide
+	CMPQ  CX, $0x04
+	JGE   copyRowsS2AVX2_half
+
+copyRowsS2AVX2_small:
+	XORQ R8, R8
+
+copyRowsS2AVX2_smallloop:
+	VMOVSS (SI)(R8*8), X0
+	VMOVSS X0, (DX)(R8*4)
+	INCQ   R8
+	CMPQ   R8, CX
+	JL     copyRowsS2AVX2_smallloop
+	ADDQ   BX, DX
+	ADDQ   DI, SI
+	DECQ   AX
+	JNZ    copyRowsS2AVX2_small
+	JMP    copyRowsS2AVX2_done
+
+copyRowsS2AVX2_half:
+	LEAQ -4(CX), CX
+	XORQ R8, R8
+
+copyRowsS2AVX2_halfrow:
+	VMOVUPS (SI)(R8*8), X0
+	VMOVUPS 12(SI)(R8*8), X1
+	VSHUFPS $0xd8, X1, X0, X0
+	VMOVUPS X0, (DX)(R8*4)
+	VMOVUPS (SI)(CX*8), X0
+	VMOVUPS 12(SI)(CX*8), X1
+	VSHUFPS $0xd8, X1, X0, X0
+	VMOVUPS X0, (DX)(CX*4)
+	ADDQ    BX, DX
+	ADDQ    DI, SI
+	DECQ    AX
+	JNZ     copyRowsS2AVX2_halfrow
+	JMP     copyRowsS2AVX2_done
+
+copyRowsS2AVX2_wide:
+	LEAQ -8(CX), CX
+
+copyRowsS2AVX2_row:
+	XORQ R8, R8
+
+copyRowsS2AVX2_b8:
+	CMPQ    R8, CX
+	JGE     copyRowsS2AVX2_end
+	VMOVUPS (SI)(R8*8), Y0
+	VMOVUPS 28(SI)(R8*8), Y1
+	VSHUFPS $0xd8, Y1, Y0, Y0
+	VPERMPD $0xd8, Y0, Y0
+	VMOVUPS Y0, (DX)(R8*4)
+	ADDQ    $0x08, R8
+	JMP     copyRowsS2AVX2_b8
+
+copyRowsS2AVX2_end:
+	VMOVUPS (SI)(CX*8), Y0
+	VMOVUPS 28(SI)(CX*8), Y1
+	VSHUFPS $0xd8, Y1, Y0, Y0
+	VPERMPD $0xd8, Y0, Y0
+	VMOVUPS Y0, (DX)(CX*4)
+	ADDQ    BX, DX
+	ADDQ    DI, SI
+	DECQ    AX
+	JNZ     copyRowsS2AVX2_row
+
+copyRowsS2AVX2_done:
+	VZEROUPPER
+	RET
+
 // func sumAVX2(n int, x *float32) float32
 // Requires: AVX, SSE
 TEXT ·sumAVX2(SB), NOSPLIT|NOFRAME, $0-20

@@ -42,6 +42,19 @@ type AddFunc func(n int, dst, x, y *float32)
 // Nothing overlaps.
 type CopyRowsFunc func(rows, n int, dst *float32, ldd int, src *float32, lds int)
 
+// CopyRowsS2Func copies every other float of a block of rows (the
+// columns a stride-2 window reads):
+//
+//	for r := range rows {
+//		for i := range n {
+//			dst[r*ldd+i] = src[r*lds+2*i]
+//		}
+//	}
+//
+// A row reads src[r*lds] … src[r*lds+2n−2], nothing past it. Nothing
+// overlaps.
+type CopyRowsS2Func func(rows, n int, dst *float32, ldd int, src *float32, lds int)
+
 // SumFunc returns Σ x[i] for i < n, in float32, in this order: 32 partial
 // sums q[i mod 32] over the whole blocks of 32, then blocks of 8 into
 // q[0…7]; then the lanes pairwise, (q[l] + q[8+l]) + (q[16+l] + q[24+l])
@@ -93,6 +106,21 @@ func copyRowsGeneric(rows, n int, dst *float32, ldd int, src *float32, lds int) 
 	s := unsafe.Slice(src, (rows-1)*lds+n)
 	for r := range rows {
 		copy(d[r*ldd:r*ldd+n], s[r*lds:r*lds+n])
+	}
+}
+
+// copyRowsS2Generic is CopyRowsS2.
+func copyRowsS2Generic(rows, n int, dst *float32, ldd int, src *float32, lds int) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	d := unsafe.Slice(dst, (rows-1)*ldd+n)
+	s := unsafe.Slice(src, (rows-1)*lds+2*n-1)
+	for r := range rows {
+		dr, sr := d[r*ldd:r*ldd+n], s[r*lds:r*lds+2*n-1]
+		for i := range dr {
+			dr[i] = sr[2*i]
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ var benchLayers = []struct {
 }{
 	{"resnet18.conv1", convCase{n: 1, c: 3, h: 224, w: 224, m: 64, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true}},
 	{"alexnet.conv1", convCase{n: 1, c: 3, h: 224, w: 224, m: 64, kh: 11, kw: 11, strides: []int{4, 4}, pads: []int{2, 2, 2, 2}, bias: true}},
+	{"alexnet.conv2", convCase{n: 1, c: 64, h: 27, w: 27, m: 192, kh: 5, kw: 5, pads: []int{2, 2, 2, 2}, bias: true}},
 	{"squeezenet.conv1", convCase{n: 1, c: 3, h: 224, w: 224, m: 64, kh: 3, kw: 3, strides: []int{2, 2}, bias: true}},
 	{"squeezenet.fire3.squeeze", convCase{n: 1, c: 128, h: 55, w: 55, m: 16, kh: 1, kw: 1, bias: true}},
 	{"squeezenet.fire2.expand3x3", convCase{n: 1, c: 16, h: 55, w: 55, m: 64, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},

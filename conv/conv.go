@@ -532,7 +532,7 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				gemm.Gemm(&p)
 				continue
 			}
-			st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw)
+			st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw, cols != nil && direct(g))
 			k.im2col(st, x[xoff:])
 			if a, ok := packed[gr].Panels(); ok && k.useOffs(g) {
 				k.runOffs(st, g, &p, a)

@@ -63,8 +63,10 @@
 //	      each multiplied by a one-thread gemm as soon as it is written;
 //	      the conv's threads share the chunks. From 16 channels a chunk is
 //	      written in gemm's packed-B layout (runs also end at NR-wide strip
-//	      edges) and multiplied as a gemm.PackedB, without a second copy. The padded copy is written
-//	      on the conv's threads too. When K (C/g·KH·KW) is small enough that
+//	      edges) and multiplied as a gemm.PackedB, without a second copy.
+//	      At column stride 2 the chunks are written from the image itself
+//	      (CopyRowsS2, padding as zeros: no phases); otherwise the padded
+//	      copy is written first, on the conv's threads too. When K (C/g·KH·KW) is small enough that
 //	      a column strip's K×NR floats stay in L1 (the 3×3 and 7×7 stems,
 //	      K = 27 and 147), the table's SgemmOffs multiplies straight from
 //	      the padded copy or its phases instead: B row p of an output row's

@@ -25,14 +25,21 @@ import (
 // stored as sW column phases, x[φ][ci][r][u] = padded[ci][r][u·sW + φ],
 // so that the windows' columns ow·sW + j are consecutive within phase
 // j mod sW: copies again, not gathers.
+//
+// An explicit column matrix at column stride 2 (direct) is written from
+// the image itself instead, by CopyRowsS2, padding as zeros: the phases
+// had been a second copy of the input, written before the first column
+// (9 % of ResNet-50's 3×3/2 layers' time on one thread; with two, a pass
+// over the input that both threads wait for).
 type im2colSource struct {
-	x      []float32 // phases × C/g padded planes of hp·wp
+	x      []float32 // phases × C/g padded planes of hp·wp (direct: the C/g planes of X)
 	hp, wp int       // wp: the width of one phase's rows
 	phases int       // 1, or sW
 	c      int       // planes per phase
 	g      *geometry
 	kh, kw int
 	owned  bool // x is scratch that fill writes (not the input itself)
+	direct bool // x is X's planes, unpadded, for colsInto and colsIntoPacked at stride 2 only
 	kt     *asm.Kernels
 }
 
@@ -42,6 +49,9 @@ const maxNR = 64
 func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 	if nr > maxNR {
 		panic("conv: micro-kernel NR above 64")
+	}
+	if s.direct {
+		panic("conv: implicit packing from a direct im2col source")
 	}
 	g := s.g
 	OW := g.ow
@@ -114,7 +124,7 @@ func phased(g *geometry) bool { return g.sw > 1 && g.dw == 1 }
 // padded (or x itself), or at stride sW > 1 its sW column phases, written
 // into buf (im2colSize floats).
 func im2colPad(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2colSource {
-	s := newIm2col(kt, buf, x, c, g, kh, kw)
+	s := newIm2col(kt, buf, x, c, g, kh, kw, false)
 	s.fill(x, 0, c)
 	return s
 }
@@ -122,8 +132,12 @@ func im2colPad(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry,
 // newIm2col lays out the B source of c planes of x in buf (grown to
 // im2colSize floats if needed) without writing it: fill does, per range
 // of planes, so that threads can share the copy. Without padding or
-// phases the source is x itself and fill does nothing.
-func newIm2col(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry, kh, kw int) im2colSource {
+// phases, or for direct (see direct), the source is x itself and fill
+// does nothing.
+func newIm2col(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry, kh, kw int, direct bool) im2colSource {
+	if direct {
+		return im2colSource{x: x[:c*g.inPlane], hp: g.h, wp: g.w, phases: 1, c: c, g: g, kh: kh, kw: kw, direct: true, kt: kt}
+	}
 	hp, wp, pads := padDims(g, kh, kw)
 	phases := 1
 	if phased(g) {
@@ -272,6 +286,13 @@ func explicit(g *geometry) bool {
 	return g.dw == 1 && g.ow >= 14
 }
 
+// direct reports whether an explicit column matrix on g is written from
+// the image itself (im2colSource): at column stride 2. Stride 1 keeps its
+// padded planes (one cheap copy; zeroing each tap's edge columns instead
+// measured 6 % slower on AlexNet's 5×5 layer), wider strides (AlexNet's
+// 11×11/4 stem) their phases, copied rather than gathered.
+func direct(g *geometry) bool { return explicit(g) && g.sw == 2 }
+
 // packedCols reports whether column chunks of c channels are written in
 // gemm's packed layout (colsIntoPacked) rather than row-major (colsInto),
 // which gemm packs: each CopyRows then moves c rows of at most NR floats.
@@ -302,20 +323,15 @@ func colChunk(nr, kdim, n, parts int) int {
 func (s *im2colSource) colsInto(cols []float32, ld, t0, t1 int) {
 	g := s.g
 	kk := s.kh * s.kw
-	plane := s.hp * s.wp
 	if s.c == 0 || t1 <= t0 {
 		return
 	}
 	for r := 0; r < kk; r++ {
-		src := s.x[s.base(0, r/s.kw, r%s.kw):]
 		row := cols[r*ld:]
 		oh, ow := t0/g.ow, t0%g.ow
 		for t := t0; t < t1; oh, ow = oh+1, 0 {
 			n := min(g.ow-ow, t1-t)
-			o := oh*g.sh*s.wp + ow
-			d, x := row[t-t0:], src[o:]
-			_, _ = d[(s.c-1)*kk*ld+n-1], x[(s.c-1)*plane+n-1]
-			s.kt.CopyRows(s.c, n, &d[0], kk*ld, &x[0], plane)
+			s.tapRows(row[t-t0:], kk*ld, r, oh, ow, n)
 			t += n
 		}
 	}
@@ -334,26 +350,63 @@ func (s *im2colSource) colsIntoPacked(panel []float32, nr, t0, t1 int) {
 	g := s.g
 	kk := s.kh * s.kw
 	kdim := s.c * kk
-	plane := s.hp * s.wp
 	if s.c == 0 || t1 <= t0 {
 		return
 	}
 	for r := 0; r < kk; r++ {
-		src := s.x[s.base(0, r/s.kw, r%s.kw):]
 		oh, ow := t0/g.ow, t0%g.ow
 		for t := t0; t < t1; {
 			col := (t - t0) % nr
 			n := min(g.ow-ow, t1-t, nr-col)
-			o := oh*g.sh*s.wp + ow
-			d, x := panel[((t-t0)/nr*kdim+r)*nr+col:], src[o:]
-			_, _ = d[(s.c-1)*kk*nr+n-1], x[(s.c-1)*plane+n-1]
-			s.kt.CopyRows(s.c, n, &d[0], kk*nr, &x[0], plane)
+			s.tapRows(panel[((t-t0)/nr*kdim+r)*nr+col:], kk*nr, r, oh, ow, n)
 			t += n
 			if ow += n; ow == g.ow {
 				oh, ow = oh+1, 0
 			}
 		}
 	}
+}
+
+// tapRows writes the n columns from output (oh, ow) on, within one output
+// row, of the column matrix's rows ci·kk + tap for every plane ci, to d,
+// rows step apart.
+func (s *im2colSource) tapRows(d []float32, step, tap, oh, ow, n int) {
+	g := s.g
+	ki, kj := tap/s.kw, tap%s.kw
+	last := (s.c-1)*step + n - 1 // d's last element written
+	if !s.direct {
+		plane := s.hp * s.wp
+		x := s.x[s.base(0, ki, kj)+oh*g.sh*s.wp+ow:]
+		_, _ = d[last], x[(s.c-1)*plane+n-1]
+		s.kt.CopyRows(s.c, n, &d[0], step, &x[0], plane)
+		return
+	}
+	_ = d[last]
+	ih := oh*g.sh - g.ph + ki*g.dh
+	if ih < 0 || ih >= g.h {
+		for ci := range s.c {
+			clear(d[ci*step : ci*step+n])
+		}
+		return
+	}
+	// Columns i < n read input column iw0 + 2i; those outside X are zeros.
+	iw0 := ow*2 - g.pw + kj
+	i0 := min(n, max(0, (-iw0+1)/2))
+	i1 := max(i0, min(n, (g.w-iw0+1)/2))
+	if i0 > 0 || i1 < n {
+		for ci := range s.c {
+			row := d[ci*step : ci*step+n]
+			clear(row[:i0])
+			clear(row[i1:])
+		}
+	}
+	if i1 == i0 {
+		return
+	}
+	m := i1 - i0
+	x := s.x[ih*g.w+iw0+2*i0:]
+	_ = x[(s.c-1)*g.inPlane+2*(m-1)]
+	s.kt.CopyRowsS2(s.c, m, &d[i0], step, &x[0], g.inPlane)
 }
 
 // base is the offset in x of window origin (0, 0)'s element for kernel

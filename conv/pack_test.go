@@ -49,7 +49,7 @@ func TestIm2colPackB(t *testing.T) {
 		for i := range buf {
 			buf[i] = float32(math.NaN())
 		}
-		src := newIm2col(asm.Default(), &buf, xd, k.cg, g, k.kh, k.kw)
+		src := newIm2col(asm.Default(), &buf, xd, k.cg, g, k.kh, k.kw, false)
 		if len(buf) > size || (src.owned && &buf[0] != &src.x[0]) {
 			t.Fatalf("%v: newIm2col grew the buffer to %d floats, im2colSize %d", cc, len(buf), size)
 		}
@@ -59,48 +59,13 @@ func TestIm2colPackB(t *testing.T) {
 		for i := range parts {
 			pt.Run(i)
 		}
-		if g.dw == 1 { // the explicit column matrix, in chunks
-			ld := n + ci%3 // rows with slack too
-			got := make([]float32, kk*ld)
-			for _, chunk := range []int{n, 7, 1 + n/3} {
-				clear(got)
-				for t0 := 0; t0 < n; t0 += chunk {
-					t1 := min(n, t0+chunk)
-					src.colsInto(got[t0:], ld, t0, t1)
-				}
-				for q := 0; q < kk; q++ {
-					for j := 0; j < n; j++ {
-						if got[q*ld+j] != col[q*n+j] {
-							t.Fatalf("%v: column matrix in chunks of %d: [%d][%d] = %g, want %g", cc, chunk, q, j, got[q*ld+j], col[q*n+j])
-						}
-					}
-				}
-			}
+		// The explicit column matrix from the filled source, and at column
+		// stride 2 also from the image directly (whatever OW).
+		if g.dw == 1 {
+			explicitCols(t, cc, src, col, n, ci)
 		}
-		if g.dw == 1 { // the explicit column matrix, in chunks, packed
-			for _, nr := range []int{8, 24} {
-				for _, chunk := range []int{n, 7, 1 + n/3} {
-					for t0 := 0; t0 < n; t0 += chunk {
-						t1 := min(n, t0+chunk)
-						size := (t1 - t0 + nr - 1) / nr * nr * kk
-						guard := make([]float32, size+16) // sentinels: the partial strip's spare columns too
-						for i := range guard {
-							guard[i] = -7
-						}
-						src.colsIntoPacked(guard[:size], nr, t0, t1)
-						for i, v := range guard {
-							s, q, c := i/(kk*nr), i%(kk*nr)/nr, i%nr
-							want := float32(-7)
-							if j := t0 + s*nr + c; i < size && j < t1 {
-								want = col[q*n+j]
-							}
-							if v != want {
-								t.Fatalf("%v nr=%d chunk %d…%d: [%d] (strip %d row %d column %d) = %g, want %g", cc, nr, t0, t1, i, s, q, c, v, want)
-							}
-						}
-					}
-				}
-			}
+		if g.dw == 1 && g.sw == 2 {
+			explicitCols(t, cc, newIm2col(asm.Default(), nil, xd, k.cg, g, k.kh, k.kw, true), col, n, ci)
 		}
 		ref := &gemm.Matrix{Data: col, LD: n}
 		for _, nr := range []int{8, 16, 24, 32} {
@@ -125,6 +90,56 @@ func TestIm2colPackB(t *testing.T) {
 				for i := range got {
 					if got[i] != want[i] {
 						t.Fatalf("%v nr=%d block %v: panel[%d] = %g, want %g", cc, nr, blk, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// explicitCols checks src's column matrix (colsInto, colsIntoPacked),
+// written in chunks, against col (K×n); ci varies the row slack.
+func explicitCols(t *testing.T, cc convCase, src im2colSource, col []float32, n, ci int) {
+	t.Helper()
+	kk := src.c * src.kh * src.kw
+	// Row-major, rows with slack; sentinels: padding must be written too.
+	ld := n + ci%3
+	got := make([]float32, kk*ld)
+	for _, chunk := range []int{n, 7, 1 + n/3} {
+		for i := range got {
+			got[i] = -7
+		}
+		for t0 := 0; t0 < n; t0 += chunk {
+			t1 := min(n, t0+chunk)
+			src.colsInto(got[t0:], ld, t0, t1)
+		}
+		for q := 0; q < kk; q++ {
+			for j := 0; j < n; j++ {
+				if got[q*ld+j] != col[q*n+j] {
+					t.Fatalf("%v: column matrix in chunks of %d: [%d][%d] = %g, want %g", cc, chunk, q, j, got[q*ld+j], col[q*n+j])
+				}
+			}
+		}
+	}
+	// Packed.
+	for _, nr := range []int{8, 24} {
+		for _, chunk := range []int{n, 7, 1 + n/3} {
+			for t0 := 0; t0 < n; t0 += chunk {
+				t1 := min(n, t0+chunk)
+				size := (t1 - t0 + nr - 1) / nr * nr * kk
+				guard := make([]float32, size+16) // sentinels: the partial strip's spare columns too
+				for i := range guard {
+					guard[i] = -7
+				}
+				src.colsIntoPacked(guard[:size], nr, t0, t1)
+				for i, v := range guard {
+					s, q, c := i/(kk*nr), i%(kk*nr)/nr, i%nr
+					want := float32(-7)
+					if j := t0 + s*nr + c; i < size && j < t1 {
+						want = col[q*n+j]
+					}
+					if v != want {
+						t.Fatalf("%v nr=%d chunk %d…%d: [%d] (strip %d row %d column %d) = %g, want %g", cc, nr, t0, t1, i, s, q, c, v, want)
 					}
 				}
 			}

@@ -86,7 +86,7 @@ func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
 }
 
 // gemmScratch takes the GEMM paths' scratch from c: for im2col the padded
-// copy of one image's group when the convolution pads, then either, for
+// or phased copy of one image's group (not for a direct source), then either, for
 // an explicit column matrix, each chunk thread's columns and (withGemm)
 // gemm workspace, or (withGemm) gemm's workspace, shared by the per-image
 // and per-group calls.
@@ -96,9 +96,11 @@ func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws
 		pad = c.take(k.subScratch(g))
 	}
 	if k.algo != AlgoGEMM1x1 {
-		pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))
 		if k.useOffs(g) {
-			return pad, nil, nil // (no gemm call)
+			return c.take(im2colSize(k.cg, g, k.kh, k.kw)), nil, nil // (no gemm call)
+		}
+		if !direct(g) {
+			pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))
 		}
 		if explicit(g) {
 			parts, chunk := k.chunking(g)

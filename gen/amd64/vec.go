@@ -342,6 +342,7 @@ func vec(g *build.Context) {
 			return in[0]
 		})
 	copyRows(g)
+	copyRowsS2(g)
 	sum(g)
 }
 
@@ -403,26 +404,25 @@ func sum(g *build.Context) {
 	g.RET()
 }
 
-// copyRows emits copyRowsAVX2: rows rows of n floats, ldd and lds apart.
-// It replaces a memmove call per row, which cost more than the copy for
-// the short rows of padded planes (7…56 floats). A row of n ≥ 8 is
-// 32-float and 8-float blocks plus the block ending at n (rewriting the
-// overlap with the same values: dst and src do not overlap); 4 ≤ n < 8
-// is the two 4-float halves that cover it; n < 4 one float at a time.
-func copyRows(g *build.Context) {
-	name := "copyRowsAVX2"
+// rowsFrame emits the frame copyRowsAVX2 and copyRowsS2AVX2 share: the
+// arguments of func(rows, n int, dst *float32, ldd int, src *float32, lds
+// int) with ldd and lds in bytes, the dispatch on n to the caller's
+// sections name_wide (n ≥ 8) and name_half (4 ≤ n < 8), and n < 4 one
+// float at a time from src[step·i] (i: a scratch register the sections
+// may reuse). nextRow steps to the next row and loops to a label while
+// rows remain; rowsDone ends the function.
+func rowsFrame(g *build.Context, name string, step uint8, doc ...string) (n, dst, src, i Register, nextRow func(label string)) {
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr("func(rows, n int, dst *float32, ldd int, src *float32, lds int)")
 	g.Pragma("noescape")
-	g.Doc(name+" copies rows rows of n floats from src (rows lds floats apart) to dst (ldd",
-		"apart). The rows must not overlap. Requires rows, n ≥ 0.")
+	g.Doc(doc...)
 	prm := gpParams(g, "rows", "n", "dst", "ldd", "src", "lds")
-	rows, n, dst, ldd, src, lds := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
+	rows, ldd, lds := prm[0], prm[3], prm[5]
+	n, dst, src = prm[1], prm[2], prm[4]
 	g.SHLQ(U8(2), ldd)
 	g.SHLQ(U8(2), lds)
-	// nextRow steps to the next row and loops to label while rows remain.
-	nextRow := func(label string) {
+	nextRow = func(label string) {
 		g.ADDQ(ldd, dst)
 		g.ADDQ(lds, src)
 		g.DECQ(rows)
@@ -437,19 +437,38 @@ func copyRows(g *build.Context) {
 	g.CMPQ(n, U8(4))
 	g.JGE(LabelRef(name + "_half"))
 
-	// n < 4: one float at a time.
-	i := g.GP64()
+	i = g.GP64()
 	x := g.XMM()
 	g.Label(name + "_small")
 	g.XORQ(i, i)
 	g.Label(name + "_smallloop")
-	g.VMOVSS(Mem{Base: src, Index: i, Scale: 4}, x)
+	g.VMOVSS(Mem{Base: src, Index: i, Scale: 4 * step}, x)
 	g.VMOVSS(x, Mem{Base: dst, Index: i, Scale: 4})
 	g.INCQ(i)
 	g.CMPQ(i, n)
 	g.JL(LabelRef(name + "_smallloop"))
 	nextRow("_small")
 	g.JMP(LabelRef(name + "_done"))
+	return n, dst, src, i, nextRow
+}
+
+func rowsDone(g *build.Context, name string) {
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// copyRows emits copyRowsAVX2: rows rows of n floats, ldd and lds apart.
+// It replaces a memmove call per row, which cost more than the copy for
+// the short rows of padded planes (7…56 floats). A row of n ≥ 8 is
+// 32-float and 8-float blocks plus the block ending at n (rewriting the
+// overlap with the same values: dst and src do not overlap); 4 ≤ n < 8
+// is the two 4-float halves that cover it; n < 4 one float at a time.
+func copyRows(g *build.Context) {
+	name := "copyRowsAVX2"
+	n, dst, src, i, nextRow := rowsFrame(g, name, 1,
+		name+" copies rows rows of n floats from src (rows lds floats apart) to dst (ldd",
+		"apart). The rows must not overlap. Requires rows, n ≥ 0.")
 
 	// 4 ≤ n < 8: the first and the last four.
 	g.Label(name + "_half")
@@ -493,10 +512,67 @@ func copyRows(g *build.Context) {
 	g.VMOVUPS(Mem{Base: src, Index: end, Scale: 1, Disp: -32}, v[0])
 	g.VMOVUPS(v[0], Mem{Base: dst, Index: end, Scale: 1, Disp: -32})
 	nextRow("_row")
+	rowsDone(g, name)
+}
 
-	g.Label(name + "_done")
-	g.VZEROUPPER()
-	g.RET()
+// copyRowsS2 emits copyRowsS2AVX2 (CopyRowsS2Func): the even floats of
+// rows, for stride-2 im2col straight from the image. Each block of k
+// outputs ending at m reads the 2k−1 floats src[2m−2k … 2m−2] as two
+// overlapping loads, a = src[2m−2k …] and b = src[2m−k−1 …], whose wanted
+// lanes are a's even and b's odd ones: VSHUFPS 0xD8 picks them per
+// 128-bit lane (a0 a2 b1 b3), VPERMPD 0xD8 puts the halves in order. So
+// nothing past a row's last even float is read. Rows of n ≥ 8 are blocks
+// of 8 ending at 8, 16, … and at n (rewriting the overlap with the same
+// values); 4 ≤ n < 8 the blocks of 4 ending at 4 and at n; n < 4 one
+// float at a time.
+func copyRowsS2(g *build.Context) {
+	name := "copyRowsS2AVX2"
+	n, dst, src, i, nextRow := rowsFrame(g, name, 2,
+		name+" sets dst[r·ldd+i] = src[r·lds+2i] for r < rows, i < n (see CopyRowsS2Func",
+		"in vec_generic.go). Requires rows, n ≥ 0.")
+	a, b := g.YMM(), g.YMM()
+	// block stores the k outputs from output i on (k = 8 or 4).
+	block := func(k int, i Register) {
+		var va, vb Register = a, b
+		if k == 4 {
+			va, vb = a.AsX(), b.AsX()
+		}
+		g.VMOVUPS(Mem{Base: src, Index: i, Scale: 8}, va)
+		g.VMOVUPS(Mem{Base: src, Index: i, Scale: 8, Disp: 4 * (k - 1)}, vb)
+		g.VSHUFPS(U8(0xD8), vb, va, va)
+		if k == 8 {
+			g.VPERMPD(U8(0xD8), va, va)
+		}
+		g.VMOVUPS(va, Mem{Base: dst, Index: i, Scale: 4})
+	}
+	last := g.GP64()
+
+	// 4 ≤ n < 8: the blocks of 4 ending at 4 and at n.
+	g.Label(name + "_half")
+	g.LEAQ(Mem{Base: n, Disp: -4}, last)
+	g.XORQ(i, i)
+	g.Label(name + "_halfrow")
+	block(4, i)
+	block(4, last)
+	nextRow("_halfrow")
+	g.JMP(LabelRef(name + "_done"))
+
+	// n ≥ 8: blocks of 8 while more than 8 outputs remain, then the block
+	// ending at n.
+	g.Label(name + "_wide")
+	g.LEAQ(Mem{Base: n, Disp: -8}, last)
+	g.Label(name + "_row")
+	g.XORQ(i, i)
+	g.Label(name + "_b8")
+	g.CMPQ(i, last)
+	g.JGE(LabelRef(name + "_end"))
+	block(8, i)
+	g.ADDQ(U8(8), i)
+	g.JMP(LabelRef(name + "_b8"))
+	g.Label(name + "_end")
+	block(8, last)
+	nextRow("_row")
+	rowsDone(g, name)
 }
 
 // sigmoidGroup is how many vectors the sigmoid and SiLU loops compute
