@@ -204,7 +204,15 @@ func Gemm(p *Params) {
 		// ran slower on two threads than on one).
 		bCost = kern.NR / 8
 	}
-	if p.PackedA == nil && !c.rowA {
+	switch {
+	case p.PackedA != nil:
+		// Pre-packed weights are streamed from memory too (a model's
+		// outgrow the caches): splitting N makes every thread stream all
+		// of them. ResNet-50's 7×7 layers (N = 49, two strips) had split
+		// N, and ran at 1.2–1.5× their one-thread rate on two threads
+		// with cold weights (conv's BenchmarkConvCold); now M, 1.65–1.9×.
+		aCost = kern.MR / 8
+	case !c.rowA:
 		aCost = kern.MR / 4
 	}
 	if gemv {
