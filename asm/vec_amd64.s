@@ -996,33 +996,36 @@ TEXT ·sigmoidAVX512(SB), NOSPLIT|NOFRAME, $0-32
 	MOVQ         n+0(FP), AX
 	MOVQ         dst+8(FP), CX
 	MOVQ         src+16(FP), DX
+	LEAQ         wide16<>+0(SB), BX
+	ADDQ         $0x3f, BX
+	ANDQ         $-64, BX
 	CMPQ         AX, $0x10
 	JL           sigmoidAVX512_small
-	MOVQ         AX, BX
-	ANDQ         $0x0f, BX
-	LEAQ         -64(CX)(AX*4), SI
+	MOVQ         AX, SI
+	ANDQ         $0x0f, SI
+	LEAQ         -64(CX)(AX*4), DI
 	VMOVUPS      -64(DX)(AX*4), Z0
-	VXORPS       signbit16<>+0(SB), Z0, Z0
-	VMOVUPS      explo16<>+0(SB), Z1
+	VXORPS       (BX), Z0, Z0
+	VMOVUPS      64(BX), Z1
 	VMAXPS       Z0, Z1, Z0
-	VMOVUPS      exphi16<>+0(SB), Z1
+	VMOVUPS      128(BX), Z1
 	VMINPS       Z0, Z1, Z0
-	VMOVUPS      expmagic16<>+0(SB), Z1
-	VFMADD231PS  log2e16<>+0(SB), Z0, Z1
-	VPSUBD       expmagick16<>+0(SB), Z1, Z2
-	VSUBPS       expmagic16<>+0(SB), Z1, Z1
-	VFNMADD231PS ln2hi16<>+0(SB), Z1, Z0
-	VFNMADD231PS ln2lo16<>+0(SB), Z1, Z0
-	VMOVUPS      c516<>+0(SB), Z1
-	VFMADD213PS  c416<>+0(SB), Z0, Z1
-	VFMADD213PS  c316<>+0(SB), Z0, Z1
-	VFMADD213PS  c216<>+0(SB), Z0, Z1
-	VFMADD213PS  c116<>+0(SB), Z0, Z1
-	VFMADD213PS  c016<>+0(SB), Z0, Z1
+	VMOVUPS      192(BX), Z1
+	VFMADD231PS  256(BX), Z0, Z1
+	VPSUBD       320(BX), Z1, Z2
+	VSUBPS       192(BX), Z1, Z1
+	VFNMADD231PS 384(BX), Z1, Z0
+	VFNMADD231PS 448(BX), Z1, Z0
+	VMOVUPS      512(BX), Z1
+	VFMADD213PS  576(BX), Z0, Z1
+	VFMADD213PS  640(BX), Z0, Z1
+	VFMADD213PS  704(BX), Z0, Z1
+	VFMADD213PS  768(BX), Z0, Z1
+	VFMADD213PS  832(BX), Z0, Z1
 	VPSLLD       $0x17, Z2, Z2
 	VMULPS       Z2, Z1, Z0
-	VADDPS       one16<>+0(SB), Z0, Z0
-	VMOVUPS      one16<>+0(SB), Z1
+	VADDPS       896(BX), Z0, Z0
+	VMOVUPS      896(BX), Z1
 	VDIVPS       Z0, Z1, Z1
 	CMPQ         AX, $0x00000060
 	JL           sigmoidAVX512_one
@@ -1034,108 +1037,108 @@ sigmoidAVX512_loop:
 	VMOVUPS      192(DX), Z4
 	VMOVUPS      256(DX), Z5
 	VMOVUPS      320(DX), Z6
-	VXORPS       signbit16<>+0(SB), Z0, Z0
-	VXORPS       signbit16<>+0(SB), Z2, Z2
-	VXORPS       signbit16<>+0(SB), Z3, Z3
-	VXORPS       signbit16<>+0(SB), Z4, Z4
-	VXORPS       signbit16<>+0(SB), Z5, Z5
-	VXORPS       signbit16<>+0(SB), Z6, Z6
-	VMOVUPS      explo16<>+0(SB), Z7
+	VXORPS       (BX), Z0, Z0
+	VXORPS       (BX), Z2, Z2
+	VXORPS       (BX), Z3, Z3
+	VXORPS       (BX), Z4, Z4
+	VXORPS       (BX), Z5, Z5
+	VXORPS       (BX), Z6, Z6
+	VMOVUPS      64(BX), Z7
 	VMAXPS       Z0, Z7, Z0
-	VMOVUPS      explo16<>+0(SB), Z7
+	VMOVUPS      64(BX), Z7
 	VMAXPS       Z2, Z7, Z2
-	VMOVUPS      explo16<>+0(SB), Z7
+	VMOVUPS      64(BX), Z7
 	VMAXPS       Z3, Z7, Z3
-	VMOVUPS      explo16<>+0(SB), Z7
+	VMOVUPS      64(BX), Z7
 	VMAXPS       Z4, Z7, Z4
-	VMOVUPS      explo16<>+0(SB), Z7
+	VMOVUPS      64(BX), Z7
 	VMAXPS       Z5, Z7, Z5
-	VMOVUPS      explo16<>+0(SB), Z7
+	VMOVUPS      64(BX), Z7
 	VMAXPS       Z6, Z7, Z6
-	VMOVUPS      exphi16<>+0(SB), Z7
+	VMOVUPS      128(BX), Z7
 	VMINPS       Z0, Z7, Z0
-	VMOVUPS      exphi16<>+0(SB), Z7
+	VMOVUPS      128(BX), Z7
 	VMINPS       Z2, Z7, Z2
-	VMOVUPS      exphi16<>+0(SB), Z7
+	VMOVUPS      128(BX), Z7
 	VMINPS       Z3, Z7, Z3
-	VMOVUPS      exphi16<>+0(SB), Z7
+	VMOVUPS      128(BX), Z7
 	VMINPS       Z4, Z7, Z4
-	VMOVUPS      exphi16<>+0(SB), Z7
+	VMOVUPS      128(BX), Z7
 	VMINPS       Z5, Z7, Z5
-	VMOVUPS      exphi16<>+0(SB), Z7
+	VMOVUPS      128(BX), Z7
 	VMINPS       Z6, Z7, Z6
-	VMOVUPS      expmagic16<>+0(SB), Z7
-	VFMADD231PS  log2e16<>+0(SB), Z0, Z7
-	VMOVUPS      expmagic16<>+0(SB), Z8
-	VFMADD231PS  log2e16<>+0(SB), Z2, Z8
-	VMOVUPS      expmagic16<>+0(SB), Z9
-	VFMADD231PS  log2e16<>+0(SB), Z3, Z9
-	VMOVUPS      expmagic16<>+0(SB), Z10
-	VFMADD231PS  log2e16<>+0(SB), Z4, Z10
-	VMOVUPS      expmagic16<>+0(SB), Z11
-	VFMADD231PS  log2e16<>+0(SB), Z5, Z11
-	VMOVUPS      expmagic16<>+0(SB), Z12
-	VFMADD231PS  log2e16<>+0(SB), Z6, Z12
-	VPSUBD       expmagick16<>+0(SB), Z7, Z13
-	VSUBPS       expmagic16<>+0(SB), Z7, Z7
-	VPSUBD       expmagick16<>+0(SB), Z8, Z14
-	VSUBPS       expmagic16<>+0(SB), Z8, Z8
-	VPSUBD       expmagick16<>+0(SB), Z9, Z15
-	VSUBPS       expmagic16<>+0(SB), Z9, Z9
-	VPSUBD       expmagick16<>+0(SB), Z10, Z16
-	VSUBPS       expmagic16<>+0(SB), Z10, Z10
-	VPSUBD       expmagick16<>+0(SB), Z11, Z17
-	VSUBPS       expmagic16<>+0(SB), Z11, Z11
-	VPSUBD       expmagick16<>+0(SB), Z12, Z18
-	VSUBPS       expmagic16<>+0(SB), Z12, Z12
-	VFNMADD231PS ln2hi16<>+0(SB), Z7, Z0
-	VFNMADD231PS ln2hi16<>+0(SB), Z8, Z2
-	VFNMADD231PS ln2hi16<>+0(SB), Z9, Z3
-	VFNMADD231PS ln2hi16<>+0(SB), Z10, Z4
-	VFNMADD231PS ln2hi16<>+0(SB), Z11, Z5
-	VFNMADD231PS ln2hi16<>+0(SB), Z12, Z6
-	VFNMADD231PS ln2lo16<>+0(SB), Z7, Z0
-	VFNMADD231PS ln2lo16<>+0(SB), Z8, Z2
-	VFNMADD231PS ln2lo16<>+0(SB), Z9, Z3
-	VFNMADD231PS ln2lo16<>+0(SB), Z10, Z4
-	VFNMADD231PS ln2lo16<>+0(SB), Z11, Z5
-	VFNMADD231PS ln2lo16<>+0(SB), Z12, Z6
-	VMOVUPS      c516<>+0(SB), Z7
-	VMOVUPS      c516<>+0(SB), Z8
-	VMOVUPS      c516<>+0(SB), Z9
-	VMOVUPS      c516<>+0(SB), Z10
-	VMOVUPS      c516<>+0(SB), Z11
-	VMOVUPS      c516<>+0(SB), Z12
-	VFMADD213PS  c416<>+0(SB), Z0, Z7
-	VFMADD213PS  c416<>+0(SB), Z2, Z8
-	VFMADD213PS  c416<>+0(SB), Z3, Z9
-	VFMADD213PS  c416<>+0(SB), Z4, Z10
-	VFMADD213PS  c416<>+0(SB), Z5, Z11
-	VFMADD213PS  c416<>+0(SB), Z6, Z12
-	VFMADD213PS  c316<>+0(SB), Z0, Z7
-	VFMADD213PS  c316<>+0(SB), Z2, Z8
-	VFMADD213PS  c316<>+0(SB), Z3, Z9
-	VFMADD213PS  c316<>+0(SB), Z4, Z10
-	VFMADD213PS  c316<>+0(SB), Z5, Z11
-	VFMADD213PS  c316<>+0(SB), Z6, Z12
-	VFMADD213PS  c216<>+0(SB), Z0, Z7
-	VFMADD213PS  c216<>+0(SB), Z2, Z8
-	VFMADD213PS  c216<>+0(SB), Z3, Z9
-	VFMADD213PS  c216<>+0(SB), Z4, Z10
-	VFMADD213PS  c216<>+0(SB), Z5, Z11
-	VFMADD213PS  c216<>+0(SB), Z6, Z12
-	VFMADD213PS  c116<>+0(SB), Z0, Z7
-	VFMADD213PS  c116<>+0(SB), Z2, Z8
-	VFMADD213PS  c116<>+0(SB), Z3, Z9
-	VFMADD213PS  c116<>+0(SB), Z4, Z10
-	VFMADD213PS  c116<>+0(SB), Z5, Z11
-	VFMADD213PS  c116<>+0(SB), Z6, Z12
-	VFMADD213PS  c016<>+0(SB), Z0, Z7
-	VFMADD213PS  c016<>+0(SB), Z2, Z8
-	VFMADD213PS  c016<>+0(SB), Z3, Z9
-	VFMADD213PS  c016<>+0(SB), Z4, Z10
-	VFMADD213PS  c016<>+0(SB), Z5, Z11
-	VFMADD213PS  c016<>+0(SB), Z6, Z12
+	VMOVUPS      192(BX), Z7
+	VFMADD231PS  256(BX), Z0, Z7
+	VMOVUPS      192(BX), Z8
+	VFMADD231PS  256(BX), Z2, Z8
+	VMOVUPS      192(BX), Z9
+	VFMADD231PS  256(BX), Z3, Z9
+	VMOVUPS      192(BX), Z10
+	VFMADD231PS  256(BX), Z4, Z10
+	VMOVUPS      192(BX), Z11
+	VFMADD231PS  256(BX), Z5, Z11
+	VMOVUPS      192(BX), Z12
+	VFMADD231PS  256(BX), Z6, Z12
+	VPSUBD       320(BX), Z7, Z13
+	VSUBPS       192(BX), Z7, Z7
+	VPSUBD       320(BX), Z8, Z14
+	VSUBPS       192(BX), Z8, Z8
+	VPSUBD       320(BX), Z9, Z15
+	VSUBPS       192(BX), Z9, Z9
+	VPSUBD       320(BX), Z10, Z16
+	VSUBPS       192(BX), Z10, Z10
+	VPSUBD       320(BX), Z11, Z17
+	VSUBPS       192(BX), Z11, Z11
+	VPSUBD       320(BX), Z12, Z18
+	VSUBPS       192(BX), Z12, Z12
+	VFNMADD231PS 384(BX), Z7, Z0
+	VFNMADD231PS 384(BX), Z8, Z2
+	VFNMADD231PS 384(BX), Z9, Z3
+	VFNMADD231PS 384(BX), Z10, Z4
+	VFNMADD231PS 384(BX), Z11, Z5
+	VFNMADD231PS 384(BX), Z12, Z6
+	VFNMADD231PS 448(BX), Z7, Z0
+	VFNMADD231PS 448(BX), Z8, Z2
+	VFNMADD231PS 448(BX), Z9, Z3
+	VFNMADD231PS 448(BX), Z10, Z4
+	VFNMADD231PS 448(BX), Z11, Z5
+	VFNMADD231PS 448(BX), Z12, Z6
+	VMOVUPS      512(BX), Z7
+	VMOVUPS      512(BX), Z8
+	VMOVUPS      512(BX), Z9
+	VMOVUPS      512(BX), Z10
+	VMOVUPS      512(BX), Z11
+	VMOVUPS      512(BX), Z12
+	VFMADD213PS  576(BX), Z0, Z7
+	VFMADD213PS  576(BX), Z2, Z8
+	VFMADD213PS  576(BX), Z3, Z9
+	VFMADD213PS  576(BX), Z4, Z10
+	VFMADD213PS  576(BX), Z5, Z11
+	VFMADD213PS  576(BX), Z6, Z12
+	VFMADD213PS  640(BX), Z0, Z7
+	VFMADD213PS  640(BX), Z2, Z8
+	VFMADD213PS  640(BX), Z3, Z9
+	VFMADD213PS  640(BX), Z4, Z10
+	VFMADD213PS  640(BX), Z5, Z11
+	VFMADD213PS  640(BX), Z6, Z12
+	VFMADD213PS  704(BX), Z0, Z7
+	VFMADD213PS  704(BX), Z2, Z8
+	VFMADD213PS  704(BX), Z3, Z9
+	VFMADD213PS  704(BX), Z4, Z10
+	VFMADD213PS  704(BX), Z5, Z11
+	VFMADD213PS  704(BX), Z6, Z12
+	VFMADD213PS  768(BX), Z0, Z7
+	VFMADD213PS  768(BX), Z2, Z8
+	VFMADD213PS  768(BX), Z3, Z9
+	VFMADD213PS  768(BX), Z4, Z10
+	VFMADD213PS  768(BX), Z5, Z11
+	VFMADD213PS  768(BX), Z6, Z12
+	VFMADD213PS  832(BX), Z0, Z7
+	VFMADD213PS  832(BX), Z2, Z8
+	VFMADD213PS  832(BX), Z3, Z9
+	VFMADD213PS  832(BX), Z4, Z10
+	VFMADD213PS  832(BX), Z5, Z11
+	VFMADD213PS  832(BX), Z6, Z12
 	VPSLLD       $0x17, Z13, Z13
 	VMULPS       Z13, Z7, Z0
 	VPSLLD       $0x17, Z14, Z14
@@ -1148,18 +1151,18 @@ sigmoidAVX512_loop:
 	VMULPS       Z17, Z11, Z5
 	VPSLLD       $0x17, Z18, Z18
 	VMULPS       Z18, Z12, Z6
-	VADDPS       one16<>+0(SB), Z0, Z0
-	VMOVUPS      one16<>+0(SB), Z7
-	VADDPS       one16<>+0(SB), Z2, Z2
-	VMOVUPS      one16<>+0(SB), Z8
-	VADDPS       one16<>+0(SB), Z3, Z3
-	VMOVUPS      one16<>+0(SB), Z9
-	VADDPS       one16<>+0(SB), Z4, Z4
-	VMOVUPS      one16<>+0(SB), Z10
-	VADDPS       one16<>+0(SB), Z5, Z5
-	VMOVUPS      one16<>+0(SB), Z11
-	VADDPS       one16<>+0(SB), Z6, Z6
-	VMOVUPS      one16<>+0(SB), Z12
+	VADDPS       896(BX), Z0, Z0
+	VMOVUPS      896(BX), Z7
+	VADDPS       896(BX), Z2, Z2
+	VMOVUPS      896(BX), Z8
+	VADDPS       896(BX), Z3, Z3
+	VMOVUPS      896(BX), Z9
+	VADDPS       896(BX), Z4, Z4
+	VMOVUPS      896(BX), Z10
+	VADDPS       896(BX), Z5, Z5
+	VMOVUPS      896(BX), Z11
+	VADDPS       896(BX), Z6, Z6
+	VMOVUPS      896(BX), Z12
 	VDIVPS       Z0, Z7, Z7
 	VDIVPS       Z2, Z8, Z8
 	VDIVPS       Z3, Z9, Z9
@@ -1182,27 +1185,27 @@ sigmoidAVX512_one:
 	CMPQ         AX, $0x10
 	JL           sigmoidAVX512_last
 	VMOVUPS      (DX), Z0
-	VXORPS       signbit16<>+0(SB), Z0, Z0
-	VMOVUPS      explo16<>+0(SB), Z2
+	VXORPS       (BX), Z0, Z0
+	VMOVUPS      64(BX), Z2
 	VMAXPS       Z0, Z2, Z0
-	VMOVUPS      exphi16<>+0(SB), Z2
+	VMOVUPS      128(BX), Z2
 	VMINPS       Z0, Z2, Z0
-	VMOVUPS      expmagic16<>+0(SB), Z2
-	VFMADD231PS  log2e16<>+0(SB), Z0, Z2
-	VPSUBD       expmagick16<>+0(SB), Z2, Z3
-	VSUBPS       expmagic16<>+0(SB), Z2, Z2
-	VFNMADD231PS ln2hi16<>+0(SB), Z2, Z0
-	VFNMADD231PS ln2lo16<>+0(SB), Z2, Z0
-	VMOVUPS      c516<>+0(SB), Z2
-	VFMADD213PS  c416<>+0(SB), Z0, Z2
-	VFMADD213PS  c316<>+0(SB), Z0, Z2
-	VFMADD213PS  c216<>+0(SB), Z0, Z2
-	VFMADD213PS  c116<>+0(SB), Z0, Z2
-	VFMADD213PS  c016<>+0(SB), Z0, Z2
+	VMOVUPS      192(BX), Z2
+	VFMADD231PS  256(BX), Z0, Z2
+	VPSUBD       320(BX), Z2, Z3
+	VSUBPS       192(BX), Z2, Z2
+	VFNMADD231PS 384(BX), Z2, Z0
+	VFNMADD231PS 448(BX), Z2, Z0
+	VMOVUPS      512(BX), Z2
+	VFMADD213PS  576(BX), Z0, Z2
+	VFMADD213PS  640(BX), Z0, Z2
+	VFMADD213PS  704(BX), Z0, Z2
+	VFMADD213PS  768(BX), Z0, Z2
+	VFMADD213PS  832(BX), Z0, Z2
 	VPSLLD       $0x17, Z3, Z3
 	VMULPS       Z3, Z2, Z0
-	VADDPS       one16<>+0(SB), Z0, Z0
-	VMOVUPS      one16<>+0(SB), Z2
+	VADDPS       896(BX), Z0, Z0
+	VMOVUPS      896(BX), Z2
 	VDIVPS       Z0, Z2, Z2
 	VMOVUPS      Z2, (CX)
 	ADDQ         $0x00000040, CX
@@ -1211,9 +1214,9 @@ sigmoidAVX512_one:
 	JMP          sigmoidAVX512_one
 
 sigmoidAVX512_last:
-	TESTQ   BX, BX
+	TESTQ   SI, SI
 	JZ      sigmoidAVX512_done
-	VMOVUPS Z1, (SI)
+	VMOVUPS Z1, (DI)
 	JMP     sigmoidAVX512_done
 
 sigmoidAVX512_small:
@@ -1222,27 +1225,27 @@ sigmoidAVX512_small:
 
 sigmoidAVX512_smallloop:
 	VMOVSS       (DX), X0
-	VXORPS       signbit16<>+0(SB), Z0, Z1
-	VMOVUPS      explo16<>+0(SB), Z2
+	VXORPS       (BX), Z0, Z1
+	VMOVUPS      64(BX), Z2
 	VMAXPS       Z1, Z2, Z1
-	VMOVUPS      exphi16<>+0(SB), Z2
+	VMOVUPS      128(BX), Z2
 	VMINPS       Z1, Z2, Z1
-	VMOVUPS      expmagic16<>+0(SB), Z2
-	VFMADD231PS  log2e16<>+0(SB), Z1, Z2
-	VPSUBD       expmagick16<>+0(SB), Z2, Z3
-	VSUBPS       expmagic16<>+0(SB), Z2, Z2
-	VFNMADD231PS ln2hi16<>+0(SB), Z2, Z1
-	VFNMADD231PS ln2lo16<>+0(SB), Z2, Z1
-	VMOVUPS      c516<>+0(SB), Z2
-	VFMADD213PS  c416<>+0(SB), Z1, Z2
-	VFMADD213PS  c316<>+0(SB), Z1, Z2
-	VFMADD213PS  c216<>+0(SB), Z1, Z2
-	VFMADD213PS  c116<>+0(SB), Z1, Z2
-	VFMADD213PS  c016<>+0(SB), Z1, Z2
+	VMOVUPS      192(BX), Z2
+	VFMADD231PS  256(BX), Z1, Z2
+	VPSUBD       320(BX), Z2, Z3
+	VSUBPS       192(BX), Z2, Z2
+	VFNMADD231PS 384(BX), Z2, Z1
+	VFNMADD231PS 448(BX), Z2, Z1
+	VMOVUPS      512(BX), Z2
+	VFMADD213PS  576(BX), Z1, Z2
+	VFMADD213PS  640(BX), Z1, Z2
+	VFMADD213PS  704(BX), Z1, Z2
+	VFMADD213PS  768(BX), Z1, Z2
+	VFMADD213PS  832(BX), Z1, Z2
 	VPSLLD       $0x17, Z3, Z3
 	VMULPS       Z3, Z2, Z1
-	VADDPS       one16<>+0(SB), Z1, Z1
-	VMOVUPS      one16<>+0(SB), Z2
+	VADDPS       896(BX), Z1, Z1
+	VMOVUPS      896(BX), Z2
 	VDIVPS       Z1, Z2, Z2
 	VMOVSS       X2, (CX)
 	ADDQ         $0x00000004, CX
@@ -1254,309 +1257,42 @@ sigmoidAVX512_done:
 	VZEROUPPER
 	RET
 
-DATA signbit16<>+0(SB)/4, $0x80000000
-DATA signbit16<>+4(SB)/4, $0x80000000
-DATA signbit16<>+8(SB)/4, $0x80000000
-DATA signbit16<>+12(SB)/4, $0x80000000
-DATA signbit16<>+16(SB)/4, $0x80000000
-DATA signbit16<>+20(SB)/4, $0x80000000
-DATA signbit16<>+24(SB)/4, $0x80000000
-DATA signbit16<>+28(SB)/4, $0x80000000
-DATA signbit16<>+32(SB)/4, $0x80000000
-DATA signbit16<>+36(SB)/4, $0x80000000
-DATA signbit16<>+40(SB)/4, $0x80000000
-DATA signbit16<>+44(SB)/4, $0x80000000
-DATA signbit16<>+48(SB)/4, $0x80000000
-DATA signbit16<>+52(SB)/4, $0x80000000
-DATA signbit16<>+56(SB)/4, $0x80000000
-DATA signbit16<>+60(SB)/4, $0x80000000
-GLOBL signbit16<>(SB), RODATA|NOPTR, $64
-
-DATA explo16<>+0(SB)/4, $0xc2aeac4f
-DATA explo16<>+4(SB)/4, $0xc2aeac4f
-DATA explo16<>+8(SB)/4, $0xc2aeac4f
-DATA explo16<>+12(SB)/4, $0xc2aeac4f
-DATA explo16<>+16(SB)/4, $0xc2aeac4f
-DATA explo16<>+20(SB)/4, $0xc2aeac4f
-DATA explo16<>+24(SB)/4, $0xc2aeac4f
-DATA explo16<>+28(SB)/4, $0xc2aeac4f
-DATA explo16<>+32(SB)/4, $0xc2aeac4f
-DATA explo16<>+36(SB)/4, $0xc2aeac4f
-DATA explo16<>+40(SB)/4, $0xc2aeac4f
-DATA explo16<>+44(SB)/4, $0xc2aeac4f
-DATA explo16<>+48(SB)/4, $0xc2aeac4f
-DATA explo16<>+52(SB)/4, $0xc2aeac4f
-DATA explo16<>+56(SB)/4, $0xc2aeac4f
-DATA explo16<>+60(SB)/4, $0xc2aeac4f
-GLOBL explo16<>(SB), RODATA|NOPTR, $64
-
-DATA exphi16<>+0(SB)/4, $0x42b00000
-DATA exphi16<>+4(SB)/4, $0x42b00000
-DATA exphi16<>+8(SB)/4, $0x42b00000
-DATA exphi16<>+12(SB)/4, $0x42b00000
-DATA exphi16<>+16(SB)/4, $0x42b00000
-DATA exphi16<>+20(SB)/4, $0x42b00000
-DATA exphi16<>+24(SB)/4, $0x42b00000
-DATA exphi16<>+28(SB)/4, $0x42b00000
-DATA exphi16<>+32(SB)/4, $0x42b00000
-DATA exphi16<>+36(SB)/4, $0x42b00000
-DATA exphi16<>+40(SB)/4, $0x42b00000
-DATA exphi16<>+44(SB)/4, $0x42b00000
-DATA exphi16<>+48(SB)/4, $0x42b00000
-DATA exphi16<>+52(SB)/4, $0x42b00000
-DATA exphi16<>+56(SB)/4, $0x42b00000
-DATA exphi16<>+60(SB)/4, $0x42b00000
-GLOBL exphi16<>(SB), RODATA|NOPTR, $64
-
-DATA expmagic16<>+0(SB)/4, $0x4b400000
-DATA expmagic16<>+4(SB)/4, $0x4b400000
-DATA expmagic16<>+8(SB)/4, $0x4b400000
-DATA expmagic16<>+12(SB)/4, $0x4b400000
-DATA expmagic16<>+16(SB)/4, $0x4b400000
-DATA expmagic16<>+20(SB)/4, $0x4b400000
-DATA expmagic16<>+24(SB)/4, $0x4b400000
-DATA expmagic16<>+28(SB)/4, $0x4b400000
-DATA expmagic16<>+32(SB)/4, $0x4b400000
-DATA expmagic16<>+36(SB)/4, $0x4b400000
-DATA expmagic16<>+40(SB)/4, $0x4b400000
-DATA expmagic16<>+44(SB)/4, $0x4b400000
-DATA expmagic16<>+48(SB)/4, $0x4b400000
-DATA expmagic16<>+52(SB)/4, $0x4b400000
-DATA expmagic16<>+56(SB)/4, $0x4b400000
-DATA expmagic16<>+60(SB)/4, $0x4b400000
-GLOBL expmagic16<>(SB), RODATA|NOPTR, $64
-
-DATA log2e16<>+0(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+4(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+8(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+12(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+16(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+20(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+24(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+28(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+32(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+36(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+40(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+44(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+48(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+52(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+56(SB)/4, $0x3fb8aa3b
-DATA log2e16<>+60(SB)/4, $0x3fb8aa3b
-GLOBL log2e16<>(SB), RODATA|NOPTR, $64
-
-DATA expmagick16<>+0(SB)/4, $0x4b3fff81
-DATA expmagick16<>+4(SB)/4, $0x4b3fff81
-DATA expmagick16<>+8(SB)/4, $0x4b3fff81
-DATA expmagick16<>+12(SB)/4, $0x4b3fff81
-DATA expmagick16<>+16(SB)/4, $0x4b3fff81
-DATA expmagick16<>+20(SB)/4, $0x4b3fff81
-DATA expmagick16<>+24(SB)/4, $0x4b3fff81
-DATA expmagick16<>+28(SB)/4, $0x4b3fff81
-DATA expmagick16<>+32(SB)/4, $0x4b3fff81
-DATA expmagick16<>+36(SB)/4, $0x4b3fff81
-DATA expmagick16<>+40(SB)/4, $0x4b3fff81
-DATA expmagick16<>+44(SB)/4, $0x4b3fff81
-DATA expmagick16<>+48(SB)/4, $0x4b3fff81
-DATA expmagick16<>+52(SB)/4, $0x4b3fff81
-DATA expmagick16<>+56(SB)/4, $0x4b3fff81
-DATA expmagick16<>+60(SB)/4, $0x4b3fff81
-GLOBL expmagick16<>(SB), RODATA|NOPTR, $64
-
-DATA ln2hi16<>+0(SB)/4, $0x3f318000
-DATA ln2hi16<>+4(SB)/4, $0x3f318000
-DATA ln2hi16<>+8(SB)/4, $0x3f318000
-DATA ln2hi16<>+12(SB)/4, $0x3f318000
-DATA ln2hi16<>+16(SB)/4, $0x3f318000
-DATA ln2hi16<>+20(SB)/4, $0x3f318000
-DATA ln2hi16<>+24(SB)/4, $0x3f318000
-DATA ln2hi16<>+28(SB)/4, $0x3f318000
-DATA ln2hi16<>+32(SB)/4, $0x3f318000
-DATA ln2hi16<>+36(SB)/4, $0x3f318000
-DATA ln2hi16<>+40(SB)/4, $0x3f318000
-DATA ln2hi16<>+44(SB)/4, $0x3f318000
-DATA ln2hi16<>+48(SB)/4, $0x3f318000
-DATA ln2hi16<>+52(SB)/4, $0x3f318000
-DATA ln2hi16<>+56(SB)/4, $0x3f318000
-DATA ln2hi16<>+60(SB)/4, $0x3f318000
-GLOBL ln2hi16<>(SB), RODATA|NOPTR, $64
-
-DATA ln2lo16<>+0(SB)/4, $0xb95e8083
-DATA ln2lo16<>+4(SB)/4, $0xb95e8083
-DATA ln2lo16<>+8(SB)/4, $0xb95e8083
-DATA ln2lo16<>+12(SB)/4, $0xb95e8083
-DATA ln2lo16<>+16(SB)/4, $0xb95e8083
-DATA ln2lo16<>+20(SB)/4, $0xb95e8083
-DATA ln2lo16<>+24(SB)/4, $0xb95e8083
-DATA ln2lo16<>+28(SB)/4, $0xb95e8083
-DATA ln2lo16<>+32(SB)/4, $0xb95e8083
-DATA ln2lo16<>+36(SB)/4, $0xb95e8083
-DATA ln2lo16<>+40(SB)/4, $0xb95e8083
-DATA ln2lo16<>+44(SB)/4, $0xb95e8083
-DATA ln2lo16<>+48(SB)/4, $0xb95e8083
-DATA ln2lo16<>+52(SB)/4, $0xb95e8083
-DATA ln2lo16<>+56(SB)/4, $0xb95e8083
-DATA ln2lo16<>+60(SB)/4, $0xb95e8083
-GLOBL ln2lo16<>(SB), RODATA|NOPTR, $64
-
-DATA c516<>+0(SB)/4, $0x3c075b72
-DATA c516<>+4(SB)/4, $0x3c075b72
-DATA c516<>+8(SB)/4, $0x3c075b72
-DATA c516<>+12(SB)/4, $0x3c075b72
-DATA c516<>+16(SB)/4, $0x3c075b72
-DATA c516<>+20(SB)/4, $0x3c075b72
-DATA c516<>+24(SB)/4, $0x3c075b72
-DATA c516<>+28(SB)/4, $0x3c075b72
-DATA c516<>+32(SB)/4, $0x3c075b72
-DATA c516<>+36(SB)/4, $0x3c075b72
-DATA c516<>+40(SB)/4, $0x3c075b72
-DATA c516<>+44(SB)/4, $0x3c075b72
-DATA c516<>+48(SB)/4, $0x3c075b72
-DATA c516<>+52(SB)/4, $0x3c075b72
-DATA c516<>+56(SB)/4, $0x3c075b72
-DATA c516<>+60(SB)/4, $0x3c075b72
-GLOBL c516<>(SB), RODATA|NOPTR, $64
-
-DATA c416<>+0(SB)/4, $0x3d2b9e07
-DATA c416<>+4(SB)/4, $0x3d2b9e07
-DATA c416<>+8(SB)/4, $0x3d2b9e07
-DATA c416<>+12(SB)/4, $0x3d2b9e07
-DATA c416<>+16(SB)/4, $0x3d2b9e07
-DATA c416<>+20(SB)/4, $0x3d2b9e07
-DATA c416<>+24(SB)/4, $0x3d2b9e07
-DATA c416<>+28(SB)/4, $0x3d2b9e07
-DATA c416<>+32(SB)/4, $0x3d2b9e07
-DATA c416<>+36(SB)/4, $0x3d2b9e07
-DATA c416<>+40(SB)/4, $0x3d2b9e07
-DATA c416<>+44(SB)/4, $0x3d2b9e07
-DATA c416<>+48(SB)/4, $0x3d2b9e07
-DATA c416<>+52(SB)/4, $0x3d2b9e07
-DATA c416<>+56(SB)/4, $0x3d2b9e07
-DATA c416<>+60(SB)/4, $0x3d2b9e07
-GLOBL c416<>(SB), RODATA|NOPTR, $64
-
-DATA c316<>+0(SB)/4, $0x3e2aae7a
-DATA c316<>+4(SB)/4, $0x3e2aae7a
-DATA c316<>+8(SB)/4, $0x3e2aae7a
-DATA c316<>+12(SB)/4, $0x3e2aae7a
-DATA c316<>+16(SB)/4, $0x3e2aae7a
-DATA c316<>+20(SB)/4, $0x3e2aae7a
-DATA c316<>+24(SB)/4, $0x3e2aae7a
-DATA c316<>+28(SB)/4, $0x3e2aae7a
-DATA c316<>+32(SB)/4, $0x3e2aae7a
-DATA c316<>+36(SB)/4, $0x3e2aae7a
-DATA c316<>+40(SB)/4, $0x3e2aae7a
-DATA c316<>+44(SB)/4, $0x3e2aae7a
-DATA c316<>+48(SB)/4, $0x3e2aae7a
-DATA c316<>+52(SB)/4, $0x3e2aae7a
-DATA c316<>+56(SB)/4, $0x3e2aae7a
-DATA c316<>+60(SB)/4, $0x3e2aae7a
-GLOBL c316<>(SB), RODATA|NOPTR, $64
-
-DATA c216<>+0(SB)/4, $0x3efffee4
-DATA c216<>+4(SB)/4, $0x3efffee4
-DATA c216<>+8(SB)/4, $0x3efffee4
-DATA c216<>+12(SB)/4, $0x3efffee4
-DATA c216<>+16(SB)/4, $0x3efffee4
-DATA c216<>+20(SB)/4, $0x3efffee4
-DATA c216<>+24(SB)/4, $0x3efffee4
-DATA c216<>+28(SB)/4, $0x3efffee4
-DATA c216<>+32(SB)/4, $0x3efffee4
-DATA c216<>+36(SB)/4, $0x3efffee4
-DATA c216<>+40(SB)/4, $0x3efffee4
-DATA c216<>+44(SB)/4, $0x3efffee4
-DATA c216<>+48(SB)/4, $0x3efffee4
-DATA c216<>+52(SB)/4, $0x3efffee4
-DATA c216<>+56(SB)/4, $0x3efffee4
-DATA c216<>+60(SB)/4, $0x3efffee4
-GLOBL c216<>(SB), RODATA|NOPTR, $64
-
-DATA c116<>+0(SB)/4, $0x3f7ffff8
-DATA c116<>+4(SB)/4, $0x3f7ffff8
-DATA c116<>+8(SB)/4, $0x3f7ffff8
-DATA c116<>+12(SB)/4, $0x3f7ffff8
-DATA c116<>+16(SB)/4, $0x3f7ffff8
-DATA c116<>+20(SB)/4, $0x3f7ffff8
-DATA c116<>+24(SB)/4, $0x3f7ffff8
-DATA c116<>+28(SB)/4, $0x3f7ffff8
-DATA c116<>+32(SB)/4, $0x3f7ffff8
-DATA c116<>+36(SB)/4, $0x3f7ffff8
-DATA c116<>+40(SB)/4, $0x3f7ffff8
-DATA c116<>+44(SB)/4, $0x3f7ffff8
-DATA c116<>+48(SB)/4, $0x3f7ffff8
-DATA c116<>+52(SB)/4, $0x3f7ffff8
-DATA c116<>+56(SB)/4, $0x3f7ffff8
-DATA c116<>+60(SB)/4, $0x3f7ffff8
-GLOBL c116<>(SB), RODATA|NOPTR, $64
-
-DATA c016<>+0(SB)/4, $0x3f800000
-DATA c016<>+4(SB)/4, $0x3f800000
-DATA c016<>+8(SB)/4, $0x3f800000
-DATA c016<>+12(SB)/4, $0x3f800000
-DATA c016<>+16(SB)/4, $0x3f800000
-DATA c016<>+20(SB)/4, $0x3f800000
-DATA c016<>+24(SB)/4, $0x3f800000
-DATA c016<>+28(SB)/4, $0x3f800000
-DATA c016<>+32(SB)/4, $0x3f800000
-DATA c016<>+36(SB)/4, $0x3f800000
-DATA c016<>+40(SB)/4, $0x3f800000
-DATA c016<>+44(SB)/4, $0x3f800000
-DATA c016<>+48(SB)/4, $0x3f800000
-DATA c016<>+52(SB)/4, $0x3f800000
-DATA c016<>+56(SB)/4, $0x3f800000
-DATA c016<>+60(SB)/4, $0x3f800000
-GLOBL c016<>(SB), RODATA|NOPTR, $64
-
-DATA one16<>+0(SB)/4, $0x3f800000
-DATA one16<>+4(SB)/4, $0x3f800000
-DATA one16<>+8(SB)/4, $0x3f800000
-DATA one16<>+12(SB)/4, $0x3f800000
-DATA one16<>+16(SB)/4, $0x3f800000
-DATA one16<>+20(SB)/4, $0x3f800000
-DATA one16<>+24(SB)/4, $0x3f800000
-DATA one16<>+28(SB)/4, $0x3f800000
-DATA one16<>+32(SB)/4, $0x3f800000
-DATA one16<>+36(SB)/4, $0x3f800000
-DATA one16<>+40(SB)/4, $0x3f800000
-DATA one16<>+44(SB)/4, $0x3f800000
-DATA one16<>+48(SB)/4, $0x3f800000
-DATA one16<>+52(SB)/4, $0x3f800000
-DATA one16<>+56(SB)/4, $0x3f800000
-DATA one16<>+60(SB)/4, $0x3f800000
-GLOBL one16<>(SB), RODATA|NOPTR, $64
-
 // func siluAVX512(n int, dst *float32, src *float32, a float32, b float32)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·siluAVX512(SB), NOSPLIT|NOFRAME, $0-32
 	MOVQ         n+0(FP), AX
 	MOVQ         dst+8(FP), CX
 	MOVQ         src+16(FP), DX
+	LEAQ         wide16<>+0(SB), BX
+	ADDQ         $0x3f, BX
+	ANDQ         $-64, BX
 	CMPQ         AX, $0x10
 	JL           siluAVX512_small
-	MOVQ         AX, BX
-	ANDQ         $0x0f, BX
-	LEAQ         -64(CX)(AX*4), SI
+	MOVQ         AX, SI
+	ANDQ         $0x0f, SI
+	LEAQ         -64(CX)(AX*4), DI
 	VMOVUPS      -64(DX)(AX*4), Z0
-	VXORPS       signbit16<>+0(SB), Z0, Z1
-	VMOVUPS      explo16<>+0(SB), Z2
+	VXORPS       (BX), Z0, Z1
+	VMOVUPS      64(BX), Z2
 	VMAXPS       Z1, Z2, Z1
-	VMOVUPS      exphi16<>+0(SB), Z2
+	VMOVUPS      128(BX), Z2
 	VMINPS       Z1, Z2, Z1
-	VMOVUPS      expmagic16<>+0(SB), Z2
-	VFMADD231PS  log2e16<>+0(SB), Z1, Z2
-	VPSUBD       expmagick16<>+0(SB), Z2, Z3
-	VSUBPS       expmagic16<>+0(SB), Z2, Z2
-	VFNMADD231PS ln2hi16<>+0(SB), Z2, Z1
-	VFNMADD231PS ln2lo16<>+0(SB), Z2, Z1
-	VMOVUPS      c516<>+0(SB), Z2
-	VFMADD213PS  c416<>+0(SB), Z1, Z2
-	VFMADD213PS  c316<>+0(SB), Z1, Z2
-	VFMADD213PS  c216<>+0(SB), Z1, Z2
-	VFMADD213PS  c116<>+0(SB), Z1, Z2
-	VFMADD213PS  c016<>+0(SB), Z1, Z2
+	VMOVUPS      192(BX), Z2
+	VFMADD231PS  256(BX), Z1, Z2
+	VPSUBD       320(BX), Z2, Z3
+	VSUBPS       192(BX), Z2, Z2
+	VFNMADD231PS 384(BX), Z2, Z1
+	VFNMADD231PS 448(BX), Z2, Z1
+	VMOVUPS      512(BX), Z2
+	VFMADD213PS  576(BX), Z1, Z2
+	VFMADD213PS  640(BX), Z1, Z2
+	VFMADD213PS  704(BX), Z1, Z2
+	VFMADD213PS  768(BX), Z1, Z2
+	VFMADD213PS  832(BX), Z1, Z2
 	VPSLLD       $0x17, Z3, Z3
 	VMULPS       Z3, Z2, Z1
-	VADDPS       one16<>+0(SB), Z1, Z1
-	VMOVUPS      one16<>+0(SB), Z2
+	VADDPS       896(BX), Z1, Z1
+	VMOVUPS      896(BX), Z2
 	VDIVPS       Z1, Z2, Z2
 	VMULPS       Z2, Z0, Z2
 	CMPQ         AX, $0x00000060
@@ -1569,108 +1305,108 @@ siluAVX512_loop:
 	VMOVUPS      192(DX), Z4
 	VMOVUPS      256(DX), Z5
 	VMOVUPS      320(DX), Z6
-	VXORPS       signbit16<>+0(SB), Z0, Z7
-	VXORPS       signbit16<>+0(SB), Z1, Z8
-	VXORPS       signbit16<>+0(SB), Z3, Z9
-	VXORPS       signbit16<>+0(SB), Z4, Z10
-	VXORPS       signbit16<>+0(SB), Z5, Z11
-	VXORPS       signbit16<>+0(SB), Z6, Z12
-	VMOVUPS      explo16<>+0(SB), Z13
+	VXORPS       (BX), Z0, Z7
+	VXORPS       (BX), Z1, Z8
+	VXORPS       (BX), Z3, Z9
+	VXORPS       (BX), Z4, Z10
+	VXORPS       (BX), Z5, Z11
+	VXORPS       (BX), Z6, Z12
+	VMOVUPS      64(BX), Z13
 	VMAXPS       Z7, Z13, Z7
-	VMOVUPS      explo16<>+0(SB), Z13
+	VMOVUPS      64(BX), Z13
 	VMAXPS       Z8, Z13, Z8
-	VMOVUPS      explo16<>+0(SB), Z13
+	VMOVUPS      64(BX), Z13
 	VMAXPS       Z9, Z13, Z9
-	VMOVUPS      explo16<>+0(SB), Z13
+	VMOVUPS      64(BX), Z13
 	VMAXPS       Z10, Z13, Z10
-	VMOVUPS      explo16<>+0(SB), Z13
+	VMOVUPS      64(BX), Z13
 	VMAXPS       Z11, Z13, Z11
-	VMOVUPS      explo16<>+0(SB), Z13
+	VMOVUPS      64(BX), Z13
 	VMAXPS       Z12, Z13, Z12
-	VMOVUPS      exphi16<>+0(SB), Z13
+	VMOVUPS      128(BX), Z13
 	VMINPS       Z7, Z13, Z7
-	VMOVUPS      exphi16<>+0(SB), Z13
+	VMOVUPS      128(BX), Z13
 	VMINPS       Z8, Z13, Z8
-	VMOVUPS      exphi16<>+0(SB), Z13
+	VMOVUPS      128(BX), Z13
 	VMINPS       Z9, Z13, Z9
-	VMOVUPS      exphi16<>+0(SB), Z13
+	VMOVUPS      128(BX), Z13
 	VMINPS       Z10, Z13, Z10
-	VMOVUPS      exphi16<>+0(SB), Z13
+	VMOVUPS      128(BX), Z13
 	VMINPS       Z11, Z13, Z11
-	VMOVUPS      exphi16<>+0(SB), Z13
+	VMOVUPS      128(BX), Z13
 	VMINPS       Z12, Z13, Z12
-	VMOVUPS      expmagic16<>+0(SB), Z13
-	VFMADD231PS  log2e16<>+0(SB), Z7, Z13
-	VMOVUPS      expmagic16<>+0(SB), Z14
-	VFMADD231PS  log2e16<>+0(SB), Z8, Z14
-	VMOVUPS      expmagic16<>+0(SB), Z15
-	VFMADD231PS  log2e16<>+0(SB), Z9, Z15
-	VMOVUPS      expmagic16<>+0(SB), Z16
-	VFMADD231PS  log2e16<>+0(SB), Z10, Z16
-	VMOVUPS      expmagic16<>+0(SB), Z17
-	VFMADD231PS  log2e16<>+0(SB), Z11, Z17
-	VMOVUPS      expmagic16<>+0(SB), Z18
-	VFMADD231PS  log2e16<>+0(SB), Z12, Z18
-	VPSUBD       expmagick16<>+0(SB), Z13, Z19
-	VSUBPS       expmagic16<>+0(SB), Z13, Z13
-	VPSUBD       expmagick16<>+0(SB), Z14, Z20
-	VSUBPS       expmagic16<>+0(SB), Z14, Z14
-	VPSUBD       expmagick16<>+0(SB), Z15, Z21
-	VSUBPS       expmagic16<>+0(SB), Z15, Z15
-	VPSUBD       expmagick16<>+0(SB), Z16, Z22
-	VSUBPS       expmagic16<>+0(SB), Z16, Z16
-	VPSUBD       expmagick16<>+0(SB), Z17, Z23
-	VSUBPS       expmagic16<>+0(SB), Z17, Z17
-	VPSUBD       expmagick16<>+0(SB), Z18, Z24
-	VSUBPS       expmagic16<>+0(SB), Z18, Z18
-	VFNMADD231PS ln2hi16<>+0(SB), Z13, Z7
-	VFNMADD231PS ln2hi16<>+0(SB), Z14, Z8
-	VFNMADD231PS ln2hi16<>+0(SB), Z15, Z9
-	VFNMADD231PS ln2hi16<>+0(SB), Z16, Z10
-	VFNMADD231PS ln2hi16<>+0(SB), Z17, Z11
-	VFNMADD231PS ln2hi16<>+0(SB), Z18, Z12
-	VFNMADD231PS ln2lo16<>+0(SB), Z13, Z7
-	VFNMADD231PS ln2lo16<>+0(SB), Z14, Z8
-	VFNMADD231PS ln2lo16<>+0(SB), Z15, Z9
-	VFNMADD231PS ln2lo16<>+0(SB), Z16, Z10
-	VFNMADD231PS ln2lo16<>+0(SB), Z17, Z11
-	VFNMADD231PS ln2lo16<>+0(SB), Z18, Z12
-	VMOVUPS      c516<>+0(SB), Z13
-	VMOVUPS      c516<>+0(SB), Z14
-	VMOVUPS      c516<>+0(SB), Z15
-	VMOVUPS      c516<>+0(SB), Z16
-	VMOVUPS      c516<>+0(SB), Z17
-	VMOVUPS      c516<>+0(SB), Z18
-	VFMADD213PS  c416<>+0(SB), Z7, Z13
-	VFMADD213PS  c416<>+0(SB), Z8, Z14
-	VFMADD213PS  c416<>+0(SB), Z9, Z15
-	VFMADD213PS  c416<>+0(SB), Z10, Z16
-	VFMADD213PS  c416<>+0(SB), Z11, Z17
-	VFMADD213PS  c416<>+0(SB), Z12, Z18
-	VFMADD213PS  c316<>+0(SB), Z7, Z13
-	VFMADD213PS  c316<>+0(SB), Z8, Z14
-	VFMADD213PS  c316<>+0(SB), Z9, Z15
-	VFMADD213PS  c316<>+0(SB), Z10, Z16
-	VFMADD213PS  c316<>+0(SB), Z11, Z17
-	VFMADD213PS  c316<>+0(SB), Z12, Z18
-	VFMADD213PS  c216<>+0(SB), Z7, Z13
-	VFMADD213PS  c216<>+0(SB), Z8, Z14
-	VFMADD213PS  c216<>+0(SB), Z9, Z15
-	VFMADD213PS  c216<>+0(SB), Z10, Z16
-	VFMADD213PS  c216<>+0(SB), Z11, Z17
-	VFMADD213PS  c216<>+0(SB), Z12, Z18
-	VFMADD213PS  c116<>+0(SB), Z7, Z13
-	VFMADD213PS  c116<>+0(SB), Z8, Z14
-	VFMADD213PS  c116<>+0(SB), Z9, Z15
-	VFMADD213PS  c116<>+0(SB), Z10, Z16
-	VFMADD213PS  c116<>+0(SB), Z11, Z17
-	VFMADD213PS  c116<>+0(SB), Z12, Z18
-	VFMADD213PS  c016<>+0(SB), Z7, Z13
-	VFMADD213PS  c016<>+0(SB), Z8, Z14
-	VFMADD213PS  c016<>+0(SB), Z9, Z15
-	VFMADD213PS  c016<>+0(SB), Z10, Z16
-	VFMADD213PS  c016<>+0(SB), Z11, Z17
-	VFMADD213PS  c016<>+0(SB), Z12, Z18
+	VMOVUPS      192(BX), Z13
+	VFMADD231PS  256(BX), Z7, Z13
+	VMOVUPS      192(BX), Z14
+	VFMADD231PS  256(BX), Z8, Z14
+	VMOVUPS      192(BX), Z15
+	VFMADD231PS  256(BX), Z9, Z15
+	VMOVUPS      192(BX), Z16
+	VFMADD231PS  256(BX), Z10, Z16
+	VMOVUPS      192(BX), Z17
+	VFMADD231PS  256(BX), Z11, Z17
+	VMOVUPS      192(BX), Z18
+	VFMADD231PS  256(BX), Z12, Z18
+	VPSUBD       320(BX), Z13, Z19
+	VSUBPS       192(BX), Z13, Z13
+	VPSUBD       320(BX), Z14, Z20
+	VSUBPS       192(BX), Z14, Z14
+	VPSUBD       320(BX), Z15, Z21
+	VSUBPS       192(BX), Z15, Z15
+	VPSUBD       320(BX), Z16, Z22
+	VSUBPS       192(BX), Z16, Z16
+	VPSUBD       320(BX), Z17, Z23
+	VSUBPS       192(BX), Z17, Z17
+	VPSUBD       320(BX), Z18, Z24
+	VSUBPS       192(BX), Z18, Z18
+	VFNMADD231PS 384(BX), Z13, Z7
+	VFNMADD231PS 384(BX), Z14, Z8
+	VFNMADD231PS 384(BX), Z15, Z9
+	VFNMADD231PS 384(BX), Z16, Z10
+	VFNMADD231PS 384(BX), Z17, Z11
+	VFNMADD231PS 384(BX), Z18, Z12
+	VFNMADD231PS 448(BX), Z13, Z7
+	VFNMADD231PS 448(BX), Z14, Z8
+	VFNMADD231PS 448(BX), Z15, Z9
+	VFNMADD231PS 448(BX), Z16, Z10
+	VFNMADD231PS 448(BX), Z17, Z11
+	VFNMADD231PS 448(BX), Z18, Z12
+	VMOVUPS      512(BX), Z13
+	VMOVUPS      512(BX), Z14
+	VMOVUPS      512(BX), Z15
+	VMOVUPS      512(BX), Z16
+	VMOVUPS      512(BX), Z17
+	VMOVUPS      512(BX), Z18
+	VFMADD213PS  576(BX), Z7, Z13
+	VFMADD213PS  576(BX), Z8, Z14
+	VFMADD213PS  576(BX), Z9, Z15
+	VFMADD213PS  576(BX), Z10, Z16
+	VFMADD213PS  576(BX), Z11, Z17
+	VFMADD213PS  576(BX), Z12, Z18
+	VFMADD213PS  640(BX), Z7, Z13
+	VFMADD213PS  640(BX), Z8, Z14
+	VFMADD213PS  640(BX), Z9, Z15
+	VFMADD213PS  640(BX), Z10, Z16
+	VFMADD213PS  640(BX), Z11, Z17
+	VFMADD213PS  640(BX), Z12, Z18
+	VFMADD213PS  704(BX), Z7, Z13
+	VFMADD213PS  704(BX), Z8, Z14
+	VFMADD213PS  704(BX), Z9, Z15
+	VFMADD213PS  704(BX), Z10, Z16
+	VFMADD213PS  704(BX), Z11, Z17
+	VFMADD213PS  704(BX), Z12, Z18
+	VFMADD213PS  768(BX), Z7, Z13
+	VFMADD213PS  768(BX), Z8, Z14
+	VFMADD213PS  768(BX), Z9, Z15
+	VFMADD213PS  768(BX), Z10, Z16
+	VFMADD213PS  768(BX), Z11, Z17
+	VFMADD213PS  768(BX), Z12, Z18
+	VFMADD213PS  832(BX), Z7, Z13
+	VFMADD213PS  832(BX), Z8, Z14
+	VFMADD213PS  832(BX), Z9, Z15
+	VFMADD213PS  832(BX), Z10, Z16
+	VFMADD213PS  832(BX), Z11, Z17
+	VFMADD213PS  832(BX), Z12, Z18
 	VPSLLD       $0x17, Z19, Z19
 	VMULPS       Z19, Z13, Z7
 	VPSLLD       $0x17, Z20, Z20
@@ -1683,18 +1419,18 @@ siluAVX512_loop:
 	VMULPS       Z23, Z17, Z11
 	VPSLLD       $0x17, Z24, Z24
 	VMULPS       Z24, Z18, Z12
-	VADDPS       one16<>+0(SB), Z7, Z7
-	VMOVUPS      one16<>+0(SB), Z13
-	VADDPS       one16<>+0(SB), Z8, Z8
-	VMOVUPS      one16<>+0(SB), Z14
-	VADDPS       one16<>+0(SB), Z9, Z9
-	VMOVUPS      one16<>+0(SB), Z15
-	VADDPS       one16<>+0(SB), Z10, Z10
-	VMOVUPS      one16<>+0(SB), Z16
-	VADDPS       one16<>+0(SB), Z11, Z11
-	VMOVUPS      one16<>+0(SB), Z17
-	VADDPS       one16<>+0(SB), Z12, Z12
-	VMOVUPS      one16<>+0(SB), Z18
+	VADDPS       896(BX), Z7, Z7
+	VMOVUPS      896(BX), Z13
+	VADDPS       896(BX), Z8, Z8
+	VMOVUPS      896(BX), Z14
+	VADDPS       896(BX), Z9, Z9
+	VMOVUPS      896(BX), Z15
+	VADDPS       896(BX), Z10, Z10
+	VMOVUPS      896(BX), Z16
+	VADDPS       896(BX), Z11, Z11
+	VMOVUPS      896(BX), Z17
+	VADDPS       896(BX), Z12, Z12
+	VMOVUPS      896(BX), Z18
 	VDIVPS       Z7, Z13, Z13
 	VDIVPS       Z8, Z14, Z14
 	VDIVPS       Z9, Z15, Z15
@@ -1723,27 +1459,27 @@ siluAVX512_one:
 	CMPQ         AX, $0x10
 	JL           siluAVX512_last
 	VMOVUPS      (DX), Z0
-	VXORPS       signbit16<>+0(SB), Z0, Z1
-	VMOVUPS      explo16<>+0(SB), Z3
+	VXORPS       (BX), Z0, Z1
+	VMOVUPS      64(BX), Z3
 	VMAXPS       Z1, Z3, Z1
-	VMOVUPS      exphi16<>+0(SB), Z3
+	VMOVUPS      128(BX), Z3
 	VMINPS       Z1, Z3, Z1
-	VMOVUPS      expmagic16<>+0(SB), Z3
-	VFMADD231PS  log2e16<>+0(SB), Z1, Z3
-	VPSUBD       expmagick16<>+0(SB), Z3, Z4
-	VSUBPS       expmagic16<>+0(SB), Z3, Z3
-	VFNMADD231PS ln2hi16<>+0(SB), Z3, Z1
-	VFNMADD231PS ln2lo16<>+0(SB), Z3, Z1
-	VMOVUPS      c516<>+0(SB), Z3
-	VFMADD213PS  c416<>+0(SB), Z1, Z3
-	VFMADD213PS  c316<>+0(SB), Z1, Z3
-	VFMADD213PS  c216<>+0(SB), Z1, Z3
-	VFMADD213PS  c116<>+0(SB), Z1, Z3
-	VFMADD213PS  c016<>+0(SB), Z1, Z3
+	VMOVUPS      192(BX), Z3
+	VFMADD231PS  256(BX), Z1, Z3
+	VPSUBD       320(BX), Z3, Z4
+	VSUBPS       192(BX), Z3, Z3
+	VFNMADD231PS 384(BX), Z3, Z1
+	VFNMADD231PS 448(BX), Z3, Z1
+	VMOVUPS      512(BX), Z3
+	VFMADD213PS  576(BX), Z1, Z3
+	VFMADD213PS  640(BX), Z1, Z3
+	VFMADD213PS  704(BX), Z1, Z3
+	VFMADD213PS  768(BX), Z1, Z3
+	VFMADD213PS  832(BX), Z1, Z3
 	VPSLLD       $0x17, Z4, Z4
 	VMULPS       Z4, Z3, Z1
-	VADDPS       one16<>+0(SB), Z1, Z1
-	VMOVUPS      one16<>+0(SB), Z3
+	VADDPS       896(BX), Z1, Z1
+	VMOVUPS      896(BX), Z3
 	VDIVPS       Z1, Z3, Z3
 	VMULPS       Z3, Z0, Z3
 	VMOVUPS      Z3, (CX)
@@ -1753,9 +1489,9 @@ siluAVX512_one:
 	JMP          siluAVX512_one
 
 siluAVX512_last:
-	TESTQ   BX, BX
+	TESTQ   SI, SI
 	JZ      siluAVX512_done
-	VMOVUPS Z2, (SI)
+	VMOVUPS Z2, (DI)
 	JMP     siluAVX512_done
 
 siluAVX512_small:
@@ -1764,27 +1500,27 @@ siluAVX512_small:
 
 siluAVX512_smallloop:
 	VMOVSS       (DX), X0
-	VXORPS       signbit16<>+0(SB), Z0, Z1
-	VMOVUPS      explo16<>+0(SB), Z2
+	VXORPS       (BX), Z0, Z1
+	VMOVUPS      64(BX), Z2
 	VMAXPS       Z1, Z2, Z1
-	VMOVUPS      exphi16<>+0(SB), Z2
+	VMOVUPS      128(BX), Z2
 	VMINPS       Z1, Z2, Z1
-	VMOVUPS      expmagic16<>+0(SB), Z2
-	VFMADD231PS  log2e16<>+0(SB), Z1, Z2
-	VPSUBD       expmagick16<>+0(SB), Z2, Z3
-	VSUBPS       expmagic16<>+0(SB), Z2, Z2
-	VFNMADD231PS ln2hi16<>+0(SB), Z2, Z1
-	VFNMADD231PS ln2lo16<>+0(SB), Z2, Z1
-	VMOVUPS      c516<>+0(SB), Z2
-	VFMADD213PS  c416<>+0(SB), Z1, Z2
-	VFMADD213PS  c316<>+0(SB), Z1, Z2
-	VFMADD213PS  c216<>+0(SB), Z1, Z2
-	VFMADD213PS  c116<>+0(SB), Z1, Z2
-	VFMADD213PS  c016<>+0(SB), Z1, Z2
+	VMOVUPS      192(BX), Z2
+	VFMADD231PS  256(BX), Z1, Z2
+	VPSUBD       320(BX), Z2, Z3
+	VSUBPS       192(BX), Z2, Z2
+	VFNMADD231PS 384(BX), Z2, Z1
+	VFNMADD231PS 448(BX), Z2, Z1
+	VMOVUPS      512(BX), Z2
+	VFMADD213PS  576(BX), Z1, Z2
+	VFMADD213PS  640(BX), Z1, Z2
+	VFMADD213PS  704(BX), Z1, Z2
+	VFMADD213PS  768(BX), Z1, Z2
+	VFMADD213PS  832(BX), Z1, Z2
 	VPSLLD       $0x17, Z3, Z3
 	VMULPS       Z3, Z2, Z1
-	VADDPS       one16<>+0(SB), Z1, Z1
-	VMOVUPS      one16<>+0(SB), Z2
+	VADDPS       896(BX), Z1, Z1
+	VMOVUPS      896(BX), Z2
 	VDIVPS       Z1, Z2, Z2
 	VMULPS       Z2, Z0, Z2
 	VMOVSS       X2, (CX)
@@ -1796,6 +1532,264 @@ siluAVX512_smallloop:
 siluAVX512_done:
 	VZEROUPPER
 	RET
+
+DATA wide16<>+0(SB)/4, $0x80000000
+DATA wide16<>+4(SB)/4, $0x80000000
+DATA wide16<>+8(SB)/4, $0x80000000
+DATA wide16<>+12(SB)/4, $0x80000000
+DATA wide16<>+16(SB)/4, $0x80000000
+DATA wide16<>+20(SB)/4, $0x80000000
+DATA wide16<>+24(SB)/4, $0x80000000
+DATA wide16<>+28(SB)/4, $0x80000000
+DATA wide16<>+32(SB)/4, $0x80000000
+DATA wide16<>+36(SB)/4, $0x80000000
+DATA wide16<>+40(SB)/4, $0x80000000
+DATA wide16<>+44(SB)/4, $0x80000000
+DATA wide16<>+48(SB)/4, $0x80000000
+DATA wide16<>+52(SB)/4, $0x80000000
+DATA wide16<>+56(SB)/4, $0x80000000
+DATA wide16<>+60(SB)/4, $0x80000000
+DATA wide16<>+64(SB)/4, $0xc2aeac4f
+DATA wide16<>+68(SB)/4, $0xc2aeac4f
+DATA wide16<>+72(SB)/4, $0xc2aeac4f
+DATA wide16<>+76(SB)/4, $0xc2aeac4f
+DATA wide16<>+80(SB)/4, $0xc2aeac4f
+DATA wide16<>+84(SB)/4, $0xc2aeac4f
+DATA wide16<>+88(SB)/4, $0xc2aeac4f
+DATA wide16<>+92(SB)/4, $0xc2aeac4f
+DATA wide16<>+96(SB)/4, $0xc2aeac4f
+DATA wide16<>+100(SB)/4, $0xc2aeac4f
+DATA wide16<>+104(SB)/4, $0xc2aeac4f
+DATA wide16<>+108(SB)/4, $0xc2aeac4f
+DATA wide16<>+112(SB)/4, $0xc2aeac4f
+DATA wide16<>+116(SB)/4, $0xc2aeac4f
+DATA wide16<>+120(SB)/4, $0xc2aeac4f
+DATA wide16<>+124(SB)/4, $0xc2aeac4f
+DATA wide16<>+128(SB)/4, $0x42b00000
+DATA wide16<>+132(SB)/4, $0x42b00000
+DATA wide16<>+136(SB)/4, $0x42b00000
+DATA wide16<>+140(SB)/4, $0x42b00000
+DATA wide16<>+144(SB)/4, $0x42b00000
+DATA wide16<>+148(SB)/4, $0x42b00000
+DATA wide16<>+152(SB)/4, $0x42b00000
+DATA wide16<>+156(SB)/4, $0x42b00000
+DATA wide16<>+160(SB)/4, $0x42b00000
+DATA wide16<>+164(SB)/4, $0x42b00000
+DATA wide16<>+168(SB)/4, $0x42b00000
+DATA wide16<>+172(SB)/4, $0x42b00000
+DATA wide16<>+176(SB)/4, $0x42b00000
+DATA wide16<>+180(SB)/4, $0x42b00000
+DATA wide16<>+184(SB)/4, $0x42b00000
+DATA wide16<>+188(SB)/4, $0x42b00000
+DATA wide16<>+192(SB)/4, $0x4b400000
+DATA wide16<>+196(SB)/4, $0x4b400000
+DATA wide16<>+200(SB)/4, $0x4b400000
+DATA wide16<>+204(SB)/4, $0x4b400000
+DATA wide16<>+208(SB)/4, $0x4b400000
+DATA wide16<>+212(SB)/4, $0x4b400000
+DATA wide16<>+216(SB)/4, $0x4b400000
+DATA wide16<>+220(SB)/4, $0x4b400000
+DATA wide16<>+224(SB)/4, $0x4b400000
+DATA wide16<>+228(SB)/4, $0x4b400000
+DATA wide16<>+232(SB)/4, $0x4b400000
+DATA wide16<>+236(SB)/4, $0x4b400000
+DATA wide16<>+240(SB)/4, $0x4b400000
+DATA wide16<>+244(SB)/4, $0x4b400000
+DATA wide16<>+248(SB)/4, $0x4b400000
+DATA wide16<>+252(SB)/4, $0x4b400000
+DATA wide16<>+256(SB)/4, $0x3fb8aa3b
+DATA wide16<>+260(SB)/4, $0x3fb8aa3b
+DATA wide16<>+264(SB)/4, $0x3fb8aa3b
+DATA wide16<>+268(SB)/4, $0x3fb8aa3b
+DATA wide16<>+272(SB)/4, $0x3fb8aa3b
+DATA wide16<>+276(SB)/4, $0x3fb8aa3b
+DATA wide16<>+280(SB)/4, $0x3fb8aa3b
+DATA wide16<>+284(SB)/4, $0x3fb8aa3b
+DATA wide16<>+288(SB)/4, $0x3fb8aa3b
+DATA wide16<>+292(SB)/4, $0x3fb8aa3b
+DATA wide16<>+296(SB)/4, $0x3fb8aa3b
+DATA wide16<>+300(SB)/4, $0x3fb8aa3b
+DATA wide16<>+304(SB)/4, $0x3fb8aa3b
+DATA wide16<>+308(SB)/4, $0x3fb8aa3b
+DATA wide16<>+312(SB)/4, $0x3fb8aa3b
+DATA wide16<>+316(SB)/4, $0x3fb8aa3b
+DATA wide16<>+320(SB)/4, $0x4b3fff81
+DATA wide16<>+324(SB)/4, $0x4b3fff81
+DATA wide16<>+328(SB)/4, $0x4b3fff81
+DATA wide16<>+332(SB)/4, $0x4b3fff81
+DATA wide16<>+336(SB)/4, $0x4b3fff81
+DATA wide16<>+340(SB)/4, $0x4b3fff81
+DATA wide16<>+344(SB)/4, $0x4b3fff81
+DATA wide16<>+348(SB)/4, $0x4b3fff81
+DATA wide16<>+352(SB)/4, $0x4b3fff81
+DATA wide16<>+356(SB)/4, $0x4b3fff81
+DATA wide16<>+360(SB)/4, $0x4b3fff81
+DATA wide16<>+364(SB)/4, $0x4b3fff81
+DATA wide16<>+368(SB)/4, $0x4b3fff81
+DATA wide16<>+372(SB)/4, $0x4b3fff81
+DATA wide16<>+376(SB)/4, $0x4b3fff81
+DATA wide16<>+380(SB)/4, $0x4b3fff81
+DATA wide16<>+384(SB)/4, $0x3f318000
+DATA wide16<>+388(SB)/4, $0x3f318000
+DATA wide16<>+392(SB)/4, $0x3f318000
+DATA wide16<>+396(SB)/4, $0x3f318000
+DATA wide16<>+400(SB)/4, $0x3f318000
+DATA wide16<>+404(SB)/4, $0x3f318000
+DATA wide16<>+408(SB)/4, $0x3f318000
+DATA wide16<>+412(SB)/4, $0x3f318000
+DATA wide16<>+416(SB)/4, $0x3f318000
+DATA wide16<>+420(SB)/4, $0x3f318000
+DATA wide16<>+424(SB)/4, $0x3f318000
+DATA wide16<>+428(SB)/4, $0x3f318000
+DATA wide16<>+432(SB)/4, $0x3f318000
+DATA wide16<>+436(SB)/4, $0x3f318000
+DATA wide16<>+440(SB)/4, $0x3f318000
+DATA wide16<>+444(SB)/4, $0x3f318000
+DATA wide16<>+448(SB)/4, $0xb95e8083
+DATA wide16<>+452(SB)/4, $0xb95e8083
+DATA wide16<>+456(SB)/4, $0xb95e8083
+DATA wide16<>+460(SB)/4, $0xb95e8083
+DATA wide16<>+464(SB)/4, $0xb95e8083
+DATA wide16<>+468(SB)/4, $0xb95e8083
+DATA wide16<>+472(SB)/4, $0xb95e8083
+DATA wide16<>+476(SB)/4, $0xb95e8083
+DATA wide16<>+480(SB)/4, $0xb95e8083
+DATA wide16<>+484(SB)/4, $0xb95e8083
+DATA wide16<>+488(SB)/4, $0xb95e8083
+DATA wide16<>+492(SB)/4, $0xb95e8083
+DATA wide16<>+496(SB)/4, $0xb95e8083
+DATA wide16<>+500(SB)/4, $0xb95e8083
+DATA wide16<>+504(SB)/4, $0xb95e8083
+DATA wide16<>+508(SB)/4, $0xb95e8083
+DATA wide16<>+512(SB)/4, $0x3c075b72
+DATA wide16<>+516(SB)/4, $0x3c075b72
+DATA wide16<>+520(SB)/4, $0x3c075b72
+DATA wide16<>+524(SB)/4, $0x3c075b72
+DATA wide16<>+528(SB)/4, $0x3c075b72
+DATA wide16<>+532(SB)/4, $0x3c075b72
+DATA wide16<>+536(SB)/4, $0x3c075b72
+DATA wide16<>+540(SB)/4, $0x3c075b72
+DATA wide16<>+544(SB)/4, $0x3c075b72
+DATA wide16<>+548(SB)/4, $0x3c075b72
+DATA wide16<>+552(SB)/4, $0x3c075b72
+DATA wide16<>+556(SB)/4, $0x3c075b72
+DATA wide16<>+560(SB)/4, $0x3c075b72
+DATA wide16<>+564(SB)/4, $0x3c075b72
+DATA wide16<>+568(SB)/4, $0x3c075b72
+DATA wide16<>+572(SB)/4, $0x3c075b72
+DATA wide16<>+576(SB)/4, $0x3d2b9e07
+DATA wide16<>+580(SB)/4, $0x3d2b9e07
+DATA wide16<>+584(SB)/4, $0x3d2b9e07
+DATA wide16<>+588(SB)/4, $0x3d2b9e07
+DATA wide16<>+592(SB)/4, $0x3d2b9e07
+DATA wide16<>+596(SB)/4, $0x3d2b9e07
+DATA wide16<>+600(SB)/4, $0x3d2b9e07
+DATA wide16<>+604(SB)/4, $0x3d2b9e07
+DATA wide16<>+608(SB)/4, $0x3d2b9e07
+DATA wide16<>+612(SB)/4, $0x3d2b9e07
+DATA wide16<>+616(SB)/4, $0x3d2b9e07
+DATA wide16<>+620(SB)/4, $0x3d2b9e07
+DATA wide16<>+624(SB)/4, $0x3d2b9e07
+DATA wide16<>+628(SB)/4, $0x3d2b9e07
+DATA wide16<>+632(SB)/4, $0x3d2b9e07
+DATA wide16<>+636(SB)/4, $0x3d2b9e07
+DATA wide16<>+640(SB)/4, $0x3e2aae7a
+DATA wide16<>+644(SB)/4, $0x3e2aae7a
+DATA wide16<>+648(SB)/4, $0x3e2aae7a
+DATA wide16<>+652(SB)/4, $0x3e2aae7a
+DATA wide16<>+656(SB)/4, $0x3e2aae7a
+DATA wide16<>+660(SB)/4, $0x3e2aae7a
+DATA wide16<>+664(SB)/4, $0x3e2aae7a
+DATA wide16<>+668(SB)/4, $0x3e2aae7a
+DATA wide16<>+672(SB)/4, $0x3e2aae7a
+DATA wide16<>+676(SB)/4, $0x3e2aae7a
+DATA wide16<>+680(SB)/4, $0x3e2aae7a
+DATA wide16<>+684(SB)/4, $0x3e2aae7a
+DATA wide16<>+688(SB)/4, $0x3e2aae7a
+DATA wide16<>+692(SB)/4, $0x3e2aae7a
+DATA wide16<>+696(SB)/4, $0x3e2aae7a
+DATA wide16<>+700(SB)/4, $0x3e2aae7a
+DATA wide16<>+704(SB)/4, $0x3efffee4
+DATA wide16<>+708(SB)/4, $0x3efffee4
+DATA wide16<>+712(SB)/4, $0x3efffee4
+DATA wide16<>+716(SB)/4, $0x3efffee4
+DATA wide16<>+720(SB)/4, $0x3efffee4
+DATA wide16<>+724(SB)/4, $0x3efffee4
+DATA wide16<>+728(SB)/4, $0x3efffee4
+DATA wide16<>+732(SB)/4, $0x3efffee4
+DATA wide16<>+736(SB)/4, $0x3efffee4
+DATA wide16<>+740(SB)/4, $0x3efffee4
+DATA wide16<>+744(SB)/4, $0x3efffee4
+DATA wide16<>+748(SB)/4, $0x3efffee4
+DATA wide16<>+752(SB)/4, $0x3efffee4
+DATA wide16<>+756(SB)/4, $0x3efffee4
+DATA wide16<>+760(SB)/4, $0x3efffee4
+DATA wide16<>+764(SB)/4, $0x3efffee4
+DATA wide16<>+768(SB)/4, $0x3f7ffff8
+DATA wide16<>+772(SB)/4, $0x3f7ffff8
+DATA wide16<>+776(SB)/4, $0x3f7ffff8
+DATA wide16<>+780(SB)/4, $0x3f7ffff8
+DATA wide16<>+784(SB)/4, $0x3f7ffff8
+DATA wide16<>+788(SB)/4, $0x3f7ffff8
+DATA wide16<>+792(SB)/4, $0x3f7ffff8
+DATA wide16<>+796(SB)/4, $0x3f7ffff8
+DATA wide16<>+800(SB)/4, $0x3f7ffff8
+DATA wide16<>+804(SB)/4, $0x3f7ffff8
+DATA wide16<>+808(SB)/4, $0x3f7ffff8
+DATA wide16<>+812(SB)/4, $0x3f7ffff8
+DATA wide16<>+816(SB)/4, $0x3f7ffff8
+DATA wide16<>+820(SB)/4, $0x3f7ffff8
+DATA wide16<>+824(SB)/4, $0x3f7ffff8
+DATA wide16<>+828(SB)/4, $0x3f7ffff8
+DATA wide16<>+832(SB)/4, $0x3f800000
+DATA wide16<>+836(SB)/4, $0x3f800000
+DATA wide16<>+840(SB)/4, $0x3f800000
+DATA wide16<>+844(SB)/4, $0x3f800000
+DATA wide16<>+848(SB)/4, $0x3f800000
+DATA wide16<>+852(SB)/4, $0x3f800000
+DATA wide16<>+856(SB)/4, $0x3f800000
+DATA wide16<>+860(SB)/4, $0x3f800000
+DATA wide16<>+864(SB)/4, $0x3f800000
+DATA wide16<>+868(SB)/4, $0x3f800000
+DATA wide16<>+872(SB)/4, $0x3f800000
+DATA wide16<>+876(SB)/4, $0x3f800000
+DATA wide16<>+880(SB)/4, $0x3f800000
+DATA wide16<>+884(SB)/4, $0x3f800000
+DATA wide16<>+888(SB)/4, $0x3f800000
+DATA wide16<>+892(SB)/4, $0x3f800000
+DATA wide16<>+896(SB)/4, $0x3f800000
+DATA wide16<>+900(SB)/4, $0x3f800000
+DATA wide16<>+904(SB)/4, $0x3f800000
+DATA wide16<>+908(SB)/4, $0x3f800000
+DATA wide16<>+912(SB)/4, $0x3f800000
+DATA wide16<>+916(SB)/4, $0x3f800000
+DATA wide16<>+920(SB)/4, $0x3f800000
+DATA wide16<>+924(SB)/4, $0x3f800000
+DATA wide16<>+928(SB)/4, $0x3f800000
+DATA wide16<>+932(SB)/4, $0x3f800000
+DATA wide16<>+936(SB)/4, $0x3f800000
+DATA wide16<>+940(SB)/4, $0x3f800000
+DATA wide16<>+944(SB)/4, $0x3f800000
+DATA wide16<>+948(SB)/4, $0x3f800000
+DATA wide16<>+952(SB)/4, $0x3f800000
+DATA wide16<>+956(SB)/4, $0x3f800000
+DATA wide16<>+960(SB)/4, $0x00000000
+DATA wide16<>+964(SB)/4, $0x00000000
+DATA wide16<>+968(SB)/4, $0x00000000
+DATA wide16<>+972(SB)/4, $0x00000000
+DATA wide16<>+976(SB)/4, $0x00000000
+DATA wide16<>+980(SB)/4, $0x00000000
+DATA wide16<>+984(SB)/4, $0x00000000
+DATA wide16<>+988(SB)/4, $0x00000000
+DATA wide16<>+992(SB)/4, $0x00000000
+DATA wide16<>+996(SB)/4, $0x00000000
+DATA wide16<>+1000(SB)/4, $0x00000000
+DATA wide16<>+1004(SB)/4, $0x00000000
+DATA wide16<>+1008(SB)/4, $0x00000000
+DATA wide16<>+1012(SB)/4, $0x00000000
+DATA wide16<>+1016(SB)/4, $0x00000000
+DATA wide16<>+1020(SB)/4, $0x00000000
+GLOBL wide16<>(SB), RODATA|NOPTR, $1024
 
 // func scaleShiftAVX2(n int, dst *float32, src *float32, s float32, t float32, lo float32, hi float32)
 // Requires: AVX

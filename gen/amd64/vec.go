@@ -86,17 +86,57 @@ func (w lanes) suffix() string {
 	return "AVX2"
 }
 
-// splat returns a read-only vector of w copies of bits (vconst at 8
-// lanes; a 16-lane constant is its own table).
+// splat returns a read-only vector of w copies of bits: vconst at 8
+// lanes; at 16 a slot of wide16 (see wideConsts).
 func (w lanes) splat(g *build.Context, name string, bits uint32) Mem {
 	if w == 8 {
 		return vconst(g, name, bits)
 	}
-	words := make([]uint32, w)
-	for i := range words {
-		words[i] = bits
+	s, ok := wide.slot[name]
+	if !ok {
+		s = len(wide.slot)
+		wide.slot[name] = s
+		for range w {
+			wide.words = append(wide.words, bits)
+		}
 	}
-	return table(g, fmt.Sprintf("%s%d", name, w), words)
+	return Mem{Base: wide.base, Disp: 64 * s}
+}
+
+// wideConsts holds the 16-lane constants of the file, one table of
+// 64-byte slots (wide16) read through a base register that each 16-lane
+// kernel rounds up to 64 bytes at entry: the linker aligns data to 32
+// bytes at most, and a zmm operand across two cache lines loads twice —
+// siluAVX512 ran at half speed (24 against 12 µs per 64K floats) when
+// an unrelated change moved its constants to 32 mod 64.
+type wideConsts struct {
+	base  Register // of the kernel being emitted
+	slot  map[string]int
+	words []uint32
+}
+
+var wide = wideConsts{slot: map[string]int{}}
+
+// wideBase emits the entry of a 16-lane kernel: wide16's first 64-byte
+// boundary into a register, for splat.
+func wideBase(g *build.Context) {
+	wide.base = g.GP64()
+	g.LEAQ(Mem{Symbol: NewStaticSymbol("wide16"), Base: StaticBase}, wide.base)
+	g.ADDQ(U8(63), wide.base)
+	g.ANDQ(I8(-64), wide.base)
+}
+
+// wideTable emits wide16 (with 64 bytes of room for the rounding) once
+// every kernel has asked for its constants.
+func wideTable(g *build.Context) {
+	if len(wide.words) == 0 {
+		return
+	}
+	g.StaticGlobal("wide16")
+	g.DataAttributes(attr.RODATA | attr.NOPTR)
+	for _, w := range append(wide.words, make([]uint32, 16)...) {
+		g.AppendDatum(U32(w))
+	}
 }
 
 // f is fconst for the width.
@@ -142,6 +182,9 @@ func streamKernelGroup(g *build.Context, w lanes, name, sig string, doc []string
 	var src []Register
 	for _, s := range srcs {
 		src = append(src, g.Load(g.Param(s), g.GP64()))
+	}
+	if w == 16 {
+		wideBase(g)
 	}
 	setup()
 	load := func(m func(p Register) Mem) []VecVirtual {
@@ -320,6 +363,7 @@ func vec(g *build.Context) {
 		sigmoidKernel(w, "sigmoid", "1 / (1 + expPoly(−src[i]))", false)
 		sigmoidKernel(w, "silu", "x · (1 / (1 + expPoly(−x))), x = src[i]", true)
 	}
+	wideTable(g)
 
 	var s, t, lo, hi VecVirtual
 	streamKernel(g, "scaleShiftAVX2", scaleSig,
