@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -32,5 +33,66 @@ func TestZMMConstantsAligned(t *testing.T) {
 			}
 			t.Errorf("%s:%d: 64-byte operand from a data symbol: %s", f, i+1, strings.TrimSpace(line))
 		}
+	}
+}
+
+// TestWideConstants checks, in the generated assembly, that every read
+// through a 16-lane kernel's wide16 base (rounded up to 64 bytes at entry
+// from wherever the linker put the table) sees 16 copies of one constant
+// whatever that rounding added: the table's place is only known at link
+// time, so a test binary that happens to place it on a 64-byte boundary
+// says nothing.
+func TestWideConstants(t *testing.T) {
+	src, err := os.ReadFile("vec_amd64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	var words []uint32
+	data := regexp.MustCompile(`^DATA wide16<>\+(\d+)\(SB\)/4, \$0x([0-9a-f]+)$`)
+	for _, l := range lines {
+		if m := data.FindStringSubmatch(l); m != nil {
+			off, _ := strconv.Atoi(m[1])
+			v, _ := strconv.ParseUint(m[2], 16, 32)
+			if off != 4*len(words) {
+				t.Fatalf("wide16 word at %d out of order", off)
+			}
+			words = append(words, uint32(v))
+		}
+	}
+	lea := regexp.MustCompile(`LEAQ\s+wide16<>\+0\(SB\), (\w+)$`)
+	reads, base := 0, ""
+	for i, l := range lines {
+		if strings.HasPrefix(l, "TEXT ") {
+			base = ""
+		}
+		if m := lea.FindStringSubmatch(l); m != nil {
+			base = m[1]
+			continue
+		}
+		if base == "" {
+			continue
+		}
+		for _, m := range regexp.MustCompile(`(-?\d*)\(`+base+`\)`).FindAllStringSubmatch(l, -1) {
+			disp := 0
+			if m[1] != "" {
+				disp, _ = strconv.Atoi(m[1])
+			}
+			reads++
+			for shift := 0; shift < 64; shift += 4 { // the rounding
+				w0 := (disp + shift) / 4
+				if w0 < 0 || w0+16 > len(words) {
+					t.Fatalf("vec_amd64.s:%d: %s reads outside wide16 when the base moves %d bytes", i+1, strings.TrimSpace(l), shift)
+				}
+				for _, w := range words[w0 : w0+16] {
+					if w != words[w0] {
+						t.Fatalf("vec_amd64.s:%d: %s reads two constants when the base moves %d bytes", i+1, strings.TrimSpace(l), shift)
+					}
+				}
+			}
+		}
+	}
+	if reads == 0 || len(words) == 0 {
+		t.Fatal("no reads through wide16 found")
 	}
 }

@@ -96,19 +96,22 @@ func (w lanes) splat(g *build.Context, name string, bits uint32) Mem {
 	if !ok {
 		s = len(wide.slot)
 		wide.slot[name] = s
-		for range w {
+		for range 2 * w {
 			wide.words = append(wide.words, bits)
 		}
 	}
-	return Mem{Base: wide.base, Disp: 64 * s}
+	return Mem{Base: wide.base, Disp: 128 * s}
 }
 
-// wideConsts holds the 16-lane constants of the file, one table of
-// 64-byte slots (wide16) read through a base register that each 16-lane
-// kernel rounds up to 64 bytes at entry: the linker aligns data to 32
-// bytes at most, and a zmm operand across two cache lines loads twice —
-// siluAVX512 ran at half speed (24 against 12 µs per 64K floats) when
-// an unrelated change moved its constants to 32 mod 64.
+// wideConsts holds the 16-lane constants of the file, one table (wide16)
+// of 128-byte slots, 32 copies of a constant each, read through a base
+// register that each 16-lane kernel rounds up to 64 bytes at entry: the
+// 64 bytes read from a slot are then on one cache line and, however far
+// the rounding moved the base (less than 64 bytes), all inside the slot.
+// The linker aligns data to 32 bytes at most, and a zmm operand across
+// two cache lines loads twice: siluAVX512 ran at half speed (24 against
+// 12 µs per 64K floats) when an unrelated change moved its constants to
+// 32 mod 64.
 type wideConsts struct {
 	base  Register // of the kernel being emitted
 	slot  map[string]int
@@ -126,15 +129,14 @@ func wideBase(g *build.Context) {
 	g.ANDQ(I8(-64), wide.base)
 }
 
-// wideTable emits wide16 (with 64 bytes of room for the rounding) once
-// every kernel has asked for its constants.
+// wideTable emits wide16 once every kernel has asked for its constants.
 func wideTable(g *build.Context) {
 	if len(wide.words) == 0 {
 		return
 	}
 	g.StaticGlobal("wide16")
 	g.DataAttributes(attr.RODATA | attr.NOPTR)
-	for _, w := range append(wide.words, make([]uint32, 16)...) {
+	for _, w := range wide.words {
 		g.AppendDatum(U32(w))
 	}
 }
