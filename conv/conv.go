@@ -258,7 +258,8 @@ func (k *Conv) im2colPacks() []*gemm.PackedA {
 // load-time choice, except that Winograd runs F(2×2, 3×3)
 // (AlgoWinograd2) when the input has fewer than 16 output tiles of 4×4
 // but at least 16 of 2×2 and C·M is large enough to pay for its fixed
-// costs, and im2col otherwise; and F(4×4) with the tiles as the GEMMs'
+// costs and small enough for its weights (see wino2MaxWork), and im2col
+// otherwise; and F(4×4) with the tiles as the GEMMs'
 // rows (AlgoWinogradT) on small maps (see useWinoT).
 func (k *Conv) AlgorithmFor(x []int) string {
 	if g, err := k.geometry(x); err == nil {
@@ -270,7 +271,7 @@ func (k *Conv) AlgorithmFor(x []int) string {
 // algoFor returns the algorithm Run uses on g (see AlgorithmFor).
 func (k *Conv) algoFor(g *geometry) string {
 	if k.algo == AlgoWinograd && g.n*g.tilesPerImg < winoMinTiles {
-		if th, tw := wino2Tiles(g); g.n*th*tw >= wino2MinTiles && k.cg*k.m >= wino2MinWork {
+		if th, tw := wino2Tiles(g); g.n*th*tw >= wino2MinTiles && k.cg*k.m >= wino2MinWork && k.cg*k.m <= wino2MaxWork {
 			return AlgoWinograd2
 		}
 		return AlgoIm2col

@@ -638,6 +638,10 @@ func TestWinograd(t *testing.T) {
 	if a := big.AlgorithmFor([]int{1, 128, 7, 7}); a != AlgoWinograd2 {
 		t.Errorf("AlgorithmFor 7×7, 128→256 = %s, want %s", a, AlgoWinograd2)
 	}
+	huge, _ := New(p, tensor.New(tensor.Float32, 512, 512, 3, 3), nil, Epilogue{}, Options{})
+	if a := huge.AlgorithmFor([]int{1, 512, 7, 7}); a != AlgoIm2col {
+		t.Errorf("AlgorithmFor 7×7, 512→512 = %s, want im2col (F(2×2)'s weights too large)", a)
+	}
 	for _, c := range []struct {
 		k    *Conv
 		hw   int

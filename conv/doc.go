@@ -46,8 +46,9 @@
 //	      output tiles (e.g. 7×7 at batch 1), where the 36 GEMMs would be
 //	      mostly edge, runs F(2×2, 3×3) instead ("winograd2x2": 16 GEMMs
 //	      with the 2×2 tiles as rows and Uᵀ pre-packed as gemm's B, U 16/9
-//	      the size of W) when it has at least 16 such tiles and C·M ≥ 128·256,
-//	      and im2col otherwise; a map of at most 64 tiles per image
+//	      the size of W) when it has at least 16 such tiles and
+//	      128·256 ≤ C·M ≤ 2¹⁷ (larger transformed weights come from memory
+//	      in a model and cost more than F(2×2) saves), and im2col otherwise; a map of at most 64 tiles per image
 //	      (14×14, 28×28), or 256 (56×56) on one thread or from 32
 //	      channels, runs "winograd4x4t": F(4×4) with the tiles as the
 //	      GEMMs' rows and the transforms over channels (below).

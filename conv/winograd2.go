@@ -30,10 +30,21 @@ const (
 // wino2MinWork is the least C·M for F(2×2): it has a fixed cost (three
 // parallel phases, 16 gemm calls) that im2col does not. GoogLeNet's 7×7
 // layers measured 32→128 0.07 → 0.14 ms and 48→128 0.13 → 0.17 ms with
-// it, 160→320 0.76 → 0.73 and 192→384 1.07 → 1.05; ResNet-18's 512→512
-// 4.1 → 3.5–3.7 ms on one thread, 2.4 → 2.0 on two. A variable so tests
+// it, 160→320 0.76 → 0.73 and 192→384 1.07 → 1.05. A variable so tests
 // can exercise small cases.
 var wino2MinWork = 128 * 256
+
+// wino2MaxWork is the most C·M for F(2×2). Its transformed weights are
+// 16·C·M floats against im2col's 9·C·M, and in a model the large ones
+// come from memory: ResNet's 512→512 layers (16 MB transformed) ran
+// faster through im2col once gemm split their N = 49 by rows and
+// prefetched A further (4b0eaed, b2dfbe3; ResNet-18 15.9 → 15.1 ms on one
+// thread, 10.9 → 10.5 on two; ResNet-50 46.3 → 43.9, 25.5 → 25.3, best of
+// three), though a lone layer with its weights in cache still favours
+// F(2×2) (BenchmarkConv resnet18.layer4: 209 against 157 GFLOP/s;
+// BenchmarkConvCold layer4.1.conv2: 123 against 142 one thread).
+// GoogLeNet's 160→320 and 192→384 measured the same either way.
+var wino2MaxWork = 1 << 17
 
 // AlgoWinograd2 is what AlgorithmFor reports for a Winograd convolution
 // that runs F(2×2, 3×3) on a small input. It cannot be chosen in Options.
