@@ -499,14 +499,20 @@ func (c *call) Run(part int) {
 					h := mc % mr
 					packA(abuf, c.kern, kc, false, p.A, p.LDA, ic+mc-h, h, pc, kc)
 				}
-				c.macro(abuf, bbuf, tile, ic, mc, jc, nc, pc, kc, flags, alpha, beta, gv, c.fused && ic == m0)
+				c.macro(abuf, bbuf, tile, ic, mc, jc, nc, pc, kc, flags, alpha, beta, gv, c.fused && ic == m0, mc == m1-m0)
 			}
 		}
 	}
 }
 
-// macro runs the micro-kernel over an mc×nc block of C.
-func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags int, alpha, beta float32, gv, packB bool) {
+// macro runs the micro-kernel over an mc×nc block of C. With packB the
+// first tile of each full strip packs it (fused); with onlyBlock too, no
+// later row block reads the packed strips, so each is packed over the
+// last in one kc×NR buffer that stays in L1: a buffer per strip had
+// written all of B (1.8 MB at MobileNetV2's 144→24 at 56×56) out to
+// memory, lines the other thread had touched (see internal/parallel's
+// BenchmarkSharedWrite).
+func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags int, alpha, beta float32, gv, packB, onlyBlock bool) {
 	p, kern := &c.p, c.kern
 	mr, nr := kern.MR, kern.NR
 	e := &p.Epilogue
@@ -539,6 +545,8 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			bp, ldb = &bbuf[jr*kc], w
 		case pb != nil:
 			bp = &pb.Data[j*pb.K+pc*nr] // j is a multiple of NR
+		case c.fused && w == nr && packB && onlyBlock:
+			bp, fuse = &bbuf[0], true
 		case c.fused && w == nr:
 			bp, fuse = &bbuf[jr*kc], packB
 		case c.direct && w == nr:

@@ -255,6 +255,22 @@ func TestEpilogue(t *testing.T) {
 // TestGemv covers the matrix-vector paths (N == 1, and M == 1 with B
 // stored N×K): unit and wider output strides, several row chunks, every
 // epilogue stage, k around the Sgemv unroll and tails.
+// TestRowBlocks runs products taller than a row block (M > mc) on one
+// thread, B packed by the first block's tiles (fused) and read again by
+// the later blocks, with A packed per call and pre-packed.
+func TestRowBlocks(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, kern := range asm.Tables() {
+		const k = 300
+		m, n := 2*blocks(kern, k).mc+kern.MR+3, 2*kern.NR+5
+		for _, packed := range []bool{false, true} {
+			p := newProblem(rng, false, false, m, n, k, 3, 1, 0.5)
+			buf, g := p.run(kern, 1, packed, nil)
+			p.check(t, fmt.Sprintf("%s %d×%d×%d packed A %v", kern.Name, m, n, k, packed), buf, g)
+		}
+	}
+}
+
 func TestGemv(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	for _, kern := range asm.Tables() {
