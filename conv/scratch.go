@@ -86,10 +86,10 @@ func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
 }
 
 // gemmScratch takes the GEMM paths' scratch from c: for im2col the padded
-// or phased copy of one image's group (not for a direct source), then either, for
-// an explicit column matrix, each chunk thread's columns and (withGemm)
-// gemm workspace, or (withGemm) gemm's workspace, shared by the per-image
-// and per-group calls.
+// or phased copy of one image's group (none for a direct source), then
+// either, for an explicit column matrix, each chunk thread's columns and
+// (withGemm) gemm workspace, or (withGemm) gemm's workspace, shared by the
+// per-image and per-group calls.
 func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws []float32) {
 	mg := k.m / k.group
 	if k.algo == AlgoGEMM1x1 && strided(g) {

@@ -207,8 +207,8 @@ func Gemm(p *Params) {
 	switch {
 	case p.PackedA != nil:
 		// Pre-packed weights are streamed from memory too (a model's
-		// outgrow the caches): splitting N makes every thread stream all
-		// of them. ResNet-50's 7×7 layers (N = 49, two strips) had split
+		// weights outgrow the caches): splitting N makes every thread
+		// stream all of them. ResNet-50's 7×7 layers (N = 49, two strips) had split
 		// N, and ran at 1.2–1.5× their one-thread rate on two threads
 		// with cold weights (conv's BenchmarkConvCold); now M, 1.65–1.9×.
 		aCost = kern.MR / 8

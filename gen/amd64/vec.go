@@ -498,6 +498,7 @@ func rowsFrame(g *build.Context, name string, step uint8, doc ...string) (n, dst
 	return n, dst, src, i, nextRow
 }
 
+// rowsDone emits the end of a rowsFrame function.
 func rowsDone(g *build.Context, name string) {
 	g.Label(name + "_done")
 	g.VZEROUPPER()
