@@ -61,19 +61,20 @@ func TestWideConstants(t *testing.T) {
 		}
 	}
 	lea := regexp.MustCompile(`LEAQ\s+wide16<>\+0\(SB\), (\w+)$`)
-	reads, base := 0, ""
+	reads := 0
+	var through *regexp.Regexp // reads through the current kernel's base
 	for i, l := range lines {
 		if strings.HasPrefix(l, "TEXT ") {
-			base = ""
+			through = nil
 		}
 		if m := lea.FindStringSubmatch(l); m != nil {
-			base = m[1]
+			through = regexp.MustCompile(`(-?\d*)\(` + m[1] + `\)`)
 			continue
 		}
-		if base == "" {
+		if through == nil {
 			continue
 		}
-		for _, m := range regexp.MustCompile(`(-?\d*)\(`+base+`\)`).FindAllStringSubmatch(l, -1) {
+		for _, m := range through.FindAllStringSubmatch(l, -1) {
 			disp := 0
 			if m[1] != "" {
 				disp, _ = strconv.Atoi(m[1])

@@ -454,51 +454,34 @@ func TestPoolTwins(t *testing.T) {
 }
 
 func TestCopyRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(31, 32))
-	for _, tab := range Tables() {
-		for _, rows := range []int{0, 1, 3} {
-			for _, n := range rowLens {
-				for off := 0; off < 4; off++ {
-					what := fmt.Sprintf("%s/copyrows rows=%d n=%d off=%d", tab.Name, rows, n, off)
-					lds, ldd := n+off, n+3-off
-					withRows(t, rows, n, lds, func(s []float32) { fillInput(rng, s, true) }, func(in []float32) {
-						got := newOut(rows, n, ldd, off)
-						tab.CopyRows(rows, n, got.p(), ldd, ptr(in), lds)
-						got.checkGuards(t, what)
-						for k := 0; k < rows; k++ {
-							for i, v := range got.row(k) {
-								if math.Float32bits(v) != math.Float32bits(in[k*lds+i]) {
-									t.Fatalf("%s: row %d [%d] = %#x, want %#x", what, k, i, math.Float32bits(v), math.Float32bits(in[k*lds+i]))
-								}
-							}
-						}
-					})
-				}
-			}
-		}
-	}
+	testCopyRows(t, rand.New(rand.NewPCG(31, 32)), "copyrows", 1, func(k *Kernels) CopyRowsFunc { return k.CopyRows })
 }
 
 // TestCopyRowsS2 checks CopyRowsS2 bitwise against the definition, with
 // the input's last row ending at a guard page (its last even float is the
 // last float there is).
 func TestCopyRowsS2(t *testing.T) {
-	rng := rand.New(rand.NewPCG(35, 36))
+	testCopyRows(t, rand.New(rand.NewPCG(35, 36)), "copyrowss2", 2, func(k *Kernels) CopyRowsFunc { return CopyRowsFunc(k.CopyRowsS2) })
+}
+
+// testCopyRows checks a kernel that sets dst[r·ldd+i] = src[r·lds+step·i]
+// on every table, the input's last row ending at a guard page.
+func testCopyRows(t *testing.T, rng *rand.Rand, name string, step int, f func(*Kernels) CopyRowsFunc) {
 	for _, tab := range Tables() {
 		for _, rows := range []int{0, 1, 3} {
 			for _, n := range rowLens {
 				for off := 0; off < 4; off++ {
-					what := fmt.Sprintf("%s/copyrowss2 rows=%d n=%d off=%d", tab.Name, rows, n, off)
-					w := max(0, 2*n-1)
+					what := fmt.Sprintf("%s/%s rows=%d n=%d off=%d", tab.Name, name, rows, n, off)
+					w := max(0, step*(n-1)+1) // floats a row reads
 					lds, ldd := w+off, n+3-off
 					withRows(t, rows, w, lds, func(s []float32) { fillInput(rng, s, true) }, func(in []float32) {
 						got := newOut(rows, n, ldd, off)
-						tab.CopyRowsS2(rows, n, got.p(), ldd, ptr(in), lds)
+						f(tab)(rows, n, got.p(), ldd, ptr(in), lds)
 						got.checkGuards(t, what)
 						for k := 0; k < rows; k++ {
 							for i, v := range got.row(k) {
-								if math.Float32bits(v) != math.Float32bits(in[k*lds+2*i]) {
-									t.Fatalf("%s: row %d [%d] = %#x, want %#x", what, k, i, math.Float32bits(v), math.Float32bits(in[k*lds+2*i]))
+								if want := in[k*lds+step*i]; math.Float32bits(v) != math.Float32bits(want) {
+									t.Fatalf("%s: row %d [%d] = %#x, want %#x", what, k, i, math.Float32bits(v), math.Float32bits(want))
 								}
 							}
 						}

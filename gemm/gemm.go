@@ -545,10 +545,11 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			bp, ldb = &bbuf[jr*kc], w
 		case pb != nil:
 			bp = &pb.Data[j*pb.K+pc*nr] // j is a multiple of NR
-		case c.fused && w == nr && packB && onlyBlock:
-			bp, fuse = &bbuf[0], true
 		case c.fused && w == nr:
 			bp, fuse = &bbuf[jr*kc], packB
+			if packB && onlyBlock {
+				bp = &bbuf[0]
+			}
 		case c.direct && w == nr:
 			bp, ldb = &p.B[pc*p.LDB+j], p.LDB
 		case c.direct:
