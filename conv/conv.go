@@ -557,27 +557,29 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 }
 
 // colChunks multiplies an explicit column matrix chunk by chunk: part i
-// takes a range of the chunks, writes each into its own cols (in L2), in
-// gemm's packed-B layout where packedCols, and runs a one-thread gemm on
-// it. The chunks do not depend on the thread count, so neither do the
-// results.
+// takes its share of the column strips (colSpan), writes them chunk by
+// chunk into its own cols (in L2), in gemm's packed-B layout where
+// packedCols, and runs a one-thread gemm on each. Chunks start at
+// multiples of NR whatever the thread count, so gemm's column strips, and
+// with them the results, do not depend on it.
 type colChunks struct {
 	src   *im2colSource
 	p     gemm.Params    // the whole product; B comes from cols
 	cols  []float32      // parts × colsSize
 	ws    []float32      // parts × chunkWorkspace, or nil (gemm's pool)
 	pbs   []gemm.PackedB // per part: its chunk as gemm's B
-	chunk int
+	chunk int            // the widest chunk of any part
 	parts int
 }
 
 func (t *colChunks) Run(part int) {
-	n, k := t.p.N, t.p.K
-	nch := (n + t.chunk - 1) / t.chunk
+	k, nr := t.p.K, t.p.Kernels.NR
 	cols, ws := share(t.cols, part, t.parts), share(t.ws, part, t.parts)
 	pb := &t.pbs[part]
-	for c := part * nch / t.parts; c < (part+1)*nch/t.parts; c++ {
-		t0, t1 := c*t.chunk, min(n, (c+1)*t.chunk)
+	lo, hi := colSpan(nr, t.p.N, part, t.parts)
+	chunk := colChunk(nr, k, hi-lo)
+	for t0 := lo; t0 < hi; t0 += chunk {
+		t1 := min(hi, t0+chunk)
 		p := t.p
 		p.N = t1 - t0
 		if kern := p.Kernels; packedCols(t.src.c) {
@@ -599,12 +601,16 @@ func (t *colChunks) Run(part int) {
 	}
 }
 
-// chunking returns how many threads share an explicit column matrix's
-// chunks and the chunk width.
+// chunking returns how many threads share an explicit column matrix and
+// the widest chunk any of them writes.
 func (k *Conv) chunking(g *geometry) (parts, chunk int) {
-	n := g.outPlane
-	parts = max(1, min(k.threads(), n/k.kern.NR))
-	return parts, colChunk(k.kern.NR, k.kDim, n, parts)
+	n, nr := g.outPlane, k.kern.NR
+	parts = max(1, min(k.threads(), n/nr))
+	for part := range parts {
+		lo, hi := colSpan(nr, n, part, parts)
+		chunk = max(chunk, colChunk(nr, k.kDim, hi-lo))
+	}
+	return parts, chunk
 }
 
 // strided reports whether a 1×1 convolution on g skips input pixels.

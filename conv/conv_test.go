@@ -473,6 +473,12 @@ func TestIm2col(t *testing.T) {
 			ep := epilogues[i%len(epilogues)]
 			check(t, rng, cc, AlgoIm2col, kern, ep, 1+i%2, tolGEMM)
 		}
+		// Explicit column matrices (row-major and packed chunks): the
+		// parts' column shares must not move gemm's strips.
+		for _, cc := range []convCase{gemmCases[len(gemmCases)-10], gemmCases[len(gemmCases)-9],
+			{n: 1, c: 16, h: 28, w: 28, m: 9, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}} {
+			sameBitsAtThreads(t, rng, cc, AlgoIm2col, kern, func(out []int) *tensor.Tensor { return randT(rng, out...) })
+		}
 	}
 }
 
@@ -700,7 +706,7 @@ func TestWinogradT(t *testing.T) {
 		}
 	}
 	for _, cc := range []convCase{cases[1], cases[len(cases)-2]} {
-		sameBitsAtThreads(t, rng, cc, func(out []int) *tensor.Tensor {
+		sameBitsAtThreads(t, rng, cc, AlgoWinograd, nil, func(out []int) *tensor.Tensor {
 			res := tensor.New(tensor.Float32, out...)
 			for i := range res.Float32s() {
 				res.Float32s()[i] = float32(i%7) - 3
@@ -710,17 +716,17 @@ func TestWinogradT(t *testing.T) {
 	}
 }
 
-// sameBitsAtThreads runs cc with Winograd and a residual (res makes it for
-// the output shape, once) at 1, 2 and 3 threads and fails unless the
-// outputs agree bit for bit.
-func sameBitsAtThreads(t *testing.T, rng *rand.Rand, cc convCase, res func(out []int) *tensor.Tensor) {
+// sameBitsAtThreads runs cc with algo on table kern and a residual (res
+// makes it for the output shape, once) at 1, 2 and 3 threads and fails
+// unless the outputs agree bit for bit.
+func sameBitsAtThreads(t *testing.T, rng *rand.Rand, cc convCase, algo string, kern *asm.Kernels, res func(out []int) *tensor.Tensor) {
 	t.Helper()
 	x, w, b := cc.operands(rng)
 	p, _ := ops.ParseConvParams(cc.node())
 	var first []float32
 	var r *tensor.Tensor
 	for thr := 1; thr <= 3; thr++ {
-		k, err := New(p, w, b, epilogues[10], Options{Algorithm: AlgoWinograd, Threads: thr})
+		k, err := New(p, w, b, epilogues[10], Options{Algorithm: algo, Kernels: kern, Threads: thr})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -776,7 +782,7 @@ func TestWinograd2(t *testing.T) {
 			check(t, rng, cases[1], AlgoWinograd, kern, ep, 2, tolWinograd)
 		}
 	}
-	sameBitsAtThreads(t, rng, cases[1], func(out []int) *tensor.Tensor { return randT(rng, out...) })
+	sameBitsAtThreads(t, rng, cases[1], AlgoWinograd, nil, func(out []int) *tensor.Tensor { return randT(rng, out...) })
 }
 
 func TestDepthwise(t *testing.T) {
@@ -910,9 +916,12 @@ func TestZeroAlloc(t *testing.T) {
 		{convCase{n: 1, c: 128, h: 7, w: 7, m: 256, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoWinograd, 16}, // F(2×2)
 	} {
 		if tc.gemms == 0 && tc.algo == AlgoIm2col {
-			n := 25 * 40 // the case's output plane
-			chunk := colChunk(asm.Default().NR, tc.cc.c*9, n, 2)
-			tc.gemms = float64((n + chunk - 1) / chunk)
+			n, nr := 25*40, asm.Default().NR // the case's output plane
+			for part := range 2 {
+				lo, hi := colSpan(nr, n, part, 2)
+				chunk := colChunk(nr, tc.cc.c*9, hi-lo)
+				tc.gemms += float64((hi - lo + chunk - 1) / chunk)
+			}
 		}
 		x, w, b := tc.cc.operands(rng)
 		p, _ := ops.ParseConvParams(tc.cc.node())

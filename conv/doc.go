@@ -62,7 +62,8 @@
 //	      written instead (one CopyRows per kernel tap and output row, all
 //	      input channels at once), in chunks of columns that stay in L2,
 //	      each multiplied by a one-thread gemm as soon as it is written;
-//	      the conv's threads share the chunks. From 16 channels a chunk is
+//	      each thread takes an even share of the NR-wide column strips
+//	      and cuts it into chunks. From 16 channels a chunk is
 //	      written in gemm's packed-B layout (runs also end at NR-wide strip
 //	      edges) and multiplied as a gemm.PackedB, without a second copy.
 //	      At column stride 2 the chunks are written from the image itself

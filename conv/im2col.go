@@ -301,17 +301,25 @@ func direct(g *geometry) bool { return explicit(g) && g.sw == 2 }
 // 6–16 % slower.
 func packedCols(c int) bool { return c >= 16 }
 
-// colChunk is the columns per chunk of an explicit column matrix with
-// kdim rows and n columns shared by parts threads: chunks of at most
-// about half of L2, as many as a multiple of parts, each a multiple of
-// nr wide (so that gemm's column strips, and with them the results, do
-// not depend on the chunking). The whole 147×12544 matrix of a 7×7 stem
-// (7 MB) had come back from memory when gemm read it: the stem ran at
-// 80 % of the rate of a 1×1 layer.
-func colChunk(nr, kdim, n, parts int) int {
+// colSpan returns part's share of n columns: whole strips of nr, dealt
+// evenly (the last strip may be partial). Chunks of the whole matrix dealt
+// to the parts had split ResNet's 14×14 outputs 128/68 between two
+// threads.
+func colSpan(nr, n, part, parts int) (lo, hi int) {
+	strips := (n + nr - 1) / nr
+	return min(n, part*strips/parts*nr), min(n, (part+1)*strips/parts*nr)
+}
+
+// colChunk is the columns per chunk of a part's w columns of an explicit
+// column matrix with kdim rows: chunks of at most about half of L2, each a
+// multiple of nr wide (so that gemm's column strips do not depend on the
+// chunking). The whole 147×12544 matrix of a 7×7 stem (7 MB) had come
+// back from memory when gemm read it: the stem ran at 80 % of the rate of
+// a 1×1 layer.
+func colChunk(nr, kdim, w int) int {
 	most := max(nr, cpu.L2/2/4/kdim)
-	count := roundUp((n+most-1)/most, parts)
-	return min(n, roundUp((n+count-1)/count, nr))
+	count := max(1, (w+most-1)/most)
+	return min(w, roundUp((w+count-1)/count, nr))
 }
 
 // colsInto writes columns t0..t1 of the column matrix (N = OH·OW columns),
