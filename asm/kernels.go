@@ -47,11 +47,13 @@ type Kernels struct {
 }
 
 // EdgeKernel is an MR×NR micro-kernel pair for partial column strips; it
-// reads the first NR columns of a wider strip (ldb as given).
+// reads the first NR columns of a wider strip (ldb as given). SgemmOffs
+// is the table's SgemmOffs at this width, for the end of an output row.
 type EdgeKernel struct {
 	NR        int
 	Sgemm     SgemmFunc
 	SgemmRowA SgemmRowAFunc // may be nil
+	SgemmOffs SgemmOffsFunc // may be nil
 }
 
 // EdgeFor returns the narrowest edge kernel at least w columns wide, or

@@ -78,6 +78,12 @@ func sgemm8x16AVX512(k int, a *float32, b *float32, ldb int, c *float32, ldc int
 //go:noescape
 func sgemm8x16RowAAVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
 
+// sgemm8x16OffsAVX512 computes n full 8×16 tiles stacked in a column like the Strips
+// kernel, with B row p at b+offs[p]; see SgemmOffsFunc.
+//
+//go:noescape
+func sgemm8x16OffsAVX512(n int, k int, a *float32, as int, b *float32, offs *int32, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
 // sgemm4x8AVX2 computes one full 4×8 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
 // with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
 //
@@ -101,6 +107,12 @@ func sgemm4x16AVX2(k int, a *float32, b *float32, ldb int, c *float32, ldc int, 
 //
 //go:noescape
 func sgemm4x16RowAAVX2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
+
+// sgemm4x16OffsAVX2 computes n full 4×16 tiles stacked in a column like the Strips
+// kernel, with B row p at b+offs[p]; see SgemmOffsFunc.
+//
+//go:noescape
+func sgemm4x16OffsAVX2(n int, k int, a *float32, as int, b *float32, offs *int32, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
 
 // sgemm6x16AVX2 computes one full 6×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
 // with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.

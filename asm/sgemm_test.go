@@ -246,7 +246,8 @@ func TestSgemmStrips(t *testing.T) {
 // TestSgemmOffs runs each table's SgemmOffs against its SgemmStrips on
 // the B rows gathered at the offsets (offsets out of order, repeated, odd):
 // the same FMAs in the same order, so C must match exactly, guard bands
-// included.
+// included. The edge kernels' SgemmOffs must match the first columns of
+// the same product and leave the rest of each C row alone.
 func TestSgemmOffs(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	flagSets := []int{0, FlagRowBias | FlagClamp, FlagColBias | FlagResidual,
@@ -275,10 +276,28 @@ func TestSgemmOffs(t *testing.T) {
 						r := randSlice(rng, max(1, n*mr*ldr))
 						want := guardedC(rng, n*mr, nr, ldc, guard)
 						got := slices.Clone(want)
+						before := slices.Clone(want)
 						tab.SgemmStrips(n, k, &a[0], as, &bp[0], nr, &want[guard], ldc, flags, 0.75, -1.25, -0.5, 0.6, &bias[0], &r[0], ldr)
 						tab.SgemmOffs(n, k, &a[0], as, &src[0], &offs[0], &got[guard], ldc, flags, 0.75, -1.25, -0.5, 0.6, &bias[0], &r[0], ldr)
 						if !slices.Equal(got, want) {
 							t.Fatalf("n=%d k=%d flags=%#x: differs from SgemmStrips on the gathered rows", n, k, flags)
+						}
+						for _, e := range tab.Edge {
+							if e.SgemmOffs == nil {
+								continue
+							}
+							got := slices.Clone(before)
+							e.SgemmOffs(n, k, &a[0], as, &src[0], &offs[0], &got[guard], ldc, flags, 0.75, -1.25, -0.5, 0.6, &bias[0], &r[0], ldr)
+							for i := range got {
+								j := (i - guard) % ldc
+								w := before[i]
+								if i >= guard && i < guard+n*mr*ldc && j < e.NR {
+									w = want[i]
+								}
+								if got[i] != w && !(got[i] != got[i] && w != w) {
+									t.Fatalf("edge %d×%d n=%d k=%d flags=%#x: C[%d] = %v, want %v", mr, e.NR, n, k, flags, i, got[i], w)
+								}
+							}
 						}
 					}
 				}

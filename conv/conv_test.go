@@ -493,6 +493,12 @@ var offsCases = []convCase{
 	{n: 1, c: 4, h: 9, w: 30, m: 8, kh: 5, kw: 5, pads: []int{2, 2, 2, 2}, bias: true},
 	{n: 1, c: 6, h: 12, w: 48, m: 16, kh: 3, kw: 3, group: 2, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
 	{n: 1, c: 3, h: 8, w: 24, m: 4, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	// rows of a strip or more on every table: OW 40 ends on an edge
+	// kernel (avx512 16 wide, avx2 16), 50 on a full strip (avx512) or an
+	// edge (avx2), 64 on whole strips
+	{n: 1, c: 3, h: 80, w: 80, m: 16, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 3, h: 37, w: 100, m: 8, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}},
+	{n: 1, c: 4, h: 9, w: 64, m: 8, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
 }
 
 // TestIm2colOffs checks the SgemmOffs route (offsTask) of every table that

@@ -537,18 +537,34 @@ func (t *offsTask) Run(part int) {
 	if t.flags&asm.FlagRowBias != 0 {
 		bias = &t.bias[0]
 	}
+	// A row's last columns run on the narrowest edge kernel that covers
+	// them, else on a full strip; either way the strip ends at OW, and
+	// columns before the previous strip's end are written twice with the
+	// same values (a column's sum does not depend on its lane or the
+	// kernel's width). Full strips there had cost the 112-wide stems a
+	// seventh of their columns.
+	last, lw := kt.SgemmOffs, nr
+	if rem := g.ow % nr; rem > 0 {
+		for _, e := range kt.Edge {
+			if e.NR >= rem && e.SgemmOffs != nil {
+				last, lw = e.SgemmOffs, e.NR
+				break
+			}
+		}
+	}
 	for oh := r0; oh < r1; oh++ {
 		for j0 := 0; j0 < g.ow; j0 += nr {
-			// A row's last strip is the full one ending at OW: its columns
-			// before the previous strip's end are written twice with the
-			// same values (a column's sum does not depend on its lane).
-			j0 = min(j0, g.ow-nr)
+			f, w := kt.SgemmOffs, nr
+			if j0+nr > g.ow {
+				f, w = last, lw
+				j0 = g.ow - w
+			}
 			o, q := oh*g.sh*s.wp+j0, oh*g.ow+j0
-			_ = x[o+t.maxOff+nr-1]
+			_ = x[o+t.maxOff+w-1]
 			if t.res != nil {
 				res = &t.res[q]
 			}
-			kt.SgemmOffs(mg/mr, kd, &t.a[0], mr*kd, &x[o], &t.offs[0], &t.c[q], n, t.flags, 1, 0, t.lo, t.hi, bias, res, n)
+			f(mg/mr, kd, &t.a[0], mr*kd, &x[o], &t.offs[0], &t.c[q], n, t.flags, 1, 0, t.lo, t.hi, bias, res, n)
 		}
 	}
 	if t.act.Kind != asm.ActNone && r1 > r0 {

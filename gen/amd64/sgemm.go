@@ -58,13 +58,19 @@ func sgemm(g *build.Context) {
 		sgemmKernel(g, s.isa, s.mr, s.nr, kindStrips)
 		sgemmKernel(g, s.isa, s.mr, s.nr, kindOffs)
 	}
-	// Narrow kernels for the last, partial column strip (same MR and panels).
-	sgemmKernel(g, avx5, 8, 16, kindPacked)
-	sgemmKernel(g, avx5, 8, 16, kindRowA)
-	sgemmKernel(g, avx2, 4, 8, kindPacked)
-	sgemmKernel(g, avx2, 4, 8, kindRowA)
-	sgemmKernel(g, avx2, 4, 16, kindPacked)
-	sgemmKernel(g, avx2, 4, 16, kindRowA)
+	// Narrow kernels for the last, partial column strip (same MR and
+	// panels); offsets kernels only where a tile keeps one accumulator
+	// bank, so that an output row's last columns sum as in a full strip.
+	for _, s := range []struct {
+		isa    isa
+		mr, nr int
+	}{{avx5, 8, 16}, {avx2, 4, 8}, {avx2, 4, 16}} {
+		sgemmKernel(g, s.isa, s.mr, s.nr, kindPacked)
+		sgemmKernel(g, s.isa, s.mr, s.nr, kindRowA)
+		if s.mr*s.nr/s.isa.width >= 8 {
+			sgemmKernel(g, s.isa, s.mr, s.nr, kindOffs)
+		}
+	}
 	sgemmKernel(g, avx2, 6, 16, kindPacked) // measured alternative, kept for BenchmarkKernel
 	sgemv(g, avx5)
 	sgemv(g, avx2)
