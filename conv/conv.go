@@ -533,12 +533,13 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				gemm.Gemm(&p)
 				continue
 			}
-			st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw, cols != nil && direct(g))
-			k.im2col(st, x[xoff:])
 			if a, ok := packed[gr].Panels(); ok && k.useOffs(g) {
-				k.runOffs(st, g, &p, a)
+				st.src = im2colLayout(k.kern, x[xoff:], cg, g, k.kh, k.kw)
+				k.runOffs(st, g, &p, a, x[xoff:], pad) // (each thread fills its band of pad)
 				continue
 			}
+			st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw, cols != nil && direct(g))
+			k.im2col(st, x[xoff:])
 			if cols == nil {
 				p.BSource = &st.src
 				gemm.Gemm(&p)

@@ -74,8 +74,10 @@
 //	      the padded copy or its phases instead: B row p of an output row's
 //	      strip at a fixed offset per (channel, kernel row, column) from
 //	      the window's origin, all output channels per call, output rows
-//	      shared by the threads (no column matrix, no B packing); a row's
-//	      last columns on the narrowest edge kernel that covers them.
+//	      shared by the threads, each writing the band of padded rows (or
+//	      phases) its windows read (no column matrix, no B packing, no
+//	      hand-off); a row's last columns on the narrowest edge kernel
+//	      that covers them.
 //
 // Weights are packed once with gemm.PackA (one PackedA per group, or per
 // Winograd position ξ) for the table in Options.Kernels (default

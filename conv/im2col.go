@@ -38,6 +38,7 @@ type im2colSource struct {
 	c      int       // planes per phase
 	g      *geometry
 	kh, kw int
+	top    int  // x's planes start at padded row top (a thread's band; else 0)
 	owned  bool // x is scratch that fill writes (not the input itself)
 	direct bool // x is X's planes, unpadded, for colsInto and colsIntoPacked at stride 2 only
 	kt     *asm.Kernels
@@ -138,6 +139,21 @@ func newIm2col(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry,
 	if direct {
 		return im2colSource{x: x[:c*g.inPlane], hp: g.h, wp: g.w, phases: 1, c: c, g: g, kh: kh, kw: kw, direct: true, kt: kt}
 	}
+	s := im2colLayout(kt, x, c, g, kh, kw)
+	if !s.owned {
+		return s
+	}
+	n := s.phases * c * s.hp * s.wp
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	s.x = (*buf)[:n]
+	return s
+}
+
+// im2colLayout is newIm2col's source before it has a buffer: x itself
+// without padding or phases, else owned with x unset.
+func im2colLayout(kt *asm.Kernels, x []float32, c int, g *geometry, kh, kw int) im2colSource {
 	hp, wp, pads := padDims(g, kh, kw)
 	phases := 1
 	if phased(g) {
@@ -146,11 +162,7 @@ func newIm2col(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry,
 	} else if !pads {
 		return im2colSource{x: x[:c*g.inPlane], hp: hp, wp: wp, phases: 1, c: c, g: g, kh: kh, kw: kw, kt: kt}
 	}
-	n := phases * c * hp * wp
-	if cap(*buf) < n {
-		*buf = make([]float32, n)
-	}
-	return im2colSource{x: (*buf)[:n], hp: hp, wp: wp, phases: phases, c: c, g: g, kh: kh, kw: kw, owned: true, kt: kt}
+	return im2colSource{hp: hp, wp: wp, phases: phases, c: c, g: g, kh: kh, kw: kw, owned: true, kt: kt}
 }
 
 // fill writes planes c0..c1 of the source from x (all of the group's
@@ -162,9 +174,13 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 	}
 	g := s.g
 	plane := s.hp * s.wp
+	// The padded rows this source holds: [top, bot).
+	top := s.top
+	hpAll, _, _ := padDims(g, s.kh, s.kw)
+	bot := min(top+s.hp, hpAll)
 	if s.phases == 1 {
 		for ci := c0; ci < c1; ci++ {
-			padPlane(s.kt, s.x[ci*plane:(ci+1)*plane], x[ci*g.inPlane:(ci+1)*g.inPlane], g, s.wp)
+			padRows(s.kt, s.x[ci*plane:(ci+1)*plane], x[ci*g.inPlane:(ci+1)*g.inPlane], g, s.wp, top, bot-top)
 		}
 		return
 	}
@@ -177,11 +193,11 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 		u1 := max(u0, min(wq, (g.w+g.pw-φ+st-1)/st))
 		for ci := c0; ci < c1; ci++ {
 			dp := s.x[(φ*s.c+ci)*plane : (φ*s.c+ci+1)*plane]
-			for r := 0; r < s.hp; r++ {
+			for r := top; r < bot; r++ {
 				if !every && !s.rowRead(r) {
 					continue
 				}
-				row := dp[r*wq : (r+1)*wq]
+				row := dp[(r-top)*wq : (r-top+1)*wq]
 				ih := r - g.ph
 				if ih < 0 || ih >= g.h {
 					clear(row)
@@ -207,21 +223,26 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 			xc := x[ci*g.inPlane : (ci+1)*g.inPlane]
 			// rows writes padded rows r0…r0+n−1 of both phases.
 			rows := func(r0, n int) {
-				_ = ev[(r0+n-1)*wq+ne-1] // the last even column written
-				odd := &ev[r0*wq]        // (one input column: none odd, never written)
+				b := r0 - top
+				_ = ev[(b+n-1)*wq+ne-1] // the last even column written
+				odd := &ev[b*wq]        // (one input column: none odd, never written)
 				if no > 0 {
-					_ = od[(r0+n-1)*wq+no-1]
-					odd = &od[r0*wq]
+					_ = od[(b+n-1)*wq+no-1]
+					odd = &od[b*wq]
 				}
-				s.kt.Deinterleave(n, g.w, &ev[r0*wq], odd, wq, &xc[(r0-g.ph)*g.w], g.w)
+				s.kt.Deinterleave(n, g.w, &ev[b*wq], odd, wq, &xc[(r0-g.ph)*g.w], g.w)
 			}
+			// The input's rows within [top, bot).
+			v0, v1 := max(top, g.ph), min(bot, g.ph+g.h)
 			if every {
-				rows(g.ph, g.h)
+				if v0 < v1 {
+					rows(v0, v1-v0)
+				}
 				continue
 			}
-			for ih := 0; ih < g.h; ih++ {
-				if s.rowRead(ih + g.ph) {
-					rows(ih+g.ph, 1)
+			for r := v0; r < v1; r++ {
+				if s.rowRead(r) {
+					rows(r, 1)
 				}
 			}
 		}
@@ -459,13 +480,26 @@ func padded(kt *asm.Kernels, buf *[]float32, x []float32, c int, g *geometry, kh
 // padPlane writes plane x (h×w) into dp, rows wp apart, at (pH, pW) with
 // zeros around.
 func padPlane(kt *asm.Kernels, dp, x []float32, g *geometry, wp int) {
-	clear(dp)
-	if g.h == 0 || g.w == 0 {
+	padRows(kt, dp, x, g, wp, 0, len(dp)/wp)
+}
+
+// padRows writes rows [top, top+n) of plane x padded as padPlane does into
+// dp, padded row r at dp[(r−top)·wp].
+func padRows(kt *asm.Kernels, dp, x []float32, g *geometry, wp, top, n int) {
+	v0, v1 := max(top, g.ph), min(top+n, g.ph+g.h) // the rows holding input
+	if g.w == 0 || v0 >= v1 {
+		clear(dp[:n*wp])
 		return
 	}
-	in := dp[g.ph*wp+g.pw:]
-	_, _ = in[(g.h-1)*wp+g.w-1], x[g.h*g.w-1]
-	kt.CopyRows(g.h, g.w, &in[0], wp, &x[0], g.w)
+	clear(dp[:(v0-top)*wp])
+	clear(dp[(v1-top)*wp : n*wp])
+	for r := v0 - top; r < v1-top; r++ {
+		clear(dp[r*wp : r*wp+g.pw])
+		clear(dp[r*wp+g.pw+g.w : (r+1)*wp])
+	}
+	in := dp[(v0-top)*wp+g.pw:]
+	_, _ = in[(v1-v0-1)*wp+g.w-1], x[(v1-g.ph)*g.w-1]
+	kt.CopyRows(v1-v0, g.w, &in[0], wp, &x[(v0-g.ph)*g.w], g.w)
 }
 
 // padDims returns the size of the planes padded builds for g and a kh×kw
@@ -507,15 +541,42 @@ func (k *Conv) useOffs(g *geometry) bool {
 		(phased(g) || pads) && im2colSize(k.cg, g, k.kh, k.kw) <= math.MaxInt32
 }
 
+// offsBands returns the parts an offsTask on g runs in and the padded
+// rows the widest part's band holds.
+func (k *Conv) offsBands(g *geometry) (parts, rows int) {
+	parts = k.parts(g.oh, k.m/k.group*g.outPlane, 16<<10)
+	for part := range parts {
+		if r0, r1 := part*g.oh/parts, (part+1)*g.oh/parts; r1 > r0 {
+			rows = max(rows, (r1-r0-1)*g.sh+(k.kh-1)*g.dh+1)
+		}
+	}
+	return parts, rows
+}
+
+// offsBand is the floats of a band of rows padded rows (all phases and
+// channels of a group).
+func (k *Conv) offsBand(g *geometry, rows int) int {
+	hp, _, _ := padDims(g, k.kh, k.kw)
+	return im2colSize(k.cg, g, k.kh, k.kw) / hp * rows
+}
+
+// offsScratch is the float32s of scratch offsTask's bands take.
+func (k *Conv) offsScratch(g *geometry) int {
+	parts, rows := k.offsBands(g)
+	return parts * roundUp(k.offsBand(g, rows), scratchAlign)
+}
+
 // offsTask computes the output rows of one image and group of an im2col
 // convolution with SgemmOffs: part i a range of output rows; per row, its
 // column strips of NR outputs with all the group's output channels.
 type offsTask struct {
 	kt     *asm.Kernels
 	g      *geometry
-	src    *im2colSource
-	a      []float32 // the packed weights (PackedA.Panels)
-	offs   []int32   // per (channel, kernel row, column): its offset from the window origin
+	src    *im2colSource // the layout of a band (top 0); x unset
+	in     []float32     // the group's input planes
+	bands  []float32     // parts × the band's floats
+	a      []float32     // the packed weights (PackedA.Panels)
+	offs   []int32       // per (channel, kernel row, column): its offset from the window origin
 	maxOff int
 	c      []float32 // the group's outputs: mg planes
 	bias   []float32 // nil or mg
@@ -527,11 +588,19 @@ type offsTask struct {
 }
 
 func (t *offsTask) Run(part int) {
-	kt, g, s := t.kt, t.g, t.src
+	kt, g := t.kt, t.g
 	mr, nr, kd := kt.MR, kt.NR, len(t.offs)
 	n := g.outPlane
 	mg := len(t.c) / n
 	r0, r1 := part*g.oh/t.parts, (part+1)*g.oh/t.parts
+	if r0 >= r1 {
+		return
+	}
+	// This part's band of the padded (or phased) planes, from the first
+	// padded row its windows read: each thread writes what it reads.
+	s := *t.src
+	s.top, s.x = r0*g.sh, share(t.bands, part, t.parts)
+	s.fill(t.in, 0, s.c)
 	x := s.x
 	var bias, res *float32
 	if t.flags&asm.FlagRowBias != 0 {
@@ -559,7 +628,7 @@ func (t *offsTask) Run(part int) {
 				f, w = last, lw
 				j0 = g.ow - w
 			}
-			o, q := oh*g.sh*s.wp+j0, oh*g.ow+j0
+			o, q := (oh*g.sh-s.top)*s.wp+j0, oh*g.ow+j0
 			_ = x[o+t.maxOff+w-1]
 			if t.res != nil {
 				res = &t.res[q]
@@ -577,8 +646,10 @@ func (t *offsTask) Run(part int) {
 
 // runOffs computes one image and group (p: its gemm call, A the packed
 // weights) from st.src, filled, through offsTask on the pool.
-func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a []float32) {
+func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a, x, bands []float32) {
 	s := &st.src
+	parts, rows := k.offsBands(g)
+	s.hp, s.x = rows, nil // (the offsets below are a band's)
 	kk := k.kh * k.kw
 	if len(st.offs) != k.kDim {
 		st.offs = make([]int32, k.kDim) // (once per Conv and state)
@@ -594,8 +665,8 @@ func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a []float32) {
 		}
 	}
 	e := &p.Epilogue
-	t := offsTask{kt: k.kern, g: g, src: s, a: a, offs: st.offs, maxOff: maxOff, c: p.C,
-		bias: e.Bias, res: e.Residual, parts: k.parts(g.oh, len(p.C), 16<<10)}
+	t := offsTask{kt: k.kern, g: g, src: s, in: x, bands: bands[:parts*roundUp(k.offsBand(g, rows), scratchAlign)], a: a, offs: st.offs, maxOff: maxOff, c: p.C,
+		bias: e.Bias, res: e.Residual, parts: parts}
 	var act bool
 	t.flags, t.lo, t.hi, act = e.KernelFlags()
 	if act {

@@ -97,7 +97,7 @@ func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws
 	}
 	if k.algo != AlgoGEMM1x1 {
 		if k.useOffs(g) {
-			return c.take(im2colSize(k.cg, g, k.kh, k.kw)), nil, nil // (no gemm call)
+			return c.take(k.offsScratch(g)), nil, nil // (no gemm call)
 		}
 		if !direct(g) {
 			pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))

@@ -36,6 +36,9 @@ func TestRunScratch(t *testing.T) {
 		{gemmCases[17], AlgoIm2col},               // several k blocks
 		{gemmCases[len(gemmCases)-2], AlgoIm2col}, // explicit column matrix, batch 2
 		{gemmCases[len(gemmCases)-1], AlgoIm2col}, // explicit, chunks splitting rows
+		{offsCases[len(offsCases)-3], AlgoIm2col}, // SgemmOffs: the threads' bands of phases
+		{offsCases[len(offsCases)-2], AlgoIm2col}, // ... 7×7/2, batch 2
+		{offsCases[len(offsCases)-1], AlgoIm2col}, // ... of padded planes
 		{winoCases[1], AlgoWinograd},
 		{winoCases[5], AlgoWinograd},
 		{winoCases[6], AlgoWinograd}, // 1 tile: runs im2col
