@@ -521,6 +521,10 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 	// columns at a time while they are in L2: a call per tile row (24
 	// floats) cost more than the SiLU it computed.
 	act0 := 0 // first column (from jc) not yet activated
+	if p.PackedA != nil && p.BSource != nil && kc > 0 && nc <= 2*nr && !c.rowA {
+		c.macroRows(bbuf, tile, ic, mc, jc, nc, pc, kc, flags, alpha, beta, gv)
+		return
+	}
 	for jr := 0; jr < nc; jr += nr {
 		w := min(nr, nc-jr)
 		j := jc + jr
@@ -653,6 +657,63 @@ func (c *call) edgeCols(w int) int {
 		}
 	}
 	return best
+}
+
+// macroRows is macro for a block of at most two column strips of B
+// (packed from a BSource) and pre-packed A: all strips of a row panel
+// before the next panel, so each A panel, streamed from memory in a
+// model, is read once and reused from L1 (strip by strip, the second
+// strip read every panel again, from L2). The kernels and so the bits are
+// macro's.
+func (c *call) macroRows(bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags int, alpha, beta float32, gv bool) {
+	p, kern, e := &c.p, c.kern, &c.p.Epilogue
+	mr, nr := kern.MR, kern.NR
+	type strip struct {
+		j, w, width, ldb int
+		bp               *float32
+		sg               asm.SgemmFunc
+	}
+	var ss [2]strip
+	n, gj, gw := 0, 0, 0 // the strips; the gemv tail's first column (from jc) and width
+	for jr := 0; jr < nc; jr += nr {
+		w, ldb := min(nr, nc-jr), nr
+		if gv && w < nr {
+			ew := c.edgeCols(w)
+			gj, gw = jr+ew, w-ew
+			if ew == 0 {
+				continue
+			}
+			w, ldb = ew, ew
+		}
+		s := strip{j: jc + jr, w: w, width: nr, ldb: ldb, bp: &bbuf[jr*kc], sg: kern.Sgemm}
+		if w < nr {
+			if ek := kern.EdgeFor(w); ek != nil {
+				s.sg, s.width = ek.Sgemm, ek.NR
+			}
+		}
+		ss[n] = s
+		n++
+	}
+	for ir := 0; ir < mc; ir += mr {
+		h, i := min(mr, mc-ir), ic+ir
+		ap := p.PackedA.panel(i, pc, kc)
+		for _, s := range ss[:n] {
+			bias, res := c.epPtrs(flags, i, s.j)
+			cp := &p.C[i*p.LDC+s.j]
+			if h == mr && s.w == s.width {
+				s.sg(kc, ap, s.bp, s.ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+				continue
+			}
+			s.sg(kc, ap, s.bp, s.ldb, &tile[0], nr, 0, 1, 0, 0, 0, nil, nil, 0)
+			asm.Epilogue(h, s.w, tile, nr, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+		}
+	}
+	if done := nc - gw; pc+kc >= p.K && c.act && done > 0 {
+		activate(kern, e.Act, p.C[ic*p.LDC+jc:], p.LDC, mc, done)
+	}
+	if gw > 0 {
+		c.gemvEdge(bbuf[gj*kc:], ic, mc, jc+gj, gw, pc, kc, flags, alpha, beta)
+	}
 }
 
 // actCols is how many columns of finished strips macro activates at once.

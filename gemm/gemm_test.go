@@ -244,6 +244,15 @@ func TestEpilogue(t *testing.T) {
 							p.ep = ep
 							buf, g := p.run(kern, 2, packed, nil)
 							p.check(t, fmt.Sprintf("%v ep=%d beta=%v packed=%v", s, ei, beta, packed), buf, g)
+							if !packed {
+								continue
+							}
+							// B through a BSource (with pre-packed A and at most two
+							// strips: macroRows): the same kernels, the same bits.
+							src := customB{func(q, j int) float32 { return p.opB(q, j) }}
+							if got, _ := p.run(kern, 2, true, src); !slices.EqualFunc(got, buf, sameBits) {
+								t.Fatalf("%v ep=%d beta=%v: B from a BSource gives other bits", s, ei, beta)
+							}
 						}
 					}
 				}
@@ -591,3 +600,5 @@ func TestBadArgs(t *testing.T) {
 	p := ok() // and the unmodified call runs
 	Gemm(&p)
 }
+
+func sameBits(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }
