@@ -636,7 +636,7 @@ func (t *offsTask) Run(part int) {
 			f(mg/mr, kd, &t.a[0], mr*kd, &x[o], &t.offs[0], &t.c[q], n, t.flags, 1, 0, t.lo, t.hi, bias, res, n)
 		}
 	}
-	if t.act.Kind != asm.ActNone && r1 > r0 {
+	if t.act.Kind != asm.ActNone {
 		for i := 0; i < mg; i++ {
 			row := t.c[i*n+r0*g.ow : i*n+r1*g.ow]
 			kt.Activate(t.act, len(row), &row[0], &row[0])
@@ -645,7 +645,8 @@ func (t *offsTask) Run(part int) {
 }
 
 // runOffs computes one image and group (p: its gemm call, A the packed
-// weights) from st.src, filled, through offsTask on the pool.
+// weights, x its input planes) through offsTask on the pool, st.src laid
+// out (im2colLayout) and each part's band filled by the part, in bands.
 func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a, x, bands []float32) {
 	s := &st.src
 	parts, rows := k.offsBands(g)

@@ -516,15 +516,15 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 	p, kern := &c.p, c.kern
 	mr, nr := kern.MR, kern.NR
 	e := &p.Epilogue
+	if p.PackedA != nil && p.BSource != nil && kc > 0 && nc <= 2*nr && !c.rowA {
+		c.macroRows(bbuf, tile, ic, mc, jc, nc, pc, kc, flags, alpha, beta, gv)
+		return
+	}
 	last := pc+kc >= p.K
 	// Activations other than a clamp run on finished strips, actCols
 	// columns at a time while they are in L2: a call per tile row (24
 	// floats) cost more than the SiLU it computed.
 	act0 := 0 // first column (from jc) not yet activated
-	if p.PackedA != nil && p.BSource != nil && kc > 0 && nc <= 2*nr && !c.rowA {
-		c.macroRows(bbuf, tile, ic, mc, jc, nc, pc, kc, flags, alpha, beta, gv)
-		return
-	}
 	for jr := 0; jr < nc; jr += nr {
 		w := min(nr, nc-jr)
 		j := jc + jr
