@@ -107,18 +107,18 @@ type ownsInputs struct {
 
 func (k ownsInputs) Describe() string { return kernelName(k.Kernel) }
 
-func (k ownsInputs) ScratchSize(in []*tensor.Tensor) int { return scratchSize(k.Kernel, in) }
+func (k ownsInputs) ScratchSize(in []*tensor.Tensor) ops.Scratch { return scratchSize(k.Kernel, in) }
 
 func (k ownsInputs) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
 	return runScratch(k.Kernel, in, out, scratch)
 }
 
-// scratchSize is k's ScratchSize, 0 for kernels that take no scratch.
-func scratchSize(k ops.Kernel, in []*tensor.Tensor) int {
+// scratchSize is k's ScratchSize, zero for kernels that take no scratch.
+func scratchSize(k ops.Kernel, in []*tensor.Tensor) ops.Scratch {
 	if s, ok := k.(ops.ScratchKernel); ok {
 		return s.ScratchSize(in)
 	}
-	return 0
+	return ops.Scratch{}
 }
 
 // runScratch runs k with scratch if it takes scratch, else as Run.
@@ -145,7 +145,9 @@ func (k float32Only) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 }
 func (k float32Only) Run(in, out []*tensor.Tensor) error { return k.pick(in).Run(in, out) }
 
-func (k float32Only) ScratchSize(in []*tensor.Tensor) int { return scratchSize(k.pick(in), in) }
+func (k float32Only) ScratchSize(in []*tensor.Tensor) ops.Scratch {
+	return scratchSize(k.pick(in), in)
+}
 
 func (k float32Only) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
 	return runScratch(k.pick(in), in, out, scratch)
@@ -217,13 +219,14 @@ func (k *gemmKernel) dims(in []*tensor.Tensor) (m, n, kk int, ok bool) {
 	return m, n, kk, true
 }
 
-// ScratchSize implements ops.ScratchKernel: gemm's packing buffers.
-func (k *gemmKernel) ScratchSize(in []*tensor.Tensor) int {
+// ScratchSize implements ops.ScratchKernel: gemm's packing buffers, one
+// per thread.
+func (k *gemmKernel) ScratchSize(in []*tensor.Tensor) ops.Scratch {
 	m, n, kk, ok := k.dims(in)
 	if !ok {
-		return 0
+		return ops.Scratch{}
 	}
-	return gemm.WorkspaceSize(nil, m, n, kk, k.threads)
+	return ops.Scratch{Parts: parallel.Threads(k.threads), Per: gemm.WorkspacePart(nil, m, n, kk)}
 }
 
 // RunScratch implements ops.ScratchKernel: scratch is gemm's workspace.
@@ -289,13 +292,14 @@ func (k *matMulKernel) dims(in []*tensor.Tensor) (m, n, kk int, ok bool) {
 	return m, n, kk, true
 }
 
-// ScratchSize implements ops.ScratchKernel: gemm's packing buffers.
-func (k *matMulKernel) ScratchSize(in []*tensor.Tensor) int {
+// ScratchSize implements ops.ScratchKernel: gemm's packing buffers, one
+// per thread.
+func (k *matMulKernel) ScratchSize(in []*tensor.Tensor) ops.Scratch {
 	m, n, kk, ok := k.dims(in)
 	if !ok {
-		return 0
+		return ops.Scratch{}
 	}
-	return gemm.WorkspaceSize(nil, m, n, kk, k.threads)
+	return ops.Scratch{Parts: parallel.Threads(k.threads), Per: gemm.WorkspacePart(nil, m, n, kk)}
 }
 
 // RunScratch implements ops.ScratchKernel: scratch is gemm's workspace.

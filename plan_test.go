@@ -3,6 +3,7 @@ package gocnn
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -115,12 +116,19 @@ func scratchModel(rng *rand.Rand) *onnx.Model {
 }
 
 // TestArenaScratch: every node that takes scratch gets its ScratchSize in
-// the arena, disjoint from its inputs and outputs, and the arena counts
-// it; runs on that scratch match the reference kernels.
+// the arena, disjoint from its inputs and outputs, at one offset with its
+// threads' regions at one stride (ops.Scratch), and the arena counts it;
+// runs on that scratch match the reference kernels.
 func TestArenaScratch(t *testing.T) {
+	for _, threads := range []int{1, 2} {
+		t.Run(fmt.Sprintf("threads=%d", threads), func(t *testing.T) { testArenaScratch(t, threads) })
+	}
+}
+
+func testArenaScratch(t *testing.T, threads int) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	file := encode(t, scratchModel(rng))
-	m, err := Decode(file, &Options{Threads: 2})
+	m, err := Decode(file, &Options{Threads: threads})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +165,7 @@ func TestArenaScratch(t *testing.T) {
 	if arena != 4*int64(p.floats) || scratch != arena-4*int64(p.valueFloats) || scratch <= 0 {
 		t.Errorf("ArenaBytes %d, ScratchBytes %d; plan: %d floats, %d for values", arena, scratch, p.floats, p.valueFloats)
 	}
-	takers := 0
+	takers, base, stride := 0, -1, -1
 	for ni, n := range m.nodes {
 		if !p.run[ni] || p.view[ni] {
 			continue
@@ -170,14 +178,26 @@ func TestArenaScratch(t *testing.T) {
 				}
 			}
 		}
-		sc := p.scratch[ni]
-		if want := scratchSize(n.kernel, ins); sc.n != want {
-			t.Errorf("%v: %d floats of scratch planned, ScratchSize %d", n, sc.n, want)
+		sc, need := p.scratch[ni], scratchSize(n.kernel, ins)
+		if need != p.need[ni] {
+			t.Errorf("%v: planned for scratch %+v, ScratchSize %+v", n, p.need[ni], need)
 		}
-		if sc.n == 0 {
+		if need.Size() == 0 {
+			if sc.n != 0 {
+				t.Errorf("%v: %d floats of scratch planned, none needed", n, sc.n)
+			}
 			continue
 		}
 		takers++
+		if base < 0 {
+			base, stride = sc.off, need.Stride(make([]float32, sc.n))
+		}
+		if threads == 1 && sc.n != need.Size() {
+			t.Errorf("%v: %d floats of scratch planned for %+v", n, sc.n, need)
+		}
+		if s := need.Stride(make([]float32, sc.n)); threads > 1 && (sc.off != base || s != stride || s < need.Per || sc.n != need.Parts*s+need.Shared) {
+			t.Errorf("%v: scratch [%d, %d), stride %d for %+v; the first node's at %d, stride %d", n, sc.off, sc.off+sc.n, s, need, base, stride)
+		}
 		if sc.off%arenaAlign != 0 || sc.off < 0 || sc.off+sc.n > p.floats {
 			t.Errorf("%v: scratch [%d, %d) in an arena of %d floats", n, sc.off, sc.off+sc.n, p.floats)
 		}

@@ -61,7 +61,7 @@ func BenchmarkConvCold(b *testing.B) {
 						ks[i] = k
 					}
 					in, out := []*tensor.Tensor{x}, []*tensor.Tensor{tensor.New(tensor.Float32, o[0].Shape...)}
-					scratch := make([]float32, ks[0].ScratchSize(in))
+					scratch := make([]float32, ks[0].ScratchSize(in).Size())
 					for _, k := range ks {
 						k.RunScratch(in, out, scratch)
 					}

@@ -421,14 +421,15 @@ type runState struct {
 	wt     winoTask
 	w2     wino2Task
 	wT     winoTTask
+	wTCols [][winoTiles]gemm.PackedB
 	wvs    []gemm.PackedB            // per Winograd worker: its V_ξ
 	cpbs   []gemm.PackedB            // per column-chunk worker: its chunk
 	wsubs  [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)
 
-	// scratch is this Run's scratch (see scratch.go): the caller's, or buf
+	// sc is this Run's scratch (see scratch.go): the caller's, or buf
 	// when the caller gave none (or too little). withGemm says whether it
 	// holds gemm's workspaces.
-	scratch  []float32
+	sc       scratchBuf
 	withGemm bool
 	buf      []float32
 }
@@ -464,14 +465,15 @@ func (k *Conv) run(in, out []*tensor.Tensor, scratch []float32) error {
 		}
 	}
 	st := k.states.Get()
-	if n := k.scratchSize(g, true); scratch != nil && len(scratch) >= n {
-		st.scratch, st.withGemm = scratch[:n], true
+	// (The caller's scratch whole: its length sets the regions' stride.)
+	if lay := k.scratchLayout(g, true); scratch != nil && len(scratch) >= lay.Size() {
+		st.sc, st.withGemm = scratchBuf{scratch, lay}, true
 	} else {
-		n := k.scratchSize(g, false)
-		if cap(st.buf) < n {
+		lay := k.scratchLayout(g, false)
+		if n := lay.Size(); cap(st.buf) < n {
 			st.buf = make([]float32, n)
 		}
-		st.scratch, st.withGemm = st.buf[:n], false
+		st.sc, st.withGemm = scratchBuf{st.buf[:lay.Size()], lay}, false
 	}
 	switch k.algo {
 	case AlgoGEMM1x1, AlgoIm2col:
@@ -481,7 +483,7 @@ func (k *Conv) run(in, out []*tensor.Tensor, scratch []float32) error {
 	case AlgoDepthwise:
 		k.runDepthwise(st, g, x, y, res)
 	}
-	st.scratch = nil
+	st.sc = scratchBuf{}
 	k.states.Put(st)
 	return nil
 }
@@ -504,8 +506,12 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 	mg := k.m / k.group
 	cg := k.cg
 	n := g.outPlane
-	sc := carver{buf: st.scratch}
-	pad, cols, ws := k.gemmScratch(&sc, g, st.withGemm)
+	sh, sizes := st.sc.shared(), carver{} // (the threads carve their regions)
+	pad, _, _ := k.gemmScratch(&sizes, &sh, g, st.withGemm)
+	var ws []float32 // a multi-threaded gemm's: thread i's region i
+	if st.withGemm {
+		ws = st.sc.regions()
+	}
 	for img := 0; img < g.n; img++ {
 		for gr := 0; gr < k.group; gr++ {
 			xoff := (img*g.c + gr*cg) * g.inPlane
@@ -535,12 +541,12 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			}
 			if a, ok := packed[gr].Panels(); ok && k.useOffs(g) {
 				st.src = im2colLayout(k.kern, x[xoff:], cg, g, k.kh, k.kw)
-				k.runOffs(st, g, &p, a, x[xoff:], pad) // (each thread fills its band of pad)
+				k.runOffs(st, g, &p, a, x[xoff:]) // (each thread fills its band)
 				continue
 			}
-			st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw, cols != nil && direct(g))
+			st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw, explicit(g) && direct(g))
 			k.im2col(st, x[xoff:])
-			if cols == nil {
+			if !explicit(g) {
 				p.BSource = &st.src
 				gemm.Gemm(&p)
 				continue
@@ -549,7 +555,7 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			if len(st.cpbs) < parts {
 				st.cpbs = make([]gemm.PackedB, parts)
 			}
-			st.chunks = colChunks{src: &st.src, p: p, cols: cols, ws: ws, pbs: st.cpbs, parts: parts, chunk: chunk}
+			st.chunks = colChunks{k: k, g: g, src: &st.src, p: p, sc: st.sc, withGemm: st.withGemm, pbs: st.cpbs, parts: parts, chunk: chunk}
 			parallel.Default().Run(&st.chunks, st.chunks.parts)
 			st.chunks = colChunks{}
 		}
@@ -559,23 +565,26 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 
 // colChunks multiplies an explicit column matrix chunk by chunk: part i
 // takes its share of the column strips (colSpan), writes them chunk by
-// chunk into its own cols (in L2), in gemm's packed-B layout where
-// packedCols, and runs a one-thread gemm on each. Chunks start at
-// multiples of NR whatever the thread count, so gemm's column strips, and
-// with them the results, do not depend on it.
+// chunk into its own cols (in L2, in its region of the scratch), in gemm's
+// packed-B layout where packedCols, and runs a one-thread gemm on each.
+// Chunks start at multiples of NR whatever the thread count, so gemm's
+// column strips, and with them the results, do not depend on it.
 type colChunks struct {
-	src   *im2colSource
-	p     gemm.Params    // the whole product; B comes from cols
-	cols  []float32      // parts × colsSize
-	ws    []float32      // parts × chunkWorkspace, or nil (gemm's pool)
-	pbs   []gemm.PackedB // per part: its chunk as gemm's B
-	chunk int            // the widest chunk of any part
-	parts int
+	k        *Conv
+	g        *geometry
+	src      *im2colSource
+	p        gemm.Params // the whole product; B comes from cols
+	sc       scratchBuf  // part i's cols and gemm workspace in region i
+	withGemm bool
+	pbs      []gemm.PackedB // per part: its chunk as gemm's B
+	chunk    int            // the widest chunk of any part
+	parts    int
 }
 
 func (t *colChunks) Run(part int) {
 	k, nr := t.p.K, t.p.Kernels.NR
-	cols, ws := share(t.cols, part, t.parts), share(t.ws, part, t.parts)
+	mine, none := t.sc.part(part), carver{}
+	_, cols, ws := t.k.gemmScratch(&mine, &none, t.g, t.withGemm)
 	pb := &t.pbs[part]
 	lo, hi := colSpan(nr, t.p.N, part, t.parts)
 	chunk := colChunk(nr, k, hi-lo)

@@ -690,8 +690,9 @@ func requireWino(t *testing.T, cc convCase, algo string) {
 
 // TestWinogradT runs F(4×4, 3×3) with the tiles as the GEMMs' rows on
 // every table and epilogue — channel counts off the transposes' eight and
-// the threads' sixteen, batches, pads — and checks that the thread count
-// does not change its bits.
+// the threads' sixteen, batches, pads, and M ≥ 2C, which on several
+// threads splits the route by output channels (winoTCols) — and checks
+// that the thread count does not change its bits.
 func TestWinogradT(t *testing.T) {
 	defer func(v int) { winoMinTiles = v }(winoMinTiles)
 	winoMinTiles = 1
@@ -699,10 +700,13 @@ func TestWinogradT(t *testing.T) {
 	cases := append(winoCases[:len(winoCases):len(winoCases)],
 		convCase{n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
 		convCase{n: 2, c: 24, h: 28, w: 27, m: 50, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}},
+		convCase{n: 2, c: 12, h: 14, w: 13, m: 72, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+		convCase{n: 1, c: 16, h: 16, w: 15, m: 100, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
 	)
 	for _, cc := range cases {
 		requireWino(t, cc, AlgoWinogradT)
 	}
+	cols := cases[len(cases)-2:]
 	for _, kern := range tables(t) {
 		for i, cc := range cases {
 			check(t, rng, cc, AlgoWinograd, kern, epilogues[i%len(epilogues)], 1+i%3, tolWinograd)
@@ -711,7 +715,7 @@ func TestWinogradT(t *testing.T) {
 			check(t, rng, cases[1], AlgoWinograd, kern, ep, 2, tolWinograd)
 		}
 	}
-	for _, cc := range []convCase{cases[1], cases[len(cases)-2]} {
+	for _, cc := range []convCase{cases[1], cases[len(cases)-4]} {
 		sameBitsAtThreads(t, rng, cc, AlgoWinograd, nil, func(out []int) *tensor.Tensor {
 			res := tensor.New(tensor.Float32, out...)
 			for i := range res.Float32s() {
@@ -719,6 +723,20 @@ func TestWinogradT(t *testing.T) {
 			}
 			return res
 		})
+	}
+	for _, kern := range tables(t) {
+		for _, cc := range cols {
+			p, _ := ops.ParseConvParams(cc.node())
+			x, w, b := cc.operands(rng)
+			k, err := New(p, w, b, Epilogue{}, Options{Algorithm: AlgoWinograd, Kernels: kern, Threads: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if g, _ := k.geometry(x.Shape); !k.winoTCols(g) {
+				t.Fatalf("%v %s: not split by output channels", cc, kern.Name)
+			}
+			sameBitsAtThreads(t, rng, cc, AlgoWinograd, kern, func(out []int) *tensor.Tensor { return randT(rng, out...) })
+		}
 	}
 }
 

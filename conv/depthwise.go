@@ -6,14 +6,13 @@ import (
 )
 
 // dwTask computes depthwise output planes; part i of parts takes a
-// contiguous range of the N·M planes, with scratch[i·per : (i+1)·per].
+// contiguous range of the N·M planes, with region i of the scratch.
 type dwTask struct {
 	k         *Conv
 	g         *geometry
 	x, y, res []float32
 	parts     int
-	scratch   []float32
-	per       int
+	sc        scratchBuf
 }
 
 func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
@@ -27,7 +26,7 @@ func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
 	}
 	planes := g.n * k.m
 	parts := k.parts(planes, planes*g.outPlane, 16<<10)
-	st.task = dwTask{k: k, g: g, x: x, y: y, res: res, parts: parts, scratch: st.scratch, per: k.dwPartSize(g)}
+	st.task = dwTask{k: k, g: g, x: x, y: y, res: res, parts: parts, sc: st.sc}
 	parallel.Default().Run(&st.task, parts)
 	st.task = dwTask{}
 }
@@ -96,7 +95,7 @@ func (t *dwTask) Run(part int) {
 	lo, hi := part*planes/t.parts, (part+1)*planes/t.parts
 	mult := k.m / k.group
 	kk := k.kh * k.kw
-	sc := carver{buf: t.scratch[part*t.per : (part+1)*t.per]}
+	sc := t.sc.part(part)
 	var buf dwBuf
 	buf.pad, buf.out = k.dwScratchPart(&sc, g)
 	flat := dwFlat(g)

@@ -83,7 +83,7 @@ type dwc8Task dwTask
 func (k *Conv) runDWC8(st *runState, g *geometry, x, y, res []float32) {
 	groups := g.n * k.m / 8
 	parts := k.parts(groups, groups*8*g.outPlane, 16<<10)
-	st.task8 = dwc8Task{k: k, g: g, x: x, y: y, res: res, parts: parts, scratch: st.scratch, per: k.dwPartSize(g)}
+	st.task8 = dwc8Task{k: k, g: g, x: x, y: y, res: res, parts: parts, sc: st.sc}
 	parallel.Default().Run(&st.task8, parts)
 	st.task8 = dwc8Task{}
 }
@@ -97,7 +97,7 @@ func (t *dwc8Task) Run(part int) {
 	}
 	kk := k.kh * k.kw
 	hp, wp := dwPadDims(g, k.kh, k.kw)
-	sc := carver{buf: t.scratch[part*t.per : (part+1)*t.per]}
+	sc := t.sc.part(part)
 	tin, pad, out := k.dwc8Scratch(&sc, g)
 	clear(pad) // the padding; each group rewrites the image inside it
 	clo, chi, fused := k.ep.kernelClamp(t.res != nil)

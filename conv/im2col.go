@@ -560,12 +560,6 @@ func (k *Conv) offsBand(g *geometry, rows int) int {
 	return im2colSize(k.cg, g, k.kh, k.kw) / hp * rows
 }
 
-// offsScratch is the float32s of scratch offsTask's bands take.
-func (k *Conv) offsScratch(g *geometry) int {
-	parts, rows := k.offsBands(g)
-	return parts * roundUp(k.offsBand(g, rows), scratchAlign)
-}
-
 // offsTask computes the output rows of one image and group of an im2col
 // convolution with SgemmOffs: part i a range of output rows; per row, its
 // column strips of NR outputs with all the group's output channels.
@@ -574,7 +568,8 @@ type offsTask struct {
 	g      *geometry
 	src    *im2colSource // the layout of a band (top 0); x unset
 	in     []float32     // the group's input planes
-	bands  []float32     // parts × the band's floats
+	sc     scratchBuf    // part i's band in region i
+	band   int           // the band's floats
 	a      []float32     // the packed weights (PackedA.Panels)
 	offs   []int32       // per (channel, kernel row, column): its offset from the window origin
 	maxOff int
@@ -599,7 +594,8 @@ func (t *offsTask) Run(part int) {
 	// This part's band of the padded (or phased) planes, from the first
 	// padded row its windows read: each thread writes what it reads.
 	s := *t.src
-	s.top, s.x = r0*g.sh, share(t.bands, part, t.parts)
+	mine := t.sc.part(part)
+	s.top, s.x = r0*g.sh, mine.take(t.band)
 	s.fill(t.in, 0, s.c)
 	x := s.x
 	var bias, res *float32
@@ -646,8 +642,9 @@ func (t *offsTask) Run(part int) {
 
 // runOffs computes one image and group (p: its gemm call, A the packed
 // weights, x its input planes) through offsTask on the pool, st.src laid
-// out (im2colLayout) and each part's band filled by the part, in bands.
-func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a, x, bands []float32) {
+// out (im2colLayout) and each part's band filled by the part, in its
+// region of the scratch.
+func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a, x []float32) {
 	s := &st.src
 	parts, rows := k.offsBands(g)
 	s.hp, s.x = rows, nil // (the offsets below are a band's)
@@ -666,7 +663,7 @@ func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a, x, bands []
 		}
 	}
 	e := &p.Epilogue
-	t := offsTask{kt: k.kern, g: g, src: s, in: x, bands: bands[:parts*roundUp(k.offsBand(g, rows), scratchAlign)], a: a, offs: st.offs, maxOff: maxOff, c: p.C,
+	t := offsTask{kt: k.kern, g: g, src: s, in: x, sc: st.sc, band: k.offsBand(g, rows), a: a, offs: st.offs, maxOff: maxOff, c: p.C,
 		bias: e.Bias, res: e.Residual, parts: parts}
 	var act bool
 	t.flags, t.lo, t.hi, act = e.KernelFlags()

@@ -94,7 +94,7 @@ func (k *NodeConv) Run(in, out []*tensor.Tensor) error {
 }
 
 // ScratchSize implements ops.ScratchKernel.
-func (k *NodeConv) ScratchSize(in []*tensor.Tensor) int {
+func (k *NodeConv) ScratchSize(in []*tensor.Tensor) ops.Scratch {
 	var buf [2]*tensor.Tensor
 	return k.Conv.ScratchSize(k.inputs(in, &buf))
 }

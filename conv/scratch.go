@@ -2,17 +2,38 @@ package conv
 
 import (
 	"github.com/gocnn/gocnn/gemm"
+	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/tensor"
 )
 
-// A Run's scratch is one float32 slice, cut into pieces in a fixed order
-// (see scratchSize). RunScratch takes it from the caller (the runtime plans
-// it in its arena); Run takes it from the runState's own buffer, without
-// gemm's workspaces, which then come from gemm's pool.
+// A Run's scratch is laid out as ops.Scratch says: a private region for
+// each of the Conv's threads (thread i runs part i of every parallel
+// section, whether or not a section uses all the threads), then the pieces
+// the threads share. Each route cuts its pieces off a region or the shared
+// tail with carvers, in a fixed order (see scratchLayout). RunScratch takes
+// the scratch from the caller (the runtime lays every node's out at one
+// address and stride); Run takes it from the runState's own buffer,
+// without gemm's workspaces, which then come from gemm's pool.
 
 // scratchAlign keeps every piece of scratch 64-byte aligned relative to
 // the scratch's start.
-const scratchAlign = 16
+const scratchAlign = ops.ScratchAlign
+
+// scratchBuf is a Run's scratch and its layout.
+type scratchBuf struct {
+	buf []float32
+	lay ops.Scratch
+}
+
+// part returns a carver over thread i's region.
+func (s scratchBuf) part(i int) carver { return carver{buf: s.lay.Part(s.buf, i)} }
+
+// shared returns a carver over the shared pieces.
+func (s scratchBuf) shared() carver { return carver{buf: s.lay.SharedOf(s.buf)} }
+
+// regions returns every thread's region: a multi-threaded gemm's
+// workspace, whose thread i takes region i (gemm.WorkspacePart).
+func (s scratchBuf) regions() []float32 { return s.lay.Regions(s.buf) }
 
 // carver cuts aligned pieces off the front of buf. With a nil buf it only
 // counts: off is then the size the pieces taken so far need.
@@ -34,25 +55,15 @@ func (c *carver) take(n int) []float32 {
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
-// share returns part i of s cut into parts equal pieces (nil for nil s):
-// a thread's own scratch.
-func share(s []float32, part, parts int) []float32 {
-	if s == nil {
-		return nil
-	}
-	per := len(s) / parts
-	return s[part*per : (part+1)*per]
-}
-
-// ScratchSize implements ops.ScratchKernel: the float32s of scratch
-// RunScratch needs for inputs of these shapes with the current thread
-// count, 0 if the inputs are invalid.
-func (k *Conv) ScratchSize(in []*tensor.Tensor) int {
+// ScratchSize implements ops.ScratchKernel: the scratch RunScratch needs
+// for inputs of these shapes with the current thread count, none if the
+// inputs are invalid.
+func (k *Conv) ScratchSize(in []*tensor.Tensor) ops.Scratch {
 	g, err := k.check(in)
 	if err != nil {
-		return 0
+		return ops.Scratch{}
 	}
-	return k.scratchSize(g, true)
+	return k.scratchLayout(g, true)
 }
 
 // RunScratch implements ops.ScratchKernel: Run with the padded copies,
@@ -62,61 +73,70 @@ func (k *Conv) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
 	return k.run(in, out, scratch)
 }
 
-// scratchSize is the float32s of scratch a Run on g takes; withGemm
-// includes gemm's workspaces.
-func (k *Conv) scratchSize(g *geometry, withGemm bool) int {
-	var c carver
+// scratchLayout is the scratch a Run on g takes: the pieces each route
+// takes from a thread's region (priv) and from the shared tail (sh);
+// withGemm includes gemm's workspaces.
+func (k *Conv) scratchLayout(g *geometry, withGemm bool) ops.Scratch {
+	var priv, sh carver
 	switch k.algoFor(g) {
 	case AlgoGEMM1x1, AlgoIm2col:
-		k.gemmScratch(&c, g, withGemm)
+		k.gemmScratch(&priv, &sh, g, withGemm)
 	case AlgoWinograd:
 		wb := k.winoBlocks(g)
 		if wb.split {
-			return k.winoSharedSize(wb) + wb.parts*k.winoWorkerSize(g, wb, withGemm)
+			k.winoShared(&sh, wb)
+			k.winoWorker(&priv, g, wb, withGemm)
+		} else {
+			k.winoScratch(&priv, g, wb, withGemm)
 		}
-		return wb.parts * k.winoPartSize(g, wb, withGemm)
 	case AlgoWinograd2:
-		k.wino2Scratch(&c, g, withGemm)
+		k.wino2Scratch(&priv, &sh, g, withGemm)
 	case AlgoWinogradT:
-		k.winoTScratch(&c, g, withGemm)
+		k.winoTScratch(&priv, &sh, g, withGemm)
 	case AlgoDepthwise:
-		return k.dwScratch(g)
+		k.dwScratch(&priv, g)
 	}
-	return c.off
+	if priv.off == 0 && sh.off == 0 {
+		return ops.Scratch{}
+	}
+	return ops.Scratch{Parts: k.threads(), Per: roundUp(priv.off, scratchAlign), Shared: roundUp(sh.off, scratchAlign)}
 }
 
-// gemmScratch takes the GEMM paths' scratch from c: for im2col the padded
-// or phased copy of one image's group (none for a direct source), then
-// either, for an explicit column matrix, each chunk thread's columns and
-// (withGemm) gemm workspace, or (withGemm) gemm's workspace, shared by the
-// per-image and per-group calls.
-func (k *Conv) gemmScratch(c *carver, g *geometry, withGemm bool) (pad, cols, ws []float32) {
+// gemmScratch takes the GEMM paths' scratch: for im2col the padded or
+// phased copy of one image's group from sh (none for a direct source, and
+// for a strided 1×1 the subsampled input), then from priv either, with
+// SgemmOffs, a thread's band of the padded planes (returned as pad), or,
+// for an explicit column matrix, a chunk thread's columns and (withGemm)
+// gemm workspace, or (withGemm) a thread's share of gemm's workspace (the
+// regions, shared by the per-image and per-group calls).
+func (k *Conv) gemmScratch(priv, sh *carver, g *geometry, withGemm bool) (pad, cols, ws []float32) {
 	mg := k.m / k.group
 	if k.algo == AlgoGEMM1x1 && strided(g) {
-		pad = c.take(k.subScratch(g))
+		pad = sh.take(k.subScratch(g))
 	}
 	if k.algo != AlgoGEMM1x1 {
 		if k.useOffs(g) {
-			return c.take(k.offsScratch(g)), nil, nil // (no gemm call)
+			_, rows := k.offsBands(g)
+			return priv.take(k.offsBand(g, rows)), nil, nil // (no gemm call)
 		}
 		if !direct(g) {
-			pad = c.take(im2colSize(k.cg, g, k.kh, k.kw))
+			pad = sh.take(im2colSize(k.cg, g, k.kh, k.kw))
 		}
 		if explicit(g) {
-			parts, chunk := k.chunking(g)
+			_, chunk := k.chunking(g)
 			size := k.kDim * gemm.LD(chunk)
 			if packedCols(k.cg) {
 				size = gemm.PackedBSize(k.kern, k.kDim, chunk)
 			}
-			cols = c.take(parts * roundUp(size, scratchAlign))
+			cols = priv.take(size)
 			if withGemm {
-				ws = c.take(parts * roundUp(gemm.WorkspaceSize(k.kern, mg, chunk, k.kDim, 1), scratchAlign))
+				ws = priv.take(gemm.WorkspacePart(k.kern, mg, chunk, k.kDim))
 			}
 			return pad, cols, ws
 		}
 	}
 	if withGemm {
-		ws = c.take(gemm.WorkspaceSize(k.kern, mg, g.outPlane, k.kDim, k.opts.Threads))
+		ws = priv.take(gemm.WorkspacePart(k.kern, mg, g.outPlane, k.kDim))
 	}
 	return pad, cols, ws
 }
@@ -151,28 +171,6 @@ func (k *Conv) winoWorker(c *carver, g *geometry, wb winoBlocks, withGemm bool) 
 	return rows, ws
 }
 
-// winoPartSize is the scratch of one Winograd worker, rounded up so every
-// worker's part is aligned.
-func (k *Conv) winoPartSize(g *geometry, wb winoBlocks, withGemm bool) int {
-	var c carver
-	k.winoScratch(&c, g, wb, withGemm)
-	return roundUp(c.off, scratchAlign)
-}
-
-// winoSharedSize and winoWorkerSize are, split, the shared part of the
-// scratch and each worker's, rounded up to stay aligned.
-func (k *Conv) winoSharedSize(wb winoBlocks) int {
-	var c carver
-	k.winoShared(&c, wb)
-	return roundUp(c.off, scratchAlign)
-}
-
-func (k *Conv) winoWorkerSize(g *geometry, wb winoBlocks, withGemm bool) int {
-	var c carver
-	k.winoWorker(&c, g, wb, withGemm)
-	return roundUp(c.off, scratchAlign)
-}
-
 // dwScratchPart takes one depthwise worker's scratch from c: on the taps
 // kernels' geometries (dwFlat) the padded plane and the flat output rows
 // of dwLayout, else the padded plane of padded.
@@ -187,22 +185,14 @@ func (k *Conv) dwScratchPart(c *carver, g *geometry) (pad, out []float32) {
 	return c.take(padSize(1, g, k.kh, k.kw)), nil
 }
 
-// dwPartSize is the scratch of one depthwise worker, rounded up so every
-// worker's part is aligned: worker part uses
-// scratch[part·dwPartSize : (part+1)·dwPartSize].
-func (k *Conv) dwPartSize(g *geometry) int {
-	var c carver
-	if k.usePlanes(g) {
-		return 0
+// dwScratch takes a depthwise worker's scratch from its region, priv
+// (none for the planes kernels).
+func (k *Conv) dwScratch(priv *carver, g *geometry) {
+	switch {
+	case k.usePlanes(g):
+	case k.useDWC8(g):
+		k.dwc8Scratch(priv, g)
+	default:
+		k.dwScratchPart(priv, g)
 	}
-	if k.useDWC8(g) {
-		k.dwc8Scratch(&c, g)
-	} else {
-		k.dwScratchPart(&c, g)
-	}
-	return roundUp(c.off, scratchAlign)
 }
-
-// dwScratch is the scratch a depthwise Run takes: one part per worker (at
-// most threads workers).
-func (k *Conv) dwScratch(g *geometry) int { return k.threads() * k.dwPartSize(g) }

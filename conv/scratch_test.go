@@ -20,7 +20,10 @@ var poison = math.Float32frombits(0x7fc0dead)
 // with one to three threads, RunScratch on poisoned scratch of exactly
 // ScratchSize floats gives the same bits as Run, writes its scratch and
 // nothing past it, and keeps the Conv's own buffer unused; with one float
-// too few it still gives the same bits.
+// too few it still gives the same bits. On scratch whose regions lie
+// further apart than Per (as the runtime lays them out), it gives the same
+// bits and writes nothing between a region's first Per floats and the
+// next region: every thread keeps to its region.
 func TestRunScratch(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, tc := range []struct {
@@ -42,6 +45,8 @@ func TestRunScratch(t *testing.T) {
 		{winoCases[1], AlgoWinograd},
 		{winoCases[5], AlgoWinograd},
 		{winoCases[6], AlgoWinograd}, // 1 tile: runs im2col
+		{convCase{n: 1, c: 16, h: 16, w: 15, m: 72, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoWinograd}, // tiles as rows; split by output channels
+		{convCase{n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoWinograd}, // tiles as rows, in phases
 		{convCase{n: 2, c: 128, h: 6, w: 9, m: 260, kh: 3, kw: 3, pads: []int{0, 2, 1, 0}, bias: true}, AlgoWinograd}, // F(2×2)
 		{dwCases[0], AlgoDepthwise},
 		{dwCases[6], AlgoDepthwise}, // dilated
@@ -66,9 +71,13 @@ func TestRunScratch(t *testing.T) {
 			if err := k.Run(in, []*tensor.Tensor{want}); err != nil {
 				t.Fatal(err)
 			}
-			n := k.ScratchSize(in)
-			if n != k.ScratchSize([]*tensor.Tensor{x.Meta(), in[1].Meta()}) {
+			lay := k.ScratchSize(in)
+			n := lay.Size()
+			if lay != k.ScratchSize([]*tensor.Tensor{x.Meta(), in[1].Meta()}) {
 				t.Errorf("%v %s: ScratchSize depends on Data", tc.cc, tc.algo)
+			}
+			if n > 0 && (lay.Parts != threads || lay.Per%ops.ScratchAlign != 0) {
+				t.Errorf("%v %s threads=%d: layout %+v", tc.cc, tc.algo, threads, lay)
 			}
 			// A fresh Conv: its own buffer must stay unused.
 			k, _ = New(p, w, b, Epilogue{Act: asm.Activation{Kind: asm.ActHardSwish}, Residual: true}, Options{Algorithm: tc.algo, Threads: threads})
@@ -113,12 +122,40 @@ func TestRunScratch(t *testing.T) {
 					t.Errorf("%v %s threads=%d: RunScratch did not use its %d floats of scratch", tc.cc, name, threads, n)
 				}
 			}
+			if n == 0 {
+				continue
+			}
+			// Regions 3·16 floats further apart than Per.
+			const gap = 3 * ops.ScratchAlign
+			wide := make([]float32, n+lay.Parts*gap)
+			for i := range wide {
+				wide[i] = poison
+			}
+			got := tensor.New(tensor.Float32, g.out...)
+			if err := k.RunScratch(in, []*tensor.Tensor{got}, wide); err != nil {
+				t.Fatal(err)
+			}
+			name := k.AlgorithmFor(x.Shape)
+			if string(tensor.EncodeLittleEndian(got.Data)) != string(tensor.EncodeLittleEndian(want.Data)) {
+				t.Errorf("%v %s threads=%d: RunScratch on spread regions differs from Run", tc.cc, name, threads)
+			}
+			if s := lay.Stride(wide); s != lay.Per+gap {
+				t.Fatalf("%v %s: stride %d, want %d", tc.cc, name, s, lay.Per+gap)
+			}
+			for i := range lay.Parts {
+				r := lay.Part(wide, i)
+				for j, v := range r[lay.Per:] {
+					if math.Float32bits(v) != math.Float32bits(poison) {
+						t.Fatalf("%v %s threads=%d: RunScratch wrote float %d of region %d, past its %d", tc.cc, name, threads, lay.Per+j, i, lay.Per)
+					}
+				}
+			}
 		}
 	}
 }
 
 // TestScratchSizes: ScratchSize is what the documented pieces add up to on
-// a padded im2col and a Winograd convolution.
+// a padded im2col and a Winograd convolution, per thread and shared.
 func TestScratchSizes(t *testing.T) {
 	defer func(a, b int) { winoTMaxTiles, winoTMaxTiles1 = a, b }(winoTMaxTiles, winoTMaxTiles1)
 	rng := rand.New(rand.NewPCG(23, 24))
@@ -153,33 +190,33 @@ func TestScratchSizes(t *testing.T) {
 			t.Fatalf("%v: runs %s, want %s", tc.cc, a, tc.algo)
 		}
 		got := k.ScratchSize([]*tensor.Tensor{x})
-		var min int
+		var per, shared int
 		switch tc.algo {
-		case AlgoWinogradT: // the channels-last image, Vᵀ and Mᵀ, per part its pass buffer and GEMM workspace
+		case AlgoWinogradT: // the channels-last image, Vᵀ and Mᵀ shared, per part its pass buffer and GEMM workspace
 			hp, wp := winoTPad(g)
 			T := g.n * g.tilesPerImg
-			min = g.n*max(hp*wp*k.cg, 16*g.tilesPerImg*k.m) + winoTiles*T*(k.cg+k.m) +
-				2*(winoTiles*max(k.cg, k.m)+gemm.WorkspaceSize(k.kern, T, k.m, k.cg, 1))
+			shared = g.n*max(hp*wp*k.cg, 16*g.tilesPerImg*k.m) + winoTiles*T*(k.cg+k.m)
+			per = winoTiles*max(k.cg, k.m) + gemm.WorkspacePart(k.kern, T, k.m, k.cg)
 		case AlgoIm2col:
 			hp, wp, pads := padDims(g, k.kh, k.kw)
 			if !pads {
 				t.Fatalf("%v: no padding", tc.cc)
 			}
-			min = k.cg*hp*wp + gemm.WorkspaceSize(k.kern, k.m, g.outPlane, k.kDim, 2)
+			shared, per = k.cg*hp*wp, gemm.WorkspacePart(k.kern, k.m, g.outPlane, k.kDim)
 		case AlgoWinograd:
 			wb := k.winoBlocks(g)
 			rows := max((4*winoPadRows+8)*(4*g.tilesW+2), 28*wb.tb)
 			if wb.split { // V and M shared, rows and a GEMM workspace for a part's strips each
 				mp := ((k.m+wb.parts-1)/wb.parts + k.kern.MR - 1) / k.kern.MR * k.kern.MR
-				min = winoTiles*(k.cg+k.m)*wb.tb + wb.parts*(rows+gemm.WorkspaceSize(k.kern, mp, wb.tb, k.cg, 1))
+				shared, per = winoTiles*(k.cg+k.m)*wb.tb, rows+gemm.WorkspacePart(k.kern, mp, wb.tb, k.cg)
 			} else {
-				min = wb.parts * (winoTiles*(k.cg+k.m)*wb.tb + rows + gemm.WorkspaceSize(k.kern, k.m, wb.tb, k.cg, wb.gemmThr))
+				per = winoTiles*(k.cg+k.m)*wb.tb + rows + gemm.WorkspacePart(k.kern, k.m, wb.tb, k.cg)
 			}
 		}
-		if got < min || got > min+64*scratchAlign {
-			t.Errorf("%v %s: ScratchSize %d, want %d plus alignment", tc.cc, tc.algo, got, min)
+		if got.Parts != 2 || got.Per < per || got.Per > per+8*scratchAlign || got.Shared < shared || got.Shared > shared+8*scratchAlign {
+			t.Errorf("%v %s: ScratchSize %+v, want %d per thread and %d shared plus alignment", tc.cc, tc.algo, got, per, shared)
 		}
-		if k.scratchSize(g, false) >= got {
+		if k.scratchLayout(g, false).Size() >= got.Size() {
 			t.Errorf("%v %s: gemm's workspace adds nothing", tc.cc, tc.algo)
 		}
 	}

@@ -118,25 +118,24 @@ func (k *Conv) winoN(tb, nt int) int {
 var winoMinTiles = 16 // a variable so tests can exercise Winograd on small inputs
 
 // winoTask runs the tile blocks of one Run; part i takes blocks
-// [i·nb/parts, (i+1)·nb/parts), with scratch[i·per : (i+1)·per] and the
-// B operand vs[i].
+// [i·nb/parts, (i+1)·nb/parts), with region i of the scratch and the B
+// operand vs[i].
 //
 // In split mode, the Run calls it per block and phase: the block's tiles
-// [t0, t0+nt), V and M in the first shared floats of scratch, and part i's
-// own scratch at shared + i·per.
+// [t0, t0+nt), V and M in the scratch's shared pieces, and part i's own
+// in region i.
 type winoTask struct {
 	k         *Conv
 	g         *geometry
 	x, y, res []float32
 	winoBlocks
-	scratch  []float32
-	per      int
+	sc       scratchBuf
 	withGemm bool
 	vs       []gemm.PackedB
 	subs     [][winoTiles]gemm.PackedA // split: part i's rows of each U_ξ
 
-	shared, t0, nt int
-	phase          winoPhase
+	t0, nt int
+	phase  winoPhase
 }
 
 type winoPhase uint8
@@ -211,13 +210,10 @@ func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
 		st.wsubs = make([][winoTiles]gemm.PackedA, wb.parts)
 	}
 	st.wt = winoTask{k: k, g: g, x: x, y: y, res: res, winoBlocks: wb,
-		scratch: st.scratch, withGemm: st.withGemm, vs: st.wvs, subs: st.wsubs}
+		sc: st.sc, withGemm: st.withGemm, vs: st.wvs, subs: st.wsubs}
 	if !wb.split {
-		st.wt.per = k.winoPartSize(g, wb, st.withGemm)
 		parallel.Default().Run(&st.wt, wb.parts)
 	} else {
-		st.wt.shared = k.winoSharedSize(wb)
-		st.wt.per = k.winoWorkerSize(g, wb, st.withGemm)
 		total := g.n * g.tilesPerImg
 		for blk := 0; blk < wb.nb; blk++ {
 			st.wt.t0 = blk * total / wb.nb
@@ -239,7 +235,7 @@ func (t *winoTask) Run(part int) {
 	k, g := t.k, t.g
 	p := k.winoPlan()
 	wp := 4*g.tilesW + 2 // padded row width
-	sc := carver{buf: t.scratch[part*t.per : (part+1)*t.per]}
+	sc := t.sc.part(part)
 	v, mo, rows, ws := k.winoScratch(&sc, g, t.winoBlocks, t.withGemm)
 	vb := &t.vs[part]
 	total := g.n * g.tilesPerImg
@@ -272,9 +268,8 @@ func (t *winoTask) runSplit(part int) {
 	k, g := t.k, t.g
 	p := k.winoPlan()
 	wp := 4*g.tilesW + 2
-	sh := carver{buf: t.scratch[:t.shared]}
+	sh, sc := t.sc.shared(), t.sc.part(part)
 	v, mo := k.winoShared(&sh, t.winoBlocks)
-	sc := carver{buf: t.scratch[t.shared+part*t.per : t.shared+(part+1)*t.per]}
 	rows, ws := k.winoWorker(&sc, g, t.winoBlocks, t.withGemm)
 	if t.phase == winoInput {
 		t.inputTransform(v, rows, wp, t.t0, t.nt, part*k.cg/t.parts, (part+1)*k.cg/t.parts)

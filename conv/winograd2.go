@@ -104,17 +104,18 @@ func wino2Pad(g *geometry) (hp, wp int) {
 	return 2*th + 2, 2*tw + 2
 }
 
-// wino2Scratch takes F(2×2)'s scratch from c: one image's padded planes,
-// Vᵀ (16·T·C), Mᵀ (16·T·M) and, withGemm, each thread's gemm workspace.
-func (k *Conv) wino2Scratch(c *carver, g *geometry, withGemm bool) (pad, v, mo, ws []float32, parts int) {
+// wino2Scratch takes F(2×2)'s scratch: from sh one image's padded planes,
+// Vᵀ (16·T·C) and Mᵀ (16·T·M), from priv, withGemm, a thread's gemm
+// workspace.
+func (k *Conv) wino2Scratch(priv, sh *carver, g *geometry, withGemm bool) (pad, v, mo, ws []float32, parts int) {
 	th, tw := wino2Tiles(g)
 	hp, wp := wino2Pad(g)
 	t := g.n * th * tw
 	parts = max(1, min(k.threads(), wino2Pos, k.cg, k.m))
-	pad = c.take(k.cg * hp * wp)
-	v, mo = c.take(wino2Pos*t*k.cg), c.take(wino2Pos*t*k.m)
+	pad = sh.take(k.cg * hp * wp)
+	v, mo = sh.take(wino2Pos*t*k.cg), sh.take(wino2Pos*t*k.m)
 	if withGemm {
-		ws = c.take(parts * roundUp(gemm.WorkspaceSize(k.kern, t, k.m, k.cg, 1), scratchAlign))
+		ws = priv.take(gemm.WorkspacePart(k.kern, t, k.m, k.cg))
 	}
 	return pad, v, mo, ws, parts
 }
@@ -125,13 +126,15 @@ func (k *Conv) wino2Scratch(c *carver, g *geometry, withGemm bool) (pad, v, mo, 
 // results) or the output transform and epilogue (a range of the output
 // channels).
 type wino2Task struct {
-	k              *Conv
-	g              *geometry
-	x, y, res      []float32
-	pad, v, mo, ws []float32
-	plan           *wino2Plan
-	parts          int
-	phase          winoPhase
+	k          *Conv
+	g          *geometry
+	x, y, res  []float32
+	pad, v, mo []float32
+	sc         scratchBuf // part i's gemm workspace in region i
+	withGemm   bool
+	plan       *wino2Plan
+	parts      int
+	phase      winoPhase
 }
 
 func (t *wino2Task) Run(part int) {
@@ -235,7 +238,9 @@ func wino2Gather(blk *[wino2Pos][wino2Block]float32, v []float32, step, nb int) 
 func (t *wino2Task) gemms(part int) {
 	th, tw := wino2Tiles(t.g)
 	lo, hi := part*wino2Pos/t.parts, (part+1)*wino2Pos/t.parts
-	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*th*tw, lo, hi, share(t.ws, part, t.parts), -1)
+	mine, none := t.sc.part(part), carver{}
+	_, _, _, ws, _ := t.k.wino2Scratch(&mine, &none, t.g, t.withGemm)
+	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*th*tw, lo, hi, ws, -1)
 }
 
 // tileRowGemms runs the GEMMs Mᵀ_ξ [T × M] = Vᵀ_ξ [T × C] · Uᵀ_ξ [C × M]
@@ -253,6 +258,25 @@ func (k *Conv) tileRowGemms(v, mo []float32, packed []*gemm.PackedB, T, lo, hi i
 		}
 		if xi == biasPos && k.bias != nil {
 			p.Epilogue = gemm.Epilogue{Bias: k.bias, BiasMode: gemm.BiasCol}
+		}
+		gemm.Gemm(&p)
+	}
+}
+
+// tileRowGemmsCols is tileRowGemms for output channels [m0, m1): mo
+// holds just those columns, packed[ξ] just those columns of Uᵀ_ξ.
+func (k *Conv) tileRowGemmsCols(v, mo []float32, packed []gemm.PackedB, T, m0, m1 int, ws []float32, biasPos int) {
+	mn := m1 - m0
+	for xi := range packed {
+		p := gemm.Params{
+			M: T, N: mn, K: k.cg, Alpha: 1,
+			A: v[xi*T*k.cg : (xi+1)*T*k.cg], LDA: k.cg,
+			PackedB: &packed[xi],
+			C:       mo[xi*T*mn : (xi+1)*T*mn], LDC: mn,
+			Threads: 1, Kernels: k.kern, Workspace: ws,
+		}
+		if xi == biasPos && k.bias != nil {
+			p.Epilogue = gemm.Epilogue{Bias: k.bias[m0:m1], BiasMode: gemm.BiasCol}
 		}
 		gemm.Gemm(&p)
 	}
@@ -321,9 +345,9 @@ func (t *wino2Task) output(m0, m1 int) {
 
 // runWinograd2 runs F(2×2, 3×3) in three phases on the pool.
 func (k *Conv) runWinograd2(st *runState, g *geometry, x, y, res []float32) {
-	sc := carver{buf: st.scratch}
-	pad, v, mo, ws, parts := k.wino2Scratch(&sc, g, st.withGemm)
-	st.w2 = wino2Task{k: k, g: g, x: x, y: y, res: res, pad: pad, v: v, mo: mo, ws: ws, plan: k.wino2Plan(), parts: parts}
+	sh, sizes := st.sc.shared(), carver{} // (each part carves its region)
+	pad, v, mo, _, parts := k.wino2Scratch(&sizes, &sh, g, st.withGemm)
+	st.w2 = wino2Task{k: k, g: g, x: x, y: y, res: res, pad: pad, v: v, mo: mo, sc: st.sc, withGemm: st.withGemm, plan: k.wino2Plan(), parts: parts}
 	for _, ph := range [...]winoPhase{winoInput, wino2GEMM, winoOutput} {
 		st.w2.phase = ph
 		parallel.Default().Run(&st.w2, parts)

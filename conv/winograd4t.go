@@ -19,9 +19,10 @@ import (
 // Winograd43InCols passes of C floats, writing Vᵀ_ξ's rows; the output
 // comes back the same way (ten Winograd43OutCols passes per tile into a
 // [y][x][M] image, then Split8 to NCHW). Five phases on the pool: the
-// copies split by channels, the transforms by tiles, the GEMMs by ξ; each
-// output element is computed the same way whatever the split, so the
-// results do not depend on the thread count. The bias rides on Mᵀ_7: Aᵀ's
+// copies split by channels, the transforms by tiles, the GEMMs by ξ; or,
+// with M ≥ 2C, one split by output channels (winoTCols). Each output
+// element is computed the same way whatever the split, so the results do
+// not depend on the thread count. The bias rides on Mᵀ_7: Aᵀ's
 // column 1 is all ones, so b added at ξ = (1, 1) adds b to each of the 16
 // outputs (gemm's column-bias epilogue on that one GEMM).
 
@@ -32,13 +33,14 @@ const AlgoWinogradT = "winograd4x4t"
 // winoTMaxTiles: a map with more tiles per image runs the tiles as
 // columns (winograd.go); so does one with more than winoTMaxTiles1 (56×56
 // maps have 196), and one with more than winoTMaxTiles on two threads or
-// more when it has fewer than winoTMinC input channels. Measured at 56×56
-// with the avx512 table: 64→64 483 against 242 effective GFLOP/s on one
-// thread, 444 against 374 on two; 256→256 893 against 570 on two; 16→64
-// at 55×55 229 against 208 on one thread but 135 against 214 on two (one
-// part copies all 16 channels, and five hand-offs cost more than its
-// 0.3 ms of work can hide). The avx2 table agrees but for 64→64 on two
-// threads (5 % slower). And a Run whose Vᵀ and Mᵀ (every tile of the Run:
+// more when it has fewer than winoTMinC input channels and runs in
+// phases. Measured at 56×56 with the avx512 table: 64→64 483 against 242
+// effective GFLOP/s on one thread, 444 against 374 on two; 256→256 893
+// against 570 on two; 16→64 at 55×55 229 against 208 on one thread but
+// 135 against 214 on two in phases (one part copies all 16 channels, and
+// five hand-offs cost more than its 0.3 ms of work can hide), 279 against
+// 195 split by output channels. The avx2 table agrees but for 64→64 on
+// two threads (5 % slower). And a Run whose Vᵀ and Mᵀ (every tile of the Run:
 // 36·T·(C + M) floats) would exceed winoTMaxFloats runs the columns.
 // Variables so tests can move them.
 var (
@@ -51,7 +53,7 @@ var (
 // useWinoT reports whether a Winograd Run on g takes this route.
 func (k *Conv) useWinoT(g *geometry) bool {
 	most := winoTMaxTiles
-	if k.threads() == 1 || k.cg >= winoTMinC {
+	if k.threads() == 1 || k.cg >= winoTMinC || k.winoTCols(g) {
 		most = max(most, winoTMaxTiles1)
 	}
 	return g.tilesPerImg <= most && winoTiles*g.n*g.tilesPerImg*(k.cg+k.m) <= winoTMaxFloats
@@ -82,33 +84,103 @@ func (k *Conv) winoTPlan() *winoTPlan {
 // H + both pads).
 func winoTPad(g *geometry) (hp, wp int) { return 4*g.tilesH + 2, 4*g.tilesW + 2 }
 
-// winoTScratch takes the route's scratch from c: the channels-last image
-// (the input's, then the output's), Vᵀ (36·T·C), Mᵀ (36·T·M), and each
-// part's pass buffer and (withGemm) gemm workspace.
-func (k *Conv) winoTScratch(c *carver, g *geometry, withGemm bool) (img, v, mo, own, ws []float32, parts int) {
+// winoTScratch takes the route's scratch: from sh the channels-last image
+// (the input's, then the output's), Vᵀ (36·T·C) and Mᵀ (36·T·M), from priv
+// a part's pass buffer and (withGemm) gemm workspace; split by output
+// channels (winoTCols), all of it from priv, for the widest part.
+func (k *Conv) winoTScratch(priv, sh *carver, g *geometry, withGemm bool) (img, v, mo, own, ws []float32) {
+	if k.winoTCols(g) {
+		return k.winoTColsPart(priv, g, k.winoTColsWidth(), withGemm)
+	}
 	hp, wp := winoTPad(g)
 	t := g.n * g.tilesPerImg
-	parts = k.threads()
-	img = c.take(g.n * max(hp*wp*k.cg, 16*g.tilesPerImg*k.m))
-	v, mo = c.take(winoTiles*t*k.cg), c.take(winoTiles*t*k.m)
-	own = c.take(parts * roundUp(winoTiles*max(k.cg, k.m), scratchAlign))
+	img = sh.take(g.n * max(hp*wp*k.cg, 16*g.tilesPerImg*k.m))
+	v, mo = sh.take(winoTiles*t*k.cg), sh.take(winoTiles*t*k.m)
+	own = priv.take(winoTiles * max(k.cg, k.m))
 	if withGemm {
-		ws = c.take(parts * roundUp(gemm.WorkspaceSize(k.kern, t, k.m, k.cg, 1), scratchAlign))
+		ws = priv.take(gemm.WorkspacePart(k.kern, t, k.m, k.cg))
 	}
-	return img, v, mo, own, ws, parts
+	return img, v, mo, own, ws
+}
+
+// winoTCols reports whether a Run on g splits the route by output
+// channels: every part copies and transforms the whole input, then runs
+// the 36 GEMMs, output transform and planes of its own NR-aligned share of
+// the output channels. Nothing one part writes is read by another (the
+// phases hand V and Mᵀ between cores), at the cost of the input copy and
+// transform done by each part, cheap when C is small beside M.
+func (k *Conv) winoTCols(g *geometry) bool {
+	return k.threads() > 1 && k.cg*2 <= k.m && k.m >= 2*k.kern.NR
+}
+
+// winoTColsWidth is the widest part's share of the output channels.
+func (k *Conv) winoTColsWidth() int {
+	nr, parts := k.kern.NR, k.threads()
+	strips := (k.m + nr - 1) / nr
+	return min(k.m, (strips+parts-1)/parts*nr)
+}
+
+// winoTColsSpan returns part's output channels [m0, m1), whole NR strips.
+func (k *Conv) winoTColsSpan(part, parts int) (m0, m1 int) {
+	nr := k.kern.NR
+	strips := (k.m + nr - 1) / nr
+	return min(k.m, part*strips/parts*nr), min(k.m, (part+1)*strips/parts*nr)
+}
+
+// winoTColsPart takes one part's scratch for mn output channels from c.
+func (k *Conv) winoTColsPart(c *carver, g *geometry, mn int, withGemm bool) (img, v, mo, own, ws []float32) {
+	hp, wp := winoTPad(g)
+	t := g.n * g.tilesPerImg
+	img = c.take(g.n * max(hp*wp*k.cg, 16*g.tilesPerImg*mn))
+	v, mo = c.take(winoTiles*t*k.cg), c.take(winoTiles*t*mn)
+	own = c.take(winoTiles * max(k.cg, mn))
+	if withGemm {
+		ws = c.take(gemm.WorkspacePart(k.kern, t, mn, k.cg))
+	}
+	return img, v, mo, own, ws
+}
+
+// runCols runs the whole route for part's output channels (winoTCols).
+func (t *winoTTask) runCols(part int) {
+	k, g := t.k, t.g
+	m0, m1 := k.winoTColsSpan(part, t.parts)
+	if m0 >= m1 {
+		return
+	}
+	sc := t.sc.part(part)
+	img, v, mo, own, ws := k.winoTColsPart(&sc, g, m1-m0, t.withGemm)
+	p := *t
+	p.img, p.v, p.mo, p.m0, p.mw = img, v, mo, m0, m1-m0
+	p.toLast(0, k.cg)
+	T := g.n * g.tilesPerImg
+	p.input(0, T, own)
+	for xi := range winoTiles {
+		pb := &t.cols[part][xi]
+		full := t.plan.packed[xi]
+		*pb = gemm.PackedB{K: full.K, N: m1 - m0, Kernels: full.Kernels, Data: full.Data[m0*full.K:]}
+	}
+	k.tileRowGemmsCols(v, mo, t.cols[part][:], T, m0, m1, ws, winoTBiasPos)
+	p.output(0, T, own)
+	p.planes(m0, m1)
 }
 
 // winoTTask runs one phase of the route on the pool. The transforms run
 // over tiles, each call over all channels; the copies to and from
 // channels-last run over channels.
 type winoTTask struct {
-	k                   *Conv
-	g                   *geometry
-	x, y, res           []float32
-	img, v, mo, own, ws []float32
-	plan                *winoTPlan
-	parts               int
-	phase               winoTPhase
+	k          *Conv
+	g          *geometry
+	x, y, res  []float32
+	img, v, mo []float32 // shared (in runCols: the part's own)
+	sc         scratchBuf
+	plan       *winoTPlan
+	parts      int
+	phase      winoTPhase
+	// m0 and mw: the output channels Mᵀ and the output image hold
+	// (all of them, but in runCols a part's share).
+	m0, mw   int
+	withGemm bool
+	cols     [][winoTiles]gemm.PackedB // per part in runCols: its columns of Uᵀ_ξ
 }
 
 type winoTPhase uint8
@@ -119,6 +191,7 @@ const (
 	winoTGEMM                     // ξ: the 36 GEMMs, one thread each
 	winoTOut                      // tiles: the channels-last output
 	winoTPlanes                   // output channels: back to NCHW, residual, activation
+	winoTAll                      // output channels: everything (runCols)
 )
 
 func (t *winoTTask) Run(part int) {
@@ -128,11 +201,15 @@ func (t *winoTTask) Run(part int) {
 		c0, c1 := span16(k.cg, part, t.parts)
 		t.toLast(c0, c1)
 	case winoTIn:
-		t.input(part*T/t.parts, (part+1)*T/t.parts, share(t.own, part, t.parts))
+		own, _ := t.mine(part)
+		t.input(part*T/t.parts, (part+1)*T/t.parts, own)
 	case winoTGEMM:
 		t.gemms(part)
 	case winoTOut:
-		t.output(part*T/t.parts, (part+1)*T/t.parts, share(t.own, part, t.parts))
+		own, _ := t.mine(part)
+		t.output(part*T/t.parts, (part+1)*T/t.parts, own)
+	case winoTAll:
+		t.runCols(part)
 	default:
 		m0, m1 := span16(k.m, part, t.parts)
 		t.planes(m0, m1)
@@ -228,17 +305,25 @@ func fromChannelsLast(kt *asm.Kernels, y []float32, ld, h, w int, src []float32,
 	}
 }
 
+// mine returns part's pass buffer and gemm workspace, in its region.
+func (t *winoTTask) mine(part int) (own, ws []float32) {
+	r, none := t.sc.part(part), carver{}
+	_, _, _, own, ws = t.k.winoTScratch(&r, &none, t.g, t.withGemm)
+	return own, ws
+}
+
 // gemms runs part's share of the 36 GEMMs Mᵀ_ξ = Vᵀ_ξ·Uᵀ_ξ.
 func (t *winoTTask) gemms(part int) {
 	lo, hi := part*winoTiles/t.parts, (part+1)*winoTiles/t.parts
-	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*t.g.tilesPerImg, lo, hi, share(t.ws, part, t.parts), winoTBiasPos)
+	_, ws := t.mine(part)
+	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*t.g.tilesPerImg, lo, hi, ws, winoTBiasPos)
 }
 
 // output writes the tiles [t0, t1) of the channels-last output: per tile
 // Aᵀ over the six ξ rows of each column into own (4×6 rows of M floats),
 // then Aᵀ along each of those rows into the tile's 4×4 pixels.
 func (t *winoTTask) output(t0, t1 int, own []float32) {
-	g, kt, M := t.g, t.k.kern, t.k.m
+	g, kt, M := t.g, t.k.kern, t.mw
 	T := g.n * g.tilesPerImg
 	ow4 := 4 * g.tilesW
 	for tg := t0; tg < t1; tg++ {
@@ -261,17 +346,17 @@ func (t *winoTTask) output(t0, t1 int, own []float32) {
 // channels-last output, then adds the residual and applies the activation.
 func (t *winoTTask) planes(m0, m1 int) {
 	k, g := t.k, t.g
-	kt, M := k.kern, k.m
+	kt, M, W := k.kern, k.m, t.mw
 	mn := m1 - m0
 	if mn <= 0 {
 		return
 	}
 	ow4 := 4 * g.tilesW
 	for n := 0; n < g.n; n++ {
-		yc := t.img[n*16*g.tilesPerImg*M : (n+1)*16*g.tilesPerImg*M]
+		yc := t.img[n*16*g.tilesPerImg*W : (n+1)*16*g.tilesPerImg*W]
 		lo := (n*M + m0) * g.outPlane
 		y := t.y[lo : lo+mn*g.outPlane]
-		fromChannelsLast(kt, y, g.outPlane, g.oh, g.ow, yc[m0:], ow4*M, M, 0, mn)
+		fromChannelsLast(kt, y, g.outPlane, g.oh, g.ow, yc[m0-t.m0:], ow4*W, W, 0, mn)
 		if t.res != nil {
 			r := t.res[lo : lo+mn*g.outPlane]
 			kt.Add(len(y), &y[0], &y[0], &r[0])
@@ -282,10 +367,24 @@ func (t *winoTTask) planes(m0, m1 int) {
 
 // runWinogradT runs the route's five phases on the pool.
 func (k *Conv) runWinogradT(st *runState, g *geometry, x, y, res []float32) {
-	sc := carver{buf: st.scratch}
-	img, v, mo, own, ws, parts := k.winoTScratch(&sc, g, st.withGemm)
-	st.wT = winoTTask{k: k, g: g, x: x, y: y, res: res, img: img, v: v, mo: mo, own: own, ws: ws,
-		plan: k.winoTPlan(), parts: parts}
+	sh, sizes := st.sc.shared(), carver{} // (each part carves its region)
+	img, v, mo, _, _ := k.winoTScratch(&sizes, &sh, g, st.withGemm)
+	parts := k.threads()
+	st.wT = winoTTask{k: k, g: g, x: x, y: y, res: res, img: img, v: v, mo: mo,
+		plan: k.winoTPlan(), parts: parts, mw: k.m, sc: st.sc, withGemm: st.withGemm}
+	if k.winoTCols(g) {
+		if len(st.wTCols) < parts {
+			st.wTCols = make([][winoTiles]gemm.PackedB, parts)
+		}
+		st.wT.cols = st.wTCols
+		st.wT.phase = winoTAll
+		parallel.Default().Run(&st.wT, parts)
+		for i := range st.wTCols {
+			st.wTCols[i] = [winoTiles]gemm.PackedB{}
+		}
+		st.wT = winoTTask{}
+		return
+	}
 	for ph := winoTLast; ph <= winoTPlanes; ph++ {
 		st.wT.phase = ph
 		parallel.Default().Run(&st.wT, parts)

@@ -72,15 +72,24 @@ func blocks(kern *asm.Kernels, k int) blocking {
 var kcOverride, _ = strconv.Atoi(os.Getenv("GOCNN_KC"))
 
 // WorkspaceSize returns the number of float32s of scratch Gemm needs for an
-// M×N×K call with the given table and thread count (≤ 0: GOMAXPROCS).
+// M×N×K call with the given table and thread count (≤ 0: GOMAXPROCS):
+// threads × WorkspacePart.
 func WorkspaceSize(kern *asm.Kernels, m, n, k, threads int) int {
+	return parallel.Threads(threads) * WorkspacePart(kern, m, n, k)
+}
+
+// WorkspacePart returns the float32s of the workspace each thread of an
+// M×N×K call uses, a multiple of 16 (64 bytes). Thread i takes the i-th
+// of threads equal shares of the Workspace (each at least this long), so
+// a caller that passes its threads' shares at the same addresses call
+// after call keeps each thread on its own cache lines.
+func WorkspacePart(kern *asm.Kernels, m, n, k int) int {
 	kern = orDefault(kern)
-	t := parallel.Threads(threads)
 	per := perThread(kern, m, n, k)
 	if n == 1 || m == 1 {
 		per = max(per, k+gemvChunk)
 	}
-	return t * per
+	return roundUp(per, 16)
 }
 
 func perThread(kern *asm.Kernels, m, n, k int) int {
@@ -224,6 +233,11 @@ func Gemm(p *Params) {
 		c.per = k + gemvChunk
 	} else {
 		c.per = perThread(kern, m, n, k)
+	}
+	// Thread i's share: the i-th of the caller's thread count's equal
+	// shares (see WorkspacePart).
+	if share := len(p.Workspace) / parallel.Threads(p.Threads) / 16 * 16; share >= c.per {
+		c.per = share
 	}
 	need := threads * c.per
 	var wb *wsBuf

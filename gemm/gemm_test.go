@@ -475,16 +475,44 @@ func TestAllocs(t *testing.T) {
 	}
 }
 
+// TestWorkspace: a call on a workspace of WorkspaceSize floats gives the
+// pooled call's bits; on a longer one too, each thread keeping to the
+// first WorkspacePart floats of its equal share (the rest stays NaN).
 func TestWorkspace(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	kern := asm.Default()
-	p := newProblem(rng, false, false, 50, 70, 90, 0, 1, 0)
-	ws := make([]float32, WorkspaceSize(kern, 50, 70, 90, 2))
-	buf, g := p.run(kern, 2, false, nil)
-	c := make([]float32, 50*70)
-	Gemm(&Params{M: 50, N: 70, K: 90, Alpha: 1, A: p.a, LDA: p.lda, B: p.b, LDB: p.ldb, C: c, LDC: 70, Threads: 2, Workspace: ws})
-	if !slices.Equal(c, buf[g:g+50*70]) {
-		t.Fatal("workspace run differs")
+	for _, kern := range asm.Tables() {
+		for _, sh := range [][3]int{{50, 70, 90}, {300, 200, 40}, {1, 500, 300}} {
+			m, n, k := sh[0], sh[1], sh[2]
+			p := newProblem(rng, false, sh[0] == 1, m, n, k, 0, 1, 0)
+			buf, g := p.run(kern, 2, false, nil)
+			part := WorkspacePart(kern, m, n, k)
+			if part%16 != 0 || WorkspaceSize(kern, m, n, k, 2) != 2*part {
+				t.Fatalf("%s %v: WorkspacePart %d, WorkspaceSize %d", kern.Name, sh, part, WorkspaceSize(kern, m, n, k, 2))
+			}
+			const gap = 48
+			for _, size := range []int{2 * part, 2 * (part + gap)} {
+				ws := make([]float32, size)
+				for i := range ws {
+					ws[i] = float32(math.NaN())
+				}
+				c := make([]float32, m*n)
+				Gemm(&Params{M: m, N: n, K: k, Alpha: 1, A: p.a, LDA: p.lda, B: p.b, LDB: p.ldb, TransB: p.transB, C: c, LDC: n,
+					Threads: 2, Kernels: kern, Workspace: ws})
+				if !slices.Equal(c, buf[g:g+m*n]) {
+					t.Fatalf("%s %v: run on a workspace of %d floats differs", kern.Name, sh, size)
+				}
+				if size == 2*part {
+					continue
+				}
+				for i := range 2 {
+					for j, v := range ws[i*(part+gap)+part : (i+1)*(part+gap)] {
+						if v == v {
+							t.Fatalf("%s %v: thread %d wrote float %d of its share, past its %d", kern.Name, sh, i, part+j, part)
+						}
+					}
+				}
+			}
+		}
 	}
 }
 
