@@ -50,7 +50,8 @@
 //	      128·256 ≤ C·M ≤ 2¹⁷ (larger transformed weights come from memory
 //	      in a model and cost more than F(2×2) saves), and im2col otherwise; a map of at most 64 tiles per image
 //	      (14×14, 28×28), or 256 (56×56) on one thread, from 32
-//	      channels or with M ≥ 2C, runs "winograd4x4t": F(4×4) with the tiles as the
+//	      channels or split by output channels (below), runs
+//	      "winograd4x4t": F(4×4) with the tiles as the
 //	      GEMMs' rows and the transforms over channels (below).
 //	      Conv.AlgorithmFor reports the choice.
 //	anything else (k×k, strides, dilations, padding, groups, 1-D)
@@ -126,11 +127,12 @@
 // Aᵀ M A ten Winograd43OutCols passes into a channels-last output, which
 // Split8 returns to NCHW. Five parallel phases: the copies by channels
 // (cut at 16, whole cache lines), the transforms by tiles, the GEMMs by ξ —
-// bit-identical whatever the thread count. On several threads with at
-// least twice as many output channels as input channels (SqueezeNet's
-// expand layers, GoogLeNet's 3×3 branches) one phase instead: each thread
-// copies and transforms the whole input and runs everything else for its
-// own NR-aligned share of the output channels, so nothing crosses between
+// bit-identical whatever the thread count. On several threads, when a
+// thread's Vᵀ and Mᵀ stay within 8 MB (ResNet's 3×3 layers up to 28×28
+// and 64→64 at 56×56, SqueezeNet's expand layers, GoogLeNet's branches;
+// not VGG's 256→256 at 56×56), one phase instead: each thread copies and
+// transforms the whole input and runs everything else for its own
+// NR-aligned share of the output channels, so nothing crosses between
 // cores (the phases' hand-offs had made two threads slower than one on
 // SqueezeNet's fire layers); a column's sums are the same in a narrower
 // GEMM, so the bits are too. Maps up to 256 tiles (56×56) take this route

@@ -157,20 +157,25 @@ func TestRunScratch(t *testing.T) {
 // TestScratchSizes: ScratchSize is what the documented pieces add up to on
 // a padded im2col and a Winograd convolution, per thread and shared.
 func TestScratchSizes(t *testing.T) {
-	defer func(a, b int) { winoTMaxTiles, winoTMaxTiles1 = a, b }(winoTMaxTiles, winoTMaxTiles1)
+	defer func(a, b, c int) { winoTMaxTiles, winoTMaxTiles1, winoTColsMaxFloats = a, b, c }(winoTMaxTiles, winoTMaxTiles1, winoTColsMaxFloats)
 	rng := rand.New(rand.NewPCG(23, 24))
 	for _, tc := range []struct {
 		cc   convCase
 		algo string
+		cols bool // winoTCols
 	}{
-		{gemmCases[5], AlgoIm2col},
-		{winoCases[5], AlgoWinograd},
-		{winoCases[1], AlgoWinograd}, // split blocks
-		{winoCases[1], AlgoWinogradT},
+		{gemmCases[5], AlgoIm2col, false},
+		{winoCases[5], AlgoWinograd, false},
+		{winoCases[1], AlgoWinograd, false}, // split blocks
+		{winoCases[1], AlgoWinogradT, false},
+		{convCase{n: 1, c: 16, h: 16, w: 15, m: 72, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoWinogradT, true},
 	} {
-		winoTMaxTiles, winoTMaxTiles1 = 0, 0 // tiles as columns, unless the case is for rows
+		winoTMaxTiles, winoTMaxTiles1, winoTColsMaxFloats = 0, 0, 0 // tiles as columns, unless the case is for rows
 		if tc.algo == AlgoWinogradT {
 			winoTMaxTiles = 64
+		}
+		if tc.cols {
+			winoTColsMaxFloats = 1 << 21
 		}
 		x, w, b := tc.cc.operands(rng)
 		p, _ := ops.ParseConvParams(tc.cc.node())
@@ -186,8 +191,8 @@ func TestScratchSizes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a := k.algoFor(g); a != tc.algo {
-			t.Fatalf("%v: runs %s, want %s", tc.cc, a, tc.algo)
+		if a := k.algoFor(g); a != tc.algo || k.winoTCols(g) != tc.cols {
+			t.Fatalf("%v: runs %s (split by output channels: %t), want %s (%t)", tc.cc, a, k.winoTCols(g), tc.algo, tc.cols)
 		}
 		got := k.ScratchSize([]*tensor.Tensor{x})
 		var per, shared int
@@ -197,6 +202,13 @@ func TestScratchSizes(t *testing.T) {
 			T := g.n * g.tilesPerImg
 			shared = g.n*max(hp*wp*k.cg, 16*g.tilesPerImg*k.m) + winoTiles*T*(k.cg+k.m)
 			per = winoTiles*max(k.cg, k.m) + gemm.WorkspacePart(k.kern, T, k.m, k.cg)
+			if tc.cols { // all of it per part, for the widest part's channels
+				nr := k.kern.NR
+				mw := min(k.m, ((k.m+nr-1)/nr+1)/2*nr) // half the strips, rounded up
+				shared = 0
+				per = g.n*max(hp*wp*k.cg, 16*g.tilesPerImg*mw) + winoTiles*T*(k.cg+mw) +
+					winoTiles*max(k.cg, mw) + gemm.WorkspacePart(k.kern, T, mw, k.cg)
+			}
 		case AlgoIm2col:
 			hp, wp, pads := padDims(g, k.kh, k.kw)
 			if !pads {

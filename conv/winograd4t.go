@@ -19,8 +19,8 @@ import (
 // Winograd43InCols passes of C floats, writing Vᵀ_ξ's rows; the output
 // comes back the same way (ten Winograd43OutCols passes per tile into a
 // [y][x][M] image, then Split8 to NCHW). Five phases on the pool: the
-// copies split by channels, the transforms by tiles, the GEMMs by ξ; or,
-// with M ≥ 2C, one split by output channels (winoTCols). Each output
+// copies split by channels, the transforms by tiles, the GEMMs by ξ; or
+// one split by output channels (winoTCols). Each output
 // element is computed the same way whatever the split, so the results do
 // not depend on the thread count. The bias rides on Mᵀ_7: Aᵀ's
 // column 1 is all ones, so b added at ξ = (1, 1) adds b to each of the 16
@@ -108,10 +108,19 @@ func (k *Conv) winoTScratch(priv, sh *carver, g *geometry, withGemm bool) (img, 
 // the 36 GEMMs, output transform and planes of its own NR-aligned share of
 // the output channels. Nothing one part writes is read by another (the
 // phases hand V and Mᵀ between cores), at the cost of the input copy and
-// transform done by each part, cheap when C is small beside M.
+// transform done by each part, and of a Vᵀ each: it takes at least two
+// strips of outputs, and a part's Vᵀ and Mᵀ within winoTColsMaxFloats.
 func (k *Conv) winoTCols(g *geometry) bool {
-	return k.threads() > 1 && k.cg*2 <= k.m && k.m >= 2*k.kern.NR
+	return k.threads() > 1 && k.m >= 2*k.kern.NR &&
+		winoTiles*g.n*g.tilesPerImg*(k.cg+k.winoTColsWidth()) <= winoTColsMaxFloats
 }
+
+// winoTColsMaxFloats: BenchmarkConv, two threads, avx512, effective
+// GFLOP/s in phases against split: resnet18.layer1 (64→64 at 56×56, 0.7M
+// floats) 408 against 545, resnet18.layer3 (256→256 at 14×14) 583
+// against 739, vgg16.conv4_2 (512→512 at 28×28, 1.4M) 669 against 700,
+// but vgg16.conv3_2 (256→256 at 56×56, 2.7M) 842 against 757.
+var winoTColsMaxFloats = 1 << 21
 
 // winoTColsWidth is the widest part's share of the output channels.
 func (k *Conv) winoTColsWidth() int {
