@@ -549,6 +549,15 @@ func TestGEMM1x1(t *testing.T) {
 	}
 }
 
+// smallWinograd runs Winograd itself on every case until t ends, not the
+// im2col it falls back to with few tiles or, on several threads, few
+// channels.
+func smallWinograd(t testing.TB) {
+	a, b := winoMinTiles, winoMinChannelsThreaded
+	winoMinTiles, winoMinChannelsThreaded = 1, 0
+	t.Cleanup(func() { winoMinTiles, winoMinChannelsThreaded = a, b })
+}
+
 // tilesAsColumns keeps every Winograd map off the tiles-as-rows route
 // (TestWinogradT runs that) until t ends.
 func tilesAsColumns(t testing.TB) {
@@ -561,8 +570,8 @@ func tilesAsColumns(t testing.TB) {
 // every table and epilogue, and its tile blocks, split blocks and
 // fallbacks; then checks the choice of route.
 func TestWinograd(t *testing.T) {
-	defer func(v, a, b int) { winoMinTiles, winoTMaxTiles, winoTMaxTiles1 = v, a, b }(winoMinTiles, winoTMaxTiles, winoTMaxTiles1)
-	winoMinTiles = 1 // Winograd itself on every case, not the im2col fallback
+	defer func(a, b int) { winoTMaxTiles, winoTMaxTiles1 = a, b }(winoTMaxTiles, winoTMaxTiles1)
+	smallWinograd(t)
 	tilesAsColumns(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, kern := range tables(t) {
@@ -677,6 +686,16 @@ func TestWinograd(t *testing.T) {
 			t.Errorf("AlgorithmFor %d×%d, %d channels, %d threads = %s, want %s", c.hw, c.hw, c.k.cg, c.k.threads(), a, c.want)
 		}
 	}
+	// Under 32 input channels, several threads run im2col.
+	winoMinChannelsThreaded = 32
+	for _, c := range []struct {
+		k    *Conv
+		want string
+	}{{narrow, AlgoIm2col}, {split, AlgoIm2col}, {narrow1, AlgoWinogradT}, {k, AlgoWinogradT}} {
+		if a := c.k.AlgorithmFor([]int{1, c.k.cg, 28, 28}); a != c.want {
+			t.Errorf("AlgorithmFor 28×28, %d channels, %d threads = %s, want %s", c.k.cg, c.k.threads(), a, c.want)
+		}
+	}
 	// Vᵀ and Mᵀ over winoTMaxFloats: 36·(8·49 tiles)·(512 + 512) floats.
 	wide, _ := New(p, tensor.New(tensor.Float32, 512, 512, 3, 3), nil, Epilogue{}, Options{})
 	if a := wide.AlgorithmFor([]int{8, 512, 28, 28}); a != AlgoWinograd {
@@ -704,8 +723,7 @@ func requireWino(t *testing.T, cc convCase, algo string) {
 // threads splits the route by output channels (winoTCols) — and checks
 // that the thread count does not change its bits.
 func TestWinogradT(t *testing.T) {
-	defer func(v int) { winoMinTiles = v }(winoMinTiles)
-	winoMinTiles = 1
+	smallWinograd(t)
 	rng := rand.New(rand.NewPCG(9, 10))
 	cases := append(winoCases[:len(winoCases):len(winoCases)],
 		convCase{n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
@@ -791,8 +809,8 @@ func sameBitsAtThreads(t *testing.T, rng *rand.Rand, cc convCase, algo string, k
 // than 16 tiles of 4×4, on every table and epilogue, and checks that the
 // thread count does not change its bits.
 func TestWinograd2(t *testing.T) {
-	defer func(v int) { wino2MinWork = v }(wino2MinWork)
-	wino2MinWork = 0 // small channel counts too
+	defer func(v, c int) { wino2MinWork, winoMinChannelsThreaded = v, c }(wino2MinWork, winoMinChannelsThreaded)
+	wino2MinWork, winoMinChannelsThreaded = 0, 0 // small channel counts too
 	rng := rand.New(rand.NewPCG(7, 8))
 	cases := []convCase{
 		{n: 1, c: 32, h: 7, w: 7, m: 32, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},

@@ -42,9 +42,12 @@
 //	      the im2col route had copied them twice and streamed the weights
 //	      once per column chunk.
 //	3×3, stride 1, dilation 1, group 1, C ≥ 16 and M ≥ 16, 2-D
-//	    → "winograd": F(4×4, 3×3). At run time an input with fewer than 16
-//	      output tiles (e.g. 7×7 at batch 1), where the 36 GEMMs would be
-//	      mostly edge, runs F(2×2, 3×3) instead ("winograd2x2": 16 GEMMs
+//	    → "winograd": F(4×4, 3×3). At run time, on several threads, a
+//	      layer with fewer than 32 input channels runs im2col (each
+//	      thread's transforms do not shrink with its share of the GEMMs);
+//	      an input with fewer than 16 output tiles (e.g. 7×7 at batch 1),
+//	      where the 36 GEMMs would be mostly edge, runs F(2×2, 3×3)
+//	      instead ("winograd2x2": 16 GEMMs
 //	      with the 2×2 tiles as rows and Uᵀ pre-packed as gemm's B, U 16/9
 //	      the size of W) when it has at least 16 such tiles and
 //	      128·256 ≤ C·M ≤ 2¹⁷ (larger transformed weights come from memory

@@ -25,6 +25,8 @@ var poison = math.Float32frombits(0x7fc0dead)
 // bits and writes nothing between a region's first Per floats and the
 // next region: every thread keeps to its region.
 func TestRunScratch(t *testing.T) {
+	defer func(v int) { winoMinChannelsThreaded = v }(winoMinChannelsThreaded)
+	winoMinChannelsThreaded = 0 // Winograd's own routes on small cases
 	rng := rand.New(rand.NewPCG(21, 22))
 	for _, tc := range []struct {
 		cc   convCase
@@ -157,7 +159,10 @@ func TestRunScratch(t *testing.T) {
 // TestScratchSizes: ScratchSize is what the documented pieces add up to on
 // a padded im2col and a Winograd convolution, per thread and shared.
 func TestScratchSizes(t *testing.T) {
-	defer func(a, b, c int) { winoTMaxTiles, winoTMaxTiles1, winoTColsMaxFloats = a, b, c }(winoTMaxTiles, winoTMaxTiles1, winoTColsMaxFloats)
+	defer func(a, b, c, d int) {
+		winoTMaxTiles, winoTMaxTiles1, winoTColsMaxFloats, winoMinChannelsThreaded = a, b, c, d
+	}(winoTMaxTiles, winoTMaxTiles1, winoTColsMaxFloats, winoMinChannelsThreaded)
+	winoMinChannelsThreaded = 0 // Winograd's own layouts on small cases
 	rng := rand.New(rand.NewPCG(23, 24))
 	for _, tc := range []struct {
 		cc   convCase
