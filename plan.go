@@ -475,8 +475,9 @@ func (m *Model) planForShapes(shapes map[string][]int) (*plan, error) {
 
 // ScratchBytes is the part of ArenaBytes that kernels' scratch adds (padded
 // copies, Winograd tiles, gemm packing buffers): the arena minus the one
-// the intermediates alone need: the largest node's scratch, its regions
-// at the model's stride (see plan).
+// the intermediates alone need: on several threads the largest node's
+// scratch, its regions at the model's stride; on one, scratch reuses the
+// memory of values dead while its node runs, so usually less (see plan).
 func (m *Model) ScratchBytes(shapes map[string][]int) (int64, error) {
 	p, err := m.planForShapes(shapes)
 	if err != nil || p == nil {

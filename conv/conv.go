@@ -434,7 +434,7 @@ type runState struct {
 	wt     winoTask
 	w2     wino2Task
 	wT     winoTTask
-	wTCols [][winoTiles]gemm.PackedB
+	wTCols [][winoTiles]gemm.PackedB // per winoT part split by output channels: its columns of Uᵀ_ξ
 	wvs    []gemm.PackedB            // per Winograd worker: its V_ξ
 	cpbs   []gemm.PackedB            // per column-chunk worker: its chunk
 	wsubs  [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)
