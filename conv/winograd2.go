@@ -51,7 +51,7 @@ var wino2MaxWork = 1 << 17
 const AlgoWinograd2 = "winograd2x2"
 
 type wino2Plan struct {
-	packed [wino2Pos]*gemm.PackedB
+	packed [wino2Pos]gemm.PackedB
 }
 
 // wino2Plan returns the F(2×2) weights, transforming them on first use.
@@ -88,7 +88,7 @@ func newWino2Plan(k *Conv, w []float32, m, c int) *wino2Plan {
 	}
 	p := &wino2Plan{}
 	for xi := range wino2Pos {
-		p.packed[xi] = gemm.PackB(k.kern, true, c, m, u[xi*m*c:], c, nil)
+		p.packed[xi] = *gemm.PackB(k.kern, true, c, m, u[xi*m*c:], c, nil)
 	}
 	return p
 }
@@ -240,34 +240,18 @@ func (t *wino2Task) gemms(part int) {
 	lo, hi := part*wino2Pos/t.parts, (part+1)*wino2Pos/t.parts
 	mine, none := t.sc.part(part), carver{}
 	_, _, _, ws, _ := t.k.wino2Scratch(&mine, &none, t.g, t.withGemm)
-	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*th*tw, lo, hi, ws, -1)
+	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*th*tw, lo, hi, 0, t.k.m, ws, -1)
 }
 
 // tileRowGemms runs the GEMMs Mᵀ_ξ [T × M] = Vᵀ_ξ [T × C] · Uᵀ_ξ [C × M]
 // of positions ξ in [lo, hi), one thread each, for the routes with the
-// tiles as rows: Vᵀ_ξ at v[ξ·T·C:], Uᵀ_ξ pre-packed, Mᵀ_ξ at mo[ξ·T·M:].
-// Position biasPos (none if negative) adds the bias as gemm's column bias.
-func (k *Conv) tileRowGemms(v, mo []float32, packed []*gemm.PackedB, T, lo, hi int, ws []float32, biasPos int) {
-	for xi := lo; xi < hi; xi++ {
-		p := gemm.Params{
-			M: T, N: k.m, K: k.cg, Alpha: 1,
-			A: v[xi*T*k.cg : (xi+1)*T*k.cg], LDA: k.cg,
-			PackedB: packed[xi],
-			C:       mo[xi*T*k.m : (xi+1)*T*k.m], LDC: k.m,
-			Threads: 1, Kernels: k.kern, Workspace: ws,
-		}
-		if xi == biasPos && k.bias != nil {
-			p.Epilogue = gemm.Epilogue{Bias: k.bias, BiasMode: gemm.BiasCol}
-		}
-		gemm.Gemm(&p)
-	}
-}
-
-// tileRowGemmsCols is tileRowGemms for output channels [m0, m1): mo
-// holds just those columns, packed[ξ] just those columns of Uᵀ_ξ.
-func (k *Conv) tileRowGemmsCols(v, mo []float32, packed []gemm.PackedB, T, m0, m1 int, ws []float32, biasPos int) {
+// tiles as rows, on output channels [m0, m1) (packed[ξ] holds just those
+// columns of Uᵀ_ξ): Vᵀ_ξ at v[ξ·T·C:], Mᵀ_ξ (T × (m1 − m0)) at
+// mo[ξ·T·(m1 − m0):]. Position biasPos (none if negative) adds the bias as
+// gemm's column bias.
+func (k *Conv) tileRowGemms(v, mo []float32, packed []gemm.PackedB, T, lo, hi, m0, m1 int, ws []float32, biasPos int) {
 	mn := m1 - m0
-	for xi := range packed {
+	for xi := lo; xi < hi; xi++ {
 		p := gemm.Params{
 			M: T, N: mn, K: k.cg, Alpha: 1,
 			A: v[xi*T*k.cg : (xi+1)*T*k.cg], LDA: k.cg,

@@ -63,7 +63,7 @@ func (k *Conv) useWinoT(g *geometry) bool {
 const winoTBiasPos = 7
 
 type winoTPlan struct {
-	packed [winoTiles]*gemm.PackedB // Uᵀ_ξ, C×M
+	packed [winoTiles]gemm.PackedB // Uᵀ_ξ, C×M
 }
 
 // winoTPlan returns the weights as B panels, transforming them on first use.
@@ -72,7 +72,7 @@ func (k *Conv) winoTPlan() *winoTPlan {
 		u := winoWeights(k.wRaw, k.m, k.cg)
 		p := &winoTPlan{}
 		for xi := range winoTiles {
-			p.packed[xi] = gemm.PackB(k.kern, true, k.cg, k.m, u[xi*k.m*k.cg:], k.cg, nil)
+			p.packed[xi] = *gemm.PackB(k.kern, true, k.cg, k.m, u[xi*k.m*k.cg:], k.cg, nil)
 		}
 		k.winoT.Store(p)
 	})
@@ -163,12 +163,11 @@ func (t *winoTTask) runCols(part int) {
 	p.toLast(0, k.cg)
 	T := g.n * g.tilesPerImg
 	p.input(0, T, own)
-	for xi := range winoTiles {
-		pb := &t.cols[part][xi]
-		full := t.plan.packed[xi]
-		*pb = gemm.PackedB{K: full.K, N: m1 - m0, Kernels: full.Kernels, Data: full.Data[m0*full.K:]}
+	cols := &t.cols[part]
+	for xi := range cols {
+		cols[xi] = t.plan.packed[xi].Cols(m0, m1)
 	}
-	k.tileRowGemmsCols(v, mo, t.cols[part][:], T, m0, m1, ws, winoTBiasPos)
+	k.tileRowGemms(v, mo, cols[:], T, 0, winoTiles, m0, m1, ws, winoTBiasPos)
 	p.output(0, T, own)
 	p.planes(m0, m1)
 }
@@ -325,7 +324,7 @@ func (t *winoTTask) mine(part int) (own, ws []float32) {
 func (t *winoTTask) gemms(part int) {
 	lo, hi := part*winoTiles/t.parts, (part+1)*winoTiles/t.parts
 	_, ws := t.mine(part)
-	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*t.g.tilesPerImg, lo, hi, ws, winoTBiasPos)
+	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*t.g.tilesPerImg, lo, hi, 0, t.k.m, ws, winoTBiasPos)
 }
 
 // output writes the tiles [t0, t1) of the channels-last output: per tile

@@ -284,6 +284,15 @@ type PackedB struct {
 	Data    []float32
 }
 
+// Cols returns the view of columns [n0, n1) of p; n0 must be a multiple of
+// NR (a strip's start), so the view's strips are p's own.
+func (p *PackedB) Cols(n0, n1 int) PackedB {
+	if n0%p.Kernels.NR != 0 || n0 < 0 || n1 < n0 || n1 > p.N {
+		panic("gemm: PackedB.Cols: bad column range")
+	}
+	return PackedB{K: p.K, N: n1 - n0, Kernels: p.Kernels, Data: p.Data[n0*p.K:]}
+}
+
 // PackedBSize returns the number of floats PackB needs for a k×n op(B).
 func PackedBSize(kern *asm.Kernels, k, n int) int {
 	return (n + kern.NR - 1) / kern.NR * kern.NR * k
