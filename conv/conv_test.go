@@ -719,9 +719,10 @@ func requireWino(t *testing.T, cc convCase, algo string) {
 
 // TestWinogradT runs F(4×4, 3×3) with the tiles as the GEMMs' rows on
 // every table and epilogue — channel counts off the transposes' eight and
-// the threads' sixteen, batches, pads, and M ≥ 2C, which on several
-// threads splits the route by output channels (winoTCols) — and checks
-// that the thread count does not change its bits.
+// the threads' sixteen, batches, pads, M ≥ 2C, which on several threads
+// splits the route by output channels (winoTCols), and a map with more
+// tiles than output channels, which splits it by tile rows (winoTRows) —
+// and checks that the thread count does not change its bits.
 func TestWinogradT(t *testing.T) {
 	smallWinograd(t)
 	rng := rand.New(rand.NewPCG(9, 10))
@@ -752,18 +753,31 @@ func TestWinogradT(t *testing.T) {
 			return res
 		})
 	}
+	// Split by tile rows (winoTRows) at two and three threads: six tile
+	// rows, the last band's output rows cut at 23.
+	rows := convCase{n: 1, c: 20, h: 23, w: 22, m: 24, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}
 	for _, kern := range tables(t) {
-		for _, cc := range cols {
+		for _, cc := range append(cols, rows) {
 			p, _ := ops.ParseConvParams(cc.node())
 			x, w, b := cc.operands(rng)
-			k, err := New(p, w, b, Epilogue{}, Options{Algorithm: AlgoWinograd, Kernels: kern, Threads: 2})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if g, _ := k.geometry(x.Shape); !k.winoTCols(g) {
-				t.Fatalf("%v %s: not split by output channels", cc, kern.Name)
+			for thr := 2; thr <= 3; thr++ {
+				k, err := New(p, w, b, Epilogue{}, Options{Algorithm: AlgoWinograd, Kernels: kern, Threads: thr})
+				if err != nil {
+					t.Fatal(err)
+				}
+				g, _ := k.geometry(x.Shape)
+				if cc.m == rows.m {
+					if !k.winoTRows(g) {
+						t.Fatalf("%v %s: not split by tile rows at %d threads", cc, kern.Name, thr)
+					}
+				} else if thr == 2 && !k.winoTCols(g) {
+					t.Fatalf("%v %s: not split by output channels", cc, kern.Name)
+				}
 			}
 			sameBitsAtThreads(t, rng, cc, AlgoWinograd, kern, func(out []int) *tensor.Tensor { return randT(rng, out...) })
+		}
+		for i, ep := range epilogues {
+			check(t, rng, rows, AlgoWinograd, kern, ep, 2+i%2, tolWinograd)
 		}
 	}
 }

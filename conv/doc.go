@@ -138,7 +138,13 @@
 // NR-aligned share of the output channels, so nothing crosses between
 // cores (the phases' hand-offs had made two threads slower than one on
 // SqueezeNet's fire layers); a column's sums are the same in a narrower
-// GEMM, so the bits are too. Maps up to 256 tiles (56×56) take this route
+// GEMM, so the bits are too. A single image with at least as many tiles
+// as output channels (ResNet's 64→64 at 56×56) whose tile rows divide
+// evenly among the threads splits by tile rows instead: each thread copies,
+// transforms, multiplies and writes back its own band of the output, all
+// channels, so only the two input rows between bands are read twice (the
+// output-channel split repeats the whole input transform), while each
+// thread reads all the weights (hence the tile count bound). Maps up to 256 tiles (56×56) take this route
 // too on one thread, from 32 input channels, or split by output channels
 // (with fewer, in phases, the hand-offs cost more than the calls over
 // channels save). The bias is gemm's column bias on Mᵀ_7: Aᵀ's column 1

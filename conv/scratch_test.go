@@ -168,12 +168,14 @@ func TestScratchSizes(t *testing.T) {
 		cc   convCase
 		algo string
 		cols bool // winoTCols
+		rows bool // winoTRows
 	}{
-		{gemmCases[5], AlgoIm2col, false},
-		{winoCases[5], AlgoWinograd, false},
-		{winoCases[1], AlgoWinograd, false}, // split blocks
-		{winoCases[1], AlgoWinogradT, false},
-		{convCase{n: 1, c: 16, h: 16, w: 15, m: 72, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoWinogradT, true},
+		{gemmCases[5], AlgoIm2col, false, false},
+		{winoCases[5], AlgoWinograd, false, false},
+		{winoCases[1], AlgoWinograd, false, false}, // split blocks
+		{winoCases[1], AlgoWinogradT, false, false},
+		{convCase{n: 1, c: 16, h: 16, w: 15, m: 72, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoWinogradT, true, false},
+		{convCase{n: 1, c: 16, h: 16, w: 15, m: 12, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoWinogradT, false, true},
 	} {
 		winoTMaxTiles, winoTMaxTiles1, winoTColsMaxFloats = 0, 0, 0 // tiles as columns, unless the case is for rows
 		if tc.algo == AlgoWinogradT {
@@ -196,8 +198,10 @@ func TestScratchSizes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a := k.algoFor(g); a != tc.algo || k.winoTCols(g) != tc.cols {
-			t.Fatalf("%v: runs %s (split by output channels: %t), want %s (%t)", tc.cc, a, k.winoTCols(g), tc.algo, tc.cols)
+		a := k.algoFor(g)
+		if rows := a == AlgoWinogradT && k.winoTRows(g); a != tc.algo || k.winoTCols(g) != tc.cols || rows != tc.rows {
+			t.Fatalf("%v: runs %s (split by output channels: %t, by tile rows: %t), want %s (%t, %t)",
+				tc.cc, a, k.winoTCols(g), rows, tc.algo, tc.cols, tc.rows)
 		}
 		got := k.ScratchSize([]*tensor.Tensor{x})
 		var per, shared int
@@ -213,6 +217,13 @@ func TestScratchSizes(t *testing.T) {
 				shared = 0
 				per = g.n*max(hp*wp*k.cg, 16*g.tilesPerImg*mw) + winoTiles*T*(k.cg+mw) +
 					winoTiles*max(k.cg, mw) + gemm.WorkspacePart(k.kern, T, mw, k.cg)
+			}
+			if tc.rows { // all of it per part, for half the tile rows
+				rows := (g.tilesH + 1) / 2
+				tb := rows * g.tilesW
+				shared = 0
+				per = max((4*rows+2)*wp*k.cg, 16*tb*k.m) + winoTiles*tb*(k.cg+k.m) +
+					winoTiles*max(k.cg, k.m) + gemm.WorkspacePart(k.kern, tb, k.m, k.cg)
 			}
 		case AlgoIm2col:
 			hp, wp, pads := padDims(g, k.kh, k.kw)

@@ -20,7 +20,7 @@ import (
 // comes back the same way (ten Winograd43OutCols passes per tile into a
 // [y][x][M] image, then Split8 to NCHW). Five phases on the pool: the
 // copies split by channels, the transforms by tiles, the GEMMs by ξ; or
-// one split by output channels (winoTCols). Each output
+// one split by output channels (winoTCols) or by tile rows (winoTRows). Each output
 // element is computed the same way whatever the split, so the results do
 // not depend on the thread count. The bias rides on Mᵀ_7: Aᵀ's
 // column 1 is all ones, so b added at ξ = (1, 1) adds b to each of the 16
@@ -89,6 +89,9 @@ func winoTPad(g *geometry) (hp, wp int) { return 4*g.tilesH + 2, 4*g.tilesW + 2 
 // a part's pass buffer and (withGemm) gemm workspace; split by output
 // channels (winoTCols), all of it from priv, for the widest part.
 func (k *Conv) winoTScratch(priv, sh *carver, g *geometry, withGemm bool) (img, v, mo, own, ws []float32) {
+	if k.winoTRows(g) {
+		return k.winoTRowsPart(priv, g, (g.tilesH+k.threads()-1)/k.threads(), withGemm)
+	}
 	if k.winoTCols(g) {
 		return k.winoTColsPart(priv, g, k.winoTColsWidth(), withGemm)
 	}
@@ -149,6 +152,65 @@ func (k *Conv) winoTColsPart(c *carver, g *geometry, mn int, withGemm bool) (img
 	return img, v, mo, own, ws
 }
 
+// winoTRows reports whether a Run on g splits the route by tile rows: each
+// part copies, transforms, multiplies and writes back its own band of the
+// output (all channels), reading the input's rows under its band and the
+// two below it. Nothing a part writes is read by another, and unlike the
+// output-channel split no work is repeated but those two rows; but every
+// part reads all of Uᵀ, so the map must have at least as many tiles as
+// output channels. One image per Run, whole tile rows of at least
+// winoTRowsMin per part, the same number each. Two threads, avx512:
+// BenchmarkConv resnet18.layer1 (64→64 at 56×56) 550 against 696 effective
+// GFLOP/s split by output channels; in ResNet-18 its four such layers 1.98
+// against 1.62 ms. resnet18.layer3 (256→256 at 14×14, 16 tiles) ran 0.50
+// against 0.63 ms in the model split this way (each part streaming all
+// 9.4 MB of Uᵀ), and maps with an odd number of tile rows (28×28) lost to
+// the imbalance.
+func (k *Conv) winoTRows(g *geometry) bool {
+	parts := k.threads()
+	return parts > 1 && g.n == 1 && g.tilesH >= winoTRowsMin*parts && g.tilesH%parts == 0 && k.m <= g.tilesPerImg
+}
+
+const winoTRowsMin = 2
+
+// winoTRowsSpan returns part's tile rows [ty0, ty1).
+func winoTRowsSpan(g *geometry, part, parts int) (ty0, ty1 int) {
+	return part * g.tilesH / parts, (part + 1) * g.tilesH / parts
+}
+
+// winoTRowsPart takes one part's scratch for a band of rows tile rows
+// from c: the band's channels-last input (then output), its Vᵀ and Mᵀ.
+func (k *Conv) winoTRowsPart(c *carver, g *geometry, rows int, withGemm bool) (img, v, mo, own, ws []float32) {
+	_, wp := winoTPad(g)
+	t := rows * g.tilesW
+	img = c.take(max((4*rows+2)*wp*k.cg, 16*t*k.m))
+	v, mo = c.take(winoTiles*t*k.cg), c.take(winoTiles*t*k.m)
+	own = c.take(winoTiles * max(k.cg, k.m))
+	if withGemm {
+		ws = c.take(gemm.WorkspacePart(k.kern, t, k.m, k.cg))
+	}
+	return img, v, mo, own, ws
+}
+
+// runRows runs the whole route for part's band of tile rows (winoTRows).
+func (t *winoTTask) runRows(part int) {
+	k, g := t.k, t.g
+	ty0, ty1 := winoTRowsSpan(g, part, t.parts)
+	if ty0 >= ty1 {
+		return
+	}
+	sc := t.sc.part(part)
+	img, v, mo, own, ws := k.winoTRowsPart(&sc, g, ty1-ty0, t.withGemm)
+	p := *t
+	p.img, p.v, p.mo, p.ty0 = img, v, mo, ty0
+	p.vT = (ty1 - ty0) * g.tilesW
+	p.toLast(0, k.cg)
+	p.input(0, p.vT, own)
+	k.tileRowGemms(v, mo, t.plan.packed[:], p.vT, 0, winoTiles, 0, k.m, ws, winoTBiasPos)
+	p.output(0, p.vT, own)
+	p.planes(0, k.m)
+}
+
 // runCols runs the whole route for part's output channels (winoTCols).
 func (t *winoTTask) runCols(part int) {
 	k, g := t.k, t.g
@@ -161,7 +223,7 @@ func (t *winoTTask) runCols(part int) {
 	p := *t
 	p.img, p.v, p.mo, p.m0, p.mw = img, v, mo, m0, m1-m0
 	p.toLast(0, k.cg)
-	T := g.n * g.tilesPerImg
+	T := p.vT
 	p.input(0, T, own)
 	cols := &t.cols[part]
 	for xi := range cols {
@@ -185,8 +247,11 @@ type winoTTask struct {
 	parts      int
 	phase      winoTPhase
 	// m0 and mw: the output channels Mᵀ and the output image hold
-	// (all of them, but in runCols a part's share).
+	// (all of them, but in runCols a part's share); vT: the tiles Vᵀ and
+	// Mᵀ hold, from tile row ty0 on, the rows the images hold (all of
+	// them, but in runRows a part's band).
 	m0, mw   int
+	vT, ty0  int
 	withGemm bool
 	cols     [][winoTiles]gemm.PackedB // per part in runCols: its columns of Uᵀ_ξ
 }
@@ -200,6 +265,7 @@ const (
 	winoTOut                      // tiles: the channels-last output
 	winoTPlanes                   // output channels: back to NCHW, residual, activation
 	winoTAll                      // output channels: everything (runCols)
+	winoTBand                     // tile rows: everything (runRows)
 )
 
 func (t *winoTTask) Run(part int) {
@@ -218,6 +284,8 @@ func (t *winoTTask) Run(part int) {
 		t.output(part*T/t.parts, (part+1)*T/t.parts, own)
 	case winoTAll:
 		t.runCols(part)
+	case winoTBand:
+		t.runRows(part)
 	default:
 		m0, m1 := span16(k.m, part, t.parts)
 		t.planes(m0, m1)
@@ -234,20 +302,28 @@ func span16(n, part, parts int) (lo, hi int) {
 }
 
 // toLast writes channels [c0, c1) of every image to its padded
-// channels-last image, zero outside the input.
+// channels-last image, zero outside the input: the padded rows the tiles
+// from tile row ty0 read (all of them, or in runRows the band's).
 func (t *winoTTask) toLast(c0, c1 int) {
 	g, C := t.g, t.k.cg
 	hp, wp := winoTPad(g)
+	y0 := 4 * t.ty0 // first padded row held
+	y1 := min(hp, y0+4*(t.vT/g.tilesW)+2)
 	for n := 0; n < g.n; n++ {
-		xp := t.img[n*hp*wp*C : (n+1)*hp*wp*C]
-		for yy := 0; yy < hp; yy++ {
+		held := (y1 - y0) * wp * C
+		xp := t.img[n*held : (n+1)*held]
+		for yy := y0; yy < y1; yy++ {
 			for xx := 0; xx < wp; xx++ {
 				if y, x := yy-g.ph, xx-g.pw; y < 0 || y >= g.h || x < 0 || x >= g.w {
-					clear(xp[(yy*wp+xx)*C+c0 : (yy*wp+xx)*C+c1])
+					o := ((yy-y0)*wp + xx) * C
+					clear(xp[o+c0 : o+c1])
 				}
 			}
 		}
-		toChannelsLast(t.k.kern, xp[(g.ph*wp+g.pw)*C:], wp*C, C, t.x[n*g.c*g.inPlane:], g.inPlane, g.h, g.w, c0, c1)
+		r0, r1 := max(0, y0-g.ph), min(g.h, y1-g.ph) // input rows inside
+		if r0 < r1 {
+			toChannelsLast(t.k.kern, xp[((r0+g.ph-y0)*wp+g.pw)*C:], wp*C, C, t.x[n*g.c*g.inPlane+r0*g.w:], g.inPlane, r1-r0, g.w, c0, c1)
+		}
 	}
 }
 
@@ -257,7 +333,7 @@ func (t *winoTTask) toLast(c0, c1 int) {
 func (t *winoTTask) input(t0, t1 int, own []float32) {
 	g, kt, C := t.g, t.k.kern, t.k.cg
 	hp, wp := winoTPad(g)
-	T := g.n * g.tilesPerImg
+	T := t.vT
 	for tg := t0; tg < t1; tg++ {
 		n, tile := tg/g.tilesPerImg, tg%g.tilesPerImg
 		ty, tx := tile/g.tilesW, tile%g.tilesW
@@ -332,7 +408,7 @@ func (t *winoTTask) gemms(part int) {
 // then Aᵀ along each of those rows into the tile's 4×4 pixels.
 func (t *winoTTask) output(t0, t1 int, own []float32) {
 	g, kt, M := t.g, t.k.kern, t.mw
-	T := g.n * g.tilesPerImg
+	T := t.vT
 	ow4 := 4 * g.tilesW
 	for tg := t0; tg < t1; tg++ {
 		n, tile := tg/g.tilesPerImg, tg%g.tilesPerImg
@@ -360,16 +436,33 @@ func (t *winoTTask) planes(m0, m1 int) {
 		return
 	}
 	ow4 := 4 * g.tilesW
+	// Output rows [r0, r1) (all of them, or in runRows the band's).
+	r0 := 4 * t.ty0
+	r1 := min(g.oh, r0+4*(t.vT/g.tilesW))
+	band := r0 > 0 || r1 < g.oh
+	held := 16 * min(t.vT, g.tilesPerImg) * W // floats of one image held
 	for n := 0; n < g.n; n++ {
-		yc := t.img[n*16*g.tilesPerImg*W : (n+1)*16*g.tilesPerImg*W]
+		yc := t.img[n*held : (n+1)*held]
 		lo := (n*M + m0) * g.outPlane
-		y := t.y[lo : lo+mn*g.outPlane]
-		fromChannelsLast(kt, y, g.outPlane, g.oh, g.ow, yc[m0-t.m0:], ow4*W, W, 0, mn)
-		if t.res != nil {
-			r := t.res[lo : lo+mn*g.outPlane]
-			kt.Add(len(y), &y[0], &y[0], &r[0])
+		if !band {
+			y := t.y[lo : lo+mn*g.outPlane]
+			fromChannelsLast(kt, y, g.outPlane, g.oh, g.ow, yc[m0-t.m0:], ow4*W, W, 0, mn)
+			if t.res != nil {
+				r := t.res[lo : lo+mn*g.outPlane]
+				kt.Add(len(y), &y[0], &y[0], &r[0])
+			}
+			k.ep.activate(kt, y)
+			continue
 		}
-		k.ep.activate(kt, y)
+		fromChannelsLast(kt, t.y[lo+r0*g.ow:], g.outPlane, r1-r0, g.ow, yc[m0-t.m0:], ow4*W, W, 0, mn)
+		for c := range mn {
+			y := t.y[lo+c*g.outPlane+r0*g.ow : lo+c*g.outPlane+r1*g.ow]
+			if t.res != nil {
+				r := t.res[lo+c*g.outPlane+r0*g.ow:]
+				kt.Add(len(y), &y[0], &y[0], &r[0])
+			}
+			k.ep.activate(kt, y)
+		}
 	}
 }
 
@@ -379,7 +472,13 @@ func (k *Conv) runWinogradT(st *runState, g *geometry, x, y, res []float32) {
 	img, v, mo, _, _ := k.winoTScratch(&sizes, &sh, g, st.withGemm)
 	parts := k.threads()
 	st.wT = winoTTask{k: k, g: g, x: x, y: y, res: res, img: img, v: v, mo: mo,
-		plan: k.winoTPlan(), parts: parts, mw: k.m, sc: st.sc, withGemm: st.withGemm}
+		plan: k.winoTPlan(), parts: parts, mw: k.m, vT: g.n * g.tilesPerImg, sc: st.sc, withGemm: st.withGemm}
+	if k.winoTRows(g) {
+		st.wT.phase = winoTBand
+		parallel.Default().Run(&st.wT, parts)
+		st.wT = winoTTask{}
+		return
+	}
 	if k.winoTCols(g) {
 		if len(st.wTCols) < parts {
 			st.wTCols = make([][winoTiles]gemm.PackedB, parts)
