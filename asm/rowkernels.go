@@ -32,7 +32,11 @@ type RowKernels struct {
 	Add        AddFunc        // dst[i] = x[i] + y[i]
 	CopyRows   CopyRowsFunc   // rows of n floats, strided (padded planes)
 	CopyRowsS2 CopyRowsS2Func // every other float of rows (stride-2 im2col)
-	Sum        SumFunc        // Σ x[i] in a fixed order (global average pooling)
+	// PermuteRows: rows of 16 floats from 48-float windows through a lane
+	// table (implicit im2col's packing); nil in a table without assembly
+	// for it (conv then copies and gathers in Go).
+	PermuteRows PermuteRowsFunc
+	Sum         SumFunc // Σ x[i] in a fixed order (global average pooling)
 
 	// Pooling over several output rows: 2×2 and 3×3 windows at stride 2,
 	// 3×3 at stride 1.

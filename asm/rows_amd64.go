@@ -34,10 +34,12 @@ var rowKernelsAVX2 = RowKernels{
 
 // rowKernelsAVX512 is rowKernelsAVX2 with 16-lane Sigmoid and SiLU: the
 // exp polynomial and the divide make them compute-bound (SiLU ran at 6×
-// the time of HardSigmoid over the same 64K floats with 8 lanes).
+// the time of HardSigmoid over the same 64K floats with 8 lanes); and
+// with PermuteRows, whose two-table lane permute AVX2 lacks.
 var rowKernelsAVX512 = func() RowKernels {
 	r := rowKernelsAVX2
 	r.Sigmoid, r.SiLU = sigmoidAVX512, siluAVX512
+	r.PermuteRows = permuteRowsAVX512
 	return r
 }()
 

@@ -492,6 +492,53 @@ func testCopyRows(t *testing.T, rng *rand.Rand, name string, step int, f func(*K
 	}
 }
 
+// TestPermuteRows checks PermuteRows bitwise against the definition on
+// every table that has it: windows at random bases ending at a guard page
+// (the last at the very end), lane tables drawing from all three thirds, masks
+// from none to all, rows 16 or more floats apart; nothing else written.
+func TestPermuteRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(37, 38))
+	for _, tab := range append(Tables(), &Kernels{Name: "twin", RowKernels: RowKernels{PermuteRows: permuteRowsGeneric}}) {
+		if tab.PermuteRows == nil {
+			t.Logf("%s: no PermuteRows (conv gathers in Go)", tab.Name)
+			continue
+		}
+		for _, rows := range []int{0, 1, 2, 7} {
+			for _, mask := range []int{0, 1, 0x7f, 0x8001, 0xffff, int(rng.Uint32() & 0xffff)} {
+				const size = 200
+				what := fmt.Sprintf("%s/permuterows rows=%d mask=%#x", tab.Name, rows, mask)
+				withTailGuard(t, size, func(src []float32) {
+					fillInput(rng, src, true)
+					bases := make([]int, max(rows, 1))
+					for r := range bases {
+						bases[r] = rng.IntN(size - 48 + 1)
+					}
+					bases[len(bases)-1] = size - 48
+					var idx [16]int32
+					for l := range idx {
+						idx[l] = int32(rng.IntN(48))
+					}
+					ldd := 16 + rng.IntN(5)
+					got := newOut(rows, 16, ldd, rng.IntN(4))
+					tab.PermuteRows(rows, got.p(), ldd, ptr(src), &bases[0], &idx[0], mask)
+					got.checkGuards(t, what)
+					for r := range rows {
+						for l, v := range got.row(r) {
+							want := float32(0)
+							if mask>>l&1 != 0 {
+								want = src[bases[r]+int(idx[l])]
+							}
+							if math.Float32bits(v) != math.Float32bits(want) {
+								t.Fatalf("%s: row %d [%d] = %#x, want %#x", what, r, l, math.Float32bits(v), math.Float32bits(want))
+							}
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
 // TestSum checks Sum bitwise against its twin, and the twin against a
 // float64 sum within 2e-7·(n/32 + 8)·Σ|x| (each lane adds n/32 values).
 func TestSum(t *testing.T) {

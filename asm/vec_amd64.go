@@ -81,6 +81,12 @@ func copyRowsAVX2(rows int, n int, dst *float32, ldd int, src *float32, lds int)
 //go:noescape
 func copyRowsS2AVX2(rows int, n int, dst *float32, ldd int, src *float32, lds int)
 
+// permuteRowsAVX512 sets dst[r·ldd+l] = mask bit l ? src[bases[r]+idx[l]] : 0 for r < rows,
+// l < 16 (see PermuteRowsFunc in vec_generic.go). Requires rows ≥ 0.
+//
+//go:noescape
+func permuteRowsAVX512(rows int, dst *float32, ldd int, src *float32, bases *int, idx *int32, mask int)
+
 // sumAVX2 returns the sum of x[i] for i < n in the order of sumGeneric. Requires n ≥ 0.
 //
 //go:noescape

@@ -2363,6 +2363,41 @@ copyRowsS2AVX2_done:
 	VZEROUPPER
 	RET
 
+// func permuteRowsAVX512(rows int, dst *float32, ldd int, src *float32, bases *int, idx *int32, mask int)
+// Requires: AVX, AVX512F
+TEXT ·permuteRowsAVX512(SB), NOSPLIT|NOFRAME, $0-56
+	MOVQ         rows+0(FP), AX
+	MOVQ         dst+8(FP), CX
+	MOVQ         ldd+16(FP), DX
+	MOVQ         src+24(FP), BX
+	MOVQ         bases+32(FP), SI
+	MOVQ         idx+40(FP), DI
+	MOVQ         mask+48(FP), R8
+	SHLQ         $0x02, DX
+	VMOVDQU32    (DI), Z0
+	KMOVW        R8, K1
+	MOVL         $0x00000020, DI
+	VPBROADCASTD DI, Z1
+	VPCMPUD      $0x01, Z1, Z0, K1, K2
+	KANDNW       K1, K2, K1
+	TESTQ        AX, AX
+	JLE          permuteRowsAVX512_done
+
+permuteRowsAVX512_row:
+	MOVQ        (SI), DI
+	VMOVUPS     (BX)(DI*4), Z1
+	VPERMT2PS.Z 64(BX)(DI*4), Z0, K2, Z1
+	VPERMPS     128(BX)(DI*4), Z0, K1, Z1
+	VMOVUPS     Z1, (CX)
+	ADDQ        $0x08, SI
+	ADDQ        DX, CX
+	DECQ        AX
+	JNZ         permuteRowsAVX512_row
+
+permuteRowsAVX512_done:
+	VZEROUPPER
+	RET
+
 // func sumAVX2(n int, x *float32) float32
 // Requires: AVX, SSE
 TEXT ·sumAVX2(SB), NOSPLIT|NOFRAME, $0-20

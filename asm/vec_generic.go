@@ -55,6 +55,24 @@ type CopyRowsFunc func(rows, n int, dst *float32, ldd int, src *float32, lds int
 // overlaps.
 type CopyRowsS2Func func(rows, n int, dst *float32, ldd int, src *float32, lds int)
 
+// PermuteRowsFunc fills rows of 16 floats, each from a window of 48
+// floats of src through one lane table (implicit im2col: a packed row of B
+// from a run of the image, whatever the columns' pattern within it):
+//
+//	for r := range rows {
+//		w := src[bases[r] : bases[r]+48]
+//		for l := range 16 {
+//			dst[r*ldd+l] = 0
+//			if mask>>l&1 != 0 {
+//				dst[r*ldd+l] = w[idx[l]]
+//			}
+//		}
+//	}
+//
+// idx[l] < 48 where mask bit l is set. Every row's whole window is read,
+// whatever the mask. Nothing overlaps.
+type PermuteRowsFunc func(rows int, dst *float32, ldd int, src *float32, bases *int, idx *int32, mask int)
+
 // SumFunc returns Σ x[i] for i < n, in float32, in this order: 32 partial
 // sums q[i mod 32] over the whole blocks of 32, then blocks of 8 into
 // q[0…7]; then the lanes pairwise, (q[l] + q[8+l]) + (q[16+l] + q[24+l])
@@ -106,6 +124,26 @@ func copyRowsGeneric(rows, n int, dst *float32, ldd int, src *float32, lds int) 
 	s := unsafe.Slice(src, (rows-1)*lds+n)
 	for r := range rows {
 		copy(d[r*ldd:r*ldd+n], s[r*lds:r*lds+n])
+	}
+}
+
+// permuteRowsGeneric is PermuteRows.
+func permuteRowsGeneric(rows int, dst *float32, ldd int, src *float32, bases *int, idx *int32, mask int) {
+	if rows <= 0 {
+		return
+	}
+	d := unsafe.Slice(dst, (rows-1)*ldd+16)
+	b := unsafe.Slice(bases, rows)
+	ix := unsafe.Slice(idx, 16)
+	for r := range rows {
+		w := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(src), 4*b[r])), 48)
+		for l := range 16 {
+			v := float32(0)
+			if mask>>l&1 != 0 {
+				v = w[ix[l]]
+			}
+			d[r*ldd+l] = v
+		}
 	}
 }
 

@@ -60,8 +60,9 @@
 //	anything else (k×k, strides, dilations, padding, groups, 1-D)
 //	    → "im2col": per image and group, gemm with a gemm.BSource that packs
 //	      B panels straight from a padded copy of the NCHW image (at column
-//	      stride s, s column phases: copies, not gathers; implicit im2col,
-//	      no column buffer). When output rows are long (OW ≥ 14: the
+//	      stride s, s column phases: copies, not gathers; with avx512, 16
+//	      columns at a time permuted from one window of the image;
+//	      implicit im2col, no column buffer). When output rows are long (OW ≥ 14: the
 //	      stems, and the 28- and 14-wide layers) the column matrix is
 //	      written instead (one CopyRows per kernel tap and output row, all
 //	      input channels at once), in chunks of columns that stay in L2,

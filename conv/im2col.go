@@ -2,6 +2,7 @@ package conv
 
 import (
 	"math"
+	"sync"
 
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
@@ -18,8 +19,10 @@ import (
 // so W_g·B is the convolution. x is the group's channels with the padding
 // already materialised (im2colPad), so PackB has no edge checks: for each
 // panel strip a table of the columns' offsets is built once, then every row
-// of the strip is row[j] = x[δ(q) + off[j]], copied run by run where the
-// offsets are consecutive and gathered otherwise. No column buffer exists.
+// of the strip is row[j] = x[δ(q) + off[j]]: with the table's PermuteRows
+// each 16 columns are lanes of one window of x (see permute), else the
+// row is copied run by run where the offsets are consecutive and gathered
+// otherwise. No column buffer exists.
 //
 // At a column stride sW > 1 (without dilation) the padded planes are
 // stored as sW column phases, x[φ][ci][r][u] = padded[ci][r][u·sW + φ],
@@ -85,27 +88,15 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 			}
 		}
 		off := offs[:w]
+		if s.kt.PermuteRows != nil && s.permute(d, off, nr, k0, kc) {
+			continue
+		}
 		copies := nseg*8 <= w
 		ci := k0 / kk
 		r := k0 % kk
 		ki, kj := r/s.kw, r%s.kw
 		for p := 0; p < kc; p++ {
-			row := d[p*nr : p*nr+nr]
-			src := s.x[s.base(ci, ki, kj):]
-			if copies {
-				for _, sg := range segs[:nseg] {
-					o := off[sg[0]]
-					copy(row[sg[0]:sg[0]+sg[1]], src[o:o+sg[1]])
-				}
-			} else {
-				out := row[:w]
-				for j, o := range off {
-					out[j] = src[o]
-				}
-			}
-			for i := w; i < nr; i++ {
-				row[i] = 0
-			}
+			s.packRow(d[p*nr:p*nr+nr], s.x[s.base(ci, ki, kj):], off, segs[:nseg], copies)
 			if kj++; kj == s.kw {
 				kj = 0
 				if ki++; ki == s.kh {
@@ -115,6 +106,111 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 			}
 		}
 	}
+}
+
+// packRow writes one packed row from src (the row's window origin): the
+// columns at off, copied run by run (segs: first column, length) or
+// gathered, then zeros to the strip's width.
+func (s *im2colSource) packRow(row, src []float32, off []int, segs [][2]int, copies bool) {
+	w := len(off)
+	if copies {
+		for _, sg := range segs {
+			o := off[sg[0]]
+			copy(row[sg[0]:sg[0]+sg[1]], src[o:o+sg[1]])
+		}
+	} else {
+		out := row[:w]
+		for j, o := range off {
+			out[j] = src[o]
+		}
+	}
+	for i := w; i < len(row); i++ { // (a loop: clear's call costs more here)
+		row[i] = 0
+	}
+}
+
+// permRows is how many rows' window origins permute lists at a time.
+const permRows = 128
+
+// permScratch holds permute's tables, which PermuteRows reads through
+// pointers (on the stack they would escape: the kernel is a func value).
+type permScratch struct {
+	idx   [maxNR / 16][16]int32
+	bases [permRows]int
+}
+
+var permScratchPool = sync.Pool{New: func() any { return new(permScratch) }}
+
+// permute packs the kc rows from k0 of one strip (columns at off, nr
+// wide) with the table's PermuteRows: each 16 columns of a row are lanes
+// of the 48-float window at their first offset, so any pattern of
+// columns spanning at most 48 floats per 16 (three rows of a 7×7 map,
+// plain or in stride-2 phases; a run) is three loads, two permutes and
+// one store. It reports false, packing nothing, when a group of 16 spans
+// more. A row whose window
+// would end past x (the last plane's last rows) is packed by packRow.
+func (s *im2colSource) permute(d []float32, off []int, nr, k0, kc int) bool {
+	if nr%16 != 0 {
+		return false
+	}
+	w, nv := len(off), nr/16
+	for j0 := 0; j0 < w; j0 += 16 {
+		if off[min(j0+16, w)-1]-off[j0] >= 48 {
+			return false
+		}
+	}
+	ps := permScratchPool.Get().(*permScratch)
+	defer permScratchPool.Put(ps)
+	idx, bases := &ps.idx, &ps.bases
+	var lo [maxNR / 16]int
+	var mask [maxNR / 16]int
+	far := 0 // the furthest window start past a row's origin
+	for v := range nv {
+		j0, j1 := 16*v, min(16*v+16, w)
+		lo[v] = off[0] // (a group past w: zeros, from the first window)
+		if j0 < j1 {
+			lo[v] = off[j0]
+			for j := j0; j < j1; j++ {
+				idx[v][j-j0] = int32(off[j] - lo[v])
+			}
+			mask[v] = 1<<(j1-j0) - 1
+		}
+		far = max(far, lo[v])
+	}
+	kk := s.kh * s.kw
+	ci, r := k0/kk, k0%kk
+	ki, kj := r/s.kw, r%s.kw
+	last := len(s.x) - 48 - far // a window origin past it ends past x
+	for p0 := 0; p0 < kc; p0 += permRows {
+		n := min(permRows, kc-p0)
+		for i := range n {
+			bases[i] = s.base(ci, ki, kj)
+			if kj++; kj == s.kw {
+				kj = 0
+				if ki++; ki == s.kh {
+					ki = 0
+					ci++
+				}
+			}
+		}
+		for i := 0; i < n; {
+			e := i
+			for e < n && bases[e] <= last {
+				e++
+			}
+			if e > i {
+				for v := range nv {
+					s.kt.PermuteRows(e-i, &d[(p0+i)*nr+16*v], nr, &s.x[lo[v]], &bases[i], &idx[v][0], mask[v])
+				}
+			}
+			if e < n { // a window past x
+				s.packRow(d[(p0+e)*nr:(p0+e)*nr+nr], s.x[bases[e]:], off, nil, false)
+				e++
+			}
+			i = e
+		}
+	}
+	return true
 }
 
 // phased reports whether im2col stores g's padded planes as column

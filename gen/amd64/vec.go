@@ -389,7 +389,51 @@ func vec(g *build.Context) {
 		})
 	copyRows(g)
 	copyRowsS2(g)
+	permuteRows(g)
 	sum(g)
+}
+
+// permuteRows emits permuteRowsAVX512 (PermuteRowsFunc): per row the
+// window's first 16 floats loaded; VPERMT2PS, with the next 16 as its
+// memory operand, fills the lanes that take one of the first 32 (zeroing
+// the others), VPERMPS over the last 16 merges in the rest; one store.
+// The lanes' masks are set once from idx.
+func permuteRows(g *build.Context) {
+	name := "permuteRowsAVX512"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(rows int, dst *float32, ldd int, src *float32, bases *int, idx *int32, mask int)")
+	g.Pragma("noescape")
+	g.Doc(name+" sets dst[r·ldd+l] = mask bit l ? src[bases[r]+idx[l]] : 0 for r < rows,",
+		"l < 16 (see PermuteRowsFunc in vec_generic.go). Requires rows ≥ 0.")
+	prm := gpParams(g, "rows", "dst", "ldd", "src", "bases", "idx", "mask")
+	rows, dst, ldd, src, bases, idx, mask := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
+	g.SHLQ(U8(2), ldd)
+	ix, w := g.ZMM(), g.ZMM()
+	k, lo, hi := g.K(), g.K(), g.K()
+	g.VMOVDQU32(Mem{Base: idx}, ix)
+	g.KMOVW(mask.(GPVirtual).As32(), k)
+	t32, n32 := g.GP32(), g.ZMM()
+	g.MOVL(U32(32), t32)
+	g.VPBROADCASTD(t32, n32)
+	g.VPCMPUD(U8(1), n32, ix, k, lo) // mask lanes with idx < 32
+	g.KANDNW(k, lo, hi)              // and the others
+	b := g.GP64()
+	g.TESTQ(rows, rows)
+	g.JLE(LabelRef(name + "_done"))
+	g.Label(name + "_row")
+	g.MOVQ(Mem{Base: bases}, b)
+	g.VMOVUPS(Mem{Base: src, Index: b, Scale: 4}, w)
+	g.VPERMT2PS_Z(Mem{Base: src, Index: b, Scale: 4, Disp: 64}, ix, lo, w)
+	g.VPERMPS(Mem{Base: src, Index: b, Scale: 4, Disp: 128}, ix, hi, w)
+	g.VMOVUPS(w, Mem{Base: dst})
+	g.ADDQ(U8(8), bases)
+	g.ADDQ(ldd, dst)
+	g.DECQ(rows)
+	g.JNZ(LabelRef(name + "_row"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
 }
 
 // sum emits sumAVX2: Σ x[i] in 32 float32 lanes (four 8-lane accumulators
