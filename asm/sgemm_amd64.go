@@ -135,12 +135,12 @@ func sgemvAVX2(m int, k int, a *float32, lda int, x *float32, y *float32)
 // sgemvPacked8AVX512 is SgemvPackedFunc for MR = 8 (see asm/sgemm_generic.go).
 //
 //go:noescape
-func sgemvPacked8AVX512(tiles int, k int, a *float32, as int, xe *float32, y *float32)
+func sgemvPacked8AVX512(tiles int, k int, a *float32, as int, x *float32, y *float32)
 
 // sgemvPacked4AVX2 is SgemvPackedFunc for MR = 4 (see asm/sgemm_generic.go).
 //
 //go:noescape
-func sgemvPacked4AVX2(tiles int, k int, a *float32, as int, xe *float32, y *float32)
+func sgemvPacked4AVX2(tiles int, k int, a *float32, as int, x *float32, y *float32)
 
 // fmaProbeAVX512 runs n iterations of 12 independent 16-lane FMAs (384 flops per iteration).
 func fmaProbeAVX512(n int)

@@ -8279,68 +8279,91 @@ sgemvAVX2_done:
 	VZEROUPPER
 	RET
 
-// func sgemvPacked8AVX512(tiles int, k int, a *float32, as int, xe *float32, y *float32)
+// func sgemvPacked8AVX512(tiles int, k int, a *float32, as int, x *float32, y *float32)
 // Requires: AVX, AVX512DQ, AVX512F
 TEXT ·sgemvPacked8AVX512(SB), NOSPLIT|NOFRAME, $0-48
-	MOVQ  tiles+0(FP), AX
-	MOVQ  k+8(FP), CX
-	MOVQ  a+16(FP), DX
-	MOVQ  as+24(FP), BX
-	MOVQ  y+40(FP), SI
-	SHLQ  $0x02, BX
-	SHLQ  $0x05, CX
-	TESTQ AX, AX
-	JLE   sgemvPacked8AVX512_done
+	MOVQ           tiles+0(FP), AX
+	MOVQ           k+8(FP), CX
+	MOVQ           a+16(FP), DX
+	MOVQ           as+24(FP), BX
+	MOVQ           y+40(FP), SI
+	SHLQ           $0x02, BX
+	MOVL           $0x0000ff00, DI
+	KMOVW          DI, K1
+	MOVL           $0x00000001, DI
+	VPBROADCASTD.Z DI, K1, Z1
+	MOVL           $0x00000002, DI
+	VPBROADCASTD   DI, Z0
+	VPADDD         Z0, Z1, Z2
+	VPADDD         Z0, Z2, Z3
+	VPADDD         Z0, Z3, Z4
+	VPADDD         Z0, Z4, Z5
+	VPADDD         Z0, Z5, Z6
+	VPADDD         Z0, Z6, Z7
+	VPADDD         Z0, Z7, Z0
+	TESTQ          AX, AX
+	JLE            sgemvPacked8AVX512_done
 
 sgemvPacked8AVX512_tile:
 	MOVQ   DX, DI
-	MOVQ   xe+32(FP), R8
+	MOVQ   x+32(FP), R8
 	MOVQ   CX, R9
-	VXORPS Z0, Z0, Z0
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
+	VXORPS Z9, Z9, Z9
+	VXORPS Z10, Z10, Z10
+	VXORPS Z11, Z11, Z11
+	VXORPS Z12, Z12, Z12
 
-sgemvPacked8AVX512_b4:
-	CMPQ        R9, $0x00000100
-	JL          sgemvPacked8AVX512_b1
-	VMOVUPS     (DI), Z4
-	VFMADD231PS (R8), Z4, Z0
-	VMOVUPS     64(DI), Z4
-	VFMADD231PS 64(R8), Z4, Z1
-	VMOVUPS     128(DI), Z4
-	VFMADD231PS 128(R8), Z4, Z2
-	VMOVUPS     192(DI), Z4
-	VFMADD231PS 192(R8), Z4, Z3
-	ADDQ        $0x00000100, DI
-	ADDQ        $0x00000100, R8
-	SUBQ        $0x00000100, R9
-	JMP         sgemvPacked8AVX512_b4
-
-sgemvPacked8AVX512_b1:
-	CMPQ        R9, $0x00000040
-	JL          sgemvPacked8AVX512_h
-	VMOVUPS     (DI), Z4
-	VFMADD231PS (R8), Z4, Z0
-	ADDQ        $0x00000040, DI
+sgemvPacked8AVX512_main:
+	CMPQ        R9, $0x00000010
+	JL          sgemvPacked8AVX512_pair
+	VMOVUPS     (R8), Z13
+	VPERMPS     Z13, Z1, Z8
+	VFMADD231PS (DI), Z8, Z9
+	VPERMPS     Z13, Z2, Z8
+	VFMADD231PS 64(DI), Z8, Z10
+	VPERMPS     Z13, Z3, Z8
+	VFMADD231PS 128(DI), Z8, Z11
+	VPERMPS     Z13, Z4, Z8
+	VFMADD231PS 192(DI), Z8, Z12
+	VPERMPS     Z13, Z5, Z8
+	VFMADD231PS 256(DI), Z8, Z9
+	VPERMPS     Z13, Z6, Z8
+	VFMADD231PS 320(DI), Z8, Z10
+	VPERMPS     Z13, Z7, Z8
+	VFMADD231PS 384(DI), Z8, Z11
+	VPERMPS     Z13, Z0, Z8
+	VFMADD231PS 448(DI), Z8, Z12
+	ADDQ        $0x00000200, DI
 	ADDQ        $0x00000040, R8
-	SUBQ        $0x00000040, R9
-	JMP         sgemvPacked8AVX512_b1
+	SUBQ        $0x00000010, R9
+	JMP         sgemvPacked8AVX512_main
 
-sgemvPacked8AVX512_h:
-	TESTQ   R9, R9
-	JZ      sgemvPacked8AVX512_sum
-	VMOVUPS (DI), Y4
-	VMULPS  (R8), Y4, Y4
-	VADDPS  Z4, Z1, Z1
+sgemvPacked8AVX512_pair:
+	CMPQ         R9, $0x02
+	JL           sgemvPacked8AVX512_odd
+	VBROADCASTSS (R8), Y8
+	VBROADCASTSS 4(R8), Y13
+	VINSERTF32X8 $0x01, Y13, Z8, Z8
+	VFMADD231PS  (DI), Z8, Z9
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x08, R8
+	SUBQ         $0x02, R9
+	JMP          sgemvPacked8AVX512_pair
+
+sgemvPacked8AVX512_odd:
+	TESTQ        R9, R9
+	JZ           sgemvPacked8AVX512_sum
+	VBROADCASTSS (R8), Y8
+	VMULPS       (DI), Y8, Y8
+	VADDPS       Z8, Z10, Z10
 
 sgemvPacked8AVX512_sum:
-	VADDPS        Z1, Z0, Z0
-	VADDPS        Z3, Z2, Z2
-	VADDPS        Z2, Z0, Z0
-	VEXTRACTF64X4 $0x01, Z0, Y4
-	VADDPS        Y4, Y0, Y0
-	VMOVUPS       Y0, (SI)
+	VADDPS        Z10, Z9, Z9
+	VADDPS        Z12, Z11, Z11
+	VADDPS        Z11, Z9, Z9
+	VEXTRACTF64X4 $0x01, Z9, Y8
+	VADDPS        Y8, Y9, Y9
+	VMOVUPS       Y9, (SI)
 	ADDQ          $0x20, SI
 	ADDQ          BX, DX
 	DECQ          AX
@@ -8350,68 +8373,81 @@ sgemvPacked8AVX512_done:
 	VZEROUPPER
 	RET
 
-// func sgemvPacked4AVX2(tiles int, k int, a *float32, as int, xe *float32, y *float32)
-// Requires: AVX, FMA3
+// func sgemvPacked4AVX2(tiles int, k int, a *float32, as int, x *float32, y *float32)
+// Requires: AVX, AVX2, FMA3
 TEXT ·sgemvPacked4AVX2(SB), NOSPLIT|NOFRAME, $0-48
-	MOVQ  tiles+0(FP), AX
-	MOVQ  k+8(FP), CX
-	MOVQ  a+16(FP), DX
-	MOVQ  as+24(FP), BX
-	MOVQ  y+40(FP), SI
-	SHLQ  $0x02, BX
-	SHLQ  $0x04, CX
-	TESTQ AX, AX
-	JLE   sgemvPacked4AVX2_done
+	MOVQ         tiles+0(FP), AX
+	MOVQ         k+8(FP), CX
+	MOVQ         a+16(FP), DX
+	MOVQ         as+24(FP), BX
+	MOVQ         y+40(FP), SI
+	SHLQ         $0x02, BX
+	MOVL         $0x00000001, DI
+	VMOVD        DI, X0
+	VPBROADCASTD X0, X0
+	VPXOR        Y1, Y1, Y1
+	VINSERTI128  $0x01, X0, Y1, Y1
+	MOVL         $0x00000002, DI
+	VMOVD        DI, X0
+	VPBROADCASTD X0, Y0
+	VPADDD       Y0, Y1, Y2
+	VPADDD       Y0, Y2, Y3
+	VPADDD       Y0, Y3, Y0
+	TESTQ        AX, AX
+	JLE          sgemvPacked4AVX2_done
 
 sgemvPacked4AVX2_tile:
 	MOVQ   DX, DI
-	MOVQ   xe+32(FP), R8
+	MOVQ   x+32(FP), R8
 	MOVQ   CX, R9
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
 
-sgemvPacked4AVX2_b4:
-	CMPQ        R9, $0x00000080
-	JL          sgemvPacked4AVX2_b1
-	VMOVUPS     (DI), Y4
-	VFMADD231PS (R8), Y4, Y0
-	VMOVUPS     32(DI), Y4
-	VFMADD231PS 32(R8), Y4, Y1
-	VMOVUPS     64(DI), Y4
-	VFMADD231PS 64(R8), Y4, Y2
-	VMOVUPS     96(DI), Y4
-	VFMADD231PS 96(R8), Y4, Y3
+sgemvPacked4AVX2_main:
+	CMPQ        R9, $0x00000008
+	JL          sgemvPacked4AVX2_pair
+	VMOVUPS     (R8), Y9
+	VPERMPS     Y9, Y1, Y4
+	VFMADD231PS (DI), Y4, Y5
+	VPERMPS     Y9, Y2, Y4
+	VFMADD231PS 32(DI), Y4, Y6
+	VPERMPS     Y9, Y3, Y4
+	VFMADD231PS 64(DI), Y4, Y7
+	VPERMPS     Y9, Y0, Y4
+	VFMADD231PS 96(DI), Y4, Y8
 	ADDQ        $0x00000080, DI
-	ADDQ        $0x00000080, R8
-	SUBQ        $0x00000080, R9
-	JMP         sgemvPacked4AVX2_b4
-
-sgemvPacked4AVX2_b1:
-	CMPQ        R9, $0x00000020
-	JL          sgemvPacked4AVX2_h
-	VMOVUPS     (DI), Y4
-	VFMADD231PS (R8), Y4, Y0
-	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000020, R8
-	SUBQ        $0x00000020, R9
-	JMP         sgemvPacked4AVX2_b1
+	SUBQ        $0x00000008, R9
+	JMP         sgemvPacked4AVX2_main
 
-sgemvPacked4AVX2_h:
-	TESTQ   R9, R9
-	JZ      sgemvPacked4AVX2_sum
-	VMOVUPS (DI), X4
-	VMULPS  (R8), X4, X4
-	VADDPS  Y4, Y1, Y1
+sgemvPacked4AVX2_pair:
+	CMPQ         R9, $0x02
+	JL           sgemvPacked4AVX2_odd
+	VBROADCASTSS (R8), X4
+	VBROADCASTSS 4(R8), X9
+	VINSERTF128  $0x01, X9, Y4, Y4
+	VFMADD231PS  (DI), Y4, Y5
+	ADDQ         $0x00000020, DI
+	ADDQ         $0x08, R8
+	SUBQ         $0x02, R9
+	JMP          sgemvPacked4AVX2_pair
+
+sgemvPacked4AVX2_odd:
+	TESTQ        R9, R9
+	JZ           sgemvPacked4AVX2_sum
+	VBROADCASTSS (R8), X4
+	VMULPS       (DI), X4, X4
+	VADDPS       Y4, Y6, Y6
 
 sgemvPacked4AVX2_sum:
-	VADDPS       Y1, Y0, Y0
-	VADDPS       Y3, Y2, Y2
-	VADDPS       Y2, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VMOVUPS      X0, (SI)
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y8, Y7, Y7
+	VADDPS       Y7, Y5, Y5
+	VEXTRACTF128 $0x01, Y5, X4
+	VADDPS       X4, X5, X5
+	VMOVUPS      X5, (SI)
 	ADDQ         $0x10, SI
 	ADDQ         BX, DX
 	DECQ         AX

@@ -78,14 +78,13 @@ type SgemmOffsFunc func(n, k int, a *float32, as int, b *float32, offs *int32, c
 type SgemvFunc func(m, k int, a *float32, lda int, x, y *float32)
 
 // SgemvPackedFunc computes a matrix-vector product over A packed in MR-row
-// tiles (gemm.PackedA's layout, tiles as floats apart), with x expanded:
-// xe[p*MR+r] = x[p]:
+// tiles (gemm.PackedA's layout, tiles as floats apart):
 //
 //	for t := range tiles {
 //		for r := range MR {
 //			var acc float32
 //			for p := range k {
-//				acc += a[t*as+p*MR+r] * xe[p*MR+r]
+//				acc += a[t*as+p*MR+r] * x[p]
 //			}
 //			y[t*MR+r] = acc
 //		}
@@ -94,24 +93,24 @@ type SgemvFunc func(m, k int, a *float32, lda int, x, y *float32)
 // (summation order differs between implementations). It serves the thin
 // last column strip of a GEMM with packed A (N = 49: 24 + 24 + 1), which
 // otherwise costs a whole tile per MR rows.
-type SgemvPackedFunc func(tiles, k int, a *float32, as int, xe, y *float32)
+type SgemvPackedFunc func(tiles, k int, a *float32, as int, x, y *float32)
 
 // sgemvPacked4Generic is the pure-Go SgemvPackedFunc for MR = 4.
-func sgemvPacked4Generic(tiles, k int, a *float32, as int, xe, y *float32) {
+func sgemvPacked4Generic(tiles, k int, a *float32, as int, x, y *float32) {
 	if tiles <= 0 {
 		return
 	}
 	as4 := unsafe.Slice(a, (tiles-1)*as+4*k)
-	xs := unsafe.Slice(xe, 4*k)
+	xs := unsafe.Slice(x, k)
 	ys := unsafe.Slice(y, 4*tiles)
 	for t := range tiles {
 		tile := as4[t*as : t*as+4*k]
 		var s [4]float32
-		for p := 0; p < 4*k; p += 4 {
-			s[0] += tile[p] * xs[p]
-			s[1] += tile[p+1] * xs[p+1]
-			s[2] += tile[p+2] * xs[p+2]
-			s[3] += tile[p+3] * xs[p+3]
+		for p, v := range xs {
+			s[0] += tile[4*p] * v
+			s[1] += tile[4*p+1] * v
+			s[2] += tile[4*p+2] * v
+			s[3] += tile[4*p+3] * v
 		}
 		copy(ys[4*t:4*t+4], s[:])
 	}

@@ -414,14 +414,10 @@ func TestSgemvPacked(t *testing.T) {
 					as := mr*k + 3*mr // tiles apart, with slack
 					a := randSlice(rng, max(1, tiles*as))
 					x := randSlice(rng, max(1, k))
-					xe := make([]float32, max(1, mr*k))
-					for p := range mr * k {
-						xe[p] = x[p/mr]
-					}
 					n := tiles * mr
 					y := make([]float32, n+2)
 					y[n], y[n+1] = 42, 43
-					tab.SgemvPacked(tiles, k, &a[0], as, &xe[0], &y[0])
+					tab.SgemvPacked(tiles, k, &a[0], as, &x[0], &y[0])
 					if y[n] != 42 || y[n+1] != 43 {
 						t.Fatalf("tiles=%d k=%d: wrote past y", tiles, k)
 					}

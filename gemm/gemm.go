@@ -460,7 +460,7 @@ func (c *call) Run(part int) {
 			kc := min(blk.kc, k-pc)
 			// A thin last strip runs as w matrix-vector passes over the A
 			// block (see gemvEdge); its columns are packed one by one, and
-			// the rest of its panel holds y (and x expanded, for packed A).
+			// the rest of its panel holds y.
 			// A last strip one or two columns wider than an edge kernel
 			// (N = 49 = 32 + 16 + 1) runs that kernel on a panel as wide
 			// as it, then the passes on the rest.
@@ -781,16 +781,15 @@ const gemvEdgeMax = 2
 
 // gemvEdgeFits reports whether gemvEdge can take the last w columns of a
 // last strip whose first ew columns run on an edge kernel, in k blocks of
-// kc: its A is read in place (Sgemv) or packed (SgemvPacked), and y (and
-// for packed A, x expanded MR times) fit in the rest of the strip's panel.
+// kc: its A is read in place (Sgemv) or packed (SgemvPacked), and y fits
+// in the rest of the strip's panel.
 func (c *call) gemvEdgeFits(ew, w, kc int) bool {
 	p, nr, mc := &c.p, c.kern.NR, c.blk.mc
 	switch {
 	case c.rowA && p.BSource == nil:
 		return (nr-ew-w)*kc >= mc
 	case p.PackedA != nil && c.kern.SgemvPacked != nil:
-		mr := c.kern.MR
-		return (nr-ew-w-mr)*kc >= roundUp(mc, mr)
+		return (nr-ew-w)*kc >= roundUp(mc, c.kern.MR)
 	}
 	return false
 }
@@ -801,44 +800,19 @@ func (c *call) gemvEdgeFits(ew, w, kc int) bool {
 func (c *call) gemvEdge(xs []float32, ic, mc, j, w, pc, kc, flags int, alpha, beta float32) {
 	p, e := &c.p, &c.p.Epilogue
 	pa, mr := p.PackedA, c.kern.MR
-	var y, xe []float32
-	if pa == nil {
-		y = xs[w*kc : w*kc+mc]
-	} else {
-		xe = xs[w*kc : w*kc+mr*kc]
-		y = xs[w*kc+mr*kc : w*kc+mr*kc+roundUp(mc, mr)]
-	}
+	y := xs[w*kc : w*kc+roundUp(mc, mr)]
 	last := pc+kc >= p.K
 	for q := 0; q < w; q++ {
 		if pa == nil {
 			c.kern.Sgemv(mc, kc, &p.A[ic*p.LDA+pc], p.LDA, &xs[q*kc], &y[0])
 		} else {
-			expand(xe, xs[q*kc:(q+1)*kc], mr)
-			c.kern.SgemvPacked((mc+mr-1)/mr, kc, pa.panel(ic, pc, kc), mr*kc, &xe[0], &y[0])
+			c.kern.SgemvPacked((mc+mr-1)/mr, kc, pa.panel(ic, pc, kc), mr*kc, &xs[q*kc], &y[0])
 		}
 		bias, res := c.epPtrs(flags, ic, j+q)
 		asm.Epilogue(mc, 1, y, 1, &p.C[ic*p.LDC+j+q], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 		if last && c.act {
 			activate(c.kern, e.Act, p.C[ic*p.LDC+j+q:], p.LDC, mc, 1)
 		}
-	}
-}
-
-// expand sets xe[i*mr+r] = x[i] for r < mr.
-func expand(xe, x []float32, mr int) {
-	if mr != 4 {
-		for i, v := range x {
-			for r := range mr {
-				xe[i*mr+r] = v
-			}
-		}
-		return
-	}
-	// The inner loop over a variable mr spilled its registers: 4.3 % of
-	// a 512×49×4608 convolution.
-	xe = xe[:4*len(x)]
-	for i, v := range x {
-		*(*[4]float32)(xe[4*i:]) = [4]float32{v, v, v, v}
 	}
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math/bits"
 
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
@@ -724,11 +723,14 @@ func fmaProbe(g *build.Context, s isa) {
 }
 
 // sgemvPacked emits sgemvPacked<mr><ISA>, the matrix-vector product over
-// packed mr-row A tiles (SgemvPackedFunc) for a vector of two k steps
-// (width = 2·mr): the tile's mr·k floats dotted with xe, x with each value
-// repeated mr times, so that lane l of a product belongs to row l mod mr.
-// Four accumulators over eight k steps, one over two, a one-step tail (k
-// odd) in the lower half; the halves are added at the end.
+// packed mr-row A tiles (SgemvPackedFunc). A vector holds two k steps of a
+// tile (width = 2·mr), so it is multiplied by two values of x, each
+// repeated mr times: per vector of 2·mr values of x, VPERMPS makes the mr
+// such pairs (index vectors built once: 2j in the lower half, 2j+1 in the
+// upper), so nothing but A and x is read; lane l of a product belongs to
+// row l mod mr. Four accumulators; a pair left over broadcasts its two
+// values, an odd last k step runs in the lower half; the halves are added
+// at the end.
 func sgemvPacked(g *build.Context, s isa, mr int) {
 	if s.width != 2*mr || mr&(mr-1) != 0 {
 		panic("sgemvPacked: a vector must hold two k steps, mr a power of two")
@@ -737,65 +739,96 @@ func sgemvPacked(g *build.Context, s isa, mr int) {
 	vb := s.width * 4 // bytes per vector
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
-	g.SignatureExpr("func(tiles, k int, a *float32, as int, xe, y *float32)")
+	g.SignatureExpr("func(tiles, k int, a *float32, as int, x, y *float32)")
 	g.Pragma("noescape")
 	g.Doc(fmt.Sprintf("%s is SgemvPackedFunc for MR = %d (see asm/sgemm_generic.go).", name, mr))
 	prm := gpParams(g, "tiles", "k", "a", "as", "y")
 	tiles, k, a, as, y := prm[0], prm[1], prm[2], prm[3], prm[4]
 	g.SHLQ(U8(2), as)
-	g.SHLQ(U8(uint8(bits.TrailingZeros(uint(4*mr)))), k) // bytes per tile: mr·k floats
 	p, q, n := g.GP64(), g.GP64(), g.GP64()
-	vec := func() Register {
+	vec := func() VecVirtual {
 		if s.width == 16 {
 			return g.ZMM()
 		}
 		return g.YMM()
 	}
-	acc := [4]Register{vec(), vec(), vec(), vec()}
-	t := vec()
 	// half is the lower half of a vector register: one k step, mr rows.
-	half := func(r Register) Register {
+	half := func(r VecVirtual) Register {
 		if s.width == 16 {
-			return r.(VecVirtual).AsY()
+			return r.AsY()
 		}
-		return r.(VecVirtual).AsX()
+		return r.AsX()
 	}
+	idx, two, t32 := make([]VecVirtual, mr), vec(), g.GP32()
+	idx[0] = vec()
+	if s.width == 16 {
+		km := g.K()
+		g.MOVL(U32(0xFF00), t32)
+		g.KMOVW(t32, km)
+		g.MOVL(U32(1), t32)
+		g.VPBROADCASTD_Z(t32, km, idx[0]) // 0 ×8, 1 ×8
+		g.MOVL(U32(2), t32)
+		g.VPBROADCASTD(t32, two)
+	} else {
+		x1 := g.XMM()
+		g.MOVL(U32(1), t32)
+		g.VMOVD(t32, x1)
+		g.VPBROADCASTD(x1, x1)
+		g.VPXOR(idx[0], idx[0], idx[0])
+		g.VINSERTI128(U8(1), x1, idx[0], idx[0]) // 0 ×4, 1 ×4
+		g.MOVL(U32(2), t32)
+		g.VMOVD(t32, x1)
+		g.VPBROADCASTD(x1, two)
+	}
+	for j := 1; j < mr; j++ {
+		idx[j] = vec()
+		g.VPADDD(two, idx[j-1], idx[j])
+	}
+	acc := [4]VecVirtual{vec(), vec(), vec(), vec()}
+	xv, t, u := vec(), vec(), vec()
 	g.TESTQ(tiles, tiles)
 	g.JLE(LabelRef(name + "_done"))
 	g.Label(name + "_tile")
 	g.MOVQ(a, p)
-	g.Load(g.Param("xe"), q)
+	g.Load(g.Param("x"), q)
 	g.MOVQ(k, n)
 	for _, v := range acc {
 		g.VXORPS(v, v, v)
 	}
-	g.Label(name + "_b4")
-	g.CMPQ(n, U32(4*vb))
-	g.JL(LabelRef(name + "_b1"))
-	for i, v := range acc {
-		g.VMOVUPS(Mem{Base: p, Disp: vb * i}, t)
-		g.VFMADD231PS(Mem{Base: q, Disp: vb * i}, t, v)
+	g.Label(name + "_main")
+	g.CMPQ(n, U32(2*mr))
+	g.JL(LabelRef(name + "_pair"))
+	g.VMOVUPS(Mem{Base: q}, xv)
+	for j := range mr {
+		g.VPERMPS(xv, idx[j], t)
+		g.VFMADD231PS(Mem{Base: p, Disp: vb * j}, t, acc[j%4])
 	}
-	g.ADDQ(U32(4*vb), p)
-	g.ADDQ(U32(4*vb), q)
-	g.SUBQ(U32(4*vb), n)
-	g.JMP(LabelRef(name + "_b4"))
-	g.Label(name + "_b1")
-	g.CMPQ(n, U32(vb))
-	g.JL(LabelRef(name + "_h"))
-	g.VMOVUPS(Mem{Base: p}, t)
-	g.VFMADD231PS(Mem{Base: q}, t, acc[0])
+	g.ADDQ(U32(mr*vb), p)
+	g.ADDQ(U32(2*mr*4), q)
+	g.SUBQ(U32(2*mr), n)
+	g.JMP(LabelRef(name + "_main"))
+	g.Label(name + "_pair")
+	g.CMPQ(n, U8(2))
+	g.JL(LabelRef(name + "_odd"))
+	g.VBROADCASTSS(Mem{Base: q}, half(t))
+	g.VBROADCASTSS(Mem{Base: q, Disp: 4}, half(u))
+	if s.width == 16 {
+		g.VINSERTF32X8(U8(1), half(u), t, t)
+	} else {
+		g.VINSERTF128(U8(1), half(u), t, t)
+	}
+	g.VFMADD231PS(Mem{Base: p}, t, acc[0])
 	g.ADDQ(U32(vb), p)
-	g.ADDQ(U32(vb), q)
-	g.SUBQ(U32(vb), n)
-	g.JMP(LabelRef(name + "_b1"))
-	g.Label(name + "_h")
+	g.ADDQ(U8(8), q)
+	g.SUBQ(U8(2), n)
+	g.JMP(LabelRef(name + "_pair"))
+	g.Label(name + "_odd")
 	g.TESTQ(n, n)
 	g.JZ(LabelRef(name + "_sum"))
 	// A half-width product zeroes the upper lanes of t, so adding all of
 	// t adds nothing to the rows' second halves.
-	g.VMOVUPS(Mem{Base: p}, half(t))
-	g.VMULPS(Mem{Base: q}, half(t), half(t))
+	g.VBROADCASTSS(Mem{Base: q}, half(t))
+	g.VMULPS(Mem{Base: p}, half(t), half(t))
 	g.VADDPS(t, acc[1], acc[1])
 	g.Label(name + "_sum")
 	g.VADDPS(acc[1], acc[0], acc[0])
