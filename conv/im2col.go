@@ -147,8 +147,8 @@ var permScratchPool = sync.Pool{New: func() any { return new(permScratch) }}
 // columns spanning at most 48 floats per 16 (three rows of a 7×7 map,
 // plain or in stride-2 phases; a run) is three loads, two permutes and
 // one store. It reports false, packing nothing, when a group of 16 spans
-// more. A row whose window
-// would end past x (the last plane's last rows) is packed by packRow.
+// more. A row whose window would end past x (the last plane's last rows)
+// is packed by packRow.
 func (s *im2colSource) permute(d []float32, off []int, nr, k0, kc int) bool {
 	if nr%16 != 0 {
 		return false
