@@ -359,11 +359,16 @@ func (p *plan) allocate(m *Model, opens [][]int, last []int, withScratch bool) i
 		for _, r := range opens[ni] {
 			p.offset[r] = place(p.metas[r].Len(), last[r])
 		}
-		if nd := p.need[ni]; withScratch && nd.Size() > 0 && p.run[ni] && !p.view[ni] {
+		if nd := p.need[ni]; withScratch && p.takesScratch(ni) {
 			p.scratch[ni] = extent{off: place(nd.Size(), ni), n: nd.Size()}
 		}
 	}
 	return floats
+}
+
+// takesScratch reports whether node ni runs and takes scratch.
+func (p *plan) takesScratch(ni int) bool {
+	return p.need[ni].Size() > 0 && p.run[ni] && !p.view[ni]
 }
 
 // threaded reports whether a node's scratch has regions for several
@@ -373,7 +378,7 @@ func (p *plan) allocate(m *Model, opens [][]int, last []int, withScratch bool) i
 // ran 4 % slower on one thread).
 func (p *plan) threaded() bool {
 	for ni, nd := range p.need {
-		if nd.Parts > 1 && nd.Size() > 0 && p.run[ni] && !p.view[ni] {
+		if nd.Parts > 1 && p.takesScratch(ni) {
 			return true
 		}
 	}
@@ -387,13 +392,13 @@ func (p *plan) layScratch() int {
 	base := (p.valueFloats + arenaAlign - 1) / arenaAlign * arenaAlign
 	stride := 0
 	for ni, nd := range p.need {
-		if nd.Size() > 0 && p.run[ni] && !p.view[ni] {
+		if p.takesScratch(ni) {
 			stride = max(stride, (nd.Per+ops.ScratchAlign-1)/ops.ScratchAlign*ops.ScratchAlign)
 		}
 	}
 	floats := p.valueFloats
 	for ni, nd := range p.need {
-		if nd.Size() > 0 && p.run[ni] && !p.view[ni] {
+		if p.takesScratch(ni) {
 			p.scratch[ni] = extent{off: base, n: nd.Parts*stride + nd.Shared}
 			floats = max(floats, base+p.scratch[ni].n)
 		}

@@ -2,11 +2,11 @@ package conv
 
 import (
 	"math"
-	"sync"
 
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/gemm"
 	"github.com/gocnn/gocnn/internal/cpu"
+	"github.com/gocnn/gocnn/internal/freelist"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
@@ -67,6 +67,11 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 	}
 	var offs [maxNR]int
 	var segs [maxNR][2]int // first column, length
+	var ps *permScratch
+	if s.kt.PermuteRows != nil && nr%16 == 0 {
+		ps = permScratches.Get()
+		defer permScratches.Put(ps)
+	}
 	for st := 0; st*nr < nc; st++ {
 		w := min(nr, nc-st*nr)
 		d := dst[st*kc*nr : (st+1)*kc*nr]
@@ -88,7 +93,7 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 			}
 		}
 		off := offs[:w]
-		if s.kt.PermuteRows != nil && s.permute(d, off, nr, k0, kc) {
+		if ps != nil && s.permute(ps, d, off, nr, k0, kc) {
 			continue
 		}
 		copies := nseg*8 <= w
@@ -124,7 +129,7 @@ func (s *im2colSource) packRow(row, src []float32, off []int, segs [][2]int, cop
 			out[j] = src[o]
 		}
 	}
-	for i := w; i < len(row); i++ { // (a loop: clear's call costs more here)
+	for i := w; i < len(row); i++ {
 		row[i] = 0
 	}
 }
@@ -139,28 +144,23 @@ type permScratch struct {
 	bases [permRows]int
 }
 
-var permScratchPool = sync.Pool{New: func() any { return new(permScratch) }}
+var permScratches freelist.List[permScratch]
 
 // permute packs the kc rows from k0 of one strip (columns at off, nr
-// wide) with the table's PermuteRows: each 16 columns of a row are lanes
-// of the 48-float window at their first offset, so any pattern of
-// columns spanning at most 48 floats per 16 (three rows of a 7×7 map,
-// plain or in stride-2 phases; a run) is three loads, two permutes and
-// one store. It reports false, packing nothing, when a group of 16 spans
-// more. A row whose window would end past x (the last plane's last rows)
-// is packed by packRow.
-func (s *im2colSource) permute(d []float32, off []int, nr, k0, kc int) bool {
-	if nr%16 != 0 {
-		return false
-	}
+// wide, a multiple of 16) with the table's PermuteRows, its tables in ps:
+// each 16 columns of a row are lanes of the 48-float window at their first
+// offset, so any pattern of columns spanning at most 48 floats per 16
+// (three rows of a 7×7 map, plain or in stride-2 phases; a run) is three
+// loads, two permutes and one store. It reports false, packing nothing,
+// when a group of 16 spans more. A row whose window would end past x (the
+// last plane's last rows) is packed by packRow.
+func (s *im2colSource) permute(ps *permScratch, d []float32, off []int, nr, k0, kc int) bool {
 	w, nv := len(off), nr/16
 	for j0 := 0; j0 < w; j0 += 16 {
 		if off[min(j0+16, w)-1]-off[j0] >= 48 {
 			return false
 		}
 	}
-	ps := permScratchPool.Get().(*permScratch)
-	defer permScratchPool.Put(ps)
 	idx, bases := &ps.idx, &ps.bases
 	var lo [maxNR / 16]int
 	var mask [maxNR / 16]int

@@ -269,7 +269,7 @@ const (
 )
 
 func (t *winoTTask) Run(part int) {
-	k, T := t.k, t.g.n*t.g.tilesPerImg
+	k, T := t.k, t.vT
 	switch t.phase {
 	case winoTLast:
 		c0, c1 := span16(k.cg, part, t.parts)
@@ -400,7 +400,7 @@ func (t *winoTTask) mine(part int) (own, ws []float32) {
 func (t *winoTTask) gemms(part int) {
 	lo, hi := part*winoTiles/t.parts, (part+1)*winoTiles/t.parts
 	_, ws := t.mine(part)
-	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*t.g.tilesPerImg, lo, hi, 0, t.k.m, ws, winoTBiasPos)
+	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.vT, lo, hi, 0, t.k.m, ws, winoTBiasPos)
 }
 
 // output writes the tiles [t0, t1) of the channels-last output: per tile
