@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -55,19 +54,12 @@ func TestTorchvision(t *testing.T) {
 				t.Errorf("max error %.3g × max|output| > %g", e, torchTol)
 			}
 			// Steady state allocates nothing, whatever the model's ops.
-			if raceEnabled {
-				return
-			}
 			outs := map[string]*tensor.Tensor{}
 			for name, v := range out {
 				outs[name] = tensor.New(v.DType, v.Shape...)
 			}
 			ins := map[string]*tensor.Tensor{m.Inputs()[0].Name: in}
 			ctx := context.Background()
-			// A GC cycle starting mid-measurement (garbage from loading and
-			// the first runs) empties the kernels' sync.Pools, whose refills
-			// are allocations; collect first, as a long-running service has.
-			runtime.GC()
 			if allocs := testing.AllocsPerRun(2, func() { m.RunInto(ctx, ins, outs) }); allocs != 0 {
 				t.Errorf("RunInto allocates %v times per run", allocs)
 			}

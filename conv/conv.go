@@ -438,6 +438,7 @@ type runState struct {
 	wvs    []gemm.PackedB            // per Winograd worker: its V_ξ
 	cpbs   []gemm.PackedB            // per column-chunk worker: its chunk
 	wsubs  [][winoTiles]gemm.PackedA // per Winograd worker (split: its rows of U)
+	gemms  []gemm.State              // per worker running its own GEMMs: their state
 
 	// sc is this Run's scratch (see scratch.go): the caller's, or buf
 	// when the caller gave none (or too little). withGemm says whether it
@@ -445,6 +446,15 @@ type runState struct {
 	sc       scratchBuf
 	withGemm bool
 	buf      []float32
+}
+
+// gemmStates returns a gemm.State for each of parts workers that run
+// their own GEMMs, so that they share no lock or cache line.
+func (st *runState) gemmStates(parts int) []gemm.State {
+	if len(st.gemms) < parts {
+		st.gemms = make([]gemm.State, parts)
+	}
+	return st.gemms[:parts]
 }
 
 // Run implements ops.Kernel. Its scratch is kept by the Conv, one buffer
@@ -568,7 +578,7 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			if len(st.cpbs) < parts {
 				st.cpbs = make([]gemm.PackedB, parts)
 			}
-			st.chunks = colChunks{k: k, g: g, src: &st.src, p: p, sc: st.sc, withGemm: st.withGemm, pbs: st.cpbs, parts: parts, chunk: chunk}
+			st.chunks = colChunks{k: k, g: g, src: &st.src, p: p, sc: st.sc, withGemm: st.withGemm, pbs: st.cpbs, gs: st.gemmStates(parts), parts: parts, chunk: chunk}
 			parallel.Default().Run(&st.chunks, st.chunks.parts)
 			st.chunks = colChunks{}
 		}
@@ -590,6 +600,7 @@ type colChunks struct {
 	sc       scratchBuf  // part i's cols and gemm workspace in region i
 	withGemm bool
 	pbs      []gemm.PackedB // per part: its chunk as gemm's B
+	gs       []gemm.State   // per part: its gemm calls' state
 	chunk    int            // the widest chunk of any part
 	parts    int
 }
@@ -620,7 +631,7 @@ func (t *colChunks) Run(part int) {
 			p.Epilogue.Residual = p.Epilogue.Residual[t0:]
 		}
 		p.Threads, p.Workspace = 1, ws
-		gemm.Gemm(&p)
+		t.gs[part].Gemm(&p)
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/gocnn/gocnn/asm"
-	"github.com/gocnn/gocnn/gemm"
+
 	"github.com/gocnn/gocnn/onnx"
 	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/tensor"
@@ -948,47 +948,35 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// gemmAllocs measures the allocations of one gemm.Gemm call (the gemm
-// package's own; expected 0, but tracked separately so this package's
-// zero-allocation claim is tested on its own).
-func gemmAllocs() float64 {
-	a, b, c := make([]float32, 64*64), make([]float32, 64*100), make([]float32, 64*100)
-	pa := gemm.PackA(nil, false, 64, 64, a, 64, nil)
-	p := gemm.Params{M: 64, N: 100, K: 64, Alpha: 1, PackedA: pa, B: b, LDB: 100, C: c, LDC: 100, Threads: 2}
-	gemm.Gemm(&p)
-	return testing.AllocsPerRun(20, func() { gemm.Gemm(&p) })
-}
-
-// TestZeroAlloc checks that steady-state Run allocates nothing beyond what
-// its gemm calls allocate.
+// TestZeroAlloc checks that steady-state Run on two threads allocates
+// nothing, gemm's calls included, on every route.
 func TestZeroAlloc(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("short or race")
-	}
-	ga := gemmAllocs()
-	if ga != 0 {
-		t.Logf("gemm.Gemm allocates %v times per call; discounted", ga)
+	if testing.Short() {
+		t.Skip("short")
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
+	wino := func(c, h, w, m int) convCase {
+		return convCase{n: 1, c: c, h: h, w: w, m: m, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}
+	}
 	for _, tc := range []struct {
-		cc    convCase
-		algo  string
-		gemms float64 // gemm calls per Run
+		cc          convCase
+		algo, route string
+		setup       func(testing.TB) // (in force to the test's end)
 	}{
-		{gemmCases[1], AlgoGEMM1x1, 2},
-		{gemmCases[5], AlgoIm2col, 1},
-		{winoCases[1], AlgoWinograd, 36 * 2},
-		{dwCases[11], AlgoDepthwise, 0},
-		{gemmCases[len(gemmCases)-1], AlgoIm2col, 0}, // explicit: a gemm per chunk
-		{convCase{n: 1, c: 128, h: 7, w: 7, m: 256, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoWinograd, 16}, // F(2×2)
+		{gemmCases[1], AlgoGEMM1x1, AlgoGEMM1x1, nil},
+		{gemmCases[5], AlgoIm2col, AlgoIm2col, nil},
+		{dwCases[11], AlgoDepthwise, AlgoDepthwise, nil},
+		{gemmCases[len(gemmCases)-1], AlgoIm2col, AlgoIm2col, nil}, // SgemmOffs where the table has it
+		{wino(8, 30, 30, 10), AlgoIm2col, AlgoIm2col, nil},         // explicit: a gemm per chunk
+		{wino(128, 7, 7, 256), AlgoWinograd, AlgoWinograd2, nil},
+		{wino(20, 23, 22, 24), AlgoWinograd, AlgoWinogradT, smallWinograd}, // split by tile rows
+		{wino(12, 14, 13, 72), AlgoWinograd, AlgoWinogradT, nil},           // split by output channels
+		{wino(40, 14, 14, 36), AlgoWinograd, AlgoWinogradT, nil},           // in phases
+		{winoCases[1], AlgoWinograd, AlgoWinograd, tilesAsColumns},
+		{wino(600, 8, 8, 12), AlgoWinograd, AlgoWinograd, nil},
 	} {
-		if tc.gemms == 0 && tc.algo == AlgoIm2col {
-			n, nr := 25*40, asm.Default().NR // the case's output plane
-			for part := range 2 {
-				lo, hi := colSpan(nr, n, part, 2)
-				chunk := colChunk(nr, tc.cc.c*9, hi-lo)
-				tc.gemms += float64((hi - lo + chunk - 1) / chunk)
-			}
+		if tc.setup != nil {
+			tc.setup(t)
 		}
 		x, w, b := tc.cc.operands(rng)
 		p, _ := ops.ParseConvParams(tc.cc.node())
@@ -996,12 +984,15 @@ func TestZeroAlloc(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if r := k.AlgorithmFor(x.Shape); r != tc.route {
+			t.Errorf("%v: route %s, want %s", tc.cc, r, tc.route)
+		}
 		in := []*tensor.Tensor{x}
 		o, _ := k.Infer(in)
 		out := []*tensor.Tensor{tensor.New(tensor.Float32, o[0].Shape...)}
 		k.Run(in, out)
-		if a := testing.AllocsPerRun(20, func() { k.Run(in, out) }); a != tc.gemms*ga {
-			t.Errorf("%s: %v allocations per Run", tc.algo, a)
+		if a := testing.AllocsPerRun(20, func() { k.Run(in, out) }); a != 0 {
+			t.Errorf("%v %s: %v allocations per Run", tc.cc, tc.route, a)
 		}
 	}
 }

@@ -133,6 +133,7 @@ type winoTask struct {
 	withGemm bool
 	vs       []gemm.PackedB
 	subs     [][winoTiles]gemm.PackedA // split: part i's rows of each U_ξ
+	gs       []gemm.State              // part i's gemm calls' state
 
 	t0, nt int
 	phase  winoPhase
@@ -210,7 +211,7 @@ func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
 		st.wsubs = make([][winoTiles]gemm.PackedA, wb.parts)
 	}
 	st.wt = winoTask{k: k, g: g, x: x, y: y, res: res, winoBlocks: wb,
-		sc: st.sc, withGemm: st.withGemm, vs: st.wvs, subs: st.wsubs}
+		sc: st.sc, withGemm: st.withGemm, vs: st.wvs, subs: st.wsubs, gs: st.gemmStates(wb.parts)}
 	if !wb.split {
 		parallel.Default().Run(&st.wt, wb.parts)
 	} else {
@@ -246,7 +247,7 @@ func (t *winoTask) Run(part int) {
 		n := k.winoN(t.tb, nt)
 		for xi := 0; xi < winoTiles; xi++ {
 			*vb = gemm.PackedB{K: p.c, N: n, Kernels: k.kern, Data: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb]}
-			gemm.Gemm(&gemm.Params{
+			t.gs[part].Gemm(&gemm.Params{
 				M: p.m, N: n, K: p.c, Alpha: 1,
 				PackedA: p.packed[xi],
 				PackedB: vb,
@@ -286,7 +287,7 @@ func (t *winoTask) runSplit(part int) {
 	for xi := 0; xi < winoTiles; xi++ {
 		subs[xi] = p.packed[xi].Rows(m0, m1)
 		*vb = gemm.PackedB{K: p.c, N: n, Kernels: k.kern, Data: v[xi*p.c*t.tb : (xi+1)*p.c*t.tb]}
-		gemm.Gemm(&gemm.Params{
+		t.gs[part].Gemm(&gemm.Params{
 			M: m1 - m0, N: n, K: p.c, Alpha: 1,
 			PackedA: &subs[xi],
 			PackedB: vb,

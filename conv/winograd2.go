@@ -135,6 +135,7 @@ type wino2Task struct {
 	plan       *wino2Plan
 	parts      int
 	phase      winoPhase
+	gs         []gemm.State // part i's gemm calls' state
 }
 
 func (t *wino2Task) Run(part int) {
@@ -240,7 +241,7 @@ func (t *wino2Task) gemms(part int) {
 	lo, hi := part*wino2Pos/t.parts, (part+1)*wino2Pos/t.parts
 	mine, none := t.sc.part(part), carver{}
 	_, _, _, ws, _ := t.k.wino2Scratch(&mine, &none, t.g, t.withGemm)
-	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.g.n*th*tw, lo, hi, 0, t.k.m, ws, -1)
+	t.k.tileRowGemms(&t.gs[part], t.v, t.mo, t.plan.packed[:], t.g.n*th*tw, lo, hi, 0, t.k.m, ws, -1)
 }
 
 // tileRowGemms runs the GEMMs Mᵀ_ξ [T × M] = Vᵀ_ξ [T × C] · Uᵀ_ξ [C × M]
@@ -249,7 +250,7 @@ func (t *wino2Task) gemms(part int) {
 // columns of Uᵀ_ξ): Vᵀ_ξ at v[ξ·T·C:], Mᵀ_ξ (T × (m1 − m0)) at
 // mo[ξ·T·(m1 − m0):]. Position biasPos (none if negative) adds the bias as
 // gemm's column bias.
-func (k *Conv) tileRowGemms(v, mo []float32, packed []gemm.PackedB, T, lo, hi, m0, m1 int, ws []float32, biasPos int) {
+func (k *Conv) tileRowGemms(gs *gemm.State, v, mo []float32, packed []gemm.PackedB, T, lo, hi, m0, m1 int, ws []float32, biasPos int) {
 	mn := m1 - m0
 	for xi := lo; xi < hi; xi++ {
 		p := gemm.Params{
@@ -262,7 +263,7 @@ func (k *Conv) tileRowGemms(v, mo []float32, packed []gemm.PackedB, T, lo, hi, m
 		if xi == biasPos && k.bias != nil {
 			p.Epilogue = gemm.Epilogue{Bias: k.bias[m0:m1], BiasMode: gemm.BiasCol}
 		}
-		gemm.Gemm(&p)
+		gs.Gemm(&p)
 	}
 }
 
@@ -331,7 +332,7 @@ func (t *wino2Task) output(m0, m1 int) {
 func (k *Conv) runWinograd2(st *runState, g *geometry, x, y, res []float32) {
 	sh, sizes := st.sc.shared(), carver{} // (each part carves its region)
 	pad, v, mo, _, parts := k.wino2Scratch(&sizes, &sh, g, st.withGemm)
-	st.w2 = wino2Task{k: k, g: g, x: x, y: y, res: res, pad: pad, v: v, mo: mo, sc: st.sc, withGemm: st.withGemm, plan: k.wino2Plan(), parts: parts}
+	st.w2 = wino2Task{k: k, g: g, x: x, y: y, res: res, pad: pad, v: v, mo: mo, sc: st.sc, withGemm: st.withGemm, plan: k.wino2Plan(), parts: parts, gs: st.gemmStates(parts)}
 	for _, ph := range [...]winoPhase{winoInput, wino2GEMM, winoOutput} {
 		st.w2.phase = ph
 		parallel.Default().Run(&st.w2, parts)

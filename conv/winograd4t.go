@@ -206,7 +206,7 @@ func (t *winoTTask) runRows(part int) {
 	p.vT = (ty1 - ty0) * g.tilesW
 	p.toLast(0, k.cg)
 	p.input(0, p.vT, own)
-	k.tileRowGemms(v, mo, t.plan.packed[:], p.vT, 0, winoTiles, 0, k.m, ws, winoTBiasPos)
+	k.tileRowGemms(&t.gs[part], v, mo, t.plan.packed[:], p.vT, 0, winoTiles, 0, k.m, ws, winoTBiasPos)
 	p.output(0, p.vT, own)
 	p.planes(0, k.m)
 }
@@ -229,7 +229,7 @@ func (t *winoTTask) runCols(part int) {
 	for xi := range cols {
 		cols[xi] = t.plan.packed[xi].Cols(m0, m1)
 	}
-	k.tileRowGemms(v, mo, cols[:], T, 0, winoTiles, m0, m1, ws, winoTBiasPos)
+	k.tileRowGemms(&t.gs[part], v, mo, cols[:], T, 0, winoTiles, m0, m1, ws, winoTBiasPos)
 	p.output(0, T, own)
 	p.planes(m0, m1)
 }
@@ -254,6 +254,7 @@ type winoTTask struct {
 	vT, ty0  int
 	withGemm bool
 	cols     [][winoTiles]gemm.PackedB // per part in runCols: its columns of Uᵀ_ξ
+	gs       []gemm.State              // part i's gemm calls' state
 }
 
 type winoTPhase uint8
@@ -400,7 +401,7 @@ func (t *winoTTask) mine(part int) (own, ws []float32) {
 func (t *winoTTask) gemms(part int) {
 	lo, hi := part*winoTiles/t.parts, (part+1)*winoTiles/t.parts
 	_, ws := t.mine(part)
-	t.k.tileRowGemms(t.v, t.mo, t.plan.packed[:], t.vT, lo, hi, 0, t.k.m, ws, winoTBiasPos)
+	t.k.tileRowGemms(&t.gs[part], t.v, t.mo, t.plan.packed[:], t.vT, lo, hi, 0, t.k.m, ws, winoTBiasPos)
 }
 
 // output writes the tiles [t0, t1) of the channels-last output: per tile
@@ -472,7 +473,7 @@ func (k *Conv) runWinogradT(st *runState, g *geometry, x, y, res []float32) {
 	img, v, mo, _, _ := k.winoTScratch(&sizes, &sh, g, st.withGemm)
 	parts := k.threads()
 	st.wT = winoTTask{k: k, g: g, x: x, y: y, res: res, img: img, v: v, mo: mo,
-		plan: k.winoTPlan(), parts: parts, mw: k.m, vT: g.n * g.tilesPerImg, sc: st.sc, withGemm: st.withGemm}
+		plan: k.winoTPlan(), parts: parts, mw: k.m, vT: g.n * g.tilesPerImg, sc: st.sc, withGemm: st.withGemm, gs: st.gemmStates(parts)}
 	if k.winoTRows(g) {
 		st.wT.phase = winoTBand
 		parallel.Default().Run(&st.wT, parts)

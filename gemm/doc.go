@@ -46,5 +46,6 @@
 //
 // Steady-state calls allocate nothing: per-thread pack buffers come from
 // Params.Workspace (WorkspaceSize floats; the gocnn runtime plans them in
-// each run's arena) or, without one, from a sync.Pool.
+// each run's arena) or, without one, from a free list; so does the call's
+// own state (State).
 package gemm

@@ -458,9 +458,6 @@ func testThreads(t *testing.T, kern *asm.Kernels, rng *rand.Rand, s [3]int, tB, 
 }
 
 func TestAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool drops items under -race")
-	}
 	rng := rand.New(rand.NewPCG(6, 6))
 	m, n, k := 64, 200, 300
 	a, b, c := randVec(rng, m*k), randVec(rng, k*n), make([]float32, m*n)

@@ -337,9 +337,6 @@ func TestBatchNorm(t *testing.T) {
 }
 
 func TestZeroAlloc(t *testing.T) {
-	if raceEnabled {
-		t.Skip("race")
-	}
 	rng := rand.New(rand.NewPCG(11, 12))
 	x := randT(rng, 1, 64, 56, 56)
 	in := []*tensor.Tensor{x}

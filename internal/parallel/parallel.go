@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gocnn/gocnn/internal/freelist"
 )
 
 // Task is split into parts 0..n-1 that may run concurrently.
@@ -42,7 +44,9 @@ func (b *batch) done() {
 // operation; the cost is at most spinFor of CPU after the last section.
 const spinFor = 200 * time.Microsecond
 
-var batches = sync.Pool{New: func() any { return new(batch) }}
+// batches is a free list, not a sync.Pool: a sync.Pool allocates now and
+// then in steady state (when items move between Ps, and after every GC).
+var batches freelist.List[batch]
 
 // Pool runs tasks on worker goroutines started on demand and kept forever.
 // The zero value is ready to use. It is safe for concurrent use, and a part
@@ -142,7 +146,7 @@ func (p *Pool) Run(t Task, parts int) {
 		p.grow(parts - 1)
 		q = p.queue
 	}
-	b := batches.Get().(*batch)
+	b := batches.Get()
 	b.pending.Store(int32(parts - 1))
 	b.wg.Add(parts - 1)
 	for i := 1; i < parts; i++ {
