@@ -46,6 +46,6 @@
 //
 // Steady-state calls allocate nothing: per-thread pack buffers come from
 // Params.Workspace (WorkspaceSize floats; the gocnn runtime plans them in
-// each run's arena) or, without one, from a free list; so does the call's
-// own state (State).
+// each run's arena) or, without one, from the call's State, which Gemm
+// takes from a free list.
 package gemm

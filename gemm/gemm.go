@@ -122,25 +122,23 @@ type call struct {
 	act      bool // Act runs on finished tiles (not a clamp)
 }
 
-// State is the memory one GEMM call works in. The zero value is ready to
-// use; a State serves one call at a time. Gemm takes one from a list
-// shared by all callers; code that runs GEMMs on several threads at once
-// gives each thread its own, so that the threads share no lock and no
-// cache line (ResNet-50 on two threads, whose 800 one-thread calls per run
-// come from both cores, measured 1.6–2.7 % slower on the shared list).
+// State is the memory one GEMM call works in, and its workspace when the
+// call brings none (Params.Workspace). The zero value is ready to use; a
+// State serves one call at a time. Gemm takes one from a list shared by
+// all callers; code that runs GEMMs on several threads at once gives each
+// thread its own, so that the threads share no lock and no cache line
+// (ResNet-50 on two threads, whose 800 one-thread calls per run come from
+// both cores, measured 1.6–2.7 % slower on the shared list).
 type State struct {
-	c call
-	_ [64]byte // keeps neighbours in a slice off each other's cache lines
+	c  call
+	ws []float32
+	_  [128]byte // keeps neighbours in a slice off each other's cache lines (and line pairs, which the L2 prefetcher fetches together)
 }
 
-// states and workspaces are free lists, not sync.Pools: a sync.Pool
-// allocates now and then in steady state (when items move between Ps, and
-// after every GC), and a Run must not.
+// states is a free list, not a sync.Pool: a sync.Pool allocates now and
+// then in steady state (when items move between Ps, and after every GC),
+// and a Run must not.
 var states freelist.List[State]
-
-type wsBuf struct{ b []float32 }
-
-var workspaces freelist.List[wsBuf]
 
 const gemvChunk = 256 // rows per Sgemv call in the matrix-vector paths
 
@@ -261,23 +259,18 @@ func (s *State) Gemm(p *Params) {
 		c.per = share
 	}
 	need := threads * c.per
-	var wb *wsBuf
 	if len(p.Workspace) >= need {
 		c.ws = p.Workspace
 	} else {
-		wb = workspaces.Get()
-		if len(wb.b) < need {
-			wb.b = make([]float32, need)
+		if len(s.ws) < need {
+			s.ws = make([]float32, need)
 		}
-		c.ws = wb.b
+		c.ws = s.ws
 	}
 	if gemv {
 		parallel.Default().Run((*gemvCall)(c), threads)
 	} else {
 		parallel.Default().Run(c, threads)
-	}
-	if wb != nil {
-		workspaces.Put(wb)
 	}
 	*c = call{} // (drops the caller's slices)
 }
