@@ -34,33 +34,22 @@ var rowKernelsAVX2 = RowKernels{
 
 // rowKernelsAVX512 is rowKernelsAVX2 with 16-lane Sigmoid and SiLU: the
 // exp polynomial and the divide make them compute-bound (SiLU ran at 6×
-// the time of HardSigmoid over the same 64K floats with 8 lanes); and
-// with PermuteRows, whose two-table lane permute AVX2 lacks.
+// the time of HardSigmoid over the same 64K floats with 8 lanes); with
+// 16-lane Winograd column passes, whose rows are in L1; and with
+// PermuteRows, whose two-table lane permute AVX2 lacks.
 var rowKernelsAVX512 = func() RowKernels {
 	r := rowKernelsAVX2
 	r.Sigmoid, r.SiLU = sigmoidAVX512, siluAVX512
+	r.Winograd43InCols, r.Winograd43OutCols = winograd43InColsAVX512, winograd43OutColsAVX512
 	r.PermuteRows = permuteRowsAVX512
 	return r
 }()
-
-// blocks runs body on whole blocks of 8 and then on the block ending at n
-// (off is the first output index of that call); small n goes to small.
-func blocks(n int, body func(n, off int), small func()) {
-	if n < 8 {
-		small()
-		return
-	}
-	body(n, 0)
-	if n%8 != 0 {
-		body(8, n-8)
-	}
-}
 
 // poolRows runs a pooling blocks kernel of stride s over every row's
 // whole blocks, then over the block ending at n of every row; rows under
 // 8 go to the twin.
 func poolRows(rows, n int, out *float32, ldo int, r *float32, ldr, s int, body, twin PoolRowsFunc) {
-	blocks(n, func(m, off int) { body(rows, m, fadd(out, off), ldo, fadd(r, s*off), ldr) },
+	blocksOf(8, n, func(m, off int) { body(rows, m, fadd(out, off), ldo, fadd(r, s*off), ldr) },
 		func() { twin(rows, n, out, ldo, r, ldr) })
 }
 
@@ -238,30 +227,30 @@ func maxFoldAVX2(n int, dst, src *float32, s int) {
 		maxFoldGeneric(n, dst, src, s)
 		return
 	}
-	blocks(n, func(m, off int) { body(m, fadd(dst, off), fadd(src, s*off)) },
+	blocksOf(8, n, func(m, off int) { body(m, fadd(dst, off), fadd(src, s*off)) },
 		func() { maxFoldGeneric(n, dst, src, s) })
 }
 
 func dwconv3x3s1AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
-	blocks(n, func(m, off int) { dwconv3x3s1BlocksAVX2(m, fadd(out, off), fadd(r, off), ldr, w, b, lo, hi) },
+	blocksOf(8, n, func(m, off int) { dwconv3x3s1BlocksAVX2(m, fadd(out, off), fadd(r, off), ldr, w, b, lo, hi) },
 		func() { dwconv3x3s1Generic(n, out, r, ldr, w, b, lo, hi) })
 }
 
 // Every row's partial last block is recomputed as the block ending at n.
 func dwconv3x3s1rAVX2(rows, n int, out *float32, ldo int, r *float32, ldr int, w *float32, b, lo, hi float32) {
-	blocks(n, func(m, off int) {
+	blocksOf(8, n, func(m, off int) {
 		dwconv3x3s1rBlocksAVX2(rows, m, fadd(out, off), ldo, fadd(r, off), ldr, w, b, lo, hi)
 	},
 		func() { dwconv3x3s1rGeneric(rows, n, out, ldo, r, ldr, w, b, lo, hi) })
 }
 
 func dwconv3x3s2AVX2(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
-	blocks(n, func(m, off int) { dwconv3x3s2BlocksAVX2(m, fadd(out, off), fadd(r, 2*off), ldr, w, b, lo, hi) },
+	blocksOf(8, n, func(m, off int) { dwconv3x3s2BlocksAVX2(m, fadd(out, off), fadd(r, 2*off), ldr, w, b, lo, hi) },
 		func() { dwconv3x3s2Generic(n, out, r, ldr, w, b, lo, hi) })
 }
 
 func dwconv3x3s2pAVX2(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
-	blocks(n, func(m, off int) {
+	blocksOf(8, n, func(m, off int) {
 		dwconv3x3s2pBlocksAVX2(rows, m, fadd(out, off), ldo, fadd(r, off), ldr, half, w, b, lo, hi)
 	},
 		func() { dwconv3x3s2pGeneric(rows, n, out, ldo, r, ldr, half, w, b, lo, hi) })
@@ -286,8 +275,13 @@ func dwconvTapsS2AVX2(n int, out, r *float32, ldr int, w *float32, kh, kw int) {
 }
 
 func winograd43InColsAVX2(n int, t *float32, ldt int, r *float32, ldr int) {
-	blocks(n, func(m, off int) { winograd43InColsBlocksAVX2(m, fadd(t, off), ldt, fadd(r, off), ldr) },
+	blocksOf(8, n, func(m, off int) { winograd43InColsBlocksAVX2(m, fadd(t, off), ldt, fadd(r, off), ldr) },
 		func() { winograd43InColsGeneric(n, t, ldt, r, ldr) })
+}
+
+func winograd43InColsAVX512(n int, t *float32, ldt int, r *float32, ldr int) {
+	blocksOf(16, n, func(m, off int) { winograd43InColsBlocksAVX512(m, fadd(t, off), ldt, fadd(r, off), ldr) },
+		func() { winograd43InColsAVX2(n, t, ldt, r, ldr) })
 }
 
 // Four to seven tiles (the rows of 14×14 and 28×28 maps) run as two
@@ -313,8 +307,13 @@ func winograd43InRowAVX2(n int, t *float32, ldt int, o *float32, ldo int) {
 }
 
 func winograd43OutColsAVX2(n int, s *float32, lds int, m *float32, ldm int) {
-	blocks(n, func(k, off int) { winograd43OutColsBlocksAVX2(k, fadd(s, off), lds, fadd(m, off), ldm) },
+	blocksOf(8, n, func(k, off int) { winograd43OutColsBlocksAVX2(k, fadd(s, off), lds, fadd(m, off), ldm) },
 		func() { winograd43OutColsGeneric(n, s, lds, m, ldm) })
+}
+
+func winograd43OutColsAVX512(n int, s *float32, lds int, m *float32, ldm int) {
+	blocksOf(16, n, func(k, off int) { winograd43OutColsBlocksAVX512(k, fadd(s, off), lds, fadd(m, off), ldm) },
+		func() { winograd43OutColsAVX2(n, s, lds, m, ldm) })
 }
 
 func winograd43OutRowAVX2(n int, dst *float32, q *float32, ldq int, bias float32) {
@@ -323,21 +322,21 @@ func winograd43OutRowAVX2(n int, dst *float32, q *float32, ldq int, bias float32
 		winograd43OutRowQuadAVX2(fadd(dst, 4*(n-4)), fadd(q, n-4), ldq, bias)
 		return
 	}
-	blocks(n, func(m, off int) { winograd43OutRowBlocksAVX2(m, fadd(dst, 4*off), fadd(q, off), ldq, bias) },
+	blocksOf(8, n, func(m, off int) { winograd43OutRowBlocksAVX2(m, fadd(dst, 4*off), fadd(q, off), ldq, bias) },
 		func() { winograd43OutRowGeneric(n, dst, q, ldq, bias) })
 }
 
 func interleave8AVX2(n int, dst *float32, ldd int, src *float32, lds int) {
-	blocks(n, func(m, off int) { interleave8BlocksAVX2(m, fadd(dst, ldd*off), ldd, fadd(src, off), lds) },
+	blocksOf(8, n, func(m, off int) { interleave8BlocksAVX2(m, fadd(dst, ldd*off), ldd, fadd(src, off), lds) },
 		func() { interleave8Generic(n, dst, ldd, src, lds) })
 }
 
 func interleave4AVX2(n int, dst *float32, src *float32, lds int) {
-	blocks(n, func(m, off int) { interleave4BlocksAVX2(m, fadd(dst, 4*off), fadd(src, off), lds) },
+	blocksOf(8, n, func(m, off int) { interleave4BlocksAVX2(m, fadd(dst, 4*off), fadd(src, off), lds) },
 		func() { interleave4Generic(n, dst, src, lds) })
 }
 
 func split8AVX2(n int, dst *float32, ldd int, src *float32, lds int) {
-	blocks(n, func(m, off int) { split8BlocksAVX2(m, fadd(dst, off), ldd, fadd(src, lds*off), lds) },
+	blocksOf(8, n, func(m, off int) { split8BlocksAVX2(m, fadd(dst, off), ldd, fadd(src, lds*off), lds) },
 		func() { split8Generic(n, dst, ldd, src, lds) })
 }

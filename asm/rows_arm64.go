@@ -9,24 +9,11 @@ package asm
 // overlap rewrites identical values; MaxFold is idempotent), and n < 4
 // goes to the generic twin, which computes the same values.
 
-// blocks4 runs body on whole blocks of 4 and then on the block ending at n
-// (off is the first output index of that call); small n goes to small.
-func blocks4(n int, body func(n, off int), small func()) {
-	if n < 4 {
-		small()
-		return
-	}
-	body(n, 0)
-	if n%4 != 0 {
-		body(4, n-4)
-	}
-}
-
 // poolRowsNEON runs a pooling blocks kernel of stride s row by row
 // (PoolRowsFunc's layout).
 func poolRowsNEON(rows, n int, out *float32, ldo int, r *float32, ldr, s int, body func(int, *float32, *float32, int), twin PoolRowFunc) {
 	eachRow(rows, n, out, ldo, r, ldr, s, func(n int, o, rq *float32, ldr int) {
-		blocks4(n, func(m, off int) { body(m, fadd(o, off), fadd(rq, s*off), ldr) },
+		blocksOf(4, n, func(m, off int) { body(m, fadd(o, off), fadd(rq, s*off), ldr) },
 			func() { twin(n, o, rq, ldr) })
 	})
 }
@@ -58,7 +45,7 @@ func avgPool3x3s2NEON(rows, n int, out *float32, ldo int, r *float32, ldr int) {
 func maxFoldNEON(n int, dst, src *float32, s int) {
 	switch s {
 	case 1:
-		blocks4(n, func(m, off int) { maxFold1BlocksNEON(m, fadd(dst, off), fadd(src, off)) },
+		blocksOf(4, n, func(m, off int) { maxFold1BlocksNEON(m, fadd(dst, off), fadd(src, off)) },
 			func() { maxFoldGeneric(n, dst, src, s) })
 	case 2:
 		k := 0
@@ -73,17 +60,17 @@ func maxFoldNEON(n int, dst, src *float32, s int) {
 }
 
 func dwconv3x3s1NEON(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
-	blocks4(n, func(m, off int) { dwconv3x3s1BlocksNEON(m, fadd(out, off), fadd(r, off), ldr, w, b, lo, hi) },
+	blocksOf(4, n, func(m, off int) { dwconv3x3s1BlocksNEON(m, fadd(out, off), fadd(r, off), ldr, w, b, lo, hi) },
 		func() { dwconv3x3s1Generic(n, out, r, ldr, w, b, lo, hi) })
 }
 
 func dwconv3x3s2NEON(n int, out, r *float32, ldr int, w *float32, b, lo, hi float32) {
-	blocks4(n, func(m, off int) { dwconv3x3s2BlocksNEON(m, fadd(out, off), fadd(r, 2*off), ldr, w, b, lo, hi) },
+	blocksOf(4, n, func(m, off int) { dwconv3x3s2BlocksNEON(m, fadd(out, off), fadd(r, 2*off), ldr, w, b, lo, hi) },
 		func() { dwconv3x3s2Generic(n, out, r, ldr, w, b, lo, hi) })
 }
 
 func winograd43InColsNEON(n int, t *float32, ldt int, r *float32, ldr int) {
-	blocks4(n, func(m, off int) { winograd43InColsBlocksNEON(m, fadd(t, off), ldt, fadd(r, off), ldr) },
+	blocksOf(4, n, func(m, off int) { winograd43InColsBlocksNEON(m, fadd(t, off), ldt, fadd(r, off), ldr) },
 		func() { winograd43InColsGeneric(n, t, ldt, r, ldr) })
 }
 
@@ -102,11 +89,11 @@ func winograd43InRowNEON(n int, t *float32, ldt int, o *float32, ldo int) {
 }
 
 func winograd43OutColsNEON(n int, s *float32, lds int, m *float32, ldm int) {
-	blocks4(n, func(k, off int) { winograd43OutColsBlocksNEON(k, fadd(s, off), lds, fadd(m, off), ldm) },
+	blocksOf(4, n, func(k, off int) { winograd43OutColsBlocksNEON(k, fadd(s, off), lds, fadd(m, off), ldm) },
 		func() { winograd43OutColsGeneric(n, s, lds, m, ldm) })
 }
 
 func winograd43OutRowNEON(n int, dst *float32, q *float32, ldq int, bias float32) {
-	blocks4(n, func(m, off int) { winograd43OutRowBlocksNEON(m, fadd(dst, 4*off), fadd(q, off), ldq, bias) },
+	blocksOf(4, n, func(m, off int) { winograd43OutRowBlocksNEON(m, fadd(dst, 4*off), fadd(q, off), ldq, bias) },
 		func() { winograd43OutRowGeneric(n, dst, q, ldq, bias) })
 }

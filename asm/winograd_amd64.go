@@ -10,17 +10,29 @@ package asm
 //go:noescape
 func winograd43InColsBlocksAVX2(n int, t *float32, ldt int, r *float32, ldr int)
 
-// winograd43InRowBlocksAVX2 transforms tiles j < 8·⌊n/8⌋ of one row of T
-// (see WinoInRowFunc in winograd_generic.go); it reads t[0 … 32·⌊n/8⌋+1].
-//
-//go:noescape
-func winograd43InRowBlocksAVX2(n int, t *float32, o *float32, ldo int)
-
 // winograd43OutColsBlocksAVX2 computes tiles j < 8·⌊n/8⌋ of S = Aᵀ M
 // (see WinoOutColsFunc in winograd_generic.go).
 //
 //go:noescape
 func winograd43OutColsBlocksAVX2(n int, s *float32, lds int, m *float32, ldm int)
+
+// winograd43InColsBlocksAVX512 computes columns x < 16·⌊n/16⌋ of T = Bᵀ R
+// (see WinoInColsFunc in winograd_generic.go).
+//
+//go:noescape
+func winograd43InColsBlocksAVX512(n int, t *float32, ldt int, r *float32, ldr int)
+
+// winograd43OutColsBlocksAVX512 computes tiles j < 16·⌊n/16⌋ of S = Aᵀ M
+// (see WinoOutColsFunc in winograd_generic.go).
+//
+//go:noescape
+func winograd43OutColsBlocksAVX512(n int, s *float32, lds int, m *float32, ldm int)
+
+// winograd43InRowBlocksAVX2 transforms tiles j < 8·⌊n/8⌋ of one row of T
+// (see WinoInRowFunc in winograd_generic.go); it reads t[0 … 32·⌊n/8⌋+1].
+//
+//go:noescape
+func winograd43InRowBlocksAVX2(n int, t *float32, o *float32, ldo int)
 
 // winograd43OutRowBlocksAVX2 writes dst[4j+r] for tiles j < 8·⌊n/8⌋
 // (see WinoOutRowFunc in winograd_generic.go).

@@ -7,23 +7,23 @@
 // func winograd43InColsBlocksAVX2(n int, t *float32, ldt int, r *float32, ldr int)
 // Requires: AVX, FMA3
 TEXT ·winograd43InColsBlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
-	MOVQ    n+0(FP), AX
-	MOVQ    t+8(FP), CX
-	MOVQ    ldt+16(FP), DX
-	SHLQ    $0x02, DX
-	LEAQ    (DX)(DX*2), BX
-	LEAQ    (CX)(DX*4), SI
-	MOVQ    r+24(FP), DI
-	MOVQ    ldr+32(FP), R8
-	SHLQ    $0x02, R8
-	LEAQ    (R8)(R8*2), R9
-	LEAQ    (DI)(R8*4), R10
-	VMOVUPS two<>+0(SB), Y0
-	VMOVUPS four<>+0(SB), Y0
-	VMOVUPS five<>+0(SB), Y1
-	VMOVUPS eight<>+0(SB), Y2
-	SHRQ    $0x03, AX
-	JZ      winograd43InColsBlocksAVX2_done
+	MOVQ         n+0(FP), AX
+	MOVQ         t+8(FP), CX
+	MOVQ         ldt+16(FP), DX
+	SHLQ         $0x02, DX
+	LEAQ         (DX)(DX*2), BX
+	LEAQ         (CX)(DX*4), SI
+	MOVQ         r+24(FP), DI
+	MOVQ         ldr+32(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	LEAQ         (DI)(R8*4), R10
+	VBROADCASTSS two<>+0(SB), Y0
+	VBROADCASTSS four<>+0(SB), Y0
+	VBROADCASTSS five<>+0(SB), Y1
+	VBROADCASTSS eight<>+0(SB), Y2
+	SHRQ         $0x03, AX
+	JZ           winograd43InColsBlocksAVX2_done
 
 winograd43InColsBlocksAVX2_loop:
 	VMOVUPS      (DI), Y2
@@ -105,6 +105,180 @@ DATA eight<>+20(SB)/4, $0x41000000
 DATA eight<>+24(SB)/4, $0x41000000
 DATA eight<>+28(SB)/4, $0x41000000
 GLOBL eight<>(SB), RODATA|NOPTR, $32
+
+// func winograd43OutColsBlocksAVX2(n int, s *float32, lds int, m *float32, ldm int)
+// Requires: AVX, FMA3
+TEXT ·winograd43OutColsBlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         s+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	SHLQ         $0x02, DX
+	LEAQ         (DX)(DX*2), BX
+	LEAQ         (CX)(DX*4), SI
+	MOVQ         m+24(FP), DI
+	MOVQ         ldm+32(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	LEAQ         (DI)(R8*4), R10
+	VBROADCASTSS two<>+0(SB), Y0
+	VBROADCASTSS four<>+0(SB), Y1
+	VBROADCASTSS five<>+0(SB), Y2
+	VBROADCASTSS eight<>+0(SB), Y2
+	SHRQ         $0x03, AX
+	JZ           winograd43OutColsBlocksAVX2_done
+
+winograd43OutColsBlocksAVX2_loop:
+	VMOVUPS     (DI), Y3
+	VMOVUPS     (DI)(R8*1), Y4
+	VMOVUPS     (DI)(R8*2), Y5
+	VMOVUPS     (DI)(R9*1), Y6
+	VMOVUPS     (R10), Y7
+	VMOVUPS     (R10)(R8*1), Y8
+	VADDPS      Y5, Y4, Y9
+	VSUBPS      Y5, Y4, Y4
+	VADDPS      Y7, Y6, Y5
+	VSUBPS      Y7, Y6, Y6
+	VADDPS      Y9, Y3, Y3
+	VADDPS      Y5, Y3, Y3
+	VMOVAPS     Y4, Y7
+	VFMADD231PS Y0, Y6, Y7
+	VMOVAPS     Y9, Y9
+	VFMADD231PS Y1, Y5, Y9
+	VMOVAPS     Y4, Y4
+	VFMADD231PS Y2, Y6, Y4
+	VADDPS      Y8, Y4, Y4
+	VMOVUPS     Y3, (CX)
+	VMOVUPS     Y7, (CX)(DX*1)
+	VMOVUPS     Y9, (CX)(DX*2)
+	VMOVUPS     Y4, (CX)(BX*1)
+	ADDQ        $0x00000020, CX
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, R10
+	DECQ        AX
+	JNZ         winograd43OutColsBlocksAVX2_loop
+
+winograd43OutColsBlocksAVX2_done:
+	VZEROUPPER
+	RET
+
+// func winograd43InColsBlocksAVX512(n int, t *float32, ldt int, r *float32, ldr int)
+// Requires: AVX, AVX512F
+TEXT ·winograd43InColsBlocksAVX512(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         t+8(FP), CX
+	MOVQ         ldt+16(FP), DX
+	SHLQ         $0x02, DX
+	LEAQ         (DX)(DX*2), BX
+	LEAQ         (CX)(DX*4), SI
+	MOVQ         r+24(FP), DI
+	MOVQ         ldr+32(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	LEAQ         (DI)(R8*4), R10
+	VBROADCASTSS two<>+0(SB), Z0
+	VBROADCASTSS four<>+0(SB), Z0
+	VBROADCASTSS five<>+0(SB), Z1
+	VBROADCASTSS eight<>+0(SB), Z2
+	SHRQ         $0x04, AX
+	JZ           winograd43InColsBlocksAVX512_done
+
+winograd43InColsBlocksAVX512_loop:
+	VMOVUPS      (DI), Z2
+	VMOVUPS      (DI)(R8*1), Z3
+	VMOVUPS      (DI)(R8*2), Z4
+	VMOVUPS      (DI)(R9*1), Z5
+	VMOVUPS      (R10), Z6
+	VMOVUPS      (R10)(R8*1), Z7
+	VSUBPS       Z4, Z6, Z9
+	VSUBPS       Z3, Z5, Z10
+	VADDPS       Z10, Z10, Z10
+	VMULPS       Z1, Z4, Z8
+	VFMSUB231PS  Z0, Z2, Z8
+	VADDPS       Z6, Z8, Z8
+	VADDPS       Z4, Z3, Z11
+	VADDPS       Z6, Z5, Z2
+	VFNMADD231PS Z0, Z11, Z2
+	VSUBPS       Z4, Z3, Z11
+	VSUBPS       Z5, Z6, Z4
+	VFMADD231PS  Z0, Z11, Z4
+	VADDPS       Z10, Z9, Z6
+	VSUBPS       Z10, Z9, Z9
+	VMULPS       Z1, Z5, Z5
+	VFMSUB231PS  Z0, Z3, Z5
+	VADDPS       Z7, Z5, Z5
+	VMOVUPS      Z8, (CX)
+	VMOVUPS      Z2, (CX)(DX*1)
+	VMOVUPS      Z4, (CX)(DX*2)
+	VMOVUPS      Z6, (CX)(BX*1)
+	VMOVUPS      Z9, (SI)
+	VMOVUPS      Z5, (SI)(DX*1)
+	ADDQ         $0x00000040, CX
+	ADDQ         $0x00000040, SI
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000040, R10
+	DECQ         AX
+	JNZ          winograd43InColsBlocksAVX512_loop
+
+winograd43InColsBlocksAVX512_done:
+	VZEROUPPER
+	RET
+
+// func winograd43OutColsBlocksAVX512(n int, s *float32, lds int, m *float32, ldm int)
+// Requires: AVX, AVX512F
+TEXT ·winograd43OutColsBlocksAVX512(SB), NOSPLIT|NOFRAME, $0-40
+	MOVQ         n+0(FP), AX
+	MOVQ         s+8(FP), CX
+	MOVQ         lds+16(FP), DX
+	SHLQ         $0x02, DX
+	LEAQ         (DX)(DX*2), BX
+	LEAQ         (CX)(DX*4), SI
+	MOVQ         m+24(FP), DI
+	MOVQ         ldm+32(FP), R8
+	SHLQ         $0x02, R8
+	LEAQ         (R8)(R8*2), R9
+	LEAQ         (DI)(R8*4), R10
+	VBROADCASTSS two<>+0(SB), Z0
+	VBROADCASTSS four<>+0(SB), Z1
+	VBROADCASTSS five<>+0(SB), Z2
+	VBROADCASTSS eight<>+0(SB), Z2
+	SHRQ         $0x04, AX
+	JZ           winograd43OutColsBlocksAVX512_done
+
+winograd43OutColsBlocksAVX512_loop:
+	VMOVUPS     (DI), Z3
+	VMOVUPS     (DI)(R8*1), Z4
+	VMOVUPS     (DI)(R8*2), Z5
+	VMOVUPS     (DI)(R9*1), Z6
+	VMOVUPS     (R10), Z7
+	VMOVUPS     (R10)(R8*1), Z8
+	VADDPS      Z5, Z4, Z9
+	VSUBPS      Z5, Z4, Z4
+	VADDPS      Z7, Z6, Z5
+	VSUBPS      Z7, Z6, Z6
+	VADDPS      Z9, Z3, Z3
+	VADDPS      Z5, Z3, Z3
+	VMOVAPS     Z4, Z7
+	VFMADD231PS Z0, Z6, Z7
+	VMOVAPS     Z9, Z9
+	VFMADD231PS Z1, Z5, Z9
+	VMOVAPS     Z4, Z4
+	VFMADD231PS Z2, Z6, Z4
+	VADDPS      Z8, Z4, Z4
+	VMOVUPS     Z3, (CX)
+	VMOVUPS     Z7, (CX)(DX*1)
+	VMOVUPS     Z9, (CX)(DX*2)
+	VMOVUPS     Z4, (CX)(BX*1)
+	ADDQ        $0x00000040, CX
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R10
+	DECQ        AX
+	JNZ         winograd43OutColsBlocksAVX512_loop
+
+winograd43OutColsBlocksAVX512_done:
+	VZEROUPPER
+	RET
 
 // func winograd43InRowBlocksAVX2(n int, t *float32, o *float32, ldo int)
 // Requires: AVX, AVX2, FMA3
@@ -189,62 +363,6 @@ DATA rot1<>+20(SB)/4, $0x00000006
 DATA rot1<>+24(SB)/4, $0x00000007
 DATA rot1<>+28(SB)/4, $0x00000000
 GLOBL rot1<>(SB), RODATA|NOPTR, $32
-
-// func winograd43OutColsBlocksAVX2(n int, s *float32, lds int, m *float32, ldm int)
-// Requires: AVX, FMA3
-TEXT ·winograd43OutColsBlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40
-	MOVQ    n+0(FP), AX
-	MOVQ    s+8(FP), CX
-	MOVQ    lds+16(FP), DX
-	SHLQ    $0x02, DX
-	LEAQ    (DX)(DX*2), BX
-	LEAQ    (CX)(DX*4), SI
-	MOVQ    m+24(FP), DI
-	MOVQ    ldm+32(FP), R8
-	SHLQ    $0x02, R8
-	LEAQ    (R8)(R8*2), R9
-	LEAQ    (DI)(R8*4), R10
-	VMOVUPS two<>+0(SB), Y0
-	VMOVUPS four<>+0(SB), Y1
-	VMOVUPS five<>+0(SB), Y2
-	VMOVUPS eight<>+0(SB), Y2
-	SHRQ    $0x03, AX
-	JZ      winograd43OutColsBlocksAVX2_done
-
-winograd43OutColsBlocksAVX2_loop:
-	VMOVUPS     (DI), Y3
-	VMOVUPS     (DI)(R8*1), Y4
-	VMOVUPS     (DI)(R8*2), Y5
-	VMOVUPS     (DI)(R9*1), Y6
-	VMOVUPS     (R10), Y7
-	VMOVUPS     (R10)(R8*1), Y8
-	VADDPS      Y5, Y4, Y9
-	VSUBPS      Y5, Y4, Y4
-	VADDPS      Y7, Y6, Y5
-	VSUBPS      Y7, Y6, Y6
-	VADDPS      Y9, Y3, Y3
-	VADDPS      Y5, Y3, Y3
-	VMOVAPS     Y4, Y7
-	VFMADD231PS Y0, Y6, Y7
-	VMOVAPS     Y9, Y9
-	VFMADD231PS Y1, Y5, Y9
-	VMOVAPS     Y4, Y4
-	VFMADD231PS Y2, Y6, Y4
-	VADDPS      Y8, Y4, Y4
-	VMOVUPS     Y3, (CX)
-	VMOVUPS     Y7, (CX)(DX*1)
-	VMOVUPS     Y9, (CX)(DX*2)
-	VMOVUPS     Y4, (CX)(BX*1)
-	ADDQ        $0x00000020, CX
-	ADDQ        $0x00000020, SI
-	ADDQ        $0x00000020, DI
-	ADDQ        $0x00000020, R10
-	DECQ        AX
-	JNZ         winograd43OutColsBlocksAVX2_loop
-
-winograd43OutColsBlocksAVX2_done:
-	VZEROUPPER
-	RET
 
 // func winograd43OutRowBlocksAVX2(n int, dst *float32, q *float32, ldq int, bias float32)
 // Requires: AVX, FMA3

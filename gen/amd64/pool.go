@@ -25,6 +25,11 @@ const poolRowsSig = "func(rows, n int, out *float32, ldo int, r *float32, ldr in
 // blockFunc starts a kernel over ⌊n/8⌋ blocks; body emits one block and
 // advances the pointers.
 func blockFunc(g *build.Context, name, sig string, doc []string, setup func(), body func()) {
+	blocksOf(g, 3, name, sig, doc, setup, body)
+}
+
+// blocksOf emits a kernel that runs body n >> shift times.
+func blocksOf(g *build.Context, shift uint8, name, sig string, doc []string, setup func(), body func()) {
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr(sig)
@@ -32,7 +37,7 @@ func blockFunc(g *build.Context, name, sig string, doc []string, setup func(), b
 	g.Doc(doc...)
 	n := g.Load(g.Param("n"), g.GP64())
 	setup()
-	g.SHRQ(U8(3), n)
+	g.SHRQ(U8(shift), n)
 	g.JZ(LabelRef(name + "_done"))
 	g.Label(name + "_loop")
 	body()

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -10,9 +12,9 @@ import (
 func init() { families["winograd"] = winograd }
 
 // Winograd F(4×4, 3×3) transform passes in conv's layout, 8 columns or 8
-// tiles per block (asm/winograd_generic.go has the twins and the layout).
-// The *BlocksAVX2 kernels handle the first 8·⌊n/8⌋ columns or tiles; the Go
-// wrappers in asm/rows_amd64.go finish. The arithmetic follows the twins
+// tiles per block, the column passes also 16 (asm/winograd_generic.go has
+// the twins and the layout). The *Blocks kernels handle the first whole
+// blocks of columns or tiles; the Go wrappers in asm/rows_amd64.go finish. The arithmetic follows the twins
 // operation by operation (FMA only where the product is exact: by 2, 4, 8),
 // so results agree bitwise.
 
@@ -52,12 +54,15 @@ func (r rows6) advance(g *build.Context, bytes int) {
 	g.ADDQ(U32(bytes), r.p4)
 }
 
-// widthOf returns the allocator of registers as wide as v (XMM or YMM).
+// widthOf returns the allocator of registers as wide as v (XMM, YMM or ZMM).
 func widthOf(g *build.Context, v VecVirtual) func() VecVirtual {
-	if v.Size() == 16 {
+	switch v.Size() {
+	case 16:
 		return g.XMM
+	case 32:
+		return g.YMM
 	}
-	return g.YMM
+	return g.ZMM
 }
 
 // winoBVec applies Bᵀ to d[0…5] like winoB in the twin; c4 and c5 hold
@@ -134,23 +139,51 @@ func winograd(g *build.Context) {
 	var dst, tp Register
 	var bias VecVirtual
 
-	blockFunc(g, "winograd43InColsBlocksAVX2", "func(n int, t *float32, ldt int, r *float32, ldr int)",
-		[]string{"winograd43InColsBlocksAVX2 computes columns x < 8·⌊n/8⌋ of T = Bᵀ R",
-			"(see WinoInColsFunc in winograd_generic.go)."},
-		func() { t, r = newRows6(g, "t", "ldt"), newRows6(g, "r", "ldr"); consts() },
-		func() {
-			var d [6]VecVirtual
-			for k := range d {
-				d[k] = g.YMM()
-				g.VMOVUPS(r.at(k, 0), d[k])
+	// The column passes, on 8 lanes and on 16: their rows (the pass
+	// buffers of conv's tiles-as-rows route) are in L1, where 8 lanes left
+	// them issue-bound.
+	for _, w := range []struct {
+		isa   string
+		lanes int
+		shift uint8 // log2(lanes)
+		vec   func() VecVirtual
+	}{{"AVX2", 8, 3, g.YMM}, {"AVX512", 16, 4, g.ZMM}} {
+		setConsts := func() { // (broadcasts: no 64-byte loads from data)
+			c2, c4, c5, c8 = w.vec(), w.vec(), w.vec(), w.vec()
+			g.VBROADCASTSS(fconst(g, "two", 2), c2)
+			g.VBROADCASTSS(fconst(g, "four", 4), c4)
+			g.VBROADCASTSS(fconst(g, "five", 5), c5)
+			g.VBROADCASTSS(fconst(g, "eight", 8), c8)
+		}
+		// pass loads six rows from in, applies f and stores its results
+		// to out's first rows.
+		pass := func(in, out *rows6, f func(v [6]VecVirtual) []VecVirtual) func() {
+			return func() {
+				var v [6]VecVirtual
+				for k := range v {
+					v[k] = w.vec()
+					g.VMOVUPS(in.at(k, 0), v[k])
+				}
+				for k, o := range f(v) {
+					g.VMOVUPS(o, out.at(k, 0))
+				}
+				out.advance(g, 4*w.lanes)
+				in.advance(g, 4*w.lanes)
 			}
-			out := winoBVec(g, d, c4, c5)
-			for k := range out {
-				g.VMOVUPS(out[k], t.at(k, 0))
-			}
-			t.advance(g, 32)
-			r.advance(g, 32)
-		})
+		}
+		name := "winograd43InColsBlocks" + w.isa
+		blocksOf(g, w.shift, name, "func(n int, t *float32, ldt int, r *float32, ldr int)",
+			[]string{fmt.Sprintf("%s computes columns x < %d·⌊n/%d⌋ of T = Bᵀ R", name, w.lanes, w.lanes),
+				"(see WinoInColsFunc in winograd_generic.go)."},
+			func() { t, r = newRows6(g, "t", "ldt"), newRows6(g, "r", "ldr"); setConsts() },
+			pass(&r, &t, func(d [6]VecVirtual) []VecVirtual { o := winoBVec(g, d, c4, c5); return o[:] }))
+		name = "winograd43OutColsBlocks" + w.isa
+		blocksOf(g, w.shift, name, "func(n int, s *float32, lds int, m *float32, ldm int)",
+			[]string{fmt.Sprintf("%s computes tiles j < %d·⌊n/%d⌋ of S = Aᵀ M", name, w.lanes, w.lanes),
+				"(see WinoOutColsFunc in winograd_generic.go)."},
+			func() { s, m = newRows6(g, "s", "lds"), newRows6(g, "m", "ldm"); setConsts() },
+			pass(&m, &s, func(mv [6]VecVirtual) []VecVirtual { o := winoAVec(g, mv, c2, c4, c8); return o[:] }))
+	}
 
 	blockFunc(g, "winograd43InRowBlocksAVX2", "func(n int, t *float32, o *float32, ldo int)",
 		[]string{"winograd43InRowBlocksAVX2 transforms tiles j < 8·⌊n/8⌋ of one row of T",
@@ -189,24 +222,6 @@ func winograd(g *build.Context) {
 			}
 			g.ADDQ(U32(128), tp)
 			s.advance(g, 32)
-		})
-
-	blockFunc(g, "winograd43OutColsBlocksAVX2", "func(n int, s *float32, lds int, m *float32, ldm int)",
-		[]string{"winograd43OutColsBlocksAVX2 computes tiles j < 8·⌊n/8⌋ of S = Aᵀ M",
-			"(see WinoOutColsFunc in winograd_generic.go)."},
-		func() { s, m = newRows6(g, "s", "lds"), newRows6(g, "m", "ldm"); consts() },
-		func() {
-			var mv [6]VecVirtual
-			for k := range mv {
-				mv[k] = g.YMM()
-				g.VMOVUPS(m.at(k, 0), mv[k])
-			}
-			out := winoAVec(g, mv, c2, c4, c8)
-			for k := range out {
-				g.VMOVUPS(out[k], s.at(k, 0))
-			}
-			s.advance(g, 32)
-			m.advance(g, 32)
 		})
 
 	blockFunc(g, "winograd43OutRowBlocksAVX2", "func(n int, dst *float32, q *float32, ldq int, bias float32)",
