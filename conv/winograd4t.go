@@ -340,9 +340,9 @@ func (t *winoTTask) input(t0, t1 int, own []float32) {
 		ty, tx := tile/g.tilesW, tile%g.tilesW
 		p := t.img[n*hp*wp*C+(4*ty*wp+4*tx)*C:]
 		_, _ = p[5*wp*C+6*C-1], own[36*C-1]
-		for j := range 6 { // Bᵀ down column j: own[(q·6+j)·C …]
-			kt.Winograd43InCols(C, &own[j*C], 6*C, &p[j*C], wp*C)
-		}
+		// Bᵀ down the tile's six columns: own[(q·6+j)·C …], one pass
+		// over their 6·C adjacent channels-last floats.
+		kt.Winograd43InCols(6*C, &own[0], 6*C, &p[0], wp*C)
 		o := t.v[tg*C:]
 		_ = o[35*T*C+C-1]
 		for q := range 6 { // Bᵀ along row q: V_{6q+s}
