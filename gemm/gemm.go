@@ -2,12 +2,12 @@ package gemm
 
 import (
 	"fmt"
-	"github.com/gocnn/gocnn/internal/freelist"
 	"os"
 	"strconv"
 
 	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/cpu"
+	"github.com/gocnn/gocnn/internal/freelist"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
@@ -132,7 +132,9 @@ type call struct {
 type State struct {
 	c  call
 	ws []float32
-	_  [128]byte // keeps neighbours in a slice off each other's cache lines (and line pairs, which the L2 prefetcher fetches together)
+	// Keeps neighbours in a slice off each other's cache lines and line
+	// pairs (the L2 prefetcher fetches pairs).
+	_ [128]byte
 }
 
 // states is a free list, not a sync.Pool: a sync.Pool allocates now and
