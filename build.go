@@ -130,6 +130,7 @@ func (m *Model) buildKernels(om *onnx.Model, opts *Options) error {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			n.kernel, errs[i] = newKernel(n.src, opset, consts, opts)
+			n.scratch = scratchOf(n.kernel)
 		}()
 	}
 	wg.Wait()

@@ -151,7 +151,7 @@ func unwrapKernel(k ops.Kernel) ops.Kernel {
 	case ownsInputs:
 		return w.Kernel
 	case float32Only:
-		return w.fast
+		return w.fast.Kernel
 	}
 	return k
 }

@@ -27,13 +27,13 @@ func newKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Options
 	}
 	if n.OpType == "Conv" && (n.Domain == "" || n.Domain == ops.FusedDomain) {
 		if k := newConvKernel(n, consts, opts); k != nil {
-			return ownsInputs{k, []int{1, 2}}, nil
+			return ownsInputs{scratchOf(k), []int{1, 2}}, nil
 		}
 		return ref, nil
 	}
 	if n.Domain == "" {
 		if k := newPoolKernel(n, opset, consts, opts); k != nil {
-			return float32Only{k, ref}, nil
+			return float32Only{scratchOf(k), scratchOf(ref)}, nil
 		}
 		if k := newBinaryKernel(n, ref, opts.Threads); k != nil {
 			return k, nil
@@ -101,7 +101,7 @@ func newPoolKernel(n *onnx.Node, opset int64, consts []*tensor.Tensor, opts *Opt
 // inputs at the given indices when it was built and never reads them again:
 // the model can drop its own copy.
 type ownsInputs struct {
-	ops.Kernel
+	withScratch
 	owned []int
 }
 
@@ -110,7 +110,7 @@ func (k ownsInputs) Describe() string { return kernelName(k.Kernel) }
 func (k ownsInputs) ScratchSize(in []*tensor.Tensor) ops.Scratch { return scratchSize(k.Kernel, in) }
 
 func (k ownsInputs) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
-	return runScratch(k.Kernel, in, out, scratch)
+	return k.run(in, out, scratch)
 }
 
 // scratchSize is k's ScratchSize, zero for kernels that take no scratch.
@@ -121,19 +121,33 @@ func scratchSize(k ops.Kernel, in []*tensor.Tensor) ops.Scratch {
 	return ops.Scratch{}
 }
 
-// runScratch runs k with scratch if it takes scratch, else as Run.
-func runScratch(k ops.Kernel, in, out []*tensor.Tensor, scratch []float32) error {
-	if s, ok := k.(ops.ScratchKernel); ok {
-		return s.RunScratch(in, out, scratch)
+// withScratch is a kernel with its ScratchKernel side found when it is
+// built, not per run: a type assertion's call-site cache, filling up with
+// a model's many kernel types, allocated now and then (80 bytes every few
+// hundred runs of MobileNetV2 on two threads).
+type withScratch struct {
+	ops.Kernel
+	sk ops.ScratchKernel // the kernel, if it takes scratch
+}
+
+func scratchOf(k ops.Kernel) withScratch {
+	sk, _ := k.(ops.ScratchKernel)
+	return withScratch{k, sk}
+}
+
+// run runs the kernel with scratch if it takes scratch, else as Run.
+func (k withScratch) run(in, out []*tensor.Tensor, scratch []float32) error {
+	if k.sk != nil {
+		return k.sk.RunScratch(in, out, scratch)
 	}
 	return k.Run(in, out)
 }
 
 // float32Only runs fast, a float32-only kernel, on float32 inputs and ref,
 // the reference, on anything else.
-type float32Only struct{ fast, ref ops.Kernel }
+type float32Only struct{ fast, ref withScratch }
 
-func (k float32Only) pick(in []*tensor.Tensor) ops.Kernel {
+func (k float32Only) pick(in []*tensor.Tensor) withScratch {
 	if len(in) > 0 && in[0] != nil && in[0].DType == tensor.Float32 {
 		return k.fast
 	}
@@ -146,15 +160,15 @@ func (k float32Only) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {
 func (k float32Only) Run(in, out []*tensor.Tensor) error { return k.pick(in).Run(in, out) }
 
 func (k float32Only) ScratchSize(in []*tensor.Tensor) ops.Scratch {
-	return scratchSize(k.pick(in), in)
+	return scratchSize(k.pick(in).Kernel, in)
 }
 
 func (k float32Only) RunScratch(in, out []*tensor.Tensor, scratch []float32) error {
-	return runScratch(k.pick(in), in, out, scratch)
+	return k.pick(in).run(in, out, scratch)
 }
 
 func (k float32Only) Describe() string {
-	if d, ok := k.fast.(Describer); ok {
+	if d, ok := k.fast.Kernel.(Describer); ok {
 		return d.Describe()
 	}
 	return "pool/go"

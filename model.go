@@ -57,10 +57,11 @@ type Model struct {
 
 // node is a graph node bound to its kernel and value slots.
 type node struct {
-	src    *onnx.Node
-	kernel ops.Kernel
-	in     []int // -1 for an omitted optional input
-	out    []int
+	src     *onnx.Node
+	kernel  ops.Kernel
+	scratch withScratch // kernel, as a run with scratch calls it
+	in      []int       // -1 for an omitted optional input
+	out     []int
 }
 
 func (n *node) String() string { return n.src.String() }

@@ -567,7 +567,7 @@ func (m *Model) execute(ctx interface{ Err() error }, p *plan, a *arena, times [
 		}
 		var err error
 		if sc := p.scratch[ni]; sc.n > 0 {
-			err = runScratch(n.kernel, a.ins[ni], a.outs[ni], a.buf[sc.off:sc.off+sc.n:sc.off+sc.n])
+			err = n.scratch.run(a.ins[ni], a.outs[ni], a.buf[sc.off:sc.off+sc.n:sc.off+sc.n])
 		} else {
 			err = n.kernel.Run(a.ins[ni], a.outs[ni])
 		}
