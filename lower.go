@@ -123,8 +123,8 @@ func scratchSize(k ops.Kernel, in []*tensor.Tensor) ops.Scratch {
 
 // withScratch is a kernel with its ScratchKernel side found when it is
 // built, not per run: a type assertion's call-site cache, filling up with
-// a model's many kernel types, allocated now and then (80 bytes every few
-// hundred runs of MobileNetV2 on two threads).
+// a model's many kernel types, is rebuilt (allocated) now and then (twice
+// in 200 runs of MobileNetV2).
 type withScratch struct {
 	ops.Kernel
 	sk ops.ScratchKernel // the kernel, if it takes scratch
