@@ -358,6 +358,155 @@ avgPool3x3s2BlocksAVX2_done:
 	VZEROUPPER
 	RET
 
+// func maxPool2x2s2BlocksAVX512(rows int, n int, out *float32, ldo int, r *float32, ldr int)
+// Requires: AVX, AVX2, AVX512DQ, AVX512F
+TEXT ·maxPool2x2s2BlocksAVX512(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
+	VBROADCASTSS neginf<>+0(SB), Z0
+	VMOVDQU      iota8<>+0(SB), Y1
+	VPADDD       eights<>+0(SB), Y1, Y2
+	VINSERTI32X8 $0x01, Y2, Z1, Z1
+	MOVL         $0x00000001, R8
+	VPBROADCASTD R8, Z2
+	VPADDD       Z1, Z1, Z3
+	VPADDD       Z2, Z3, Z4
+	VPADDD       Z2, Z1, Z1
+	SHRQ         $0x04, CX
+	JZ           maxPool2x2s2BlocksAVX512_done
+	TESTQ        AX, AX
+	JLE          maxPool2x2s2BlocksAVX512_done
+
+maxPool2x2s2BlocksAVX512_row:
+	MOVQ DX, R8
+	MOVQ SI, R9
+	MOVQ CX, R10
+
+maxPool2x2s2BlocksAVX512_loop:
+	VMOVUPS   (R9), Z1
+	VMAXPS    Z0, Z1, Z1
+	VMOVUPS   (R9)(DI*1), Z2
+	VMAXPS    Z1, Z2, Z1
+	VMOVUPS   64(R9), Z2
+	VMAXPS    Z0, Z2, Z2
+	VMOVUPS   64(R9)(DI*1), Z5
+	VMAXPS    Z2, Z5, Z2
+	VMOVAPS   Z1, Z5
+	VPERMT2PS Z2, Z3, Z5
+	VMOVAPS   Z1, Z1
+	VPERMT2PS Z2, Z4, Z1
+	VMAXPS    Z5, Z1, Z1
+	VMOVUPS   Z1, (R8)
+	ADDQ      $0x40, R8
+	ADDQ      $0x00000080, R9
+	DECQ      R10
+	JNZ       maxPool2x2s2BlocksAVX512_loop
+	ADDQ      BX, DX
+	LEAQ      (SI)(DI*2), SI
+	DECQ      AX
+	JNZ       maxPool2x2s2BlocksAVX512_row
+
+maxPool2x2s2BlocksAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA iota8<>+0(SB)/4, $0x00000000
+DATA iota8<>+4(SB)/4, $0x00000001
+DATA iota8<>+8(SB)/4, $0x00000002
+DATA iota8<>+12(SB)/4, $0x00000003
+DATA iota8<>+16(SB)/4, $0x00000004
+DATA iota8<>+20(SB)/4, $0x00000005
+DATA iota8<>+24(SB)/4, $0x00000006
+DATA iota8<>+28(SB)/4, $0x00000007
+GLOBL iota8<>(SB), RODATA|NOPTR, $32
+
+DATA eights<>+0(SB)/4, $0x00000008
+DATA eights<>+4(SB)/4, $0x00000008
+DATA eights<>+8(SB)/4, $0x00000008
+DATA eights<>+12(SB)/4, $0x00000008
+DATA eights<>+16(SB)/4, $0x00000008
+DATA eights<>+20(SB)/4, $0x00000008
+DATA eights<>+24(SB)/4, $0x00000008
+DATA eights<>+28(SB)/4, $0x00000008
+GLOBL eights<>(SB), RODATA|NOPTR, $32
+
+// func maxPool3x3s2BlocksAVX512(rows int, n int, out *float32, ldo int, r *float32, ldr int)
+// Requires: AVX, AVX2, AVX512DQ, AVX512F
+TEXT ·maxPool3x3s2BlocksAVX512(SB), NOSPLIT|NOFRAME, $0-48
+	MOVQ         rows+0(FP), AX
+	MOVQ         n+8(FP), CX
+	MOVQ         out+16(FP), DX
+	MOVQ         ldo+24(FP), BX
+	MOVQ         r+32(FP), SI
+	MOVQ         ldr+40(FP), DI
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
+	VBROADCASTSS neginf<>+0(SB), Z0
+	VMOVDQU      iota8<>+0(SB), Y1
+	VPADDD       eights<>+0(SB), Y1, Y2
+	VINSERTI32X8 $0x01, Y2, Z1, Z1
+	MOVL         $0x00000001, R8
+	VPBROADCASTD R8, Z2
+	VPADDD       Z1, Z1, Z3
+	VPADDD       Z2, Z3, Z4
+	VPADDD       Z2, Z1, Z1
+	SHRQ         $0x04, CX
+	JZ           maxPool3x3s2BlocksAVX512_done
+	TESTQ        AX, AX
+	JLE          maxPool3x3s2BlocksAVX512_done
+
+maxPool3x3s2BlocksAVX512_row:
+	MOVQ DX, R8
+	MOVQ SI, R9
+	MOVQ CX, R10
+
+maxPool3x3s2BlocksAVX512_loop:
+	VMOVUPS      (R9), Z2
+	VMAXPS       Z0, Z2, Z2
+	VMOVUPS      (R9)(DI*1), Z5
+	VMAXPS       Z2, Z5, Z2
+	VMOVUPS      (R9)(DI*2), Z5
+	VMAXPS       Z2, Z5, Z2
+	VMOVUPS      64(R9), Z5
+	VMAXPS       Z0, Z5, Z5
+	VMOVUPS      64(R9)(DI*1), Z6
+	VMAXPS       Z5, Z6, Z5
+	VMOVUPS      64(R9)(DI*2), Z6
+	VMAXPS       Z5, Z6, Z5
+	VMOVAPS      Z2, Z6
+	VPERMT2PS    Z5, Z3, Z6
+	VMOVAPS      Z2, Z2
+	VPERMT2PS    Z5, Z4, Z2
+	VMAXPS       Z6, Z2, Z2
+	VBROADCASTSS 128(R9), Z5
+	VMAXPS       Z0, Z5, Z5
+	VBROADCASTSS 128(R9)(DI*1), Z7
+	VMAXPS       Z5, Z7, Z5
+	VBROADCASTSS 128(R9)(DI*2), Z7
+	VMAXPS       Z5, Z7, Z5
+	VMOVAPS      Z6, Z6
+	VPERMT2PS    Z5, Z1, Z6
+	VMAXPS       Z2, Z6, Z6
+	VMOVUPS      Z6, (R8)
+	ADDQ         $0x40, R8
+	ADDQ         $0x00000080, R9
+	DECQ         R10
+	JNZ          maxPool3x3s2BlocksAVX512_loop
+	ADDQ         BX, DX
+	LEAQ         (SI)(DI*2), SI
+	DECQ         AX
+	JNZ          maxPool3x3s2BlocksAVX512_row
+
+maxPool3x3s2BlocksAVX512_done:
+	VZEROUPPER
+	RET
+
 // func maxPool3x3s1Planes8BlocksAVX2(n int, h int, w int, y *float32, x *float32)
 // Requires: AVX, AVX2
 TEXT ·maxPool3x3s1Planes8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-40

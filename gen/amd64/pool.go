@@ -79,17 +79,7 @@ func pool(g *build.Context) {
 	var neginf VecVirtual
 	var out, r, ldr Register
 	skipMax := func(rows, off int) VecVirtual {
-		m := g.YMM()
-		for k := 0; k < rows; k++ {
-			x := g.YMM()
-			g.VMOVUPS(rowMem(r, ldr, k, off), x)
-			if k == 0 {
-				g.VMAXPS(neginf, x, m) // maxps(x, −Inf): NaN → −Inf
-			} else {
-				g.VMAXPS(m, x, m) // maxps(x, m): NaN never wins
-			}
-		}
-		return m
+		return foldMax(g, rows, neginf, func(k int, x VecVirtual) { g.VMOVUPS(rowMem(r, ldr, k, off), x) })
 	}
 	sum := func(rows, off int) VecVirtual {
 		s := g.YMM()
@@ -193,6 +183,9 @@ func pool(g *build.Context) {
 		g.VMULPS(fconst(g, "ninth", float32(1.0/9)), e, e)
 		finish(e)
 	})
+
+	maxPoolS2Wide(g, 2)
+	maxPoolS2Wide(g, 3)
 
 	for _, avg := range []bool{false, true} {
 		for vecs := 1; vecs <= planesVecs; vecs++ {
@@ -365,4 +358,113 @@ func laneMasks(g *build.Context) Mem {
 		ms[i] = 0xffffffff
 	}
 	return table(g, "lanemasks", ms)
+}
+
+// maxPoolS2Wide emits maxPool{k}x{k}s2BlocksAVX512: the AVX2 kernel's
+// arithmetic on 16 outputs a block, which doubles its rate (the 8-lane
+// kernel ran at a third of the copy rate on data in cache: it is not
+// memory-bound). Columns 0…15 and 16…31 fold down the window's rows into
+// v0 and v1; VPERMT2PS splits them into the even columns e and the odd
+// ones d; for 3×3, column 32 (broadcast, folded down likewise: no load
+// reaches past the last column the twin reads) is shifted in after e's
+// last 15 lanes for columns 2, 4, …, 32. Then maxps(d, e) and, for 3×3,
+// maxps(f, ·), as the 8-lane kernel does.
+func maxPoolS2Wide(g *build.Context, k int) {
+	name := fmt.Sprintf("maxPool%dx%ds2BlocksAVX512", k, k)
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr(poolRowsSig)
+	g.Pragma("noescape")
+	g.Doc(name+" computes out[q·ldo + i] for q < rows and i < 16·⌊n/16⌋ of "+fmt.Sprintf("%d×%d", k, k)+" stride-2 max pooling rows",
+		"(PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements",
+		"apart from r[2q·ldr] on, in order of q.")
+	prm := gpParams(g, "rows", "n", "out", "ldo", "r", "ldr")
+	rows, n, out0, ldo, r0, ldr := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
+	g.SHLQ(U8(2), ldo)
+	g.SHLQ(U8(2), ldr)
+	neginf := g.ZMM()
+	g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
+	// Lane indices: iota (0…15) from two 8-lane halves, even = 2·iota,
+	// odd = even + 1, shift = iota + 1 (lane 15 takes the second table's
+	// lane 0).
+	iota, hi := g.ZMM(), g.YMM()
+	g.VMOVDQU(iconst(g, "iota8", [8]int32{0, 1, 2, 3, 4, 5, 6, 7}), iota.AsY())
+	g.VPADDD(iconst(g, "eights", [8]int32{8, 8, 8, 8, 8, 8, 8, 8}), iota.AsY(), hi)
+	g.VINSERTI32X8(U8(1), hi, iota, iota)
+	one, t32 := g.ZMM(), g.GP32()
+	g.MOVL(U32(1), t32)
+	g.VPBROADCASTD(t32, one)
+	even, odd, shift := g.ZMM(), g.ZMM(), g.ZMM()
+	g.VPADDD(iota, iota, even)
+	g.VPADDD(one, even, odd)
+	g.VPADDD(one, iota, shift)
+	g.SHRQ(U8(4), n)
+	g.JZ(LabelRef(name + "_done"))
+	g.TESTQ(rows, rows)
+	g.JLE(LabelRef(name + "_done"))
+	out, r, cnt := g.GP64(), g.GP64(), g.GP64()
+	// fold is the NaN-skipping maximum over the window's rows of the
+	// vector at off (bcast: of the float at off).
+	fold := func(off int, bcast bool) VecVirtual {
+		return foldMax(g, k, neginf, func(i int, x VecVirtual) {
+			if bcast {
+				g.VBROADCASTSS(rowMem(r, ldr, i, off), x)
+			} else {
+				g.VMOVUPS(rowMem(r, ldr, i, off), x)
+			}
+		})
+	}
+	g.Label(name + "_row")
+	g.MOVQ(out0, out)
+	g.MOVQ(r0, r)
+	g.MOVQ(n, cnt)
+	g.Label(name + "_loop")
+	v0, v1 := fold(0, false), fold(64, false)
+	e, d := g.ZMM(), g.ZMM()
+	g.VMOVAPS(v0, e)
+	g.VPERMT2PS(v1, even, e)
+	g.VMOVAPS(v0, d)
+	g.VPERMT2PS(v1, odd, d)
+	g.VMAXPS(e, d, d) // maxps(d, e)
+	if k == 3 {
+		c := fold(128, true)
+		f := g.ZMM()
+		g.VMOVAPS(e, f)
+		g.VPERMT2PS(c, shift, f) // columns 2, 4, …, 32
+		g.VMAXPS(d, f, f)        // maxps(f, ·)
+		d = f
+	}
+	g.VMOVUPS(d, Mem{Base: out})
+	g.ADDQ(U8(64), out)
+	g.ADDQ(U32(128), r)
+	g.DECQ(cnt)
+	g.JNZ(LabelRef(name + "_loop"))
+	g.ADDQ(ldo, out0)
+	g.LEAQ(Mem{Base: r0, Index: ldr, Scale: 2}, r0)
+	g.DECQ(rows)
+	g.JNZ(LabelRef(name + "_row"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// foldMax is the NaN-skipping maximum of rows vectors (neginf's width),
+// load(k, x) loading row k's into x: maxps(x₀, −Inf) turns NaN into −Inf,
+// then maxps(x_k, m), where NaN never wins.
+func foldMax(g *build.Context, rows int, neginf VecVirtual, load func(k int, x VecVirtual)) VecVirtual {
+	vec := g.YMM
+	if neginf.Size() == 64 {
+		vec = g.ZMM
+	}
+	m := vec()
+	for k := 0; k < rows; k++ {
+		x := vec()
+		load(k, x)
+		if k == 0 {
+			g.VMAXPS(neginf, x, m)
+		} else {
+			g.VMAXPS(m, x, m)
+		}
+	}
+	return m
 }
