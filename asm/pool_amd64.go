@@ -53,12 +53,30 @@ func avgPool3x3s2BlocksAVX2(rows int, n int, out *float32, ldo int, r *float32, 
 //go:noescape
 func maxPool2x2s2BlocksAVX512(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 
+// maxPool2x2s2ShortAVX512 computes out[q·ldo + i] for q < rows and the lanes i of st of 2×2
+// stride-2 max pooling rows (PoolRowsFunc for n < 16, st = 2ⁿ − 1; see its twin in
+// pool_generic.go), reading the lanes of lo of each window row's columns 0…15 and those
+// of hi of columns 16…31: output row q reads the rows ldr elements apart from
+// r[2q·ldr] on, in order of q.
+//
+//go:noescape
+func maxPool2x2s2ShortAVX512(rows int, out *float32, ldo int, r *float32, ldr int, lo int, hi int, st int)
+
 // maxPool3x3s2BlocksAVX512 computes out[q·ldo + i] for q < rows and i < 16·⌊n/16⌋ of 3×3 stride-2 max pooling rows
 // (PoolRowsFunc; see its twin in pool_generic.go): output row q reads the rows ldr elements
 // apart from r[2q·ldr] on, in order of q.
 //
 //go:noescape
 func maxPool3x3s2BlocksAVX512(rows int, n int, out *float32, ldo int, r *float32, ldr int)
+
+// maxPool3x3s2ShortAVX512 computes out[q·ldo + i] for q < rows and the lanes i of st of 3×3
+// stride-2 max pooling rows (PoolRowsFunc for n < 16, st = 2ⁿ − 1; see its twin in
+// pool_generic.go), reading the lanes of lo of each window row's columns 0…15 and those
+// of hi of columns 16…31: output row q reads the rows ldr elements apart from
+// r[2q·ldr] on, in order of q.
+//
+//go:noescape
+func maxPool3x3s2ShortAVX512(rows int, out *float32, ldo int, r *float32, ldr int, lo int, hi int, st int)
 
 // maxPool3x3s1Planes8BlocksAVX2 is MaxPool3x3s1Planes (PoolPlanesFunc; see its twin in pool_generic.go)
 // for h ≥ 2 and rows of 1 to 8, with reads and writes past the planes (see

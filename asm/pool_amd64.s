@@ -436,6 +436,58 @@ DATA eights<>+24(SB)/4, $0x00000008
 DATA eights<>+28(SB)/4, $0x00000008
 GLOBL eights<>(SB), RODATA|NOPTR, $32
 
+// func maxPool2x2s2ShortAVX512(rows int, out *float32, ldo int, r *float32, ldr int, lo int, hi int, st int)
+// Requires: AVX, AVX2, AVX512DQ, AVX512F
+TEXT ·maxPool2x2s2ShortAVX512(SB), NOSPLIT|NOFRAME, $0-64
+	MOVQ         rows+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         ldo+16(FP), DX
+	MOVQ         r+24(FP), BX
+	MOVQ         ldr+32(FP), SI
+	MOVQ         lo+40(FP), DI
+	MOVQ         hi+48(FP), R8
+	MOVQ         st+56(FP), R9
+	KMOVW        DI, K1
+	KMOVW        R8, K2
+	KMOVW        R9, K3
+	SHLQ         $0x02, DX
+	SHLQ         $0x02, SI
+	VBROADCASTSS neginf<>+0(SB), Z0
+	VMOVDQU      iota8<>+0(SB), Y1
+	VPADDD       eights<>+0(SB), Y1, Y2
+	VINSERTI32X8 $0x01, Y2, Z1, Z1
+	MOVL         $0x00000001, DI
+	VPBROADCASTD DI, Z2
+	VPADDD       Z1, Z1, Z3
+	VPADDD       Z2, Z3, Z4
+	VPADDD       Z2, Z1, Z1
+	TESTQ        AX, AX
+	JLE          maxPool2x2s2ShortAVX512_done
+
+maxPool2x2s2ShortAVX512_row:
+	VMOVUPS.Z (BX), K1, Z1
+	VMAXPS    Z0, Z1, Z1
+	VMOVUPS.Z (BX)(SI*1), K1, Z2
+	VMAXPS    Z1, Z2, Z1
+	VMOVUPS.Z 64(BX), K2, Z2
+	VMAXPS    Z0, Z2, Z2
+	VMOVUPS.Z 64(BX)(SI*1), K2, Z5
+	VMAXPS    Z2, Z5, Z2
+	VMOVAPS   Z1, Z5
+	VPERMT2PS Z2, Z3, Z5
+	VMOVAPS   Z1, Z1
+	VPERMT2PS Z2, Z4, Z1
+	VMAXPS    Z5, Z1, Z1
+	VMOVUPS   Z1, K3, (CX)
+	ADDQ      DX, CX
+	LEAQ      (BX)(SI*2), BX
+	DECQ      AX
+	JNZ       maxPool2x2s2ShortAVX512_row
+
+maxPool2x2s2ShortAVX512_done:
+	VZEROUPPER
+	RET
+
 // func maxPool3x3s2BlocksAVX512(rows int, n int, out *float32, ldo int, r *float32, ldr int)
 // Requires: AVX, AVX2, AVX512DQ, AVX512F
 TEXT ·maxPool3x3s2BlocksAVX512(SB), NOSPLIT|NOFRAME, $0-48
@@ -504,6 +556,64 @@ maxPool3x3s2BlocksAVX512_loop:
 	JNZ          maxPool3x3s2BlocksAVX512_row
 
 maxPool3x3s2BlocksAVX512_done:
+	VZEROUPPER
+	RET
+
+// func maxPool3x3s2ShortAVX512(rows int, out *float32, ldo int, r *float32, ldr int, lo int, hi int, st int)
+// Requires: AVX, AVX2, AVX512DQ, AVX512F
+TEXT ·maxPool3x3s2ShortAVX512(SB), NOSPLIT|NOFRAME, $0-64
+	MOVQ         rows+0(FP), AX
+	MOVQ         out+8(FP), CX
+	MOVQ         ldo+16(FP), DX
+	MOVQ         r+24(FP), BX
+	MOVQ         ldr+32(FP), SI
+	MOVQ         lo+40(FP), DI
+	MOVQ         hi+48(FP), R8
+	MOVQ         st+56(FP), R9
+	KMOVW        DI, K1
+	KMOVW        R8, K2
+	KMOVW        R9, K3
+	SHLQ         $0x02, DX
+	SHLQ         $0x02, SI
+	VBROADCASTSS neginf<>+0(SB), Z0
+	VMOVDQU      iota8<>+0(SB), Y1
+	VPADDD       eights<>+0(SB), Y1, Y2
+	VINSERTI32X8 $0x01, Y2, Z1, Z1
+	MOVL         $0x00000001, DI
+	VPBROADCASTD DI, Z2
+	VPADDD       Z1, Z1, Z3
+	VPADDD       Z2, Z3, Z4
+	VPADDD       Z2, Z1, Z1
+	TESTQ        AX, AX
+	JLE          maxPool3x3s2ShortAVX512_done
+
+maxPool3x3s2ShortAVX512_row:
+	VMOVUPS.Z (BX), K1, Z2
+	VMAXPS    Z0, Z2, Z2
+	VMOVUPS.Z (BX)(SI*1), K1, Z5
+	VMAXPS    Z2, Z5, Z2
+	VMOVUPS.Z (BX)(SI*2), K1, Z5
+	VMAXPS    Z2, Z5, Z2
+	VMOVUPS.Z 64(BX), K2, Z5
+	VMAXPS    Z0, Z5, Z5
+	VMOVUPS.Z 64(BX)(SI*1), K2, Z6
+	VMAXPS    Z5, Z6, Z5
+	VMOVUPS.Z 64(BX)(SI*2), K2, Z6
+	VMAXPS    Z5, Z6, Z5
+	VMOVAPS   Z2, Z6
+	VPERMT2PS Z5, Z3, Z6
+	VMOVAPS   Z2, Z2
+	VPERMT2PS Z5, Z4, Z2
+	VMAXPS    Z6, Z2, Z2
+	VPERMPS   Z6, Z1, Z5
+	VMAXPS    Z2, Z5, Z5
+	VMOVUPS   Z5, K3, (CX)
+	ADDQ      DX, CX
+	LEAQ      (BX)(SI*2), BX
+	DECQ      AX
+	JNZ       maxPool3x3s2ShortAVX512_row
+
+maxPool3x3s2ShortAVX512_done:
 	VZEROUPPER
 	RET
 

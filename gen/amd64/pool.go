@@ -184,8 +184,10 @@ func pool(g *build.Context) {
 		finish(e)
 	})
 
-	maxPoolS2Wide(g, 2)
-	maxPoolS2Wide(g, 3)
+	for k := 2; k <= 3; k++ {
+		maxPoolS2Wide(g, k)
+		maxPoolS2Short(g, k)
+	}
 
 	for _, avg := range []bool{false, true} {
 		for vecs := 1; vecs <= planesVecs; vecs++ {
@@ -382,22 +384,7 @@ func maxPoolS2Wide(g *build.Context, k int) {
 	rows, n, out0, ldo, r0, ldr := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
 	g.SHLQ(U8(2), ldo)
 	g.SHLQ(U8(2), ldr)
-	neginf := g.ZMM()
-	g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
-	// Lane indices: iota (0…15) from two 8-lane halves, even = 2·iota,
-	// odd = even + 1, shift = iota + 1 (lane 15 takes the second table's
-	// lane 0).
-	iota, hi := g.ZMM(), g.YMM()
-	g.VMOVDQU(iconst(g, "iota8", [8]int32{0, 1, 2, 3, 4, 5, 6, 7}), iota.AsY())
-	g.VPADDD(iconst(g, "eights", [8]int32{8, 8, 8, 8, 8, 8, 8, 8}), iota.AsY(), hi)
-	g.VINSERTI32X8(U8(1), hi, iota, iota)
-	one, t32 := g.ZMM(), g.GP32()
-	g.MOVL(U32(1), t32)
-	g.VPBROADCASTD(t32, one)
-	even, odd, shift := g.ZMM(), g.ZMM(), g.ZMM()
-	g.VPADDD(iota, iota, even)
-	g.VPADDD(one, even, odd)
-	g.VPADDD(one, iota, shift)
+	neginf, even, odd, shift := s2Lanes(g)
 	g.SHRQ(U8(4), n)
 	g.JZ(LabelRef(name + "_done"))
 	g.TESTQ(rows, rows)
@@ -420,12 +407,7 @@ func maxPoolS2Wide(g *build.Context, k int) {
 	g.MOVQ(n, cnt)
 	g.Label(name + "_loop")
 	v0, v1 := fold(0, false), fold(64, false)
-	e, d := g.ZMM(), g.ZMM()
-	g.VMOVAPS(v0, e)
-	g.VPERMT2PS(v1, even, e)
-	g.VMOVAPS(v0, d)
-	g.VPERMT2PS(v1, odd, d)
-	g.VMAXPS(e, d, d) // maxps(d, e)
+	e, d := splitMax(g, v0, v1, even, odd)
 	if k == 3 {
 		c := fold(128, true)
 		f := g.ZMM()
@@ -467,4 +449,88 @@ func foldMax(g *build.Context, rows int, neginf VecVirtual, load func(k int, x V
 		}
 	}
 	return m
+}
+
+// s2Lanes sets up the 16-lane stride-2 kernels' constants: −Inf and the
+// lane indices even = 2·iota, odd = even + 1 and shift = iota + 1 (lane 15
+// takes the second table's lane 0), iota (0…15) built from two 8-lane
+// halves (no 64-byte loads from data).
+func s2Lanes(g *build.Context) (neginf, even, odd, shift VecVirtual) {
+	neginf = g.ZMM()
+	g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
+	iota, hi := g.ZMM(), g.YMM()
+	g.VMOVDQU(iconst(g, "iota8", [8]int32{0, 1, 2, 3, 4, 5, 6, 7}), iota.AsY())
+	g.VPADDD(iconst(g, "eights", [8]int32{8, 8, 8, 8, 8, 8, 8, 8}), iota.AsY(), hi)
+	g.VINSERTI32X8(U8(1), hi, iota, iota)
+	one, t32 := g.ZMM(), g.GP32()
+	g.MOVL(U32(1), t32)
+	g.VPBROADCASTD(t32, one)
+	even, odd, shift = g.ZMM(), g.ZMM(), g.ZMM()
+	g.VPADDD(iota, iota, even)
+	g.VPADDD(one, even, odd)
+	g.VPADDD(one, iota, shift)
+	return neginf, even, odd, shift
+}
+
+// maxPoolS2Short emits maxPool{k}x{k}s2ShortAVX512, maxPoolS2Wide for
+// rows of n < 16 outputs: one block a row, its loads masked to the
+// columns the row's windows cover (lo: of columns 0…15, hi: of 16…31)
+// and its store to the n outputs (st). The columns past the row read as
+// zero and reach only lanes past n; e's lane i + 1 is column 2i + 2 for
+// every lane i < n (2i + 2 ≤ 30), so one VPERMPS shifts it. Rows are
+// written one after the other, as the twin writes them.
+func maxPoolS2Short(g *build.Context, k int) {
+	name := fmt.Sprintf("maxPool%dx%ds2ShortAVX512", k, k)
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(rows int, out *float32, ldo int, r *float32, ldr int, lo, hi, st int)")
+	g.Pragma("noescape")
+	g.Doc(name+fmt.Sprintf(" computes out[q·ldo + i] for q < rows and the lanes i of st of %d×%d", k, k),
+		"stride-2 max pooling rows (PoolRowsFunc for n < 16, st = 2ⁿ − 1; see its twin in",
+		"pool_generic.go), reading the lanes of lo of each window row's columns 0…15 and those",
+		"of hi of columns 16…31: output row q reads the rows ldr elements apart from",
+		"r[2q·ldr] on, in order of q.")
+	prm := gpParams(g, "rows", "out", "ldo", "r", "ldr", "lo", "hi", "st")
+	rows, out, ldo, r, ldr := prm[0], prm[1], prm[2], prm[3], prm[4]
+	klo, khi, kst := g.K(), g.K(), g.K()
+	g.KMOVW(prm[5].(GPVirtual).As32(), klo)
+	g.KMOVW(prm[6].(GPVirtual).As32(), khi)
+	g.KMOVW(prm[7].(GPVirtual).As32(), kst)
+	g.SHLQ(U8(2), ldo)
+	g.SHLQ(U8(2), ldr)
+	neginf, even, odd, shift := s2Lanes(g)
+	g.TESTQ(rows, rows)
+	g.JLE(LabelRef(name + "_done"))
+	fold := func(off int, mask Op) VecVirtual {
+		return foldMax(g, k, neginf, func(i int, x VecVirtual) { g.VMOVUPS_Z(rowMem(r, ldr, i, off), mask, x) })
+	}
+	g.Label(name + "_row")
+	v0, v1 := fold(0, klo), fold(64, khi)
+	e, d := splitMax(g, v0, v1, even, odd)
+	if k == 3 {
+		f := g.ZMM()
+		g.VPERMPS(e, shift, f) // columns 2, 4, …, 2n
+		g.VMAXPS(d, f, f)      // maxps(f, ·)
+		d = f
+	}
+	g.VMOVUPS(d, kst, Mem{Base: out})
+	g.ADDQ(ldo, out)
+	g.LEAQ(Mem{Base: r, Index: ldr, Scale: 2}, r)
+	g.DECQ(rows)
+	g.JNZ(LabelRef(name + "_row"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// splitMax returns the even lanes e of the 32 columns v0 ‖ v1 and
+// maxps(d, e) with their odd lanes d.
+func splitMax(g *build.Context, v0, v1, even, odd VecVirtual) (e, d VecVirtual) {
+	e, d = g.ZMM(), g.ZMM()
+	g.VMOVAPS(v0, e)
+	g.VPERMT2PS(v1, even, e)
+	g.VMOVAPS(v0, d)
+	g.VPERMT2PS(v1, odd, d)
+	g.VMAXPS(e, d, d)
+	return e, d
 }
