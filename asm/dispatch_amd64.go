@@ -24,7 +24,7 @@ func archTables() []*Kernels {
 		{
 			Name: "avx512", Level: cpu.AVX512, MR: 8, NR: 32, KUnroll: 4,
 			Sgemm: sgemm8x32AVX512, SgemmRowA: sgemm8x32RowAAVX512, SgemmPackB: sgemm8x32PackBAVX512,
-			SgemmStrips: sgemm8x32StripsAVX512, SgemmOffs: sgemm8x32OffsAVX512, Sgemv: sgemvAVX512, SgemvPacked: sgemvPacked8AVX512,
+			SgemmStrips: sgemm8x32StripsAVX512, SgemmOffs: sgemm8x32OffsAVX512, Sgemv: sgemvAVX512, SgemvPacked: sgemvPacked8AVX512, SgemmThin: sgemmThin8x4AVX512,
 			Edge:     []EdgeKernel{{16, sgemm8x16AVX512, sgemm8x16RowAAVX512, sgemm8x16OffsAVX512}},
 			FMAProbe: fmaProbeAVX512, ProbeFlops: 12 * 16 * 2,
 			RowKernels: rowKernelsAVX512,

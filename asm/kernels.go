@@ -34,6 +34,9 @@ type Kernels struct {
 	// SgemvPacked is the matrix-vector product over packed A tiles (the
 	// last one or two columns of a GEMM); nil if the table has none.
 	SgemvPacked SgemvPackedFunc
+	// SgemmThin computes a last column strip of at most 4 columns over
+	// packed A tiles; nil if the table has none.
+	SgemmThin SgemmThinFunc
 
 	// FMAProbe runs n iterations of ProbeFlops floating-point operations in
 	// independent FMA chains, so benchmarks can measure the peak.

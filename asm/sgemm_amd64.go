@@ -137,6 +137,11 @@ func sgemvAVX2(m int, k int, a *float32, lda int, x *float32, y *float32)
 //go:noescape
 func sgemvPacked8AVX512(tiles int, k int, a *float32, as int, x *float32, y *float32)
 
+// sgemmThin8x4AVX512 is SgemmThinFunc for MR = 8 (see asm/sgemm_generic.go).
+//
+//go:noescape
+func sgemmThin8x4AVX512(tiles int, k int, a *float32, as int, b *float32, ldb int, y *float32)
+
 // sgemvPacked4AVX2 is SgemvPackedFunc for MR = 4 (see asm/sgemm_generic.go).
 //
 //go:noescape

@@ -8373,6 +8373,140 @@ sgemvPacked8AVX512_done:
 	VZEROUPPER
 	RET
 
+// func sgemmThin8x4AVX512(tiles int, k int, a *float32, as int, b *float32, ldb int, y *float32)
+// Requires: AVX, AVX2, AVX512DQ, AVX512F
+TEXT ·sgemmThin8x4AVX512(SB), NOSPLIT|NOFRAME, $0-56
+	MOVQ         tiles+0(FP), AX
+	MOVQ         k+8(FP), CX
+	MOVQ         a+16(FP), DX
+	MOVQ         as+24(FP), BX
+	MOVQ         b+32(FP), SI
+	MOVQ         ldb+40(FP), DI
+	MOVQ         y+48(FP), R8
+	SHLQ         $0x02, BX
+	SHLQ         $0x02, DI
+	LEAQ         (BX)(BX*2), R9
+	VMOVDQU      iota8<>+0(SB), Y0
+	VPADDD       eights<>+0(SB), Y0, Y1
+	VINSERTI32X8 $0x01, Y1, Z0, Z0
+	VPSRLD       $0x02, Z0, Z0
+	MOVL         $0x00000004, R10
+	VPBROADCASTD R10, Z1
+	VPADDD       Z1, Z0, Z1
+
+sgemmThin8x4AVX512_fours:
+	CMPQ   AX, $0x04
+	JL     sgemmThin8x4AVX512_ones
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	VXORPS Z4, Z4, Z4
+	VXORPS Z5, Z5, Z5
+	VXORPS Z6, Z6, Z6
+	VXORPS Z7, Z7, Z7
+	VXORPS Z8, Z8, Z8
+	VXORPS Z9, Z9, Z9
+	MOVQ   DX, R10
+	MOVQ   SI, R11
+	MOVQ   CX, R12
+	TESTQ  R12, R12
+	JLE    sgemmThin8x4AVX512_four_store
+
+sgemmThin8x4AVX512_four_k:
+	VBROADCASTF32X4 (R11), Z10
+	VBROADCASTF32X8 (R10), Z11
+	VPERMPS         Z11, Z0, Z12
+	VPERMPS         Z11, Z1, Z11
+	VFMADD231PS     Z10, Z12, Z2
+	VFMADD231PS     Z10, Z11, Z3
+	VBROADCASTF32X8 (R10)(BX*1), Z11
+	VPERMPS         Z11, Z0, Z12
+	VPERMPS         Z11, Z1, Z11
+	VFMADD231PS     Z10, Z12, Z4
+	VFMADD231PS     Z10, Z11, Z5
+	VBROADCASTF32X8 (R10)(BX*2), Z11
+	VPERMPS         Z11, Z0, Z12
+	VPERMPS         Z11, Z1, Z11
+	VFMADD231PS     Z10, Z12, Z6
+	VFMADD231PS     Z10, Z11, Z7
+	VBROADCASTF32X8 (R10)(R9*1), Z11
+	VPERMPS         Z11, Z0, Z12
+	VPERMPS         Z11, Z1, Z11
+	VFMADD231PS     Z10, Z12, Z8
+	VFMADD231PS     Z10, Z11, Z9
+	ADDQ            $0x20, R10
+	ADDQ            DI, R11
+	DECQ            R12
+	JNZ             sgemmThin8x4AVX512_four_k
+
+sgemmThin8x4AVX512_four_store:
+	VMOVUPS Z2, (R8)
+	VMOVUPS Z3, 64(R8)
+	VMOVUPS Z4, 128(R8)
+	VMOVUPS Z5, 192(R8)
+	VMOVUPS Z6, 256(R8)
+	VMOVUPS Z7, 320(R8)
+	VMOVUPS Z8, 384(R8)
+	VMOVUPS Z9, 448(R8)
+	ADDQ    $0x00000200, R8
+	LEAQ    (DX)(BX*4), DX
+	SUBQ    $0x04, AX
+	JMP     sgemmThin8x4AVX512_fours
+
+sgemmThin8x4AVX512_ones:
+	TESTQ  AX, AX
+	JLE    sgemmThin8x4AVX512_done
+	VXORPS Z2, Z2, Z2
+	VXORPS Z3, Z3, Z3
+	MOVQ   DX, R10
+	MOVQ   SI, R11
+	MOVQ   CX, R12
+	TESTQ  R12, R12
+	JLE    sgemmThin8x4AVX512_one_store
+
+sgemmThin8x4AVX512_one_k:
+	VBROADCASTF32X4 (R11), Z4
+	VBROADCASTF32X8 (R10), Z5
+	VPERMPS         Z5, Z0, Z6
+	VPERMPS         Z5, Z1, Z5
+	VFMADD231PS     Z4, Z6, Z2
+	VFMADD231PS     Z4, Z5, Z3
+	ADDQ            $0x20, R10
+	ADDQ            DI, R11
+	DECQ            R12
+	JNZ             sgemmThin8x4AVX512_one_k
+
+sgemmThin8x4AVX512_one_store:
+	VMOVUPS Z2, (R8)
+	VMOVUPS Z3, 64(R8)
+	ADDQ    $0x00000080, R8
+	ADDQ    BX, DX
+	SUBQ    $0x01, AX
+	JMP     sgemmThin8x4AVX512_ones
+
+sgemmThin8x4AVX512_done:
+	VZEROUPPER
+	RET
+
+DATA iota8<>+0(SB)/4, $0x00000000
+DATA iota8<>+4(SB)/4, $0x00000001
+DATA iota8<>+8(SB)/4, $0x00000002
+DATA iota8<>+12(SB)/4, $0x00000003
+DATA iota8<>+16(SB)/4, $0x00000004
+DATA iota8<>+20(SB)/4, $0x00000005
+DATA iota8<>+24(SB)/4, $0x00000006
+DATA iota8<>+28(SB)/4, $0x00000007
+GLOBL iota8<>(SB), RODATA|NOPTR, $32
+
+DATA eights<>+0(SB)/4, $0x00000008
+DATA eights<>+4(SB)/4, $0x00000008
+DATA eights<>+8(SB)/4, $0x00000008
+DATA eights<>+12(SB)/4, $0x00000008
+DATA eights<>+16(SB)/4, $0x00000008
+DATA eights<>+20(SB)/4, $0x00000008
+DATA eights<>+24(SB)/4, $0x00000008
+DATA eights<>+28(SB)/4, $0x00000008
+GLOBL eights<>(SB), RODATA|NOPTR, $32
+
 // func sgemvPacked4AVX2(tiles int, k int, a *float32, as int, x *float32, y *float32)
 // Requires: AVX, AVX2, FMA3
 TEXT ·sgemvPacked4AVX2(SB), NOSPLIT|NOFRAME, $0-48

@@ -1,6 +1,9 @@
 package asm
 
-import "unsafe"
+import (
+	"math"
+	"unsafe"
+)
 
 // Epilogue flag bits passed to SgemmFunc. Without FlagBeta, C is only
 // written, never read, so it may hold NaN.
@@ -94,6 +97,46 @@ type SgemvFunc func(m, k int, a *float32, lda int, x, y *float32)
 // last column strip of a GEMM with packed A (N = 49: 24 + 24 + 1), which
 // otherwise costs a whole tile per MR rows.
 type SgemvPackedFunc func(tiles, k int, a *float32, as int, x, y *float32)
+
+// SgemmThinFunc multiplies A packed in MR-row tiles (tile t at a + t·as,
+// element (i, p) at a[t·as + p·MR + i]) by a k×4 block of B (row p at
+// b + p·ldb): for t < tiles, i < MR and j < 4,
+//
+//	acc := float32(0)
+//	for p := range k {
+//		acc = fma(a[t*as+p*MR+i], b[p*ldb+j], acc)
+//	}
+//	y[(t*MR+i)*4+j] = acc
+//
+// — a chain of fused multiply-adds in k order from zero, as the table's
+// micro-kernels compute every output, so an output's bits do not depend on
+// which of them computed it. It serves a GEMM's last column strip when it
+// is at most 4 columns wide (N = 196: 6·32 + 4), which otherwise costs
+// most of a whole strip.
+type SgemmThinFunc func(tiles, k int, a *float32, as int, b *float32, ldb int, y *float32)
+
+// sgemmThinGeneric is SgemmThinFunc for MR = mr in Go: the reference the
+// assembly is tested against (no table uses it: the generic micro-kernel
+// sums in another order).
+func sgemmThinGeneric(mr, tiles, k int, a *float32, as int, b *float32, ldb int, y *float32) {
+	if tiles <= 0 {
+		return
+	}
+	as4 := unsafe.Slice(a, (tiles-1)*as+mr*k)
+	bs := unsafe.Slice(b, max(0, (k-1)*ldb+4))
+	ys := unsafe.Slice(y, mr*4*tiles)
+	for t := range tiles {
+		for i := range mr {
+			for j := range 4 {
+				var acc float32
+				for p := range k {
+					acc = float32(math.FMA(float64(as4[t*as+p*mr+i]), float64(bs[p*ldb+j]), float64(acc)))
+				}
+				ys[(t*mr+i)*4+j] = acc
+			}
+		}
+	}
+}
 
 // sgemvPacked4Generic is the pure-Go SgemvPackedFunc for MR = 4.
 func sgemvPacked4Generic(tiles, k int, a *float32, as int, x, y *float32) {

@@ -489,3 +489,62 @@ func BenchmarkSgemv(b *testing.B) {
 		}
 	}
 }
+
+// TestSgemmThin checks each table's SgemmThin against the Go twin (within
+// a bound) and, bit for bit, against the table's narrowest edge kernel on
+// the same panels: gemm computes a last strip of up to 4 columns with one
+// or the other, and its results must not depend on which.
+func TestSgemmThin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, tab := range Tables() {
+		if tab.SgemmThin == nil {
+			t.Logf("%s: no SgemmThin", tab.Name)
+			continue
+		}
+		mr := tab.MR
+		t.Run(tab.Name, func(t *testing.T) {
+			for _, tiles := range []int{0, 1, 3, 4, 5, 9} {
+				for _, k := range []int{0, 1, 2, 7, 16, 33, 256} {
+					as, ldb := mr*k+3*mr, tab.NR // tiles apart with slack; B rows as packed
+					a := randSlice(rng, max(1, tiles*as))
+					b := make([]float32, max(1, k*ldb))
+					for p := range k {
+						for j := range 4 {
+							b[p*ldb+j] = rng.Float32()*2 - 1
+						}
+					}
+					n := tiles * mr * 4
+					y, want := make([]float32, n+2), make([]float32, n)
+					y[n], y[n+1] = 42, 43
+					tab.SgemmThin(tiles, k, &a[0], as, &b[0], ldb, &y[0])
+					if y[n] != 42 || y[n+1] != 43 {
+						t.Fatalf("tiles=%d k=%d: wrote past y", tiles, k)
+					}
+					if n > 0 {
+						sgemmThinGeneric(mr, tiles, k, &a[0], as, &b[0], ldb, &want[0])
+					}
+					ek := tab.Edge[0]
+					tile := make([]float32, mr*ek.NR)
+					for tl := range tiles {
+						ek.Sgemm(k, &a[tl*as], &b[0], ldb, &tile[0], ek.NR, 0, 1, 0, 0, 0, nil, nil, 0)
+						for i := range mr {
+							for j := range 4 {
+								got, edge := y[(tl*mr+i)*4+j], tile[i*ek.NR+j]
+								if math.Float32bits(got) != math.Float32bits(edge) {
+									t.Fatalf("tiles=%d k=%d: y[%d][%d] = %v, the %d-wide edge kernel %v", tiles, k, tl*mr+i, j, got, ek.NR, edge)
+								}
+								var sa float64
+								for p := range k {
+									sa += math.Abs(float64(a[tl*as+p*mr+i]) * float64(b[p*ldb+j]))
+								}
+								if d := math.Abs(float64(got) - float64(want[(tl*mr+i)*4+j])); d > 1e-6*sa {
+									t.Fatalf("tiles=%d k=%d: y[%d][%d] = %v, twin %v", tiles, k, tl*mr+i, j, got, want[(tl*mr+i)*4+j])
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}

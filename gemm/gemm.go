@@ -590,6 +590,8 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 		default:
 			bp = &bbuf[jr*kc]
 		}
+		// A last strip of at most thinMax columns runs whole on SgemmThin.
+		thin := w < nr && w <= thinMax && gw == 0 && kc > 0 && !c.rowA && kern.SgemmThin != nil
 		// Full tiles after the first (which may pack B) run in one
 		// SgemmStrips call: a call per tile costs as much as a short k.
 		ir0, n := 0, 0
@@ -600,6 +602,10 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			n = mc/mr - ir0/mr
 		}
 		for ir := 0; ir < mc; ir += mr {
+			if thin {
+				c.thin(bp, ldb, abuf, tile, ic, mc, j, w, pc, kc, flags, alpha, beta)
+				break
+			}
 			if ir == ir0 && n > 0 {
 				c.strips(bp, ldb, abuf, ic, ir, n, j, w, pc, kc, flags, alpha, beta)
 				ir += n * mr
@@ -762,6 +768,32 @@ func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc,
 	}
 	bias, res := c.epPtrs(flags, i, j)
 	kern.SgemmStrips(n, kc, ap, as, bp, ldb, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+}
+
+// thinMax is the widest last strip SgemmThin takes (its B rows are 4
+// wide). 1024×196×256 (6·32 + 4 columns) ran 525–535 µs with the 8×16
+// edge kernel on the last 4 columns, 470–488 without them.
+const thinMax = 4
+
+// thin computes the last w ≤ thinMax columns of the mc×nc block at row ic
+// with SgemmThin, as many tiles at a time as tile holds with 4 columns,
+// then stores them through the epilogue.
+func (c *call) thin(bp *float32, ldb int, abuf, tile []float32, ic, mc, j, w, pc, kc, flags int, alpha, beta float32) {
+	p, kern, e := &c.p, c.kern, &c.p.Epilogue
+	mr := kern.MR
+	chunk := len(tile) / (4 * mr) * mr
+	for ir := 0; ir < mc; ir += chunk {
+		h, i := min(chunk, mc-ir), ic+ir
+		var ap *float32
+		if pa := p.PackedA; pa != nil {
+			ap = pa.panel(i, pc, kc)
+		} else {
+			ap = &abuf[ir*kc]
+		}
+		kern.SgemmThin((h+mr-1)/mr, kc, ap, mr*kc, bp, ldb, &tile[0])
+		bias, res := c.epPtrs(flags, i, j)
+		asm.Epilogue(h, w, tile, 4, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+	}
 }
 
 // epPtrs returns the epilogue's bias and residual pointers for the C

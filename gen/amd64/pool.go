@@ -453,18 +453,11 @@ func foldMax(g *build.Context, rows int, neginf VecVirtual, load func(k int, x V
 
 // s2Lanes sets up the 16-lane stride-2 kernels' constants: −Inf and the
 // lane indices even = 2·iota, odd = even + 1 and shift = iota + 1 (lane 15
-// takes the second table's lane 0), iota (0…15) built from two 8-lane
-// halves (no 64-byte loads from data).
+// takes the second table's lane 0).
 func s2Lanes(g *build.Context) (neginf, even, odd, shift VecVirtual) {
 	neginf = g.ZMM()
 	g.VBROADCASTSS(fconst(g, "neginf", float32(math.Inf(-1))), neginf)
-	iota, hi := g.ZMM(), g.YMM()
-	g.VMOVDQU(iconst(g, "iota8", [8]int32{0, 1, 2, 3, 4, 5, 6, 7}), iota.AsY())
-	g.VPADDD(iconst(g, "eights", [8]int32{8, 8, 8, 8, 8, 8, 8, 8}), iota.AsY(), hi)
-	g.VINSERTI32X8(U8(1), hi, iota, iota)
-	one, t32 := g.ZMM(), g.GP32()
-	g.MOVL(U32(1), t32)
-	g.VPBROADCASTD(t32, one)
+	iota, one := iota16(g), dwords(g, 1)
 	even, odd, shift = g.ZMM(), g.ZMM(), g.ZMM()
 	g.VPADDD(iota, iota, even)
 	g.VPADDD(one, even, odd)

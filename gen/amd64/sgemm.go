@@ -74,6 +74,7 @@ func sgemm(g *build.Context) {
 	sgemv(g, avx5)
 	sgemv(g, avx2)
 	sgemvPacked(g, avx5, 8)
+	sgemmThin(g)
 	sgemvPacked(g, avx2, 4)
 	fmaProbe(g, avx5)
 	fmaProbe(g, avx2)
@@ -845,6 +846,90 @@ func sgemvPacked(g *build.Context, s isa, mr int) {
 	g.ADDQ(as, a)
 	g.DECQ(tiles)
 	g.JNZ(LabelRef(name + "_tile"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// sgemmThin emits sgemmThin8x4AVX512 (SgemmThinFunc for MR = 8): a last
+// column strip of at most 4 columns, where the 8×16 edge kernel costs 0.62
+// of a full strip (8 broadcasts of A per 8 FMAs; 1024×196×256 took 11.7 %
+// longer than 1024×192×256). Here B's row of 4 is the vector, repeated
+// four times (VBROADCASTF32X4), and A's 8 values of a k step, loaded as
+// two copies (VBROADCASTF32X8), are spread by VPERMPS to [a0 ×4, a1 ×4,
+// a2 ×4, a3 ×4] and [a4 ×4 … a7 ×4]: two FMAs a tile per k step, each
+// accumulator four rows of the tile's 8×4 block in row-major order. Four
+// tiles at a time (eight chains for the FMA latency), then one at a time.
+// Each output is a chain of FMAs in k order from zero, as in the table's
+// micro-kernels, so its bits do not depend on which kernel computed it.
+func sgemmThin(g *build.Context) {
+	name := "sgemmThin8x4AVX512"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(tiles, k int, a *float32, as int, b *float32, ldb int, y *float32)")
+	g.Pragma("noescape")
+	g.Doc(name + " is SgemmThinFunc for MR = 8 (see asm/sgemm_generic.go).")
+	prm := gpParams(g, "tiles", "k", "a", "as", "b", "ldb", "y")
+	tiles, k, a, as, b, ldb, y := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
+	g.SHLQ(U8(2), as)
+	g.SHLQ(U8(2), ldb)
+	as3 := g.GP64()
+	g.LEAQ(Mem{Base: as, Index: as, Scale: 2}, as3)
+	lo := iota16(g)
+	g.VPSRLD(U8(2), lo, lo) // lane l takes a[l/4]
+	hi := g.ZMM()
+	g.VPADDD(dwords(g, 4), lo, hi) // and a[4 + l/4]
+	p, q, n := g.GP64(), g.GP64(), g.GP64()
+	group := func(label string, tl int) {
+		g.Label(name + label)
+		acc := make([]VecVirtual, 2*tl)
+		for i := range acc {
+			acc[i] = g.ZMM()
+			g.VXORPS(acc[i], acc[i], acc[i])
+		}
+		g.MOVQ(a, p)
+		g.MOVQ(b, q)
+		g.MOVQ(k, n)
+		g.TESTQ(n, n)
+		g.JLE(LabelRef(name + label + "_store"))
+		g.Label(name + label + "_k")
+		bv := g.ZMM()
+		g.VBROADCASTF32X4(Mem{Base: q}, bv)
+		for t := 0; t < tl; t++ {
+			m := [4]Mem{{Base: p}, {Base: p, Index: as, Scale: 1}, {Base: p, Index: as, Scale: 2}, {Base: p, Index: as3, Scale: 1}}[t]
+			av, x0, x1 := g.ZMM(), g.ZMM(), g.ZMM()
+			g.VBROADCASTF32X8(m, av)
+			g.VPERMPS(av, lo, x0)
+			g.VPERMPS(av, hi, x1)
+			g.VFMADD231PS(bv, x0, acc[2*t])
+			g.VFMADD231PS(bv, x1, acc[2*t+1])
+		}
+		g.ADDQ(U8(32), p)
+		g.ADDQ(ldb, q)
+		g.DECQ(n)
+		g.JNZ(LabelRef(name + label + "_k"))
+		g.Label(name + label + "_store")
+		for i, v := range acc {
+			g.VMOVUPS(v, Mem{Base: y, Disp: 64 * i})
+		}
+		g.ADDQ(U32(128*tl), y)
+		if tl == 4 {
+			g.LEAQ(Mem{Base: a, Index: as, Scale: 4}, a)
+		} else {
+			g.ADDQ(as, a)
+		}
+		g.SUBQ(U8(uint8(tl)), tiles)
+	}
+	g.Label(name + "_fours")
+	g.CMPQ(tiles, U8(4))
+	g.JL(LabelRef(name + "_ones"))
+	group("_four", 4)
+	g.JMP(LabelRef(name + "_fours"))
+	g.Label(name + "_ones")
+	g.TESTQ(tiles, tiles)
+	g.JLE(LabelRef(name + "_done"))
+	group("_one", 1)
+	g.JMP(LabelRef(name + "_ones"))
 	g.Label(name + "_done")
 	g.VZEROUPPER()
 	g.RET()

@@ -65,6 +65,24 @@ func iconst(g *build.Context, name string, lanes [8]int32) Mem {
 	return table(g, name, words)
 }
 
+// iota16 returns a zmm of the lanes' indices 0…15, built from two 8-lane
+// halves (no 64-byte loads from data).
+func iota16(g *build.Context) VecVirtual {
+	iota, hi := g.ZMM(), g.YMM()
+	g.VMOVDQU(iconst(g, "iota8", [8]int32{0, 1, 2, 3, 4, 5, 6, 7}), iota.AsY())
+	g.VPADDD(iconst(g, "eights", [8]int32{8, 8, 8, 8, 8, 8, 8, 8}), iota.AsY(), hi)
+	g.VINSERTI32X8(U8(1), hi, iota, iota)
+	return iota
+}
+
+// dwords returns a zmm of sixteen copies of v.
+func dwords(g *build.Context, v uint32) VecVirtual {
+	z, t32 := g.ZMM(), g.GP32()
+	g.MOVL(U32(v), t32)
+	g.VPBROADCASTD(t32, z)
+	return z
+}
+
 // lanes is a vector width in float32s: 8 (ymm, AVX2) or 16 (zmm,
 // AVX-512). Only the exp-based kernels have a 16-lane form: the others are
 // memory-bound at 8.
