@@ -363,9 +363,9 @@ func laneMasks(g *build.Context) Mem {
 }
 
 // maxPoolS2Wide emits maxPool{k}x{k}s2BlocksAVX512: the AVX2 kernel's
-// arithmetic on 16 outputs a block, which doubles its rate (the 8-lane
-// kernel ran at a third of the copy rate on data in cache: it is not
-// memory-bound). Columns 0…15 and 16…31 fold down the window's rows into
+// arithmetic on 16 outputs a block (the 8-lane kernel ran at a third of
+// the copy rate on data in cache, so it was not memory-bound; SqueezeNet's
+// 3×3 pool of 64×111×111 went from 116–124 to 88–89 µs). Columns 0…15 and 16…31 fold down the window's rows into
 // v0 and v1; VPERMT2PS splits them into the even columns e and the odd
 // ones d; for 3×3, column 32 (broadcast, folded down likewise: no load
 // reaches past the last column the twin reads) is shifted in after e's
