@@ -772,8 +772,8 @@ func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc,
 
 // thinMax is the widest last strip SgemmThin takes (its B rows are 4
 // wide). In one run of alternations, 1024×196×256 (6·32 + 4 columns) took
-// 587–603 µs with the 8×16 edge kernel on the last 4 columns, 546–570 with
-// SgemmThin, and 1024×192×256 508–527.
+// 589–593 µs with the 8×16 edge kernel on the last 4 columns, 531–548 with
+// SgemmThin, and 1024×192×256 483–518.
 const thinMax = 4
 
 // thin computes the last w ≤ thinMax columns of the mc×nc block at row ic

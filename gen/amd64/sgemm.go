@@ -854,14 +854,16 @@ func sgemvPacked(g *build.Context, s isa, mr int) {
 // sgemmThin emits sgemmThin8x4AVX512 (SgemmThinFunc for MR = 8): a last
 // column strip of at most 4 columns, where the 8×16 edge kernel costs 0.62
 // of a full strip (8 broadcasts of A per 8 FMAs; 1024×196×256 took 11.7 %
-// longer than 1024×192×256). Here B's row of 4 is the vector, repeated
-// four times (VBROADCASTF32X4), and A's 8 values of a k step, loaded as
-// two copies (VBROADCASTF32X8), are spread by VPERMPS to [a0 ×4, a1 ×4,
-// a2 ×4, a3 ×4] and [a4 ×4 … a7 ×4]: two FMAs a tile per k step, each
-// accumulator four rows of the tile's 8×4 block in row-major order. Four
-// tiles at a time (eight chains for the FMA latency), then one at a time.
-// Each output is a chain of FMAs in k order from zero, as in the table's
-// micro-kernels, so its bits do not depend on which kernel computed it.
+// longer than 1024×192×256). Here A's 8 values of a k step are the vector,
+// loaded twice over (VBROADCASTF32X8), and B's row of 4 is spread by VPERMPS
+// to [b0 ×8, b1 ×8] and [b2 ×8, b3 ×8] once per k step for four tiles:
+// two FMAs a tile per k step, the accumulators holding a tile's 8×4 block
+// column by column, turned to rows by two VPERMT2PS at the end. (Spreading
+// A instead, two permutes a tile per k step, left the strip at 0.45 of a
+// full one.) Four tiles at a time (eight chains for the FMA latency), then
+// one at a time. Each output is a chain of FMAs in k order from zero, as in
+// the table's micro-kernels, so its bits do not depend on which kernel
+// computed it.
 func sgemmThin(g *build.Context) {
 	name := "sgemmThin8x4AVX512"
 	g.Function(name)
@@ -875,10 +877,19 @@ func sgemmThin(g *build.Context) {
 	g.SHLQ(U8(2), ldb)
 	as3 := g.GP64()
 	g.LEAQ(Mem{Base: as, Index: as, Scale: 2}, as3)
-	lo := iota16(g)
-	g.VPSRLD(U8(2), lo, lo) // lane l takes a[l/4]
-	hi := g.ZMM()
-	g.VPADDD(dwords(g, 4), lo, hi) // and a[4 + l/4]
+	// Lane l: B spreads take b[l/8] and b[2 + l/8]; the row-major store
+	// takes lane 8·(l mod 4) + l/4 of the two accumulators (row l/4,
+	// column l mod 4), +4 for rows 4…7.
+	iota := iota16(g)
+	b01, b23 := g.ZMM(), g.ZMM()
+	g.VPSRLD(U8(3), iota, b01)
+	g.VPADDD(dwords(g, 2), b01, b23)
+	t0, t1, c := g.ZMM(), g.ZMM(), g.ZMM()
+	g.VPANDD(dwords(g, 3), iota, c)
+	g.VPSLLD(U8(3), c, c)
+	g.VPSRLD(U8(2), iota, t0)
+	g.VPADDD(c, t0, t0)
+	g.VPADDD(dwords(g, 4), t0, t1)
 	p, q, n := g.GP64(), g.GP64(), g.GP64()
 	group := func(label string, tl int) {
 		g.Label(name + label)
@@ -893,24 +904,29 @@ func sgemmThin(g *build.Context) {
 		g.TESTQ(n, n)
 		g.JLE(LabelRef(name + label + "_store"))
 		g.Label(name + label + "_k")
-		bv := g.ZMM()
+		bv, lo, hi := g.ZMM(), g.ZMM(), g.ZMM()
 		g.VBROADCASTF32X4(Mem{Base: q}, bv)
+		g.VPERMPS(bv, b01, lo)
+		g.VPERMPS(bv, b23, hi)
 		for t := 0; t < tl; t++ {
 			m := [4]Mem{{Base: p}, {Base: p, Index: as, Scale: 1}, {Base: p, Index: as, Scale: 2}, {Base: p, Index: as3, Scale: 1}}[t]
-			av, x0, x1 := g.ZMM(), g.ZMM(), g.ZMM()
+			av := g.ZMM()
 			g.VBROADCASTF32X8(m, av)
-			g.VPERMPS(av, lo, x0)
-			g.VPERMPS(av, hi, x1)
-			g.VFMADD231PS(bv, x0, acc[2*t])
-			g.VFMADD231PS(bv, x1, acc[2*t+1])
+			g.VFMADD231PS(lo, av, acc[2*t])
+			g.VFMADD231PS(hi, av, acc[2*t+1])
 		}
 		g.ADDQ(U8(32), p)
 		g.ADDQ(ldb, q)
 		g.DECQ(n)
 		g.JNZ(LabelRef(name + label + "_k"))
 		g.Label(name + label + "_store")
-		for i, v := range acc {
-			g.VMOVUPS(v, Mem{Base: y, Disp: 64 * i})
+		for t := 0; t < tl; t++ {
+			for h, idx := range []VecVirtual{t0, t1} {
+				r := g.ZMM()
+				g.VMOVAPS(acc[2*t], r)
+				g.VPERMT2PS(acc[2*t+1], idx, r)
+				g.VMOVUPS(r, Mem{Base: y, Disp: 128*t + 64*h})
+			}
 		}
 		g.ADDQ(U32(128*tl), y)
 		if tl == 4 {
