@@ -174,6 +174,9 @@ func (w lanes) c(g *build.Context, name string, v float32) Op {
 	return w.f(g, name, v)
 }
 
+// e is c for the constant of expConst called name.
+func (w lanes) e(g *build.Context, name string) Op { return w.c(g, name, expConst[name]) }
+
 // constReg returns constant name in a register: the hoisted one, else a new
 // register loaded from f.
 func (w lanes) constReg(g *build.Context, name string, v float32) VecVirtual {
@@ -385,13 +388,13 @@ func vec(g *build.Context) {
 		es, rs := make([]VecVirtual, len(xs)), make([]VecVirtual, len(xs))
 		for i, x := range xs {
 			es[i] = w.reg(g)
-			g.VXORPS(w.c(g, "signbit", float32(math.Copysign(0, -1))), x, es[i]) // −x
+			g.VXORPS(w.e(g, "signbit"), x, es[i]) // −x
 		}
 		expPoly(g, w, es)
 		for i, e := range es {
-			g.VADDPS(w.c(g, "one", 1), e, e)
+			g.VADDPS(w.e(g, "one"), e, e)
 			rs[i] = w.reg(g)
-			g.VMOVUPS(w.c(g, "one", 1), rs[i])
+			g.VMOVUPS(w.e(g, "one"), rs[i])
 		}
 		for i, e := range es {
 			g.VDIVPS(e, rs[i], rs[i])
@@ -416,7 +419,7 @@ func vec(g *build.Context) {
 		unroll, setup, done := sigmoidGroup, func() {}, func() {}
 		if w == 16 {
 			unroll = sigmoidGroup16
-			setup = func() { done = w.hoist(g, expConsts()) }
+			setup = func() { done = w.hoist(g, expConst) }
 		}
 		streamKernelGroup(g, w, name, actSig, actDoc(name, what), []string{"src"}, unroll, setup, one, group)
 		done()
@@ -752,44 +755,41 @@ func expPoly(g *build.Context, w lanes, zs []VecVirtual) {
 	}
 	n := len(zs)
 	each(func(_ int, z VecVirtual) {
-		lo := w.constReg(g, "explo", -87.33654)
+		lo := w.constReg(g, "explo", expConst["explo"])
 		g.VMAXPS(z, lo, z) // maxps(lo, z): NaN stays
 	})
 	each(func(_ int, z VecVirtual) {
-		hi := w.constReg(g, "exphi", 88)
+		hi := w.constReg(g, "exphi", expConst["exphi"])
 		g.VMINPS(z, hi, z) // minps(hi, z)
 	})
-	magic := w.c(g, "expmagic", 12582912)
+	magic := w.e(g, "expmagic")
 	t, k, p := make([]VecVirtual, n), make([]VecVirtual, n), make([]VecVirtual, n)
 	each(func(i int, z VecVirtual) {
 		t[i] = w.reg(g)
 		g.VMOVUPS(magic, t[i])
-		g.VFMADD231PS(w.c(g, "log2e", 1.44269504088896341), z, t[i]) // t = z·log2e + magic
+		g.VFMADD231PS(w.e(g, "log2e"), z, t[i]) // t = z·log2e + magic
 	})
 	// bits(t) − (bits(magic) − 127) is k + 127, the biased exponent of 2^k.
-	mk := int32(math.Float32bits(12582912)) - 127
-	var magicK Op = w.splat(g, "expmagick", uint32(mk))
-	if r, ok := wide.regs["expmagick"]; ok {
-		magicK = r
-	}
+	magicK := w.e(g, "expmagick")
 	each(func(i int, _ VecVirtual) {
 		k[i] = w.reg(g)
 		g.VPSUBD(magicK, t[i], k[i]) // k + 127
 		g.VSUBPS(magic, t[i], t[i])  // k as a float
 	})
 	each(func(i int, z VecVirtual) {
-		g.VFNMADD231PS(w.c(g, "ln2hi", 0.693359375), t[i], z) // r = z − k·ln2hi
+		g.VFNMADD231PS(w.e(g, "ln2hi"), t[i], z) // r = z − k·ln2hi
 	})
 	each(func(i int, z VecVirtual) {
-		g.VFNMADD231PS(w.c(g, "ln2lo", -2.12194440e-4), t[i], z)
+		g.VFNMADD231PS(w.e(g, "ln2lo"), t[i], z)
 	})
 	each(func(i int, _ VecVirtual) {
 		p[i] = w.reg(g)
-		g.VMOVUPS(w.c(g, "c5", expC5), p[i])
+		g.VMOVUPS(w.e(g, "c5"), p[i])
 	})
-	for j, c := range []float32{expC4, expC3, expC2, expC1, 1} {
+	for j := 4; j >= 0; j-- {
+		c := fmt.Sprintf("c%d", j)
 		each(func(i int, z VecVirtual) {
-			g.VFMADD213PS(w.c(g, fmt.Sprintf("c%d", 4-j), c), z, p[i]) // p = p·r + c
+			g.VFMADD213PS(w.e(g, c), z, p[i]) // p = p·r + c
 		})
 	}
 	each(func(i int, z VecVirtual) {
@@ -798,15 +798,16 @@ func expPoly(g *build.Context, w lanes, zs []VecVirtual) {
 	})
 }
 
-// expConsts are the constants of sigmoid (and SiLU) and expPoly, for hoist.
-func expConsts() map[string]float32 {
-	mk := math.Float32bits(12582912) - 127
-	return map[string]float32{
-		"signbit": float32(math.Copysign(0, -1)), "one": 1, "explo": -87.33654, "exphi": 88,
-		"expmagic": 12582912, "log2e": 1.44269504088896341, "expmagick": math.Float32frombits(mk),
-		"ln2hi": 0.693359375, "ln2lo": -2.12194440e-4,
-		"c5": expC5, "c4": expC4, "c3": expC3, "c2": expC2, "c1": expC1, "c0": 1,
-	}
+// expConst holds the constants of sigmoid (and SiLU) and expPoly by the
+// names of their slots, one table for the memory operands and for hoist
+// (c0…c5: the polynomial's coefficients, c0 = 1; expmagick: bits(expmagic)
+// − 127, for k + 127 from the rounded t).
+var expConst = map[string]float32{
+	"signbit": float32(math.Copysign(0, -1)), "one": 1, "explo": -87.33654, "exphi": 88,
+	"expmagic": 12582912, "log2e": 1.44269504088896341,
+	"expmagick": math.Float32frombits(math.Float32bits(12582912) - 127),
+	"ln2hi":     0.693359375, "ln2lo": -2.12194440e-4,
+	"c5": expC5, "c4": expC4, "c3": expC3, "c2": expC2, "c1": expC1, "c0": 1,
 }
 
 // The polynomial of expPoly (asm/vec_generic.go).
