@@ -759,15 +759,17 @@ const actCols = 256
 func (c *call) strips(bp *float32, ldb int, abuf []float32, ic, ir, n, j, w, pc, kc, flags int, alpha, beta float32) {
 	p, kern, e := &c.p, c.kern, &c.p.Epilogue
 	mr, i := kern.MR, ic+ir
-	var ap *float32
-	var as int
-	if pa := p.PackedA; pa != nil {
-		ap, as = pa.panel(i, pc, kc), mr*kc
-	} else {
-		ap, as = &abuf[ir*kc], mr*kc
-	}
 	bias, res := c.epPtrs(flags, i, j)
-	kern.SgemmStrips(n, kc, ap, as, bp, ldb, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+	kern.SgemmStrips(n, kc, c.aPanels(abuf, ir, i, pc, kc), mr*kc, bp, ldb, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+}
+
+// aPanels returns the packed A panel of rows i… (the block's row ir…) for
+// k block pc: pre-packed, or in abuf; panels follow each other MR·kc apart.
+func (c *call) aPanels(abuf []float32, ir, i, pc, kc int) *float32 {
+	if pa := c.p.PackedA; pa != nil {
+		return pa.panel(i, pc, kc)
+	}
+	return &abuf[ir*kc]
 }
 
 // thinMax is the widest last strip SgemmThin takes (its B rows are 4
@@ -785,13 +787,7 @@ func (c *call) thin(bp *float32, ldb int, abuf, tile []float32, ic, mc, j, w, pc
 	chunk := len(tile) / (4 * mr) * mr
 	for ir := 0; ir < mc; ir += chunk {
 		h, i := min(chunk, mc-ir), ic+ir
-		var ap *float32
-		if pa := p.PackedA; pa != nil {
-			ap = pa.panel(i, pc, kc)
-		} else {
-			ap = &abuf[ir*kc]
-		}
-		kern.SgemmThin((h+mr-1)/mr, kc, ap, mr*kc, bp, ldb, &tile[0])
+		kern.SgemmThin((h+mr-1)/mr, kc, c.aPanels(abuf, ir, i, pc, kc), mr*kc, bp, ldb, &tile[0])
 		bias, res := c.epPtrs(flags, i, j)
 		asm.Epilogue(h, w, tile, 4, &p.C[i*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 	}
