@@ -312,6 +312,12 @@ var gemmCases = []convCase{
 	{n: 1, c: 3, h: 9, w: 17, m: 5, kh: 3, kw: 5, strides: []int{1, 3}, pads: []int{1, 2, 0, 1}, bias: true}, // three column phases
 	{n: 1, c: 5, h: 11, w: 13, m: 4, kh: 2, kw: 2, strides: []int{3, 3}, pads: []int{1, 1, 1, 1}},            // phase 2 and every third row unread
 	{n: 1, c: 6, h: 9, w: 10, m: 5, kh: 1, kw: 1, strides: []int{3, 2}, pads: []int{1, 0, 0, 1}, bias: true}, // padded 1×1, strided
+	// stride 4 (column phases by two Deinterleaves from 8 columns on):
+	// explicit with AlexNet's 11×11 and pads, implicit with pW 5, and a
+	// 7-wide input (gathered)
+	{n: 1, c: 3, h: 23, w: 70, m: 6, kh: 11, kw: 11, strides: []int{4, 4}, pads: []int{2, 3, 2, 1}, bias: true},
+	{n: 1, c: 2, h: 13, w: 21, m: 5, kh: 5, kw: 6, strides: []int{4, 4}, pads: []int{0, 5, 1, 0}},
+	{n: 1, c: 2, h: 9, w: 7, m: 3, kh: 4, kw: 4, strides: []int{4, 4}, pads: []int{1, 1, 1, 1}},
 	// OW ≥ 14: an explicit column matrix in chunks that split output rows
 	// (several where L2 ≤ 1 MB, resp. 2 MB), the last one partial.
 	{n: 2, c: 3, h: 30, w: 80, m: 7, kh: 7, kw: 7, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}, bias: true},

@@ -81,7 +81,7 @@ func (s *im2colSource) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 		// copied; short runs are gathered.
 		nseg := 0
 		for j := 0; j < w; j++ {
-			offs[j] = oh*g.sh*s.wp + ow*step
+			offs[j] = s.origin(oh, ow*step)
 			if j == 0 || offs[j] != offs[j-1]+1 {
 				segs[nseg] = [2]int{j, 0}
 				nseg++
@@ -282,30 +282,45 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 	}
 	st := s.phases
 	wq := s.wp
-	every := g.dh == 1 && s.kh >= g.sh   // windows overlap: every row is read
-	for φ := 0; φ < min(st, s.kw); φ++ { // phase φ holds kernel columns φ, φ+sW, …
-		// Phase columns u with input column u·sW + φ − pW inside X.
-		u0 := max(0, (g.pw-φ+st-1)/st)
-		u1 := max(u0, min(wq, (g.w+g.pw-φ+st-1)/st))
-		for ci := c0; ci < c1; ci++ {
-			dp := s.x[(φ*s.c+ci)*plane : (φ*s.c+ci+1)*plane]
-			for r := top; r < bot; r++ {
-				if !every && !s.rowRead(r) {
-					continue
-				}
-				row := dp[(r-top)*wq : (r-top+1)*wq]
-				ih := r - g.ph
+	every := g.dh == 1 && s.kh >= g.sh // windows overlap: every row is read
+	quad := st == 4 && s.kw >= st && g.w >= 8
+	var tmp *[]float32
+	if quad {
+		tmp = rowTemps.Get()
+		defer rowTemps.Put(tmp)
+		if len(*tmp) < g.w {
+			*tmp = make([]float32, g.w)
+		}
+	}
+	// Row by row, every phase of a row before the next (phase φ holds
+	// kernel columns φ, φ+sW, …): the input row comes from memory once.
+	// Phase by phase, the bands of AlexNet's 11×11/4 stem had filled at a
+	// third of the rate on two threads.
+	for ci := c0; ci < c1; ci++ {
+		for r := top; r < bot; r++ {
+			if !every && !s.rowRead(r) {
+				continue
+			}
+			ih := r - g.ph
+			for φ := 0; φ < min(st, s.kw); φ++ {
+				row := s.x[(φ*s.c+ci)*plane+(r-top)*wq:][:wq]
 				if ih < 0 || ih >= g.h {
 					clear(row)
 					continue
 				}
+				// Phase columns u with input column u·sW + φ − pW inside X.
+				u0 := max(0, (g.pw-φ+st-1)/st)
+				u1 := max(u0, min(wq, (g.w+g.pw-φ+st-1)/st))
 				clear(row[:u0])
 				clear(row[u1:])
-				if st == 2 || u1 == u0 {
-					continue // (stride 2: both phases at once below)
+				if st == 2 || quad || u1 == u0 {
+					continue // (stride 2: both phases at once below; quad: after the loop)
 				}
-				line := x[ci*g.inPlane+ih*g.w : ci*g.inPlane+(ih+1)*g.w]
+				line := x[ci*g.inPlane+ih*g.w:][:g.w]
 				gather(row[u0:u1], line[u0*st+φ-g.pw:], st)
+			}
+			if quad && ih >= 0 && ih < g.h {
+				s.quarter(*tmp, x[ci*g.inPlane+ih*g.w:][:g.w], ci, r)
 			}
 		}
 	}
@@ -343,6 +358,28 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 			}
 		}
 	}
+}
+
+// rowTemps hold quarter's halves of a row.
+var rowTemps freelist.List[[]float32]
+
+// quarter writes input row line (plane ci, padded row r; at least 8
+// columns) into its four phases at column stride 4: Deinterleave splits
+// it into its even and odd columns (in tmp), then each of those into
+// theirs, columns j, j+4, … (j = 0…3) landing in phase (j+pW) mod 4. The
+// scalar gather had taken as long as a quarter of the stem's GEMM.
+func (s *im2colSource) quarter(tmp, line []float32, ci, r int) {
+	g, plane, w := s.g, s.hp*s.wp, len(line)
+	dst := func(j int) *float32 { // where input column j lands
+		p := j + g.pw
+		row := s.x[((p%4)*s.c+ci)*plane+(r-s.top)*s.wp:][:s.wp]
+		return &row[p/4 : p/4+(w-j+3)/4][0]
+	}
+	ne := (w + 1) / 2
+	_ = tmp[w-1]
+	s.kt.Deinterleave(1, w, &tmp[0], &tmp[ne], 0, &line[0], 0)
+	s.kt.Deinterleave(1, ne, dst(0), dst(2), 0, &tmp[0], 0)
+	s.kt.Deinterleave(1, w/2, dst(1), dst(3), 0, &tmp[ne], 0)
 }
 
 // deinterleaved says where Deinterleave puts a row padded by pw columns
@@ -501,7 +538,7 @@ func (s *im2colSource) tapRows(d []float32, step, tap, oh, ow, n int) {
 	last := (s.c-1)*step + n - 1 // d's last element written
 	if !s.direct {
 		plane := s.hp * s.wp
-		x := s.x[s.base(0, ki, kj)+oh*g.sh*s.wp+ow:]
+		x := s.x[s.base(0, ki, kj)+s.origin(oh, ow):]
 		_, _ = d[last], x[(s.c-1)*plane+n-1]
 		s.kt.CopyRows(s.c, n, &d[0], step, &x[0], plane)
 		return
@@ -533,6 +570,10 @@ func (s *im2colSource) tapRows(d []float32, step, tap, oh, ow, n int) {
 	_ = x[(s.c-1)*g.inPlane+2*(m-1)]
 	s.kt.CopyRowsS2(s.c, m, &d[i0], step, &x[0], g.inPlane)
 }
+
+// origin is the offset in x of the window of output row oh whose origin
+// is column u of its phase (u = ow at stride 1 or with phases).
+func (s *im2colSource) origin(oh, u int) int { return (oh*s.g.sh-s.top)*s.wp + u }
 
 // base is the offset in x of window origin (0, 0)'s element for kernel
 // tap (ki, kj) of plane ci: its phase's planes, then its row and column.
@@ -631,10 +672,16 @@ func padSize(c int, g *geometry, kh, kw int) int {
 // int32 offsets can address.
 func (k *Conv) useOffs(g *geometry) bool {
 	kt := k.kern
-	_, _, pads := padDims(g, k.kh, k.kw)
 	return kt.SgemmOffs != nil && 4*k.kDim*kt.NR <= cpu.L1D/2 && gemm.OneBlock(kt, k.kDim) &&
 		g.dw == 1 && g.ow >= kt.NR && (k.m/k.group)%kt.MR == 0 &&
-		(phased(g) || pads) && im2colSize(k.cg, g, k.kh, k.kw) <= math.MaxInt32
+		k.ownsSource(g) && im2colSize(k.cg, g, k.kh, k.kw) <= math.MaxInt32
+}
+
+// ownsSource reports whether the im2col source on g is a copy (padded or
+// phased planes), not the input itself.
+func (k *Conv) ownsSource(g *geometry) bool {
+	_, _, pads := padDims(g, k.kh, k.kw)
+	return phased(g) || pads
 }
 
 // offsBands returns the parts an offsTask on g runs in and the padded
@@ -643,15 +690,20 @@ func (k *Conv) offsBands(g *geometry) (parts, rows int) {
 	parts = k.parts(g.oh, k.m/k.group*g.outPlane, 16<<10)
 	for part := range parts {
 		if r0, r1 := part*g.oh/parts, (part+1)*g.oh/parts; r1 > r0 {
-			rows = max(rows, (r1-r0-1)*g.sh+(k.kh-1)*g.dh+1)
+			rows = max(rows, k.bandRows(g, r0, r1))
 		}
 	}
 	return parts, rows
 }
 
-// offsBand is the floats of a band of rows padded rows (all phases and
+// bandRows is the padded rows the windows of output rows oh0…oh1−1 read.
+func (k *Conv) bandRows(g *geometry, oh0, oh1 int) int {
+	return (oh1-oh0-1)*g.sh + (k.kh-1)*g.dh + 1
+}
+
+// band is the floats of a band of rows padded rows (all phases and
 // channels of a group).
-func (k *Conv) offsBand(g *geometry, rows int) int {
+func (k *Conv) band(g *geometry, rows int) int {
 	hp, _, _ := padDims(g, k.kh, k.kw)
 	return im2colSize(k.cg, g, k.kh, k.kw) / hp * rows
 }
@@ -720,7 +772,7 @@ func (t *offsTask) Run(part int) {
 				f, w = last, lw
 				j0 = g.ow - w
 			}
-			o, q := (oh*g.sh-s.top)*s.wp+j0, oh*g.ow+j0
+			o, q := s.origin(oh, j0), oh*g.ow+j0
 			_ = x[o+t.maxOff+w-1]
 			if t.res != nil {
 				res = &t.res[q]
@@ -759,7 +811,7 @@ func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a, x []float32
 		}
 	}
 	e := &p.Epilogue
-	t := offsTask{kt: k.kern, g: g, src: s, in: x, sc: st.sc, band: k.offsBand(g, rows), a: a, offs: st.offs, maxOff: maxOff, c: p.C,
+	t := offsTask{kt: k.kern, g: g, src: s, in: x, sc: st.sc, band: k.band(g, rows), a: a, offs: st.offs, maxOff: maxOff, c: p.C,
 		bias: e.Bias, res: e.Residual, parts: parts}
 	var act bool
 	t.flags, t.lo, t.hi, act = e.KernelFlags()

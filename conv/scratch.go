@@ -106,9 +106,10 @@ func (k *Conv) scratchLayout(g *geometry, withGemm bool) ops.Scratch {
 // phased copy of one image's group from sh (none for a direct source, and
 // for a strided 1×1 the subsampled input), then from priv either, with
 // SgemmOffs, a thread's band of the padded planes (returned as pad), or,
-// for an explicit column matrix, a chunk thread's columns and (withGemm)
-// gemm workspace, or (withGemm) a thread's share of gemm's workspace (the
-// regions, shared by the per-image and per-group calls).
+// for an explicit column matrix, a chunk thread's band (as pad, if the
+// source is a copy), columns and (withGemm) gemm workspace, or (withGemm)
+// a thread's share of gemm's workspace (the regions, shared by the
+// per-image and per-group calls).
 func (k *Conv) gemmScratch(priv, sh *carver, g *geometry, withGemm bool) (pad, cols, ws []float32) {
 	mg := k.m / k.group
 	if k.algo == AlgoGEMM1x1 && strided(g) {
@@ -117,13 +118,13 @@ func (k *Conv) gemmScratch(priv, sh *carver, g *geometry, withGemm bool) (pad, c
 	if k.algo != AlgoGEMM1x1 {
 		if k.useOffs(g) {
 			_, rows := k.offsBands(g)
-			return priv.take(k.offsBand(g, rows)), nil, nil // (no gemm call)
-		}
-		if !direct(g) {
-			pad = sh.take(im2colSize(k.cg, g, k.kh, k.kw))
+			return priv.take(k.band(g, rows)), nil, nil // (no gemm call)
 		}
 		if explicit(g) {
-			_, chunk := k.chunking(g)
+			_, chunk, rows := k.chunking(g)
+			if !direct(g) && k.ownsSource(g) {
+				pad = priv.take(k.band(g, rows))
+			}
 			size := k.kDim * gemm.LD(chunk)
 			if packedCols(k.cg) {
 				size = gemm.PackedBSize(k.kern, k.kDim, chunk)
@@ -134,6 +135,7 @@ func (k *Conv) gemmScratch(priv, sh *carver, g *geometry, withGemm bool) (pad, c
 			}
 			return pad, cols, ws
 		}
+		pad = sh.take(im2colSize(k.cg, g, k.kh, k.kw))
 	}
 	if withGemm {
 		ws = priv.take(gemm.WorkspacePart(k.kern, mg, g.outPlane, k.kDim))
