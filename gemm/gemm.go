@@ -219,36 +219,7 @@ func (s *State) Gemm(p *Params) {
 		mt, nt = (c.gemvRows+gemvChunk-1)/gemvChunk, 1
 	}
 	threads := min(parallel.Threads(p.Threads), mt*nt)
-	// Per-k costs of the grid model, in cycles per MR×NR tile, per
-	// packed B strip and per packed A strip (measured ratios, roughly:
-	// a tile is MR·NR/16 FMA cycles; an implicit-im2col strip gathers NR
-	// scattered values; copying a strip of B or A moves NR or MR values).
-	tileCost, bCost, aCost := kern.MR*kern.NR/16, 0, 0
-	switch {
-	case p.BSource != nil:
-		bCost = kern.NR / 2
-	default:
-		// Packed, or read in place: either way each thread streams its
-		// strips of B from memory once per k block; splitting M makes
-		// every thread stream all of them (the 224×224 stems, M = 32,
-		// ran slower on two threads than on one).
-		bCost = kern.NR / 8
-	}
-	switch {
-	case p.PackedA != nil:
-		// Pre-packed weights are streamed from memory too (a model's
-		// weights outgrow the caches): splitting N makes every thread
-		// stream all of them. ResNet-50's 7×7 layers (N = 49, two strips) had split
-		// N, and ran at 1.2–1.5× their one-thread rate on two threads
-		// with cold weights (conv's BenchmarkConvCold); now M, 1.65–1.9×.
-		aCost = kern.MR / 8
-	case !c.rowA:
-		aCost = kern.MR / 4
-	}
-	if gemv {
-		tileCost, bCost, aCost = 1, 0, 0
-	}
-	c.tm, c.tn = grid(threads, mt, nt, tileCost, aCost, bCost)
+	c.tm, c.tn = grid(threads, mt, nt, k, c.splitCosts(gemv))
 	threads = c.tm * c.tn
 	if gemv {
 		c.per = k + gemvChunk
@@ -372,11 +343,67 @@ func useRowA(kern *asm.Kernels, m, n, k, lda int) bool {
 	return rowAMode.or(n <= 256 && noAlias(lda))
 }
 
-// grid picks tm×tn ≤ threads minimizing the largest per-thread cost:
-// its tiles plus the B strips it packs (every thread packs B for its
-// columns, so splitting m repeats that work) and the A strips it packs.
-// Ties prefer more threads, then splitting n.
-func grid(threads, mt, nt, tileCost, aCost, bCost int) (tm, tn int) {
+// splitCosts returns grid's costs for this call: per k, of an MR×NR tile,
+// a packed A strip and a B strip, and the fixed cost of a strip (measured
+// ratios, roughly: a tile is MR·NR/16 FMA cycles; an implicit-im2col
+// strip gathers NR scattered values; copying a strip of B or A moves NR
+// or MR values).
+func (c *call) splitCosts(gemv bool) (costs gridCosts) {
+	p, kern := &c.p, c.kern
+	if gemv {
+		return gridCosts{tile: 1}
+	}
+	costs = gridCosts{tile: kern.MR * kern.NR / 16, strip: stripCost}
+	switch {
+	case p.BSource != nil:
+		costs.b = kern.NR / 2
+	default:
+		// Packed, or read in place: either way each thread streams its
+		// strips of B from memory once per k block; splitting M makes
+		// every thread stream all of them (the 224×224 stems, M = 32,
+		// ran slower on two threads than on one).
+		costs.b = kern.NR / 8
+	}
+	switch {
+	case p.PackedA != nil:
+		// Pre-packed weights are streamed from memory too (a model's
+		// weights outgrow the caches): splitting N makes every thread
+		// stream all of them. ResNet-50's 7×7 layers (N = 49, two strips) had split
+		// N, and ran at 1.2–1.5× their one-thread rate on two threads
+		// with cold weights (conv's BenchmarkConvCold); now M, 1.65–1.9×.
+		// Weights beyond half of L2 each thread of an N split reads from
+		// memory: SqueezeNet's classifier (1000×169×512, 2 MB) ran 6 %
+		// slower split N.
+		costs.a = kern.MR / 8
+		if 4*p.M*p.K > cpu.L2/2 {
+			costs.a = kern.MR / 2
+		}
+	case !c.rowA:
+		costs.a = kern.MR / 4
+	}
+	return costs
+}
+
+// gridCosts are grid's costs (see splitCosts).
+type gridCosts struct{ tile, a, b, strip int }
+
+// stripCost is the fixed cost of a column strip to the thread that runs
+// it, in the units of grid's per-k costs (about half a cycle): the macro
+// loop's calls and the first tile's wait for B. Splitting M gives each
+// thread every strip; at small k that fixed cost outweighs the tiles.
+// Two threads, avx512, B in place and packed A (1×1 convolutions),
+// N split against M: 96×784×24 15 against 28 µs, 144×784×32 23 against
+// 38, 240×196×40 16 against 21, 128×729×32 33 against 38; and M still
+// split for 128×784×512 (M 9 % faster) and 64×196×384 (6 %), which
+// bound it.
+const stripCost = 3500
+
+// grid picks tm×tn ≤ threads minimizing the largest per-thread cost of a
+// k-deep product: its tiles plus the B strips it packs (every thread packs
+// B for its columns, so splitting m repeats that work) and the A strips
+// it packs, per k, and each of its strips' fixed cost. Ties prefer more
+// threads, then splitting n.
+func grid(threads, mt, nt, k int, c gridCosts) (tm, tn int) {
 	best := -1
 	for a := 1; a <= threads; a++ {
 		b := threads / a
@@ -384,7 +411,7 @@ func grid(threads, mt, nt, tileCost, aCost, bCost int) (tm, tn int) {
 			continue
 		}
 		ma, nb := (mt+a-1)/a, (nt+b-1)/b
-		cost := ma*nb*tileCost + nb*bCost + ma*aCost
+		cost := k*(ma*nb*c.tile+nb*c.b+ma*c.a) + nb*c.strip
 		if best < 0 || cost < best || (cost == best && a*b > tm*tn) {
 			best, tm, tn = cost, a, b
 		}

@@ -627,3 +627,25 @@ func TestBadArgs(t *testing.T) {
 }
 
 func sameBits(a, b float32) bool { return math.Float32bits(a) == math.Float32bits(b) }
+
+// TestGridSplit checks the two-thread grid on 1×1-convolution shapes
+// (packed A, B in place) whose split was measured (see stripCost and
+// splitCosts): small k splits N, which gives each thread fewer strips;
+// large k, many rows or weights beyond L2 split M.
+func TestGridSplit(t *testing.T) {
+	kern := &asm.Kernels{MR: 8, NR: 32}
+	for _, tc := range []struct {
+		m, n, k int
+		splitN  bool
+	}{
+		{96, 784, 24, true}, {192, 784, 32, true}, {240, 196, 40, true}, {128, 729, 32, true},
+		{128, 784, 512, false}, {64, 196, 384, false}, {1000, 169, 512, false}, {512, 49, 4608, false},
+	} {
+		c := call{p: Params{M: tc.m, N: tc.n, K: tc.k, PackedA: &PackedA{}}, kern: kern}
+		mt, nt := (tc.m+kern.MR-1)/kern.MR, (tc.n+kern.NR-1)/kern.NR
+		tm, tn := grid(2, mt, nt, tc.k, c.splitCosts(false))
+		if want := map[bool][2]int{true: {1, 2}, false: {2, 1}}[tc.splitN]; tm != want[0] || tn != want[1] {
+			t.Errorf("%d×%d×%d: grid %d×%d, want %d×%d", tc.m, tc.n, tc.k, tm, tn, want[0], want[1])
+		}
+	}
+}
