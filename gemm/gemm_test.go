@@ -633,6 +633,10 @@ func sameBits(a, b float32) bool { return math.Float32bits(a) == math.Float32bit
 // splitCosts): small k splits N, which gives each thread fewer strips;
 // large k, many rows or weights beyond L2 split M.
 func TestGridSplit(t *testing.T) {
+	// The L2 of the machine measured (emulators report others).
+	l2 := cpu.L2
+	cpu.L2 = 1 << 20
+	defer func() { cpu.L2 = l2 }()
 	kern := &asm.Kernels{MR: 8, NR: 32}
 	for _, tc := range []struct {
 		m, n, k int
