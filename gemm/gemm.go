@@ -388,14 +388,14 @@ func (c *call) splitCosts(gemv bool) (costs gridCosts) {
 type gridCosts struct{ tile, a, b, strip int }
 
 // stripCost is the fixed cost of a column strip to the thread that runs
-// it, in the units of grid's per-k costs (about half a cycle): the macro
-// loop's calls and the first tile's wait for B. Splitting M gives each
-// thread every strip; at small k that fixed cost outweighs the tiles.
-// Two threads, avx512, B in place and packed A (1×1 convolutions),
-// N split against M: 96×784×24 15 against 28 µs, 144×784×32 23 against
-// 38, 240×196×40 16 against 21, 128×729×32 33 against 38; and M still
-// split for 128×784×512 (M 9 % faster) and 64×196×384 (6 %), which
-// bound it.
+// it, in the units of grid's per-k costs (about half a cycle), fitted to
+// two-thread runs: splitting M gives each thread every strip, and at small
+// k that cost (the macro loop's calls, the first tile's wait for B, and
+// on two threads more than either explains) outweighs the tiles. Avx512,
+// B in place and packed A (1×1 convolutions), N split against M:
+// 96×784×24 15 against 28 µs, 144×784×32 23 against 38, 240×196×40 16
+// against 21, 128×729×32 33 against 38; and M still split for
+// 128×784×512 (M 9 % faster) and 64×196×384 (6 %), which bound it.
 const stripCost = 3500
 
 // grid picks tm×tn ≤ threads minimizing the largest per-thread cost of a
