@@ -40,7 +40,10 @@
 // table's kernels themselves (conv's SgemmOffs route).
 //
 // Threads: C is cut into a grid of rectangles aligned to MR×NR tiles, one
-// per thread, run on the reusable pool of internal/parallel. K is never
+// per thread, run on the reusable pool of internal/parallel; the grid
+// minimises the busiest thread's modelled cost (its tiles, the A and B
+// strips it packs or streams, and a fixed cost per column strip, which at
+// small K favours splitting N). K is never
 // split and blocking does not depend on the thread count, so results are
 // bit-identical for any number of threads.
 //
