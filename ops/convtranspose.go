@@ -248,7 +248,10 @@ func (k convTransposeKernel) Run(in, out []*tensor.Tensor) error {
 
 // ConvTransposeReference computes y = ConvTranspose(x, w, b) for the
 // geometry g (b may be nil) by scattering every input element through the
-// kernel into a float64 accumulator the size of one output channel.
+// kernel into a float64 accumulator the size of one output channel. It
+// allocates only that accumulator: tables of every input position's taps
+// (inputs × kernel taps entries) had taken 1.5 GB and 39 s for a 388-byte
+// file whose 3-D kernel was as large as its input.
 func ConvTransposeReference(g *ConvTransposeGeometry, x, w, b, y []float32) {
 	inSize, outSize := 1, 1
 	for _, a := range g.Axes {
@@ -256,31 +259,13 @@ func ConvTransposeReference(g *ConvTransposeGeometry, x, w, b, y []float32) {
 		outSize *= a.Out
 	}
 	cg, mg := g.C/g.Group, g.M/g.Group
-	// For every input position and kernel tap that lands inside the
-	// output, record the flat output offset, input offset and kernel offset.
-	var outOffs, inOffs, kOffs []int
-	i := make([]int, len(g.Axes))
-	kk := make([]int, len(g.Axes))
-	for p := 0; p < inSize; p++ {
-		for t := 0; t < g.KernelSize; t++ {
-			off, ok := 0, true
-			for d, a := range g.Axes {
-				o := i[d]*a.Stride + kk[d]*a.Dilation - a.PadBegin
-				if o < 0 || o >= a.Out {
-					ok = false
-					break
-				}
-				off = off*a.Out + o
-			}
-			if ok {
-				outOffs = append(outOffs, off)
-				inOffs = append(inOffs, p)
-				kOffs = append(kOffs, t)
-			}
-			odometerNext(kk, func(d int) int { return g.Axes[d].Kernel })
-		}
-		odometerNext(i, func(d int) int { return g.Axes[d].In })
-	}
+	k := len(g.Axes)
+	last := g.Axes[k-1]
+	outer := g.KernelSize / last.Kernel // taps of the kernel's other axes
+	i := make([]int, k)                 // input position
+	kk := make([]int, k-1)              // tap on the other axes
+	inDim := func(d int) int { return g.Axes[d].In }
+	kDim := func(d int) int { return g.Axes[d].Kernel }
 	acc := make([]float64, outSize)
 	for n := 0; n < g.N; n++ {
 		for gr := 0; gr < g.Group; gr++ {
@@ -297,8 +282,37 @@ func ConvTransposeReference(g *ConvTransposeGeometry, x, w, b, y []float32) {
 					c := gr*cg + ci
 					xb := (n*g.C + c) * inSize
 					wb := (c*mg + mi) * g.KernelSize
-					for j, o := range outOffs {
-						acc[o] += float64(x[xb+inOffs[j]]) * float64(w[wb+kOffs[j]])
+					clear(i)
+					for p := 0; p < inSize; p++ {
+						xv := float64(x[xb+p])
+						// Along the last axis, taps j0 ≤ j < j1 land inside
+						// the output, at o0 + j·dilation.
+						o0 := i[k-1]*last.Stride - last.PadBegin
+						j0, j1 := 0, 0
+						if o0 < last.Out {
+							j0 = max(0, (-o0+last.Dilation-1)/last.Dilation)
+							j1 = min(last.Kernel, (last.Out-1-o0)/last.Dilation+1)
+						}
+						clear(kk)
+						for t := 0; t < outer; t++ {
+							off, ok := 0, true
+							for d, a := range g.Axes[:k-1] {
+								o := i[d]*a.Stride + kk[d]*a.Dilation - a.PadBegin
+								if o < 0 || o >= a.Out {
+									ok = false
+									break
+								}
+								off = off*a.Out + o
+							}
+							if ok {
+								base, ws := off*last.Out+o0, w[wb+t*last.Kernel:]
+								for j := j0; j < j1; j++ {
+									acc[base+j*last.Dilation] += xv * float64(ws[j])
+								}
+							}
+							odometerNext(kk, kDim)
+						}
+						odometerNext(i, inDim)
 					}
 				}
 				yb := (n*g.M + m) * outSize
