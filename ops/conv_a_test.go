@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"math"
 	"math/rand"
 	"runtime"
 	"testing"
@@ -242,4 +243,26 @@ func TestConvErrors(t *testing.T) {
 	aWantErr(t, "output_shape", aNode("ConvTranspose", 2, 1, map[string]any{"output_shape": []int{4, 4, 4}}), 11, x, wt)
 	aWantErr(t, "not positive", aNode("ConvTranspose", 2, 1, map[string]any{"pads": []int{4, 0, 4, 0}}), 11, x, wt)
 	aWantErr(t, "divisible", aNode("ConvTranspose", 2, 1, map[string]any{"group": 3}), 11, x, wt)
+}
+
+// TestConvTransposeGeometryTooLarge checks that sizes whose output
+// arithmetic would overflow int are errors.
+func TestConvTransposeGeometryTooLarge(t *testing.T) {
+	for _, tc := range []struct {
+		x, w     []int
+		strides  []int
+		dilation []int
+		pads     []int
+	}{
+		// Each wraps to a small positive output without the checks:
+		// 2³³·2³¹ = 2⁶⁴, 2³⁰·2³⁴ = 2⁶⁴, and pads summing to 2⁶⁴ − 2.
+		{[]int{1, 1, 1<<31 + 1}, []int{1, 1, 3}, []int{1 << 33}, nil, nil},
+		{[]int{1, 1, 4}, []int{1, 1, 1<<30 + 1}, nil, []int{1 << 34}, nil},
+		{[]int{1, 1, 4}, []int{1, 1, 3}, nil, nil, []int{math.MaxInt, math.MaxInt}},
+	} {
+		p := &ConvTransposeParams{ConvParams: ConvParams{Group: 1, Strides: tc.strides, Dilations: tc.dilation, Pads: tc.pads}}
+		if g, err := p.Geometry(tc.x, tc.w, nil); err == nil {
+			t.Errorf("%+v: no error, output %v", tc, g.OutShape)
+		}
+	}
 }

@@ -147,6 +147,10 @@ func (p *ConvTransposeParams) Geometry(x, w, bias []int) (*ConvTransposeGeometry
 		if a.In < 1 || a.Kernel < 1 {
 			return nil, fmt.Errorf("spatial axis %d: input size %d, kernel size %d", i, a.In, a.Kernel)
 		}
+		if !windowFits(a.In, a.Kernel, a.Stride, a.Dilation, opad[i], pads[i], pads[k+i]) || a.In-1 > tensor.MaxElements/a.Stride {
+			return nil, fmt.Errorf("spatial axis %d: input %d, kernel %d, stride %d, dilation %d, pads %d, %d, output_padding %d: too large",
+				i, a.In, a.Kernel, a.Stride, a.Dilation, pads[i], pads[k+i], opad[i])
+		}
 		full := a.Stride*(a.In-1) + opad[i] + (a.Kernel-1)*a.Dilation + 1
 		var total int
 		split := oshape != nil

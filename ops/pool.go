@@ -281,13 +281,8 @@ func AveragePoolReference(g *PoolGeometry, countIncludePad bool, x, y []float32)
 		if countIncludePad {
 			count = 1
 			for d, a := range g.Axes {
-				c := 0
-				for t := 0; t < a.Kernel; t++ {
-					if i := o[d]*a.Stride - a.PadBegin + t*a.Dilation; i >= -a.PadBegin && i < a.In+a.PadEnd {
-						c++
-					}
-				}
-				count *= c
+				t0, t1 := a.Taps(o[d], -a.PadBegin, a.In+a.PadEnd)
+				count *= t1 - t0
 			}
 		}
 		for nc := 0; nc < g.N*g.C; nc++ {

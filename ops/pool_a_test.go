@@ -36,7 +36,11 @@ func TestWindowOutput(t *testing.T) {
 			t.Errorf("%+v: got out %d pads %d,%d", tc, a.Out, a.PadBegin, a.PadEnd)
 		}
 	}
-	for _, bad := range [][6]int{{0, 1, 1, 1, 0, 0}, {3, 0, 1, 1, 0, 0}, {3, 1, 0, 1, 0, 0}, {3, 1, 1, 0, 0, 0}, {3, 1, 1, 1, -1, 0}, {3, 4, 1, 1, 0, 0}} {
+	// The last four: sizes whose arithmetic would overflow int (the first
+	// of them, a 2⁶² kernel dilated by 4, had wrapped to an output of 5).
+	const big = 1 << 62
+	for _, bad := range [][6]int{{0, 1, 1, 1, 0, 0}, {3, 0, 1, 1, 0, 0}, {3, 1, 0, 1, 0, 0}, {3, 1, 1, 0, 0, 0}, {3, 1, 1, 1, -1, 0}, {3, 4, 1, 1, 0, 0},
+		{1, big, 1, 4, 0, 0}, {3, 1, 1, 1, big, big}, {3, 2, 1, 1 << 40, 1 << 41, 0}, {3, 1, big, 1, 0, 0}} {
 		if _, err := WindowOutput(bad[0], bad[1], bad[2], bad[3], bad[4], bad[5], "NOTSET", false); err == nil {
 			t.Errorf("%v: no error", bad)
 		}

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gocnn/gocnn/tensor"
 )
@@ -64,6 +65,8 @@ func WindowOutput(in, kernel, stride, dilation, padBegin, padEnd int, autoPad st
 		return a, fmt.Errorf("dilation %d is not positive", dilation)
 	case padBegin < 0 || padEnd < 0:
 		return a, fmt.Errorf("negative pads %d, %d", padBegin, padEnd)
+	case !windowFits(in, kernel, stride, dilation, padBegin, padEnd):
+		return a, fmt.Errorf("input %d, kernel %d, stride %d, dilation %d, pads %d, %d: too large", in, kernel, stride, dilation, padBegin, padEnd)
 	}
 	dk := (kernel-1)*dilation + 1
 	switch autoPad {
@@ -101,28 +104,65 @@ func WindowOutput(in, kernel, stride, dilation, padBegin, padEnd int, autoPad st
 	return a, nil
 }
 
+// windowFits reports whether the sizes of a window along one axis (read
+// from a file) keep its arithmetic within int: each at most
+// tensor.MaxElements, and so the dilated kernel's span.
+func windowFits(in, kernel, stride, dilation int, more ...int) bool {
+	const m = tensor.MaxElements
+	ok := in <= m && kernel <= m && stride <= m && dilation <= m && kernel-1 <= m/dilation
+	for _, v := range more {
+		ok = ok && v <= m
+	}
+	return ok
+}
+
+// Taps returns the kernel taps t of output o whose input position
+// o·Stride − PadBegin + t·Dilation lies in [lo, hi): t0 ≤ t < t1, or 0, 0
+// when there are none. (Computed, not counted: kernel_shape comes from the
+// file, and a 2⁴⁰-tap window over a small padded input is legal.)
+func (a WindowAxis) Taps(o, lo, hi int) (t0, t1 int) {
+	st, d := o*a.Stride-a.PadBegin, a.Dilation
+	if st < lo {
+		t0 = (lo - st + d - 1) / d
+	}
+	if st < hi {
+		t1 = min(a.Kernel, (hi-st+d-1)/d)
+	}
+	if t0 >= t1 {
+		return 0, 0
+	}
+	return t0, t1
+}
+
 // windowTaps enumerates, for one output position of a sliding window over
 // the spatial axes ax, the kernel taps that fall inside the input (not in
-// the padding). For each such tap it appends the flat spatial offset in the
-// input and the flat offset in the kernel to inOffs and kOffs.
+// the padding), in row-major order. For each such tap it appends the flat
+// spatial offset in the input and the flat offset in the kernel to inOffs
+// and kOffs.
 func windowTaps(ax []WindowAxis, o []int, inOffs, kOffs []int) ([]int, []int) {
-	k := make([]int, len(ax))
+	lo, hi := make([]int, len(ax)), make([]int, len(ax))
+	for d, a := range ax {
+		if lo[d], hi[d] = a.Taps(o[d], 0, a.In); lo[d] == hi[d] {
+			return inOffs, kOffs
+		}
+	}
+	k := slices.Clone(lo)
 	for {
-		inOff, kOff, ok := 0, 0, true
+		inOff, kOff := 0, 0
 		for d, a := range ax {
-			i := o[d]*a.Stride - a.PadBegin + k[d]*a.Dilation
-			if i < 0 || i >= a.In {
-				ok = false
-				break
-			}
-			inOff = inOff*a.In + i
+			inOff = inOff*a.In + o[d]*a.Stride - a.PadBegin + k[d]*a.Dilation
 			kOff = kOff*a.Kernel + k[d]
 		}
-		if ok {
-			inOffs = append(inOffs, inOff)
-			kOffs = append(kOffs, kOff)
+		inOffs = append(inOffs, inOff)
+		kOffs = append(kOffs, kOff)
+		d := len(ax) - 1
+		for ; d >= 0; d-- {
+			if k[d]++; k[d] < hi[d] {
+				break
+			}
+			k[d] = lo[d]
 		}
-		if !odometerNext(k, func(d int) int { return ax[d].Kernel }) {
+		if d < 0 {
 			return inOffs, kOffs
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"github.com/gocnn/gocnn/asm"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/gocnn/gocnn/onnx"
@@ -157,6 +158,13 @@ var poolCases = []poolCase{
 	{shape: []int{1, 3, 14, 14}, kernel: []int{3, 3}, strides: []int{1, 1}, pads: []int{1, 1, 1, 1}, ceil: true},
 	{shape: []int{2, 3, 9, 11}, kernel: []int{5, 5}, pads: []int{2, 2, 2, 2}},
 	{shape: []int{1, 2, 6, 7}, kernel: []int{2, 3}},
+	// Dilated windows whose taps leave the input on both sides.
+	{shape: []int{1, 2, 5, 4}, kernel: []int{3, 3}, dils: []int{3, 3}, pads: []int{3, 3, 3, 3}},
+	{shape: []int{1, 2, 5, 4}, kernel: []int{3, 3}, dils: []int{3, 3}, pads: []int{3, 3, 3, 3}, countPad: true},
+	// A 2⁴⁰-tap window over a padded input of two (kernel_shape comes from
+	// the file): taps are computed per output, not enumerated.
+	{shape: []int{1, 2, 2}, kernel: []int{1 << 40}, pads: []int{1<<40 - 1, 0}},
+	{shape: []int{1, 2, 2}, kernel: []int{1 << 40}, pads: []int{1<<40 - 1, 0}, countPad: true},
 	{shape: []int{1, 4, 8, 9}, kernel: []int{3, 3}, pads: []int{0, 1, 2, 0}},
 	{shape: []int{1, 2, 3, 3}, kernel: []int{3, 3}, pads: []int{4, 4, 4, 4}},
 	{shape: []int{2, 3, 21}, kernel: []int{4}, pads: []int{1, 2}},
@@ -383,5 +391,94 @@ func TestMaxPoolBufferReuse(t *testing.T) {
 		}
 		in := []*tensor.Tensor{x}
 		compare(t, "MaxPool "+pc.String(), runFast(t, k, in), runRef(t, node, in), 0)
+	}
+}
+
+// TestAxis checks newAxis's computed tap ranges against counting every
+// tap, over small axes with padding, strides, dilations and ceil mode.
+func TestAxis(t *testing.T) {
+	for in := 1; in <= 6; in++ {
+		for k := 1; k <= 4; k++ {
+			for s := 1; s <= 3; s++ {
+				for d := 1; d <= 3; d++ {
+					for pb := 0; pb <= 3; pb++ {
+						for pe := 0; pe <= 3; pe++ {
+							for _, ceil := range []bool{false, true} {
+								a, err := ops.WindowOutput(in, k, s, d, pb, pe, ops.AutoPadNotSet, ceil)
+								if err != nil {
+									continue
+								}
+								checkAxis(t, a, newAxis(a))
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func checkAxis(t *testing.T, a ops.WindowAxis, x axis) {
+	t.Helper()
+	inLo, inHi := -1, -1
+	for o := 0; o < a.Out; o++ {
+		st := o*a.Stride - a.PadBegin
+		lo, hi, pc := a.Kernel, 0, 0
+		for t := 0; t < a.Kernel; t++ {
+			i := st + t*a.Dilation
+			if i >= 0 && i < a.In {
+				lo, hi = min(lo, t), max(hi, t+1)
+			}
+			if i >= -a.PadBegin && i < a.In+a.PadEnd {
+				pc++
+			}
+		}
+		if hi == 0 {
+			lo = 0
+		}
+		if lo == 0 && hi == a.Kernel {
+			if inLo < 0 {
+				inLo = o
+			}
+			inHi = o + 1
+		}
+		if x.start[o] != st || x.lo[o] != lo || x.hi[o] != hi || x.padCnt[o] != pc {
+			t.Fatalf("%+v output %d: start %d, taps [%d, %d), %d in the padding; want %d, [%d, %d), %d",
+				a, o, x.start[o], x.lo[o], x.hi[o], x.padCnt[o], st, lo, hi, pc)
+		}
+	}
+	if inLo < 0 {
+		inLo, inHi = 0, 0
+	}
+	if x.inLo != inLo || x.inHi != inHi {
+		t.Fatalf("%+v: outputs with every tap inside [%d, %d), want [%d, %d)", a, x.inLo, x.inHi, inLo, inHi)
+	}
+}
+
+// TestInferShapeOnly checks that Infer returns the output shape without
+// building the per-output tables (the runtime refuses outputs over its
+// limits after Infer, before Run): a pad of 10⁸ columns had filled 3 GB.
+func TestInferShapeOnly(t *testing.T) {
+	pc := poolCase{shape: []int{1, 1, 1, 1}, kernel: []int{32, 5}, pads: []int{97, 48, 2, 101554998}}
+	p, err := ops.ParsePoolParams(pc.node("AveragePool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := NewAverage(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	out, err := k.Infer([]*tensor.Tensor{tensor.New(tensor.Float32, pc.shape...)})
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{1, 1, 69, 101555043}; !tensor.SameShape(out[0].Shape, want) {
+		t.Errorf("shape %v, want %v", out[0].Shape, want)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Errorf("Infer allocated %d bytes", got)
 	}
 }
