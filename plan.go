@@ -139,6 +139,16 @@ func (p *plan) matches(m *Model, inputs map[string]*tensor.Tensor) bool {
 	return true
 }
 
+// scratchFits reports whether a node's scratch is a size the arena can
+// hold: kernels size it from shapes the file chose, and a size past what
+// make accepts would panic (and one past memory end the process) rather
+// than fail the plan.
+func scratchFits(s ops.Scratch) bool {
+	const m = tensor.MaxElements
+	return s.Parts >= 0 && s.Per >= 0 && s.Shared >= 0 && s.Shared <= m &&
+		(s.Parts == 0 || s.Per <= (m-s.Shared)/s.Parts)
+}
+
 // makePlan infers every shape for the inputs and lays out the arena.
 func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
 	nslots := len(m.values)
@@ -221,6 +231,9 @@ func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
 			pr.Prepare(in[0].Shape)
 		}
 		p.need[ni] = scratchSize(n.kernel, in)
+		if nd := p.need[ni]; !scratchFits(nd) {
+			return nil, fmt.Errorf("gocnn: %v: scratch of %d×%d + %d floats is too large", n, nd.Parts, nd.Per, nd.Shared)
+		}
 		p.view[ni] = viewOps[n.src.OpType] && n.src.Domain == "" && len(n.out) > 0 && n.out[0] >= 0 &&
 			n.in[0] >= 0 && metas[0].DType == in[0].DType
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gocnn/gocnn/internal/testutil"
 	"github.com/gocnn/gocnn/onnx"
+	"github.com/gocnn/gocnn/ops"
 	"github.com/gocnn/gocnn/tensor"
 )
 
@@ -339,6 +341,27 @@ func TestMedian(t *testing.T) {
 	}{{[]time.Duration{3, 1, 2}, 2}, {[]time.Duration{4, 1, 3, 2}, 2}, {[]time.Duration{9, 1, 30, 2}, 5}, {[]time.Duration{7}, 7}} {
 		if got := median(tc.d); got != tc.want {
 			t.Errorf("median %v = %v, want %v", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestScratchFits(t *testing.T) {
+	const m = tensor.MaxElements
+	for _, tc := range []struct {
+		s  ops.Scratch
+		ok bool
+	}{
+		{ops.Scratch{}, true},
+		{ops.Scratch{Parts: 2, Per: 1024, Shared: 4096}, true},
+		{ops.Scratch{Parts: 1, Per: m / 2, Shared: m / 2}, true},
+		{ops.Scratch{Parts: 1, Per: m/2 + 1, Shared: m / 2}, false},
+		{ops.Scratch{Parts: 2, Per: m, Shared: 0}, false},    // (2m would still fit an int)
+		{ops.Scratch{Parts: 4, Per: math.MaxInt / 2}, false}, // Parts·Per overflows
+		{ops.Scratch{Shared: m + 1}, false},
+		{ops.Scratch{Parts: 1, Per: -16}, false},
+	} {
+		if got := scratchFits(tc.s); got != tc.ok {
+			t.Errorf("%+v: fits %v, want %v", tc.s, got, tc.ok)
 		}
 	}
 }

@@ -384,9 +384,28 @@ func (k *Conv) geometry(x []int) (*geometry, error) {
 	g.inPlane, g.outPlane = g.h*g.w, g.oh*g.ow
 	g.tilesH, g.tilesW = (g.oh+3)/4, (g.ow+3)/4
 	g.tilesPerImg = g.tilesH * g.tilesW
+	if hp, wp := k.paddedPlane(g); hp > k.maxPadded(g)/wp/max(g.c, 1) {
+		return nil, fmt.Errorf("conv: input %v padded to %d×%d planes for %d×%d outputs: the padding is too large", x, hp, wp, g.oh, g.ow)
+	}
 	k.geo.Store(g)
 	return g, nil
 }
+
+// paddedPlane is the largest padded plane a route copies the input into
+// (im2col's and depthwise's).
+func (k *Conv) paddedPlane(g *geometry) (hp, wp int) {
+	hp, wp, _ = padDims(g, k.kh, k.kw)
+	dh, dw := dwPadDims(g, k.kh, k.kw)
+	return max(hp, dh, 1), max(wp, dw, 1)
+}
+
+// maxPadded bounds the floats of the padded copy of an image's planes: 16
+// times its input and output, or 4 Mi. Pads and dilations come from the
+// file; networks pad far less (DeepLab's dilation 36 on 32×32 maps of 2048
+// channels pads to 104×104, 60 % of the bound), while a 4×4 input padded
+// by 2²⁰ a side had asked the arena for 26 TB, and the Go runtime's
+// out-of-memory error cannot be recovered.
+func (k *Conv) maxPadded(g *geometry) int { return max(16*(g.c*g.inPlane+k.m*g.outPlane), 4<<20) }
 
 // Infer implements ops.Kernel.
 func (k *Conv) Infer(in []*tensor.Tensor) ([]*tensor.Tensor, error) {

@@ -1175,3 +1175,39 @@ func TestWinoN(t *testing.T) {
 		}
 	}
 }
+
+// TestPaddingTooLarge checks that padding far beyond the input is an error
+// at Infer, before any scratch is planned (pads, strides and dilations come
+// from the file: these had asked the arena for terabytes, and Go's
+// out-of-memory error cannot be recovered), and that wide legitimate
+// padding is not.
+func TestPaddingTooLarge(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const p20, p19 = 1 << 20, 1 << 19
+	for _, tc := range []struct {
+		cc convCase
+		ok bool
+	}{
+		{convCase{n: 1, c: 1, h: 4, w: 4, m: 1, kh: 3, kw: 3, strides: []int{p20, p20}, pads: []int{p20, p20, p20, p20}}, false},
+		{convCase{n: 1, c: 16, h: 8, w: 8, m: 16, kh: 3, kw: 3, group: 16, strides: []int{p19, p19}, pads: []int{p20, p20, p20, p20}}, false},
+		{convCase{n: 1, c: 1, h: 2, w: 2, m: 1, kh: 3, kw: 3, strides: []int{1 << 31, 1 << 31}, dils: []int{1 << 30, 1 << 30},
+			pads: []int{1 << 31, 1 << 31, 1 << 31, 1 << 31}}, false},
+		// A dilated 3×3 padded by 40 % of the map on each side (as ASPP).
+		{convCase{n: 1, c: 64, h: 256, w: 256, m: 64, kh: 3, kw: 3, dils: []int{100, 100}, pads: []int{100, 100, 100, 100}}, true},
+	} {
+		cc := tc.cc
+		p, err := ops.ParseConvParams(cc.node())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := randT(rng, cc.m, cc.c/max(cc.group, 1), cc.kh, cc.kw)
+		k, err := New(p, w, nil, Epilogue{}, Options{})
+		if err != nil {
+			t.Fatalf("%v: %v", cc, err)
+		}
+		x := &tensor.Tensor{DType: tensor.Float32, Shape: []int{cc.n, cc.c, cc.h, cc.w}}
+		if _, err := k.Infer([]*tensor.Tensor{x}); (err == nil) != tc.ok {
+			t.Errorf("%v: Infer error %v, want an error: %v", cc, err, !tc.ok)
+		}
+	}
+}
