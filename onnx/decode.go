@@ -435,7 +435,8 @@ func externalData(pt *onnxpb.TensorProto, dir string, size int64) ([]byte, error
 	if length >= 0 && length != size {
 		return nil, formatErr("tensor %q: external data length %d, the shape needs %d bytes", pt.Name, length, size)
 	}
-	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(loc)))
+	// OpenInRoot: a symbolic link in the folder cannot lead outside it either.
+	f, err := os.OpenInRoot(dir, filepath.FromSlash(loc))
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", pt.Name, err)
 	}

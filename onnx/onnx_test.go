@@ -169,6 +169,17 @@ func TestExternalData(t *testing.T) {
 	if _, err := Decode(encodeProto(t, modelWithInitializer(ext("w.bin", "8"))), &Options{Dir: dir}); err == nil {
 		t.Error("external data past the end of its file was accepted")
 	}
+	// A link inside the folder to a file outside it.
+	outside := filepath.Join(t.TempDir(), "w.bin")
+	if err := os.WriteFile(outside, append([]byte("pad!"), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "link.bin")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	if _, err := Decode(encodeProto(t, modelWithInitializer(ext("link.bin", "4"))), &Options{Dir: dir}); err == nil {
+		t.Error("external data through a link out of the folder was accepted")
+	}
 }
 
 func TestLimits(t *testing.T) {
