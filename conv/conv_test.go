@@ -1183,15 +1183,15 @@ func TestWinoN(t *testing.T) {
 // padding is not.
 func TestPaddingTooLarge(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	const p20, p19 = 1 << 20, 1 << 19
+	const p20, p19, p30, p29 = 1 << 20, 1 << 19, 1 << 30, 1 << 29
 	for _, tc := range []struct {
 		cc convCase
 		ok bool
 	}{
 		{convCase{n: 1, c: 1, h: 4, w: 4, m: 1, kh: 3, kw: 3, strides: []int{p20, p20}, pads: []int{p20, p20, p20, p20}}, false},
 		{convCase{n: 1, c: 16, h: 8, w: 8, m: 16, kh: 3, kw: 3, group: 16, strides: []int{p19, p19}, pads: []int{p20, p20, p20, p20}}, false},
-		{convCase{n: 1, c: 1, h: 2, w: 2, m: 1, kh: 3, kw: 3, strides: []int{1 << 31, 1 << 31}, dils: []int{1 << 30, 1 << 30},
-			pads: []int{1 << 31, 1 << 31, 1 << 31, 1 << 31}}, false},
+		{convCase{n: 1, c: 1, h: 2, w: 2, m: 1, kh: 3, kw: 3, strides: []int{p30, p30}, dils: []int{p29, p29},
+			pads: []int{p30, p30, p30, p30}}, false},
 		// A dilated 3×3 padded by 40 % of the map on each side (as ASPP).
 		{convCase{n: 1, c: 64, h: 256, w: 256, m: 64, kh: 3, kw: 3, dils: []int{100, 100}, pads: []int{100, 100, 100, 100}}, true},
 	} {
@@ -1203,7 +1203,10 @@ func TestPaddingTooLarge(t *testing.T) {
 		w := randT(rng, cc.m, cc.c/max(cc.group, 1), cc.kh, cc.kw)
 		k, err := New(p, w, nil, Epilogue{}, Options{})
 		if err != nil {
-			t.Fatalf("%v: %v", cc, err)
+			if tc.ok {
+				t.Errorf("%v: %v", cc, err)
+			}
+			continue // (sizes past tensor.MaxElements, on 32-bit platforms)
 		}
 		x := &tensor.Tensor{DType: tensor.Float32, Shape: []int{cc.n, cc.c, cc.h, cc.w}}
 		if _, err := k.Infer([]*tensor.Tensor{x}); (err == nil) != tc.ok {

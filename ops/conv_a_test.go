@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand"
 	"runtime"
+	"strconv"
 	"testing"
 
 	"github.com/gocnn/gocnn/tensor"
@@ -246,8 +247,12 @@ func TestConvErrors(t *testing.T) {
 }
 
 // TestConvTransposeGeometryTooLarge checks that sizes whose output
-// arithmetic would overflow int are errors.
+// arithmetic would overflow int are errors. The sizes are 64-bit ones.
 func TestConvTransposeGeometryTooLarge(t *testing.T) {
+	if strconv.IntSize < 64 {
+		t.Skip("the cases overflow 64-bit ints")
+	}
+	one := uint64(1) // (shifted at run time: the constants would not compile for 32-bit ints)
 	for _, tc := range []struct {
 		x, w     []int
 		strides  []int
@@ -256,8 +261,8 @@ func TestConvTransposeGeometryTooLarge(t *testing.T) {
 	}{
 		// Each wraps to a small positive output without the checks:
 		// 2³³·2³¹ = 2⁶⁴, 2³⁰·2³⁴ = 2⁶⁴, and pads summing to 2⁶⁴ − 2.
-		{[]int{1, 1, 1<<31 + 1}, []int{1, 1, 3}, []int{1 << 33}, nil, nil},
-		{[]int{1, 1, 4}, []int{1, 1, 1<<30 + 1}, nil, []int{1 << 34}, nil},
+		{[]int{1, 1, int(one<<31 + 1)}, []int{1, 1, 3}, []int{int(one << 33)}, nil, nil},
+		{[]int{1, 1, 4}, []int{1, 1, int(one<<30 + 1)}, nil, []int{int(one << 34)}, nil},
 		{[]int{1, 1, 4}, []int{1, 1, 3}, nil, nil, []int{math.MaxInt, math.MaxInt}},
 	} {
 		p := &ConvTransposeParams{ConvParams: ConvParams{Group: 1, Strides: tc.strides, Dilations: tc.dilation, Pads: tc.pads}}

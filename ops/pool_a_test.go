@@ -36,11 +36,12 @@ func TestWindowOutput(t *testing.T) {
 			t.Errorf("%+v: got out %d pads %d,%d", tc, a.Out, a.PadBegin, a.PadEnd)
 		}
 	}
-	// The last four: sizes whose arithmetic would overflow int (the first
-	// of them, a 2⁶² kernel dilated by 4, had wrapped to an output of 5).
-	const big = 1 << 62
+	// The last four: sizes whose arithmetic would overflow int (on 64-bit
+	// platforms the first, a 2⁶¹ kernel dilated by 4, had wrapped to an
+	// output of 5).
+	const big = math.MaxInt/4 + 1
 	for _, bad := range [][6]int{{0, 1, 1, 1, 0, 0}, {3, 0, 1, 1, 0, 0}, {3, 1, 0, 1, 0, 0}, {3, 1, 1, 0, 0, 0}, {3, 1, 1, 1, -1, 0}, {3, 4, 1, 1, 0, 0},
-		{1, big, 1, 4, 0, 0}, {3, 1, 1, 1, big, big}, {3, 2, 1, 1 << 40, 1 << 41, 0}, {3, 1, big, 1, 0, 0}} {
+		{1, big, 1, 4, 0, 0}, {3, 1, 1, 1, big, big}, {3, 2, 1, big, 2 * big, 0}, {3, 1, big, 1, 0, 0}} {
 		if _, err := WindowOutput(bad[0], bad[1], bad[2], bad[3], bad[4], bad[5], "NOTSET", false); err == nil {
 			t.Errorf("%v: no error", bad)
 		}

@@ -161,10 +161,11 @@ var poolCases = []poolCase{
 	// Dilated windows whose taps leave the input on both sides.
 	{shape: []int{1, 2, 5, 4}, kernel: []int{3, 3}, dils: []int{3, 3}, pads: []int{3, 3, 3, 3}},
 	{shape: []int{1, 2, 5, 4}, kernel: []int{3, 3}, dils: []int{3, 3}, pads: []int{3, 3, 3, 3}, countPad: true},
-	// A 2⁴⁰-tap window over a padded input of two (kernel_shape comes from
-	// the file): taps are computed per output, not enumerated.
-	{shape: []int{1, 2, 2}, kernel: []int{1 << 40}, pads: []int{1<<40 - 1, 0}},
-	{shape: []int{1, 2, 2}, kernel: []int{1 << 40}, pads: []int{1<<40 - 1, 0}, countPad: true},
+	// A window of tensor.MaxElements taps (2⁴⁰ on 64-bit platforms) over a
+	// padded input of two (kernel_shape comes from the file): taps are
+	// computed per output, not enumerated.
+	{shape: []int{1, 2, 2}, kernel: []int{tensor.MaxElements}, pads: []int{tensor.MaxElements - 1, 0}},
+	{shape: []int{1, 2, 2}, kernel: []int{tensor.MaxElements}, pads: []int{tensor.MaxElements - 1, 0}, countPad: true},
 	{shape: []int{1, 4, 8, 9}, kernel: []int{3, 3}, pads: []int{0, 1, 2, 0}},
 	{shape: []int{1, 2, 3, 3}, kernel: []int{3, 3}, pads: []int{4, 4, 4, 4}},
 	{shape: []int{2, 3, 21}, kernel: []int{4}, pads: []int{1, 2}},
