@@ -96,7 +96,7 @@ const ortSample = `# 2026-01-02 03:04 UTC; Test CPU, 2 CPUs; load average 0.1 0.
 | model              | threads |   ort ms | gocnn ms | gocnn/ort |   ort min | gocnn min | ort load ms | gocnn load ms | rel diff |
 |--------------------|:-------:|---------:|---------:|----------:|----------:|----------:|------------:|--------------:|---------:|
 | squeezenet1_1      |       1 |     10.1 |     21.8 |      2.16 |       9.6 |      19.6 |          19 |             8 |   3.7e-7 |
-| squeezenet1_1      |       2 |     18.3 |     23.2 |      1.27 |      14.5 |      15.8 |          26 |             7 |   3.7e-7 |
+| squeezenet1_1      |       2 |     18.3 |     18.3 |      0.97 |      14.5 |      15.8 |          26 |             7 |   3.7e-7 |
 | vgg16              |       1 | failed: onnxruntime: out of memory |
 | vgg16              |       2 |    465.5 |    344.9 |      0.74 |     406.3 |     281.2 |        2698 |           191 |   1.9e-6 |
 `
@@ -131,5 +131,13 @@ func TestReadOrt(t *testing.T) {
 	}
 	if r := dm.rows[ortKey{"squeezenet1_1", 1}]; r.ort != 9.6 || r.gocnn != 19.6 {
 		t.Errorf("min squeezenet1_1/1 %+v", r)
+	}
+	// The ratio under the bars: the table's, of unrounded medians (equal
+	// rounded ms, 0.97), for minimums the bars'.
+	if got := d.rows[ortKey{"squeezenet1_1", 2}].gocnnPerOrt(); got != 0.97 {
+		t.Errorf("median squeezenet1_1/2 gocnn/ort %v, want the table's 0.97", got)
+	}
+	if got, want := dm.rows[ortKey{"squeezenet1_1", 2}].gocnnPerOrt(), 15.8/14.5; got != want {
+		t.Errorf("min squeezenet1_1/2 gocnn/ort %v, want %v", got, want)
 	}
 }
