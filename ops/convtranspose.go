@@ -290,13 +290,10 @@ func ConvTransposeReference(g *ConvTransposeGeometry, x, w, b, y []float32) {
 					for p := 0; p < inSize; p++ {
 						xv := float64(x[xb+p])
 						// Along the last axis, taps j0 ≤ j < j1 land inside
-						// the output, at o0 + j·dilation.
+						// the output, at o0 + j·dilation (a window's taps in
+						// reverse: input i reaches i·stride − pad + j·dilation).
 						o0 := i[k-1]*last.Stride - last.PadBegin
-						j0, j1 := 0, 0
-						if o0 < last.Out {
-							j0 = max(0, (-o0+last.Dilation-1)/last.Dilation)
-							j1 = min(last.Kernel, (last.Out-1-o0)/last.Dilation+1)
-						}
+						j0, j1 := last.Taps(i[k-1], 0, last.Out)
 						clear(kk)
 						for t := 0; t < outer; t++ {
 							off, ok := 0, true

@@ -102,6 +102,7 @@ type geometry struct {
 	inPlane int
 	oh, ow  int
 	fix33   []fixup // 3×3 stride-1 average pooling: see avg3x3Counts
+	s1      bool    // the stride-1 routes run it (stride1)
 }
 
 func (k *Pool) geometry(x []int) (*geometry, error) {
@@ -122,7 +123,8 @@ func (k *Pool) geometry(x []int) (*geometry, error) {
 	}
 	g.inPlane = g.h.in * g.w.in
 	g.oh, g.ow = len(g.h.start), len(g.w.start)
-	if !k.max && stride1(g) && g.h.k == 3 && g.w.k == 3 {
+	g.s1 = stride1(g)
+	if !k.max && g.s1 && g.h.k == 3 && g.w.k == 3 {
 		g.fix33 = counts33(g, k.p.CountIncludePad)
 	}
 	k.geo.Store(g)
@@ -240,11 +242,11 @@ func (t *poolTask) Run(part int) {
 		return
 	}
 	var buf *s1Buf
-	if stride1(g) || t.k.max && (padS2(g) || s2Short(g)) {
+	if g.s1 || t.k.max && (padS2(g) || s2Short(g)) {
 		buf = s1Bufs.Get()
 		defer s1Bufs.Put(buf)
 	}
-	if t.k.max && stride1(g) {
+	if t.k.max && g.s1 {
 		nb := s1Stack(g)
 		for pl := lo; pl < hi; pl += nb {
 			n := min(nb, hi-pl)
@@ -255,7 +257,7 @@ func (t *poolTask) Run(part int) {
 	for pl := lo; pl < hi; pl++ {
 		x := t.x[pl*g.inPlane : (pl+1)*g.inPlane]
 		y := t.y[pl*g.oh*g.ow : (pl+1)*g.oh*g.ow]
-		if buf != nil && stride1(g) {
+		if buf != nil && g.s1 {
 			avgPlaneS1(t.k.opts.kern(), g, buf, t.k.p.CountIncludePad, x, y)
 		} else if buf != nil && !padS2(g) {
 			maxPlaneShort(t.k.opts.kern(), g, buf, x, y)
@@ -356,7 +358,7 @@ func stride1(g *geometry) bool {
 func narrow33(g *geometry) bool {
 	H, W := &g.h, &g.w
 	plane := H.in * W.in
-	return stride1(g) && H.k == 3 && W.k == 3 && H.start[0] == -1 && W.start[0] == -1 &&
+	return g.s1 && H.k == 3 && W.k == 3 && H.start[0] == -1 && W.start[0] == -1 &&
 		g.oh == H.in && g.ow == W.in && H.in >= 2 && W.in <= asm.PlanesWidest &&
 		plane >= asm.PlanesMin && plane <= asm.PlanesMax
 }
