@@ -2,11 +2,13 @@ package asm
 
 import "unsafe"
 
-// Depthwise convolution with eight channels in the lanes of each position:
-// conv transposes eight small input planes to [position][8] (Interleave8),
+// Depthwise convolution with eight or sixteen channels in the lanes of each
+// position: conv transposes eight small input planes to [position][8]
+// (Interleave8; sixteen as two interleaves of eight into [position][16]),
 // computes every output position with one kernel call (DWC8S1, DWC8S2,
-// over all output rows) and transposes the outputs back (Split8). On small
-// planes this replaces several calls per plane with a few per eight.
+// DWC16S1, DWC16S2, over all output rows) and transposes the outputs back
+// (Split8). On small planes this replaces several calls per plane with a
+// few per eight or sixteen.
 
 // Interleave8Func sets dst[i·ldd+l] = src[l·lds+i] for l < 8 and i < n:
 // eight rows of n floats, lds apart, to n groups of eight, ldd apart (8:
@@ -22,29 +24,29 @@ type Interleave4Func func(n int, dst *float32, src *float32, lds int)
 // inverse of Interleave8Func.
 type Split8Func func(n int, dst *float32, ldd int, src *float32, lds int)
 
-// DWC8Func computes rows output rows of n outputs of eight channels (lane
-// l is channel l) of a kh×kw depthwise convolution at stride s (1 or 2,
-// fixed per kernel) from input rows of groups of eight, ldp floats apart,
-// and the weights w[(k·kw+j)·8+l]. Output row q is out[q·ldo …], computed
-// from p[s·q·ldp …] as
+// DWCFunc computes rows output rows of n outputs of L channels (lane l is
+// channel l; L = 8 or 16, fixed per kernel) of a kh×kw depthwise
+// convolution at stride s (1 or 2, fixed per kernel) from input rows of
+// groups of L, ldp floats apart, and the weights w[(k·kw+j)·L+l]. Output
+// row q is out[q·ldo …], computed from p[s·q·ldp …] as
 //
 //	for i := range n {
-//		for l := range 8 {
+//		for l := range L {
 //			acc := b[l]
 //			for k := range kh {
 //				for j := range kw {
-//					acc += w[(k*kw+j)*8+l] * p[k*ldp+(s*i+j)*8+l]   // FMA in assembly
+//					acc += w[(k*kw+j)*L+l] * p[k*ldp+(s*i+j)*L+l]   // FMA in assembly
 //				}
 //			}
-//			out[8*i+l] = minps(hi, maxps(lo, acc))
+//			out[L*i+l] = minps(hi, maxps(lo, acc))
 //		}
 //	}
 //
 // It reads groups 0 … s·(n−1)+kw−1 of each of the kh rows. The rows are
-// computed in order of q, so they may overlap (ldo < 8n): row q+1 then
+// computed in order of q, so they may overlap (ldo < L·n): row q+1 then
 // rewrites what row q wrote past ldo. Results agree with the twin to a few
 // ulps of Σ|w·x| + |b| (FMA).
-type DWC8Func func(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32)
+type DWCFunc func(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32)
 
 // interleave4Generic is Interleave4 (see Interleave4Func).
 func interleave4Generic(n int, dst *float32, src *float32, lds int) {
@@ -84,39 +86,52 @@ func split8Generic(n int, dst *float32, ldd int, src *float32, lds int) {
 	}
 }
 
-// dwc8Generic is one output row of DWC8Func for stride s.
-func dwc8Generic(s, n int, out, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
+// dwcGeneric is one output row of DWCFunc for L lanes and stride s.
+func dwcGeneric(L, s, n int, out, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
 	if n <= 0 || kh <= 0 || kw <= 0 {
 		return
 	}
-	o := unsafe.Slice(out, 8*n)
-	ws := unsafe.Slice(w, 8*kh*kw)
-	bs := unsafe.Slice(b, 8)
-	span := 8 * (s*(n-1) + kw)
+	o := unsafe.Slice(out, L*n)
+	ws := unsafe.Slice(w, L*kh*kw)
+	bs := unsafe.Slice(b, L)
+	span := L * (s*(n-1) + kw)
 	for i := range n {
-		for l := range 8 {
+		for l := range L {
 			acc := bs[l]
 			for k := range kh {
 				row := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(p), 4*k*ldp)), span)
 				for j := range kw {
-					acc += ws[(k*kw+j)*8+l] * row[(s*i+j)*8+l]
+					acc += ws[(k*kw+j)*L+l] * row[(s*i+j)*L+l]
 				}
 			}
-			o[8*i+l] = minps(hi, maxps(lo, acc))
+			o[L*i+l] = minps(hi, maxps(lo, acc))
 		}
 	}
 }
 
-// dwc8S1Generic is DWC8S1 (see DWC8Func, s = 1).
-func dwc8S1Generic(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
+// dwcRows is DWCFunc for L lanes and stride s, a dwcGeneric call per row.
+func dwcRows(L, s, rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
 	for q := 0; q < rows; q++ {
-		dwc8Generic(1, n, fadd(out, q*ldo), fadd(p, q*ldp), ldp, w, kh, kw, b, lo, hi)
+		dwcGeneric(L, s, n, fadd(out, q*ldo), fadd(p, s*q*ldp), ldp, w, kh, kw, b, lo, hi)
 	}
 }
 
-// dwc8S2Generic is DWC8S2 (see DWC8Func, s = 2).
+// dwc8S1Generic is DWC8S1 (see DWCFunc, L = 8, s = 1).
+func dwc8S1Generic(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
+	dwcRows(8, 1, rows, n, out, ldo, p, ldp, w, kh, kw, b, lo, hi)
+}
+
+// dwc8S2Generic is DWC8S2 (see DWCFunc, L = 8, s = 2).
 func dwc8S2Generic(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
-	for q := 0; q < rows; q++ {
-		dwc8Generic(2, n, fadd(out, q*ldo), fadd(p, 2*q*ldp), ldp, w, kh, kw, b, lo, hi)
-	}
+	dwcRows(8, 2, rows, n, out, ldo, p, ldp, w, kh, kw, b, lo, hi)
+}
+
+// dwc16S1Generic is DWC16S1 (see DWCFunc, L = 16, s = 1).
+func dwc16S1Generic(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
+	dwcRows(16, 1, rows, n, out, ldo, p, ldp, w, kh, kw, b, lo, hi)
+}
+
+// dwc16S2Generic is DWC16S2 (see DWCFunc, L = 16, s = 2).
+func dwc16S2Generic(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32) {
+	dwcRows(16, 2, rows, n, out, ldo, p, ldp, w, kh, kw, b, lo, hi)
 }

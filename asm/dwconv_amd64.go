@@ -64,17 +64,29 @@ func interleave4BlocksAVX2(n int, dst *float32, src *float32, lds int)
 //go:noescape
 func split8BlocksAVX2(n int, dst *float32, ldd int, src *float32, lds int)
 
-// dwc8S1AVX2 computes rows rows of n depthwise outputs of eight channels in the lanes at stride 1
-// (see DWC8Func in dwc8_generic.go).
+// dwc8S1AVX2 computes rows rows of n depthwise outputs of 8 channels in the lanes at stride 1
+// (see DWCFunc in dwc8_generic.go).
 //
 //go:noescape
 func dwc8S1AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
 
-// dwc8S2AVX2 computes rows rows of n depthwise outputs of eight channels in the lanes at stride 2
-// (see DWC8Func in dwc8_generic.go).
+// dwc8S2AVX2 computes rows rows of n depthwise outputs of 8 channels in the lanes at stride 2
+// (see DWCFunc in dwc8_generic.go).
 //
 //go:noescape
 func dwc8S2AVX2(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+
+// dwc16S1AVX512 computes rows rows of n depthwise outputs of 16 channels in the lanes at stride 1
+// (see DWCFunc in dwc8_generic.go).
+//
+//go:noescape
+func dwc16S1AVX512(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+
+// dwc16S2AVX512 computes rows rows of n depthwise outputs of 16 channels in the lanes at stride 2
+// (see DWCFunc in dwc8_generic.go).
+//
+//go:noescape
+func dwc16S2AVX512(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
 
 // dwconv3x3Planes8BlocksAVX2 is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)
 // for h ≥ 2 and rows of 1 to 8, with the bias b[p·bs] and reads and writes

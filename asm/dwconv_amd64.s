@@ -1131,6 +1131,275 @@ dwc8S2AVX2_done:
 	VZEROUPPER
 	RET
 
+// func dwc16S1AVX512(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+// Requires: AVX, AVX512F
+TEXT ·dwc16S1AVX512(SB), NOSPLIT|NOFRAME, $0-88
+	MOVQ         rows+0(FP), AX
+	MOVQ         out+16(FP), CX
+	MOVQ         p+32(FP), DX
+	MOVQ         ldp+40(FP), BX
+	MOVQ         w+48(FP), SI
+	MOVQ         b+72(FP), DI
+	SHLQ         $0x02, BX
+	VBROADCASTSS lo+80(FP), Z1
+	VBROADCASTSS hi+84(FP), Z2
+	VMOVUPS      (DI), Z0
+	CMPQ         kh+56(FP), $0x00
+	JLE          dwc16S1AVX512_done
+	CMPQ         kw+64(FP), $0x00
+	JLE          dwc16S1AVX512_done
+	TESTQ        AX, AX
+	JLE          dwc16S1AVX512_done
+
+dwc16S1AVX512_row:
+	MOVQ CX, DI
+	MOVQ DX, R8
+	MOVQ n+8(FP), R14
+	SHRQ $0x03, R14
+	JZ   dwc16S1AVX512_ones
+
+dwc16S1AVX512_b8:
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z0, Z9
+	VMOVAPS Z0, Z10
+	MOVQ    R8, R9
+	MOVQ    SI, R11
+	MOVQ    kh+56(FP), R12
+
+dwc16S1AVX512_b8_krow:
+	MOVQ R9, R10
+	MOVQ kw+64(FP), R13
+
+dwc16S1AVX512_b8_tap:
+	VMOVUPS     (R11), Z11
+	VFMADD231PS (R10), Z11, Z3
+	VFMADD231PS 64(R10), Z11, Z4
+	VFMADD231PS 128(R10), Z11, Z5
+	VFMADD231PS 192(R10), Z11, Z6
+	VFMADD231PS 256(R10), Z11, Z7
+	VFMADD231PS 320(R10), Z11, Z8
+	VFMADD231PS 384(R10), Z11, Z9
+	VFMADD231PS 448(R10), Z11, Z10
+	ADDQ        $0x40, R10
+	ADDQ        $0x40, R11
+	DECQ        R13
+	JNZ         dwc16S1AVX512_b8_tap
+	ADDQ        BX, R9
+	DECQ        R12
+	JNZ         dwc16S1AVX512_b8_krow
+	VMAXPS      Z3, Z1, Z3
+	VMINPS      Z3, Z2, Z3
+	VMOVUPS     Z3, (DI)
+	VMAXPS      Z4, Z1, Z4
+	VMINPS      Z4, Z2, Z4
+	VMOVUPS     Z4, 64(DI)
+	VMAXPS      Z5, Z1, Z5
+	VMINPS      Z5, Z2, Z5
+	VMOVUPS     Z5, 128(DI)
+	VMAXPS      Z6, Z1, Z6
+	VMINPS      Z6, Z2, Z6
+	VMOVUPS     Z6, 192(DI)
+	VMAXPS      Z7, Z1, Z7
+	VMINPS      Z7, Z2, Z7
+	VMOVUPS     Z7, 256(DI)
+	VMAXPS      Z8, Z1, Z8
+	VMINPS      Z8, Z2, Z8
+	VMOVUPS     Z8, 320(DI)
+	VMAXPS      Z9, Z1, Z9
+	VMINPS      Z9, Z2, Z9
+	VMOVUPS     Z9, 384(DI)
+	VMAXPS      Z10, Z1, Z10
+	VMINPS      Z10, Z2, Z10
+	VMOVUPS     Z10, 448(DI)
+	ADDQ        $0x00000200, DI
+	ADDQ        $0x00000200, R8
+	DECQ        R14
+	JNZ         dwc16S1AVX512_b8
+
+dwc16S1AVX512_ones:
+	MOVQ n+8(FP), R14
+	ANDQ $0x07, R14
+	JZ   dwc16S1AVX512_next
+
+dwc16S1AVX512_one:
+	VMOVAPS Z0, Z3
+	MOVQ    R8, R9
+	MOVQ    SI, R11
+	MOVQ    kh+56(FP), R12
+
+dwc16S1AVX512_one_krow:
+	MOVQ R9, R10
+	MOVQ kw+64(FP), R13
+
+dwc16S1AVX512_one_tap:
+	VMOVUPS     (R11), Z4
+	VFMADD231PS (R10), Z4, Z3
+	ADDQ        $0x40, R10
+	ADDQ        $0x40, R11
+	DECQ        R13
+	JNZ         dwc16S1AVX512_one_tap
+	ADDQ        BX, R9
+	DECQ        R12
+	JNZ         dwc16S1AVX512_one_krow
+	VMAXPS      Z3, Z1, Z3
+	VMINPS      Z3, Z2, Z3
+	VMOVUPS     Z3, (DI)
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, R8
+	DECQ        R14
+	JNZ         dwc16S1AVX512_one
+
+dwc16S1AVX512_next:
+	MOVQ ldo+24(FP), R12
+	LEAQ (CX)(R12*4), CX
+	ADDQ BX, DX
+	DECQ AX
+	JNZ  dwc16S1AVX512_row
+
+dwc16S1AVX512_done:
+	VZEROUPPER
+	RET
+
+// func dwc16S2AVX512(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
+// Requires: AVX, AVX512F
+TEXT ·dwc16S2AVX512(SB), NOSPLIT|NOFRAME, $0-88
+	MOVQ         rows+0(FP), AX
+	MOVQ         out+16(FP), CX
+	MOVQ         p+32(FP), DX
+	MOVQ         ldp+40(FP), BX
+	MOVQ         w+48(FP), SI
+	MOVQ         b+72(FP), DI
+	SHLQ         $0x02, BX
+	VBROADCASTSS lo+80(FP), Z1
+	VBROADCASTSS hi+84(FP), Z2
+	VMOVUPS      (DI), Z0
+	CMPQ         kh+56(FP), $0x00
+	JLE          dwc16S2AVX512_done
+	CMPQ         kw+64(FP), $0x00
+	JLE          dwc16S2AVX512_done
+	TESTQ        AX, AX
+	JLE          dwc16S2AVX512_done
+
+dwc16S2AVX512_row:
+	MOVQ CX, DI
+	MOVQ DX, R8
+	MOVQ n+8(FP), R14
+	SHRQ $0x03, R14
+	JZ   dwc16S2AVX512_ones
+
+dwc16S2AVX512_b8:
+	VMOVAPS Z0, Z3
+	VMOVAPS Z0, Z4
+	VMOVAPS Z0, Z5
+	VMOVAPS Z0, Z6
+	VMOVAPS Z0, Z7
+	VMOVAPS Z0, Z8
+	VMOVAPS Z0, Z9
+	VMOVAPS Z0, Z10
+	MOVQ    R8, R9
+	MOVQ    SI, R11
+	MOVQ    kh+56(FP), R12
+
+dwc16S2AVX512_b8_krow:
+	MOVQ R9, R10
+	MOVQ kw+64(FP), R13
+
+dwc16S2AVX512_b8_tap:
+	VMOVUPS     (R11), Z11
+	VFMADD231PS (R10), Z11, Z3
+	VFMADD231PS 128(R10), Z11, Z4
+	VFMADD231PS 256(R10), Z11, Z5
+	VFMADD231PS 384(R10), Z11, Z6
+	VFMADD231PS 512(R10), Z11, Z7
+	VFMADD231PS 640(R10), Z11, Z8
+	VFMADD231PS 768(R10), Z11, Z9
+	VFMADD231PS 896(R10), Z11, Z10
+	ADDQ        $0x40, R10
+	ADDQ        $0x40, R11
+	DECQ        R13
+	JNZ         dwc16S2AVX512_b8_tap
+	ADDQ        BX, R9
+	DECQ        R12
+	JNZ         dwc16S2AVX512_b8_krow
+	VMAXPS      Z3, Z1, Z3
+	VMINPS      Z3, Z2, Z3
+	VMOVUPS     Z3, (DI)
+	VMAXPS      Z4, Z1, Z4
+	VMINPS      Z4, Z2, Z4
+	VMOVUPS     Z4, 64(DI)
+	VMAXPS      Z5, Z1, Z5
+	VMINPS      Z5, Z2, Z5
+	VMOVUPS     Z5, 128(DI)
+	VMAXPS      Z6, Z1, Z6
+	VMINPS      Z6, Z2, Z6
+	VMOVUPS     Z6, 192(DI)
+	VMAXPS      Z7, Z1, Z7
+	VMINPS      Z7, Z2, Z7
+	VMOVUPS     Z7, 256(DI)
+	VMAXPS      Z8, Z1, Z8
+	VMINPS      Z8, Z2, Z8
+	VMOVUPS     Z8, 320(DI)
+	VMAXPS      Z9, Z1, Z9
+	VMINPS      Z9, Z2, Z9
+	VMOVUPS     Z9, 384(DI)
+	VMAXPS      Z10, Z1, Z10
+	VMINPS      Z10, Z2, Z10
+	VMOVUPS     Z10, 448(DI)
+	ADDQ        $0x00000200, DI
+	ADDQ        $0x00000400, R8
+	DECQ        R14
+	JNZ         dwc16S2AVX512_b8
+
+dwc16S2AVX512_ones:
+	MOVQ n+8(FP), R14
+	ANDQ $0x07, R14
+	JZ   dwc16S2AVX512_next
+
+dwc16S2AVX512_one:
+	VMOVAPS Z0, Z3
+	MOVQ    R8, R9
+	MOVQ    SI, R11
+	MOVQ    kh+56(FP), R12
+
+dwc16S2AVX512_one_krow:
+	MOVQ R9, R10
+	MOVQ kw+64(FP), R13
+
+dwc16S2AVX512_one_tap:
+	VMOVUPS     (R11), Z4
+	VFMADD231PS (R10), Z4, Z3
+	ADDQ        $0x40, R10
+	ADDQ        $0x40, R11
+	DECQ        R13
+	JNZ         dwc16S2AVX512_one_tap
+	ADDQ        BX, R9
+	DECQ        R12
+	JNZ         dwc16S2AVX512_one_krow
+	VMAXPS      Z3, Z1, Z3
+	VMINPS      Z3, Z2, Z3
+	VMOVUPS     Z3, (DI)
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000080, R8
+	DECQ        R14
+	JNZ         dwc16S2AVX512_one
+
+dwc16S2AVX512_next:
+	MOVQ ldo+24(FP), R12
+	LEAQ (CX)(R12*4), CX
+	ADDQ BX, DX
+	ADDQ BX, DX
+	DECQ AX
+	JNZ  dwc16S2AVX512_row
+
+dwc16S2AVX512_done:
+	VZEROUPPER
+	RET
+
 // func dwconv3x3Planes8BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)
 // Requires: AVX, FMA3
 TEXT ·dwconv3x3Planes8BlocksAVX2(SB), NOSPLIT|NOFRAME, $0-72

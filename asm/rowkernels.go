@@ -75,8 +75,12 @@ type RowKernels struct {
 	// Depthwise with eight channels in the lanes (small planes, see
 	// dwc8_generic.go). nil in a table without assembly for them: the
 	// per-plane kernels above are then the faster route.
-	DWC8S1 DWC8Func
-	DWC8S2 DWC8Func
+	DWC8S1 DWCFunc
+	DWC8S2 DWCFunc
+	// The same with sixteen channels in the lanes; nil in a table whose
+	// vectors are eight wide (conv then takes DWC8S1, DWC8S2).
+	DWC16S1 DWCFunc
+	DWC16S2 DWCFunc
 	// Eight rows to groups of eight and back (every table: Winograd's
 	// channels-last route uses them too).
 	Interleave8 Interleave8Func

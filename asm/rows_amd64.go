@@ -38,12 +38,15 @@ var rowKernelsAVX2 = RowKernels{
 // 16-lane Winograd column passes, whose rows are in L1; with PermuteRows,
 // whose two-table lane permute AVX2 lacks; and with 16-lane stride-2 max
 // pools, which split even and odd columns with that permute (8 lanes ran
-// SqueezeNet's 3×3 pool of 64×111×111 at 34 against 44 GB/s in cache).
+// SqueezeNet's 3×3 pool of 64×111×111 at 34 against 44 GB/s in cache);
+// and with 16-lane small-plane depthwise kernels (DWC16S1, DWC16S2), which
+// are FMA-bound on 5×5 windows.
 var rowKernelsAVX512 = func() RowKernels {
 	r := rowKernelsAVX2
 	r.Sigmoid, r.SiLU = sigmoidAVX512, siluAVX512
 	r.Winograd43InCols, r.Winograd43OutCols = winograd43InColsAVX512, winograd43OutColsAVX512
 	r.PermuteRows = permuteRowsAVX512
+	r.DWC16S1, r.DWC16S2 = dwc16S1AVX512, dwc16S2AVX512
 	r.MaxPool2x2s2, r.MaxPool3x3s2 = maxPool2x2s2AVX512, maxPool3x3s2AVX512
 	return r
 }()

@@ -1040,16 +1040,14 @@ func TestWinogradTwins(t *testing.T) {
 	}
 }
 
-// TestDWC8 checks the eight-lane depthwise kernels of every table that has
-// them against a float64 evaluation of DWC8Func (the Go twin included),
-// within 1e-6·(Σ|w·x| + |b|), for 1×1 to 5×5 kernels at strides 1 and 2,
-// with and without a clamp; and Interleave8 and Split8 bit for bit against
-// their twins.
+// TestDWC8 checks the eight- and sixteen-lane depthwise kernels of every
+// table that has them against a float64 evaluation of DWCFunc (the Go twins
+// included, see checkDWC) at strides 1 and 2; and Interleave8 and Split8
+// bit for bit against their twins.
 func TestDWC8(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
-	inf := float32(math.Inf(1))
 	twins := &Kernels{Name: "twins", RowKernels: RowKernels{DWC8S1: dwc8S1Generic, DWC8S2: dwc8S2Generic,
-		Interleave8: interleave8Generic, Split8: split8Generic}}
+		DWC16S1: dwc16S1Generic, DWC16S2: dwc16S2Generic, Interleave8: interleave8Generic, Split8: split8Generic}}
 	for _, tab := range append(Tables(), twins) {
 		for _, n := range rowLens {
 			for off := 0; off < 3; off++ {
@@ -1086,63 +1084,72 @@ func TestDWC8(t *testing.T) {
 				}
 			}
 		}
-		if tab.DWC8S1 == nil {
-			t.Logf("%s: no eight-lane depthwise kernels (the per-plane kernels serve)", tab.Name)
-			continue
-		}
-		for _, s := range []int{1, 2} {
-			f := tab.DWC8S1
-			if s == 2 {
-				f = tab.DWC8S2
+		kernels := []struct {
+			L, s int
+			f    DWCFunc
+		}{{8, 1, tab.DWC8S1}, {8, 2, tab.DWC8S2}, {16, 1, tab.DWC16S1}, {16, 2, tab.DWC16S2}}
+		for _, kc := range kernels {
+			if kc.f == nil {
+				t.Logf("%s: no %d-lane depthwise kernel at stride %d (conv takes another route)", tab.Name, kc.L, kc.s)
+				continue
 			}
-			for _, ks := range [][2]int{{3, 3}, {5, 5}, {1, 1}, {3, 5}} {
-				kh, kw := ks[0], ks[1]
-				w, b := make([]float32, 8*kh*kw), make([]float32, 8)
-				for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 31} {
-					cols := 8 * (s*(max(n, 1)-1) + kw)
-					ld := cols + 8
-					for _, rows := range []int{1, 3} {
-						for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
-							fillInput(rng, w, false)
-							fillInput(rng, b, false)
-							what := fmt.Sprintf("%s/dwc8s%d %dx%d rows=%d n=%d clamp=%v", tab.Name, s, kh, kw, rows, n, clamp)
-							withRows(t, s*(rows-1)+kh, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
-								ldo := 8*n + 8
-								got := newOut(rows, 8*n, ldo, 1)
-								f(rows, n, got.p(), ldo, ptr(in), ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
-								got.checkGuards(t, what)
-								for q := range rows {
-									for i := range n {
-										for l := range 8 {
-											acc, mag := float64(b[l]), math.Abs(float64(b[l]))
-											for k := range kh {
-												for j := range kw {
-													v := float64(w[(k*kw+j)*8+l]) * float64(in[(s*q+k)*ld+(s*i+j)*8+l])
-													acc += v
-													mag += math.Abs(v)
-												}
-											}
-											want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
-											if g := got.row(q)[8*i+l]; math.Abs(float64(g)-want) > 1e-6*mag {
-												t.Fatalf("%s: row %d output %d lane %d = %g, want %g", what, q, i, l, g, want)
-											}
+			checkDWC(t, rng, fmt.Sprintf("%s/dwc%ds%d", tab.Name, kc.L, kc.s), kc.L, kc.s, kc.f)
+		}
+	}
+}
+
+// checkDWC checks f, a DWCFunc of L lanes at stride s, against a float64
+// evaluation within 1e-6·(Σ|w·x| + |b|), for 1×1 to 5×5 kernels, with and
+// without a clamp, and overlapping rows against one call per row.
+func checkDWC(t *testing.T, rng *rand.Rand, name string, L, s int, f DWCFunc) {
+	t.Helper()
+	inf := float32(math.Inf(1))
+	for _, ks := range [][2]int{{3, 3}, {5, 5}, {1, 1}, {3, 5}} {
+		kh, kw := ks[0], ks[1]
+		w, b := make([]float32, L*kh*kw), make([]float32, L)
+		for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 23, 31} {
+			cols := L * (s*(max(n, 1)-1) + kw)
+			ld := cols + L
+			for _, rows := range []int{1, 3} {
+				for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
+					fillInput(rng, w, false)
+					fillInput(rng, b, false)
+					what := fmt.Sprintf("%s %dx%d rows=%d n=%d clamp=%v", name, kh, kw, rows, n, clamp)
+					withRows(t, s*(rows-1)+kh, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+						ldo := L*n + L
+						got := newOut(rows, L*n, ldo, 1)
+						f(rows, n, got.p(), ldo, ptr(in), ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
+						got.checkGuards(t, what)
+						for q := range rows {
+							for i := range n {
+								for l := range L {
+									acc, mag := float64(b[l]), math.Abs(float64(b[l]))
+									for k := range kh {
+										for j := range kw {
+											v := float64(w[(k*kw+j)*L+l]) * float64(in[(s*q+k)*ld+(s*i+j)*L+l])
+											acc += v
+											mag += math.Abs(v)
 										}
 									}
-								}
-								if rows > 1 && n > 1 {
-									// Overlapping rows (conv's rounded-up rows): as one call
-									// per row in order.
-									ldo, area := 8*(n-1), 8*((rows-1)*(n-1)+n)
-									got, want := newOut(1, area, area, 0), newOut(1, area, area, 0)
-									f(rows, n, got.p(), ldo, ptr(in), ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
-									for q := range rows {
-										f(1, n, &want.buf[want.off+q*ldo], ldo, &in[s*q*ld], ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
+									want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
+									if g := got.row(q)[L*i+l]; math.Abs(float64(g)-want) > 1e-6*mag {
+										t.Fatalf("%s: row %d output %d lane %d = %g, want %g", what, q, i, l, g, want)
 									}
-									compareRows(t, what+" overlapping", got, want, exact)
 								}
-							})
+							}
 						}
-					}
+						if rows > 1 && n > 1 {
+							// Overlapping rows (conv's rounded-up rows): as one call
+							// per row in order.
+							ldo, area := L*(n-1), L*((rows-1)*(n-1)+n)
+							got, want := newOut(1, area, area, 0), newOut(1, area, area, 0)
+							f(rows, n, got.p(), ldo, ptr(in), ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
+							for q := range rows {
+								f(1, n, &want.buf[want.off+q*ldo], ldo, &in[s*q*ld], ld, &w[0], kh, kw, &b[0], clamp[0], clamp[1])
+							}
+							compareRows(t, what+" overlapping", got, want, exact)
+						}
+					})
 				}
 			}
 		}

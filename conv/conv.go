@@ -64,7 +64,8 @@ type Conv struct {
 	wino          atomic.Pointer[winoPlan] // built on the first input large enough for Winograd
 	dwW           []float32                // depthwise weights [m][kh][kw]
 	dwSplit       []float32                // at stride 2: [m][even columns | odd columns] (see dwLayout)
-	dw8, dw8Bias  []float32                // eight channels in the lanes: [m/8][kh][kw][8], [m/8][8] (see dwc8.go)
+	dwL, dwLBias  []float32                // k.lanes channels in the lanes: [m/L][kh][kw][L], [m/L][L] (see dwc8.go)
+	lanes         int                      // L: 8 or 16, 0 without a lanes route
 	wino2Once     sync.Once
 	wino2         atomic.Pointer[wino2Plan] // F(2×2), built on the first input too small for F(4×4)
 	winoTOnce     sync.Once
@@ -173,8 +174,8 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 		if st := k.p.Strides; len(st) > 0 && st[len(st)-1] == 2 && splitTaps(k.kh, k.kw) {
 			k.dwSplit = splitColumns(wd, k.kh, k.kw)
 		}
-		if k.kern.DWC8S1 != nil && k.m == k.group && k.m%8 == 0 {
-			k.dw8, k.dw8Bias = lanes8(wd, k.bias, k.m, k.kh*k.kw)
+		if k.lanes = dwLanes(k.kern, k.m, k.kh*k.kw); k.lanes > 0 && k.m == k.group {
+			k.dwL, k.dwLBias = lanesL(wd, k.bias, k.m, k.kh*k.kw, k.lanes)
 		}
 	}
 	return k, nil
@@ -206,7 +207,7 @@ func (k *Conv) winoPlan() *winoPlan {
 // WeightBytes is the memory the kernel holds for weights: packed,
 // transformed (once built) and raw copies, and the bias.
 func (k *Conv) WeightBytes() int64 {
-	n := len(k.wRaw) + len(k.dwW) + len(k.dwSplit) + len(k.dw8) + len(k.dw8Bias) + len(k.bias)
+	n := len(k.wRaw) + len(k.dwW) + len(k.dwSplit) + len(k.dwL) + len(k.dwLBias) + len(k.bias)
 	packs := k.packed
 	if fb := k.fallback.Load(); fb != nil {
 		packs = append(append([]*gemm.PackedA{}, packs...), *fb...)
@@ -445,7 +446,7 @@ type runState struct {
 	cols   im2colTask
 	chunks colChunks
 	task   dwTask
-	task8  dwc8Task
+	taskL  dwcTask
 	taskP  dwPlanesTask
 	sub    subTask
 	offt   offsTask

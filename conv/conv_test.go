@@ -374,60 +374,75 @@ var dwCases = []convCase{
 	{n: 1, c: 2, w: 21, m: 2, kw: 5, group: 2, strides: []int{2}, pads: []int{2, 2}},
 }
 
-// dwc8Cases are depthwise layers the eight-lane route takes on a table with
-// its kernels: channels a multiple of 8, output planes up to dwc8MaxPlane.
-var dwc8Cases = []convCase{
+// dwcCases are depthwise layers the lanes route takes on a table with its
+// kernels: channels a multiple of 8 (16 lanes where also of 16), output
+// planes up to dwc8MaxPlane.
+var dwcCases = []convCase{
 	{n: 1, c: 16, h: 7, w: 7, m: 16, kh: 3, kw: 3, group: 16, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 2, c: 24, h: 14, w: 14, m: 24, kh: 3, kw: 3, group: 24, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 1, c: 16, h: 9, w: 11, m: 16, kh: 5, kw: 5, group: 16, pads: []int{2, 2, 2, 2}},
 	{n: 1, c: 8, h: 15, w: 13, m: 8, kh: 5, kw: 5, group: 8, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 2, c: 32, h: 15, w: 13, m: 32, kh: 5, kw: 5, group: 32, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}, bias: true},
 	{n: 1, c: 32, h: 5, w: 6, m: 32, kh: 3, kw: 3, group: 32, pads: []int{0, 1, 1, 0}, bias: true},
 	{n: 1, c: 8, h: 3, w: 3, m: 8, kh: 3, kw: 3, group: 8},
 	{n: 1, c: 8, h: 6, w: 5, m: 8, kh: 1, kw: 1, group: 8, bias: true},
+	{n: 1, c: 16, h: 4, w: 7, m: 16, kh: 5, kw: 5, group: 16, pads: []int{2, 2, 2, 2}, bias: true},
 	{n: 1, c: 8, h: 17, w: 17, m: 8, kh: 7, kw: 7, group: 8, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}},
 	{n: 1, c: 40, h: 14, w: 14, m: 40, kh: 3, kw: 3, group: 40, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
+	{n: 1, c: 48, h: 12, w: 10, m: 48, kh: 5, kw: 5, group: 48, pads: []int{2, 2, 2, 2}, bias: true}, // threaded, 16 lanes
 }
 
 // requireRoute fails t unless depthwise layer cc takes the route that
-// on reports.
-func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, route string, on func(*Conv, *geometry) bool) {
+// on reports with table kt.
+func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels, route string, on func(*Conv, *geometry) bool) *Conv {
 	t.Helper()
 	x, w, b := cc.operands(rng)
 	params, err := ops.ParseConvParams(cc.node())
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := New(params, w, b, Epilogue{}, Options{Algorithm: AlgoDepthwise})
+	k, err := New(params, w, b, Epilogue{}, Options{Algorithm: AlgoDepthwise, Kernels: kt})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if g, err := k.geometry(x.Shape); err != nil || !on(k, g) {
 		t.Fatalf("%v: not on %s (%v)", cc, route, err)
 	}
+	return k
 }
 
-// TestDWC8 runs depthwise layers on the eight-lane route (when the table
-// has its kernels) with every epilogue and 1 to 3 threads, and one plane
-// too large for it both ways.
-func TestDWC8(t *testing.T) {
+// TestDWC runs depthwise layers on the lanes route with every table that
+// has its kernels (so 8 and 16 lanes on an AVX-512 machine), every
+// epilogue and 1 to 3 threads, and one plane too large for it both ways.
+func TestDWC(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
-	kt := asm.Default()
-	if kt.DWC8S1 == nil {
-		t.Skipf("table %s has no eight-lane depthwise kernels", kt.Name)
-	}
 	defer func(w int) { dwPlanesWidest = w }(dwPlanesWidest)
 	dwPlanesWidest = 0 // planes up to 40 wide would take DWConv3x3Planes
-	for i, cc := range dwc8Cases {
-		requireRoute(t, rng, cc, "the eight-lane route", (*Conv).useDWC8)
-		for j := 0; j < 3; j++ {
-			check(t, rng, cc, AlgoDepthwise, kt, epilogues[(3*i+j)%len(epilogues)], 1+j, tolGEMM)
+	lanes := map[int]bool{}
+	for _, kt := range asm.Tables() {
+		if kt.DWC8S1 == nil {
+			t.Logf("table %s has no lanes depthwise kernels", kt.Name)
+			continue
 		}
+		for i, cc := range dwcCases {
+			k := requireRoute(t, rng, cc, kt, "the lanes route", (*Conv).useDWC)
+			if want := dwLanes(kt, cc.m, cc.kh*cc.kw); k.lanes != want || want == 0 {
+				t.Fatalf("%s %v: %d lanes, want %d", kt.Name, cc, k.lanes, want)
+			}
+			lanes[k.lanes] = true
+			for j := 0; j < 3; j++ {
+				check(t, rng, cc, AlgoDepthwise, kt, epilogues[(3*i+j)%len(epilogues)], 1+j, tolGEMM)
+			}
+		}
+		big := convCase{n: 1, c: 16, h: 20, w: 20, m: 16, kh: 3, kw: 3, group: 16, pads: []int{1, 1, 1, 1}, bias: true}
+		check(t, rng, big, AlgoDepthwise, kt, epilogues[8], 2, tolGEMM)
+		func() {
+			defer func(n [2]int) { dwc8MaxPlane = n }(dwc8MaxPlane)
+			dwc8MaxPlane = [2]int{1 << 20, 1 << 20}
+			check(t, rng, big, AlgoDepthwise, kt, epilogues[8], 2, tolGEMM)
+		}()
 	}
-	big := convCase{n: 1, c: 16, h: 20, w: 20, m: 16, kh: 3, kw: 3, group: 16, pads: []int{1, 1, 1, 1}, bias: true}
-	check(t, rng, big, AlgoDepthwise, kt, epilogues[8], 2, tolGEMM)
-	defer func(n [2]int) { dwc8MaxPlane = n }(dwc8MaxPlane)
-	dwc8MaxPlane = [2]int{1 << 20, 1 << 20}
-	check(t, rng, big, AlgoDepthwise, kt, epilogues[8], 2, tolGEMM)
+	t.Logf("lanes routes run: %v", lanes)
 }
 
 // dwPlanesCases are depthwise layers on the DWConv3x3Planes route: the
@@ -457,7 +472,7 @@ func TestDWPlanes(t *testing.T) {
 		t.Skipf("table %s has no DWConv3x3Planes", kt.Name)
 	}
 	for i, cc := range dwPlanesCases {
-		requireRoute(t, rng, cc, "DWConv3x3Planes", (*Conv).usePlanes)
+		requireRoute(t, rng, cc, kt, "DWConv3x3Planes", (*Conv).usePlanes)
 		for j := range epilogues {
 			check(t, rng, cc, AlgoDepthwise, kt, epilogues[j], 1+(i+j)%3, tolGEMM)
 		}

@@ -20,8 +20,8 @@ func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
 		k.runDWPlanes(st, g, x, y, res)
 		return
 	}
-	if k.useDWC8(g) {
-		k.runDWC8(st, g, x, y, res)
+	if k.useDWC(g) {
+		k.runDWC(st, g, x, y, res)
 		return
 	}
 	planes := g.n * k.m

@@ -34,6 +34,8 @@
 //	      row by row into the padded plane from 8 columns up), one
 //	      DWC8S1/DWC8S2 call for all output rows, transposed back (Split8)
 //	      — a 7×7 plane cost several calls for a few hundred multiply-adds.
+//	      Kernels above 3×3 with channels a multiple of 16 take sixteen
+//	      at a time where the table has DWC16S1/DWC16S2 (AVX-512).
 //	1×1 kernel, no padding
 //	    → "gemm1x1": per image and group, Y = W·X straight on NCHW (X is
 //	      already the C×HW B matrix), no copy. At a stride above 1 the

@@ -1,46 +1,80 @@
 package conv
 
 import (
+	"github.com/gocnn/gocnn/asm"
 	"github.com/gocnn/gocnn/internal/parallel"
 )
 
-// Depthwise convolution with eight channels in the lanes. On small planes
-// the per-plane route costs a few kernel calls and copies per plane for a
-// few hundred multiply-adds (a 7×7 plane ran at a tenth of the FMA rate),
-// so eight planes at a time are transposed to [position][8]
-// (Interleave8), padded, convolved by one call over all output rows that
-// computes eight channels per vector FMA (DWC8S1, DWC8S2; a call per row
-// cost 30 % of a 7×7 layer), and transposed back into the output planes
-// (Split8).
+// Depthwise convolution with L = 8 or 16 channels in the lanes. On small
+// planes the per-plane route costs a few kernel calls and copies per plane
+// for a few hundred multiply-adds (a 7×7 plane ran at a tenth of the FMA
+// rate), so L planes at a time are transposed to [position][L]
+// (Interleave8, twice for 16), padded, convolved by one call over all
+// output rows that computes L channels per vector FMA (DWC8S1, DWC8S2,
+// DWC16S1, DWC16S2; a call per row cost 30 % of a 7×7 layer), and
+// transposed back into the output planes (Split8). Sixteen lanes for
+// kernels above 3×3 where the table has them and the channels allow
+// (dwLanes): those are FMA-bound, and 512-bit FMAs do twice the work of
+// 256-bit ones at the same rate.
 
-// dwc8MaxPlane is the largest output plane (OH·OW) that runs with eight
+// dwc8MaxPlane is the largest output plane (OH·OW) that runs with the
 // channels in the lanes, 3×3 and 5×5 (a variable so tests can send larger
 // planes there).
 var dwc8MaxPlane = [2]int{14 * 14, 28 * 28}
 
-// lanes8 rearranges depthwise weights w [m][kk] as [m/8][kk][8] and the bias
-// (nil: zeros) as [m/8][8].
-func lanes8(w, bias []float32, m, kk int) (w8, b8 []float32) {
-	w8, b8 = make([]float32, m*kk), make([]float32, m)
-	for c := 0; c < m; c++ {
-		g, l := c/8, c%8
-		for t := 0; t < kk; t++ {
-			w8[(g*kk+t)*8+l] = w[c*kk+t]
-		}
-		if bias != nil {
-			b8[c] = bias[c]
-		}
+// dwLanes is the channels in the lanes kt's kernels take for m depthwise
+// channels and kk taps: 16 where it has DWC16S1, 16 divides m and the
+// kernel is above 3×3, 8 where it has DWC8S1 and 8 divides m, else 0 (no
+// lanes route). Sixteen lanes ran 5×5 layers 1.4–1.6× as fast as eight
+// (BenchmarkConv efficientnet.dw240.5x5, mobilenetv2.dw960.5x5, one
+// thread) but 3×3 ones 6 % slower (mobilenetv2.dw192.s2: nine taps do not
+// pay for the twice larger padded plane, 57 KB here, past L1).
+func dwLanes(kt *asm.Kernels, m, kk int) int {
+	switch {
+	case kt.DWC16S1 != nil && m%16 == 0 && kk > 9:
+		return 16
+	case kt.DWC8S1 != nil && m%8 == 0:
+		return 8
 	}
-	return w8, b8
+	return 0
 }
 
-// useDWC8 reports whether a depthwise Run on g takes the eight-lane route.
-func (k *Conv) useDWC8(g *geometry) bool {
+// dwcKernel is kt's L-lane depthwise kernel at stride s.
+func dwcKernel(kt *asm.Kernels, L, s int) asm.DWCFunc {
+	switch {
+	case L == 16 && s == 2:
+		return kt.DWC16S2
+	case L == 16:
+		return kt.DWC16S1
+	case s == 2:
+		return kt.DWC8S2
+	}
+	return kt.DWC8S1
+}
+
+// lanesL rearranges depthwise weights w [m][kk] as [m/L][kk][L] and the
+// bias (nil: zeros) as [m/L][L].
+func lanesL(w, bias []float32, m, kk, L int) (wl, bl []float32) {
+	wl, bl = make([]float32, m*kk), make([]float32, m)
+	for c := 0; c < m; c++ {
+		g, l := c/L, c%L
+		for t := 0; t < kk; t++ {
+			wl[(g*kk+t)*L+l] = w[c*kk+t]
+		}
+		if bias != nil {
+			bl[c] = bias[c]
+		}
+	}
+	return wl, bl
+}
+
+// useDWC reports whether a depthwise Run on g takes the lanes route.
+func (k *Conv) useDWC(g *geometry) bool {
 	most := dwc8MaxPlane[0]
 	if k.kh*k.kw > 9 {
 		most = dwc8MaxPlane[1]
 	}
-	return k.dw8 != nil && dwFlat(g) && g.oh*g.ow <= most && g.oh > 0 && g.ow > 0
+	return k.dwL != nil && dwFlat(g) && g.oh*g.ow <= most && g.oh > 0 && g.ow > 0
 }
 
 // dwPadDims are the rows and row width of a depthwise plane padded for
@@ -55,17 +89,18 @@ func dwPadDims(g *geometry, kh, kw int) (hp, wp int) {
 // or past the last row; they read up to s·7 positions past a row.
 func dwc8Row(g *geometry) int { return roundUp(g.ow, 8) }
 
-// dwc8Scratch takes one worker's scratch from c: the interleaved input
+// dwcScratch takes one worker's scratch from c: the interleaved input
 // plane (rows narrower than interleaveRows only), the padded one, and the
-// interleaved outputs, eight lanes each, with room for what dwc8Row's
-// extra outputs read and write.
-func (k *Conv) dwc8Scratch(c *carver, g *geometry) (in, pad, out []float32) {
+// interleaved outputs, k.lanes each, with room for what dwc8Row's extra
+// outputs read and write.
+func (k *Conv) dwcScratch(c *carver, g *geometry) (in, pad, out []float32) {
+	L := k.lanes
 	hp, wp := dwPadDims(g, k.kh, k.kw)
 	extra := dwc8Row(g) - g.ow
 	if g.w < interleaveRows {
-		in = c.take(8 * g.h * g.w)
+		in = c.take(L * g.h * g.w)
 	}
-	return in, c.take(8 * (hp*wp + g.sw*extra)), c.take(8 * ((g.oh-1)*g.ow + dwc8Row(g)))
+	return in, c.take(L * (hp*wp + g.sw*extra)), c.take(L * ((g.oh-1)*g.ow + dwc8Row(g)))
 }
 
 // interleaveRows is the narrowest input row that Interleave8 writes
@@ -76,21 +111,21 @@ func (k *Conv) dwc8Scratch(c *carver, g *geometry) (in, pad, out []float32) {
 // +33 %, 14×14 layers even.
 const interleaveRows = 8
 
-// dwc8Task computes groups of eight output planes; part i takes a
-// contiguous range of the N·M/8 groups (dwTask's fields, its own Run).
-type dwc8Task dwTask
+// dwcTask computes groups of k.lanes output planes; part i takes a
+// contiguous range of the N·M/L groups (dwTask's fields, its own Run).
+type dwcTask dwTask
 
-func (k *Conv) runDWC8(st *runState, g *geometry, x, y, res []float32) {
-	groups := g.n * k.m / 8
-	parts := k.parts(groups, groups*8*g.outPlane, 16<<10)
-	st.task8 = dwc8Task{k: k, g: g, x: x, y: y, res: res, parts: parts, sc: st.sc}
-	parallel.Default().Run(&st.task8, parts)
-	st.task8 = dwc8Task{}
+func (k *Conv) runDWC(st *runState, g *geometry, x, y, res []float32) {
+	groups := g.n * k.m / k.lanes
+	parts := k.parts(groups, groups*k.lanes*g.outPlane, 16<<10)
+	st.taskL = dwcTask{k: k, g: g, x: x, y: y, res: res, parts: parts, sc: st.sc}
+	parallel.Default().Run(&st.taskL, parts)
+	st.taskL = dwcTask{}
 }
 
-func (t *dwc8Task) Run(part int) {
-	k, g, kt := t.k, t.g, t.k.kern
-	groups := g.n * k.m / 8
+func (t *dwcTask) Run(part int) {
+	k, g, kt, L := t.k, t.g, t.k.kern, t.k.lanes
+	groups := g.n * k.m / L
 	lo, hi := part*groups/t.parts, (part+1)*groups/t.parts
 	if lo >= hi {
 		return
@@ -98,42 +133,47 @@ func (t *dwc8Task) Run(part int) {
 	kk := k.kh * k.kw
 	hp, wp := dwPadDims(g, k.kh, k.kw)
 	sc := t.sc.part(part)
-	tin, pad, out := k.dwc8Scratch(&sc, g)
+	tin, pad, out := k.dwcScratch(&sc, g)
 	clear(pad) // the padding; each group rewrites the image inside it
 	clo, chi, fused := k.ep.kernelClamp(t.res != nil)
-	f := kt.DWC8S1
-	if g.sw == 2 {
-		f = kt.DWC8S2
-	}
-	inner := pad[8*(g.ph*wp+g.pw) : 8*hp*wp]
+	f := dwcKernel(kt, L, g.sw)
+	inner := pad[L*(g.ph*wp+g.pw) : L*hp*wp]
 	nrow := dwc8Row(g)
-	plane8 := 8 * g.outPlane
+	planeL := L * g.outPlane
 	for gi := lo; gi < hi; gi++ {
-		img, c0 := gi/(k.m/8), gi%(k.m/8)*8
-		x := t.x[(img*g.c+c0)*g.inPlane : (img*g.c+c0+8)*g.inPlane]
-		_, _ = inner[(g.h-1)*8*wp+8*g.w-1], x[8*g.inPlane-1]
-		if g.w >= interleaveRows {
-			for r := 0; r < g.h; r++ {
-				kt.Interleave8(g.w, &inner[8*r*wp], 8, &x[r*g.w], g.inPlane)
+		img, c0 := gi/(k.m/L), gi%(k.m/L)*L
+		x := t.x[(img*g.c+c0)*g.inPlane : (img*g.c+c0+L)*g.inPlane]
+		_, _ = inner[(g.h-1)*L*wp+L*g.w-1], x[L*g.inPlane-1]
+		// Eight channels at a time into lanes h…h+7 of the groups of L.
+		for h := 0; h < L; h += 8 {
+			xh := x[h*g.inPlane:]
+			if g.w >= interleaveRows {
+				for r := 0; r < g.h; r++ {
+					kt.Interleave8(g.w, &inner[L*r*wp+h], L, &xh[r*g.w], g.inPlane)
+				}
+			} else {
+				_ = tin[L*g.inPlane-1]
+				kt.Interleave8(g.inPlane, &tin[h], L, &xh[0], g.inPlane)
 			}
-		} else {
-			_ = tin[8*g.inPlane-1]
-			kt.Interleave8(g.inPlane, &tin[0], 8, &x[0], g.inPlane)
-			kt.CopyRows(g.h, 8*g.w, &inner[0], 8*wp, &tin[0], 8*g.w)
 		}
-		w8, b8 := k.dw8[(c0/8)*kk*8:(c0/8+1)*kk*8], k.dw8Bias[c0:c0+8]
+		if g.w < interleaveRows {
+			kt.CopyRows(g.h, L*g.w, &inner[0], L*wp, &tin[0], L*g.w)
+		}
+		wl, bl := k.dwL[(c0/L)*kk*L:(c0/L+1)*kk*L], k.dwLBias[c0:c0+L]
 		// Every output row in one call, in order (see dwc8Row).
-		_, _ = pad[8*((g.sh*(g.oh-1)+k.kh-1)*wp+g.sw*(nrow-1)+k.kw)-1], out[8*((g.oh-1)*g.ow+nrow)-1]
-		f(g.oh, nrow, &out[0], 8*g.ow, &pad[0], 8*wp, &w8[0], k.kh, k.kw, &b8[0], clo, chi)
-		y := t.y[gi*plane8 : (gi+1)*plane8]
-		_ = out[plane8-1]
-		kt.Split8(g.outPlane, &y[0], g.outPlane, &out[0], 8)
+		_, _ = pad[L*((g.sh*(g.oh-1)+k.kh-1)*wp+g.sw*(nrow-1)+k.kw)-1], out[L*((g.oh-1)*g.ow+nrow)-1]
+		f(g.oh, nrow, &out[0], L*g.ow, &pad[0], L*wp, &wl[0], k.kh, k.kw, &bl[0], clo, chi)
+		y := t.y[gi*planeL : (gi+1)*planeL]
+		_ = out[planeL-1]
+		for h := 0; h < L; h += 8 {
+			kt.Split8(g.outPlane, &y[h*g.outPlane], g.outPlane, &out[h], L)
+		}
 		if t.res != nil {
-			r := t.res[gi*plane8 : (gi+1)*plane8]
-			kt.Add(plane8, &y[0], &y[0], &r[0])
+			r := t.res[gi*planeL : (gi+1)*planeL]
+			kt.Add(planeL, &y[0], &y[0], &r[0])
 		}
 	}
 	if !fused {
-		k.ep.activate(kt, t.y[lo*plane8:hi*plane8])
+		k.ep.activate(kt, t.y[lo*planeL:hi*planeL])
 	}
 }

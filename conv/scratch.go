@@ -192,8 +192,8 @@ func (k *Conv) dwScratchPart(c *carver, g *geometry) (pad, out []float32) {
 func (k *Conv) dwScratch(priv *carver, g *geometry) {
 	switch {
 	case k.usePlanes(g):
-	case k.useDWC8(g):
-		k.dwc8Scratch(priv, g)
+	case k.useDWC(g):
+		k.dwcScratch(priv, g)
 	default:
 		k.dwScratchPart(priv, g)
 	}

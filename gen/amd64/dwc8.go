@@ -9,18 +9,23 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// Depthwise convolution with eight channels in the lanes (asm/dwc8_generic.go
-// has the twins): small planes cost a few calls per plane on the row
-// kernels, so conv transposes eight planes into [position][8] (Interleave8),
-// runs one kernel over every output position (DWC8S1, DWC8S2: one vector
-// FMA per tap for eight channels) and transposes back (Split8).
+// Depthwise convolution with eight or sixteen channels in the lanes
+// (asm/dwc8_generic.go has the twins): small planes cost a few calls per
+// plane on the row kernels, so conv transposes eight planes into
+// [position][8] (Interleave8; sixteen as two interleaves into
+// [position][16]), runs one kernel over every output position (DWC8S1,
+// DWC8S2 on ymm, DWC16S1, DWC16S2 on zmm: one vector FMA per tap for all
+// the lanes' channels) and transposes back (Split8).
 
 func dwc8(g *build.Context) {
 	interleave8(g)
 	interleave4(g)
 	split8(g)
 	for _, s := range []int{1, 2} {
-		dwc8Kernel(g, s)
+		dwcKernel(g, 8, s)
+	}
+	for _, s := range []int{1, 2} {
+		dwcKernel(g, 16, s)
 	}
 }
 
@@ -187,23 +192,31 @@ func transposeKernel(g *build.Context, name, sig string, doc []string, in bool, 
 	g.RET()
 }
 
-// dwc8Kernel emits dwc8S<s>AVX2: rows output rows of n outputs of eight
-// channels, each in blocks of eight outputs (eight FMA chains) and then one
-// at a time; each tap's eight weights are loaded once per block and the
-// inputs are FMA memory operands. n, kh, kw and ldo are read from the
-// arguments where needed, which leaves the loops enough registers.
-func dwc8Kernel(g *build.Context, s int) {
-	name := fmt.Sprintf("dwc8S%dAVX2", s)
+// dwcKernel emits dwc<lanes>S<s>: rows output rows of n outputs of lanes
+// channels (8: ymm, AVX2; 16: zmm, AVX-512), each in blocks of eight
+// outputs (eight FMA chains) and then one at a time; each tap's weights are
+// loaded once per block and the inputs are FMA memory operands. n, kh, kw
+// and ldo are read from the arguments where needed, which leaves the loops
+// enough registers.
+func dwcKernel(g *build.Context, lanes, s int) {
+	isa, vec := "AVX2", g.YMM
+	if lanes == 16 {
+		isa, vec = "AVX512", g.ZMM
+	}
+	name := fmt.Sprintf("dwc%dS%d%s", lanes, s, isa)
+	vb := 4 * lanes // bytes per group of lanes
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr("func(rows, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh, kw int, b *float32, lo, hi float32)")
 	g.Pragma("noescape")
-	g.Doc(name+" computes rows rows of n depthwise outputs of eight channels in the lanes at stride "+fmt.Sprint(s),
-		"(see DWC8Func in dwc8_generic.go).")
+	g.Doc(fmt.Sprintf("%s computes rows rows of n depthwise outputs of %d channels in the lanes at stride %d", name, lanes, s),
+		"(see DWCFunc in dwc8_generic.go).")
 	prm := gpParams(g, "rows", "out", "p", "ldp", "w", "b")
 	rows, out, p, ldp, w, b := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
 	g.SHLQ(U8(2), ldp)
-	bv, lo, hi := g.YMM(), bcast(g, "lo"), bcast(g, "hi")
+	bv, lo, hi := vec(), vec(), vec()
+	g.VBROADCASTSS(paramMem(g, "lo"), lo)
+	g.VBROADCASTSS(paramMem(g, "hi"), hi)
 	g.VMOVUPS(Mem{Base: b}, bv)
 	po, pp, pk, pj, pw, k, j, cnt := g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64(), g.GP64()
 	// block emits the loop over the taps for u outputs from pp, storing them
@@ -211,7 +224,7 @@ func dwc8Kernel(g *build.Context, s int) {
 	block := func(label string, u int) {
 		acc := make([]VecVirtual, u)
 		for i := range acc {
-			acc[i] = g.YMM()
+			acc[i] = vec()
 			g.VMOVAPS(bv, acc[i])
 		}
 		g.MOVQ(pp, pk)
@@ -221,13 +234,13 @@ func dwc8Kernel(g *build.Context, s int) {
 		g.MOVQ(pk, pj)
 		g.MOVQ(paramMem(g, "kw"), j)
 		g.Label(label + "_tap")
-		wv := g.YMM()
+		wv := vec()
 		g.VMOVUPS(Mem{Base: pw}, wv)
 		for i := range acc {
-			g.VFMADD231PS(Mem{Base: pj, Disp: 32 * s * i}, wv, acc[i])
+			g.VFMADD231PS(Mem{Base: pj, Disp: vb * s * i}, wv, acc[i])
 		}
-		g.ADDQ(U8(32), pj)
-		g.ADDQ(U8(32), pw)
+		g.ADDQ(U8(vb), pj)
+		g.ADDQ(U8(vb), pw)
 		g.DECQ(j)
 		g.JNZ(LabelRef(label + "_tap"))
 		g.ADDQ(ldp, pk)
@@ -236,10 +249,10 @@ func dwc8Kernel(g *build.Context, s int) {
 		for i := range acc {
 			g.VMAXPS(acc[i], lo, acc[i]) // maxps(lo, ·)
 			g.VMINPS(acc[i], hi, acc[i]) // minps(hi, ·)
-			g.VMOVUPS(acc[i], Mem{Base: po, Disp: 32 * i})
+			g.VMOVUPS(acc[i], Mem{Base: po, Disp: vb * i})
 		}
-		g.ADDQ(U32(32*u), po)
-		g.ADDQ(U32(32*s*u), pp)
+		g.ADDQ(U32(vb*u), po)
+		g.ADDQ(U32(vb*s*u), pp)
 	}
 	g.CMPQ(paramMem(g, "kh"), U8(0))
 	g.JLE(LabelRef(name + "_done"))
