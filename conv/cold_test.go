@@ -24,6 +24,8 @@ func BenchmarkConvCold(b *testing.B) {
 		name string
 		cc   convCase
 	}{
+		{"mobilenetv2.project960", convCase{n: 1, c: 960, h: 7, w: 7, m: 320, kh: 1, kw: 1, bias: true}},
+		{"mobilenetv2.last1x1", convCase{n: 1, c: 320, h: 7, w: 7, m: 1280, kh: 1, kw: 1, bias: true}},
 		{"resnet50.layer4.1.conv1", convCase{n: 1, c: 2048, h: 7, w: 7, m: 512, kh: 1, kw: 1, bias: true}},
 		{"resnet50.layer4.1.conv2", convCase{n: 1, c: 512, h: 7, w: 7, m: 512, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}},
 		{"resnet50.layer4.conv2", convCase{n: 1, c: 512, h: 14, w: 14, m: 512, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
