@@ -30,6 +30,12 @@ func build(om *onnx.Model, opts *Options) (*Model, error) {
 	if m.maxElements <= 0 {
 		m.maxElements = 1 << 32
 	}
+	switch m.maxWork = opts.MaxNodeWork; {
+	case m.maxWork == 0:
+		m.maxWork = DefaultMaxNodeWork
+	case m.maxWork < 0:
+		m.maxWork = 0 // no cap
+	}
 	if m.opset < 1 {
 		return nil, graphErr("the model imports no default-domain opset")
 	}

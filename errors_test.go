@@ -194,3 +194,68 @@ func TestPlanCache(t *testing.T) {
 		t.Errorf("%d plans cached, the cap is %d", len(m.plans), maxPlans)
 	}
 }
+
+// TestNodeWork checks Options.MaxNodeWork: a node whose multiply-adds on
+// the planned shapes pass the cap fails the Run naming it (planned and
+// dynamic shapes, the default cap and a set one), and constant folding
+// leaves such a node to the runs instead of computing it at load.
+func TestNodeWork(t *testing.T) {
+	ctx := context.Background()
+	shape := func(d ...int64) *tensor.Tensor { return tensor.FromInt64([]int{len(d)}, d) }
+	model := func(in onnx.ValueInfo, inits map[string]*tensor.Tensor, nodes ...*onnx.Node) []byte {
+		m := graphModel(nodes...)
+		m.Graph.Inputs = []onnx.ValueInfo{in}
+		m.Graph.Outputs = []onnx.ValueInfo{{Name: "Y", DType: tensor.Float32}}
+		m.Graph.Initializers = inits
+		return encode(t, m)
+	}
+	run := func(b []byte, opts *Options, in *tensor.Tensor) error {
+		m, err := Decode(b, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = m.Run(ctx, map[string]*tensor.Tensor{"X": in})
+		return err
+	}
+	fill := func(shape string, out string) *onnx.Node {
+		return &onnx.Node{OpType: "ConstantOfShape", Inputs: []string{shape}, Outputs: []string{out}}
+	}
+	x := tensor.FromFloat32([]int{1, 3}, make([]float32, 3))
+	vx := onnx.ValueInfo{Name: "X", DType: tensor.Float32, Shape: []int{1, 3}}
+
+	// 2¹⁵×2¹⁵ squared (3.5·10¹³ multiply-adds) from a few hundred bytes:
+	// refused under the default cap, before its 8 GB of operands exist.
+	huge := model(vx, map[string]*tensor.Tensor{"S": shape(1<<15, 1<<15)},
+		fill("S", "A"), &onnx.Node{Name: "square", OpType: "MatMul", Inputs: []string{"A", "A"}, Outputs: []string{"Y"}})
+	oneLine(t, run(huge, nil, x), "MatMul needs about 3.52e+13 multiply-adds")
+
+	// Folding: 1024×2048·2048×1024 (2³¹ multiply-adds) is left to the runs.
+	fold := model(vx, map[string]*tensor.Tensor{"S": shape(1024, 2048), "T": shape(2048, 1024)},
+		fill("S", "A"), fill("T", "B"), &onnx.Node{Name: "mm", OpType: "MatMul", Inputs: []string{"A", "B"}, Outputs: []string{"C"}},
+		&onnx.Node{OpType: "Relu", Inputs: []string{"C"}, Outputs: []string{"Y"}}) // (graph outputs are never folded)
+	oneLine(t, run(fold, &Options{MaxNodeWork: 1 << 30}, x), "MatMul needs about 2.15e+09 multiply-adds")
+
+	// A Conv on the input: 1×8×20×20 by 16×8×3×3 is 18·18·16·72 = 373248.
+	vc := onnx.ValueInfo{Name: "X", DType: tensor.Float32, Shape: []int{1, 8, 20, 20}}
+	w := tensor.FromFloat32([]int{16, 8, 3, 3}, make([]float32, 16*8*9))
+	conv := model(vc, map[string]*tensor.Tensor{"W": w}, &onnx.Node{Name: "c", OpType: "Conv", Inputs: []string{"X", "W"}, Outputs: []string{"Y"}})
+	xc := tensor.FromFloat32([]int{1, 8, 20, 20}, make([]float32, 8*400))
+	oneLine(t, run(conv, &Options{MaxNodeWork: 373247}, xc), "Conv needs about 3.73e+05 multiply-adds")
+	if err := run(conv, &Options{MaxNodeWork: 373248}, xc); err != nil {
+		t.Errorf("conv at the cap: %v", err)
+	}
+	if err := run(conv, &Options{MaxNodeWork: -1}, xc); err != nil {
+		t.Errorf("conv without a cap: %v", err)
+	}
+
+	// Shapes from the input's values: the dynamic route checks too.
+	vd := onnx.ValueInfo{Name: "X", DType: tensor.Float32, Shape: []int{3}}
+	dyn := model(vd, nil,
+		&onnx.Node{OpType: "Cast", Inputs: []string{"X"}, Outputs: []string{"S"}, Attrs: map[string]*onnx.Attr{"to": {Name: "to", Type: onnx.AttrInt, I: 7}}}, // INT64,
+		fill("S", "A"), &onnx.Node{Name: "dyn", OpType: "MatMul", Inputs: []string{"A", "A"}, Outputs: []string{"Y"}})
+	xd := tensor.FromFloat32([]int{3}, []float32{1, 64, 64})
+	oneLine(t, run(dyn, &Options{MaxNodeWork: 64*64*64 - 1}, xd), "MatMul needs about 2.62e+05 multiply-adds")
+	if err := run(dyn, &Options{MaxNodeWork: 64 * 64 * 64}, xd); err != nil {
+		t.Errorf("dynamic matmul at the cap: %v", err)
+	}
+}

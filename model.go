@@ -35,6 +35,13 @@ type Options struct {
 	Threads int
 	// Limits bound what a model file may make the loader allocate.
 	Limits onnx.Options
+	// MaxNodeWork caps the multiply-adds one node may do in a run (Conv,
+	// ConvTranspose, Gemm, MatMul; window taps for pools and LRN),
+	// estimated from the shapes when Run first sees an input shape: a
+	// node past it fails that Run with an error naming it, instead of
+	// running for hours where the context is not checked. 0:
+	// DefaultMaxNodeWork; < 0: no cap.
+	MaxNodeWork int64
 }
 
 // Model is a loaded network. It is immutable and safe for concurrent use.
@@ -50,6 +57,8 @@ type Model struct {
 	inSlot, outSlot []int
 	// maxElements caps every tensor a run creates (Limits.MaxTensorElements).
 	maxElements int64
+	// maxWork caps one node's work in a run (Options.MaxNodeWork; ≤ 0: none).
+	maxWork int64
 	// plans caches one execution plan per input shape, most recent first.
 	planMu sync.Mutex
 	plans  []*plan
@@ -237,6 +246,9 @@ func (m *Model) runDynamic(ctx context.Context, inputs map[string]*tensor.Tensor
 		}
 		metas, err := n.kernel.Infer(in)
 		if err != nil {
+			return nil, fmt.Errorf("gocnn: %v: %w", n, err)
+		}
+		if err := checkWork(n.src, in, metas, m.maxWork); err != nil {
 			return nil, fmt.Errorf("gocnn: %v: %w", n, err)
 		}
 		out, err := runNode(n, in, metas, m.maxElements)

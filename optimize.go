@@ -79,7 +79,7 @@ func foldConstants(g *onnx.Graph, opset int64) error {
 		if err != nil {
 			return fmt.Errorf("gocnn: %v: %w", n, err)
 		}
-		if !smallEnough(metas) {
+		if !smallEnough(metas) || nodeWork(n, in, metas) > maxFoldWork {
 			keep = append(keep, n) // computed per run instead
 			continue
 		}

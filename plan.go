@@ -213,6 +213,9 @@ func (m *Model) makePlan(inputs map[string]*tensor.Tensor) (*plan, error) {
 			}
 			p.metas[s] = metas[i]
 		}
+		if err := checkWork(n.src, in, metas, m.maxWork); err != nil {
+			return nil, fmt.Errorf("gocnn: %v: %w", n, err)
+		}
 		p.outs[ni] = metas
 		if known && smallEnough(metas) && !randomOps[n.src.OpType] {
 			out, err := runNode(n, in, metas, m.maxElements)
