@@ -103,6 +103,7 @@ type geometry struct {
 	oh, ow  int
 	fix33   []fixup // 3×3 stride-1 average pooling: see avg3x3Counts
 	s1      bool    // the stride-1 routes run it (stride1)
+	stacked bool    // the planes pool as one tall plane (stacked2x2)
 }
 
 func (k *Pool) geometry(x []int) (*geometry, error) {
@@ -124,6 +125,7 @@ func (k *Pool) geometry(x []int) (*geometry, error) {
 	g.inPlane = g.h.in * g.w.in
 	g.oh, g.ow = len(g.h.start), len(g.w.start)
 	g.s1 = stride1(g)
+	g.stacked = stacked2x2(g)
 	if !k.max && g.s1 && g.h.k == 3 && g.w.k == 3 {
 		g.fix33 = counts33(g, k.p.CountIncludePad)
 	}
@@ -239,6 +241,12 @@ func (t *poolTask) Run(part int) {
 				avg3x3Counts(g, y[p*g.oh*g.ow:])
 			}
 		}
+		return
+	}
+	if g.stacked {
+		buf := s1Bufs.Get()
+		defer s1Bufs.Put(buf)
+		rowsInto(s2Kernel(kt, g, t.k.max), (hi-lo)*g.oh, g.ow, t.y[lo*g.oh*g.ow:hi*g.oh*g.ow], t.x[lo*g.inPlane:hi*g.inPlane], g.w.in, 2, 2, negInf, buf)
 		return
 	}
 	var buf *s1Buf
@@ -671,6 +679,18 @@ func rowsInto(f asm.PoolRowsFunc, rows, ow int, y, r []float32, ldr, s, k int, f
 		f(1, nr, &out[0], nr, &in[0], span)
 		copy(y[q*ow:(q+1)*ow], out[:ow])
 	}
+}
+
+// stacked2x2 reports whether g's planes pool as one plane of planes·H
+// rows, in one rows-kernel call (rowsInto) instead of one or more per
+// plane: 2×2 windows at stride 2, all inside the input, and H = 2·OH, so
+// that output row q of the stack reads input rows 2q and 2q+1 of it.
+// GoogLeNet's 832×14×14 → 7×7 pool had spent most of its time in the
+// per-plane calls (2.0× the time to stream it through memory).
+func stacked2x2(g *geometry) bool {
+	H, W := &g.h, &g.w
+	return H.s == 2 && W.s == 2 && H.d == 1 && W.d == 1 && H.k == 2 && W.k == 2 &&
+		g.oh > 0 && g.ow > 0 && H.in == 2*g.oh && H.inLo == 0 && H.inHi == g.oh && W.inLo == 0 && W.inHi == g.ow
 }
 
 // s2Short reports whether stride-2 max pooling with 2×2 or 3×3 windows

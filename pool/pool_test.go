@@ -154,6 +154,11 @@ var poolCases = []poolCase{
 	{shape: []int{1, 2, 5, 5}, kernel: []int{3, 3}, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
 	{shape: []int{2, 3, 15, 13}, kernel: []int{3, 3}, strides: []int{2, 2}},
 	{shape: []int{1, 2, 3, 3}, kernel: []int{2, 2}, strides: []int{2, 2}},
+	// 2×2 stride 2 with H = 2·OH: the planes pooled as one stack of rows
+	// (stacked2x2), rows of 7 and of 8 read 15 and 17 apart.
+	{shape: []int{1, 6, 10, 15}, kernel: []int{2, 2}, strides: []int{2, 2}},
+	{shape: []int{2, 7, 4, 17}, kernel: []int{2, 2}, strides: []int{2, 2}},
+	{shape: []int{1, 9, 2, 2}, kernel: []int{2, 2}, strides: []int{2, 2}, ceil: true},
 	// Stride 1 (GoogLeNet's inception pools), also with windows past the end.
 	{shape: []int{1, 3, 14, 14}, kernel: []int{3, 3}, strides: []int{1, 1}, pads: []int{1, 1, 1, 1}, ceil: true},
 	{shape: []int{2, 3, 9, 11}, kernel: []int{5, 5}, pads: []int{2, 2, 2, 2}},
