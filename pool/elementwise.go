@@ -263,6 +263,22 @@ func globalMax(x []float32) float32 {
 	return max(m0, m1, m2, m3)
 }
 
+// onesLen is the largest plane whose global average is a matrix-vector
+// product (the table's Sgemv against ones): a Sum call per plane cost
+// about 35 cycles on ResNet's 7×7 planes, 1.9× the time to stream them
+// through memory. Up to 4096 floats a plane's sum is a float32 sum either
+// way; larger planes keep globalSum's float64 blocks.
+const onesLen = 4096
+
+// ones is onesLen ones.
+var ones = func() []float32 {
+	o := make([]float32, onesLen)
+	for i := range o {
+		o[i] = 1
+	}
+	return o
+}()
+
 // globalSum returns Σx: the row kernel's float32 sum (32 lanes) per
 // block of 4096, the blocks added in float64, which bounds the error on
 // large planes (128 values per lane).
@@ -312,6 +328,15 @@ func (t *task) Run(part int) {
 			scaleShift(t.kern, t.y[pl*t.plane:(pl+1)*t.plane], t.x[pl*t.plane:(pl+1)*t.plane], t.bn.s[ch], t.bn.t[ch], t.act)
 		}
 	case taskGlobalAvg:
+		if t.plane <= onesLen && hi > lo && t.plane > 0 {
+			// Small planes: the rows of a matrix-vector product with
+			// ones, then the divide (see onesLen).
+			t.kern.Sgemv(hi-lo, t.plane, &t.x[lo*t.plane], t.plane, &ones[0], &t.y[lo])
+			for pl := lo; pl < hi; pl++ {
+				t.y[pl] = float32(float64(t.y[pl]) / float64(t.plane))
+			}
+			return
+		}
 		for pl := lo; pl < hi; pl++ {
 			t.y[pl] = float32(globalSum(t.kern, t.x[pl*t.plane:(pl+1)*t.plane]) / float64(max(t.plane, 1)))
 		}
