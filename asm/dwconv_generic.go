@@ -263,3 +263,50 @@ func dwconvTapsS1Generic(n int, out, r *float32, ldr int, w *float32, kh, kw int
 func dwconvTapsS2Generic(n int, out, r *float32, ldr int, w *float32, kh, kw int) {
 	dwconvTapsGeneric(2, n, out, r, ldr, w, kh, kw)
 }
+
+// DWPlaneS1Func computes a k×k depthwise convolution at stride 1 (k fixed
+// per kernel) of one padded plane into h output rows of w, 1 ≤ w ≤ 32:
+//
+//	for r := range h {
+//		for j := range w {
+//			acc := b
+//			for u := range k {
+//				for v := range k {
+//					acc += wt[u*k+v] * p[(r+u)*ldp+j+v]   // FMA in assembly
+//				}
+//			}
+//			y[r*w+j] = minps(hi, maxps(lo, acc))
+//		}
+//	}
+//
+// p holds the h+k−1 rows, ldp ≥ w+k−1 apart, of the plane with its
+// padding. Rows are read 16 floats at a time (32 for w > 16) from each
+// tap's column, so the kernels read up to 32+k−1−w floats past a row: the
+// caller leaves as many readable after the last row. y is written only at
+// its h·w outputs. Results agree with the twin to a few ulps of
+// Σ|w·x| + |b|.
+type DWPlaneS1Func func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32)
+
+// DWPlaneSlack is the readable floats a DWPlaneS1Func needs after its
+// plane's last row (for k ≤ 5 and rows of at least one float).
+const DWPlaneSlack = 32 + 4
+
+// dwPlaneS1Generic is DWPlaneS1Func for k×k windows.
+func dwPlaneS1Generic(k, h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
+	if h <= 0 || w <= 0 {
+		return
+	}
+	ps := unsafe.Slice(p, (h+k-2)*ldp+w+k-1)
+	ys, ws := unsafe.Slice(y, h*w), unsafe.Slice(wt, k*k)
+	for r := range h {
+		for j := range w {
+			acc := b
+			for u := range k {
+				for v := range k {
+					acc += ws[u*k+v] * ps[(r+u)*ldp+j+v]
+				}
+			}
+			ys[r*w+j] = minps(hi, maxps(lo, acc))
+		}
+	}
+}

@@ -39,17 +39,39 @@ var rowKernelsAVX2 = RowKernels{
 // whose two-table lane permute AVX2 lacks; and with 16-lane stride-2 max
 // pools, which split even and odd columns with that permute (8 lanes ran
 // SqueezeNet's 3×3 pool of 64×111×111 at 34 against 44 GB/s in cache);
-// and with 16-lane small-plane depthwise kernels (DWC16S1, DWC16S2), which
-// are FMA-bound on 5×5 windows.
+// and with 16-lane small-plane depthwise kernels (DWC16S1, DWC16S2,
+// DWPlaneK3S1, DWPlaneK5S1), which are FMA-bound on 5×5 windows.
 var rowKernelsAVX512 = func() RowKernels {
 	r := rowKernelsAVX2
 	r.Sigmoid, r.SiLU = sigmoidAVX512, siluAVX512
 	r.Winograd43InCols, r.Winograd43OutCols = winograd43InColsAVX512, winograd43OutColsAVX512
 	r.PermuteRows = permuteRowsAVX512
 	r.DWC16S1, r.DWC16S2 = dwc16S1AVX512, dwc16S2AVX512
+	r.DWPlaneK3S1, r.DWPlaneK5S1 = dwPlaneK3S1, dwPlaneK5S1
 	r.MaxPool2x2s2, r.MaxPool3x3s2 = maxPool2x2s2AVX512, maxPool3x3s2AVX512
 	return r
 }()
+
+// dwPlaneK3S1 and dwPlaneK5S1 are DWPlaneS1Func: the assembly with the
+// store masks of a row of w.
+func dwPlaneK3S1(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
+	m0, m1 := planeMasks(w)
+	dwPlaneK3S1AVX512(h, w, y, p, ldp, wt, b, lo, hi, m0, m1)
+}
+
+func dwPlaneK5S1(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
+	m0, m1 := planeMasks(w)
+	dwPlaneK5S1AVX512(h, w, y, p, ldp, wt, b, lo, hi, m0, m1)
+}
+
+// planeMasks are the lanes of a row of w (1 ≤ w ≤ 32) in its first and
+// second vectors.
+func planeMasks(w int) (m0, m1 int) {
+	if w > 16 {
+		return 1<<16 - 1, 1<<(w-16) - 1
+	}
+	return 1<<w - 1, 0
+}
 
 // poolRows runs a pooling blocks kernel of stride s over every row's
 // whole blocks, then over the block ending at n of every row; rows under

@@ -1188,3 +1188,78 @@ func TestInterleave4(t *testing.T) {
 		}
 	}
 }
+
+// TestDWPlaneS1 checks each table's DWPlaneK3S1 and DWPlaneK5S1 (and the
+// Go twin) against a float64 evaluation of DWPlaneS1Func within
+// 1e-6·(Σ|w·x| + |b|), for every row width 1…32, heights around the
+// kernels' row blocks, padded row strides and both clamps, with guards
+// around the output and the plane's last read float at a page boundary.
+func TestDWPlaneS1(t *testing.T) {
+	rng := rand.New(rand.NewPCG(47, 48))
+	inf := float32(math.Inf(1))
+	type kernel struct {
+		name string
+		k    int
+		f    DWPlaneS1Func
+	}
+	kernels := []kernel{
+		{"twin3", 3, func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
+			dwPlaneS1Generic(3, h, w, y, p, ldp, wt, b, lo, hi)
+		}},
+		{"twin5", 5, func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
+			dwPlaneS1Generic(5, h, w, y, p, ldp, wt, b, lo, hi)
+		}},
+	}
+	for _, tab := range Tables() {
+		for _, kc := range []kernel{{tab.Name + "/k3", 3, tab.DWPlaneK3S1}, {tab.Name + "/k5", 5, tab.DWPlaneK5S1}} {
+			if kc.f == nil {
+				t.Logf("%s: no kernel (conv takes another route)", kc.name)
+				continue
+			}
+			kernels = append(kernels, kc)
+		}
+	}
+	for _, kc := range kernels {
+		k := kc.k
+		wt := make([]float32, k*k)
+		for w := 1; w <= 32; w++ {
+			read := 16 // floats each tap reads from its column
+			if w > 16 {
+				read = 32
+			}
+			for _, h := range []int{1, 2, 3, 6, 7, 8, 9, 14, 17} {
+				for _, extra := range []int{0, 3} {
+					ldp := w + k - 1 + extra
+					clamp := [][2]float32{{-inf, inf}, {0, 6}}[(w+h)%2]
+					fillInput(rng, wt, false)
+					b := float32(rng.NormFloat64())
+					what := fmt.Sprintf("%s w=%d h=%d ldp=%d clamp=%v", kc.name, w, h, ldp, clamp)
+					// The last tap's read ends at the page.
+					size := (h+k-2)*ldp + k - 1 + read
+					withTailGuard(t, size, func(p []float32) {
+						fillInput(rng, p, false)
+						got := newOut(h, w, w, 1)
+						kc.f(h, w, got.p(), ptr(p), ldp, &wt[0], b, clamp[0], clamp[1])
+						got.checkGuards(t, what)
+						for r := range h {
+							for j := range w {
+								acc, mag := float64(b), math.Abs(float64(b))
+								for u := range k {
+									for v := range k {
+										x := float64(wt[u*k+v]) * float64(p[(r+u)*ldp+j+v])
+										acc += x
+										mag += math.Abs(x)
+									}
+								}
+								want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
+								if g := got.row(r)[j]; math.Abs(float64(g)-want) > 1e-6*mag {
+									t.Fatalf("%s: output (%d, %d) = %g, want %g", what, r, j, g, want)
+								}
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}

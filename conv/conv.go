@@ -448,6 +448,7 @@ type runState struct {
 	task   dwTask
 	taskL  dwcTask
 	taskP  dwPlanesTask
+	task16 dwPlane16Task
 	sub    subTask
 	offt   offsTask
 	offs   []int32 // offsTask's offsets

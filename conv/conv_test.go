@@ -392,9 +392,9 @@ var dwcCases = []convCase{
 	{n: 1, c: 48, h: 12, w: 10, m: 48, kh: 5, kw: 5, group: 48, pads: []int{2, 2, 2, 2}, bias: true}, // threaded, 16 lanes
 }
 
-// requireRoute fails t unless depthwise layer cc takes the route that
-// on reports with table kt.
-func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels, route string, on func(*Conv, *geometry) bool) *Conv {
+// requireRoute fails t unless depthwise layer cc takes route with table
+// kt.
+func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels, route dwRoute) *Conv {
 	t.Helper()
 	x, w, b := cc.operands(rng)
 	params, err := ops.ParseConvParams(cc.node())
@@ -405,8 +405,12 @@ func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels, ro
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, err := k.geometry(x.Shape); err != nil || !on(k, g) {
-		t.Fatalf("%v: not on %s (%v)", cc, route, err)
+	g, err := k.geometry(x.Shape)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := k.dwRoute(g); got != route {
+		t.Fatalf("%v with %s: route %d, want %d", cc, kt.Name, got, route)
 	}
 	return k
 }
@@ -416,8 +420,9 @@ func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels, ro
 // epilogue and 1 to 3 threads, and one plane too large for it both ways.
 func TestDWC(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
-	defer func(w int) { dwPlanesWidest = w }(dwPlanesWidest)
-	dwPlanesWidest = 0 // planes up to 40 wide would take DWConv3x3Planes
+	defer func(w int, p [3]int) { dwPlanesWidest, dwPlaneWidths = w, p }(dwPlanesWidest, dwPlaneWidths)
+	dwPlanesWidest = 0                // planes up to 40 wide would take DWConv3x3Planes
+	dwPlaneWidths = [3]int{99, 99, 0} // and those from 9 wide DWPlaneK3S1/DWPlaneK5S1
 	lanes := map[int]bool{}
 	for _, kt := range asm.Tables() {
 		if kt.DWC8S1 == nil {
@@ -425,7 +430,7 @@ func TestDWC(t *testing.T) {
 			continue
 		}
 		for i, cc := range dwcCases {
-			k := requireRoute(t, rng, cc, kt, "the lanes route", (*Conv).useDWC)
+			k := requireRoute(t, rng, cc, kt, routeLanes)
 			if want := dwLanes(kt, cc.m, cc.kh*cc.kw); k.lanes != want || want == 0 {
 				t.Fatalf("%s %v: %d lanes, want %d", kt.Name, cc, k.lanes, want)
 			}
@@ -443,6 +448,62 @@ func TestDWC(t *testing.T) {
 		}()
 	}
 	t.Logf("lanes routes run: %v", lanes)
+}
+
+// dwPlane16Cases are depthwise layers on the DWPlaneK3S1/DWPlaneK5S1
+// route: the narrowest and widest rows each takes (one and two vectors),
+// heights around the kernels' row blocks, two images, enough planes to
+// thread.
+var dwPlane16Cases = []convCase{
+	{n: 1, c: 4, h: 9, w: 9, m: 4, kh: 3, kw: 3, group: 4, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 3, h: 5, w: 16, m: 3, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 5, h: 11, w: 17, m: 5, kh: 3, kw: 3, group: 5, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 2, h: 1, w: 32, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 48, h: 28, w: 28, m: 48, kh: 3, kw: 3, group: 48, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
+	{n: 1, c: 3, h: 7, w: 17, m: 3, kh: 5, kw: 5, group: 3, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 2, c: 4, h: 2, w: 32, m: 4, kh: 5, kw: 5, group: 4, pads: []int{2, 2, 2, 2}},
+	{n: 1, c: 5, h: 30, w: 23, m: 5, kh: 5, kw: 5, group: 5, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 1, c: 40, h: 28, w: 28, m: 40, kh: 5, kw: 5, group: 40, pads: []int{2, 2, 2, 2}, bias: true}, // threaded
+}
+
+// TestDWPlane16 runs dwPlane16Cases (when the table has the kernels) with
+// every epilogue, residuals included, and 1 to 3 threads, and checks
+// that rows narrower or wider than dwPlaneWidths and other geometries
+// (stride 2, padding not "same", a channel multiplier) take other routes.
+func TestDWPlane16(t *testing.T) {
+	rng := rand.New(rand.NewPCG(49, 50))
+	kt := asm.Default()
+	if kt.DWPlaneK3S1 == nil {
+		t.Skipf("table %s has no DWPlaneK3S1/DWPlaneK5S1", kt.Name)
+	}
+	for i, cc := range dwPlane16Cases {
+		requireRoute(t, rng, cc, kt, routePlane16)
+		for j := range epilogues {
+			check(t, rng, cc, AlgoDepthwise, kt, epilogues[j], 1+(i+j)%3, tolGEMM)
+		}
+	}
+	for _, cc := range []convCase{
+		{n: 1, c: 2, h: 9, w: 8, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
+		{n: 1, c: 2, h: 9, w: 33, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
+		{n: 1, c: 2, h: 9, w: 16, m: 2, kh: 5, kw: 5, group: 2, pads: []int{2, 2, 2, 2}},
+		{n: 1, c: 2, h: 9, w: 20, m: 2, kh: 3, kw: 3, group: 2, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
+		{n: 1, c: 2, h: 9, w: 20, m: 2, kh: 3, kw: 3, group: 2, pads: []int{0, 1, 1, 1}},
+		{n: 1, c: 2, h: 9, w: 20, m: 4, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
+	} {
+		x, w, b := cc.operands(rng)
+		params, err := ops.ParseConvParams(cc.node())
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := New(params, w, b, Epilogue{}, Options{Algorithm: AlgoDepthwise, Kernels: kt})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, err := k.geometry(x.Shape); err != nil || k.dwRoute(g) == routePlane16 {
+			t.Errorf("%v: on DWPlaneK%dS1 (%v)", cc, cc.kh, err)
+		}
+		check(t, rng, cc, AlgoDepthwise, kt, epilogues[1], 1, tolGEMM)
+	}
 }
 
 // dwPlanesCases are depthwise layers on the DWConv3x3Planes route: the
@@ -471,8 +532,10 @@ func TestDWPlanes(t *testing.T) {
 	if kt.DWConv3x3Planes == nil {
 		t.Skipf("table %s has no DWConv3x3Planes", kt.Name)
 	}
+	defer func(p [3]int) { dwPlaneWidths = p }(dwPlaneWidths)
+	dwPlaneWidths = [3]int{99, 99, 0} // planes from 9 wide would take DWPlaneK3S1
 	for i, cc := range dwPlanesCases {
-		requireRoute(t, rng, cc, kt, "DWConv3x3Planes", (*Conv).usePlanes)
+		requireRoute(t, rng, cc, kt, routePlanes)
 		for j := range epilogues {
 			check(t, rng, cc, AlgoDepthwise, kt, epilogues[j], 1+(i+j)%3, tolGEMM)
 		}

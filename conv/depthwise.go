@@ -15,12 +15,38 @@ type dwTask struct {
 	sc        scratchBuf
 }
 
+// dwRoute names the depthwise routes, in the order they are tried.
+type dwRoute uint8
+
+const (
+	routePlane16 dwRoute = iota // DWPlaneK3S1/DWPlaneK5S1 (dwplane16.go)
+	routePlanes                 // DWConv3x3Planes (dwplanes.go)
+	routeLanes                  // channels in the lanes (dwc8.go)
+	routeRows                   // per plane, rows and taps kernels
+)
+
+// dwRoute is the route a depthwise Run on g takes.
+func (k *Conv) dwRoute(g *geometry) dwRoute {
+	switch {
+	case k.usePlane16(g):
+		return routePlane16
+	case k.usePlanes(g):
+		return routePlanes
+	case k.useDWC(g):
+		return routeLanes
+	}
+	return routeRows
+}
+
 func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
-	if k.usePlanes(g) {
+	switch k.dwRoute(g) {
+	case routePlane16:
+		k.runDWPlane16(st, g, x, y, res)
+		return
+	case routePlanes:
 		k.runDWPlanes(st, g, x, y, res)
 		return
-	}
-	if k.useDWC(g) {
+	case routeLanes:
 		k.runDWC(st, g, x, y, res)
 		return
 	}

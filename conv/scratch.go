@@ -190,9 +190,12 @@ func (k *Conv) dwScratchPart(c *carver, g *geometry) (pad, out []float32) {
 // dwScratch takes a depthwise worker's scratch from its region, priv
 // (none for the planes kernels).
 func (k *Conv) dwScratch(priv *carver, g *geometry) {
-	switch {
-	case k.usePlanes(g):
-	case k.useDWC(g):
+	switch k.dwRoute(g) {
+	case routePlane16:
+		_, size := k.plane16Dims(g)
+		priv.take(size)
+	case routePlanes:
+	case routeLanes:
 		k.dwcScratch(priv, g)
 	default:
 		k.dwScratchPart(priv, g)

@@ -38,6 +38,9 @@ func dwconv(g *build.Context) {
 	for vecs := 1; vecs <= planesVecs; vecs++ {
 		dwPlanes(g, vecs)
 	}
+	for _, k := range []int{3, 5} {
+		dwPlane16(g, k)
+	}
 }
 
 // dwKernelRows emits the 3×3 kernels over several output rows per call

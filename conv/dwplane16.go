@@ -1,0 +1,99 @@
+package conv
+
+import (
+	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/internal/parallel"
+)
+
+// Depthwise k×k stride-1 "same" convolution (k = 3, 5) on planes whose
+// rows are one or two 16-lane vectors (EfficientNet's 5×5 layers at 28×28
+// and 14×14): each plane is copied into a padded plane in the worker's
+// scratch and convolved by one DWPlaneK3S1/DWPlaneK5S1 call, its k²
+// weights in registers. The eight-lane route spent as long transposing
+// such planes in and out as convolving them.
+
+// dwPlaneWidths are the narrowest rows that take the route for 3×3 and
+// for 5×5 windows, and the widest. BenchmarkConv, one / two threads,
+// against the routes before: mobilenetv2.dw192.s1 (3×3, 28×28) 63 / 33 →
+// 38 / 21 µs, dw384.s1 (14×14) 35 / 19 → 20 / 13 (DWConv3x3Planes);
+// efficientnet.dw240.5x5 (28×28) 110 / 63 → 89 / 46 (sixteen lanes); but
+// efficientnet.dw480.5x5 (14×14) 49 / 28 → 59 / 33: a row of one vector
+// leaves the 5×5 kernel six rows of FMA chains a block beside its 25
+// weights, too few to cover the FMA latency, so 5×5 planes of one vector
+// stay in the lanes. (A variable so tests can send other planes here.)
+var dwPlaneWidths = [3]int{9, 17, 32}
+
+// dwPlaneKernel is kt's kernel for k×k windows, or nil.
+func dwPlaneKernel(kt *asm.Kernels, k int) asm.DWPlaneS1Func {
+	switch k {
+	case 3:
+		return kt.DWPlaneK3S1
+	case 5:
+		return kt.DWPlaneK5S1
+	}
+	return nil
+}
+
+// usePlane16 reports whether a depthwise Run on g takes DWPlaneK3S1 or
+// DWPlaneK5S1.
+func (k *Conv) usePlane16(g *geometry) bool {
+	p := (k.kh - 1) / 2
+	same := k.kh == k.kw && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
+		g.ph == p && g.pw == p && g.oh == g.h && g.ow == g.w
+	return dwPlaneKernel(k.kern, k.kh) != nil && k.m == k.group && k.cg == 1 && same &&
+		g.h >= 1 && g.w >= dwPlaneWidths[(k.kh-1)/4] && g.w <= dwPlaneWidths[2]
+}
+
+// plane16Dims are the padded plane's row stride and the floats it takes
+// with the slack the kernels read past it.
+func (k *Conv) plane16Dims(g *geometry) (ldp, size int) {
+	ldp = g.w + k.kw - 1
+	return ldp, (g.h+k.kh-1)*ldp + asm.DWPlaneSlack
+}
+
+// dwPlane16Task computes depthwise output planes a plane at a time; part i
+// takes a contiguous range of the N·M planes (dwTask's fields).
+type dwPlane16Task dwTask
+
+func (k *Conv) runDWPlane16(st *runState, g *geometry, x, y, res []float32) {
+	planes := g.n * k.m
+	parts := k.parts(planes, planes*g.outPlane, 16<<10)
+	st.task16 = dwPlane16Task{k: k, g: g, x: x, y: y, res: res, parts: parts, sc: st.sc}
+	parallel.Default().Run(&st.task16, parts)
+	st.task16 = dwPlane16Task{}
+}
+
+func (t *dwPlane16Task) Run(part int) {
+	k, g, kt := t.k, t.g, t.k.kern
+	planes := g.n * k.m
+	lo, hi := part*planes/t.parts, (part+1)*planes/t.parts
+	if lo >= hi {
+		return
+	}
+	f, kk := dwPlaneKernel(kt, k.kh), k.kh*k.kw
+	ldp, size := k.plane16Dims(g)
+	sc := t.sc.part(part)
+	pad := sc.take(size)
+	clear(pad) // the padding and slack; each plane rewrites the image inside it
+	inner := pad[g.ph*ldp+g.pw:]
+	clo, chi, fused := k.ep.kernelClamp(t.res != nil)
+	for pl := lo; pl < hi; pl++ {
+		m := pl % k.m
+		x := t.x[pl*g.inPlane : (pl+1)*g.inPlane]
+		y := t.y[pl*g.outPlane : (pl+1)*g.outPlane]
+		_ = inner[(g.h-1)*ldp+g.w-1]
+		kt.CopyRows(g.h, g.w, &inner[0], ldp, &x[0], g.w)
+		var b float32
+		if k.bias != nil {
+			b = k.bias[m]
+		}
+		f(g.oh, g.ow, &y[0], &pad[0], ldp, &k.dwW[m*kk], b, clo, chi)
+		if t.res != nil {
+			r := t.res[pl*g.outPlane : (pl+1)*g.outPlane]
+			kt.Add(len(y), &y[0], &y[0], &r[0])
+		}
+	}
+	if !fused {
+		k.ep.activate(kt, t.y[lo*g.outPlane:hi*g.outPlane])
+	}
+}

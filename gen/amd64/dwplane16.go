@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/mmcloughlin/avo/attr"
+	"github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// dwPlane16 emits dwPlaneK<k>S1AVX512 (DWPlaneS1Func in
+// asm/dwconv_generic.go): a k×k depthwise stride-1 convolution of one
+// padded plane whose output rows are one or two 16-lane vectors (up to 32
+// wide), with the k² weights broadcast into registers once per call (25
+// of the 32 zmm at k = 5) and each loaded input vector used by every
+// output row of the block that it feeds. The eight-lane route for such planes spent as long in its
+// transposes as in its FMAs (efficientnet.dw240.5x5), and the AVX2 planes
+// kernel's 5×5 version, weights loaded as it went, two loads per FMA. Each
+// output sums its taps in the twin's order (kernel row, then column) from
+// the bias, as one FMA chain per vector, several rows at a time
+// (dwPlaneRows). Rows are read 16 or 32 floats
+// wide from each tap's column, so up to 32 + k − 1 − w floats past a row
+// (the next row's, or slack after the plane); the stores are masked to the
+// row's w outputs (m0: lanes of the first vector, m1: of the second, 0 for
+// one vector).
+func dwPlane16(g *build.Context, k int) {
+	name := fmt.Sprintf("dwPlaneK%dS1AVX512", k)
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32, m0, m1 int)")
+	g.Pragma("noescape")
+	g.Doc(fmt.Sprintf("%s is DWPlaneS1Func for %d×%d windows and rows of up to 32, with the store", name, k, k),
+		"masks m0 and m1 of the row's two vectors (see dwPlane16 in the generator).")
+	prm := gpParams(g, "h", "w", "y", "p", "ldp", "wt", "m0", "m1")
+	h, wb, y, p, ldp, wt := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
+	k0, k1 := g.K(), g.K()
+	g.KMOVW(prm[6].(GPVirtual).As32(), k0)
+	g.KMOVW(prm[7].(GPVirtual).As32(), k1)
+	g.SHLQ(U8(2), wb)
+	g.SHLQ(U8(2), ldp)
+	ws := make([]VecVirtual, k*k)
+	for i := range ws {
+		ws[i] = g.ZMM()
+		g.VBROADCASTSS(Mem{Base: wt, Disp: 4 * i}, ws[i])
+	}
+	g.TESTQ(h, h)
+	g.JLE(LabelRef(name + "_done"))
+	r := g.GP64()
+	// block emits r rows at y from p (not advanced), vecs vectors each:
+	// r·vecs FMA chains (one row's one or two chains would wait on FMA
+	// latency); the bias, lo and hi are broadcast from the arguments, as
+	// the weights take the registers.
+	block := func(rows, vecs int) {
+		acc := make([]VecVirtual, rows*vecs)
+		for i := range acc {
+			acc[i] = g.ZMM()
+			g.VBROADCASTSS(paramMem(g, "b"), acc[i])
+		}
+		// Input row i by input row: each tap's vector is loaded once for
+		// the up to k output rows it feeds (a load per FMA ran at one
+		// FMA a cycle: the unaligned loads split cache lines), and
+		// consecutive FMAs feed different chains; each output still sums
+		// its taps by kernel row, then column (u = i − q rises with i).
+		g.MOVQ(p, r)
+		x := g.ZMM()
+		for i := 0; i < rows+k-1; i++ {
+			for j := 0; j < k; j++ {
+				for v := 0; v < vecs; v++ {
+					g.VMOVUPS(Mem{Base: r, Disp: 4*j + 64*v}, x)
+					for q := max(0, i-k+1); q <= min(rows-1, i); q++ {
+						g.VFMADD231PS(x, ws[(i-q)*k+j], acc[q*vecs+v])
+					}
+				}
+			}
+			if i < rows+k-2 {
+				g.ADDQ(ldp, r)
+			}
+		}
+		g.MOVQ(y, r)
+		for q := 0; q < rows; q++ {
+			for v := 0; v < vecs; v++ {
+				a := acc[q*vecs+v]
+				g.VMAXPS_BCST(paramMem(g, "lo"), a, a) // maxps(lo, ·)
+				g.VMINPS_BCST(paramMem(g, "hi"), a, a) // minps(hi, ·)
+				g.VMOVUPS(a, []Op{k0, k1}[v], Mem{Base: r, Disp: 64 * v})
+			}
+			if q < rows-1 {
+				g.ADDQ(wb, r)
+			}
+		}
+	}
+	// loop emits rows rows a step while h ≥ rows; then, in a plane of at
+	// least rows rows, the last rows again as one block ending at the
+	// plane's end (rewriting identical values: a lone row is one FMA chain
+	// per vector, k² FMA latencies long), else one row at a time.
+	loop := func(label string, rows, vecs int) {
+		g.Label(label)
+		g.CMPQ(h, U8(rows))
+		g.JL(LabelRef(label + "_tail"))
+		g.Label(label + "_block")
+		block(rows, vecs)
+		for range rows {
+			g.ADDQ(wb, y)
+			g.ADDQ(ldp, p)
+		}
+		g.SUBQ(U8(rows), h)
+		g.JZ(LabelRef(name + "_done"))
+		g.CMPQ(h, U8(rows))
+		g.JGE(LabelRef(label + "_block"))
+		// rows − h rows back, then one block.
+		back := g.GP64()
+		g.MOVQ(U32(rows), back)
+		g.SUBQ(h, back)
+		g.Label(label + "_back")
+		g.SUBQ(wb, y)
+		g.SUBQ(ldp, p)
+		g.DECQ(back)
+		g.JNZ(LabelRef(label + "_back"))
+		block(rows, vecs)
+		g.JMP(LabelRef(name + "_done"))
+		g.Label(label + "_tail")
+		block(1, vecs)
+		g.ADDQ(wb, y)
+		g.ADDQ(ldp, p)
+		g.DECQ(h)
+		g.JNZ(LabelRef(label + "_tail"))
+		g.JMP(LabelRef(name + "_done"))
+	}
+	g.KORTESTW(k1, k1)
+	g.JNZ(LabelRef(name + "_two"))
+	loop(name+"_one", dwPlaneRows(k, 1), 1)
+	loop(name+"_two", dwPlaneRows(k, 2), 2)
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// dwPlaneRows is the output rows dwPlane16 computes at a time with vecs
+// vectors a row: as many FMA chains as the 32 zmm leave beside the k²
+// weights and the loaded tap, up to 8 (two FMA pipes at latency 4).
+func dwPlaneRows(k, vecs int) int {
+	return min(8, 32-k*k-1) / vecs
+}
