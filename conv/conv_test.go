@@ -392,9 +392,9 @@ var dwcCases = []convCase{
 	{n: 1, c: 48, h: 12, w: 10, m: 48, kh: 5, kw: 5, group: 48, pads: []int{2, 2, 2, 2}, bias: true}, // threaded, 16 lanes
 }
 
-// requireRoute fails t unless depthwise layer cc takes route with table
-// kt.
-func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels, route dwRoute) *Conv {
+// routeOf builds depthwise layer cc with table kt and returns it and the
+// route its Run takes.
+func routeOf(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels) (*Conv, dwRoute) {
 	t.Helper()
 	x, w, b := cc.operands(rng)
 	params, err := ops.ParseConvParams(cc.node())
@@ -409,7 +409,15 @@ func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels, ro
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := k.dwRoute(g); got != route {
+	return k, k.dwRoute(g)
+}
+
+// requireRoute fails t unless depthwise layer cc takes route with table
+// kt.
+func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels, route dwRoute) *Conv {
+	t.Helper()
+	k, got := routeOf(t, rng, cc, kt)
+	if got != route {
 		t.Fatalf("%v with %s: route %d, want %d", cc, kt.Name, got, route)
 	}
 	return k
@@ -490,17 +498,8 @@ func TestDWPlane16(t *testing.T) {
 		{n: 1, c: 2, h: 9, w: 20, m: 2, kh: 3, kw: 3, group: 2, pads: []int{0, 1, 1, 1}},
 		{n: 1, c: 2, h: 9, w: 20, m: 4, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
 	} {
-		x, w, b := cc.operands(rng)
-		params, err := ops.ParseConvParams(cc.node())
-		if err != nil {
-			t.Fatal(err)
-		}
-		k, err := New(params, w, b, Epilogue{}, Options{Algorithm: AlgoDepthwise, Kernels: kt})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if g, err := k.geometry(x.Shape); err != nil || k.dwRoute(g) == routePlane16 {
-			t.Errorf("%v: on DWPlaneK%dS1 (%v)", cc, cc.kh, err)
+		if _, r := routeOf(t, rng, cc, kt); r == routePlane16 {
+			t.Errorf("%v: on DWPlaneK%dS1", cc, cc.kh)
 		}
 		check(t, rng, cc, AlgoDepthwise, kt, epilogues[1], 1, tolGEMM)
 	}
