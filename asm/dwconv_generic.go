@@ -265,7 +265,8 @@ func dwconvTapsS2Generic(n int, out, r *float32, ldr int, w *float32, kh, kw int
 }
 
 // DWPlaneS1Func computes a k×k depthwise convolution at stride 1 (k fixed
-// per kernel) of one padded plane into h output rows of w, 1 ≤ w ≤ 32:
+// per kernel) of one padded plane into h output rows of w, 1 ≤ w ≤
+// DWPlaneWidest(k):
 //
 //	for r := range h {
 //		for j := range w {
@@ -280,16 +281,25 @@ func dwconvTapsS2Generic(n int, out, r *float32, ldr int, w *float32, kh, kw int
 //	}
 //
 // p holds the h+k−1 rows, ldp ≥ w+k−1 apart, of the plane with its
-// padding. Rows are read 16 floats at a time (32 for w > 16) from each
-// tap's column, so the kernels read up to 32+k−1−w floats past a row: the
-// caller leaves as many readable after the last row. y is written only at
-// its h·w outputs. Results agree with the twin to a few ulps of
+// padding. Rows are read in 16-float vectors from each tap's column, so
+// the kernels read up to 15 floats past a row's last tap: the caller
+// leaves DWPlaneSlack floats readable after the last row. y is written
+// only at its h·w outputs. Results agree with the twin to a few ulps of
 // Σ|w·x| + |b|.
 type DWPlaneS1Func func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32)
 
 // DWPlaneSlack is the readable floats a DWPlaneS1Func needs after its
-// plane's last row (for k ≤ 5 and rows of at least one float).
-const DWPlaneSlack = 32 + 4
+// plane's last row.
+const DWPlaneSlack = 16
+
+// DWPlaneWidest is the widest row the DWPlaneS1Func for k×k windows takes:
+// seven vectors at 3×3, two at 5×5.
+func DWPlaneWidest(k int) int {
+	if k == 3 {
+		return 112
+	}
+	return 32
+}
 
 // dwPlaneS1Generic is DWPlaneS1Func for k×k windows.
 func dwPlaneS1Generic(k, h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {

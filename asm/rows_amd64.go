@@ -53,24 +53,22 @@ var rowKernelsAVX512 = func() RowKernels {
 }()
 
 // dwPlaneK3S1 and dwPlaneK5S1 are DWPlaneS1Func: the assembly with the
-// store masks of a row of w.
+// vectors of a row of w and the store mask of its last.
 func dwPlaneK3S1(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
-	m0, m1 := planeMasks(w)
-	dwPlaneK3S1AVX512(h, w, y, p, ldp, wt, b, lo, hi, m0, m1)
+	vecs, last := planeVecs(w)
+	dwPlaneK3S1AVX512(h, w, y, p, ldp, wt, b, lo, hi, vecs, last)
 }
 
 func dwPlaneK5S1(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
-	m0, m1 := planeMasks(w)
-	dwPlaneK5S1AVX512(h, w, y, p, ldp, wt, b, lo, hi, m0, m1)
+	vecs, last := planeVecs(w)
+	dwPlaneK5S1AVX512(h, w, y, p, ldp, wt, b, lo, hi, vecs, last)
 }
 
-// planeMasks are the lanes of a row of w (1 ≤ w ≤ 32) in its first and
-// second vectors.
-func planeMasks(w int) (m0, m1 int) {
-	if w > 16 {
-		return 1<<16 - 1, 1<<(w-16) - 1
-	}
-	return 1<<w - 1, 0
+// planeVecs are the 16-lane vectors of a row of w ≥ 1 and the lanes of
+// its last.
+func planeVecs(w int) (vecs, last int) {
+	vecs = (w + 15) / 16
+	return vecs, 1<<(w-16*(vecs-1)) - 1
 }
 
 // poolRows runs a pooling blocks kernel of stride s over every row's

@@ -1191,7 +1191,7 @@ func TestInterleave4(t *testing.T) {
 
 // TestDWPlaneS1 checks each table's DWPlaneK3S1 and DWPlaneK5S1 (and the
 // Go twin) against a float64 evaluation of DWPlaneS1Func within
-// 1e-6·(Σ|w·x| + |b|), for every row width 1…32, heights around the
+// 1e-6·(Σ|w·x| + |b|), for every row width up to DWPlaneWidest, heights around the
 // kernels' row blocks, padded row strides and both clamps, with guards
 // around the output and the plane's last read float at a page boundary.
 func TestDWPlaneS1(t *testing.T) {
@@ -1222,11 +1222,8 @@ func TestDWPlaneS1(t *testing.T) {
 	for _, kc := range kernels {
 		k := kc.k
 		wt := make([]float32, k*k)
-		for w := 1; w <= 32; w++ {
-			read := 16 // floats each tap reads from its column
-			if w > 16 {
-				read = 32
-			}
+		for w := 1; w <= DWPlaneWidest(k); w++ {
+			read := 16 * ((w + 15) / 16) // floats each tap reads from its column
 			for _, h := range []int{1, 2, 3, 6, 7, 8, 9, 14, 17} {
 				for _, extra := range []int{0, 3} {
 					ldp := w + k - 1 + extra

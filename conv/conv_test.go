@@ -468,6 +468,10 @@ var dwPlane16Cases = []convCase{
 	{n: 1, c: 5, h: 11, w: 17, m: 5, kh: 3, kw: 3, group: 5, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 1, c: 2, h: 1, w: 32, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 1, c: 48, h: 28, w: 28, m: 48, kh: 3, kw: 3, group: 48, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
+	{n: 1, c: 3, h: 9, w: 41, m: 3, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}},
+	{n: 2, c: 2, h: 12, w: 56, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 5, h: 5, w: 97, m: 5, kh: 3, kw: 3, group: 5, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 3, h: 14, w: 112, m: 3, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 1, c: 3, h: 7, w: 17, m: 3, kh: 5, kw: 5, group: 3, pads: []int{2, 2, 2, 2}, bias: true},
 	{n: 2, c: 4, h: 2, w: 32, m: 4, kh: 5, kw: 5, group: 4, pads: []int{2, 2, 2, 2}},
 	{n: 1, c: 5, h: 30, w: 23, m: 5, kh: 5, kw: 5, group: 5, pads: []int{2, 2, 2, 2}, bias: true},
@@ -492,7 +496,8 @@ func TestDWPlane16(t *testing.T) {
 	}
 	for _, cc := range []convCase{
 		{n: 1, c: 2, h: 9, w: 8, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
-		{n: 1, c: 2, h: 9, w: 33, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
+		{n: 1, c: 2, h: 9, w: 113, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
+		{n: 1, c: 2, h: 9, w: 33, m: 2, kh: 5, kw: 5, group: 2, pads: []int{2, 2, 2, 2}},
 		{n: 1, c: 2, h: 9, w: 16, m: 2, kh: 5, kw: 5, group: 2, pads: []int{2, 2, 2, 2}},
 		{n: 1, c: 2, h: 9, w: 20, m: 2, kh: 3, kw: 3, group: 2, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
 		{n: 1, c: 2, h: 9, w: 20, m: 2, kh: 3, kw: 3, group: 2, pads: []int{0, 1, 1, 1}},

@@ -37,10 +37,10 @@
 //	      Kernels above 3×3 with channels a multiple of 16 take sixteen
 //	      at a time where the table has DWC16S1/DWC16S2 (AVX-512).
 //	      Before all of these, 3×3 and 5×5 "same" convolutions at stride 1
-//	      with multiplier 1 on rows 9…32 wide (5×5: 17…32) take
+//	      with multiplier 1 on rows 9…112 wide (5×5: 17…32) take
 //	      DWPlaneK3S1/DWPlaneK5S1 where the table has them (AVX-512): each
 //	      plane copied into a padded plane, then one call with the weights
-//	      in registers and each row one or two 16-lane vectors.
+//	      in registers and each row one to seven 16-lane vectors.
 //	1×1 kernel, no padding
 //	    → "gemm1x1": per image and group, Y = W·X straight on NCHW (X is
 //	      already the C×HW B matrix), no copy. At a stride above 1 the

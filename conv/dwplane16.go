@@ -6,22 +6,26 @@ import (
 )
 
 // Depthwise k×k stride-1 "same" convolution (k = 3, 5) on planes whose
-// rows are one or two 16-lane vectors (EfficientNet's 5×5 layers at 28×28
-// and 14×14): each plane is copied into a padded plane in the worker's
-// scratch and convolved by one DWPlaneK3S1/DWPlaneK5S1 call, its k²
-// weights in registers. The eight-lane route spent as long transposing
-// such planes in and out as convolving them.
+// rows are up to seven 16-lane vectors at 3×3 (MobileNet's and
+// EfficientNet's maps from 112×112 down) and up to two at 5×5: each plane
+// is copied into a padded plane in the worker's scratch and convolved by
+// one DWPlaneK3S1/DWPlaneK5S1 call, its k² weights in registers. The
+// eight-lane route spent as long transposing small planes in and out as
+// convolving them; the per-plane row kernels are eight lanes wide.
 
 // dwPlaneWidths are the narrowest rows that take the route for 3×3 and
-// for 5×5 windows, and the widest. BenchmarkConv, one / two threads,
-// against the routes before: mobilenetv2.dw192.s1 (3×3, 28×28) 63 / 33 →
-// 38 / 21 µs, dw384.s1 (14×14) 35 / 19 → 20 / 13 (DWConv3x3Planes);
+// for 5×5 windows, and the widest (also capped by asm.DWPlaneWidest).
+// BenchmarkConv, one / two threads, against the routes before:
+// mobilenetv2.dw32.s1 (3×3, 112×112) 158 / 94 → 109 / 66 µs, dw144.s1
+// (56×56) 160 / 85 → 105 / 66 (per-plane rows kernels); dw192.s1
+// (28×28) 63 / 33 → 38 / 21, dw384.s1 (14×14) 35 / 19 → 20 / 13
+// (DWConv3x3Planes);
 // efficientnet.dw240.5x5 (28×28) 110 / 63 → 89 / 46 (sixteen lanes); but
 // efficientnet.dw480.5x5 (14×14) 49 / 28 → 59 / 33: a row of one vector
 // leaves the 5×5 kernel six rows of FMA chains a block beside its 25
 // weights, too few to cover the FMA latency, so 5×5 planes of one vector
 // stay in the lanes. (A variable so tests can send other planes here.)
-var dwPlaneWidths = [3]int{9, 17, 32}
+var dwPlaneWidths = [3]int{9, 17, 112}
 
 // dwPlaneKernel is kt's kernel for k×k windows, or nil.
 func dwPlaneKernel(kt *asm.Kernels, k int) asm.DWPlaneS1Func {
@@ -41,7 +45,7 @@ func (k *Conv) usePlane16(g *geometry) bool {
 	same := k.kh == k.kw && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
 		g.ph == p && g.pw == p && g.oh == g.h && g.ow == g.w
 	return dwPlaneKernel(k.kern, k.kh) != nil && k.m == k.group && k.cg == 1 && same &&
-		g.h >= 1 && g.w >= dwPlaneWidths[(k.kh-1)/4] && g.w <= dwPlaneWidths[2]
+		g.h >= 1 && g.w >= dwPlaneWidths[(k.kh-1)/4] && g.w <= min(dwPlaneWidths[2], asm.DWPlaneWidest(k.kh))
 }
 
 // plane16Dims are the padded plane's row stride and the floats it takes

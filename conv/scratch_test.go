@@ -53,9 +53,10 @@ func TestRunScratch(t *testing.T) {
 		{dwCases[0], AlgoDepthwise},
 		{dwCases[6], AlgoDepthwise}, // dilated
 		{dwCases[11], AlgoDepthwise},
-		{dwPlane16Cases[2], AlgoDepthwise}, // DWPlaneK3S1
-		{dwPlane16Cases[7], AlgoDepthwise}, // DWPlaneK5S1
-		{dwcCases[4], AlgoDepthwise},       // sixteen lanes (5×5 on AVX-512)
+		{dwPlane16Cases[2], AlgoDepthwise},  // DWPlaneK3S1
+		{dwPlane16Cases[6], AlgoDepthwise},  // DWPlaneK3S1, four vectors a row
+		{dwPlane16Cases[11], AlgoDepthwise}, // DWPlaneK5S1
+		{dwcCases[4], AlgoDepthwise},        // sixteen lanes (5×5 on AVX-512)
 	} {
 		for threads := 1; threads <= 3; threads++ {
 			x, w, b := tc.cc.operands(rng)

@@ -11,32 +11,30 @@ import (
 
 // dwPlane16 emits dwPlaneK<k>S1AVX512 (DWPlaneS1Func in
 // asm/dwconv_generic.go): a k×k depthwise stride-1 convolution of one
-// padded plane whose output rows are one or two 16-lane vectors (up to 32
-// wide), with the k² weights broadcast into registers once per call (25
-// of the 32 zmm at k = 5) and each loaded input vector used by every
-// output row of the block that it feeds. The eight-lane route for such planes spent as long in its
-// transposes as in its FMAs (efficientnet.dw240.5x5), and the AVX2 planes
-// kernel's 5×5 version, weights loaded as it went, two loads per FMA. Each
-// output sums its taps in the twin's order (kernel row, then column) from
-// the bias, as one FMA chain per vector, several rows at a time
-// (dwPlaneRows). Rows are read 16 or 32 floats
-// wide from each tap's column, so up to 32 + k − 1 − w floats past a row
-// (the next row's, or slack after the plane); the stores are masked to the
-// row's w outputs (m0: lanes of the first vector, m1: of the second, 0 for
-// one vector).
+// padded plane whose output rows are 1…dwPlaneVecs(k) 16-lane vectors,
+// with the k² weights broadcast into registers once per call (25 of the
+// 32 zmm at k = 5) and each loaded input vector used by every output row
+// of the block that it feeds (dwPlaneRows). The eight-lane route for such
+// planes spent as long in its transposes as in its FMAs
+// (efficientnet.dw240.5x5), and the AVX2 planes kernel's 5×5 version,
+// weights loaded as it went, two loads per FMA. Each output sums its taps
+// in the twin's order (kernel row, then column) from the bias, as one FMA
+// chain per vector. Rows are read 16·vecs floats wide from each tap's
+// column, so up to 16·vecs − w floats past a row's last tap (the next
+// row's, or slack after the plane); the stores of a row's last vector are
+// masked to its last outputs.
 func dwPlane16(g *build.Context, k int) {
 	name := fmt.Sprintf("dwPlaneK%dS1AVX512", k)
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
-	g.SignatureExpr("func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32, m0, m1 int)")
+	g.SignatureExpr("func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32, vecs, last int)")
 	g.Pragma("noescape")
-	g.Doc(fmt.Sprintf("%s is DWPlaneS1Func for %d×%d windows and rows of up to 32, with the store", name, k, k),
-		"masks m0 and m1 of the row's two vectors (see dwPlane16 in the generator).")
-	prm := gpParams(g, "h", "w", "y", "p", "ldp", "wt", "m0", "m1")
-	h, wb, y, p, ldp, wt := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
-	k0, k1 := g.K(), g.K()
-	g.KMOVW(prm[6].(GPVirtual).As32(), k0)
-	g.KMOVW(prm[7].(GPVirtual).As32(), k1)
+	g.Doc(fmt.Sprintf("%s is DWPlaneS1Func for %d×%d windows and rows of vecs = 1…%d vectors, with", name, k, k, dwPlaneVecs(k)),
+		"the store mask last of a row's last vector (see dwPlane16 in the generator).")
+	prm := gpParams(g, "h", "w", "y", "p", "ldp", "wt", "vecs", "last")
+	h, wb, y, p, ldp, wt, nv := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
+	klast := g.K()
+	g.KMOVW(prm[7].(GPVirtual).As32(), klast)
 	g.SHLQ(U8(2), wb)
 	g.SHLQ(U8(2), ldp)
 	ws := make([]VecVirtual, k*k)
@@ -48,9 +46,9 @@ func dwPlane16(g *build.Context, k int) {
 	g.JLE(LabelRef(name + "_done"))
 	r := g.GP64()
 	// block emits r rows at y from p (not advanced), vecs vectors each:
-	// r·vecs FMA chains (one row's one or two chains would wait on FMA
-	// latency); the bias, lo and hi are broadcast from the arguments, as
-	// the weights take the registers.
+	// r·vecs FMA chains (a row of one or two vectors alone would wait on
+	// FMA latency); the bias, lo and hi are broadcast from the arguments,
+	// as the weights take the registers.
 	block := func(rows, vecs int) {
 		acc := make([]VecVirtual, rows*vecs)
 		for i := range acc {
@@ -83,7 +81,11 @@ func dwPlane16(g *build.Context, k int) {
 				a := acc[q*vecs+v]
 				g.VMAXPS_BCST(paramMem(g, "lo"), a, a) // maxps(lo, ·)
 				g.VMINPS_BCST(paramMem(g, "hi"), a, a) // minps(hi, ·)
-				g.VMOVUPS(a, []Op{k0, k1}[v], Mem{Base: r, Disp: 64 * v})
+				if v < vecs-1 {
+					g.VMOVUPS(a, Mem{Base: r, Disp: 64 * v})
+				} else {
+					g.VMOVUPS(a, klast, Mem{Base: r, Disp: 64 * v})
+				}
 			}
 			if q < rows-1 {
 				g.ADDQ(wb, r)
@@ -127,18 +129,33 @@ func dwPlane16(g *build.Context, k int) {
 		g.JNZ(LabelRef(label + "_tail"))
 		g.JMP(LabelRef(name + "_done"))
 	}
-	g.KORTESTW(k1, k1)
-	g.JNZ(LabelRef(name + "_two"))
-	loop(name+"_one", dwPlaneRows(k, 1), 1)
-	loop(name+"_two", dwPlaneRows(k, 2), 2)
+	for v := 1; v < dwPlaneVecs(k); v++ {
+		g.CMPQ(nv, U8(v))
+		g.JE(LabelRef(fmt.Sprintf("%s_v%d", name, v)))
+	}
+	for v := dwPlaneVecs(k); v >= 1; v-- {
+		loop(fmt.Sprintf("%s_v%d", name, v), dwPlaneRows(k, v), v)
+	}
 	g.Label(name + "_done")
 	g.VZEROUPPER()
 	g.RET()
 }
 
+// dwPlaneVecs is the most vectors a row that dwPlane16's kernels take: 7
+// (112 floats, MobileNet's and EfficientNet's widest maps) for 3×3; 2 for
+// 5×5, whose 25 weights leave too few registers for the FMA chains of
+// wider rows.
+func dwPlaneVecs(k int) int {
+	if k == 3 {
+		return 7
+	}
+	return 2
+}
+
 // dwPlaneRows is the output rows dwPlane16 computes at a time with vecs
 // vectors a row: as many FMA chains as the 32 zmm leave beside the k²
-// weights and the loaded tap, up to 8 (two FMA pipes at latency 4).
+// weights and the loaded tap, up to 8 rows (each loaded tap feeds up to k
+// of them).
 func dwPlaneRows(k, vecs int) int {
-	return min(8, 32-k*k-1) / vecs
+	return max(1, min(8, (32-k*k-1)/vecs))
 }
