@@ -48,6 +48,7 @@ var rowKernelsAVX512 = func() RowKernels {
 	r.PermuteRows = permuteRowsAVX512
 	r.DWC16S1, r.DWC16S2 = dwc16S1AVX512, dwc16S2AVX512
 	r.DWPlaneK3S1, r.DWPlaneK5S1 = dwPlaneK3S1, dwPlaneK5S1
+	r.DWConv3x3s2P = dwRowsK3S2P
 	r.MaxPool2x2s2, r.MaxPool3x3s2 = maxPool2x2s2AVX512, maxPool3x3s2AVX512
 	return r
 }()
@@ -62,6 +63,28 @@ func dwPlaneK3S1(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float3
 func dwPlaneK5S1(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
 	vecs, last := planeVecs(w)
 	dwPlaneK5S1AVX512(h, w, y, p, ldp, wt, b, lo, hi, vecs, last)
+}
+
+// dwRowsK3S2P is DWRowsS2PFunc on 16-lane vectors of outputs: the whole
+// vectors, then the vector ending at n (rewriting outputs
+// with the values they hold), so that no tap reads past the row's last
+// (DWRowsS2PFunc's reads). Rows of 16 to 32 outputs only; the others go to
+// the eight-lane kernel: BenchmarkConv mobilenetv2.dw144.s2 (56×56 → 28)
+// ran 80 → 64 µs at one thread and 43 → 36 at two, but dw96.s2 (112×112 →
+// 56, three vectors and the one ending the row) 207 → 198 at one and 110
+// → 147 at two, a loss not understood.
+func dwRowsK3S2P(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if n < 16 || n > 32 {
+		dwconv3x3s2pAVX2(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
+		return
+	}
+	dwRowsK3S2PAVX512(rows, ldo, out, r, ldr, half, w, b, lo, hi, n/16, 1<<16-1)
+	if n%16 != 0 {
+		dwRowsK3S2PAVX512(rows, ldo, fadd(out, n-16), fadd(r, n-16), ldr, half, w, b, lo, hi, 1, 1<<16-1)
+	}
 }
 
 // planeVecs are the 16-lane vectors of a row of w ≥ 1 and the lanes of

@@ -678,7 +678,9 @@ func TestDWConvS1R(t *testing.T) {
 
 // TestDWConvS2P checks DWConv3x3s2P of every table (the Go twin included)
 // against a float64 evaluation of its definition, within
-// 1e-6·(Σ|w·x| + |b|), on 1 and 3 output rows.
+// 1e-6·(Σ|w·x| + |b|), on 1 and 3 output rows of every length in rowLens
+// and on row counts and lengths around the AVX-512 kernel's blocks (up to
+// eight rows of one or two vectors).
 func TestDWConvS2P(t *testing.T) {
 	rng := rand.New(rand.NewPCG(35, 36))
 	inf := float32(math.Inf(1))
@@ -689,39 +691,50 @@ func TestDWConvS2P(t *testing.T) {
 			t.Logf("%s: no DWConv3x3s2P (DWConv3x3s2 serves)", tab.Name)
 			continue
 		}
+		type shape struct{ rows, n int }
+		var shapes []shape
 		for _, rows := range []int{1, 3} {
 			for _, n := range rowLens {
-				half := n + 1 - n%2 // a row's even columns, then its odd ones
-				cols := max(half+n, n+1)
-				for off := 0; off < 3; off++ {
-					ld, ldo := cols+off, n+2*off
-					for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
-						fillInput(rng, w, false)
-						b := float32(rng.NormFloat64())
-						what := fmt.Sprintf("%s/dwconv3x3s2p rows=%d n=%d off=%d clamp=%v", tab.Name, rows, n, off, clamp)
-						withRows(t, 2*rows+1, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
-							got := newOut(rows, n, ldo, off)
-							f(rows, n, got.p(), ldo, ptr(in), ld, half, &w[0], b, clamp[0], clamp[1])
-							got.checkGuards(t, what)
-							for q := 0; q < rows; q++ {
-								for i, g := range got.row(q) {
-									acc, mag := float64(b), math.Abs(float64(b))
-									for k := 0; k < 3; k++ {
-										e := in[(2*q+k)*ld:]
-										for j, x := range []float32{e[i], e[half+i], e[i+1]} {
-											v := float64(w[3*k+j]) * float64(x)
-											acc += v
-											mag += math.Abs(v)
-										}
-									}
-									want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
-									if math.Abs(float64(g)-want) > 1e-6*mag {
-										t.Fatalf("%s: row %d [%d] = %g, want %g", what, q, i, g, want)
+				shapes = append(shapes, shape{rows, n})
+			}
+		}
+		for _, rows := range []int{5, 8, 9, 12, 17} {
+			for _, n := range []int{16, 17, 28, 31, 32, 33, 56, 112} {
+				shapes = append(shapes, shape{rows, n})
+			}
+		}
+		for _, sh := range shapes {
+			rows, n := sh.rows, sh.n
+			half := n + 1 - n%2 // a row's even columns, then its odd ones
+			cols := max(half+n, n+1)
+			for off := 0; off < 3; off++ {
+				ld, ldo := cols+off, n+2*off
+				for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
+					fillInput(rng, w, false)
+					b := float32(rng.NormFloat64())
+					what := fmt.Sprintf("%s/dwconv3x3s2p rows=%d n=%d off=%d clamp=%v", tab.Name, rows, n, off, clamp)
+					withRows(t, 2*rows+1, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+						got := newOut(rows, n, ldo, off)
+						f(rows, n, got.p(), ldo, ptr(in), ld, half, &w[0], b, clamp[0], clamp[1])
+						got.checkGuards(t, what)
+						for q := 0; q < rows; q++ {
+							for i, g := range got.row(q) {
+								acc, mag := float64(b), math.Abs(float64(b))
+								for k := 0; k < 3; k++ {
+									e := in[(2*q+k)*ld:]
+									for j, x := range []float32{e[i], e[half+i], e[i+1]} {
+										v := float64(w[3*k+j]) * float64(x)
+										acc += v
+										mag += math.Abs(v)
 									}
 								}
+								want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
+								if math.Abs(float64(g)-want) > 1e-6*mag {
+									t.Fatalf("%s: row %d [%d] = %g, want %g", what, q, i, g, want)
+								}
 							}
-						})
-					}
+						}
+					})
 				}
 			}
 		}

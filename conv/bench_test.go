@@ -49,6 +49,7 @@ var benchLayers = []struct {
 	{"mobilenetv2.last1x1", convCase{n: 1, c: 320, h: 7, w: 7, m: 1280, kh: 1, kw: 1, bias: true}},
 	{"mobilenetv2.dw32.s1", convCase{n: 1, c: 32, h: 112, w: 112, m: 32, kh: 3, kw: 3, group: 32, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"mobilenetv2.dw144.s1", convCase{n: 1, c: 144, h: 56, w: 56, m: 144, kh: 3, kw: 3, group: 144, pads: []int{1, 1, 1, 1}, bias: true}},
+	{"mobilenetv2.dw96.s2", convCase{n: 1, c: 96, h: 112, w: 112, m: 96, kh: 3, kw: 3, group: 96, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"mobilenetv2.dw144.s2", convCase{n: 1, c: 144, h: 56, w: 56, m: 144, kh: 3, kw: 3, group: 144, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"mobilenetv2.dw960.s1", convCase{n: 1, c: 960, h: 7, w: 7, m: 960, kh: 3, kw: 3, group: 960, pads: []int{1, 1, 1, 1}, bias: true}},
 	{"mobilenetv2.dw192.s1", convCase{n: 1, c: 192, h: 28, w: 28, m: 192, kh: 3, kw: 3, group: 192, pads: []int{1, 1, 1, 1}, bias: true}},

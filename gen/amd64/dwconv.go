@@ -41,6 +41,7 @@ func dwconv(g *build.Context) {
 	for _, k := range []int{3, 5} {
 		dwPlane16(g, k)
 	}
+	dwPlane16S2(g)
 }
 
 // dwKernelRows emits the 3×3 kernels over several output rows per call

@@ -32,6 +32,43 @@ func dwPlane16(g *build.Context, k int) {
 	g.Doc(fmt.Sprintf("%s is DWPlaneS1Func for %d×%d windows and rows of vecs = 1…%d vectors, with", name, k, k, dwPlaneVecs(k)),
 		"the store mask last of a row's last vector (see dwPlane16 in the generator).")
 	prm := gpParams(g, "h", "w", "y", "p", "ldp", "wt", "vecs", "last")
+	// The output rows are w apart; tap j of a row is column j.
+	dwPlaneBody(g, name, k, 1, dwPlaneVecs(k), prm, func(r Register, j int) Mem { return Mem{Base: r, Disp: 4 * j} })
+}
+
+// dwPlane16S2 emits dwRowsK3S2PAVX512, DWRowsS2PFunc on rows of one or
+// two vectors of outputs (see dwRowsK3S2P in asm/rows_amd64.go for why not
+// more): dwPlane16's kernel at stride 2,
+// output row q reading input rows 2q…2q+2, each stored as its even
+// columns and then, half floats on, its odd ones (Deinterleave), so that
+// output i's taps E[i], O[i], E[i+1] are consecutive across i again.
+func dwPlane16S2(g *build.Context) {
+	const k = 3
+	name := "dwRowsK3S2PAVX512"
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(rows int, ldo int, out *float32, r *float32, ldr, half int, w *float32, b, lo, hi float32, vecs, last int)")
+	g.Pragma("noescape")
+	g.Doc(name+" is DWRowsS2PFunc on rows of vecs = 1, 2 vectors of outputs, with the store",
+		"mask last of a row's last vector (see dwPlane16S2 in the generator).")
+	prm := gpParams(g, "rows", "ldo", "out", "r", "ldr", "w", "vecs", "last")
+	half := g.Load(g.Param("half"), g.GP64())
+	dwPlaneBody(g, name, k, 2, 2, prm, func(r Register, j int) Mem {
+		switch j {
+		case 0:
+			return Mem{Base: r}
+		case 1:
+			return Mem{Base: r, Index: half, Scale: 4}
+		}
+		return Mem{Base: r, Disp: 4}
+	})
+}
+
+// dwPlaneBody emits the body of dwPlane16's kernels at stride s from the
+// loaded arguments prm (rows, output row stride, output, input, input row
+// stride, weights, vectors a row up to maxVecs, last store mask): tap(r,
+// j) addresses column tap j of the input row at r.
+func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Register, tap func(r Register, j int) Mem) {
 	h, wb, y, p, ldp, wt, nv := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
 	klast := g.K()
 	g.KMOVW(prm[7].(GPVirtual).As32(), klast)
@@ -62,16 +99,21 @@ func dwPlane16(g *build.Context, k int) {
 		// its taps by kernel row, then column (u = i − q rises with i).
 		g.MOVQ(p, r)
 		x := g.ZMM()
-		for i := 0; i < rows+k-1; i++ {
+		last := s*(rows-1) + k - 1 // the block's last input row
+		for i := 0; i <= last; i++ {
 			for j := 0; j < k; j++ {
 				for v := 0; v < vecs; v++ {
-					g.VMOVUPS(Mem{Base: r, Disp: 4*j + 64*v}, x)
-					for q := max(0, i-k+1); q <= min(rows-1, i); q++ {
-						g.VFMADD231PS(x, ws[(i-q)*k+j], acc[q*vecs+v])
+					m := tap(r, j)
+					m.Disp += 64 * v
+					g.VMOVUPS(m, x)
+					for q := 0; q < rows; q++ {
+						if u := i - s*q; u >= 0 && u < k {
+							g.VFMADD231PS(x, ws[u*k+j], acc[q*vecs+v])
+						}
 					}
 				}
 			}
-			if i < rows+k-2 {
+			if i < last {
 				g.ADDQ(ldp, r)
 			}
 		}
@@ -104,7 +146,9 @@ func dwPlane16(g *build.Context, k int) {
 		block(rows, vecs)
 		for range rows {
 			g.ADDQ(wb, y)
-			g.ADDQ(ldp, p)
+			for range s {
+				g.ADDQ(ldp, p)
+			}
 		}
 		g.SUBQ(U8(rows), h)
 		g.JZ(LabelRef(name + "_done"))
@@ -116,7 +160,9 @@ func dwPlane16(g *build.Context, k int) {
 		g.SUBQ(h, back)
 		g.Label(label + "_back")
 		g.SUBQ(wb, y)
-		g.SUBQ(ldp, p)
+		for range s {
+			g.SUBQ(ldp, p)
+		}
 		g.DECQ(back)
 		g.JNZ(LabelRef(label + "_back"))
 		block(rows, vecs)
@@ -124,16 +170,18 @@ func dwPlane16(g *build.Context, k int) {
 		g.Label(label + "_tail")
 		block(1, vecs)
 		g.ADDQ(wb, y)
-		g.ADDQ(ldp, p)
+		for range s {
+			g.ADDQ(ldp, p)
+		}
 		g.DECQ(h)
 		g.JNZ(LabelRef(label + "_tail"))
 		g.JMP(LabelRef(name + "_done"))
 	}
-	for v := 1; v < dwPlaneVecs(k); v++ {
+	for v := 1; v < maxVecs; v++ {
 		g.CMPQ(nv, U8(v))
 		g.JE(LabelRef(fmt.Sprintf("%s_v%d", name, v)))
 	}
-	for v := dwPlaneVecs(k); v >= 1; v-- {
+	for v := maxVecs; v >= 1; v-- {
 		loop(fmt.Sprintf("%s_v%d", name, v), dwPlaneRows(k, v), v)
 	}
 	g.Label(name + "_done")
