@@ -73,7 +73,7 @@ type RowKernels struct {
 	// PlanesWidest wide; nil in a table without assembly for it.
 	DWConv3x3Planes DWPlanesFunc
 	// Depthwise 3×3 and 5×5 stride 1 over one padded plane of rows up to
-	// 32 wide; nil in a table without assembly for them.
+	// DWPlaneWidest; nil in a table without assembly for them.
 	DWPlaneK3S1 DWPlaneS1Func
 	DWPlaneK5S1 DWPlaneS1Func
 	// Depthwise with eight channels in the lanes (small planes, see
