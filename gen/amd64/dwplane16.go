@@ -154,7 +154,8 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 		g.JZ(LabelRef(name + "_done"))
 		g.CMPQ(h, U8(rows))
 		g.JGE(LabelRef(label + "_block"))
-		// rows − h rows back, then one block.
+		// rows − h rows back, then the block once more (h = rows: its
+		// loop then ends).
 		back := g.GP64()
 		g.MOVQ(U32(rows), back)
 		g.SUBQ(h, back)
@@ -165,8 +166,8 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 		}
 		g.DECQ(back)
 		g.JNZ(LabelRef(label + "_back"))
-		block(rows, vecs)
-		g.JMP(LabelRef(name + "_done"))
+		g.MOVQ(U32(rows), h)
+		g.JMP(LabelRef(label + "_block"))
 		g.Label(label + "_tail")
 		block(1, vecs)
 		g.ADDQ(wb, y)
