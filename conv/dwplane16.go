@@ -9,7 +9,7 @@ import (
 // rows are up to seven 16-lane vectors at 3×3 (MobileNet's and
 // EfficientNet's maps from 112×112 down) and up to two at 5×5: each plane
 // is copied into a padded plane in the worker's scratch and convolved by
-// one DWPlaneK3S1/DWPlaneK5S1 call, its k² weights in registers. The
+// one DWPlaneK3S1/DWPlaneK5S1 call, its weights in registers. The
 // eight-lane route spent as long transposing small planes in and out as
 // convolving them; the per-plane row kernels are eight lanes wide.
 
@@ -20,11 +20,12 @@ import (
 // (56×56) 160 / 85 → 105 / 66 (per-plane rows kernels); dw192.s1
 // (28×28) 63 / 33 → 38 / 21, dw384.s1 (14×14) 35 / 19 → 20 / 13
 // (DWConv3x3Planes);
-// efficientnet.dw240.5x5 (28×28) 110 / 63 → 89 / 46 (sixteen lanes); but
-// efficientnet.dw480.5x5 (14×14) 49 / 28 → 59 / 33: a row of one vector
-// leaves the 5×5 kernel six rows of FMA chains a block beside its 25
-// weights, too few to cover the FMA latency, so 5×5 planes of one vector
-// stay in the lanes. (A variable so tests can send other planes here.)
+// efficientnet.dw240.5x5 (28×28) 110 / 63 → 89 / 46 (sixteen lanes; 81 /
+// 43 since the fifth kernel row's weights come from memory); but
+// efficientnet.dw480.5x5 (14×14) ran 46 / 29 in the lanes against 55 / 31
+// here and mobilenetv2.dw960.5x5 (7×7) 27 / 15 against 94 / 49, so 5×5
+// planes of one vector stay in the lanes. (A variable so tests can send
+// other planes here.)
 var dwPlaneWidths = [3]int{9, 17, 112}
 
 // dwPlaneKernel is kt's kernel for k×k windows, or nil.

@@ -12,8 +12,9 @@ import (
 // dwPlane16 emits dwPlaneK<k>S1AVX512 (DWPlaneS1Func in
 // asm/dwconv_generic.go): a k×k depthwise stride-1 convolution of one
 // padded plane whose output rows are 1…dwPlaneVecs(k) 16-lane vectors,
-// with the k² weights broadcast into registers once per call (25 of the
-// 32 zmm at k = 5) and each loaded input vector used by every output row
+// with the weights broadcast into registers once per call (at k = 5 the
+// first four kernel rows': dwPlaneRegWeights) and each loaded input vector
+// used by every output row
 // of the block that it feeds (dwPlaneRows). The eight-lane route for such
 // planes spent as long in its transposes as in its FMAs
 // (efficientnet.dw240.5x5), and the AVX2 planes kernel's 5×5 version,
@@ -74,10 +75,19 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 	g.KMOVW(prm[7].(GPVirtual).As32(), klast)
 	g.SHLQ(U8(2), wb)
 	g.SHLQ(U8(2), ldp)
-	ws := make([]VecVirtual, k*k)
+	ws := make([]VecVirtual, dwPlaneRegWeights(k))
 	for i := range ws {
 		ws[i] = g.ZMM()
 		g.VBROADCASTSS(Mem{Base: wt, Disp: 4 * i}, ws[i])
+	}
+	// fma adds weight i times x to acc: from its register, or broadcast
+	// from memory past the registers' share.
+	fma := func(i int, x, acc VecVirtual) {
+		if i < len(ws) {
+			g.VFMADD231PS(x, ws[i], acc)
+			return
+		}
+		g.VFMADD231PS_BCST(Mem{Base: wt, Disp: 4 * i}, x, acc)
 	}
 	g.TESTQ(h, h)
 	g.JLE(LabelRef(name + "_done"))
@@ -108,7 +118,7 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 					g.VMOVUPS(m, x)
 					for q := 0; q < rows; q++ {
 						if u := i - s*q; u >= 0 && u < k {
-							g.VFMADD231PS(x, ws[u*k+j], acc[q*vecs+v])
+							fma(u*k+j, x, acc[q*vecs+v])
 						}
 					}
 				}
@@ -192,7 +202,7 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 
 // dwPlaneVecs is the most vectors a row that dwPlane16's kernels take: 7
 // (112 floats, MobileNet's and EfficientNet's widest maps) for 3×3; 2 for
-// 5×5, whose 25 weights leave too few registers for the FMA chains of
+// 5×5, whose 20 weights in registers leave too few for the FMA chains of
 // wider rows.
 func dwPlaneVecs(k int) int {
 	if k == 3 {
@@ -202,9 +212,23 @@ func dwPlaneVecs(k int) int {
 }
 
 // dwPlaneRows is the output rows dwPlane16 computes at a time with vecs
-// vectors a row: as many FMA chains as the 32 zmm leave beside the k²
-// weights and the loaded tap, up to 8 rows (each loaded tap feeds up to k
+// vectors a row: as many FMA chains as the 32 zmm leave beside the weights
+// (dwPlaneRegWeights) and the loaded tap, up to 8 rows (each loaded tap feeds up to k
 // of them).
 func dwPlaneRows(k, vecs int) int {
-	return max(1, min(8, (32-k*k-1)/vecs))
+	return max(1, min(8, (32-dwPlaneRegWeights(k)-1)/vecs))
+}
+
+// dwPlaneRegWeights is how many of the k² weights dwPlane16's kernels
+// keep in registers: all nine at 3×3; at 5×5 the first four kernel rows,
+// the fifth's FMAs broadcasting theirs from memory. That frees registers
+// for eight or ten FMA chains a block (six with all 25 in registers, too
+// few to cover the FMA latency): BenchmarkConv efficientnet.dw240.5x5
+// (28×28, two vectors a row), three alternations, 89 → 81 µs on one
+// thread, 46 → 43 on two; with three rows in registers, 91 and 48.
+func dwPlaneRegWeights(k int) int {
+	if k == 3 {
+		return 9
+	}
+	return 4 * k
 }
