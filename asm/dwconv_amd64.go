@@ -140,3 +140,9 @@ func dwPlaneK5S1AVX512(h int, w int, y *float32, p *float32, ldp int, wt *float3
 //
 //go:noescape
 func dwRowsK3S2PAVX512(rows int, ldo int, out *float32, r *float32, ldr int, half int, w *float32, b float32, lo float32, hi float32, vecs int, last int)
+
+// dwRowsK5S2PAVX512 is DWRowsS2PFunc on rows of vecs = 1, 2 vectors of outputs, with the store
+// mask last of a row's last vector (see dwPlane16S2 in the generator).
+//
+//go:noescape
+func dwRowsK5S2PAVX512(rows int, ldo int, out *float32, r *float32, ldr int, half int, w *float32, b float32, lo float32, hi float32, vecs int, last int)

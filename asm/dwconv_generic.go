@@ -150,8 +150,40 @@ func dwconv3x3s1rGeneric(rows, n int, out *float32, ldo int, r *float32, ldr int
 //	}
 //
 // with DWRowFunc's summation caveat. No shuffles: the stride-2 DWRowFunc
-// splits even and odd lanes of every tap it loads.
+// splits even and odd lanes of every tap it loads. DWConv5x5s2P is the
+// same over input rows 2q…2q+4 and the 25 weights, kernel column j of row
+// k being w[5k+j]·e[i+j/2] for even j and w[5k+j]·e[half+i+j/2] for odd:
+// it reads e[0 … n+1] and e[half … half+n].
 type DWRowsS2PFunc func(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32)
+
+// dwconv5x5s2pGeneric is DWConv5x5s2P in Go, each output's taps summed by
+// kernel row, then column, from the bias (the assembly's order). No table
+// uses it: it is the reference the assembly is tested against.
+func dwconv5x5s2pGeneric(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	o := unsafe.Slice(out, (rows-1)*ldo+n)
+	rs := unsafe.Slice(r, (2*rows+2)*ldr+max(half+n+1, n+2))
+	ws := unsafe.Slice(w, 25)
+	for q := range rows {
+		oq := o[q*ldo : q*ldo+n]
+		for i := range oq {
+			acc := b
+			for k := range 5 {
+				e := rs[(2*q+k)*ldr:]
+				for j := range 5 {
+					x := e[i+j/2]
+					if j%2 == 1 {
+						x = e[half+i+j/2]
+					}
+					acc += ws[5*k+j] * x
+				}
+			}
+			oq[i] = minps(hi, maxps(lo, acc))
+		}
+	}
+}
 
 // dwconv3x3s2pGeneric is DWConv3x3s2P, in dwconv3x3Generic's order.
 func dwconv3x3s2pGeneric(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {

@@ -65,6 +65,9 @@ type RowKernels struct {
 	// (written by Deinterleave). nil in a table whose DWConv3x3s2 is the
 	// faster route (neon: its assembly against this kernel's Go twin).
 	DWConv3x3s2P DWRowsS2PFunc
+	// The same for 5×5 windows; nil in a table without assembly for it
+	// (conv then takes the taps kernels over the even and odd halves).
+	DWConv5x5s2P DWRowsS2PFunc
 	Deinterleave DeinterleaveFunc
 	// Depthwise k×k taps, accumulated into the outputs, stride 1 and 2.
 	DWTapsS1 DWTapsFunc

@@ -48,7 +48,7 @@ var rowKernelsAVX512 = func() RowKernels {
 	r.PermuteRows = permuteRowsAVX512
 	r.DWC16S1, r.DWC16S2 = dwc16S1AVX512, dwc16S2AVX512
 	r.DWPlaneK3S1, r.DWPlaneK5S1 = dwPlaneK3S1, dwPlaneK5S1
-	r.DWConv3x3s2P = dwRowsK3S2P
+	r.DWConv3x3s2P, r.DWConv5x5s2P = dwRowsK3S2P, dwRowsK5S2P
 	r.MaxPool2x2s2, r.MaxPool3x3s2 = maxPool2x2s2AVX512, maxPool3x3s2AVX512
 	return r
 }()
@@ -84,6 +84,32 @@ func dwRowsK3S2P(rows, n int, out *float32, ldo int, r *float32, ldr, half int, 
 	dwRowsK3S2PAVX512(rows, ldo, out, r, ldr, half, w, b, lo, hi, n/16, 1<<16-1)
 	if n%16 != 0 {
 		dwRowsK3S2PAVX512(rows, ldo, fadd(out, n-16), fadd(r, n-16), ldr, half, w, b, lo, hi, 1, 1<<16-1)
+	}
+}
+
+// dwRowsK5S2P is DWRowsS2PFunc for 5×5 windows on 16-lane vectors of
+// outputs: rows of at least 16 outputs in column chunks of two vectors,
+// then one, then the vector ending at n (rewriting outputs with the values
+// they hold), so that no tap reads past the row's last. Shorter rows go to
+// the Go twin (conv sends none).
+func dwRowsK5S2P(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if n < 16 {
+		dwconv5x5s2pGeneric(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
+		return
+	}
+	c := 0
+	for ; n-c >= 16; c += 32 {
+		vecs := min(2, (n-c)/16)
+		dwRowsK5S2PAVX512(rows, ldo, fadd(out, c), fadd(r, c), ldr, half, w, b, lo, hi, vecs, 1<<16-1)
+		if vecs == 1 {
+			c -= 16
+		}
+	}
+	if c < n {
+		dwRowsK5S2PAVX512(rows, ldo, fadd(out, n-16), fadd(r, n-16), ldr, half, w, b, lo, hi, 1, 1<<16-1)
 	}
 }
 

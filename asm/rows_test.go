@@ -22,7 +22,8 @@ import (
 // Sigmoid and SiLU (relative 2e-6 plus 1e-37 absolute; the assembly
 // evaluates expPoly with FMA) and DWConv (4e-7·(Σ|w·x| + |b|); FMA and
 // summation order). The twins themselves are checked against float64
-// references with the bounds stated in each test.
+// references with the bounds stated in each test, written !(|d| ≤ bound)
+// so that an output left unwritten (the sentinel NaN) fails them.
 
 const sentinelBits = 0x7fa5a5a5 // a signalling NaN no kernel produces
 
@@ -446,7 +447,7 @@ func TestPoolTwins(t *testing.T) {
 				}
 			}
 			s /= float64(k * k)
-			if math.Abs(float64(av[i])-s) > 1e-6*mag {
+			if !(math.Abs(float64(av[i])-s) <= 1e-6*mag) {
 				t.Fatalf("avg%dx%d s%d twin [%d] = %g, want %g", k, k, st, i, av[i], s)
 			}
 		}
@@ -676,21 +677,33 @@ func TestDWConvS1R(t *testing.T) {
 	}
 }
 
-// TestDWConvS2P checks DWConv3x3s2P of every table (the Go twin included)
-// against a float64 evaluation of its definition, within
-// 1e-6·(Σ|w·x| + |b|), on 1 and 3 output rows of every length in rowLens
-// and on row counts and lengths around the AVX-512 kernel's blocks (up to
-// eight rows of one or two vectors).
+// TestDWConvS2P checks DWConv3x3s2P and DWConv5x5s2P of every table (and
+// the 5×5 Go twin, which no table uses) against a float64 evaluation of
+// their definition, within 1e-6·(Σ|w·x| + |b|), on 1 and 3 output rows of
+// every length in rowLens and on row counts and lengths around the AVX-512
+// kernels' blocks (up to eight rows of one or two vectors, column chunks
+// of two).
 func TestDWConvS2P(t *testing.T) {
 	rng := rand.New(rand.NewPCG(35, 36))
 	inf := float32(math.Inf(1))
-	w := make([]float32, 9)
+	type kernel struct {
+		name string
+		k    int
+		f    DWRowsS2PFunc
+	}
+	kernels := []kernel{{"generic-twin", 5, dwconv5x5s2pGeneric}}
 	for _, tab := range Tables() {
-		f := tab.DWConv3x3s2P
-		if f == nil {
-			t.Logf("%s: no DWConv3x3s2P (DWConv3x3s2 serves)", tab.Name)
-			continue
+		for _, kf := range []kernel{{tab.Name, 3, tab.DWConv3x3s2P}, {tab.Name, 5, tab.DWConv5x5s2P}} {
+			if kf.f == nil {
+				t.Logf("%s: no DWConv%dx%ds2P (the stride-2 row or taps kernels serve)", tab.Name, kf.k, kf.k)
+				continue
+			}
+			kernels = append(kernels, kf)
 		}
+	}
+	for _, kf := range kernels {
+		f, k := kf.f, kf.k
+		w := make([]float32, k*k)
 		type shape struct{ rows, n int }
 		var shapes []shape
 		for _, rows := range []int{1, 3} {
@@ -699,37 +712,42 @@ func TestDWConvS2P(t *testing.T) {
 			}
 		}
 		for _, rows := range []int{5, 8, 9, 12, 17} {
-			for _, n := range []int{16, 17, 28, 31, 32, 33, 56, 112} {
+			for _, n := range []int{16, 17, 28, 31, 32, 33, 47, 48, 49, 56, 112} {
 				shapes = append(shapes, shape{rows, n})
 			}
 		}
 		for _, sh := range shapes {
 			rows, n := sh.rows, sh.n
-			half := n + 1 - n%2 // a row's even columns, then its odd ones
-			cols := max(half+n, n+1)
+			half := n + k/2 + 1 - (n+k/2)%2 // a row's even columns, then its odd ones
+			// The even taps read E[0 … n+k/2−1], the odd ones O[0 … n+k/2−2].
+			cols := max(half+n+k/2-1, n+k/2)
 			for off := 0; off < 3; off++ {
 				ld, ldo := cols+off, n+2*off
 				for _, clamp := range [][2]float32{{-inf, inf}, {0, 6}} {
 					fillInput(rng, w, false)
 					b := float32(rng.NormFloat64())
-					what := fmt.Sprintf("%s/dwconv3x3s2p rows=%d n=%d off=%d clamp=%v", tab.Name, rows, n, off, clamp)
-					withRows(t, 2*rows+1, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+					what := fmt.Sprintf("%s/dwconv%dx%ds2p rows=%d n=%d off=%d clamp=%v", kf.name, k, k, rows, n, off, clamp)
+					withRows(t, 2*rows+k-2, cols, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
 						got := newOut(rows, n, ldo, off)
 						f(rows, n, got.p(), ldo, ptr(in), ld, half, &w[0], b, clamp[0], clamp[1])
 						got.checkGuards(t, what)
 						for q := 0; q < rows; q++ {
 							for i, g := range got.row(q) {
 								acc, mag := float64(b), math.Abs(float64(b))
-								for k := 0; k < 3; k++ {
-									e := in[(2*q+k)*ld:]
-									for j, x := range []float32{e[i], e[half+i], e[i+1]} {
-										v := float64(w[3*k+j]) * float64(x)
+								for kr := 0; kr < k; kr++ {
+									e := in[(2*q+kr)*ld:]
+									for j := 0; j < k; j++ {
+										x := e[i+j/2]
+										if j%2 == 1 {
+											x = e[half+i+j/2]
+										}
+										v := float64(w[k*kr+j]) * float64(x)
 										acc += v
 										mag += math.Abs(v)
 									}
 								}
 								want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
-								if math.Abs(float64(g)-want) > 1e-6*mag {
+								if !(math.Abs(float64(g)-want) <= 1e-6*mag) {
 									t.Fatalf("%s: row %d [%d] = %g, want %g", what, q, i, g, want)
 								}
 							}
@@ -821,7 +839,7 @@ func TestDWConvPlanes(t *testing.T) {
 							for i, g := range got.row(0) {
 								want, mag := dwPlanesRef(in, wt, b, h, w, i)
 								want = min(max(want, float64(clamp[0])), float64(clamp[1]))
-								if math.Abs(float64(g)-want) > 4e-7*mag {
+								if !(math.Abs(float64(g)-want) <= 4e-7*mag) {
 									t.Fatalf("%s: [%d] = %g, want %g", what, i, g, want)
 								}
 							}
@@ -872,7 +890,7 @@ func TestDWConvTwin(t *testing.T) {
 					mag += math.Abs(p)
 				}
 			}
-			if math.Abs(float64(out[i])-want) > 1e-6*mag {
+			if !(math.Abs(float64(out[i])-want) <= 1e-6*mag) {
 				t.Fatalf("s=%d: twin [%d] = %g, want %g", s, i, out[i], want)
 			}
 		}
@@ -947,7 +965,7 @@ func TestDWTapsTwin(t *testing.T) {
 					mag += math.Abs(p)
 				}
 			}
-			if math.Abs(float64(out[i])-want) > 1e-6*mag {
+			if !(math.Abs(float64(out[i])-want) <= 1e-6*mag) {
 				t.Fatalf("s=%d: twin [%d] = %g, want %g", s, i, out[i], want)
 			}
 		}
@@ -1020,7 +1038,7 @@ func TestWinogradTwins(t *testing.T) {
 					mag += math.Abs(x)
 				}
 			}
-			if got := float64(v[q*6+s]); math.Abs(got-want) > 1e-6*mag {
+			if got := float64(v[q*6+s]); !(math.Abs(got-want) <= 1e-6*mag) {
 				t.Fatalf("input transform [%d][%d] = %g, want %g", q, s, got, want)
 			}
 		}
@@ -1046,7 +1064,7 @@ func TestWinogradTwins(t *testing.T) {
 					mag += math.Abs(x)
 				}
 			}
-			if got := float64(y[r*4+c]); math.Abs(got-want) > 1e-6*mag {
+			if got := float64(y[r*4+c]); !(math.Abs(got-want) <= 1e-6*mag) {
 				t.Fatalf("output transform [%d][%d] = %g, want %g", r, c, got, want)
 			}
 		}
@@ -1145,7 +1163,7 @@ func checkDWC(t *testing.T, rng *rand.Rand, name string, L, s int, f DWCFunc) {
 										}
 									}
 									want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
-									if g := got.row(q)[L*i+l]; math.Abs(float64(g)-want) > 1e-6*mag {
+									if g := got.row(q)[L*i+l]; !(math.Abs(float64(g)-want) <= 1e-6*mag) {
 										t.Fatalf("%s: row %d output %d lane %d = %g, want %g", what, q, i, l, g, want)
 									}
 								}
@@ -1262,7 +1280,7 @@ func TestDWPlaneS1(t *testing.T) {
 									}
 								}
 								want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
-								if g := got.row(r)[j]; math.Abs(float64(g)-want) > 1e-6*mag {
+								if g := got.row(r)[j]; !(math.Abs(float64(g)-want) <= 1e-6*mag) {
 									t.Fatalf("%s: output (%d, %d) = %g, want %g", what, r, j, g, want)
 								}
 							}

@@ -510,6 +510,53 @@ func TestDWPlane16(t *testing.T) {
 	}
 }
 
+// dw5S2PCases are 5×5 stride-2 depthwise layers whose output rows are at
+// least 16 wide, which the rows route computes with DWConv5x5s2P: one and
+// two vectors, column chunks of two and a last vector ending inside the
+// row, odd and even input widths and pads, two images, a channel
+// multiplier, enough planes to thread.
+var dw5S2PCases = []convCase{
+	{n: 1, c: 3, h: 13, w: 32, m: 3, kh: 5, kw: 5, group: 3, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 2, c: 2, h: 9, w: 35, m: 2, kh: 5, kw: 5, group: 2, strides: []int{2, 2}, pads: []int{1, 2, 2, 1}},
+	{n: 1, c: 4, h: 20, w: 56, m: 4, kh: 5, kw: 5, group: 4, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 1, c: 2, h: 6, w: 67, m: 2, kh: 5, kw: 5, group: 2, strides: []int{2, 2}, pads: []int{0, 2, 1, 0}, bias: true},
+	{n: 1, c: 3, h: 11, w: 130, m: 6, kh: 5, kw: 5, group: 3, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}},               // multiplier 2
+	{n: 1, c: 48, h: 36, w: 36, m: 48, kh: 5, kw: 5, group: 48, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}, bias: true}, // threaded
+}
+
+// TestDW5S2P runs dw5S2PCases (when the table has DWConv5x5s2P) with every
+// epilogue, residuals included, and 1 to 3 threads, and checks that rows
+// of 15 outputs do not take it.
+func TestDW5S2P(t *testing.T) {
+	rng := rand.New(rand.NewPCG(51, 52))
+	kt := asm.Default()
+	if kt.DWConv5x5s2P == nil {
+		t.Skipf("table %s has no DWConv5x5s2P", kt.Name)
+	}
+	uses := func(cc convCase) bool {
+		k, route := routeOf(t, rng, cc, kt)
+		x, _, _ := cc.operands(rng)
+		g, err := k.geometry(x.Shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return route == routeRows && k.useDW5S2P(g)
+	}
+	for i, cc := range dw5S2PCases {
+		if !uses(cc) {
+			t.Fatalf("%v: not on DWConv5x5s2P", cc)
+		}
+		for j := range epilogues {
+			check(t, rng, cc, AlgoDepthwise, kt, epilogues[j], 1+(i+j)%3, tolGEMM)
+		}
+	}
+	narrow := convCase{n: 1, c: 16, h: 29, w: 29, m: 16, kh: 5, kw: 5, group: 16, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}, bias: true}
+	if uses(narrow) {
+		t.Errorf("%v: rows of 15 on DWConv5x5s2P", narrow)
+	}
+	check(t, rng, narrow, AlgoDepthwise, kt, epilogues[1], 1, tolGEMM)
+}
+
 // dwPlanesCases are depthwise layers on the DWConv3x3Planes route: the
 // smallest and largest planes it takes, rows of 4 to 32, two images (a call each),
 // channel counts that are not multiples of 8, enough planes to thread.

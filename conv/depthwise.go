@@ -32,10 +32,20 @@ func (k *Conv) dwRoute(g *geometry) dwRoute {
 		return routePlane16
 	case k.usePlanes(g):
 		return routePlanes
+	case k.useDW5S2P(g):
+		return routeRows
 	case k.useDWC(g):
 		return routeLanes
 	}
 	return routeRows
+}
+
+// useDW5S2P reports whether a depthwise Run on g is 5×5 at stride 2 with
+// output rows of at least one 16-lane vector, which the rows route computes
+// with DWConv5x5s2P: from each plane split into even and odd columns, with
+// none of the lanes route's transposes.
+func (k *Conv) useDW5S2P(g *geometry) bool {
+	return k.kern.DWConv5x5s2P != nil && k.kh == 5 && k.kw == 5 && dwFlat(g) && g.sw == 2 && g.ow >= 16
 }
 
 func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
@@ -249,6 +259,15 @@ func depthwiseFlat(kt *asm.Kernels, g *geometry, kh, kw int, buf *dwBuf, w, wspl
 		// (BenchmarkConv mobilenetv2.dw144.s1: CopyRows 36 % of the layer).
 		_, _ = xp[(g.oh+1)*wp+OW+1], y[g.oh*OW-1]
 		kt.DWConv3x3s1R(g.oh, OW, &y[0], OW, &xp[0], wp, &w[0], b, lo, hi)
+		if res != nil {
+			kt.Add(g.oh*OW, &y[0], &y[0], &res[0])
+		}
+		return !fused
+	}
+	if half := buf.lay.half; kh == 5 && kw == 5 && half > 0 && kt.DWConv5x5s2P != nil && OW >= 16 {
+		// Every row straight into y (see useDW5S2P).
+		_, _ = xp[(2*g.oh+2)*wp+max(half+OW, OW+1)], y[g.oh*OW-1]
+		kt.DWConv5x5s2P(g.oh, OW, &y[0], OW, &xp[0], wp, half, &w[0], b, lo, hi)
 		if res != nil {
 			kt.Add(g.oh*OW, &y[0], &y[0], &res[0])
 		}

@@ -19,7 +19,9 @@
 //	      stride 2 copies each padded row as its even, then its odd columns
 //	      (Deinterleave), so the taps are consecutive again and one call of
 //	      the shuffle-free DWConv3x3s2P kernel covers the plane (tables
-//	      without it: a shuffling call per output row); 3×3 on
+//	      without it: a shuffling call per output row), and 5×5 with output
+//	      rows of 16 or more likewise DWConv5x5s2P (AVX-512; it takes
+//	      precedence over the lanes route below); 3×3 on
 //	      register-weight kernels, other sizes on the k×k taps kernels (one
 //	      call per output row at stride 2); dilations and larger strides a
 //	      per-tap streaming row loop. 3×3 at stride 1 with padding 1 and

@@ -41,7 +41,9 @@ func dwconv(g *build.Context) {
 	for _, k := range []int{3, 5} {
 		dwPlane16(g, k)
 	}
-	dwPlane16S2(g)
+	for _, k := range []int{3, 5} {
+		dwPlane16S2(g, k)
+	}
 }
 
 // dwKernelRows emits the 3×3 kernels over several output rows per call

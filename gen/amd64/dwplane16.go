@@ -37,15 +37,15 @@ func dwPlane16(g *build.Context, k int) {
 	dwPlaneBody(g, name, k, 1, dwPlaneVecs(k), prm, func(r Register, j int) Mem { return Mem{Base: r, Disp: 4 * j} })
 }
 
-// dwPlane16S2 emits dwRowsK3S2PAVX512, DWRowsS2PFunc on rows of one or
-// two vectors of outputs (see dwRowsK3S2P in asm/rows_amd64.go for why not
-// more): dwPlane16's kernel at stride 2,
-// output row q reading input rows 2q…2q+2, each stored as its even
+// dwPlane16S2 emits dwRowsK<k>S2PAVX512, DWRowsS2PFunc for k×k windows
+// on rows of one or two vectors of outputs (see dwRowsK3S2P in
+// asm/rows_amd64.go for why not more): dwPlane16's kernel at stride 2,
+// output row q reading input rows 2q…2q+k−1, each stored as its even
 // columns and then, half floats on, its odd ones (Deinterleave), so that
-// output i's taps E[i], O[i], E[i+1] are consecutive across i again.
-func dwPlane16S2(g *build.Context) {
-	const k = 3
-	name := "dwRowsK3S2PAVX512"
+// output i's taps E[i], O[i], E[i+1], O[i+1], … are consecutive across i
+// again: kernel column j is E[i + j/2] for even j, O[i + j/2] for odd.
+func dwPlane16S2(g *build.Context, k int) {
+	name := fmt.Sprintf("dwRowsK%dS2PAVX512", k)
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr("func(rows int, ldo int, out *float32, r *float32, ldr, half int, w *float32, b, lo, hi float32, vecs, last int)")
@@ -55,13 +55,10 @@ func dwPlane16S2(g *build.Context) {
 	prm := gpParams(g, "rows", "ldo", "out", "r", "ldr", "w", "vecs", "last")
 	half := g.Load(g.Param("half"), g.GP64())
 	dwPlaneBody(g, name, k, 2, 2, prm, func(r Register, j int) Mem {
-		switch j {
-		case 0:
-			return Mem{Base: r}
-		case 1:
-			return Mem{Base: r, Index: half, Scale: 4}
+		if j%2 == 0 {
+			return Mem{Base: r, Disp: 4 * (j / 2)}
 		}
-		return Mem{Base: r, Disp: 4}
+		return Mem{Base: r, Index: half, Scale: 4, Disp: 4 * (j / 2)}
 	})
 }
 
