@@ -66,6 +66,7 @@ type Conv struct {
 	dwSplit       []float32                // at stride 2: [m][even columns | odd columns] (see dwLayout)
 	dwL, dwLBias  []float32                // k.lanes channels in the lanes: [m/L][kh][kw][L], [m/L][L] (see dwc8.go)
 	lanes         int                      // L: 8 or 16, 0 without a lanes route
+	dwL16, dwB16  []float32                // 3×3 with eight lanes: sixteen too, for small planes (see lanesFor)
 	wino2Once     sync.Once
 	wino2         atomic.Pointer[wino2Plan] // F(2×2), built on the first input too small for F(4×4)
 	winoTOnce     sync.Once
@@ -176,6 +177,9 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 		}
 		if k.lanes = dwLanes(k.kern, k.m, k.kh*k.kw); k.lanes > 0 && k.m == k.group {
 			k.dwL, k.dwLBias = lanesL(wd, k.bias, k.m, k.kh*k.kw, k.lanes)
+			if k.lanes == 8 && k.kern.DWC16S1 != nil && k.m%16 == 0 {
+				k.dwL16, k.dwB16 = lanesL(wd, k.bias, k.m, k.kh*k.kw, 16)
+			}
 		}
 	}
 	return k, nil
@@ -207,7 +211,7 @@ func (k *Conv) winoPlan() *winoPlan {
 // WeightBytes is the memory the kernel holds for weights: packed,
 // transformed (once built) and raw copies, and the bias.
 func (k *Conv) WeightBytes() int64 {
-	n := len(k.wRaw) + len(k.dwW) + len(k.dwSplit) + len(k.dwL) + len(k.dwLBias) + len(k.bias)
+	n := len(k.wRaw) + len(k.dwW) + len(k.dwSplit) + len(k.dwL) + len(k.dwLBias) + len(k.dwL16) + len(k.dwB16) + len(k.bias)
 	packs := k.packed
 	if fb := k.fallback.Load(); fb != nil {
 		packs = append(append([]*gemm.PackedA{}, packs...), *fb...)

@@ -439,10 +439,19 @@ func TestDWC(t *testing.T) {
 		}
 		for i, cc := range dwcCases {
 			k := requireRoute(t, rng, cc, kt, routeLanes)
-			if want := dwLanes(kt, cc.m, cc.kh*cc.kw); k.lanes != want || want == 0 {
-				t.Fatalf("%s %v: %d lanes, want %d", kt.Name, cc, k.lanes, want)
+			x, _, _ := cc.operands(rng)
+			g, err := k.geometry(x.Shape)
+			if err != nil {
+				t.Fatal(err)
 			}
-			lanes[k.lanes] = true
+			want := dwLanes(kt, cc.m, cc.kh*cc.kw)
+			if want == 8 && kt.DWC16S1 != nil && cc.m%16 == 0 && g.oh*g.ow <= dwc16Plane3 {
+				want = 16 // a small 3×3 plane (lanesFor)
+			}
+			if L, _, _ := k.lanesFor(g); L != want || want == 0 {
+				t.Fatalf("%s %v: %d lanes, want %d", kt.Name, cc, L, want)
+			}
+			lanes[want] = true
 			for j := 0; j < 3; j++ {
 				check(t, rng, cc, AlgoDepthwise, kt, epilogues[(3*i+j)%len(epilogues)], 1+j, tolGEMM)
 			}
@@ -583,8 +592,9 @@ func TestDWPlanes(t *testing.T) {
 	if kt.DWConv3x3Planes == nil {
 		t.Skipf("table %s has no DWConv3x3Planes", kt.Name)
 	}
-	defer func(p [3]int) { dwPlaneWidths = p }(dwPlaneWidths)
+	defer func(p [3]int, n int) { dwPlaneWidths, dwc16Plane3 = p, n }(dwPlaneWidths, dwc16Plane3)
 	dwPlaneWidths = [3]int{99, 99, 0} // planes from 9 wide would take DWPlaneK3S1
+	dwc16Plane3 = 0                   // and 7×7 ones sixteen lanes
 	for i, cc := range dwPlanesCases {
 		requireRoute(t, rng, cc, kt, routePlanes)
 		for j := range epilogues {

@@ -30,6 +30,8 @@ func (k *Conv) dwRoute(g *geometry) dwRoute {
 	switch {
 	case k.usePlane16(g):
 		return routePlane16
+	case k.dwL16 != nil && k.useDWC(g) && g.oh*g.ow <= dwc16Plane3:
+		return routeLanes // sixteen lanes (see lanesFor)
 	case k.usePlanes(g):
 		return routePlanes
 	case k.useDW5S2P(g):

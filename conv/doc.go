@@ -37,7 +37,9 @@
 //	      DWC8S1/DWC8S2 call for all output rows, transposed back (Split8)
 //	      — a 7×7 plane cost several calls for a few hundred multiply-adds.
 //	      Kernels above 3×3 with channels a multiple of 16 take sixteen
-//	      at a time where the table has DWC16S1/DWC16S2 (AVX-512).
+//	      at a time where the table has DWC16S1/DWC16S2 (AVX-512), and so
+//	      do 3×3 ones on output planes up to 7×7, ahead of
+//	      DWConv3x3Planes.
 //	      Before all of these, 3×3 and 5×5 "same" convolutions at stride 1
 //	      with multiplier 1 on rows 9…112 wide (5×5: 17…32) take
 //	      DWPlaneK3S1/DWPlaneK5S1 where the table has them (AVX-512): each

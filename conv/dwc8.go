@@ -39,6 +39,26 @@ func dwLanes(kt *asm.Kernels, m, kk int) int {
 	return 0
 }
 
+// lanesFor returns the lanes a Run on g takes the lanes route with and
+// their weights and bias: sixteen for 3×3 windows too (with eight by
+// dwLanes) on output planes up to dwc16Plane3, whose padded input planes
+// are small enough that sixteen lanes stay in L1.
+func (k *Conv) lanesFor(g *geometry) (L int, w, b []float32) {
+	if k.dwL16 != nil && g.oh*g.ow <= dwc16Plane3 {
+		return 16, k.dwL16, k.dwB16
+	}
+	return k.lanes, k.dwL, k.dwLBias
+}
+
+// dwc16Plane3 is the largest output plane a 3×3 layer takes sixteen lanes
+// on, before the DWConv3x3Planes route as well. BenchmarkConv, three
+// alternations, one / two threads: mobilenetv2.dw960.s1 (7×7) 21 / 12.4 →
+// 15.3 / 10.9 µs (from DWConv3x3Planes), dw576.s2 (14×14 → 7×7) 21 / 21
+// → 18 / 19 (from eight lanes); but dw192.s2 (28×28 → 14×14) 24.6 / 14.8
+// → 26.2 / 16.8, and the 14×14 stride-1 layers no faster than
+// DWConv3x3Planes (dw672: 42 → 43 µs one thread).
+var dwc16Plane3 = 7 * 7
+
 // dwcKernel is kt's L-lane depthwise kernel at stride s.
 func dwcKernel(kt *asm.Kernels, L, s int) asm.DWCFunc {
 	switch {
@@ -91,10 +111,10 @@ func dwc8Row(g *geometry) int { return roundUp(g.ow, 8) }
 
 // dwcScratch takes one worker's scratch from c: the interleaved input
 // plane (rows narrower than interleaveRows only), the padded one, and the
-// interleaved outputs, k.lanes each, with room for what dwc8Row's extra
+// interleaved outputs, L each (lanesFor), with room for what dwc8Row's extra
 // outputs read and write.
 func (k *Conv) dwcScratch(c *carver, g *geometry) (in, pad, out []float32) {
-	L := k.lanes
+	L, _, _ := k.lanesFor(g)
 	hp, wp := dwPadDims(g, k.kh, k.kw)
 	extra := dwc8Row(g) - g.ow
 	if g.w < interleaveRows {
@@ -111,20 +131,22 @@ func (k *Conv) dwcScratch(c *carver, g *geometry) (in, pad, out []float32) {
 // +33 %, 14×14 layers even.
 const interleaveRows = 8
 
-// dwcTask computes groups of k.lanes output planes; part i takes a
+// dwcTask computes groups of L output planes (lanesFor); part i takes a
 // contiguous range of the N·M/L groups (dwTask's fields, its own Run).
 type dwcTask dwTask
 
 func (k *Conv) runDWC(st *runState, g *geometry, x, y, res []float32) {
-	groups := g.n * k.m / k.lanes
-	parts := k.parts(groups, groups*k.lanes*g.outPlane, 16<<10)
+	L, _, _ := k.lanesFor(g)
+	groups := g.n * k.m / L
+	parts := k.parts(groups, groups*L*g.outPlane, 16<<10)
 	st.taskL = dwcTask{k: k, g: g, x: x, y: y, res: res, parts: parts, sc: st.sc}
 	parallel.Default().Run(&st.taskL, parts)
 	st.taskL = dwcTask{}
 }
 
 func (t *dwcTask) Run(part int) {
-	k, g, kt, L := t.k, t.g, t.k.kern, t.k.lanes
+	k, g, kt := t.k, t.g, t.k.kern
+	L, dwL, dwB := k.lanesFor(g)
 	groups := g.n * k.m / L
 	lo, hi := part*groups/t.parts, (part+1)*groups/t.parts
 	if lo >= hi {
@@ -159,7 +181,7 @@ func (t *dwcTask) Run(part int) {
 		if g.w < interleaveRows {
 			kt.CopyRows(g.h, L*g.w, &inner[0], L*wp, &tin[0], L*g.w)
 		}
-		wl, bl := k.dwL[(c0/L)*kk*L:(c0/L+1)*kk*L], k.dwLBias[c0:c0+L]
+		wl, bl := dwL[(c0/L)*kk*L:(c0/L+1)*kk*L], dwB[c0:c0+L]
 		// Every output row in one call, in order (see dwc8Row).
 		_, _ = pad[L*((g.sh*(g.oh-1)+k.kh-1)*wp+g.sw*(nrow-1)+k.kw)-1], out[L*((g.oh-1)*g.ow+nrow)-1]
 		f(g.oh, nrow, &out[0], L*g.ow, &pad[0], L*wp, &wl[0], k.kh, k.kw, &bl[0], clo, chi)
