@@ -261,7 +261,8 @@ func (k *Conv) im2colPacks() []*gemm.PackedA {
 
 // AlgorithmFor returns the algorithm Run uses for input shape x: the
 // load-time choice, except that Winograd runs im2col on several threads
-// with fewer than winoMinChannelsThreaded input channels, F(2×2, 3×3)
+// with fewer than winoMinChannelsThreaded input channels (twice that on
+// at most winoSmallTiles tiles), F(2×2, 3×3)
 // (AlgoWinograd2) when the input has fewer than 16 output tiles of 4×4
 // but at least 16 of 2×2 and C·M is large enough to pay for its fixed
 // costs and small enough for its weights (see wino2MaxWork), and im2col
@@ -276,7 +277,8 @@ func (k *Conv) AlgorithmFor(x []int) string {
 
 // algoFor returns the algorithm Run uses on g (see AlgorithmFor).
 func (k *Conv) algoFor(g *geometry) string {
-	if k.algo == AlgoWinograd && k.cg < winoMinChannelsThreaded && k.threads() > 1 {
+	if k.algo == AlgoWinograd && k.threads() > 1 && (k.cg < winoMinChannelsThreaded ||
+		g.n*g.tilesPerImg <= winoSmallTiles && k.cg < 2*winoMinChannelsThreaded) {
 		return AlgoIm2col
 	}
 	if k.algo == AlgoWinograd && g.n*g.tilesPerImg < winoMinTiles {
@@ -364,6 +366,14 @@ const winoMinChannels = 16
 // GoogLeNet's 24- and 16-channel branches measured the same either way.
 // A variable so tests can run Winograd on small cases.
 var winoMinChannelsThreaded = 32
+
+// winoSmallTiles: on several threads, a Run of at most this many output
+// tiles needs twice winoMinChannelsThreaded input channels for Winograd:
+// SqueezeNet's 48→192 layers at 13×13 (16 tiles) took 0.135 ms through
+// Winograd (split by output channels, each thread transforming the whole
+// input) against 0.112 through im2col in the model on two threads (gocnn
+// bench -profile, four alternations), its 64→256 ones 0.197 against 0.191.
+const winoSmallTiles = 16
 
 // Algorithm returns the algorithm chosen at load time (an Algo* name).
 func (k *Conv) Algorithm() string { return k.algo }

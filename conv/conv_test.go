@@ -841,6 +841,16 @@ func TestWinograd(t *testing.T) {
 			t.Errorf("AlgorithmFor 28×28, %d channels, %d threads = %s, want %s", c.k.cg, c.k.threads(), a, c.want)
 		}
 	}
+	// At most winoSmallTiles tiles (13×13: 16), twice as many.
+	wide64, _ := New(p, tensor.New(tensor.Float32, 64, 64, 3, 3), nil, Epilogue{}, Options{Threads: 2})
+	for _, c := range []struct {
+		k    *Conv
+		want string
+	}{{k, AlgoIm2col}, {k1, AlgoWinogradT}, {wide64, AlgoWinogradT}} {
+		if a := c.k.AlgorithmFor([]int{1, c.k.cg, 13, 13}); a != c.want {
+			t.Errorf("AlgorithmFor 13×13, %d channels, %d threads = %s, want %s", c.k.cg, c.k.threads(), a, c.want)
+		}
+	}
 	// Vᵀ and Mᵀ over winoTMaxFloats: 36·(8·49 tiles)·(512 + 512) floats.
 	wide, _ := New(p, tensor.New(tensor.Float32, 512, 512, 3, 3), nil, Epilogue{}, Options{})
 	if a := wide.AlgorithmFor([]int{8, 512, 28, 28}); a != AlgoWinograd {

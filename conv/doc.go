@@ -54,8 +54,9 @@
 //	      once per column chunk.
 //	3×3, stride 1, dilation 1, group 1, C ≥ 16 and M ≥ 16, 2-D
 //	    → "winograd": F(4×4, 3×3). At run time, on several threads, a
-//	      layer with fewer than 32 input channels runs im2col (each
-//	      thread's transforms do not shrink with its share of the GEMMs);
+//	      layer with fewer than 32 input channels (64 on maps of at most
+//	      16 output tiles, 13×13 and less) runs im2col (each thread's
+//	      transforms do not shrink with its share of the GEMMs);
 //	      an input with fewer than 16 output tiles (e.g. 7×7 at batch 1),
 //	      where the 36 GEMMs would be mostly edge, runs F(2×2, 3×3)
 //	      instead ("winograd2x2": 16 GEMMs
