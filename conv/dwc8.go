@@ -131,6 +131,16 @@ func (k *Conv) dwcScratch(c *carver, g *geometry) (in, pad, out []float32) {
 // +33 %, 14×14 layers even.
 const interleaveRows = 8
 
+// dwcPerPart is the fewest output floats a part of the lanes route takes,
+// below the 16 Ki of the other routes: its transposes move each input
+// twice, and a layer's input comes from the layer before, half of it from
+// the other core's cache. In MobileNetV2 on two threads (gocnn bench
+// -profile, four alternations) the 576-channel layer from 14×14 to 7×7
+// at stride 2 (28 Ki outputs: one part before) took 0.058 → 0.032 ms; the
+// 960-channel 7×7 ones after it, two parts either way, took as long or
+// less (0.036 → 0.025, 0.034 → 0.030, 0.032 → 0.032).
+const dwcPerPart = 4 << 10
+
 // dwcTask computes groups of L output planes (lanesFor); part i takes a
 // contiguous range of the N·M/L groups (dwTask's fields, its own Run).
 type dwcTask dwTask
@@ -138,7 +148,7 @@ type dwcTask dwTask
 func (k *Conv) runDWC(st *runState, g *geometry, x, y, res []float32) {
 	L, _, _ := k.lanesFor(g)
 	groups := g.n * k.m / L
-	parts := k.parts(groups, groups*L*g.outPlane, 16<<10)
+	parts := k.parts(groups, groups*L*g.outPlane, dwcPerPart)
 	st.taskL = dwcTask{k: k, g: g, x: x, y: y, res: res, parts: parts, sc: st.sc}
 	parallel.Default().Run(&st.taskL, parts)
 	st.taskL = dwcTask{}
