@@ -30,7 +30,7 @@ func (k *Conv) dwRoute(g *geometry) dwRoute {
 	switch {
 	case k.usePlane16(g):
 		return routePlane16
-	case k.dwL16 != nil && k.useDWC(g) && g.oh*g.ow <= dwc16Plane3:
+	case k.small16(g) && k.useDWC(g):
 		return routeLanes // sixteen lanes (see lanesFor)
 	case k.usePlanes(g):
 		return routePlanes

@@ -44,11 +44,15 @@ func dwLanes(kt *asm.Kernels, m, kk int) int {
 // dwLanes) on output planes up to dwc16Plane3, whose padded input planes
 // are small enough that sixteen lanes stay in L1.
 func (k *Conv) lanesFor(g *geometry) (L int, w, b []float32) {
-	if k.dwL16 != nil && g.oh*g.ow <= dwc16Plane3 {
+	if k.small16(g) {
 		return 16, k.dwL16, k.dwB16
 	}
 	return k.lanes, k.dwL, k.dwLBias
 }
+
+// small16 reports whether a 3×3 Run on g takes sixteen lanes for its
+// small output planes (see lanesFor).
+func (k *Conv) small16(g *geometry) bool { return k.dwL16 != nil && g.oh*g.ow <= dwc16Plane3 }
 
 // dwc16Plane3 is the largest output plane a 3×3 layer takes sixteen lanes
 // on, before the DWConv3x3Planes route as well. BenchmarkConv, three
