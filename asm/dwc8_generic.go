@@ -4,11 +4,11 @@ import "unsafe"
 
 // Depthwise convolution with eight or sixteen channels in the lanes of each
 // position: conv transposes eight small input planes to [position][8]
-// (Interleave8; sixteen as two interleaves of eight into [position][16]),
-// computes every output position with one kernel call (DWC8S1, DWC8S2,
-// DWC16S1, DWC16S2, over all output rows) and transposes the outputs back
-// (Split8). On small planes this replaces several calls per plane with a
-// few per eight or sixteen.
+// (Interleave8; sixteen with Interleave16, or as two interleaves of eight
+// into [position][16]), computes every output position with one kernel
+// call (DWC8S1, DWC8S2, DWC16S1, DWC16S2, over all output rows) and
+// transposes the outputs back (Split8, Split16). On small planes this
+// replaces several calls per plane with a few per eight or sixteen.
 
 // Interleave8Func sets dst[i·ldd+l] = src[l·lds+i] for l < 8 and i < n:
 // eight rows of n floats, lds apart, to n groups of eight, ldd apart (8:
@@ -23,6 +23,13 @@ type Interleave4Func func(n int, dst *float32, src *float32, lds int)
 // Split8Func sets dst[l·ldd+i] = src[i·lds+l] for l < 8 and i < n: the
 // inverse of Interleave8Func.
 type Split8Func func(n int, dst *float32, ldd int, src *float32, lds int)
+
+// Interleave16Func and Split16Func are Interleave8Func and Split8Func for
+// sixteen rows (l < 16): the sixteen-lane route's transposes in one pass.
+type (
+	Interleave16Func func(n int, dst *float32, ldd int, src *float32, lds int)
+	Split16Func      func(n int, dst *float32, ldd int, src *float32, lds int)
+)
 
 // DWCFunc computes rows output rows of n outputs of L channels (lane l is
 // channel l; L = 8 or 16, fixed per kernel) of a kh×kw depthwise
@@ -72,13 +79,28 @@ func interleaveGeneric(rows, n int, dst *float32, ldd int, src *float32, lds int
 	}
 }
 
+// interleave16Generic is Interleave16 (see Interleave16Func).
+func interleave16Generic(n int, dst *float32, ldd int, src *float32, lds int) {
+	interleaveGeneric(16, n, dst, ldd, src, lds)
+}
+
 // split8Generic is Split8 (see Split8Func).
 func split8Generic(n int, dst *float32, ldd int, src *float32, lds int) {
+	splitGeneric(8, n, dst, ldd, src, lds)
+}
+
+// split16Generic is Split16 (see Split16Func).
+func split16Generic(n int, dst *float32, ldd int, src *float32, lds int) {
+	splitGeneric(16, n, dst, ldd, src, lds)
+}
+
+// splitGeneric sets dst[l·ldd+i] = src[i·lds+l] for l < rows, i < n.
+func splitGeneric(rows, n int, dst *float32, ldd int, src *float32, lds int) {
 	if n <= 0 {
 		return
 	}
-	s := unsafe.Slice(src, (n-1)*lds+8)
-	for l := range 8 {
+	s := unsafe.Slice(src, (n-1)*lds+rows)
+	for l := range rows {
 		d := unsafe.Slice((*float32)(unsafe.Add(unsafe.Pointer(dst), 4*l*ldd)), n)
 		for i := range d {
 			d[i] = s[i*lds+l]

@@ -88,6 +88,18 @@ func dwc16S1AVX512(rows int, n int, out *float32, ldo int, p *float32, ldp int, 
 //go:noescape
 func dwc16S2AVX512(rows int, n int, out *float32, ldo int, p *float32, ldp int, w *float32, kh int, kw int, b *float32, lo float32, hi float32)
 
+// interleave16BlocksAVX512 sets dst[i·ldd+l] = src[l·lds+i] for l < 16 and i < 16·⌊n/16⌋
+// (see Interleave16Func in dwc8_generic.go).
+//
+//go:noescape
+func interleave16BlocksAVX512(n int, dst *float32, ldd int, src *float32, lds int)
+
+// split16BlocksAVX512 sets dst[l·ldd+i] = src[i·lds+l] for l < 16 and i < 16·⌊n/16⌋
+// (see Split16Func in dwc8_generic.go).
+//
+//go:noescape
+func split16BlocksAVX512(n int, dst *float32, ldd int, src *float32, lds int)
+
 // dwconv3x3Planes8BlocksAVX2 is DWConv3x3Planes (DWPlanesFunc; see its twin in dwconv_generic.go)
 // for h ≥ 2 and rows of 1 to 8, with the bias b[p·bs] and reads and writes
 // past the planes (see dwPlanes in the generator).

@@ -92,6 +92,10 @@ type RowKernels struct {
 	// channels-last route uses them too).
 	Interleave8 Interleave8Func
 	Split8      Split8Func
+	// Sixteen rows to groups of sixteen and back; nil in a table without
+	// assembly for them (conv then makes two eight-row passes).
+	Interleave16 Interleave16Func
+	Split16      Split16Func
 	// Four rows to groups of four (gemm's A panels when MR = 4); nil in a
 	// table without assembly for it: gemm then interleaves in Go.
 	Interleave4 Interleave4Func

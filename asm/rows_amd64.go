@@ -47,6 +47,7 @@ var rowKernelsAVX512 = func() RowKernels {
 	r.Winograd43InCols, r.Winograd43OutCols = winograd43InColsAVX512, winograd43OutColsAVX512
 	r.PermuteRows = permuteRowsAVX512
 	r.DWC16S1, r.DWC16S2 = dwc16S1AVX512, dwc16S2AVX512
+	r.Interleave16, r.Split16 = interleave16AVX512, split16AVX512
 	r.DWPlaneK3S1, r.DWPlaneK5S1 = dwPlaneK3S1, dwPlaneK5S1
 	r.DWConv3x3s2P, r.DWConv5x5s2P = dwRowsK3S2P, dwRowsK5S2P
 	r.MaxPool2x2s2, r.MaxPool3x3s2 = maxPool2x2s2AVX512, maxPool3x3s2AVX512
@@ -442,6 +443,16 @@ func interleave8AVX2(n int, dst *float32, ldd int, src *float32, lds int) {
 func interleave4AVX2(n int, dst *float32, src *float32, lds int) {
 	blocksOf(8, n, func(m, off int) { interleave4BlocksAVX2(m, fadd(dst, 4*off), fadd(src, off), lds) },
 		func() { interleave4Generic(n, dst, src, lds) })
+}
+
+func interleave16AVX512(n int, dst *float32, ldd int, src *float32, lds int) {
+	blocksOf(16, n, func(m, off int) { interleave16BlocksAVX512(m, fadd(dst, ldd*off), ldd, fadd(src, off), lds) },
+		func() { interleave16Generic(n, dst, ldd, src, lds) })
+}
+
+func split16AVX512(n int, dst *float32, ldd int, src *float32, lds int) {
+	blocksOf(16, n, func(m, off int) { split16BlocksAVX512(m, fadd(dst, off), ldd, fadd(src, lds*off), lds) },
+		func() { split16Generic(n, dst, ldd, src, lds) })
 }
 
 func split8AVX2(n int, dst *float32, ldd int, src *float32, lds int) {

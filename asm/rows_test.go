@@ -1073,45 +1073,61 @@ func TestWinogradTwins(t *testing.T) {
 
 // TestDWC8 checks the eight- and sixteen-lane depthwise kernels of every
 // table that has them against a float64 evaluation of DWCFunc (the Go twins
-// included, see checkDWC) at strides 1 and 2; and Interleave8 and Split8
-// bit for bit against their twins.
+// included, see checkDWC) at strides 1 and 2; and Interleave8, Split8,
+// Interleave16 and Split16 bit for bit against their twins.
 func TestDWC8(t *testing.T) {
 	rng := rand.New(rand.NewPCG(41, 42))
 	twins := &Kernels{Name: "twins", RowKernels: RowKernels{DWC8S1: dwc8S1Generic, DWC8S2: dwc8S2Generic,
-		DWC16S1: dwc16S1Generic, DWC16S2: dwc16S2Generic, Interleave8: interleave8Generic, Split8: split8Generic}}
+		DWC16S1: dwc16S1Generic, DWC16S2: dwc16S2Generic, Interleave8: interleave8Generic, Split8: split8Generic,
+		Interleave16: interleave16Generic, Split16: split16Generic}}
 	for _, tab := range append(Tables(), twins) {
-		for _, n := range rowLens {
-			for off := 0; off < 3; off++ {
-				ld := n + 2*off
-				for _, gs := range []int{8, 11} { // packed groups; groups with gaps (channels-last)
-					what := fmt.Sprintf("%s/interleave8 n=%d off=%d gs=%d", tab.Name, n, off, gs)
-					withRows(t, 8, n, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
-						got, want := newOut(n, 8, gs, off), newOut(n, 8, gs, off)
-						tab.Interleave8(n, got.p(), gs, ptr(in), ld)
-						interleave8Generic(n, want.p(), gs, ptr(in), ld)
-						compareRows(t, what, got, want, exact)
-						for i := range n {
-							for l := range 8 {
-								if !sameFloat(want.row(i)[l], in[l*ld+i]) {
-									t.Fatalf("%s: twin group %d [%d] = %g, want %g", what, i, l, want.row(i)[l], in[l*ld+i])
-								}
-							}
-						}
-					})
-					what = fmt.Sprintf("%s/split8 n=%d off=%d gs=%d", tab.Name, n, off, gs)
-					withRows(t, n, 8, gs, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
-						got, want := newOut(8, n, ld, off), newOut(8, n, ld, off)
-						tab.Split8(n, got.p(), ld, ptr(in), gs)
-						split8Generic(n, want.p(), ld, ptr(in), gs)
-						compareRows(t, what, got, want, exact)
-						for l := range 8 {
+		type transposes struct {
+			rows        int
+			in, out     func(n int, dst *float32, ldd int, src *float32, lds int)
+			inTw, outTw func(n int, dst *float32, ldd int, src *float32, lds int)
+		}
+		for _, tr := range []transposes{
+			{8, tab.Interleave8, tab.Split8, interleave8Generic, split8Generic},
+			{16, tab.Interleave16, tab.Split16, interleave16Generic, split16Generic},
+		} {
+			if tr.in == nil || tr.out == nil {
+				t.Logf("%s: no Interleave%d/Split%d (conv makes two eight-row passes)", tab.Name, tr.rows, tr.rows)
+				continue
+			}
+			h := tr.rows
+			for _, n := range rowLens {
+				for off := 0; off < 3; off++ {
+					ld := n + 2*off
+					for _, gs := range []int{h, h + 3} { // packed groups; groups with gaps (channels-last)
+						what := fmt.Sprintf("%s/interleave%d n=%d off=%d gs=%d", tab.Name, h, n, off, gs)
+						withRows(t, h, n, ld, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+							got, want := newOut(n, h, gs, off), newOut(n, h, gs, off)
+							tr.in(n, got.p(), gs, ptr(in), ld)
+							tr.inTw(n, want.p(), gs, ptr(in), ld)
+							compareRows(t, what, got, want, exact)
 							for i := range n {
-								if !sameFloat(want.row(l)[i], in[i*gs+l]) {
-									t.Fatalf("%s: twin row %d [%d] = %g, want %g", what, l, i, want.row(l)[i], in[i*gs+l])
+								for l := range h {
+									if !sameFloat(want.row(i)[l], in[l*ld+i]) {
+										t.Fatalf("%s: twin group %d [%d] = %g, want %g", what, i, l, want.row(i)[l], in[l*ld+i])
+									}
 								}
 							}
-						}
-					})
+						})
+						what = fmt.Sprintf("%s/split%d n=%d off=%d gs=%d", tab.Name, h, n, off, gs)
+						withRows(t, n, h, gs, func(r []float32) { fillInput(rng, r, false) }, func(in []float32) {
+							got, want := newOut(h, n, ld, off), newOut(h, n, ld, off)
+							tr.out(n, got.p(), ld, ptr(in), gs)
+							tr.outTw(n, want.p(), ld, ptr(in), gs)
+							compareRows(t, what, got, want, exact)
+							for l := range h {
+								for i := range n {
+									if !sameFloat(want.row(l)[i], in[i*gs+l]) {
+										t.Fatalf("%s: twin row %d [%d] = %g, want %g", what, l, i, want.row(l)[i], in[i*gs+l])
+									}
+								}
+							}
+						})
+					}
 				}
 			}
 		}

@@ -390,6 +390,9 @@ var dwcCases = []convCase{
 	{n: 1, c: 8, h: 17, w: 17, m: 8, kh: 7, kw: 7, group: 8, strides: []int{2, 2}, pads: []int{3, 3, 3, 3}},
 	{n: 1, c: 40, h: 14, w: 14, m: 40, kh: 3, kw: 3, group: 40, pads: []int{1, 1, 1, 1}, bias: true}, // threaded
 	{n: 1, c: 48, h: 12, w: 10, m: 48, kh: 5, kw: 5, group: 48, pads: []int{2, 2, 2, 2}, bias: true}, // threaded, 16 lanes
+	// Sixteen lanes on rows of 16 or more (Interleave16 per row).
+	{n: 1, c: 32, h: 18, w: 20, m: 32, kh: 5, kw: 5, group: 32, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 2, c: 16, h: 28, w: 27, m: 16, kh: 5, kw: 5, group: 16, strides: []int{2, 2}, pads: []int{2, 2, 2, 2}},
 }
 
 // routeOf builds depthwise layer cc with table kt and returns it and the

@@ -132,7 +132,8 @@ func (k *Conv) dwcScratch(c *carver, g *geometry) (in, pad, out []float32) {
 // interleaved whole and their rows copied in (Interleave8 takes rows
 // under eight positions in Go). Per row instead of whole plane and copy:
 // BenchmarkConv efficientnet.dw240.5x5 (28×28) +8 %, dw144.5x5.s2 (56×56)
-// +33 %, 14×14 layers even.
+// +33 %, 14×14 layers even (also at sixteen lanes with Interleave16,
+// whose blocks are sixteen positions, for the whole 14×14 plane).
 const interleaveRows = 8
 
 // dwcPerPart is the fewest output floats a part of the lanes route takes,
@@ -144,6 +145,37 @@ const interleaveRows = 8
 // 960-channel 7×7 ones after it, two parts either way, took as long or
 // less (0.036 → 0.025, 0.034 → 0.030, 0.032 → 0.032).
 const dwcPerPart = 4 << 10
+
+// interleaveL writes n positions of L channels (rows of n floats, lds
+// apart, from x) to the groups of L floats at dst: in one pass with the
+// table's Interleave16 at sixteen lanes and n ≥ 16, else eight channels
+// at a time into lanes h…h+7 of the groups. Against two eight-channel
+// passes each way (BenchmarkConv, three alternations, one / two threads):
+// efficientnet.dw240.5x5.s2 (rows of 28) 38.1 / 24.1 → 32.7 / 19.5 µs,
+// mobilenetv2.dw960.s1 (7×7) 14.5 → 13.5 and dw960.5x5 23.5 → 22.5 on
+// one thread; efficientnet.dw480.5x5 (rows of 14: only its outputs go
+// through Split16) 44.4 → 45.3.
+func interleaveL(kt *asm.Kernels, L, n int, dst, x []float32, lds int) {
+	if L == 16 && kt.Interleave16 != nil && n >= 16 {
+		kt.Interleave16(n, &dst[0], L, &x[0], lds)
+		return
+	}
+	for h := 0; h < L; h += 8 {
+		kt.Interleave8(n, &dst[h], L, &x[h*lds], lds)
+	}
+}
+
+// splitL is interleaveL's inverse for n outputs of L channels: planes of n
+// floats in y from the groups of L at out.
+func splitL(kt *asm.Kernels, L, n int, y, out []float32) {
+	if L == 16 && kt.Split16 != nil && n >= 16 {
+		kt.Split16(n, &y[0], n, &out[0], L)
+		return
+	}
+	for h := 0; h < L; h += 8 {
+		kt.Split8(n, &y[h*n], n, &out[h], L)
+	}
+}
 
 // dwcTask computes groups of L output planes (lanesFor); part i takes a
 // contiguous range of the N·M/L groups (dwTask's fields, its own Run).
@@ -180,19 +212,13 @@ func (t *dwcTask) Run(part int) {
 		img, c0 := gi/(k.m/L), gi%(k.m/L)*L
 		x := t.x[(img*g.c+c0)*g.inPlane : (img*g.c+c0+L)*g.inPlane]
 		_, _ = inner[(g.h-1)*L*wp+L*g.w-1], x[L*g.inPlane-1]
-		// Eight channels at a time into lanes h…h+7 of the groups of L.
-		for h := 0; h < L; h += 8 {
-			xh := x[h*g.inPlane:]
-			if g.w >= interleaveRows {
-				for r := 0; r < g.h; r++ {
-					kt.Interleave8(g.w, &inner[L*r*wp+h], L, &xh[r*g.w], g.inPlane)
-				}
-			} else {
-				_ = tin[L*g.inPlane-1]
-				kt.Interleave8(g.inPlane, &tin[h], L, &xh[0], g.inPlane)
+		if g.w >= interleaveRows {
+			for r := 0; r < g.h; r++ {
+				interleaveL(kt, L, g.w, inner[L*r*wp:], x[r*g.w:], g.inPlane)
 			}
-		}
-		if g.w < interleaveRows {
+		} else {
+			_ = tin[L*g.inPlane-1]
+			interleaveL(kt, L, g.inPlane, tin, x, g.inPlane)
 			kt.CopyRows(g.h, L*g.w, &inner[0], L*wp, &tin[0], L*g.w)
 		}
 		wl, bl := dwL[(c0/L)*kk*L:(c0/L+1)*kk*L], dwB[c0:c0+L]
@@ -201,9 +227,7 @@ func (t *dwcTask) Run(part int) {
 		f(g.oh, nrow, &out[0], L*g.ow, &pad[0], L*wp, &wl[0], k.kh, k.kw, &bl[0], clo, chi)
 		y := t.y[gi*planeL : (gi+1)*planeL]
 		_ = out[planeL-1]
-		for h := 0; h < L; h += 8 {
-			kt.Split8(g.outPlane, &y[h*g.outPlane], g.outPlane, &out[h], L)
-		}
+		splitL(kt, L, g.outPlane, y, out)
 		if t.res != nil {
 			r := t.res[gi*planeL : (gi+1)*planeL]
 			kt.Add(planeL, &y[0], &y[0], &r[0])

@@ -12,10 +12,11 @@ import (
 // Depthwise convolution with eight or sixteen channels in the lanes
 // (asm/dwc8_generic.go has the twins): small planes cost a few calls per
 // plane on the row kernels, so conv transposes eight planes into
-// [position][8] (Interleave8; sixteen as two interleaves into
-// [position][16]), runs one kernel over every output position (DWC8S1,
-// DWC8S2 on ymm, DWC16S1, DWC16S2 on zmm: one vector FMA per tap for all
-// the lanes' channels) and transposes back (Split8).
+// [position][8] (Interleave8; sixteen into [position][16] with
+// Interleave16 on zmm, or as two interleaves of eight), runs one kernel
+// over every output position (DWC8S1, DWC8S2 on ymm, DWC16S1, DWC16S2 on
+// zmm: one vector FMA per tap for all the lanes' channels) and transposes
+// back (Split8, Split16).
 
 func dwc8(g *build.Context) {
 	interleave8(g)
@@ -27,6 +28,12 @@ func dwc8(g *build.Context) {
 	for _, s := range []int{1, 2} {
 		dwcKernel(g, 16, s)
 	}
+	transpose16Kernel(g, "interleave16BlocksAVX512", []string{
+		"interleave16BlocksAVX512 sets dst[i·ldd+l] = src[l·lds+i] for l < 16 and i < 16·⌊n/16⌋",
+		"(see Interleave16Func in dwc8_generic.go)."}, true)
+	transpose16Kernel(g, "split16BlocksAVX512", []string{
+		"split16BlocksAVX512 sets dst[l·ldd+i] = src[i·lds+l] for l < 16 and i < 16·⌊n/16⌋",
+		"(see Split16Func in dwc8_generic.go)."}, false)
 }
 
 // transpose8 returns the columns of the 8×8 block whose rows are r (the
@@ -345,4 +352,118 @@ func dwcFixed(g *build.Context, vec func() VecVirtual, acc []VecVirtual, pk, pw 
 			}
 		}
 	}
+}
+
+// transpose16 returns the columns of the 16×16 block whose rows are r:
+// UNPCKLPS/UNPCKHPS pair rows, UNPCKLPD/UNPCKHPD make each 128-bit lane
+// hold one column of four rows, and two rounds of SHUFF32X4 gather a
+// column's four lanes (64 shuffles, where two 8×8 AVX2 transposes per
+// half take 96 for the same 16×16).
+func transpose16(g *build.Context, r [16]VecVirtual) [16]VecVirtual {
+	var t, u [16]VecVirtual
+	for k := 0; k < 8; k++ { // rows 2k, 2k+1 interleaved, per lane
+		t[2*k], t[2*k+1] = g.ZMM(), g.ZMM()
+		g.VUNPCKLPS(r[2*k+1], r[2*k], t[2*k])
+		g.VUNPCKHPS(r[2*k+1], r[2*k], t[2*k+1])
+	}
+	// u[4q+j]: lane L holds element 4L+j of rows 4q…4q+3.
+	for q := 0; q < 4; q++ {
+		a, b, c, d := t[4*q], t[4*q+1], t[4*q+2], t[4*q+3]
+		for j := range 4 {
+			u[4*q+j] = g.ZMM()
+		}
+		g.VUNPCKLPD(c, a, u[4*q])
+		g.VUNPCKHPD(c, a, u[4*q+1])
+		g.VUNPCKLPD(d, b, u[4*q+2])
+		g.VUNPCKHPD(d, b, u[4*q+3])
+	}
+	var o [16]VecVirtual
+	for j := range 4 {
+		// Lanes 0 and 2, 1 and 3 of rows 0…7 and of rows 8…15 …
+		w0, w1, w2, w3 := g.ZMM(), g.ZMM(), g.ZMM(), g.ZMM()
+		g.VSHUFF32X4(U8(0x88), u[4+j], u[j], w0)
+		g.VSHUFF32X4(U8(0xdd), u[4+j], u[j], w1)
+		g.VSHUFF32X4(U8(0x88), u[12+j], u[8+j], w2)
+		g.VSHUFF32X4(U8(0xdd), u[12+j], u[8+j], w3)
+		// … then one lane of each four rows: columns j, j+8, j+4, j+12.
+		for i, c := range []int{j, j + 8, j + 4, j + 12} {
+			o[c] = g.ZMM()
+			lo, hi := w0, w2
+			if i >= 2 {
+				lo, hi = w1, w3
+			}
+			g.VSHUFF32X4(U8([]uint8{0x88, 0xdd}[i%2]), hi, lo, o[c])
+		}
+	}
+	return o
+}
+
+// rows16 addresses row l of sixteen rows ld bytes apart from four bases
+// (rows 0, 4, 8 and 12; ld3 = 3·ld).
+func rows16(b [4]Register, ld, ld3 Register, l int) Mem {
+	return rows8(b[l/8*2], b[l/8*2+1], ld, ld3, l%8, 0)
+}
+
+// transpose16Kernel emits interleave16BlocksAVX512 (in) or
+// split16BlocksAVX512: transposeKernel's loop for sixteen strided rows
+// and groups of sixteen floats, sixteen columns a step.
+func transpose16Kernel(g *build.Context, name string, doc []string, in bool) {
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(n int, dst *float32, ldd int, src *float32, lds int)")
+	g.Pragma("noescape")
+	g.Doc(doc...)
+	rowsLD, groupsLD := "ldd", "lds"
+	if in {
+		rowsLD, groupsLD = "lds", "ldd"
+	}
+	prm := gpParams(g, "n", "dst", "src", rowsLD, groupsLD)
+	n, dst, src, ld, gs := prm[0], prm[1], prm[2], prm[3], prm[4]
+	rows, groups := dst, src
+	if in {
+		rows, groups = src, dst
+	}
+	g.SHLQ(U8(2), ld)
+	g.SHLQ(U8(2), gs)
+	g.SHRQ(U8(4), n)
+	g.JZ(LabelRef(name + "_done"))
+	ld3, gs3 := g.GP64(), g.GP64()
+	g.LEAQ(Mem{Base: ld, Index: ld, Scale: 2}, ld3)
+	g.LEAQ(Mem{Base: gs, Index: gs, Scale: 2}, gs3)
+	// Four bases a side: rows (or groups) 0, 4, 8, 12.
+	rb := [4]Register{rows, g.GP64(), g.GP64(), g.GP64()}
+	gb := [4]Register{groups, g.GP64(), g.GP64(), g.GP64()}
+	for i := 1; i < 4; i++ {
+		g.LEAQ(Mem{Base: rb[i-1], Index: ld, Scale: 4}, rb[i])
+		g.LEAQ(Mem{Base: gb[i-1], Index: gs, Scale: 4}, gb[i])
+	}
+	g.Label(name + "_loop")
+	var r [16]VecVirtual
+	for i := range r {
+		r[i] = g.ZMM()
+		if in {
+			g.VMOVUPS(rows16(rb, ld, ld3, i), r[i])
+		} else {
+			g.VMOVUPS(rows16(gb, gs, gs3, i), r[i])
+		}
+	}
+	for i, o := range transpose16(g, r) {
+		if in {
+			g.VMOVUPS(o, rows16(gb, gs, gs3, i))
+		} else {
+			g.VMOVUPS(o, rows16(rb, ld, ld3, i))
+		}
+	}
+	for i := range 4 { // sixteen columns on; sixteen groups on
+		g.ADDQ(U8(64), rb[i])
+	}
+	g.LEAQ(Mem{Base: gb[3], Index: gs, Scale: 4}, gb[0])
+	for i := 1; i < 4; i++ {
+		g.LEAQ(Mem{Base: gb[i-1], Index: gs, Scale: 4}, gb[i])
+	}
+	g.DECQ(n)
+	g.JNZ(LabelRef(name + "_loop"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
 }
