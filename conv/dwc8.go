@@ -132,8 +132,9 @@ func (k *Conv) dwcScratch(c *carver, g *geometry) (in, pad, out []float32) {
 // interleaved whole and their rows copied in (Interleave8 takes rows
 // under eight positions in Go). Per row instead of whole plane and copy:
 // BenchmarkConv efficientnet.dw240.5x5 (28×28) +8 %, dw144.5x5.s2 (56×56)
-// +33 %, 14×14 layers even (also at sixteen lanes with Interleave16,
-// whose blocks are sixteen positions, for the whole 14×14 plane).
+// +33 %, 14×14 layers even — at sixteen lanes too, the whole plane
+// through Interleave16 (whose blocks are sixteen positions) against rows
+// of 14 in two eight-channel passes.
 const interleaveRows = 8
 
 // dwcPerPart is the fewest output floats a part of the lanes route takes,
