@@ -472,8 +472,8 @@ func TestDWC(t *testing.T) {
 
 // dwPlane16Cases are depthwise layers on the DWPlaneK3S1/DWPlaneK5S1
 // route: the narrowest and widest rows each takes (one and two vectors),
-// heights around the kernels' row blocks, two images, enough planes to
-// thread.
+// heights around the kernels' row blocks, planes in bands, two images,
+// enough planes to thread.
 var dwPlane16Cases = []convCase{
 	{n: 1, c: 4, h: 9, w: 9, m: 4, kh: 3, kw: 3, group: 4, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 2, c: 3, h: 5, w: 16, m: 3, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}},
@@ -488,6 +488,10 @@ var dwPlane16Cases = []convCase{
 	{n: 2, c: 4, h: 2, w: 32, m: 4, kh: 5, kw: 5, group: 4, pads: []int{2, 2, 2, 2}},
 	{n: 1, c: 5, h: 30, w: 23, m: 5, kh: 5, kw: 5, group: 5, pads: []int{2, 2, 2, 2}, bias: true},
 	{n: 1, c: 40, h: 28, w: 28, m: 40, kh: 5, kw: 5, group: 40, pads: []int{2, 2, 2, 2}, bias: true}, // threaded
+	// In bands (plane16Dims): three of 15 rows, 15 and 15 and 16, 52 and 8.
+	{n: 1, c: 2, h: 45, w: 112, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 2, h: 46, w: 112, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 3, h: 60, w: 32, m: 3, kh: 5, kw: 5, group: 3, pads: []int{2, 2, 2, 2}, bias: true},
 }
 
 // TestDWPlane16 runs dwPlane16Cases (when the table has the kernels) with

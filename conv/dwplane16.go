@@ -8,8 +8,9 @@ import (
 // Depthwise k×k stride-1 "same" convolution (k = 3, 5) on planes whose
 // rows are up to seven 16-lane vectors at 3×3 (MobileNet's and
 // EfficientNet's maps from 112×112 down) and up to two at 5×5: each plane
-// is copied into a padded plane in the worker's scratch and convolved by
-// one DWPlaneK3S1/DWPlaneK5S1 call, its weights in registers. The
+// is copied into a padded plane in the worker's scratch (a band of rows
+// at a time if it is large: planeBandBytes) and convolved by one
+// DWPlaneK3S1/DWPlaneK5S1 call a band, its weights in registers. The
 // eight-lane route spent as long transposing small planes in and out as
 // convolving them; the per-plane row kernels are eight lanes wide.
 
@@ -49,11 +50,25 @@ func (k *Conv) usePlane16(g *geometry) bool {
 		g.h >= 1 && g.w >= dwPlaneWidths[(k.kh-1)/4] && g.w <= min(dwPlaneWidths[2], asm.DWPlaneWidest(k.kh))
 }
 
-// plane16Dims are the padded plane's row stride and the floats it takes
-// with the slack the kernels read past it.
-func (k *Conv) plane16Dims(g *geometry) (ldp, size int) {
-	ldp = g.w + k.kw - 1
-	return ldp, (g.h+k.kh-1)*ldp + asm.DWPlaneSlack
+// planeBandBytes bounds the padded rows one DWPlaneK3S1/DWPlaneK5S1 call
+// reads: a plane whose padded rows take more is copied and convolved in
+// bands of output rows whose padded rows fit, so that the kernel reads
+// them from L1 right after the copy wrote them. BenchmarkConv, five
+// alternations, one / two threads: mobilenetv2.dw32.s1 (112×112, 52 KB a
+// padded plane) 97–103 → 85–93 / 64–70 → 51–64 µs; dw144.s1 (56×56, two
+// bands) the same within noise. Bands of 24 or 12 KB gained less on the
+// first, of 6 or 4 KB less again.
+const planeBandBytes = 8 << 10
+
+// plane16Dims are the padded rows' stride, the output rows a call computes
+// (all g.h, or a band) and the floats the padded rows take with the slack
+// the kernels read past them.
+func (k *Conv) plane16Dims(g *geometry) (ldp, band, size int) {
+	ldp, band = g.w+k.kw-1, g.h
+	if (g.h+k.kh-1)*ldp*4 > planeBandBytes {
+		band = max(1, planeBandBytes/(4*ldp)-(k.kh-1))
+	}
+	return ldp, band, (band+k.kh-1)*ldp + asm.DWPlaneSlack
 }
 
 // dwPlane16Task computes depthwise output planes a plane at a time; part i
@@ -76,23 +91,39 @@ func (t *dwPlane16Task) Run(part int) {
 		return
 	}
 	f, kk := dwPlaneKernel(kt, k.kh), k.kh*k.kw
-	ldp, size := k.plane16Dims(g)
+	ldp, band, size := k.plane16Dims(g)
 	sc := t.sc.part(part)
 	pad := sc.take(size)
 	clear(pad) // the padding and slack; each plane rewrites the image inside it
-	inner := pad[g.ph*ldp+g.pw:]
+	p := (k.kh - 1) / 2
 	clo, chi, fused := k.ep.kernelClamp(t.res != nil)
 	for pl := lo; pl < hi; pl++ {
 		m := pl % k.m
 		x := t.x[pl*g.inPlane : (pl+1)*g.inPlane]
 		y := t.y[pl*g.outPlane : (pl+1)*g.outPlane]
-		_ = inner[(g.h-1)*ldp+g.w-1]
-		kt.CopyRows(g.h, g.w, &inner[0], ldp, &x[0], g.w)
 		var b float32
 		if k.bias != nil {
 			b = k.bias[m]
 		}
-		f(g.oh, g.ow, &y[0], &pad[0], ldp, &k.dwW[m*kk], b, clo, chi)
+		for r0 := 0; r0 < g.h; r0 += band {
+			// Padded row i holds input row top + i: rows a…c−1 of the
+			// plane, zeros above and below (rewritten only by bands).
+			r1 := min(g.h, r0+band)
+			top := r0 - p
+			a, c := max(0, top), min(g.h, r1+p)
+			if band < g.h {
+				for r := top; r < a; r++ {
+					clear(pad[(r-top)*ldp+g.pw:][:g.w])
+				}
+				for r := c; r < r1+p; r++ {
+					clear(pad[(r-top)*ldp+g.pw:][:g.w])
+				}
+			}
+			in := pad[(a-top)*ldp+g.pw:]
+			_ = in[(c-a-1)*ldp+g.w-1]
+			kt.CopyRows(c-a, g.w, &in[0], ldp, &x[a*g.w], g.w)
+			f(r1-r0, g.ow, &y[r0*g.ow], &pad[0], ldp, &k.dwW[m*kk], b, clo, chi)
+		}
 		if t.res != nil {
 			r := t.res[pl*g.outPlane : (pl+1)*g.outPlane]
 			kt.Add(len(y), &y[0], &y[0], &r[0])

@@ -192,7 +192,7 @@ func (k *Conv) dwScratchPart(c *carver, g *geometry) (pad, out []float32) {
 func (k *Conv) dwScratch(priv *carver, g *geometry) {
 	switch k.dwRoute(g) {
 	case routePlane16:
-		_, size := k.plane16Dims(g)
+		_, _, size := k.plane16Dims(g)
 		priv.take(size)
 	case routePlanes:
 	case routeLanes:
