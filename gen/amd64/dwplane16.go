@@ -13,17 +13,17 @@ import (
 // asm/dwconv_generic.go): a k×k depthwise stride-1 convolution of one
 // padded plane whose output rows are 1…dwPlaneVecs(k) 16-lane vectors,
 // with the weights broadcast into registers once per call (at k = 5 the
-// first four kernel rows': dwPlaneRegWeights) and each loaded input vector
-// used by every output row
-// of the block that it feeds (dwPlaneRows). The eight-lane route for such
-// planes spent as long in its transposes as in its FMAs
-// (efficientnet.dw240.5x5), and the AVX2 planes kernel's 5×5 version,
-// weights loaded as it went, two loads per FMA. Each output sums its taps
-// in the twin's order (kernel row, then column) from the bias, as one FMA
-// chain per vector. Rows are read 16·vecs floats wide from each tap's
-// column, so up to 16·vecs − w floats past a row's last tap (the next
-// row's, or slack after the plane); the stores of a row's last vector are
-// masked to its last outputs.
+// first four kernel rows': dwPlaneRegWeights) and the output rows
+// computed as a window sliding down the plane (slide in dwPlaneBody), so
+// that each input vector is loaded once and used by the k output rows it
+// feeds. The eight-lane route for such planes spent as long in its
+// transposes as in its FMAs (efficientnet.dw240.5x5), and the AVX2 planes
+// kernel's 5×5 version, weights loaded as it went, two loads per FMA.
+// Each output sums its taps in the twin's order (kernel row, then column)
+// from the bias, as one FMA chain per vector. Rows are read 16·vecs
+// floats wide from each tap's column, so up to 16·vecs − w floats past a
+// row's last tap (the next row's, or slack after the plane); the stores of
+// a row's last vector are masked to its last outputs.
 func dwPlane16(g *build.Context, k int) {
 	name := fmt.Sprintf("dwPlaneK%dS1AVX512", k)
 	g.Function(name)
@@ -89,6 +89,31 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 	g.TESTQ(h, h)
 	g.JLE(LabelRef(name + "_done"))
 	r := g.GP64()
+	// taps loads into x each kernel column j's vector v of the input row
+	// at row, j by j, and emits use(j, v) after each load.
+	taps := func(row Register, vecs int, x VecVirtual, use func(j, v int)) {
+		for j := 0; j < k; j++ {
+			for v := 0; v < vecs; v++ {
+				m := tap(row, j)
+				m.Disp += 64 * v
+				g.VMOVUPS(m, x)
+				use(j, v)
+			}
+		}
+	}
+	// store clamps the vectors accs of an output row and stores them at
+	// out, the last one masked.
+	store := func(accs []VecVirtual, out Register) {
+		for v, a := range accs {
+			g.VMAXPS_BCST(paramMem(g, "lo"), a, a) // maxps(lo, ·)
+			g.VMINPS_BCST(paramMem(g, "hi"), a, a) // minps(hi, ·)
+			if v < len(accs)-1 {
+				g.VMOVUPS(a, Mem{Base: out, Disp: 64 * v})
+			} else {
+				g.VMOVUPS(a, klast, Mem{Base: out, Disp: 64 * v})
+			}
+		}
+	}
 	// block emits r rows at y from p (not advanced), vecs vectors each:
 	// r·vecs FMA chains (a row of one or two vectors alone would wait on
 	// FMA latency); the bias, lo and hi are broadcast from the arguments,
@@ -108,34 +133,20 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 		x := g.ZMM()
 		last := s*(rows-1) + k - 1 // the block's last input row
 		for i := 0; i <= last; i++ {
-			for j := 0; j < k; j++ {
-				for v := 0; v < vecs; v++ {
-					m := tap(r, j)
-					m.Disp += 64 * v
-					g.VMOVUPS(m, x)
-					for q := 0; q < rows; q++ {
-						if u := i - s*q; u >= 0 && u < k {
-							fma(u*k+j, x, acc[q*vecs+v])
-						}
+			taps(r, vecs, x, func(j, v int) {
+				for q := 0; q < rows; q++ {
+					if u := i - s*q; u >= 0 && u < k {
+						fma(u*k+j, x, acc[q*vecs+v])
 					}
 				}
-			}
+			})
 			if i < last {
 				g.ADDQ(ldp, r)
 			}
 		}
 		g.MOVQ(y, r)
 		for q := 0; q < rows; q++ {
-			for v := 0; v < vecs; v++ {
-				a := acc[q*vecs+v]
-				g.VMAXPS_BCST(paramMem(g, "lo"), a, a) // maxps(lo, ·)
-				g.VMINPS_BCST(paramMem(g, "hi"), a, a) // minps(hi, ·)
-				if v < vecs-1 {
-					g.VMOVUPS(a, Mem{Base: r, Disp: 64 * v})
-				} else {
-					g.VMOVUPS(a, klast, Mem{Base: r, Disp: 64 * v})
-				}
-			}
+			store(acc[q*vecs:(q+1)*vecs], r)
 			if q < rows-1 {
 				g.ADDQ(wb, r)
 			}
@@ -185,12 +196,68 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 		g.JNZ(LabelRef(label + "_tail"))
 		g.JMP(LabelRef(name + "_done"))
 	}
+	// slide emits rows of vecs vectors (stride 1) as a window sliding
+	// down the plane, one input row a step: acc[d] holds output row t −
+	// (k−1) + d while input row t is added (kernel row k−1−d), so each
+	// row's loads feed k·vecs FMA chains. In blocks of rows (loop, as
+	// stride 2 still runs) the first and last input rows of a block feed
+	// one output row each, whose few chains wait on FMA latency:
+	// BenchmarkConv, four alternations, GFLOP/s of CPU time on one thread,
+	// efficientnet.dw240.5x5 104–111 → 118–127, mobilenetv2.dw192.s1 68–70
+	// → 81–82, dw144.s1 76–80 → 90–94, dw32.s1 84–88 → 91–101, dw384.s1
+	// (one vector a row) 54–59 → 63–68. After row t, acc[0] is output row t −
+	// (k−1), stored from t = k−1 on; the others move up one (register
+	// moves, which measured the same as unrolling k steps to rename them
+	// instead) and acc[k−1] restarts from the bias.
+	slide := func(label string, vecs int) {
+		g.Label(label)
+		acc := make([][]VecVirtual, k)
+		for d := range acc {
+			acc[d] = make([]VecVirtual, vecs)
+			for v := range acc[d] {
+				acc[d][v] = g.ZMM()
+				g.VBROADCASTSS(paramMem(g, "b"), acc[d][v])
+			}
+		}
+		n, t := g.GP64(), g.GP64()
+		g.LEAQ(Mem{Base: h, Disp: k - 1}, n) // input rows
+		g.XORQ(t, t)
+		x := g.ZMM()
+		g.Label(label + "_row")
+		taps(p, vecs, x, func(j, v int) {
+			for d := 0; d < k; d++ {
+				fma((k-1-d)*k+j, x, acc[d][v])
+			}
+		})
+		g.CMPQ(t, U8(k-1))
+		g.JL(LabelRef(label + "_next"))
+		store(acc[0], y)
+		g.ADDQ(wb, y)
+		g.Label(label + "_next")
+		for d := 0; d < k-1; d++ {
+			for v := range vecs {
+				g.VMOVAPS(acc[d+1][v], acc[d][v])
+			}
+		}
+		for _, a := range acc[k-1] {
+			g.VBROADCASTSS(paramMem(g, "b"), a)
+		}
+		g.ADDQ(ldp, p)
+		g.INCQ(t)
+		g.CMPQ(t, n)
+		g.JL(LabelRef(label + "_row"))
+		g.JMP(LabelRef(name + "_done"))
+	}
 	for v := 1; v < maxVecs; v++ {
 		g.CMPQ(nv, U8(v))
 		g.JE(LabelRef(fmt.Sprintf("%s_v%d", name, v)))
 	}
 	for v := maxVecs; v >= 1; v-- {
-		loop(fmt.Sprintf("%s_v%d", name, v), dwPlaneRows(k, v), v)
+		if label := fmt.Sprintf("%s_v%d", name, v); s == 1 {
+			slide(label, v)
+		} else {
+			loop(label, dwPlaneRows(k, v), v)
+		}
 	}
 	g.Label(name + "_done")
 	g.VZEROUPPER()
@@ -199,8 +266,8 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 
 // dwPlaneVecs is the most vectors a row that dwPlane16's kernels take: 7
 // (112 floats, MobileNet's and EfficientNet's widest maps) for 3×3; 2 for
-// 5×5, whose 20 weights in registers leave too few for the FMA chains of
-// wider rows.
+// 5×5, whose 20 weights in registers leave room for the k·vecs
+// accumulators of no wider rows.
 func dwPlaneVecs(k int) int {
 	if k == 3 {
 		return 7
@@ -208,10 +275,10 @@ func dwPlaneVecs(k int) int {
 	return 2
 }
 
-// dwPlaneRows is the output rows dwPlane16 computes at a time with vecs
-// vectors a row: as many FMA chains as the 32 zmm leave beside the weights
-// (dwPlaneRegWeights) and the loaded tap, up to 8 rows (each loaded tap feeds up to k
-// of them).
+// dwPlaneRows is the output rows dwPlane16S2's kernels compute a block
+// with vecs vectors a row: as many FMA chains as the 32 zmm leave beside
+// the weights (dwPlaneRegWeights) and the loaded tap, up to 8 rows (each
+// loaded tap feeds up to k of them).
 func dwPlaneRows(k, vecs int) int {
 	return max(1, min(8, (32-dwPlaneRegWeights(k)-1)/vecs))
 }
@@ -219,10 +286,11 @@ func dwPlaneRows(k, vecs int) int {
 // dwPlaneRegWeights is how many of the k² weights dwPlane16's kernels
 // keep in registers: all nine at 3×3; at 5×5 the first four kernel rows,
 // the fifth's FMAs broadcasting theirs from memory. That frees registers
-// for eight or ten FMA chains a block (six with all 25 in registers, too
-// few to cover the FMA latency): BenchmarkConv efficientnet.dw240.5x5
-// (28×28, two vectors a row), three alternations, 89 → 81 µs on one
-// thread, 46 → 43 on two; with three rows in registers, 91 and 48.
+// for eight or ten FMA chains (six with all 25 in registers, too few to
+// cover the FMA latency): BenchmarkConv efficientnet.dw240.5x5 (28×28,
+// two vectors a row; blocks of rows then), three alternations, 89 → 81
+// µs on one thread, 46 → 43 on two; with three rows in registers, 91 and
+// 48.
 func dwPlaneRegWeights(k int) int {
 	if k == 3 {
 		return 9
