@@ -135,17 +135,17 @@ func dwconv3x3Planes32BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt
 //go:noescape
 func dwconv3x3Planes40BlocksAVX2(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)
 
-// dwPlaneK3S1AVX512 is DWPlaneS1Func for 3×3 windows and rows of vecs = 1…7 vectors, with
-// the store mask last of a row's last vector (see dwPlane16 in the generator).
+// dwPlaneK3S1AVX512 is DWPlaneS1Func for 3×3 windows and rows of vecs = 1…7 vectors, the
+// biases bs floats apart, with the load masks masks (see dwPlane16 in the generator).
 //
 //go:noescape
-func dwPlaneK3S1AVX512(h int, w int, y *float32, p *float32, ldp int, wt *float32, b float32, lo float32, hi float32, vecs int, last int)
+func dwPlaneK3S1AVX512(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32, vecs int, masks *uint16)
 
-// dwPlaneK5S1AVX512 is DWPlaneS1Func for 5×5 windows and rows of vecs = 1…2 vectors, with
-// the store mask last of a row's last vector (see dwPlane16 in the generator).
+// dwPlaneK5S1AVX512 is DWPlaneS1Func for 5×5 windows and rows of vecs = 1…2 vectors, the
+// biases bs floats apart, with the load masks masks (see dwPlane16 in the generator).
 //
 //go:noescape
-func dwPlaneK5S1AVX512(h int, w int, y *float32, p *float32, ldp int, wt *float32, b float32, lo float32, hi float32, vecs int, last int)
+func dwPlaneK5S1AVX512(n int, h int, w int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32, vecs int, masks *uint16)
 
 // dwRowsK3S2PAVX512 is DWRowsS2PFunc on rows of vecs = 1, 2 vectors of outputs, with the store
 // mask last of a row's last vector (see dwPlane16S2 in the generator).

@@ -296,33 +296,32 @@ func dwconvTapsS2Generic(n int, out, r *float32, ldr int, w *float32, kh, kw int
 	dwconvTapsGeneric(2, n, out, r, ldr, w, kh, kw)
 }
 
-// DWPlaneS1Func computes a k×k depthwise convolution at stride 1 (k fixed
-// per kernel) of one padded plane into h output rows of w, 1 ≤ w ≤
-// DWPlaneWidest(k):
+// DWPlaneS1Func computes k×k depthwise convolutions at stride 1 (k fixed
+// per kernel) with "same" padding, (k−1)/2 rows and columns of zeros on
+// each side, over n whole planes of h×w, 1 ≤ w ≤ DWPlaneWidest(k), stored
+// one after another in x and in y; plane c has the weights wt[k²c …] and
+// the bias b[c] (b nil: zero):
 //
-//	for r := range h {
-//		for j := range w {
-//			acc := b
-//			for u := range k {
+//	p := (k-1)/2
+//	for each plane c and output (i, j):
+//		acc := b[c]
+//		for u := range k {
+//			if r := i+u-p; 0 <= r && r < h {   // rows of zeros skipped
 //				for v := range k {
-//					acc += wt[u*k+v] * p[(r+u)*ldp+j+v]   // FMA in assembly
+//					x := float32(0)
+//					if col := j+v-p; 0 <= col && col < w {
+//						x = x[(c·h+r)·w+col]
+//					}
+//					acc += wt[k²c+k·u+v] · x   // FMA in assembly
 //				}
 //			}
-//			y[r*w+j] = minps(hi, maxps(lo, acc))
 //		}
-//	}
+//		y[(c·h+i)·w+j] = minps(hi, maxps(lo, acc))
 //
-// p holds the h+k−1 rows, ldp ≥ w+k−1 apart, of the plane with its
-// padding. Rows are read in 16-float vectors from each tap's column, so
-// the kernels read up to 15 floats past a row's last tap: the caller
-// leaves DWPlaneSlack floats readable after the last row. y is written
-// only at its h·w outputs. Results agree with the twin to a few ulps of
-// Σ|w·x| + |b|.
-type DWPlaneS1Func func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32)
-
-// DWPlaneSlack is the readable floats a DWPlaneS1Func needs after its
-// plane's last row.
-const DWPlaneSlack = 16
+// Nothing outside the planes is read. Results agree with the twin to a
+// few ulps of Σ|w·x| + |b|. The assembly takes rows for which
+// DWPlaneFast(k, w) holds; it sends other rows to the twin.
+type DWPlaneS1Func func(n, h, w int, y, x, wt, b *float32, lo, hi float32)
 
 // DWPlaneWidest is the widest row the DWPlaneS1Func for k×k windows takes:
 // seven vectors at 3×3, two at 5×5.
@@ -333,22 +332,45 @@ func DWPlaneWidest(k int) int {
 	return 32
 }
 
+// DWPlaneFast reports whether the assembly DWPlaneS1Func for k×k windows
+// takes rows of w: up to DWPlaneWidest(k), and not rows whose last 16-lane
+// vector holds fewer than (k−1)/2 outputs (w = 17 at 5×5), as the vector
+// before it would then read padding columns unmasked.
+func DWPlaneFast(k, w int) bool {
+	return w >= 1 && w <= DWPlaneWidest(k) && (w <= 16 || (w-1)%16+1 >= (k-1)/2)
+}
+
 // dwPlaneS1Generic is DWPlaneS1Func for k×k windows.
-func dwPlaneS1Generic(k, h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
-	if h <= 0 || w <= 0 {
+func dwPlaneS1Generic(k, n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+	if n <= 0 || h <= 0 || w <= 0 {
 		return
 	}
-	ps := unsafe.Slice(p, (h+k-2)*ldp+w+k-1)
-	ys, ws := unsafe.Slice(y, h*w), unsafe.Slice(wt, k*k)
-	for r := range h {
-		for j := range w {
-			acc := b
-			for u := range k {
-				for v := range k {
-					acc += ws[u*k+v] * ps[(r+u)*ldp+j+v]
+	p, kk := (k-1)/2, k*k
+	xs, ys, ws := unsafe.Slice(x, n*h*w), unsafe.Slice(y, n*h*w), unsafe.Slice(wt, n*kk)
+	for c := range n {
+		var acc0 float32
+		if b != nil {
+			acc0 = unsafe.Slice(b, n)[c]
+		}
+		xc, wc := xs[c*h*w:(c+1)*h*w], ws[c*kk:(c+1)*kk]
+		for i := range h {
+			for j := range w {
+				acc := acc0
+				for u := range k {
+					r := i + u - p
+					if r < 0 || r >= h {
+						continue
+					}
+					for v := range k {
+						var xv float32
+						if col := j + v - p; 0 <= col && col < w {
+							xv = xc[r*w+col]
+						}
+						acc += wc[u*k+v] * xv
+					}
 				}
+				ys[(c*h+i)*w+j] = minps(hi, maxps(lo, acc))
 			}
-			ys[r*w+j] = minps(hi, maxps(lo, acc))
 		}
 	}
 }

@@ -9,3 +9,8 @@ import "testing"
 func withTailGuard(t *testing.T, n int, f func(s []float32)) {
 	f(make([]float32, n, n+1))
 }
+
+// withHeadGuard is withTailGuard (no guard page either).
+func withHeadGuard(t *testing.T, n int, f func(s []float32)) {
+	withTailGuard(t, n, f)
+}

@@ -55,15 +55,65 @@ var rowKernelsAVX512 = func() RowKernels {
 }()
 
 // dwPlaneK3S1 and dwPlaneK5S1 are DWPlaneS1Func: the assembly with the
-// vectors of a row of w and the store mask of its last.
-func dwPlaneK3S1(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
-	vecs, last := planeVecs(w)
-	dwPlaneK3S1AVX512(h, w, y, p, ldp, wt, b, lo, hi, vecs, last)
+// vectors of a row of w and their load masks (b nil: a zero bias for
+// every plane), or the twin for the rows the assembly does not take (see
+// planeMasks).
+func dwPlaneK3S1(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+	if vecs, masks, ok := planeMasks(3, n, h, w); ok {
+		b, bs := planeBias(b)
+		dwPlaneK3S1AVX512(n, h, w, y, x, wt, b, bs, lo, hi, vecs, &masks[0])
+	} else {
+		dwPlaneS1Generic(3, n, h, w, y, x, wt, b, lo, hi)
+	}
 }
 
-func dwPlaneK5S1(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
-	vecs, last := planeVecs(w)
-	dwPlaneK5S1AVX512(h, w, y, p, ldp, wt, b, lo, hi, vecs, last)
+func dwPlaneK5S1(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+	if vecs, masks, ok := planeMasks(5, n, h, w); ok {
+		b, bs := planeBias(b)
+		dwPlaneK5S1AVX512(n, h, w, y, x, wt, b, bs, lo, hi, vecs, &masks[0])
+	} else {
+		dwPlaneS1Generic(5, n, h, w, y, x, wt, b, lo, hi)
+	}
+}
+
+// planeZeroBias is the bias of planes without one.
+var planeZeroBias float32
+
+// planeBias is the bias pointer and stride of a plane kernel's biases b.
+func planeBias(b *float32) (*float32, int) {
+	if b == nil {
+		return &planeZeroBias, 0
+	}
+	return b, 1
+}
+
+// planeMasks returns the 16-lane vectors of a row of w and the load masks
+// of dwPlane16's kernels for k×k windows (see the generator): lane l of
+// vector v, tap column j reads column 16v + l + j − (k−1)/2, which must be
+// inside the row, for the lanes of outputs (16v + l < w); masks[j] are the
+// lanes of vector 0, masks[k+j] those of the last vector. The kernels take
+// the masks of the vectors in between, and of vector 0 for j ≥ (k−1)/2,
+// to be full (see DWPlaneFast); ok is false for other rows and without
+// outputs.
+func planeMasks(k, n, h, w int) (vecs int, masks [10]uint16, ok bool) {
+	if n <= 0 || h <= 0 || !DWPlaneFast(k, w) {
+		return 0, masks, false
+	}
+	vecs, pd := (w+15)/16, (k-1)/2
+	// lanes are the lanes l of vector v with 16v + l < w and
+	// 0 ≤ 16v + l + j − pd < w: lo ≤ l < hi.
+	lanes := func(v, j int) uint16 {
+		lo := max(0, pd-j-16*v)
+		hi := min(16, w-16*v, w-16*v-j+pd)
+		if hi <= lo {
+			return 0
+		}
+		return uint16(1<<hi - 1<<lo)
+	}
+	for j := range k {
+		masks[j], masks[k+j] = lanes(0, j), lanes(vecs-1, j)
+	}
+	return vecs, masks, true
 }
 
 // dwRowsK3S2P is DWRowsS2PFunc on 16-lane vectors of outputs: the whole
@@ -112,13 +162,6 @@ func dwRowsK5S2P(rows, n int, out *float32, ldo int, r *float32, ldr, half int, 
 	if c < n {
 		dwRowsK5S2PAVX512(rows, ldo, fadd(out, n-16), fadd(r, n-16), ldr, half, w, b, lo, hi, 1, 1<<16-1)
 	}
-}
-
-// planeVecs are the 16-lane vectors of a row of w ≥ 1 and the lanes of
-// its last.
-func planeVecs(w int) (vecs, last int) {
-	vecs = (w + 15) / 16
-	return vecs, 1<<(w-16*(vecs-1)) - 1
 }
 
 // poolRows runs a pooling blocks kernel of stride s over every row's

@@ -1238,9 +1238,11 @@ func TestInterleave4(t *testing.T) {
 
 // TestDWPlaneS1 checks each table's DWPlaneK3S1 and DWPlaneK5S1 (and the
 // Go twin) against a float64 evaluation of DWPlaneS1Func within
-// 1e-6·(Σ|w·x| + |b|), for every row width up to DWPlaneWidest, heights around the
-// kernels' row blocks, padded row strides and both clamps, with guards
-// around the output and the plane's last read float at a page boundary.
+// 1e-6·(Σ|w·x| + |b|), for every row width up to DWPlaneWidest, heights
+// around k, one to three planes, with and without biases, and both
+// clamps, on planes starting right after a guard page or ending right at
+// one (a read past a row's ends takes its neighbour's floats, or faults),
+// with guards around the output.
 func TestDWPlaneS1(t *testing.T) {
 	rng := rand.New(rand.NewPCG(47, 48))
 	inf := float32(math.Inf(1))
@@ -1250,11 +1252,11 @@ func TestDWPlaneS1(t *testing.T) {
 		f    DWPlaneS1Func
 	}
 	kernels := []kernel{
-		{"twin3", 3, func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
-			dwPlaneS1Generic(3, h, w, y, p, ldp, wt, b, lo, hi)
+		{"twin3", 3, func(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+			dwPlaneS1Generic(3, n, h, w, y, x, wt, b, lo, hi)
 		}},
-		{"twin5", 5, func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32) {
-			dwPlaneS1Generic(5, h, w, y, p, ldp, wt, b, lo, hi)
+		{"twin5", 5, func(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+			dwPlaneS1Generic(5, n, h, w, y, x, wt, b, lo, hi)
 		}},
 	}
 	for _, tab := range Tables() {
@@ -1267,37 +1269,51 @@ func TestDWPlaneS1(t *testing.T) {
 		}
 	}
 	for _, kc := range kernels {
-		k := kc.k
-		wt := make([]float32, k*k)
+		k, p := kc.k, (kc.k-1)/2
 		for w := 1; w <= DWPlaneWidest(k); w++ {
-			read := 16 * ((w + 15) / 16) // floats each tap reads from its column
-			for _, h := range []int{1, 2, 3, 6, 7, 8, 9, 14, 17} {
-				for _, extra := range []int{0, 3} {
-					ldp := w + k - 1 + extra
-					clamp := [][2]float32{{-inf, inf}, {0, 6}}[(w+h)%2]
+			for _, h := range []int{1, 2, 3, 4, 5, 6, 9, 17} {
+				n := 1 + (w+h)%3
+				wt := make([]float32, n*k*k)
+				var bias []float32
+				if (w+2*h)%3 != 0 {
+					bias = make([]float32, n)
+					fillInput(rng, bias, false)
+				}
+				for gi, guard := range []func(*testing.T, int, func([]float32)){withHeadGuard, withTailGuard} {
+					clamp := [][2]float32{{-inf, inf}, {0, 6}}[(w+h+gi)%2]
 					fillInput(rng, wt, false)
-					b := float32(rng.NormFloat64())
-					what := fmt.Sprintf("%s w=%d h=%d ldp=%d clamp=%v", kc.name, w, h, ldp, clamp)
-					// The last tap's read ends at the page.
-					size := (h+k-2)*ldp + k - 1 + read
-					withTailGuard(t, size, func(p []float32) {
-						fillInput(rng, p, false)
-						got := newOut(h, w, w, 1)
-						kc.f(h, w, got.p(), ptr(p), ldp, &wt[0], b, clamp[0], clamp[1])
+					what := fmt.Sprintf("%s n=%d w=%d h=%d bias=%t clamp=%v", kc.name, n, w, h, bias != nil, clamp)
+					guard(t, n*h*w, func(x []float32) {
+						fillInput(rng, x, false)
+						got := newOut(n*h, w, w, 1)
+						var b *float32
+						if bias != nil {
+							b = &bias[0]
+						}
+						kc.f(n, h, w, got.p(), &x[0], &wt[0], b, clamp[0], clamp[1])
 						got.checkGuards(t, what)
-						for r := range h {
-							for j := range w {
-								acc, mag := float64(b), math.Abs(float64(b))
-								for u := range k {
-									for v := range k {
-										x := float64(wt[u*k+v]) * float64(p[(r+u)*ldp+j+v])
-										acc += x
-										mag += math.Abs(x)
+						for c := range n {
+							for i := range h {
+								for j := range w {
+									acc, mag := 0.0, 0.0
+									if bias != nil {
+										acc, mag = float64(bias[c]), math.Abs(float64(bias[c]))
 									}
-								}
-								want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
-								if g := got.row(r)[j]; !(math.Abs(float64(g)-want) <= 1e-6*mag) {
-									t.Fatalf("%s: output (%d, %d) = %g, want %g", what, r, j, g, want)
+									for u := range k {
+										for v := range k {
+											r, col := i+u-p, j+v-p
+											if r < 0 || r >= h || col < 0 || col >= w {
+												continue
+											}
+											d := float64(wt[c*k*k+u*k+v]) * float64(x[(c*h+r)*w+col])
+											acc += d
+											mag += math.Abs(d)
+										}
+									}
+									want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
+									if g := got.row(c*h + i)[j]; !(math.Abs(float64(g)-want) <= 1e-6*mag) {
+										t.Fatalf("%s: plane %d output (%d, %d) = %g, want %g", what, c, i, j, g, want)
+									}
 								}
 							}
 						}

@@ -472,8 +472,7 @@ func TestDWC(t *testing.T) {
 
 // dwPlane16Cases are depthwise layers on the DWPlaneK3S1/DWPlaneK5S1
 // route: the narrowest and widest rows each takes (one and two vectors),
-// heights around the kernels' row blocks, planes in bands, two images,
-// enough planes to thread.
+// heights around k, large planes, two images, enough planes to thread.
 var dwPlane16Cases = []convCase{
 	{n: 1, c: 4, h: 9, w: 9, m: 4, kh: 3, kw: 3, group: 4, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 2, c: 3, h: 5, w: 16, m: 3, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}},
@@ -484,11 +483,15 @@ var dwPlane16Cases = []convCase{
 	{n: 2, c: 2, h: 12, w: 56, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 1, c: 5, h: 5, w: 97, m: 5, kh: 3, kw: 3, group: 5, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 1, c: 3, h: 14, w: 112, m: 3, kh: 3, kw: 3, group: 3, pads: []int{1, 1, 1, 1}, bias: true},
-	{n: 1, c: 3, h: 7, w: 17, m: 3, kh: 5, kw: 5, group: 3, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 1, c: 3, h: 7, w: 9, m: 3, kh: 5, kw: 5, group: 3, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 2, c: 5, h: 14, w: 14, m: 5, kh: 5, kw: 5, group: 5, pads: []int{2, 2, 2, 2}},
+	{n: 1, c: 3, h: 7, w: 18, m: 3, kh: 5, kw: 5, group: 3, pads: []int{2, 2, 2, 2}, bias: true},
 	{n: 2, c: 4, h: 2, w: 32, m: 4, kh: 5, kw: 5, group: 4, pads: []int{2, 2, 2, 2}},
 	{n: 1, c: 5, h: 30, w: 23, m: 5, kh: 5, kw: 5, group: 5, pads: []int{2, 2, 2, 2}, bias: true},
 	{n: 1, c: 40, h: 28, w: 28, m: 40, kh: 5, kw: 5, group: 40, pads: []int{2, 2, 2, 2}, bias: true}, // threaded
-	// In bands (plane16Dims): three of 15 rows, 15 and 15 and 16, 52 and 8.
+	// Two images in three parts, the middle one across the images.
+	{n: 2, c: 40, h: 28, w: 28, m: 40, kh: 3, kw: 3, group: 40, pads: []int{1, 1, 1, 1}, bias: true},
+	// Large planes.
 	{n: 1, c: 2, h: 45, w: 112, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 2, c: 2, h: 46, w: 112, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
 	{n: 1, c: 3, h: 60, w: 32, m: 3, kh: 5, kw: 5, group: 3, pads: []int{2, 2, 2, 2}, bias: true},
@@ -514,7 +517,8 @@ func TestDWPlane16(t *testing.T) {
 		{n: 1, c: 2, h: 9, w: 8, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
 		{n: 1, c: 2, h: 9, w: 113, m: 2, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},
 		{n: 1, c: 2, h: 9, w: 33, m: 2, kh: 5, kw: 5, group: 2, pads: []int{2, 2, 2, 2}},
-		{n: 1, c: 2, h: 9, w: 16, m: 2, kh: 5, kw: 5, group: 2, pads: []int{2, 2, 2, 2}},
+		{n: 1, c: 2, h: 9, w: 17, m: 2, kh: 5, kw: 5, group: 2, pads: []int{2, 2, 2, 2}},
+		{n: 1, c: 2, h: 9, w: 8, m: 2, kh: 5, kw: 5, group: 2, pads: []int{2, 2, 2, 2}},
 		{n: 1, c: 2, h: 9, w: 20, m: 2, kh: 3, kw: 3, group: 2, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}},
 		{n: 1, c: 2, h: 9, w: 20, m: 2, kh: 3, kw: 3, group: 2, pads: []int{0, 1, 1, 1}},
 		{n: 1, c: 2, h: 9, w: 20, m: 4, kh: 3, kw: 3, group: 2, pads: []int{1, 1, 1, 1}},

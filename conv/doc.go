@@ -41,11 +41,11 @@
 //	      do 3×3 ones on output planes up to 7×7, ahead of
 //	      DWConv3x3Planes.
 //	      Before all of these, 3×3 and 5×5 "same" convolutions at stride 1
-//	      with multiplier 1 on rows 9…112 wide (5×5: 17…32) take
-//	      DWPlaneK3S1/DWPlaneK5S1 where the table has them (AVX-512): each
-//	      plane copied into a padded plane (in bands of rows past 8 KB),
-//	      then one call a band with the weights in registers and each row
-//	      one to seven 16-lane vectors.
+//	      with multiplier 1 on rows 9…112 wide (5×5: 9…32 but 17) take
+//	      DWPlaneK3S1/DWPlaneK5S1 where the table has them (AVX-512): the
+//	      planes read where they lie (no padded copy), a call per run of
+//	      them, each plane's weights in registers and each row one to
+//	      seven 16-lane vectors.
 //	1×1 kernel, no padding
 //	    → "gemm1x1": per image and group, Y = W·X straight on NCHW (X is
 //	      already the C×HW B matrix), no copy. At a stride above 1 the

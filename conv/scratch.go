@@ -188,13 +188,10 @@ func (k *Conv) dwScratchPart(c *carver, g *geometry) (pad, out []float32) {
 }
 
 // dwScratch takes a depthwise worker's scratch from its region, priv
-// (none for the planes kernels).
+// (none for the plane kernels).
 func (k *Conv) dwScratch(priv *carver, g *geometry) {
 	switch k.dwRoute(g) {
-	case routePlane16:
-		_, _, size := k.plane16Dims(g)
-		priv.take(size)
-	case routePlanes:
+	case routePlane16, routePlanes:
 	case routeLanes:
 		k.dwcScratch(priv, g)
 	default:

@@ -56,7 +56,6 @@ func TestRunScratch(t *testing.T) {
 		{dwPlane16Cases[2], AlgoDepthwise},  // DWPlaneK3S1
 		{dwPlane16Cases[6], AlgoDepthwise},  // DWPlaneK3S1, four vectors a row
 		{dwPlane16Cases[11], AlgoDepthwise}, // DWPlaneK5S1
-		{dwPlane16Cases[13], AlgoDepthwise}, // DWPlaneK3S1 in bands
 		{dwcCases[4], AlgoDepthwise},        // sixteen lanes (5×5 on AVX-512)
 	} {
 		for threads := 1; threads <= 3; threads++ {

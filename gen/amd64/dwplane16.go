@@ -10,31 +10,207 @@ import (
 )
 
 // dwPlane16 emits dwPlaneK<k>S1AVX512 (DWPlaneS1Func in
-// asm/dwconv_generic.go): a k×k depthwise stride-1 convolution of one
-// padded plane whose output rows are 1…dwPlaneVecs(k) 16-lane vectors,
-// with the weights broadcast into registers once per call (at k = 5 the
-// first four kernel rows': dwPlaneRegWeights) and the output rows
-// computed as a window sliding down the plane (slide in dwPlaneBody), so
-// that each input vector is loaded once and used by the k output rows it
-// feeds. The eight-lane route for such planes spent as long in its
-// transposes as in its FMAs (efficientnet.dw240.5x5), and the AVX2 planes
-// kernel's 5×5 version, weights loaded as it went, two loads per FMA.
-// Each output sums its taps in the twin's order (kernel row, then column)
-// from the bias, as one FMA chain per vector. Rows are read 16·vecs
-// floats wide from each tap's column, so up to 16·vecs − w floats past a
-// row's last tap (the next row's, or slack after the plane); the stores of
-// a row's last vector are masked to its last outputs.
+// asm/dwconv_generic.go): k×k depthwise stride-1 "same" convolutions of
+// whole planes whose rows are 1…dwPlaneVecs(k) 16-lane vectors, read
+// where they lie: the kernel never loads a padding row, and its loads are
+// masked to the columns inside the row (masks: see planeMasks in
+// asm/rows_amd64.go), so no plane is copied with its padding first (the
+// copy had taken a fifth of the time, more on 112×112 planes, which it
+// pushed out of L1). Per plane the weights are broadcast into registers
+// (at k = 5 the first four kernel rows': dwPlaneRegWeights), and the rows
+// run as a window sliding down the plane, one input row a step: acc[d]
+// holds output row t − p + d (p = (k−1)/2) while input row t is added
+// (kernel row k−1−d), so each input vector is loaded once and feeds
+// k·vecs FMA chains. Blocks of rows (dwPlaneBody, which stride 2 still
+// runs) had few chains at their first and last input rows, which fed one
+// output row each and waited on FMA latency. Each output sums its taps in
+// the twin's order (kernel row, then column) from the bias, as one FMA
+// chain per vector. After row t, acc[0] (output row t − p) is stored from
+// t = p on; the others move up one (register moves, which measured the
+// same as unrolling k steps to rename them) and acc[k−1] restarts from
+// the bias; after the plane's last row the p outputs left are complete
+// (the rows below are zeros) and stored.
+//
+// masks holds 2k load masks: the first vector's for each tap column j,
+// then the last vector's, which for one vector a row are both in one; at
+// j = p the last is the row's store mask. A row of two vectors or more
+// has full masks for j ≥ p in the first vector, none in those between,
+// and for j < p the store mask in the last, so it loads 2p + 1 of them; a
+// row of one vector loads k.
 func dwPlane16(g *build.Context, k int) {
 	name := fmt.Sprintf("dwPlaneK%dS1AVX512", k)
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
-	g.SignatureExpr("func(h, w int, y, p *float32, ldp int, wt *float32, b, lo, hi float32, vecs, last int)")
+	g.SignatureExpr("func(n, h, w int, y, x, wt, b *float32, bs int, lo, hi float32, vecs int, masks *uint16)")
 	g.Pragma("noescape")
-	g.Doc(fmt.Sprintf("%s is DWPlaneS1Func for %d×%d windows and rows of vecs = 1…%d vectors, with", name, k, k, dwPlaneVecs(k)),
-		"the store mask last of a row's last vector (see dwPlane16 in the generator).")
-	prm := gpParams(g, "h", "w", "y", "p", "ldp", "wt", "vecs", "last")
-	// The output rows are w apart; tap j of a row is column j.
-	dwPlaneBody(g, name, k, 1, dwPlaneVecs(k), prm, func(r Register, j int) Mem { return Mem{Base: r, Disp: 4 * j} })
+	g.Doc(fmt.Sprintf("%s is DWPlaneS1Func for %d×%d windows and rows of vecs = 1…%d vectors, the", name, k, k, dwPlaneVecs(k)),
+		"biases bs floats apart, with the load masks masks (see dwPlane16 in the generator).")
+	prm := gpParams(g, "n", "h", "w", "y", "x", "wt", "b", "bs", "vecs", "masks")
+	n, h, wb, y, x, wt, b, bs, nv, ms := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6], prm[7], prm[8], prm[9]
+	pd := (k - 1) / 2
+	g.SHLQ(U8(2), wb) // rows of input and output are w floats apart
+	g.SHLQ(U8(2), bs)
+	g.TESTQ(n, n)
+	g.JLE(LabelRef(name + "_done"))
+	g.TESTQ(h, h)
+	g.JLE(LabelRef(name + "_done"))
+	// masks returns the load mask of vector v's tap column j (nil: none)
+	// and the store mask, loaded for rows of nv vectors.
+	masks := func(nv int) (func(v, j int) Op, Op) {
+		m := func(i int) Op {
+			kr := g.K()
+			g.KMOVW(Mem{Base: ms, Disp: 2 * i}, kr)
+			return kr
+		}
+		if nv == 1 {
+			ks := make([]Op, k)
+			for j := range ks {
+				ks[j] = m(k + j)
+			}
+			return func(_, j int) Op { return ks[j] }, ks[pd]
+		}
+		first, last := make([]Op, k), make([]Op, k)
+		for j := range k {
+			if j < pd {
+				first[j] = m(j)
+			} else {
+				last[j] = m(k + j)
+			}
+		}
+		for j := range pd {
+			last[j] = last[pd]
+		}
+		return func(v, j int) Op {
+			switch v {
+			case nv - 1:
+				return last[j]
+			case 0:
+				return first[j]
+			}
+			return nil
+		}, last[pd]
+	}
+	section := func(label string, vecs int) {
+		g.Label(label)
+		mask, store := masks(vecs)
+		fma := planeWeights(g, k, wt)
+		acc := make([][]VecVirtual, k)
+		for d := range acc {
+			acc[d] = make([]VecVirtual, vecs)
+			for v := range acc[d] {
+				acc[d][v] = g.ZMM()
+			}
+		}
+		t, x0 := g.GP64(), g.ZMM()
+		g.Label(label + "_plane")
+		fma.load()
+		for _, a := range acc {
+			for _, r := range a {
+				g.VBROADCASTSS(Mem{Base: b}, r)
+			}
+		}
+		g.XORQ(t, t)
+		g.Label(label + "_row")
+		for j := 0; j < k; j++ {
+			for v := 0; v < vecs; v++ {
+				m := Mem{Base: x, Disp: 4*(j-pd) + 64*v}
+				if km := mask(v, j); km != nil {
+					g.VMOVUPS_Z(m, km, x0)
+				} else {
+					g.VMOVUPS(m, x0)
+				}
+				for d := 0; d < k; d++ {
+					fma.add((k-1-d)*k+j, x0, acc[d][v])
+				}
+			}
+		}
+		g.CMPQ(t, U8(pd))
+		g.JL(LabelRef(label + "_next"))
+		planeStore(g, acc[0], y, store)
+		g.ADDQ(wb, y)
+		g.Label(label + "_next")
+		for d := 0; d < k-1; d++ {
+			for v := range vecs {
+				g.VMOVAPS(acc[d+1][v], acc[d][v])
+			}
+		}
+		for _, a := range acc[k-1] {
+			g.VBROADCASTSS(Mem{Base: b}, a)
+		}
+		g.ADDQ(wb, x)
+		g.INCQ(t)
+		g.CMPQ(t, h)
+		g.JL(LabelRef(label + "_row"))
+		// acc[d] is output row h − p + d, stored if it is one (d ≥ p − h).
+		for d := 0; d < pd; d++ {
+			skip := fmt.Sprintf("%s_drain%d", label, d)
+			g.CMPQ(h, U8(pd-d))
+			g.JL(LabelRef(skip))
+			planeStore(g, acc[d], y, store)
+			g.ADDQ(wb, y)
+			g.Label(skip)
+		}
+		g.ADDQ(U32(4*k*k), wt)
+		g.ADDQ(bs, b)
+		g.DECQ(n)
+		g.JNZ(LabelRef(label + "_plane"))
+		g.JMP(LabelRef(name + "_done"))
+	}
+	for v := 1; v < dwPlaneVecs(k); v++ {
+		g.CMPQ(nv, U8(v))
+		g.JE(LabelRef(fmt.Sprintf("%s_v%d", name, v)))
+	}
+	for v := dwPlaneVecs(k); v >= 1; v-- {
+		section(fmt.Sprintf("%s_v%d", name, v), v)
+	}
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// planeWeights16 is the weights of a dwPlane16 kernel at wt: load
+// broadcasts the first dwPlaneRegWeights(k) into registers, add(i, x,
+// acc) adds weight i times x to acc, from its register or broadcast from
+// memory past the registers' share.
+type planeWeights16 struct {
+	load func()
+	add  func(i int, x, acc VecVirtual)
+}
+
+// planeWeights returns the weights at wt of k×k kernels.
+func planeWeights(g *build.Context, k int, wt Register) planeWeights16 {
+	ws := make([]VecVirtual, dwPlaneRegWeights(k))
+	for i := range ws {
+		ws[i] = g.ZMM()
+	}
+	return planeWeights16{
+		load: func() {
+			for i, w := range ws {
+				g.VBROADCASTSS(Mem{Base: wt, Disp: 4 * i}, w)
+			}
+		},
+		add: func(i int, x, acc VecVirtual) {
+			if i < len(ws) {
+				g.VFMADD231PS(x, ws[i], acc)
+				return
+			}
+			g.VFMADD231PS_BCST(Mem{Base: wt, Disp: 4 * i}, x, acc)
+		},
+	}
+}
+
+// planeStore clamps an output row's vectors accs and stores them at out,
+// the last one under mask last.
+func planeStore(g *build.Context, accs []VecVirtual, out Register, last Op) {
+	for v, a := range accs {
+		g.VMAXPS_BCST(paramMem(g, "lo"), a, a) // maxps(lo, ·)
+		g.VMINPS_BCST(paramMem(g, "hi"), a, a) // minps(hi, ·)
+		if v < len(accs)-1 {
+			g.VMOVUPS(a, Mem{Base: out, Disp: 64 * v})
+		} else {
+			g.VMOVUPS(a, last, Mem{Base: out, Disp: 64 * v})
+		}
+	}
 }
 
 // dwPlane16S2 emits dwRowsK<k>S2PAVX512, DWRowsS2PFunc for k×k windows
@@ -54,7 +230,7 @@ func dwPlane16S2(g *build.Context, k int) {
 		"mask last of a row's last vector (see dwPlane16S2 in the generator).")
 	prm := gpParams(g, "rows", "ldo", "out", "r", "ldr", "w", "vecs", "last")
 	half := g.Load(g.Param("half"), g.GP64())
-	dwPlaneBody(g, name, k, 2, 2, prm, func(r Register, j int) Mem {
+	dwPlaneBody(g, name, k, 2, prm, func(r Register, j int) Mem {
 		if j%2 == 0 {
 			return Mem{Base: r, Disp: 4 * (j / 2)}
 		}
@@ -62,58 +238,24 @@ func dwPlane16S2(g *build.Context, k int) {
 	})
 }
 
-// dwPlaneBody emits the body of dwPlane16's kernels at stride s from the
-// loaded arguments prm (rows, output row stride, output, input, input row
+// dwPlaneBody emits the body of dwPlane16S2's kernels from the loaded
+// arguments prm (rows, output row stride, output, input, input row
 // stride, weights, vectors a row up to maxVecs, last store mask): tap(r,
-// j) addresses column tap j of the input row at r.
-func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Register, tap func(r Register, j int) Mem) {
+// j) addresses column tap j of the input row at r. Output rows are
+// computed in blocks (blocks at stride 2 as dwPlane16's window slides at
+// stride 1).
+func dwPlaneBody(g *build.Context, name string, k, maxVecs int, prm []Register, tap func(r Register, j int) Mem) {
+	const s = 2
 	h, wb, y, p, ldp, wt, nv := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
 	klast := g.K()
 	g.KMOVW(prm[7].(GPVirtual).As32(), klast)
 	g.SHLQ(U8(2), wb)
 	g.SHLQ(U8(2), ldp)
-	ws := make([]VecVirtual, dwPlaneRegWeights(k))
-	for i := range ws {
-		ws[i] = g.ZMM()
-		g.VBROADCASTSS(Mem{Base: wt, Disp: 4 * i}, ws[i])
-	}
-	// fma adds weight i times x to acc: from its register, or broadcast
-	// from memory past the registers' share.
-	fma := func(i int, x, acc VecVirtual) {
-		if i < len(ws) {
-			g.VFMADD231PS(x, ws[i], acc)
-			return
-		}
-		g.VFMADD231PS_BCST(Mem{Base: wt, Disp: 4 * i}, x, acc)
-	}
+	fma := planeWeights(g, k, wt)
+	fma.load()
 	g.TESTQ(h, h)
 	g.JLE(LabelRef(name + "_done"))
 	r := g.GP64()
-	// taps loads into x each kernel column j's vector v of the input row
-	// at row, j by j, and emits use(j, v) after each load.
-	taps := func(row Register, vecs int, x VecVirtual, use func(j, v int)) {
-		for j := 0; j < k; j++ {
-			for v := 0; v < vecs; v++ {
-				m := tap(row, j)
-				m.Disp += 64 * v
-				g.VMOVUPS(m, x)
-				use(j, v)
-			}
-		}
-	}
-	// store clamps the vectors accs of an output row and stores them at
-	// out, the last one masked.
-	store := func(accs []VecVirtual, out Register) {
-		for v, a := range accs {
-			g.VMAXPS_BCST(paramMem(g, "lo"), a, a) // maxps(lo, ·)
-			g.VMINPS_BCST(paramMem(g, "hi"), a, a) // minps(hi, ·)
-			if v < len(accs)-1 {
-				g.VMOVUPS(a, Mem{Base: out, Disp: 64 * v})
-			} else {
-				g.VMOVUPS(a, klast, Mem{Base: out, Disp: 64 * v})
-			}
-		}
-	}
 	// block emits r rows at y from p (not advanced), vecs vectors each:
 	// r·vecs FMA chains (a row of one or two vectors alone would wait on
 	// FMA latency); the bias, lo and hi are broadcast from the arguments,
@@ -133,20 +275,25 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 		x := g.ZMM()
 		last := s*(rows-1) + k - 1 // the block's last input row
 		for i := 0; i <= last; i++ {
-			taps(r, vecs, x, func(j, v int) {
-				for q := 0; q < rows; q++ {
-					if u := i - s*q; u >= 0 && u < k {
-						fma(u*k+j, x, acc[q*vecs+v])
+			for j := 0; j < k; j++ {
+				for v := 0; v < vecs; v++ {
+					m := tap(r, j)
+					m.Disp += 64 * v
+					g.VMOVUPS(m, x)
+					for q := 0; q < rows; q++ {
+						if u := i - s*q; u >= 0 && u < k {
+							fma.add(u*k+j, x, acc[q*vecs+v])
+						}
 					}
 				}
-			})
+			}
 			if i < last {
 				g.ADDQ(ldp, r)
 			}
 		}
 		g.MOVQ(y, r)
 		for q := 0; q < rows; q++ {
-			store(acc[q*vecs:(q+1)*vecs], r)
+			planeStore(g, acc[q*vecs:(q+1)*vecs], r, klast)
 			if q < rows-1 {
 				g.ADDQ(wb, r)
 			}
@@ -196,68 +343,12 @@ func dwPlaneBody(g *build.Context, name string, k, s, maxVecs int, prm []Registe
 		g.JNZ(LabelRef(label + "_tail"))
 		g.JMP(LabelRef(name + "_done"))
 	}
-	// slide emits rows of vecs vectors (stride 1) as a window sliding
-	// down the plane, one input row a step: acc[d] holds output row t −
-	// (k−1) + d while input row t is added (kernel row k−1−d), so each
-	// row's loads feed k·vecs FMA chains. In blocks of rows (loop, as
-	// stride 2 still runs) the first and last input rows of a block feed
-	// one output row each, whose few chains wait on FMA latency:
-	// BenchmarkConv, four alternations, GFLOP/s of CPU time on one thread,
-	// efficientnet.dw240.5x5 104–111 → 118–127, mobilenetv2.dw192.s1 68–70
-	// → 81–82, dw144.s1 76–80 → 90–94, dw32.s1 84–88 → 91–101, dw384.s1
-	// (one vector a row) 54–59 → 63–68. After row t, acc[0] is output row t −
-	// (k−1), stored from t = k−1 on; the others move up one (register
-	// moves, which measured the same as unrolling k steps to rename them
-	// instead) and acc[k−1] restarts from the bias.
-	slide := func(label string, vecs int) {
-		g.Label(label)
-		acc := make([][]VecVirtual, k)
-		for d := range acc {
-			acc[d] = make([]VecVirtual, vecs)
-			for v := range acc[d] {
-				acc[d][v] = g.ZMM()
-				g.VBROADCASTSS(paramMem(g, "b"), acc[d][v])
-			}
-		}
-		n, t := g.GP64(), g.GP64()
-		g.LEAQ(Mem{Base: h, Disp: k - 1}, n) // input rows
-		g.XORQ(t, t)
-		x := g.ZMM()
-		g.Label(label + "_row")
-		taps(p, vecs, x, func(j, v int) {
-			for d := 0; d < k; d++ {
-				fma((k-1-d)*k+j, x, acc[d][v])
-			}
-		})
-		g.CMPQ(t, U8(k-1))
-		g.JL(LabelRef(label + "_next"))
-		store(acc[0], y)
-		g.ADDQ(wb, y)
-		g.Label(label + "_next")
-		for d := 0; d < k-1; d++ {
-			for v := range vecs {
-				g.VMOVAPS(acc[d+1][v], acc[d][v])
-			}
-		}
-		for _, a := range acc[k-1] {
-			g.VBROADCASTSS(paramMem(g, "b"), a)
-		}
-		g.ADDQ(ldp, p)
-		g.INCQ(t)
-		g.CMPQ(t, n)
-		g.JL(LabelRef(label + "_row"))
-		g.JMP(LabelRef(name + "_done"))
-	}
 	for v := 1; v < maxVecs; v++ {
 		g.CMPQ(nv, U8(v))
 		g.JE(LabelRef(fmt.Sprintf("%s_v%d", name, v)))
 	}
 	for v := maxVecs; v >= 1; v-- {
-		if label := fmt.Sprintf("%s_v%d", name, v); s == 1 {
-			slide(label, v)
-		} else {
-			loop(label, dwPlaneRows(k, v), v)
-		}
+		loop(fmt.Sprintf("%s_v%d", name, v), dwPlaneRows(k, v), v)
 	}
 	g.Label(name + "_done")
 	g.VZEROUPPER()
