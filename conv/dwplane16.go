@@ -24,8 +24,9 @@ import (
 // sliding window, 5×5 rows of one vector take the route too: GFLOP/s of
 // CPU time, four alternations, efficientnet.dw480.5x5 (14×14) 97–101 →
 // 140–145 one thread, 78–85 → 110–130 two; but the lanes stay faster on
-// 7×7 planes (mobilenetv2.dw960.5x5 98–103 against 72–74, dw960.s1 57–62
-// against 47–51). (A variable so tests can send other planes here.)
+// 7×7 planes (mobilenetv2.dw960.5x5 98–103 there against 72–74 here,
+// dw960.s1 57–62 against 47–51). (A variable so tests can send other
+// planes here.)
 var dwPlaneWidths = [3]int{9, 9, 112}
 
 // dwPlaneKernel is kt's kernel for k×k windows, or nil.
