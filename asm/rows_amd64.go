@@ -116,33 +116,22 @@ func planeMasks(k, n, h, w int) (vecs int, masks [10]uint16, ok bool) {
 	return vecs, masks, true
 }
 
-// dwRowsK3S2P is DWRowsS2PFunc on 16-lane vectors of outputs: the whole
-// vectors, then the vector ending at n (rewriting outputs
-// with the values they hold), so that no tap reads past the row's last
-// (DWRowsS2PFunc's reads). Rows of 16 to 32 outputs only; the others go to
-// the eight-lane kernel: BenchmarkConv mobilenetv2.dw144.s2 (56×56 → 28)
-// ran 80 → 64 µs at one thread and 43 → 36 at two, but dw96.s2 (112×112 →
-// 56, three vectors and the one ending the row) 207 → 198 at one and 110
-// → 147 at two, a loss not understood.
+// dwRowsK3S2P and dwRowsK5S2P are DWRowsS2PFunc on 16-lane vectors of
+// outputs (s2Chunks); rows of fewer than 16 outputs go to the eight-lane
+// 3×3 kernel and to the 5×5 Go twin (conv sends none there).
 func dwRowsK3S2P(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
 	if rows <= 0 || n <= 0 {
 		return
 	}
-	if n < 16 || n > 32 {
+	if n < 16 {
 		dwconv3x3s2pAVX2(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
 		return
 	}
-	dwRowsK3S2PAVX512(rows, ldo, out, r, ldr, half, w, b, lo, hi, n/16, 1<<16-1)
-	if n%16 != 0 {
-		dwRowsK3S2PAVX512(rows, ldo, fadd(out, n-16), fadd(r, n-16), ldr, half, w, b, lo, hi, 1, 1<<16-1)
-	}
+	s2Chunks(n, func(c, vecs int) {
+		dwRowsK3S2PAVX512(rows, ldo, fadd(out, c), fadd(r, c), ldr, half, w, b, lo, hi, vecs, 1<<16-1)
+	})
 }
 
-// dwRowsK5S2P is DWRowsS2PFunc for 5×5 windows on 16-lane vectors of
-// outputs: rows of at least 16 outputs in column chunks of two vectors,
-// then one, then the vector ending at n (rewriting outputs with the values
-// they hold), so that no tap reads past the row's last. Shorter rows go to
-// the Go twin (conv sends none).
 func dwRowsK5S2P(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
 	if rows <= 0 || n <= 0 {
 		return
@@ -151,16 +140,30 @@ func dwRowsK5S2P(rows, n int, out *float32, ldo int, r *float32, ldr, half int, 
 		dwconv5x5s2pGeneric(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
 		return
 	}
+	s2Chunks(n, func(c, vecs int) {
+		dwRowsK5S2PAVX512(rows, ldo, fadd(out, c), fadd(r, c), ldr, half, w, b, lo, hi, vecs, 1<<16-1)
+	})
+}
+
+// s2Chunks calls f(c, vecs) for the column chunks of vecs vectors from
+// output c on that cover a row of n ≥ 16 outputs: two vectors, then one,
+// then the vector ending at n (rewriting outputs with the values they
+// hold), so that no tap reads past the row's last (DWRowsS2PFunc's reads).
+// The 3×3 kernel had taken rows of 16 to 32 outputs only (mobilenetv2.dw96.s2,
+// rows of 56, measured slower on two threads with the blocks of rows the
+// kernels ran then); with the sliding window, BenchmarkConv, four
+// alternations: 205–209 → 189–200 µs one thread, 107–113 → 104–114 two.
+func s2Chunks(n int, f func(c, vecs int)) {
 	c := 0
 	for ; n-c >= 16; c += 32 {
 		vecs := min(2, (n-c)/16)
-		dwRowsK5S2PAVX512(rows, ldo, fadd(out, c), fadd(r, c), ldr, half, w, b, lo, hi, vecs, 1<<16-1)
+		f(c, vecs)
 		if vecs == 1 {
 			c -= 16
 		}
 	}
 	if c < n {
-		dwRowsK5S2PAVX512(rows, ldo, fadd(out, n-16), fadd(r, n-16), ldr, half, w, b, lo, hi, 1, 1<<16-1)
+		f(n-16, 1)
 	}
 }
 

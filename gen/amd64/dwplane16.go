@@ -21,11 +21,11 @@ import (
 // run as a window sliding down the plane, one input row a step: acc[d]
 // holds output row t − p + d (p = (k−1)/2) while input row t is added
 // (kernel row k−1−d), so each input vector is loaded once and feeds
-// k·vecs FMA chains. Blocks of rows (dwPlaneBody, which stride 2 still
-// runs) had few chains at their first and last input rows, which fed one
-// output row each and waited on FMA latency. Each output sums its taps in
-// the twin's order (kernel row, then column) from the bias, as one FMA
-// chain per vector. After row t, acc[0] (output row t − p) is stored from
+// k·vecs FMA chains. Blocks of rows (as the kernels ran before) had few
+// chains at their first and last input rows, which fed one output row
+// each and waited on FMA latency. Each output sums its taps in the twin's
+// order (kernel row, then column) from the bias, as one FMA chain per
+// vector (two at 5×5 on rows of one vector: see section). After row t, acc[0] (output row t − p) is stored from
 // t = p on; the others move up one (register moves, which measured the
 // same as unrolling k steps to rename them) and acc[k−1] restarts from
 // the bias; after the plane's last row the p outputs left are complete
@@ -96,8 +96,7 @@ func dwPlane16(g *build.Context, k int) {
 		fma := planeWeights(g, k, wt)
 		// A 5×5 row of one vector has five FMA chains, which wait on
 		// the FMA latency: each output vector then sums its even and its
-		// odd kernel columns apart (acc[d][sp·v+1] the odd), added at the
-		// store. BenchmarkConv, four alternations, GFLOP/s of CPU time on
+		// odd kernel columns apart (planeWindow), added at the store. BenchmarkConv, four alternations, GFLOP/s of CPU time on
 		// one thread: efficientnet.dw480.5x5 (14×14) 147–150 → 168–172;
 		// at 3×3, rows of one or two vectors (three or six chains) ran
 		// the same or slower that way (mobilenetv2.dw384.s1, dw192.s1).
@@ -105,41 +104,15 @@ func dwPlane16(g *build.Context, k int) {
 		if k == 5 && vecs == 1 {
 			sp = 2
 		}
-		acc := make([][]VecVirtual, k)
-		for d := range acc {
-			acc[d] = make([]VecVirtual, sp*vecs)
-			for i := range acc[d] {
-				acc[d][i] = g.ZMM()
-			}
-		}
-		// start sets acc[d] to the bias (the odd sums to zero).
-		start := func(d int) {
-			for i, r := range acc[d] {
-				if i%sp == 0 {
-					g.VBROADCASTSS(Mem{Base: b}, r)
-				} else {
-					g.VXORPS(r, r, r)
-				}
-			}
-		}
-		// finish stores output row acc[d] at y and moves y on.
+		win := newPlaneWindow(g, k, vecs, sp, Mem{Base: b})
 		finish := func(d int) {
-			row := make([]VecVirtual, vecs)
-			for v := range row {
-				row[v] = acc[d][sp*v]
-				if sp == 2 {
-					g.VADDPS(acc[d][sp*v+1], row[v], row[v])
-				}
-			}
-			planeStore(g, row, y, store)
+			win.store(d, y, store)
 			g.ADDQ(wb, y)
 		}
 		t, x0 := g.GP64(), g.ZMM()
 		g.Label(label + "_plane")
 		fma.load()
-		for d := range acc {
-			start(d)
-		}
+		win.startAll()
 		g.XORQ(t, t)
 		g.Label(label + "_row")
 		for j := 0; j < k; j++ {
@@ -151,7 +124,7 @@ func dwPlane16(g *build.Context, k int) {
 					g.VMOVUPS(m, x0)
 				}
 				for d := 0; d < k; d++ {
-					fma.add((k-1-d)*k+j, x0, acc[d][sp*v+j%sp])
+					fma.add((k-1-d)*k+j, x0, win.acc(d, v, j))
 				}
 			}
 		}
@@ -159,12 +132,7 @@ func dwPlane16(g *build.Context, k int) {
 		g.JL(LabelRef(label + "_next"))
 		finish(0)
 		g.Label(label + "_next")
-		for d := 0; d < k-1; d++ {
-			for i := range acc[d] {
-				g.VMOVAPS(acc[d+1][i], acc[d][i])
-			}
-		}
-		start(k - 1)
+		win.slide()
 		g.ADDQ(wb, x)
 		g.INCQ(t)
 		g.CMPQ(t, h)
@@ -193,6 +161,71 @@ func dwPlane16(g *build.Context, k int) {
 	g.Label(name + "_done")
 	g.VZEROUPPER()
 	g.RET()
+}
+
+// planeWindow is the accumulators of a window of rows output rows
+// sliding down a plane, vecs vectors a row, each vector's kernel columns
+// summed in sp chains (1, or 2: even and odd columns apart, added at the
+// store), started from the bias at bias.
+type planeWindow struct {
+	g        *build.Context
+	regs     [][]VecVirtual // [row][sp·v + j%sp]
+	vecs, sp int
+	bias     Mem
+}
+
+func newPlaneWindow(g *build.Context, rows, vecs, sp int, bias Mem) *planeWindow {
+	w := &planeWindow{g: g, regs: make([][]VecVirtual, rows), vecs: vecs, sp: sp, bias: bias}
+	for d := range w.regs {
+		w.regs[d] = make([]VecVirtual, sp*vecs)
+		for i := range w.regs[d] {
+			w.regs[d][i] = g.ZMM()
+		}
+	}
+	return w
+}
+
+// acc is the accumulator of row d's vector v that kernel column j adds to.
+func (w *planeWindow) acc(d, v, j int) VecVirtual { return w.regs[d][w.sp*v+j%w.sp] }
+
+// start sets row d to the bias (its second chains to zero).
+func (w *planeWindow) start(d int) {
+	for i, r := range w.regs[d] {
+		if i%w.sp == 0 {
+			w.g.VBROADCASTSS(w.bias, r)
+		} else {
+			w.g.VXORPS(r, r, r)
+		}
+	}
+}
+
+func (w *planeWindow) startAll() {
+	for d := range w.regs {
+		w.start(d)
+	}
+}
+
+// store adds up row d's chains, clamps it and stores it at out, the last
+// vector under mask last.
+func (w *planeWindow) store(d int, out Register, last Op) {
+	row := make([]VecVirtual, w.vecs)
+	for v := range row {
+		row[v] = w.regs[d][w.sp*v]
+		if w.sp == 2 {
+			w.g.VADDPS(w.regs[d][w.sp*v+1], row[v], row[v])
+		}
+	}
+	planeStore(w.g, row, out, last)
+}
+
+// slide moves every row up one (register moves) and starts the last.
+func (w *planeWindow) slide() {
+	for d := 0; d+1 < len(w.regs); d++ {
+		for i := range w.regs[d] {
+			w.g.VMOVAPS(w.regs[d+1][i], w.regs[d][i])
+		}
+	}
+	w.start(len(w.regs) - 1)
 }
 
 // planeWeights16 is the weights of a dwPlane16 kernel at wt: load
@@ -241,9 +274,10 @@ func planeStore(g *build.Context, accs []VecVirtual, out Register, last Op) {
 }
 
 // dwPlane16S2 emits dwRowsK<k>S2PAVX512, DWRowsS2PFunc for k×k windows
-// on rows of one or two vectors of outputs (see dwRowsK3S2P in
-// asm/rows_amd64.go for why not more): dwPlane16's kernel at stride 2,
-// output row q reading input rows 2q…2q+k−1, each stored as its even
+// on rows of one or two vectors of outputs (s2Chunks in
+// asm/rows_amd64.go splits wider rows): dwPlane16's sliding window at
+// stride 2 (dwPlaneBody), output row q reading input rows 2q…2q+k−1,
+// each stored as its even
 // columns and then, half floats on, its odd ones (Deinterleave), so that
 // output i's taps E[i], O[i], E[i+1], O[i+1], … are consecutive across i
 // again: kernel column j is E[i + j/2] for even j, O[i + j/2] for odd.
@@ -268,11 +302,8 @@ func dwPlane16S2(g *build.Context, k int) {
 // dwPlaneBody emits the body of dwPlane16S2's kernels from the loaded
 // arguments prm (rows, output row stride, output, input, input row
 // stride, weights, vectors a row up to maxVecs, last store mask): tap(r,
-// j) addresses column tap j of the input row at r. Output rows are
-// computed in blocks (blocks at stride 2 as dwPlane16's window slides at
-// stride 1).
+// j) addresses column tap j of the input row at r.
 func dwPlaneBody(g *build.Context, name string, k, maxVecs int, prm []Register, tap func(r Register, j int) Mem) {
-	const s = 2
 	h, wb, y, p, ldp, wt, nv := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
 	klast := g.K()
 	g.KMOVW(prm[7].(GPVirtual).As32(), klast)
@@ -283,91 +314,70 @@ func dwPlaneBody(g *build.Context, name string, k, maxVecs int, prm []Register, 
 	g.TESTQ(h, h)
 	g.JLE(LabelRef(name + "_done"))
 	r := g.GP64()
-	// block emits r rows at y from p (not advanced), vecs vectors each:
-	// r·vecs FMA chains (a row of one or two vectors alone would wait on
-	// FMA latency); the bias, lo and hi are broadcast from the arguments,
-	// as the weights take the registers.
-	block := func(rows, vecs int) {
-		acc := make([]VecVirtual, rows*vecs)
-		for i := range acc {
-			acc[i] = g.ZMM()
-			g.VBROADCASTSS(paramMem(g, "b"), acc[i])
+	// slide emits rows of vecs vectors as a window sliding down two input
+	// rows a step: at step q, acc[d] is output row q − (W−1) + d (W =
+	// (k+1)/2), input row 2q adds kernel row 2(W−1−d) to it and row 2q+1
+	// kernel row 2(W−1−d)+1 (d ≥ 1 at k = 5); after the step acc[0] is
+	// complete, stored from q = W−1 on. Steps run while their odd row is
+	// one a window reads (q ≤ rows + (k−5)/2); a last half step adds the
+	// last row to acc[0] alone. Where the registers allow (all but 5×5
+	// rows of two vectors), each output sums its even and odd kernel
+	// columns apart, doubling the chains. BenchmarkConv, four
+	// alternations, GFLOP/s of CPU time on one thread, against blocks of
+	// rows: efficientnet.dw144.5x5.s2 (rows of 28: two one-vector calls)
+	// 58–63 → 71–75, mobilenetv2.dw144.s2 31–33 → 35–36.
+	slide := func(label string, vecs int) {
+		g.Label(label)
+		W := (k + 1) / 2
+		sp := 1
+		if 2*W*vecs+dwPlaneRegWeights(k)+1 <= 32 {
+			sp = 2
 		}
-		// Input row i by input row: each tap's vector is loaded once for
-		// the up to k output rows it feeds (a load per FMA ran at one
-		// FMA a cycle: the unaligned loads split cache lines), and
-		// consecutive FMAs feed different chains; each output still sums
-		// its taps by kernel row, then column (u = i − q rises with i).
-		g.MOVQ(p, r)
-		x := g.ZMM()
-		last := s*(rows-1) + k - 1 // the block's last input row
-		for i := 0; i <= last; i++ {
+		win := newPlaneWindow(g, W, vecs, sp, paramMem(g, "b"))
+		win.startAll()
+		q, qmax, x := g.GP64(), g.GP64(), g.ZMM()
+		g.XORQ(q, q)
+		g.LEAQ(Mem{Base: h, Disp: (k - 5) / 2}, qmax)
+		// row adds input row at r to acc[d] for d in ds with kernel row
+		// u(d).
+		row := func(ds []int, u func(d int) int) {
 			for j := 0; j < k; j++ {
 				for v := 0; v < vecs; v++ {
 					m := tap(r, j)
 					m.Disp += 64 * v
 					g.VMOVUPS(m, x)
-					for q := 0; q < rows; q++ {
-						if u := i - s*q; u >= 0 && u < k {
-							fma.add(u*k+j, x, acc[q*vecs+v])
-						}
+					for _, d := range ds {
+						fma.add(u(d)*k+j, x, win.acc(d, v, j))
 					}
 				}
 			}
-			if i < last {
-				g.ADDQ(ldp, r)
+		}
+		all, odd := make([]int, W), []int{}
+		for d := range all {
+			all[d] = d
+			if 2*(W-1-d)+1 < k {
+				odd = append(odd, d)
 			}
 		}
-		g.MOVQ(y, r)
-		for q := 0; q < rows; q++ {
-			planeStore(g, acc[q*vecs:(q+1)*vecs], r, klast)
-			if q < rows-1 {
-				g.ADDQ(wb, r)
-			}
-		}
-	}
-	// loop emits rows rows a step while h ≥ rows; then, in a plane of at
-	// least rows rows, the last rows again as one block ending at the
-	// plane's end (rewriting identical values: a lone row is one FMA chain
-	// per vector, k² FMA latencies long), else one row at a time.
-	loop := func(label string, rows, vecs int) {
-		g.Label(label)
-		g.CMPQ(h, U8(rows))
-		g.JL(LabelRef(label + "_tail"))
-		g.Label(label + "_block")
-		block(rows, vecs)
-		for range rows {
-			g.ADDQ(wb, y)
-			for range s {
-				g.ADDQ(ldp, p)
-			}
-		}
-		g.SUBQ(U8(rows), h)
-		g.JZ(LabelRef(name + "_done"))
-		g.CMPQ(h, U8(rows))
-		g.JGE(LabelRef(label + "_block"))
-		// rows − h rows back, then the block once more (h = rows: its
-		// loop then ends).
-		back := g.GP64()
-		g.MOVQ(U32(rows), back)
-		g.SUBQ(h, back)
-		g.Label(label + "_back")
-		g.SUBQ(wb, y)
-		for range s {
-			g.SUBQ(ldp, p)
-		}
-		g.DECQ(back)
-		g.JNZ(LabelRef(label + "_back"))
-		g.MOVQ(U32(rows), h)
-		g.JMP(LabelRef(label + "_block"))
-		g.Label(label + "_tail")
-		block(1, vecs)
+		g.Label(label + "_step")
+		g.MOVQ(p, r)
+		row(all, func(d int) int { return 2 * (W - 1 - d) })
+		g.ADDQ(ldp, r)
+		row(odd, func(d int) int { return 2*(W-1-d) + 1 })
+		g.CMPQ(q, U8(W-1))
+		g.JL(LabelRef(label + "_next"))
+		win.store(0, y, klast)
 		g.ADDQ(wb, y)
-		for range s {
-			g.ADDQ(ldp, p)
-		}
-		g.DECQ(h)
-		g.JNZ(LabelRef(label + "_tail"))
+		g.Label(label + "_next")
+		win.slide()
+		g.ADDQ(ldp, p)
+		g.ADDQ(ldp, p)
+		g.INCQ(q)
+		g.CMPQ(q, qmax)
+		g.JLE(LabelRef(label + "_step"))
+		g.MOVQ(p, r)
+		row([]int{0}, func(int) int { return k - 1 })
+		win.store(0, y, klast)
 		g.JMP(LabelRef(name + "_done"))
 	}
 	for v := 1; v < maxVecs; v++ {
@@ -375,7 +385,7 @@ func dwPlaneBody(g *build.Context, name string, k, maxVecs int, prm []Register, 
 		g.JE(LabelRef(fmt.Sprintf("%s_v%d", name, v)))
 	}
 	for v := maxVecs; v >= 1; v-- {
-		loop(fmt.Sprintf("%s_v%d", name, v), dwPlaneRows(k, v), v)
+		slide(fmt.Sprintf("%s_v%d", name, v), v)
 	}
 	g.Label(name + "_done")
 	g.VZEROUPPER()
@@ -391,14 +401,6 @@ func dwPlaneVecs(k int) int {
 		return 7
 	}
 	return 2
-}
-
-// dwPlaneRows is the output rows dwPlane16S2's kernels compute a block
-// with vecs vectors a row: as many FMA chains as the 32 zmm leave beside
-// the weights (dwPlaneRegWeights) and the loaded tap, up to 8 rows (each
-// loaded tap feeds up to k of them).
-func dwPlaneRows(k, vecs int) int {
-	return max(1, min(8, (32-dwPlaneRegWeights(k)-1)/vecs))
 }
 
 // dwPlaneRegWeights is how many of the k² weights dwPlane16's kernels
