@@ -462,7 +462,6 @@ type runState struct {
 	task   dwTask
 	taskL  dwcTask
 	taskP  dwPlanesTask
-	task16 dwPlane16Task
 	sub    subTask
 	offt   offsTask
 	offs   []int32 // offsTask's offsets

@@ -53,10 +53,10 @@ func (k *Conv) useDW5S2P(g *geometry) bool {
 func (k *Conv) runDepthwise(st *runState, g *geometry, x, y, res []float32) {
 	switch k.dwRoute(g) {
 	case routePlane16:
-		k.runDWPlane16(st, g, x, y, res)
+		k.runPlanes(st, g, x, y, res, dwPlaneKernel(k.kern, k.kh))
 		return
 	case routePlanes:
-		k.runDWPlanes(st, g, x, y, res)
+		k.runPlanes(st, g, x, y, res, k.kern.DWConv3x3Planes)
 		return
 	case routeLanes:
 		k.runDWC(st, g, x, y, res)

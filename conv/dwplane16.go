@@ -1,9 +1,6 @@
 package conv
 
-import (
-	"github.com/gocnn/gocnn/asm"
-	"github.com/gocnn/gocnn/internal/parallel"
-)
+import "github.com/gocnn/gocnn/asm"
 
 // Depthwise k×k stride-1 "same" convolution (k = 3, 5) on planes whose
 // rows are up to seven 16-lane vectors at 3×3 (MobileNet's and
@@ -48,49 +45,4 @@ func (k *Conv) usePlane16(g *geometry) bool {
 		g.ph == p && g.pw == p && g.oh == g.h && g.ow == g.w
 	return dwPlaneKernel(k.kern, k.kh) != nil && k.m == k.group && k.cg == 1 && same &&
 		g.h >= 1 && g.w >= dwPlaneWidths[(k.kh-1)/4] && g.w <= dwPlaneWidths[2] && asm.DWPlaneFast(k.kh, g.w)
-}
-
-// dwPlane16Task computes depthwise output planes; part i takes a
-// contiguous range of the N·M planes (dwTask's fields), a kernel call per
-// image's run of them.
-type dwPlane16Task dwTask
-
-func (k *Conv) runDWPlane16(st *runState, g *geometry, x, y, res []float32) {
-	planes := g.n * k.m
-	parts := k.parts(planes, planes*g.outPlane, 16<<10)
-	st.task16 = dwPlane16Task{k: k, g: g, x: x, y: y, res: res, parts: parts}
-	parallel.Default().Run(&st.task16, parts)
-	st.task16 = dwPlane16Task{}
-}
-
-func (t *dwPlane16Task) Run(part int) {
-	k, g, kt := t.k, t.g, t.k.kern
-	planes := g.n * k.m
-	lo, hi := part*planes/t.parts, (part+1)*planes/t.parts
-	if lo >= hi {
-		return
-	}
-	f, kk := dwPlaneKernel(kt, k.kh), k.kh*k.kw
-	clo, chi, fused := k.ep.kernelClamp(t.res != nil)
-	for pl := lo; pl < hi; {
-		m := pl % k.m
-		n := min(hi-pl, k.m-m) // a call per image: the weights restart
-		x := t.x[pl*g.inPlane : (pl+n)*g.inPlane]
-		y := t.y[pl*g.outPlane : (pl+n)*g.outPlane]
-		w := k.dwW[kk*m : kk*(m+n)]
-		var b *float32
-		if k.bias != nil {
-			b = &k.bias[m : m+n][0]
-		}
-		f(n, g.h, g.w, &y[0], &x[0], &w[0], b, clo, chi)
-		pl += n
-	}
-	y := t.y[lo*g.outPlane : hi*g.outPlane]
-	if t.res != nil {
-		r := t.res[lo*g.outPlane : hi*g.outPlane]
-		kt.Add(len(y), &y[0], &y[0], &r[0])
-	}
-	if !fused {
-		k.ep.activate(kt, y)
-	}
 }

@@ -28,14 +28,24 @@ func (k *Conv) usePlanes(g *geometry) bool {
 		g.h >= 2 && g.w <= dwPlanesWidest && plane >= asm.PlanesMin && plane <= asm.PlanesMax
 }
 
-// dwPlanesTask computes depthwise output planes with DWConv3x3Planes; part i
-// takes a contiguous range of the N·M planes (dwTask's fields, no scratch).
-type dwPlanesTask dwTask
+// planesFunc is a depthwise kernel over whole planes (asm.DWPlanesFunc,
+// asm.DWPlaneS1Func).
+type planesFunc = func(n, h, w int, y, x, wt, b *float32, lo, hi float32)
 
-func (k *Conv) runDWPlanes(st *runState, g *geometry, x, y, res []float32) {
+// dwPlanesTask computes depthwise output planes with f; part i takes a
+// contiguous range of the N·M planes (dwTask's fields, no scratch), a
+// call per image's run of them.
+type dwPlanesTask struct {
+	dwTask
+	f planesFunc
+}
+
+// runPlanes runs a depthwise layer on g through f (DWConv3x3Planes for
+// this route, DWPlaneK3S1/DWPlaneK5S1 for dwplane16.go's).
+func (k *Conv) runPlanes(st *runState, g *geometry, x, y, res []float32, f planesFunc) {
 	planes := g.n * k.m
 	parts := k.parts(planes, planes*g.outPlane, 16<<10)
-	st.taskP = dwPlanesTask{k: k, g: g, x: x, y: y, res: res, parts: parts}
+	st.taskP = dwPlanesTask{dwTask{k: k, g: g, x: x, y: y, res: res, parts: parts}, f}
 	parallel.Default().Run(&st.taskP, parts)
 	st.taskP = dwPlanesTask{}
 }
@@ -47,25 +57,27 @@ func (t *dwPlanesTask) Run(part int) {
 	if lo >= hi {
 		return
 	}
+	kk := k.kh * k.kw
 	clo, chi, fused := k.ep.kernelClamp(t.res != nil)
 	for pl := lo; pl < hi; {
 		m := pl % k.m
 		n := min(hi-pl, k.m-m) // a call per image: the weights restart
 		x := t.x[pl*g.inPlane : (pl+n)*g.inPlane]
 		y := t.y[pl*g.outPlane : (pl+n)*g.outPlane]
-		w := k.dwW[9*m : 9*(m+n)]
+		w := k.dwW[kk*m : kk*(m+n)]
 		var b *float32
 		if k.bias != nil {
 			b = &k.bias[m : m+n][0]
 		}
-		kt.DWConv3x3Planes(n, g.h, g.w, &y[0], &x[0], &w[0], b, clo, chi)
-		if t.res != nil {
-			r := t.res[pl*g.outPlane : (pl+n)*g.outPlane]
-			kt.Add(len(y), &y[0], &y[0], &r[0])
-		}
+		t.f(n, g.h, g.w, &y[0], &x[0], &w[0], b, clo, chi)
 		pl += n
 	}
+	y := t.y[lo*g.outPlane : hi*g.outPlane]
+	if t.res != nil {
+		r := t.res[lo*g.outPlane : hi*g.outPlane]
+		kt.Add(len(y), &y[0], &y[0], &r[0])
+	}
 	if !fused {
-		k.ep.activate(kt, t.y[lo*g.outPlane:hi*g.outPlane])
+		k.ep.activate(kt, y)
 	}
 }
