@@ -25,11 +25,12 @@ import (
 // chains at their first and last input rows, which fed one output row
 // each and waited on FMA latency. Each output sums its taps in the twin's
 // order (kernel row, then column) from the bias, as one FMA chain per
-// vector (two at 5×5 on rows of one vector: see section). After row t, acc[0] (output row t − p) is stored from
-// t = p on; the others move up one (register moves, which measured the
-// same as unrolling k steps to rename them) and acc[k−1] restarts from
-// the bias; after the plane's last row the p outputs left are complete
-// (the rows below are zeros) and stored.
+// vector (two at 5×5 on rows of one vector: see section). After row t,
+// acc[0] (output row t − p) is stored from t = p on; the others move up
+// one (register moves, which measured the same as unrolling k steps to
+// rename them) and acc[k−1] restarts from the bias; after the plane's
+// last row the p outputs left are complete (the rows below are zeros)
+// and stored.
 //
 // masks holds 2k load masks: the first vector's for each tap column j,
 // then the last vector's, which for one vector a row are both in one; at
@@ -96,10 +97,11 @@ func dwPlane16(g *build.Context, k int) {
 		fma := planeWeights(g, k, wt)
 		// A 5×5 row of one vector has five FMA chains, which wait on
 		// the FMA latency: each output vector then sums its even and its
-		// odd kernel columns apart (planeWindow), added at the store. BenchmarkConv, four alternations, GFLOP/s of CPU time on
-		// one thread: efficientnet.dw480.5x5 (14×14) 147–150 → 168–172;
-		// at 3×3, rows of one or two vectors (three or six chains) ran
-		// the same or slower that way (mobilenetv2.dw384.s1, dw192.s1).
+		// odd kernel columns apart (planeWindow), added at the store.
+		// BenchmarkConv, four alternations, GFLOP/s of CPU time on one
+		// thread: efficientnet.dw480.5x5 (14×14) 147–150 → 168–172; at
+		// 3×3, rows of one or two vectors (three or six chains) ran the
+		// same or slower that way (mobilenetv2.dw384.s1, dw192.s1).
 		sp := 1
 		if k == 5 && vecs == 1 {
 			sp = 2
@@ -228,22 +230,22 @@ func (w *planeWindow) slide() {
 	w.start(len(w.regs) - 1)
 }
 
-// planeWeights16 is the weights of a dwPlane16 kernel at wt: load
+// planeWeightRegs is the weights of a dwPlane16 kernel at wt: load
 // broadcasts the first dwPlaneRegWeights(k) into registers, add(i, x,
 // acc) adds weight i times x to acc, from its register or broadcast from
 // memory past the registers' share.
-type planeWeights16 struct {
+type planeWeightRegs struct {
 	load func()
 	add  func(i int, x, acc VecVirtual)
 }
 
 // planeWeights returns the weights at wt of k×k kernels.
-func planeWeights(g *build.Context, k int, wt Register) planeWeights16 {
+func planeWeights(g *build.Context, k int, wt Register) planeWeightRegs {
 	ws := make([]VecVirtual, dwPlaneRegWeights(k))
 	for i := range ws {
 		ws[i] = g.ZMM()
 	}
-	return planeWeights16{
+	return planeWeightRegs{
 		load: func() {
 			for i, w := range ws {
 				g.VBROADCASTSS(Mem{Base: wt, Disp: 4 * i}, w)
@@ -277,10 +279,10 @@ func planeStore(g *build.Context, accs []VecVirtual, out Register, last Op) {
 // on rows of one or two vectors of outputs (s2Chunks in
 // asm/rows_amd64.go splits wider rows): dwPlane16's sliding window at
 // stride 2 (dwPlaneBody), output row q reading input rows 2q…2q+k−1,
-// each stored as its even
-// columns and then, half floats on, its odd ones (Deinterleave), so that
-// output i's taps E[i], O[i], E[i+1], O[i+1], … are consecutive across i
-// again: kernel column j is E[i + j/2] for even j, O[i + j/2] for odd.
+// each stored as its even columns and then, half floats on, its odd ones
+// (Deinterleave), so that output i's taps E[i], O[i], E[i+1], O[i+1], …
+// are consecutive across i again: kernel column j is E[i + j/2] for even
+// j, O[i + j/2] for odd.
 func dwPlane16S2(g *build.Context, k int) {
 	name := fmt.Sprintf("dwRowsK%dS2PAVX512", k)
 	g.Function(name)
