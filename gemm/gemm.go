@@ -338,9 +338,17 @@ func useFusedB(ldb int) bool { return fusedBMode.or(noAlias(ldb)) }
 var rowAMode = override(os.Getenv("GOCNN_ROWA"))
 
 // useRowA reports whether A should be read in place rather than packed:
-// packing A is repaid only when B has many column strips.
+// packing A is repaid only when B has many column strips, or when a last
+// strip of thinMax columns or fewer (but more than gemvEdge takes) can
+// run on SgemmThin, which needs A packed: against the 8×16 edge kernel
+// reading A in place (medians of five, one thread) 256×196×2304 1256 →
+// 1206 µs, 1024×100×1024 1191 → 1139, 256×36×2304 320 → 293, 512×4×1024
+// 123 → 99; strips of full width measured even (256×128×2304 758 / 777
+// µs, 256×160×256 103 / 102).
 func useRowA(kern *asm.Kernels, m, n, k, lda int) bool {
-	return rowAMode.or(n <= 256 && noAlias(lda))
+	w := n % kern.NR
+	thin := kern.SgemmThin != nil && w > gemvEdgeMax && w <= thinMax
+	return rowAMode.or(n <= 256 && !thin && noAlias(lda))
 }
 
 // splitCosts returns grid's costs for this call: per k, of an MR×NR tile,

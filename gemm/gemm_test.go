@@ -322,15 +322,16 @@ func TestGemv(t *testing.T) {
 }
 
 // TestGemvEdge covers thin last column strips next to A read in place,
-// which run as Sgemv passes (gemvEdge): widths 1 and 2 (and 3, which does
-// not), row tails, several k blocks and k too short for the y scratch.
+// which run as Sgemv passes (gemvEdge): widths 1 and 2 (and 5, which does
+// not; 3 and 4 pack A where SgemmThin takes them), row tails, several k
+// blocks and k too short for the y scratch.
 func TestGemvEdge(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	for _, kern := range asm.Tables() {
 		t.Run(kern.Name, func(t *testing.T) {
 			// m, n, k, lda-k
-			shapes := [][4]int{{37, kern.NR + 1, 1100, 1}, {70, 2*kern.NR + 2, 700, 1}, {9, 3, 300, 1},
-				{41, kern.NR + 3, 300, 1}, {203, 1 + 2*kern.NR, 6, 70}}
+			shapes := [][4]int{{37, kern.NR + 1, 1100, 1}, {70, 2*kern.NR + 2, 700, 1}, {9, 5, 300, 1},
+				{41, kern.NR + 5, 300, 1}, {203, 1 + 2*kern.NR, 6, 70}}
 			for _, s := range edgeGemvShapes(kern) {
 				shapes = append(shapes, [4]int{s[0], s[1], s[2], 1})
 			}
