@@ -22,7 +22,7 @@ func archTables() []*Kernels {
 		{
 			Name: "neon", Level: cpu.NEON, MR: 8, NR: 12, KUnroll: 4,
 			Sgemm: sgemm8x12NEON, SgemmRowA: sgemm8x12RowANEON, Sgemv: sgemvNEON,
-			Edge:     []EdgeKernel{{8, sgemm8x8NEON, sgemm8x8RowANEON, nil}},
+			Edge:     []EdgeKernel{{8, sgemm8x8NEON, sgemm8x8RowANEON, nil, nil}},
 			FMAProbe: fmaProbeNEON, ProbeFlops: 24 * 4 * 2,
 			RowKernels: rowKernelsNEON,
 		},

@@ -57,6 +57,9 @@ type EdgeKernel struct {
 	Sgemm     SgemmFunc
 	SgemmRowA SgemmRowAFunc // may be nil
 	SgemmOffs SgemmOffsFunc // may be nil
+	// SgemmRowACol is SgemmRowA with one more column, for strips of NR+1
+	// columns; may be nil.
+	SgemmRowACol SgemmRowAColFunc
 }
 
 // EdgeFor returns the narrowest edge kernel at least w columns wide, or

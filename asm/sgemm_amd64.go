@@ -114,6 +114,13 @@ func sgemm4x16RowAAVX2(k int, a *float32, lda int, b *float32, ldb int, c *float
 //go:noescape
 func sgemm4x16OffsAVX2(n int, k int, a *float32, as int, b *float32, offs *int32, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int)
 
+// sgemm8x16RowAColAVX512 computes one full 8×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
+// with A[i][p] = a[i*lda+p], then C[i][j] = epilogue(acc); see SgemmFunc.
+// It also stores y[i] = Σ_p A[i][p]·x[p] (no epilogue); see SgemmRowAColFunc.
+//
+//go:noescape
+func sgemm8x16RowAColAVX512(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha float32, beta float32, lo float32, hi float32, bias *float32, r *float32, ldr int, x *float32, y *float32)
+
 // sgemm6x16AVX2 computes one full 6×16 tile, acc[i][j] = Σ_p A[i][p]·b[p*ldb+j]
 // with A[i][p] = a[p*MR+i], then C[i][j] = epilogue(acc); see SgemmFunc.
 //

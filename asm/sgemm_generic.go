@@ -44,6 +44,13 @@ type SgemmFunc func(k int, a, b *float32, ldb int, c *float32, ldc int, flags in
 // packing A when B has few columns (each A element is used only n times).
 type SgemmRowAFunc func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)
 
+// SgemmRowAColFunc is SgemmRowAFunc (B a packed panel) that also computes
+// one more column, y[i] = Σ_p A[i][p]·x[p] for the tile's MR rows, with no
+// epilogue (the caller applies it to the whole column): a column left
+// after an edge kernel's strip rides along with it instead of costing a
+// matrix-vector pass over A of its own.
+type SgemmRowAColFunc func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int, x, y *float32)
+
 // SgemmPackBFunc is SgemmFunc with B read in place (typically a row-major
 // matrix, ldb its row stride) that also copies the k×NR panel it reads to
 // bp as a packed panel: bp[p*NR+j] = b[p*ldb+j]. The first tile of a

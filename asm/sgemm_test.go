@@ -385,13 +385,8 @@ func TestSgemv(t *testing.T) {
 					t.Fatalf("m=%d k=%d: wrote past y", m, k)
 				}
 				for i := 0; i < m; i++ {
-					var s, sa float64
-					for p := 0; p < k; p++ {
-						v := float64(a[i*lda+p]) * float64(x[p])
-						s += v
-						sa += math.Abs(v)
-					}
-					if d := math.Abs(float64(y[i]) - s); d > 1e-5*sa+1e-30 {
+					s, sa := refDot(a[i*lda:i*lda+k], x)
+					if d := math.Abs(float64(y[i]) - s); !(d <= 1e-5*sa+1e-30) {
 						t.Fatalf("m=%d k=%d: y[%d]=%v want %v", m, k, i, y[i], s)
 					}
 				}
@@ -549,5 +544,78 @@ func TestSgemmThin(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// refDot is Σ a[p]·x[p] in float64 and Σ |a[p]·x[p]| (the error bound's
+// scale) over a's length.
+func refDot(a, x []float32) (s, sa float64) {
+	for p := range a {
+		v := float64(a[p]) * float64(x[p])
+		s += v
+		sa += math.Abs(v)
+	}
+	return s, sa
+}
+
+// TestSgemmRowACol runs each edge kernel's SgemmRowACol against its
+// SgemmRowA (the tile: same FMAs in the same order, so C must match bit
+// for bit) and the extra column against float64, with A's last row and x
+// ending at a guard page (the masked last step must not read past them)
+// and k around the 16-step loop.
+func TestSgemmRowACol(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 5))
+	flagSets := []int{0, FlagAlpha | FlagBeta | FlagRowBias | FlagClamp, FlagColBias | FlagResidual}
+	tested := false
+	for _, tab := range Tables() {
+		for _, e := range tab.Edge {
+			if e.SgemmRowACol == nil {
+				continue
+			}
+			tested = true
+			mr, nr := tab.MR, e.NR
+			for _, k := range []int{0, 1, 3, 4, 5, 15, 16, 17, 20, 31, 32, 33, 47, 48, 64, 100, 257} {
+				for fi, flags := range flagSets {
+					lda := k + 3*(fi%2) // rows back to back, or with gaps
+					ldb, ldc, ldr := nr, nr+5, nr+2
+					b := randSlice(rng, max(1, k*ldb))
+					bias := randSlice(rng, nr)
+					r := randSlice(rng, mr*ldr)
+					want := guardedC(rng, mr, nr, ldc, 3)
+					got := slices.Clone(want)
+					withTailGuard(t, max(1, (mr-1)*lda+k), func(a []float32) {
+						withTailGuard(t, max(1, k), func(x []float32) {
+							for i := range a {
+								a[i] = float32(rng.NormFloat64())
+							}
+							for i := range x {
+								x[i] = float32(rng.NormFloat64())
+							}
+							y := make([]float32, mr+1)
+							y[mr] = -7777
+							e.SgemmRowA(k, &a[0], lda, &b[0], ldb, &want[3], ldc, flags, 0.75, -1.25, -0.5, 0.6, &bias[0], &r[0], ldr)
+							e.SgemmRowACol(k, &a[0], lda, &b[0], ldb, &got[3], ldc, flags, 0.75, -1.25, -0.5, 0.6, &bias[0], &r[0], ldr, &x[0], &y[0])
+							for i := range want {
+								if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+									t.Fatalf("%s %d×%d k=%d flags=%#x: C[%d] = %v, SgemmRowA %v", tab.Name, mr, nr, k, flags, i-3, got[i], want[i])
+								}
+							}
+							for i := 0; i < mr; i++ {
+								s, sa := refDot(a[i*lda:i*lda+k], x[:k])
+								if d := math.Abs(float64(y[i]) - s); !(d <= 1e-5*sa+1e-30) {
+									t.Fatalf("%s %d×%d k=%d: y[%d] = %v, want %v (bound %.3g)", tab.Name, mr, nr, k, i, y[i], s, 1e-5*sa)
+								}
+							}
+							if y[mr] != -7777 {
+								t.Fatalf("%s k=%d: wrote y[%d]", tab.Name, k, mr)
+							}
+						})
+					})
+				}
+			}
+		}
+	}
+	if !tested {
+		t.Skip("no table on this machine has an SgemmRowACol kernel")
 	}
 }

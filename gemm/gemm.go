@@ -605,6 +605,19 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			}
 			w, gw = ew, w-ew
 		}
+		// A last column after an edge kernel's strip (N = 49 = 32+16+1)
+		// rides on its tiles when they read A in place (SgemmRowACol): a
+		// Sgemv pass over the A block had cost that one column as much as
+		// 15 columns of the kernel (512×48×4608 1.28 ms, 512×49 1.34). All
+		// tiles must be full for that, so M decides, not the thread split.
+		var colK asm.SgemmRowAColFunc
+		var y []float32
+		if gw == 1 && c.rowA && p.M%mr == 0 {
+			if ek := kern.EdgeFor(w); ek != nil && ek.NR == w {
+				colK = ek.SgemmRowACol
+				y = bbuf[(jr+w+1)*kc : (jr+w+1)*kc+mc]
+			}
+		}
 		bp, ldb := &zero[0], nr
 		fuse := false // this strip's first tile packs it to bp
 		switch pb := p.PackedB; {
@@ -688,6 +701,9 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 					}
 				}
 				switch {
+				case colK != nil: // (every tile full, A in place)
+					colK(kc, ap, p.LDA, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR, &bbuf[(jr+w)*kc], &y[ir])
+					continue
 				case h == mr && w == width && inPlace:
 					sgRow(kc, ap, p.LDA, bp, ldb, cp, p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
 					continue
@@ -706,7 +722,11 @@ func (c *call) macro(abuf, bbuf, tile []float32, ic, mc, jc, nc, pc, kc, flags i
 			activate(kern, e.Act, p.C[ic*p.LDC+jc+act0:], p.LDC, mc, end-act0)
 			act0 = end
 		}
-		if gw > 0 {
+		switch {
+		case colK != nil:
+			c.edgeColumn(y, ic, mc, j+w, pc+kc >= p.K, flags, alpha, beta)
+			act0 = nc
+		case gw > 0:
 			c.gemvEdge(bbuf[(jr+w)*kc:], ic, mc, j+w, gw, pc, kc, flags, alpha, beta)
 			act0 = nc
 		}
@@ -877,21 +897,27 @@ func (c *call) gemvEdgeFits(ew, w, kc int) bool {
 // as w matrix-vector products of the A rows with the columns of B, packed
 // in xs[c*kc:(c+1)*kc]; the floats after them are scratch.
 func (c *call) gemvEdge(xs []float32, ic, mc, j, w, pc, kc, flags int, alpha, beta float32) {
-	p, e := &c.p, &c.p.Epilogue
+	p := &c.p
 	pa, mr := p.PackedA, c.kern.MR
 	y := xs[w*kc : w*kc+roundUp(mc, mr)]
-	last := pc+kc >= p.K
 	for q := 0; q < w; q++ {
 		if pa == nil {
 			c.kern.Sgemv(mc, kc, &p.A[ic*p.LDA+pc], p.LDA, &xs[q*kc], &y[0])
 		} else {
 			c.kern.SgemvPacked((mc+mr-1)/mr, kc, pa.panel(ic, pc, kc), mr*kc, &xs[q*kc], &y[0])
 		}
-		bias, res := c.epPtrs(flags, ic, j+q)
-		asm.Epilogue(mc, 1, y, 1, &p.C[ic*p.LDC+j+q], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
-		if last && c.act {
-			activate(c.kern, e.Act, p.C[ic*p.LDC+j+q:], p.LDC, mc, 1)
-		}
+		c.edgeColumn(y, ic, mc, j+q, pc+kc >= p.K, flags, alpha, beta)
+	}
+}
+
+// edgeColumn stores y, the sums of column j's rows ic…ic+mc−1 for one k
+// block, to C through the epilogue (and the activation after the last).
+func (c *call) edgeColumn(y []float32, ic, mc, j int, last bool, flags int, alpha, beta float32) {
+	p, e := &c.p, &c.p.Epilogue
+	bias, res := c.epPtrs(flags, ic, j)
+	asm.Epilogue(mc, 1, y, 1, &p.C[ic*p.LDC+j], p.LDC, flags, alpha, beta, c.lo, c.hi, bias, res, e.LDR)
+	if last && c.act {
+		activate(c.kern, e.Act, p.C[ic*p.LDC+j:], p.LDC, mc, 1)
 	}
 }
 

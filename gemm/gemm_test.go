@@ -365,7 +365,9 @@ func TestGemvEdge(t *testing.T) {
 func edgeGemvShapes(kern *asm.Kernels) [][3]int {
 	var ss [][3]int
 	for _, e := range kern.Edge {
-		ss = append(ss, [3]int{kern.MR*3 + 1, kern.NR + e.NR + 1, 300}, [3]int{kern.MR * 4, 2*kern.NR + e.NR + 2, 1100})
+		ss = append(ss, [3]int{kern.MR*3 + 1, kern.NR + e.NR + 1, 300}, [3]int{kern.MR * 4, 2*kern.NR + e.NR + 2, 1100},
+			// M a multiple of MR: the last column on SgemmRowACol where the edge has one.
+			[3]int{kern.MR * 5, kern.NR + e.NR + 1, 1100}, [3]int{kern.MR * 2, e.NR + 1, 100})
 	}
 	return ss
 }

@@ -41,6 +41,7 @@ const (
 	kernelSigStrip = "func(n, k int, a *float32, as int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
 	kernelSigRowA  = "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
 	kernelSigOffs  = "func(n, k int, a *float32, as int, b *float32, offs *int32, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int)"
+	kernelSigCol   = "func(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int, flags int, alpha, beta, lo, hi float32, bias, r *float32, ldr int, x, y *float32)"
 )
 
 func sgemm(g *build.Context) {
@@ -70,6 +71,7 @@ func sgemm(g *build.Context) {
 			sgemmKernel(g, s.isa, s.mr, s.nr, kindOffs)
 		}
 	}
+	sgemmKernel(g, avx5, 8, 16, kindRowACol)
 	sgemmKernel(g, avx2, 6, 16, kindPacked) // measured alternative, kept for BenchmarkKernel
 	sgemv(g, avx5)
 	sgemv(g, avx2)
@@ -109,11 +111,12 @@ const aPrefetch = 2048
 type kernelKind int
 
 const (
-	kindPacked kernelKind = iota // SgemmFunc: A a packed panel
-	kindRowA                     // SgemmRowAFunc: A a row-major matrix read in place
-	kindPackB                    // SgemmPackBFunc: also copies the B rows it reads to bp
-	kindStrips                   // SgemmStripsFunc: n tiles down a column in one call
-	kindOffs                     // SgemmOffsFunc: kindStrips with B row p at b + offs[p]
+	kindPacked  kernelKind = iota // SgemmFunc: A a packed panel
+	kindRowA                      // SgemmRowAFunc: A a row-major matrix read in place
+	kindPackB                     // SgemmPackBFunc: also copies the B rows it reads to bp
+	kindStrips                    // SgemmStripsFunc: n tiles down a column in one call
+	kindOffs                      // SgemmOffsFunc: kindStrips with B row p at b + offs[p]
+	kindRowACol                   // SgemmRowAColFunc: kindRowA and one more column's sums
 )
 
 // sgemmKernel emits the MR×NR micro-kernel of the given kind. Register
@@ -130,7 +133,19 @@ const (
 // column strip instead of one per tile. kindOffs is kindStrips with B row
 // p at b + offs[p] floats: convolution windows read in place (implicit
 // im2col), one offset per (channel, kernel row, kernel column).
+// kindRowACol is kindRowA (B a packed panel, AVX-512, MR = 8) that also
+// sums one more column of B, y[i] = Σ_p A[i][p]·x[p], with vectors along
+// k (the A rows' next 64 bytes, which the broadcasts read anyway, against
+// 16 values of x; a masked step for the last k mod 16), so that a column
+// left over after the edge kernel does not cost a pass over A of its own.
 func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
+	col := kind == kindRowACol
+	if col && (s.width != 16 || mr != 8) {
+		panic("sgemmKernel: the extra column is emitted for AVX-512 and MR = 8 only")
+	}
+	if col {
+		kind = kindRowA
+	}
 	rowA, packB, offs := kind == kindRowA, kind == kindPackB, kind == kindOffs
 	strips := kind == kindStrips || offs
 	nv := nr / s.width
@@ -154,6 +169,10 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		layout = "A[i][p] = a[i*lda+p]"
 		sig = kernelSigRowA
 	}
+	if col {
+		name = fmt.Sprintf("sgemm%dx%dRowACol%s", mr, nr, s.name)
+		sig = kernelSigCol
+	}
 	if mr*nv+nv+1 > len(s.regs) || mr*nv+4 > len(s.regs) || mr > 8 {
 		panic(name + ": too many registers")
 	}
@@ -165,6 +184,9 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		fmt.Sprintf("with %s, then C[i][j] = epilogue(acc); see SgemmFunc.", layout)}
 	if packB {
 		doc = append(doc, fmt.Sprintf("It also stores the B rows it reads, bp[p*%d+j] = b[p*ldb+j]; see SgemmPackBFunc.", nr))
+	}
+	if col {
+		doc = append(doc, "It also stores y[i] = Σ_p A[i][p]·x[p] (no epilogue); see SgemmRowAColFunc.")
 	}
 	if strips {
 		doc = []string{fmt.Sprintf("%s computes n full %d×%d tiles stacked in a column, tile t with", name, mr, nr),
@@ -320,6 +342,40 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 			}
 		}
 	}
+	// col: dacc(i) sums row i's products with x lane by lane; the loop of
+	// 16 k steps runs first, the unrolled loops below take the rest.
+	dacc := func(i int) VecPhysical { return s.regs[banks*mr*nv+nv+1+i] }
+	var zx, zt VecPhysical
+	xp, rem, aRem, a4Rem := R14, RAX, R15, R8
+	if col {
+		zx, zt = dacc(mr), dacc(mr+1)
+		for i := 0; i < mr; i++ {
+			g.VXORPS(dacc(i), dacc(i), dacc(i))
+		}
+		g.Load(g.Param("x"), xp)
+		g.CMPQ(k, U8(16))
+		g.JL(LabelRef(name + "_rem"))
+		g.Label(name + "_loop16")
+		g.VMOVUPS(Mem{Base: xp}, zx)
+		for i := 0; i < mr; i++ {
+			g.VFMADD231PS(aElem(i, 0), zx, dacc(i))
+		}
+		g.ADDQ(U8(64), xp)
+		for range 4 {
+			for u := 0; u < 4; u++ {
+				step(u, false)
+			}
+			advanceA(4)
+			g.LEAQ(Mem{Base: b, Index: ldb, Scale: 4}, b)
+		}
+		g.SUBQ(U8(16), k)
+		g.CMPQ(k, U8(16))
+		g.JGE(LabelRef(name + "_loop16"))
+		g.Label(name + "_rem")
+		g.MOVQ(k, rem)
+		g.MOVQ(a, aRem)
+		g.MOVQ(a4, a4Rem)
+	}
 	const unroll = 4
 	g.CMPQ(k, U8(unroll))
 	g.JL(LabelRef(name + "_tail"))
@@ -387,6 +443,9 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 		for v := 0; v < nv; v++ {
 			g.VADDPS(accIn(1, i, v), acc(i, v), acc(i, v))
 		}
+	}
+	if col {
+		colSums(g, name, dacc, zx, zt, s.regs[banks*mr*nv:], rem, aRem, a4Rem, lda, lda3, xp)
 	}
 	if !strips {
 		g.Load(g.Param("flags"), flags)
@@ -476,6 +535,54 @@ func sgemmKernel(g *build.Context, s isa, mr, nr int, kind kernelKind) {
 	}
 	g.VZEROUPPER()
 	g.RET()
+}
+
+// colSums ends kindRowACol's extra column: the last rem (< 16) k steps
+// as one masked step (rows from aRem and a4Rem, x at xp), then each row's
+// lanes summed and the eight sums stored to y. free holds two vectors
+// below Z16 that the k loop no longer needs (VHADDPS is VEX only).
+func colSums(g *build.Context, name string, dacc func(int) VecPhysical, zx, zt VecPhysical, free []VecPhysical, rem, aRem, a4Rem, lda, lda3, xp Register) {
+	g.TESTQ(rem, rem)
+	g.JZ(LabelRef(name + "_colsum"))
+	g.MOVQ(rem, RCX) // (k is spent)
+	g.MOVL(U32(1), R13L)
+	g.SHLL(CL, R13L)
+	g.DECL(R13L)
+	g.KMOVW(R13L, K1)
+	g.VMOVUPS_Z(Mem{Base: xp}, K1, zx)
+	for i := 0; i < 8; i++ {
+		base := aRem
+		if i >= 4 {
+			base = a4Rem
+		}
+		m := [4]Mem{{Base: base}, {Base: base, Index: lda, Scale: 1}, {Base: base, Index: lda, Scale: 2}, {Base: base, Index: lda3, Scale: 1}}[i%4]
+		g.VMOVUPS_Z(m, K1, zt)
+		g.VFMADD231PS(zt, zx, dacc(i))
+	}
+	g.Label(name + "_colsum")
+	for i := 0; i < 8; i++ {
+		g.VEXTRACTF64X4(U8(1), dacc(i), zt.AsY())
+		g.VADDPS(zt.AsY(), dacc(i).AsY(), dacc(i).AsY())
+	}
+	rows := make([]VecPhysical, 8)
+	for i := range rows {
+		rows[i] = dacc(i)
+		if rows[i].PhysicalIndex() >= 16 {
+			rows[i] = free[i-6]
+			g.VMOVAPS(dacc(i).AsY(), rows[i].AsY())
+		}
+	}
+	y := R13
+	g.Load(g.Param("y"), y)
+	for h := 0; h < 2; h++ {
+		a0, a1, a2, a3 := rows[4*h].AsY(), rows[4*h+1].AsY(), rows[4*h+2].AsY(), rows[4*h+3].AsY()
+		g.VHADDPS(a1, a0, a0) // r0 r0 r1 r1 | r0 r0 r1 r1
+		g.VHADDPS(a3, a2, a2)
+		g.VHADDPS(a2, a0, a0) // r0 r1 r2 r3 | r0 r1 r2 r3
+		g.VEXTRACTF32X4(U8(1), a0, zt.AsX())
+		g.VADDPS(zt.AsX(), rows[4*h].AsX(), rows[4*h].AsX())
+		g.VMOVUPS(rows[4*h].AsX(), Mem{Base: y, Disp: 16 * h})
+	}
 }
 
 // hsum reduces vector x to its lane sum in the low lane of x's XMM form;
