@@ -59,6 +59,11 @@ var rowKernelsAVX512 = func() RowKernels {
 // every plane), or the twin for the rows the assembly does not take (see
 // planeMasks).
 func dwPlaneK3S1(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+	if n > 0 && DWPlaneFlat(3, h, w) {
+		b, bs := planeBias(b)
+		dwPlane7x7K3S1AVX512(n, y, x, wt, b, bs, lo, hi)
+		return
+	}
 	if vecs, masks, ok := planeMasks(3, n, h, w); ok {
 		b, bs := planeBias(b)
 		dwPlaneK3S1AVX512(n, h, w, y, x, wt, b, bs, lo, hi, vecs, &masks[0])

@@ -1239,7 +1239,8 @@ func TestInterleave4(t *testing.T) {
 // TestDWPlaneS1 checks each table's DWPlaneK3S1 and DWPlaneK5S1 (and the
 // Go twin) against a float64 evaluation of DWPlaneS1Func within
 // 1e-6·(Σ|w·x| + |b|), for every row width up to DWPlaneWidest, heights
-// around k, one to three planes, with and without biases, and both
+// around k, one to three planes (one to five on the 7×7 planes of the
+// flattened kernel), with and without biases, and both
 // clamps, on planes starting right after a guard page or ending right at
 // one (a read past a row's ends takes its neighbour's floats, or faults),
 // with guards around the output.
@@ -1271,53 +1272,58 @@ func TestDWPlaneS1(t *testing.T) {
 	for _, kc := range kernels {
 		k, p := kc.k, (kc.k-1)/2
 		for w := 1; w <= DWPlaneWidest(k); w++ {
-			for _, h := range []int{1, 2, 3, 4, 5, 6, 9, 17} {
-				n := 1 + (w+h)%3
-				wt := make([]float32, n*k*k)
-				var bias []float32
-				if (w+2*h)%3 != 0 {
-					bias = make([]float32, n)
-					fillInput(rng, bias, false)
+			for _, h := range []int{1, 2, 3, 4, 5, 6, 7, 9, 17} {
+				ns := []int{1 + (w+h)%3}
+				if DWPlaneFlat(k, h, w) { // one to five planes: both buffers, either last
+					ns = []int{1, 2, 3, 4, 5}
 				}
-				for gi, guard := range []func(*testing.T, int, func([]float32)){withHeadGuard, withTailGuard} {
-					clamp := [][2]float32{{-inf, inf}, {0, 6}}[(w+h+gi)%2]
-					fillInput(rng, wt, false)
-					what := fmt.Sprintf("%s n=%d w=%d h=%d bias=%t clamp=%v", kc.name, n, w, h, bias != nil, clamp)
-					guard(t, n*h*w, func(x []float32) {
-						fillInput(rng, x, false)
-						got := newOut(n*h, w, w, 1)
-						var b *float32
-						if bias != nil {
-							b = &bias[0]
-						}
-						kc.f(n, h, w, got.p(), &x[0], &wt[0], b, clamp[0], clamp[1])
-						got.checkGuards(t, what)
-						for c := range n {
-							for i := range h {
-								for j := range w {
-									acc, mag := 0.0, 0.0
-									if bias != nil {
-										acc, mag = float64(bias[c]), math.Abs(float64(bias[c]))
-									}
-									for u := range k {
-										for v := range k {
-											r, col := i+u-p, j+v-p
-											if r < 0 || r >= h || col < 0 || col >= w {
-												continue
-											}
-											d := float64(wt[c*k*k+u*k+v]) * float64(x[(c*h+r)*w+col])
-											acc += d
-											mag += math.Abs(d)
+				for _, n := range ns {
+					wt := make([]float32, n*k*k)
+					var bias []float32
+					if (w+2*h)%3 != 0 {
+						bias = make([]float32, n)
+						fillInput(rng, bias, false)
+					}
+					for gi, guard := range []func(*testing.T, int, func([]float32)){withHeadGuard, withTailGuard} {
+						clamp := [][2]float32{{-inf, inf}, {0, 6}}[(w+h+gi)%2]
+						fillInput(rng, wt, false)
+						what := fmt.Sprintf("%s n=%d w=%d h=%d bias=%t clamp=%v", kc.name, n, w, h, bias != nil, clamp)
+						guard(t, n*h*w, func(x []float32) {
+							fillInput(rng, x, false)
+							got := newOut(n*h, w, w, 1)
+							var b *float32
+							if bias != nil {
+								b = &bias[0]
+							}
+							kc.f(n, h, w, got.p(), &x[0], &wt[0], b, clamp[0], clamp[1])
+							got.checkGuards(t, what)
+							for c := range n {
+								for i := range h {
+									for j := range w {
+										acc, mag := 0.0, 0.0
+										if bias != nil {
+											acc, mag = float64(bias[c]), math.Abs(float64(bias[c]))
 										}
-									}
-									want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
-									if g := got.row(c*h + i)[j]; !(math.Abs(float64(g)-want) <= 1e-6*mag) {
-										t.Fatalf("%s: plane %d output (%d, %d) = %g, want %g", what, c, i, j, g, want)
+										for u := range k {
+											for v := range k {
+												r, col := i+u-p, j+v-p
+												if r < 0 || r >= h || col < 0 || col >= w {
+													continue
+												}
+												d := float64(wt[c*k*k+u*k+v]) * float64(x[(c*h+r)*w+col])
+												acc += d
+												mag += math.Abs(d)
+											}
+										}
+										want := math.Min(float64(clamp[1]), math.Max(float64(clamp[0]), acc))
+										if g := got.row(c*h + i)[j]; !(math.Abs(float64(g)-want) <= 1e-6*mag) {
+											t.Fatalf("%s: plane %d output (%d, %d) = %g, want %g", what, c, i, j, g, want)
+										}
 									}
 								}
 							}
-						}
-					})
+						})
+					}
 				}
 			}
 		}

@@ -431,9 +431,12 @@ func requireRoute(t *testing.T, rng *rand.Rand, cc convCase, kt *asm.Kernels, ro
 // epilogue and 1 to 3 threads, and one plane too large for it both ways.
 func TestDWC(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
-	defer func(w int, p [3]int) { dwPlanesWidest, dwPlaneWidths = w, p }(dwPlanesWidest, dwPlaneWidths)
-	dwPlanesWidest = 0                // planes up to 40 wide would take DWConv3x3Planes
-	dwPlaneWidths = [3]int{99, 99, 0} // and those from 9 wide DWPlaneK3S1/DWPlaneK5S1
+	defer func(w int, p [3]int, f func(k, h, w int) bool) {
+		dwPlanesWidest, dwPlaneWidths, dwPlaneFlat = w, p, f
+	}(dwPlanesWidest, dwPlaneWidths, dwPlaneFlat)
+	dwPlanesWidest = 0                                    // planes up to 40 wide would take DWConv3x3Planes
+	dwPlaneWidths = [3]int{99, 99, 0}                     // and those from 9 wide DWPlaneK3S1/DWPlaneK5S1,
+	dwPlaneFlat = func(k, h, w int) bool { return false } // 7×7 ones too
 	lanes := map[int]bool{}
 	for _, kt := range asm.Tables() {
 		if kt.DWC8S1 == nil {
@@ -489,6 +492,10 @@ var dwPlane16Cases = []convCase{
 	{n: 2, c: 4, h: 2, w: 32, m: 4, kh: 5, kw: 5, group: 4, pads: []int{2, 2, 2, 2}},
 	{n: 1, c: 5, h: 30, w: 23, m: 5, kh: 5, kw: 5, group: 5, pads: []int{2, 2, 2, 2}, bias: true},
 	{n: 1, c: 40, h: 28, w: 28, m: 40, kh: 5, kw: 5, group: 40, pads: []int{2, 2, 2, 2}, bias: true}, // threaded
+	// 7×7 planes flattened (asm.DWPlaneFlat): one, an odd and an even run, threaded.
+	{n: 1, c: 1, h: 7, w: 7, m: 1, kh: 3, kw: 3, group: 1, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 5, h: 7, w: 7, m: 5, kh: 3, kw: 3, group: 5, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 96, h: 7, w: 7, m: 96, kh: 3, kw: 3, group: 96, pads: []int{1, 1, 1, 1}, bias: true},
 	// Two images in three parts, the middle one across the images.
 	{n: 2, c: 40, h: 28, w: 28, m: 40, kh: 3, kw: 3, group: 40, pads: []int{1, 1, 1, 1}, bias: true},
 	// Large planes.
@@ -603,9 +610,12 @@ func TestDWPlanes(t *testing.T) {
 	if kt.DWConv3x3Planes == nil {
 		t.Skipf("table %s has no DWConv3x3Planes", kt.Name)
 	}
-	defer func(p [3]int, n int) { dwPlaneWidths, dwc16Plane3 = p, n }(dwPlaneWidths, dwc16Plane3)
-	dwPlaneWidths = [3]int{99, 99, 0} // planes from 9 wide would take DWPlaneK3S1
-	dwc16Plane3 = 0                   // and 7×7 ones sixteen lanes
+	defer func(p [3]int, n int, f func(k, h, w int) bool) {
+		dwPlaneWidths, dwc16Plane3, dwPlaneFlat = p, n, f
+	}(dwPlaneWidths, dwc16Plane3, dwPlaneFlat)
+	dwPlaneWidths = [3]int{99, 99, 0}                     // planes from 9 wide would take DWPlaneK3S1,
+	dwPlaneFlat = func(k, h, w int) bool { return false } // 7×7 ones too,
+	dwc16Plane3 = 0                                       // or sixteen lanes
 	for i, cc := range dwPlanesCases {
 		requireRoute(t, rng, cc, kt, routePlanes)
 		for j := range epilogues {

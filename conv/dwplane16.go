@@ -21,9 +21,9 @@ import "github.com/gocnn/gocnn/asm"
 // sliding window, 5×5 rows of one vector take the route too: GFLOP/s of
 // CPU time, four alternations, efficientnet.dw480.5x5 (14×14) 97–101 →
 // 140–145 one thread, 78–85 → 110–130 two; but the lanes stay faster on
-// 7×7 planes (mobilenetv2.dw960.5x5 98–103 there against 72–74 here,
-// dw960.s1 57–62 against 47–51). (A variable so tests can send other
-// planes here.)
+// 7×7 planes at 5×5 (mobilenetv2.dw960.5x5 98–103 there against 72–74
+// here; 3×3 ones take the route flattened: dwPlaneFlat). (A variable so
+// tests can send other planes here.)
 var dwPlaneWidths = [3]int{9, 9, 112}
 
 // dwPlaneKernel is kt's kernel for k×k windows, or nil.
@@ -44,5 +44,15 @@ func (k *Conv) usePlane16(g *geometry) bool {
 	same := k.kh == k.kw && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
 		g.ph == p && g.pw == p && g.oh == g.h && g.ow == g.w
 	return dwPlaneKernel(k.kern, k.kh) != nil && k.m == k.group && k.cg == 1 && same &&
-		g.h >= 1 && g.w >= dwPlaneWidths[(k.kh-1)/4] && g.w <= dwPlaneWidths[2] && asm.DWPlaneFast(k.kh, g.w)
+		g.h >= 1 && (g.w >= dwPlaneWidths[(k.kh-1)/4] && g.w <= dwPlaneWidths[2] && asm.DWPlaneFast(k.kh, g.w) ||
+		dwPlaneFlat(k.kh, g.h, g.w))
 }
+
+// dwPlaneFlat reports whether 3×3 planes of h×w take the route even though
+// their rows are narrower than dwPlaneWidths: the table's kernel takes
+// them flattened, a 7×7 plane in four vectors (asm.DWPlaneFlat), where
+// the sixteen-lane route transposed them in and out. BenchmarkConv
+// mobilenetv2.dw960.s1, medians of five alternations: one thread 14.6 →
+// 8.4 µs, two 10.2 → 5.7. (A variable so tests can send such planes to
+// the other routes.)
+var dwPlaneFlat = asm.DWPlaneFlat

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/mmcloughlin/avo/attr"
+	"github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// dwPlaneFlat emits dwPlane<h>x<w>K3S1AVX512, DWPlaneS1Func for 3×3
+// windows on planes of h×w ≤ 64 floats (the 7×7 maps that end
+// MobileNetV2, EfficientNet and ShuffleNetV2), each plane flattened: its
+// outputs fill ⌈h·w/16⌉ vectors (49 of 64 lanes at 7×7, against 7 of 16
+// with a row a vector, or the lanes route's transposes in and out). The
+// plane is loaded into those vectors (lanes past it zero) between two
+// zero vectors; output q's tap (u, j) reads q + w(u−1) + j−1, a VALIGND
+// of two neighbouring vectors, so rows above and below read zeros, and
+// the columns that wrap to the row before or after are masked out of the
+// FMA (merge masking; masks fixed by h and w: planeFlatMask). Unaligned
+// loads of a copy between zeros instead cross a cache line each and ran
+// slower than the lanes route. Each output sums its taps in two chains
+// (even and odd taps, added at the store: eight chains over four
+// vectors for the FMA latency), the even ones from the bias.
+func dwPlaneFlat(g *build.Context, h, w int) {
+	const k = 3
+	plane := h * w
+	vecs := (plane + 15) / 16
+	if vecs > 4 || w+1 > 16 {
+		panic("dwPlaneFlat: planes of at most 64 floats, rows shorter than 16")
+	}
+	name := fmt.Sprintf("dwPlane%dx%dK3S1AVX512", h, w)
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
+	g.SignatureExpr("func(n int, y, x, wt, b *float32, bs int, lo, hi float32)")
+	g.Pragma("noescape")
+	g.Doc(fmt.Sprintf("%s is DWPlaneS1Func for 3×3 windows on %d×%d planes, the biases bs", name, h, w),
+		"floats apart (see dwPlaneFlat in the generator).")
+	prm := gpParams(g, "n", "y", "x", "wt", "b", "bs")
+	n, y, x, wt, b, bs := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
+	g.SHLQ(U8(2), bs)
+	g.TESTQ(n, n)
+	g.JLE(LabelRef(name + "_done"))
+	zero, lo, hi := g.ZMM(), g.ZMM(), g.ZMM()
+	g.VXORPS(zero, zero, zero)
+	g.VBROADCASTSS(paramMem(g, "lo"), lo)
+	g.VBROADCASTSS(paramMem(g, "hi"), hi)
+	kmask := func(bits uint16) Op {
+		r, kr := g.GP32(), g.K()
+		g.MOVL(U32(uint32(bits)), r)
+		g.KMOVW(r, kr)
+		return kr
+	}
+	// The last vector's lanes inside the plane (loads and stores).
+	var last Op
+	if plane%16 != 0 {
+		last = kmask(uint16(1)<<(plane%16) - 1)
+	}
+	// Tap column j's mask of vector v: nil when every output lane may
+	// add it, skip when none may.
+	type tapMask struct {
+		k    Op
+		skip bool
+	}
+	masks := make([][k]tapMask, vecs)
+	for v := range vecs {
+		for j := range k {
+			bits, all := planeFlatMask(h, w, v, j)
+			switch {
+			case bits == 0:
+				masks[v][j].skip = true
+			case bits != all:
+				masks[v][j].k = kmask(bits)
+			}
+		}
+	}
+	ws := make([]VecVirtual, k*k)
+	for i := range ws {
+		ws[i] = g.ZMM()
+	}
+	in := make([]VecVirtual, vecs)
+	acc := make([][2]VecVirtual, vecs)
+	for v := range acc {
+		in[v] = g.ZMM()
+		acc[v] = [2]VecVirtual{g.ZMM(), g.ZMM()}
+	}
+	// vec returns flattened vector i (zero outside the plane).
+	vec := func(i int) VecVirtual {
+		if i < 0 || i >= vecs {
+			return zero
+		}
+		return in[i]
+	}
+	g.Label(name + "_loop")
+	for v := range vecs {
+		m := Mem{Base: x, Disp: 64 * v}
+		if v == vecs-1 && last != nil {
+			g.VMOVUPS_Z(m, last, in[v])
+		} else {
+			g.VMOVUPS(m, in[v])
+		}
+	}
+	for i, r := range ws {
+		g.VBROADCASTSS(Mem{Base: wt, Disp: 4 * i}, r)
+	}
+	g.VBROADCASTSS(Mem{Base: b}, acc[0][0])
+	for v := range acc {
+		if v > 0 {
+			g.VMOVAPS(acc[0][0], acc[v][0])
+		}
+		g.VXORPS(acc[v][1], acc[v][1], acc[v][1])
+	}
+	for t := range k * k {
+		u, j := t/k, t%k
+		d := w*(u-1) + j - 1 // the tap's offset in the flattened plane
+		for v := range vecs {
+			m := masks[v][j]
+			if m.skip {
+				continue
+			}
+			src := in[v]
+			if d != 0 {
+				lo := v + (d-15)/16 // floor(d/16) for |d| < 16
+				if d > 0 {
+					lo = v
+				}
+				src = g.ZMM()
+				g.VALIGND(U8((d+16)%16), vec(lo), vec(lo+1), src)
+			}
+			if m.k != nil {
+				g.VFMADD231PS(src, ws[t], m.k, acc[v][t%2])
+			} else {
+				g.VFMADD231PS(src, ws[t], acc[v][t%2])
+			}
+		}
+	}
+	for v := range acc {
+		a := acc[v][0]
+		g.VADDPS(acc[v][1], a, a)
+		g.VMAXPS(lo, a, a) // maxps(lo, ·)
+		g.VMINPS(hi, a, a) // minps(hi, ·)
+		if v == vecs-1 && last != nil {
+			g.VMOVUPS(a, last, Mem{Base: y, Disp: 64 * v})
+		} else {
+			g.VMOVUPS(a, Mem{Base: y, Disp: 64 * v})
+		}
+	}
+	g.ADDQ(U32(4*plane), x)
+	g.ADDQ(U32(4*plane), y)
+	g.ADDQ(U8(4*k*k), wt)
+	g.ADDQ(bs, b)
+	g.DECQ(n)
+	g.JNZ(LabelRef(name + "_loop"))
+	g.Label(name + "_done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// planeFlatMask returns the lanes of vector v of a flattened h×w plane's
+// outputs (lane l is output 16v + l) that add tap column j of a 3×3
+// window (reading column col + j − 1, which must be inside the row), and
+// all, the lanes of outputs in v.
+func planeFlatMask(h, w, v, j int) (bits, all uint16) {
+	for l := range 16 {
+		q := 16*v + l
+		if q >= h*w {
+			break
+		}
+		all |= 1 << l
+		if col := q%w + j - 1; col >= 0 && col < w {
+			bits |= 1 << l
+		}
+	}
+	return bits, all
+}
