@@ -164,3 +164,9 @@ func dwRowsK5S2PAVX512(rows int, ldo int, out *float32, r *float32, ldr int, hal
 //
 //go:noescape
 func dwPlane7x7K3S1AVX512(n int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)
+
+// dwPlane7x7K5S1AVX512 is DWPlaneS1Func for 5×5 windows on 7×7 planes, the biases bs
+// floats apart (see dwPlaneFlat in the generator).
+//
+//go:noescape
+func dwPlane7x7K5S1AVX512(n int, y *float32, x *float32, wt *float32, b *float32, bs int, lo float32, hi float32)

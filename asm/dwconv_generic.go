@@ -341,9 +341,9 @@ func DWPlaneFast(k, w int) bool {
 }
 
 // DWPlaneFlat reports whether the assembly DWPlaneS1Func for k×k windows
-// takes whole h×w planes flattened, several rows a vector: 3×3 on 7×7
-// (where rows of one vector would leave most lanes idle).
-func DWPlaneFlat(k, h, w int) bool { return k == 3 && h == 7 && w == 7 }
+// takes whole h×w planes flattened, several rows a vector: 3×3 and 5×5 on
+// 7×7 (where rows of one vector would leave most lanes idle).
+func DWPlaneFlat(k, h, w int) bool { return (k == 3 || k == 5) && h == 7 && w == 7 }
 
 // dwPlaneS1Generic is DWPlaneS1Func for k×k windows.
 func dwPlaneS1Generic(k, n, h, w int, y, x, wt, b *float32, lo, hi float32) {

@@ -73,6 +73,11 @@ func dwPlaneK3S1(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
 }
 
 func dwPlaneK5S1(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+	if n > 0 && DWPlaneFlat(5, h, w) {
+		b, bs := planeBias(b)
+		dwPlane7x7K5S1AVX512(n, y, x, wt, b, bs, lo, hi)
+		return
+	}
 	if vecs, masks, ok := planeMasks(5, n, h, w); ok {
 		b, bs := planeBias(b)
 		dwPlaneK5S1AVX512(n, h, w, y, x, wt, b, bs, lo, hi, vecs, &masks[0])

@@ -496,6 +496,8 @@ var dwPlane16Cases = []convCase{
 	{n: 1, c: 1, h: 7, w: 7, m: 1, kh: 3, kw: 3, group: 1, pads: []int{1, 1, 1, 1}, bias: true},
 	{n: 2, c: 5, h: 7, w: 7, m: 5, kh: 3, kw: 3, group: 5, pads: []int{1, 1, 1, 1}},
 	{n: 1, c: 96, h: 7, w: 7, m: 96, kh: 3, kw: 3, group: 96, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 3, h: 7, w: 7, m: 3, kh: 5, kw: 5, group: 3, pads: []int{2, 2, 2, 2}, bias: true},
+	{n: 1, c: 64, h: 7, w: 7, m: 64, kh: 5, kw: 5, group: 64, pads: []int{2, 2, 2, 2}},
 	// Two images in three parts, the middle one across the images.
 	{n: 2, c: 40, h: 28, w: 28, m: 40, kh: 3, kw: 3, group: 40, pads: []int{1, 1, 1, 1}, bias: true},
 	// Large planes.

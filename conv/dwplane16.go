@@ -20,10 +20,10 @@ import "github.com/gocnn/gocnn/asm"
 // (sixteen lanes). Since the kernels read the planes in place with a
 // sliding window, 5×5 rows of one vector take the route too: GFLOP/s of
 // CPU time, four alternations, efficientnet.dw480.5x5 (14×14) 97–101 →
-// 140–145 one thread, 78–85 → 110–130 two; but the lanes stay faster on
-// 7×7 planes at 5×5 (mobilenetv2.dw960.5x5 98–103 there against 72–74
-// here; 3×3 ones take the route flattened: dwPlaneFlat). (A variable so
-// tests can send other planes here.)
+// 140–145 one thread, 78–85 → 110–130 two; 7×7 planes, where rows of one
+// vector left the lanes faster (mobilenetv2.dw960.5x5 98–103 there
+// against 72–74 here), take the route flattened (dwPlaneFlat). (A
+// variable so tests can send other planes here.)
 var dwPlaneWidths = [3]int{9, 9, 112}
 
 // dwPlaneKernel is kt's kernel for k×k windows, or nil.
@@ -48,11 +48,12 @@ func (k *Conv) usePlane16(g *geometry) bool {
 		dwPlaneFlat(k.kh, g.h, g.w))
 }
 
-// dwPlaneFlat reports whether 3×3 planes of h×w take the route even though
-// their rows are narrower than dwPlaneWidths: the table's kernel takes
-// them flattened, a 7×7 plane in four vectors (asm.DWPlaneFlat), where
-// the sixteen-lane route transposed them in and out. BenchmarkConv
-// mobilenetv2.dw960.s1, medians of five alternations: one thread 14.6 →
-// 8.4 µs, two 10.2 → 5.7. (A variable so tests can send such planes to
-// the other routes.)
+// dwPlaneFlat reports whether k×k planes of h×w take the route even
+// though their rows are narrower than dwPlaneWidths: the table's kernel
+// takes them flattened, a 7×7 plane in four vectors (asm.DWPlaneFlat),
+// where the sixteen-lane route transposed them in and out. BenchmarkConv,
+// medians of five or eight alternations: mobilenetv2.dw960.s1 one thread
+// 14.6 → 8.4 µs, two 10.2 → 5.7; dw960.5x5 21.0 → 20.5 and 14.2 → 11.8
+// (its 79 VALIGNDs a plane, one a cycle, bound it). (A variable so tests
+// can send such planes to the other routes.)
 var dwPlaneFlat = asm.DWPlaneFlat

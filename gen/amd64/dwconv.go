@@ -44,7 +44,8 @@ func dwconv(g *build.Context) {
 	for _, k := range []int{3, 5} {
 		dwPlane16S2(g, k)
 	}
-	dwPlaneFlat(g, 7, 7)
+	dwPlaneFlat(g, 3, 7, 7)
+	dwPlaneFlat(g, 5, 7, 7)
 }
 
 // dwKernelRows emits the 3×3 kernels over several output rows per call

@@ -9,33 +9,35 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// dwPlaneFlat emits dwPlane<h>x<w>K3S1AVX512, DWPlaneS1Func for 3×3
-// windows on planes of h×w ≤ 64 floats (the 7×7 maps that end
+// dwPlaneFlat emits dwPlane<h>x<w>K<k>S1AVX512, DWPlaneS1Func for k×k
+// windows (k = 3, 5) on planes of h×w ≤ 64 floats (the 7×7 maps that end
 // MobileNetV2, EfficientNet and ShuffleNetV2), each plane flattened: its
 // outputs fill ⌈h·w/16⌉ vectors (49 of 64 lanes at 7×7, against 7 of 16
 // with a row a vector, or the lanes route's transposes in and out). The
 // plane is loaded into those vectors (lanes past it zero) between two
-// zero vectors; output q's tap (u, j) reads q + w(u−1) + j−1, a VALIGND
-// of two neighbouring vectors, so rows above and below read zeros, and
-// the columns that wrap to the row before or after are masked out of the
-// FMA (merge masking; masks fixed by h and w: planeFlatMask). Unaligned
-// loads of a copy between zeros instead cross a cache line each and ran
-// slower than the lanes route. Each output sums its taps in two chains
-// (even and odd taps, added at the store: eight chains over four
-// vectors for the FMA latency), the even ones from the bias.
-func dwPlaneFlat(g *build.Context, h, w int) {
-	const k = 3
+// zero vectors; output q's tap (u, j) reads q + w(u−p) + j−p (p =
+// (k−1)/2), a VALIGND of two neighbouring vectors, so rows above and
+// below read zeros, and the columns that wrap to the row before or after
+// are masked out of the FMA (merge masking; masks fixed by h and w:
+// planeFlatMask). The VALIGNDs, one a cycle, bound the kernels (29 a
+// plane at 3×3, 79 at 5×5); unaligned loads of a copy between zeros
+// instead cross a cache line each and ran slower still. Each output sums
+// its taps in two chains (even and odd kernel rows at 5×5, taps at 3×3,
+// added at the store: eight chains over four vectors for the FMA
+// latency), the first from the bias.
+func dwPlaneFlat(g *build.Context, k, h, w int) {
+	p := (k - 1) / 2
 	plane := h * w
 	vecs := (plane + 15) / 16
-	if vecs > 4 || w+1 > 16 {
-		panic("dwPlaneFlat: planes of at most 64 floats, rows shorter than 16")
+	if vecs > 4 || p*(w+1) > 16 {
+		panic("dwPlaneFlat: planes of at most 64 floats, taps at most 16 floats away")
 	}
-	name := fmt.Sprintf("dwPlane%dx%dK3S1AVX512", h, w)
+	name := fmt.Sprintf("dwPlane%dx%dK%dS1AVX512", h, w, k)
 	g.Function(name)
 	g.Attributes(attr.NOSPLIT | attr.NOFRAME)
 	g.SignatureExpr("func(n int, y, x, wt, b *float32, bs int, lo, hi float32)")
 	g.Pragma("noescape")
-	g.Doc(fmt.Sprintf("%s is DWPlaneS1Func for 3×3 windows on %d×%d planes, the biases bs", name, h, w),
+	g.Doc(fmt.Sprintf("%s is DWPlaneS1Func for %d×%d windows on %d×%d planes, the biases bs", name, k, k, h, w),
 		"floats apart (see dwPlaneFlat in the generator).")
 	prm := gpParams(g, "n", "y", "x", "wt", "b", "bs")
 	n, y, x, wt, b, bs := prm[0], prm[1], prm[2], prm[3], prm[4], prm[5]
@@ -63,10 +65,12 @@ func dwPlaneFlat(g *build.Context, h, w int) {
 		k    Op
 		skip bool
 	}
-	masks := make([][k]tapMask, vecs)
-	for v := range vecs {
-		for j := range k {
-			bits, all := planeFlatMask(h, w, v, j)
+	// At k = 3 all masks and weights stay in registers; at 5 a tap
+	// column's are loaded before its taps (seven mask registers).
+	masks := make([][]tapMask, vecs)
+	loadMasks := func(j int) {
+		for v := range vecs {
+			bits, all := planeFlatMask(k, h, w, v, j)
 			switch {
 			case bits == 0:
 				masks[v][j].skip = true
@@ -75,9 +79,19 @@ func dwPlaneFlat(g *build.Context, h, w int) {
 			}
 		}
 	}
+	for v := range masks {
+		masks[v] = make([]tapMask, k)
+	}
+	if k == 3 {
+		for j := range k {
+			loadMasks(j)
+		}
+	}
 	ws := make([]VecVirtual, k*k)
 	for i := range ws {
-		ws[i] = g.ZMM()
+		if k == 3 || i < k {
+			ws[i] = g.ZMM()
+		}
 	}
 	in := make([]VecVirtual, vecs)
 	acc := make([][2]VecVirtual, vecs)
@@ -101,8 +115,10 @@ func dwPlaneFlat(g *build.Context, h, w int) {
 			g.VMOVUPS(m, in[v])
 		}
 	}
-	for i, r := range ws {
-		g.VBROADCASTSS(Mem{Base: wt, Disp: 4 * i}, r)
+	if k == 3 {
+		for i, r := range ws {
+			g.VBROADCASTSS(Mem{Base: wt, Disp: 4 * i}, r)
+		}
 	}
 	g.VBROADCASTSS(Mem{Base: b}, acc[0][0])
 	for v := range acc {
@@ -111,27 +127,41 @@ func dwPlaneFlat(g *build.Context, h, w int) {
 		}
 		g.VXORPS(acc[v][1], acc[v][1], acc[v][1])
 	}
-	for t := range k * k {
-		u, j := t/k, t%k
-		d := w*(u-1) + j - 1 // the tap's offset in the flattened plane
+	// tap adds tap (u, j) with weight wr to every vector's chain c.
+	tap := func(u, j int, wr VecVirtual, c int) {
+		d := w*(u-p) + j - p // the tap's offset in the flattened plane
+		q := (d+16)/16 - 1   // ⌊d/16⌋ for |d| ≤ 16
+		r := d - 16*q
 		for v := range vecs {
 			m := masks[v][j]
 			if m.skip {
 				continue
 			}
-			src := in[v]
-			if d != 0 {
-				lo := v + (d-15)/16 // floor(d/16) for |d| < 16
-				if d > 0 {
-					lo = v
-				}
+			src := vec(v + q)
+			if r != 0 {
 				src = g.ZMM()
-				g.VALIGND(U8((d+16)%16), vec(lo), vec(lo+1), src)
+				g.VALIGND(U8(r), vec(v+q), vec(v+q+1), src)
 			}
 			if m.k != nil {
-				g.VFMADD231PS(src, ws[t], m.k, acc[v][t%2])
+				g.VFMADD231PS(src, wr, m.k, acc[v][c])
 			} else {
-				g.VFMADD231PS(src, ws[t], acc[v][t%2])
+				g.VFMADD231PS(src, wr, acc[v][c])
+			}
+		}
+	}
+	if k == 3 {
+		for t := range k * k {
+			tap(t/k, t%k, ws[t], t%2)
+		}
+	} else {
+		// Column by column (its masks), the column's weights in registers.
+		for j := range k {
+			for u := range k {
+				g.VBROADCASTSS(Mem{Base: wt, Disp: 4 * (u*k + j)}, ws[u])
+			}
+			loadMasks(j)
+			for u := range k {
+				tap(u, j, ws[u], u%2)
 			}
 		}
 	}
@@ -148,7 +178,7 @@ func dwPlaneFlat(g *build.Context, h, w int) {
 	}
 	g.ADDQ(U32(4*plane), x)
 	g.ADDQ(U32(4*plane), y)
-	g.ADDQ(U8(4*k*k), wt)
+	g.ADDQ(U8(uint8(4*k*k)), wt)
 	g.ADDQ(bs, b)
 	g.DECQ(n)
 	g.JNZ(LabelRef(name + "_loop"))
@@ -158,17 +188,17 @@ func dwPlaneFlat(g *build.Context, h, w int) {
 }
 
 // planeFlatMask returns the lanes of vector v of a flattened h×w plane's
-// outputs (lane l is output 16v + l) that add tap column j of a 3×3
+// outputs (lane l is output 16v + l) that add tap column j of a k×k
 // window (reading column col + j − 1, which must be inside the row), and
 // all, the lanes of outputs in v.
-func planeFlatMask(h, w, v, j int) (bits, all uint16) {
+func planeFlatMask(k, h, w, v, j int) (bits, all uint16) {
 	for l := range 16 {
 		q := 16*v + l
 		if q >= h*w {
 			break
 		}
 		all |= 1 << l
-		if col := q%w + j - 1; col >= 0 && col < w {
+		if col := q%w + j - (k-1)/2; col >= 0 && col < w {
 			bits |= 1 << l
 		}
 	}
