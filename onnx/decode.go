@@ -19,7 +19,8 @@ import (
 type Options struct {
 	// Dir is the folder that external-data paths are relative to. Load sets
 	// it to the model file's folder; with Decode and Read it must be set for
-	// models that keep weights outside the file.
+	// models that keep weights outside the file. External data must be a
+	// regular file inside Dir (links included).
 	Dir string
 	// MaxWeightBytes caps the total bytes of all initializers (default 16 GiB).
 	MaxWeightBytes int64
@@ -435,8 +436,21 @@ func externalData(pt *onnxpb.TensorProto, dir string, size int64) ([]byte, error
 	if length >= 0 && length != size {
 		return nil, formatErr("tensor %q: external data length %d, the shape needs %d bytes", pt.Name, length, size)
 	}
-	// OpenInRoot: a symbolic link in the folder cannot lead outside it either.
-	f, err := os.OpenInRoot(dir, filepath.FromSlash(loc))
+	// A Root: a symbolic link in the folder cannot lead outside it either.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", pt.Name, err)
+	}
+	defer root.Close()
+	name := filepath.FromSlash(loc)
+	// Only regular files: opening a named pipe blocks until a writer
+	// comes, and a device may never end.
+	if st, err := root.Stat(name); err != nil {
+		return nil, fmt.Errorf("tensor %q: %w", pt.Name, err)
+	} else if !st.Mode().IsRegular() {
+		return nil, formatErr("tensor %q: external data location %q is not a regular file (%v)", pt.Name, loc, st.Mode().Type())
+	}
+	f, err := root.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", pt.Name, err)
 	}
