@@ -54,6 +54,6 @@ func (k *Conv) usePlane16(g *geometry) bool {
 // where the sixteen-lane route transposed them in and out. BenchmarkConv,
 // medians of five or eight alternations: mobilenetv2.dw960.s1 one thread
 // 14.6 → 8.4 µs, two 10.2 → 5.7; dw960.5x5 21.0 → 20.5 and 14.2 → 11.8
-// (its 79 VALIGNDs a plane, one a cycle, bound it). (A variable so tests
-// can send such planes to the other routes.)
+// (its shifts and FMAs share the vector pipes). (A variable so tests can
+// send such planes to the other routes.)
 var dwPlaneFlat = asm.DWPlaneFlat

@@ -19,9 +19,11 @@ import (
 // (k−1)/2), a VALIGND of two neighbouring vectors, so rows above and
 // below read zeros, and the columns that wrap to the row before or after
 // are masked out of the FMA (merge masking; masks fixed by h and w:
-// planeFlatMask). The VALIGNDs, one a cycle, bound the kernels (29 a
-// plane at 3×3, 79 at 5×5); unaligned loads of a copy between zeros
-// instead cross a cache line each and ran slower still. Each output sums
+// planeFlatMask). The VALIGNDs and the FMAs share the two vector pipes
+// and bound the kernels (29 + 33 a plane at 3×3, about 31 cycles; 79 +
+// 90 at 5×5); unaligned loads of a copy between zeros instead cross a
+// cache line each and ran slower still, and a layout of two rows a
+// vector padded to eight (45 VALIGNDs at 5×5) measured 4 % faster. Each output sums
 // its taps in two chains (even and odd kernel rows at 5×5, taps at 3×3,
 // added at the store: eight chains over four vectors for the FMA
 // latency), the first from the bias.
