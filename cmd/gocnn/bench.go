@@ -25,7 +25,7 @@ import (
 	"github.com/gocnn/gocnn/tensor"
 )
 
-const benchUsage = "MODEL.onnx [-threads N] [-n RUNS] [-batch B] [-in [NAME=]FILE.npy ...] [-json] [-profile] [-O0]"
+const benchUsage = "MODEL.onnx [-threads N] [-n RUNS] [-batch B] [-in [NAME=]FILE.npy ...] [-json] [-profile] [-O0] [-max-node-work N]"
 
 // benchWarmup is the number of untimed runs before the timed ones.
 const benchWarmup = 3
@@ -68,6 +68,7 @@ func runBench(args []string, stdout io.Writer) error {
 	fs.Var(&ins, "in", "input `[NAME=]FILE` (.npy or .pb) instead of random data; repeat for several inputs")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	noOpt := fs.Bool("O0", false, "disable graph optimisation")
+	maxWork := maxWorkFlag(fs)
 	profile := fs.Bool("profile", false, "also print each node's median time over the runs and the time per operator type, with the kernel used")
 	model, rest := splitModelArg(args)
 	if err := fs.Parse(rest); err != nil {
@@ -94,7 +95,7 @@ func runBench(args []string, stdout io.Writer) error {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(*threads))
 		}
 	}
-	m, err := gocnn.Load(model, &gocnn.Options{NoOptimize: *noOpt, Threads: *threads})
+	m, err := gocnn.Load(model, &gocnn.Options{NoOptimize: *noOpt, Threads: *threads, MaxNodeWork: *maxWork})
 	if err != nil {
 		return err
 	}

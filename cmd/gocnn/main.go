@@ -24,7 +24,7 @@ var commands []command
 func init() {
 	commands = []command{
 		{"demo", "", "classify the embedded 8×8 digits test set and show a few", runDemo},
-		{"run", "MODEL.onnx -in [NAME=]FILE ... [-out DIR]", "run a model on .npy/.pb inputs, write outputs as .npy", runRun},
+		{"run", "MODEL.onnx -in [NAME=]FILE ... [-out DIR] [-O0] [-max-node-work N]", "run a model on .npy/.pb inputs, write outputs as .npy", runRun},
 		{"inspect", inspectUsage, "per-layer shapes, parameters, MACs, receptive fields and kernels; totals", runInspect},
 		{"cpu", cpuUsage, "CPU features and caches, the kernel table picked and what GOCNN_ISA would pick", runCPU},
 		{"bench", benchUsage, "time a model on random input: median/min/p90 latency, images/s, intra-op threads", runBench},

@@ -87,6 +87,8 @@ func TestRunErrors(t *testing.T) {
 	os.WriteFile(model, digits.Model, 0o644)
 	bad := filepath.Join(dir, "bad.npy")
 	tensor.SaveNpy(bad, tensor.FromFloat32([]int{1, 1, 9, 9}, make([]float32, 81)))
+	good := filepath.Join(dir, "good.npy")
+	tensor.SaveNpy(good, tensor.FromFloat32([]int{1, 1, 8, 8}, make([]float32, 64)))
 	garbage := filepath.Join(dir, "garbage.onnx")
 	os.WriteFile(garbage, []byte("garbage"), 0o644)
 	for _, c := range []struct {
@@ -99,6 +101,8 @@ func TestRunErrors(t *testing.T) {
 		{[]string{"run", model}, "no -in given for image"},
 		{[]string{"run", model, "-in", bad}, "shape [1,1,9,9], the model wants image float32[N,1,8,8]"},
 		{[]string{"run", model, "-in", filepath.Join(dir, "none.npy")}, "none.npy"},
+		{[]string{"run", model, "-in", good, "-max-node-work", "100"}, "past the limit of 100"},
+		{[]string{"bench", model, "-n", "1", "-max-node-work", "100"}, "past the limit of 100"},
 		{[]string{"frobnicate"}, "unknown command"},
 	} {
 		err := dispatch(c.args, &bytes.Buffer{})

@@ -29,6 +29,7 @@ func runRun(args []string, stdout io.Writer) error {
 	fs.Var(&ins, "in", "input `[NAME=]FILE` (.npy or .pb); repeat for several inputs")
 	outDir := fs.String("out", ".", "folder for the outputs, one NAME.npy each")
 	noOpt := fs.Bool("O0", false, "disable graph optimisation")
+	maxWork := maxWorkFlag(fs)
 	model, rest := splitModelArg(args)
 	if err := fs.Parse(rest); err != nil {
 		return fmt.Errorf("run: %v", err)
@@ -39,7 +40,7 @@ func runRun(args []string, stdout io.Writer) error {
 		}
 		model = fs.Arg(0)
 	}
-	m, err := gocnn.Load(model, &gocnn.Options{NoOptimize: *noOpt})
+	m, err := gocnn.Load(model, &gocnn.Options{NoOptimize: *noOpt, MaxNodeWork: *maxWork})
 	if err != nil {
 		return err
 	}
@@ -119,4 +120,12 @@ func safeFileName(name string) string {
 		}
 		return r
 	}, name)
+}
+
+// maxWorkFlag registers -max-node-work, the model's Options.MaxNodeWork:
+// a node whose multiply-adds in a run would pass it fails the run with an
+// error naming it (0: the library's default, gocnn.DefaultMaxNodeWork;
+// negative: no cap).
+func maxWorkFlag(fs *flag.FlagSet) *int64 {
+	return fs.Int64("max-node-work", 0, "cap on one node's multiply-adds in a run (0: the default, 2^40; < 0: none)")
 }
