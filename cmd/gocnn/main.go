@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 type command struct {
@@ -38,7 +39,8 @@ func main() {
 		args = []string{"demo"}
 	}
 	if err := dispatch(args, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "gocnn:", err)
+		// The library's errors already start with "gocnn: ".
+		fmt.Fprintln(os.Stderr, "gocnn: "+strings.TrimPrefix(err.Error(), "gocnn: "))
 		os.Exit(1)
 	}
 }
