@@ -373,15 +373,18 @@ func (c *call) splitCosts(gemv bool) (costs gridCosts) {
 		costs.b = kern.NR / 8
 	}
 	switch {
-	case p.PackedA != nil:
-		// Pre-packed weights are streamed from memory too (a model's
-		// weights outgrow the caches): splitting N makes every thread
-		// stream all of them. ResNet-50's 7×7 layers (N = 49, two strips) had split
-		// N, and ran at 1.2–1.5× their one-thread rate on two threads
-		// with cold weights (conv's BenchmarkConvCold); now M, 1.65–1.9×.
-		// Weights beyond half of L2 each thread of an N split reads from
-		// memory: SqueezeNet's classifier (1000×169×512, 2 MB) ran 6 %
-		// slower split N.
+	case p.PackedA != nil || c.rowA:
+		// Pre-packed weights (and A read in place) are streamed from
+		// memory too (a model's weights outgrow the caches): splitting N
+		// makes every thread stream all of them. ResNet-50's 7×7 layers
+		// (N = 49, two strips) had split N, and ran at 1.2–1.5× their
+		// one-thread rate on two threads with cold weights (conv's
+		// BenchmarkConvCold); now M, 1.65–1.9×. Weights beyond half of
+		// L2 each thread of an N split reads from memory: SqueezeNet's
+		// classifier (1000×169×512, 2 MB) ran 6 % slower split N. With A
+		// read in place, two threads, medians of six: 512×49×4608 979 →
+		// 836 µs (the N split had also given one thread 32 columns, the
+		// other 17), 1000×169×512 600 → 569, 128×56×1152 94 → 83 (four).
 		costs.a = kern.MR / 8
 		if 4*p.M*p.K > cpu.L2/2 {
 			costs.a = kern.MR / 2
