@@ -54,35 +54,41 @@ var rowKernelsAVX512 = func() RowKernels {
 	return r
 }()
 
-// dwPlaneK3S1 and dwPlaneK5S1 are DWPlaneS1Func: the assembly with the
-// vectors of a row of w and their load masks (b nil: a zero bias for
-// every plane), or the twin for the rows the assembly does not take (see
-// planeMasks).
+// dwPlaneK3S1 and dwPlaneK5S1 are DWPlaneS1Func: dwPlaneS1 for k×k
+// windows.
 func dwPlaneK3S1(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
-	if n > 0 && DWPlaneFlat(3, h, w) {
-		b, bs := planeBias(b)
-		dwPlane7x7K3S1AVX512(n, y, x, wt, b, bs, lo, hi)
-		return
-	}
-	if vecs, masks, ok := planeMasks(3, n, h, w); ok {
-		b, bs := planeBias(b)
-		dwPlaneK3S1AVX512(n, h, w, y, x, wt, b, bs, lo, hi, vecs, &masks[0])
-	} else {
-		dwPlaneS1Generic(3, n, h, w, y, x, wt, b, lo, hi)
-	}
+	dwPlaneS1(3, n, h, w, y, x, wt, b, lo, hi)
 }
 
 func dwPlaneK5S1(n, h, w int, y, x, wt, b *float32, lo, hi float32) {
-	if n > 0 && DWPlaneFlat(5, h, w) {
-		b, bs := planeBias(b)
-		dwPlane7x7K5S1AVX512(n, y, x, wt, b, bs, lo, hi)
+	dwPlaneS1(5, n, h, w, y, x, wt, b, lo, hi)
+}
+
+// dwPlaneS1 runs k×k windows (k = 3, 5) on the assembly: flattened
+// planes (DWPlaneFlat), or rows of w with their load masks (b nil: a zero
+// bias for every plane); else the twin, for the rows the assembly does
+// not take (see planeMasks). The kernels are called by name, not through
+// a func value, whose pointer arguments would escape.
+func dwPlaneS1(k, n, h, w int, y, x, wt, b *float32, lo, hi float32) {
+	if n > 0 && DWPlaneFlat(k, h, w) {
+		pb, bs := planeBias(b)
+		if k == 3 {
+			dwPlane7x7K3S1AVX512(n, y, x, wt, pb, bs, lo, hi)
+		} else {
+			dwPlane7x7K5S1AVX512(n, y, x, wt, pb, bs, lo, hi)
+		}
 		return
 	}
-	if vecs, masks, ok := planeMasks(5, n, h, w); ok {
-		b, bs := planeBias(b)
-		dwPlaneK5S1AVX512(n, h, w, y, x, wt, b, bs, lo, hi, vecs, &masks[0])
+	vecs, masks, ok := planeMasks(k, n, h, w)
+	if !ok {
+		dwPlaneS1Generic(k, n, h, w, y, x, wt, b, lo, hi)
+		return
+	}
+	pb, bs := planeBias(b)
+	if k == 3 {
+		dwPlaneK3S1AVX512(n, h, w, y, x, wt, pb, bs, lo, hi, vecs, &masks[0])
 	} else {
-		dwPlaneS1Generic(5, n, h, w, y, x, wt, b, lo, hi)
+		dwPlaneK5S1AVX512(n, h, w, y, x, wt, pb, bs, lo, hi, vecs, &masks[0])
 	}
 }
 
