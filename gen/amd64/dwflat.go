@@ -46,10 +46,8 @@ func dwPlaneFlat(g *build.Context, k, h, w int) {
 	g.SHLQ(U8(2), bs)
 	g.TESTQ(n, n)
 	g.JLE(LabelRef(name + "_done"))
-	zero, lo, hi := g.ZMM(), g.ZMM(), g.ZMM()
+	zero := g.ZMM()
 	g.VXORPS(zero, zero, zero)
-	g.VBROADCASTSS(paramMem(g, "lo"), lo)
-	g.VBROADCASTSS(paramMem(g, "hi"), hi)
 	kmask := func(bits uint16) Op {
 		r, kr := g.GP32(), g.K()
 		g.MOVL(U32(uint32(bits)), r)
@@ -167,17 +165,12 @@ func dwPlaneFlat(g *build.Context, k, h, w int) {
 			}
 		}
 	}
+	sums := make([]VecVirtual, vecs)
 	for v := range acc {
-		a := acc[v][0]
-		g.VADDPS(acc[v][1], a, a)
-		g.VMAXPS(lo, a, a) // maxps(lo, ·)
-		g.VMINPS(hi, a, a) // minps(hi, ·)
-		if v == vecs-1 && last != nil {
-			g.VMOVUPS(a, last, Mem{Base: y, Disp: 64 * v})
-		} else {
-			g.VMOVUPS(a, Mem{Base: y, Disp: 64 * v})
-		}
+		sums[v] = acc[v][0]
+		g.VADDPS(acc[v][1], sums[v], sums[v])
 	}
+	planeStore(g, sums, y, last)
 	g.ADDQ(U32(4*plane), x)
 	g.ADDQ(U32(4*plane), y)
 	g.ADDQ(U8(uint8(4*k*k)), wt)

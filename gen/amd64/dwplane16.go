@@ -262,12 +262,12 @@ func planeWeights(g *build.Context, k int, wt Register) planeWeightRegs {
 }
 
 // planeStore clamps an output row's vectors accs and stores them at out,
-// the last one under mask last.
+// the last one under mask last (nil: none).
 func planeStore(g *build.Context, accs []VecVirtual, out Register, last Op) {
 	for v, a := range accs {
 		g.VMAXPS_BCST(paramMem(g, "lo"), a, a) // maxps(lo, ·)
 		g.VMINPS_BCST(paramMem(g, "hi"), a, a) // minps(hi, ·)
-		if v < len(accs)-1 {
+		if v < len(accs)-1 || last == nil {
 			g.VMOVUPS(a, Mem{Base: out, Disp: 64 * v})
 		} else {
 			g.VMOVUPS(a, last, Mem{Base: out, Disp: 64 * v})
