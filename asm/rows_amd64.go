@@ -132,33 +132,35 @@ func planeMasks(k, n, h, w int) (vecs int, masks [10]uint16, ok bool) {
 	return vecs, masks, true
 }
 
-// dwRowsK3S2P and dwRowsK5S2P are DWRowsS2PFunc on 16-lane vectors of
-// outputs (s2Chunks); rows of fewer than 16 outputs go to the eight-lane
-// 3×3 kernel and to the 5×5 Go twin (conv sends none there).
+// dwRowsK3S2P and dwRowsK5S2P are DWRowsS2PFunc: dwRowsS2P for k×k
+// windows.
 func dwRowsK3S2P(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
-	if rows <= 0 || n <= 0 {
-		return
-	}
-	if n < 16 {
-		dwconv3x3s2pAVX2(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
-		return
-	}
-	s2Chunks(n, func(c, vecs int) {
-		dwRowsK3S2PAVX512(rows, ldo, fadd(out, c), fadd(r, c), ldr, half, w, b, lo, hi, vecs, 1<<16-1)
-	})
+	dwRowsS2P(3, rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
 }
 
 func dwRowsK5S2P(rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
-	if rows <= 0 || n <= 0 {
-		return
-	}
-	if n < 16 {
+	dwRowsS2P(5, rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
+}
+
+// dwRowsS2P runs k×k windows (k = 3, 5) on 16-lane vectors of outputs
+// (s2Chunks); rows of fewer than 16 outputs go to the eight-lane 3×3
+// kernel and to the 5×5 Go twin (conv sends none there).
+func dwRowsS2P(k, rows, n int, out *float32, ldo int, r *float32, ldr, half int, w *float32, b, lo, hi float32) {
+	switch {
+	case rows <= 0 || n <= 0:
+	case n < 16 && k == 3:
+		dwconv3x3s2pAVX2(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
+	case n < 16:
 		dwconv5x5s2pGeneric(rows, n, out, ldo, r, ldr, half, w, b, lo, hi)
-		return
+	default:
+		s2Chunks(n, func(c, vecs int) {
+			if k == 3 {
+				dwRowsK3S2PAVX512(rows, ldo, fadd(out, c), fadd(r, c), ldr, half, w, b, lo, hi, vecs, 1<<16-1)
+			} else {
+				dwRowsK5S2PAVX512(rows, ldo, fadd(out, c), fadd(r, c), ldr, half, w, b, lo, hi, vecs, 1<<16-1)
+			}
+		})
 	}
-	s2Chunks(n, func(c, vecs int) {
-		dwRowsK5S2PAVX512(rows, ldo, fadd(out, c), fadd(r, c), ldr, half, w, b, lo, hi, vecs, 1<<16-1)
-	})
 }
 
 // s2Chunks calls f(c, vecs) for the column chunks of vecs vectors from
