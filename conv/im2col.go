@@ -292,35 +292,26 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 			*tmp = make([]float32, g.w)
 		}
 	}
+	s.edges(c0, c1, every)
 	// Row by row, every phase of a row before the next (phase φ holds
 	// kernel columns φ, φ+sW, …): the input row comes from memory once.
 	// Phase by phase, the bands of AlexNet's 11×11/4 stem had filled at
-	// half the rate on two threads.
-	for ci := c0; ci < c1; ci++ {
-		for r := top; r < bot; r++ {
+	// half the rate on two threads. (Stride 2: both phases at once below.)
+	for ci := c0; ci < c1 && st > 2; ci++ {
+		for r := max(top, g.ph); r < min(bot, g.ph+g.h); r++ {
 			if !every && !s.rowRead(r) {
 				continue
 			}
-			ih := r - g.ph
-			for φ := 0; φ < min(st, s.kw); φ++ {
-				row := s.x[(φ*s.c+ci)*plane+(r-top)*wq:][:wq]
-				if ih < 0 || ih >= g.h {
-					clear(row)
-					continue
-				}
-				// Phase columns u with input column u·sW + φ − pW inside X.
-				u0 := max(0, (g.pw-φ+st-1)/st)
-				u1 := max(u0, min(wq, (g.w+g.pw-φ+st-1)/st))
-				clear(row[:u0])
-				clear(row[u1:])
-				if st == 2 || quad || u1 == u0 {
-					continue // (stride 2: both phases at once below; quad: after the loop)
-				}
-				line := x[ci*g.inPlane+ih*g.w:][:g.w]
-				gather(row[u0:u1], line[u0*st+φ-g.pw:], st)
+			line := x[ci*g.inPlane+(r-g.ph)*g.w:][:g.w]
+			if quad {
+				s.quarter(*tmp, line, ci, r)
+				continue
 			}
-			if quad && ih >= 0 && ih < g.h {
-				s.quarter(*tmp, x[ci*g.inPlane+ih*g.w:][:g.w], ci, r)
+			for φ := 0; φ < min(st, s.kw); φ++ {
+				if u0, u1 := s.inside(φ); u1 > u0 {
+					row := s.x[(φ*s.c+ci)*plane+(r-top)*wq:][:wq]
+					gather(row[u0:u1], line[u0*st+φ-g.pw:], st)
+				}
 			}
 		}
 	}
@@ -358,6 +349,48 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 			}
 		}
 	}
+}
+
+// edges zeroes what the phases of planes c0..c1 hold outside X: the
+// padding rows and each row's columns outside inside. Each row's edge is
+// a few floats, cleared in line: a memclr call per row and phase, with
+// its columns worked out again for each row, had cost the 3-channel
+// stride-2 stems as long as the Deinterleave that copies the rows.
+func (s *im2colSource) edges(c0, c1 int, every bool) {
+	g := s.g
+	plane, wq := s.hp*s.wp, s.wp
+	hpAll, _, _ := padDims(g, s.kh, s.kw)
+	bot := min(s.top+s.hp, hpAll)
+	for φ := 0; φ < min(s.phases, s.kw); φ++ {
+		u0, u1 := s.inside(φ)
+		for ci := c0; ci < c1; ci++ {
+			p := s.x[(φ*s.c+ci)*plane : (φ*s.c+ci+1)*plane]
+			for r := s.top; r < bot; r++ {
+				if !every && !s.rowRead(r) {
+					continue
+				}
+				row := p[(r-s.top)*wq:][:wq]
+				if ih := r - g.ph; ih < 0 || ih >= g.h {
+					clear(row)
+					continue
+				}
+				for u := 0; u < u0; u++ {
+					row[u] = 0
+				}
+				for u := u1; u < wq; u++ {
+					row[u] = 0
+				}
+			}
+		}
+	}
+}
+
+// inside returns the columns [u0, u1) of phase φ's rows that hold input
+// columns u·sW + φ − pW inside X.
+func (s *im2colSource) inside(φ int) (u0, u1 int) {
+	g, st := s.g, s.phases
+	u0 = max(0, (g.pw-φ+st-1)/st)
+	return u0, max(u0, min(s.wp, (g.w+g.pw-φ+st-1)/st))
 }
 
 // rowTemps hold quarter's halves of a row.
