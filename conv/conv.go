@@ -161,8 +161,10 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 	k.algo = algo
 	switch algo {
 	case AlgoGEMM1x1, AlgoIm2col:
-		k.packed = k.packGroups()
-		k.wRaw = nil // the packed copy is all Run reads
+		if k.kSlices() == 1 {
+			k.packed = k.packGroups(1)
+			k.wRaw = nil // the packed copy is all Run reads
+		} // (else packed on first need, in K slices or not: im2colPacks)
 	case AlgoWinograd:
 		// Transformed lazily (winoPlan): inputs too small for Winograd run
 		// im2col, and a model may never see a large one (ResNet's 7×7
@@ -186,10 +188,14 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 }
 
 // Prepare builds the weight layout Run will need for input shape x (the
-// Winograd transform, or the im2col packing Winograd falls back to), so the
+// Winograd transform, or an im2col packing built on first need), so the
 // first Run does not pay for it. The runtime calls it when it plans a shape.
 func (k *Conv) Prepare(x []int) {
 	switch {
+	case k.algo == AlgoIm2col:
+		if g, err := k.geometry(x); err == nil {
+			k.im2colPacks(g)
+		}
 	case k.algo != AlgoWinograd:
 	case k.AlgorithmFor(x) == AlgoWinograd:
 		k.winoPlan()
@@ -198,7 +204,9 @@ func (k *Conv) Prepare(x []int) {
 	case k.AlgorithmFor(x) == AlgoWinogradT:
 		k.winoTPlan()
 	default:
-		k.im2colPacks()
+		if g, err := k.geometry(x); err == nil {
+			k.im2colPacks(g)
+		}
 	}
 }
 
@@ -239,25 +247,42 @@ func (k *Conv) WeightBytes() int64 {
 	return 4 * int64(n)
 }
 
-// packGroups packs each group's M/g × C/g·kH·kW weight matrix.
-func (k *Conv) packGroups() []*gemm.PackedA {
+// packGroups packs each group's M/g × C/g·kH·kW weight matrix, in sl
+// slices of its columns (packed[g·sl + s]).
+func (k *Conv) packGroups(sl int) []*gemm.PackedA {
 	mg := k.m / k.group
+	kd := k.kDim / sl
 	var ps []*gemm.PackedA
 	for g := 0; g < k.group; g++ {
-		ps = append(ps, gemm.PackA(k.kern, false, mg, k.kDim, k.wRaw[g*mg*k.kDim:], k.kDim, nil))
+		for s := range sl {
+			ps = append(ps, gemm.PackA(k.kern, false, mg, kd, k.wRaw[g*mg*k.kDim+s*kd:], k.kDim, nil))
+		}
 	}
 	return ps
 }
 
-// im2colPacks returns the im2col weight packing, built on first use by
-// algorithms that fall back to im2col for some input shapes.
-func (k *Conv) im2colPacks() []*gemm.PackedA {
+// im2colPacks returns the im2col weight packing, built on first use (by
+// algorithms that fall back to im2col for some input shapes, and for a
+// product that may be sliced, see slices.go) for input geometry g: in K
+// slices when kSlices allows and g's B matrix is implicit. Later inputs
+// run on the same packing, whatever their geometry.
+func (k *Conv) im2colPacks(g *geometry) []*gemm.PackedA {
 	if k.packed != nil {
 		return k.packed
 	}
-	k.fallbackOnce.Do(func() { ps := k.packGroups(); k.fallback.Store(&ps) })
+	k.fallbackOnce.Do(func() {
+		sl := 1
+		if !explicit(g) {
+			sl = k.kSlices()
+		}
+		ps := k.packGroups(sl)
+		k.fallback.Store(&ps)
+	})
 	return *k.fallback.Load()
 }
+
+// slicesOf returns the K slices of the im2col packing on g.
+func (k *Conv) slicesOf(g *geometry) int { return len(k.im2colPacks(g)) / k.group }
 
 // AlgorithmFor returns the algorithm Run uses for input shape x: the
 // load-time choice, except that Winograd runs im2col on several threads
@@ -464,6 +489,8 @@ type runState struct {
 	taskP  dwPlanesTask
 	sub    subTask
 	offt   offsTask
+	slice  sliceTask
+	sum    sumTask
 	offs   []int32 // offsTask's offsets
 	wt     winoTask
 	w2     wino2Task
@@ -534,7 +561,7 @@ func (k *Conv) run(in, out []*tensor.Tensor, scratch []float32) error {
 	}
 	switch k.algo {
 	case AlgoGEMM1x1, AlgoIm2col:
-		k.runGEMM(st, g, x, y, res, k.packed)
+		k.runGEMM(st, g, x, y, res, k.im2colPacks(g))
 	case AlgoWinograd:
 		k.runWinograd(st, g, x, y, res)
 	case AlgoDepthwise:
@@ -561,21 +588,22 @@ func (k *Conv) parts(units, floats, per int) int {
 // (1×1) or its im2col matrix, implicit or written in chunks (colChunks).
 func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []*gemm.PackedA) {
 	mg := k.m / k.group
-	cg := k.cg
 	n := g.outPlane
+	sl := len(packed) / k.group           // the K slices of each group's product (packGroups)
 	sh, sizes := st.sc.shared(), carver{} // (the threads carve their regions)
 	pad, _, _ := k.gemmScratch(&sizes, &sh, g, st.withGemm)
+	part := k.sliceScratch(&sh, g)
 	var ws []float32 // a multi-threaded gemm's: thread i's region i
 	if st.withGemm {
 		ws = st.sc.regions()
 	}
 	for img := 0; img < g.n; img++ {
 		for gr := 0; gr < k.group; gr++ {
-			xoff := (img*g.c + gr*cg) * g.inPlane
+			xoff := (img*g.c + gr*k.cg) * g.inPlane
 			yoff := (img*k.m + gr*mg) * n
 			p := gemm.Params{
-				M: mg, N: n, K: k.kDim, Alpha: 1,
-				PackedA: packed[gr],
+				M: mg, N: n, K: k.kDim / sl, Alpha: 1,
+				PackedA: packed[gr*sl],
 				C:       y[yoff : yoff+mg*n], LDC: n,
 				Epilogue:  k.gemmEp,
 				Threads:   k.opts.Threads,
@@ -588,41 +616,69 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 			if res != nil {
 				p.Epilogue.Residual, p.Epilogue.LDR = res[yoff:yoff+mg*n], n
 			}
-			if k.algo == AlgoGEMM1x1 { // (Winograd's fallback is im2col)
-				p.B, p.LDB = x[xoff:xoff+cg*g.inPlane], n
+			switch {
+			case k.algo == AlgoGEMM1x1: // (Winograd's fallback is im2col)
+				p.B, p.LDB = x[xoff:xoff+k.cg*g.inPlane], n
 				if strided(g) {
-					p.B = k.subsample(st, pad, x[xoff:xoff+cg*g.inPlane], g)
+					p.B = k.subsample(st, pad, x[xoff:xoff+k.cg*g.inPlane], g)
 				}
 				gemm.Gemm(&p)
-				continue
+			case k.slicesTogether(g):
+				k.runSlices(st, g, &p, packed[gr*sl:(gr+1)*sl], x[xoff:], pad, part)
+			default:
+				k.runIm2col(st, g, &p, packed[gr*sl:(gr+1)*sl], x[xoff:], pad, part)
 			}
-			if a, ok := packed[gr].Panels(); ok && k.useOffs(g) {
-				st.src = im2colLayout(k.kern, x[xoff:], cg, g, k.kh, k.kw)
-				k.runOffs(st, g, &p, a, x[xoff:]) // (each thread fills its band)
-				continue
-			}
-			if !explicit(g) {
-				st.src = newIm2col(k.kern, &pad, x[xoff:], cg, g, k.kh, k.kw, false)
-				k.im2col(st, x[xoff:])
-				p.BSource = &st.src
-				gemm.Gemm(&p)
-				continue
-			}
-			if direct(g) {
-				st.src = newIm2col(k.kern, nil, x[xoff:], cg, g, k.kh, k.kw, true)
-			} else {
-				st.src = im2colLayout(k.kern, x[xoff:], cg, g, k.kh, k.kw) // (each part fills its band)
-			}
-			parts, chunk, _ := k.chunking(g)
-			if len(st.cpbs) < parts {
-				st.cpbs = make([]gemm.PackedB, parts)
-			}
-			st.chunks = colChunks{k: k, g: g, src: &st.src, in: x[xoff:], p: p, sc: st.sc, withGemm: st.withGemm, pbs: st.cpbs, gs: st.gemmStates(parts), parts: parts, chunk: chunk}
-			parallel.Default().Run(&st.chunks, st.chunks.parts)
-			st.chunks = colChunks{}
 		}
 	}
 	st.src = im2colSource{}
+}
+
+// runIm2col runs p, one image and group's im2col product, with B the
+// im2col matrix of x's planes and packed the weights' K slices (one, or
+// two: see slices.go; part receives slice 1's product): through
+// SgemmOffs, packed implicitly, or in column chunks.
+func (k *Conv) runIm2col(st *runState, g *geometry, p *gemm.Params, packed []*gemm.PackedA, x, pad, part []float32) {
+	c := k.cg / len(packed) // planes per slice
+	offs := k.useOffs(g)
+	if explicit(g) && !offs {
+		if direct(g) {
+			st.src = newIm2col(k.kern, nil, x, c, g, k.kh, k.kw, true)
+		} else {
+			st.src = im2colLayout(k.kern, x, c, g, k.kh, k.kw) // (each part fills its band)
+		}
+		parts, chunk, _ := k.chunking(g)
+		if len(st.cpbs) < parts {
+			st.cpbs = make([]gemm.PackedB, parts)
+		}
+		st.chunks = colChunks{k: k, g: g, src: &st.src, in: x, p: *p, packed: packed, part: part, sc: st.sc, withGemm: st.withGemm,
+			pbs: st.cpbs, gs: st.gemmStates(parts), parts: parts, chunk: chunk}
+		parallel.Default().Run(&st.chunks, st.chunks.parts)
+		st.chunks = colChunks{}
+		return
+	}
+	q := *p
+	if len(packed) > 1 {
+		q.Epilogue = gemm.Epilogue{} // (finishSlices applies it)
+	}
+	for s, pa := range packed {
+		xs := x[s*c*g.inPlane:]
+		q.PackedA = pa
+		if s > 0 {
+			q.C = part
+		}
+		if a, ok := pa.Panels(); ok && offs {
+			st.src = im2colLayout(k.kern, xs, c, g, k.kh, k.kw)
+			k.runOffs(st, g, &q, a, xs) // (each thread fills its band)
+			continue
+		}
+		st.src = newIm2col(k.kern, &pad, xs, c, g, k.kh, k.kw, false)
+		k.im2col(st, xs)
+		q.BSource = &st.src
+		gemm.Gemm(&q)
+	}
+	if len(packed) > 1 {
+		k.sumSlices(st, p, part)
+	}
 }
 
 // colChunks multiplies an explicit column matrix chunk by chunk: part i
@@ -638,10 +694,12 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 type colChunks struct {
 	k        *Conv
 	g        *geometry
-	src      *im2colSource // its layout; x unset if owned (each part's band)
-	in       []float32     // the group's input planes
-	p        gemm.Params   // the whole product; B comes from cols
-	sc       scratchBuf    // part i's cols and gemm workspace in region i
+	src      *im2colSource   // its layout; x unset if owned (each part's band)
+	in       []float32       // the group's input planes
+	p        gemm.Params     // the whole product; B comes from cols
+	packed   []*gemm.PackedA // the weights' K slices (see slices.go)
+	part     []float32       // slice 1's product
+	sc       scratchBuf      // part i's cols and gemm workspace in region i
 	withGemm bool
 	pbs      []gemm.PackedB // per part: its chunk as gemm's B
 	gs       []gemm.State   // per part: its gemm calls' state
@@ -658,34 +716,54 @@ func (t *colChunks) Run(part int) {
 	if lo >= hi {
 		return
 	}
-	src := *t.src
-	if src.owned {
-		oh0, oh1 := lo/g.ow, (hi-1)/g.ow+1
-		src.top, src.hp = oh0*g.sh, t.k.bandRows(g, oh0, oh1)
-		src.x = band[:t.k.band(g, src.hp)]
-		src.fill(t.in, 0, src.c)
+	sl := len(t.packed)
+	var srcs [2]im2colSource // each K slice's (sl ≤ 2)
+	for s := range sl {
+		src := *t.src
+		xs := t.in[s*src.c*g.inPlane:]
+		if src.owned {
+			oh0, oh1 := lo/g.ow, (hi-1)/g.ow+1
+			src.top, src.hp = oh0*g.sh, t.k.bandRows(g, oh0, oh1)
+			size := t.k.band(g, src.hp) / sl
+			src.x = band[s*size : (s+1)*size]
+			src.fill(xs, 0, src.c)
+		} else {
+			src.x = xs[:len(src.x)]
+		}
+		srcs[s] = src
 	}
 	chunk := colChunk(nr, k, hi-lo)
 	for t0 := lo; t0 < hi; t0 += chunk {
 		t1 := min(hi, t0+chunk)
-		p := t.p
-		p.N = t1 - t0
-		if kern := p.Kernels; packedCols(src.c) {
-			size := gemm.PackedBSize(kern, k, t1-t0)
-			src.colsIntoPacked(cols[:size], kern.NR, t0, t1)
-			*pb = gemm.PackedB{K: k, N: t1 - t0, Kernels: kern, Data: cols[:size]}
-			p.PackedB = pb
-		} else {
-			ld := gemm.LD(t.chunk)
-			src.colsInto(cols, ld, t0, t1)
-			p.B, p.LDB = cols[:(k-1)*ld+t1-t0], ld
+		for s, src := range srcs[:sl] {
+			p := t.p
+			p.N, p.PackedA = t1-t0, t.packed[s]
+			if kern := p.Kernels; packedCols(src.c) {
+				size := gemm.PackedBSize(kern, k, t1-t0)
+				src.colsIntoPacked(cols[:size], kern.NR, t0, t1)
+				*pb = gemm.PackedB{K: k, N: t1 - t0, Kernels: kern, Data: cols[:size]}
+				p.PackedB = pb
+			} else {
+				ld := gemm.LD(t.chunk)
+				src.colsInto(cols, ld, t0, t1)
+				p.B, p.LDB = cols[:(k-1)*ld+t1-t0], ld
+			}
+			p.C = t.p.C[t0:]
+			switch {
+			case sl > 1 && s > 0:
+				p.C = t.part[t0:]
+				fallthrough
+			case sl > 1:
+				p.Epilogue = gemm.Epilogue{} // (finishSlices applies it)
+			case p.Epilogue.Residual != nil:
+				p.Epilogue.Residual = p.Epilogue.Residual[t0:]
+			}
+			p.Threads, p.Workspace = 1, ws
+			t.gs[part].Gemm(&p)
 		}
-		p.C = t.p.C[t0:]
-		if p.Epilogue.Residual != nil {
-			p.Epilogue.Residual = p.Epilogue.Residual[t0:]
-		}
-		p.Threads, p.Workspace = 1, ws
-		t.gs[part].Gemm(&p)
+	}
+	if sl > 1 {
+		finishSlices(t.k.kern, &t.p, t.part, 0, t.p.M, lo, hi)
 	}
 }
 
@@ -698,7 +776,7 @@ func (k *Conv) chunking(g *geometry) (parts, chunk, rows int) {
 	for part := range parts {
 		lo, hi := colSpan(nr, n, part, parts)
 		if lo < hi {
-			chunk = max(chunk, colChunk(nr, k.kDim, hi-lo))
+			chunk = max(chunk, colChunk(nr, k.kDim/k.slicesOf(g), hi-lo)) // (as colChunks.Run)
 			rows = max(rows, k.bandRows(g, lo/g.ow, (hi-1)/g.ow+1))
 		}
 	}

@@ -20,6 +20,7 @@ type convCase struct {
 	group                 int
 	autoPad               string
 	bias                  bool
+	first                 []int // an input shape Prepared before this one's (nil: none)
 }
 
 func (cc convCase) String() string {
@@ -148,6 +149,9 @@ func check(t *testing.T, rng *rand.Rand, cc convCase, algo string, kern *asm.Ker
 	k, err := New(params, w, b, ep, Options{Algorithm: algo, Kernels: kern, Threads: threads})
 	if err != nil {
 		t.Fatalf("%v algo=%s: %v", cc, algo, err)
+	}
+	if cc.first != nil {
+		k.Prepare(cc.first)
 	}
 	if algo != "" && k.Algorithm() != algo {
 		t.Fatalf("algorithm %s, want %s", k.Algorithm(), algo)
@@ -645,9 +649,71 @@ func TestIm2col(t *testing.T) {
 		// parts' column shares must not move gemm's strips.
 		for _, cc := range []convCase{gemmCases[len(gemmCases)-10], gemmCases[len(gemmCases)-9],
 			{n: 1, c: 16, h: 28, w: 28, m: 9, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}} {
-			sameBitsAtThreads(t, rng, cc, AlgoIm2col, kern, func(out []int) *tensor.Tensor { return randT(rng, out...) })
+			sameBitsAtThreads(t, rng, cc, AlgoIm2col, kern, epilogues[10], func(out []int) *tensor.Tensor { return randT(rng, out...) })
 		}
 	}
+}
+
+// sliceCases are im2col products that, with sliceMinK lowered, run as two
+// K slices: on small maps side by side (plain, strided, several images)
+// or one after the other (an implicit map too wide to run side by side;
+// explicit column chunks, row-major, packed and direct, after a small
+// map's shape has sliced the packing); an odd channel count, or an
+// explicit matrix first, is not sliced.
+var sliceCases = []convCase{
+	{n: 1, c: 16, h: 7, w: 7, m: 24, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 2, c: 12, h: 13, w: 14, m: 20, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 10, h: 8, w: 8, m: 9, kh: 3, kw: 3},
+	{n: 1, c: 8, h: 20, w: 21, m: 12, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true, first: []int{1, 8, 5, 5}},
+	{n: 1, c: 10, h: 12, w: 12, m: 16, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}},
+	{n: 1, c: 9, h: 7, w: 7, m: 8, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
+	{n: 1, c: 32, h: 16, w: 16, m: 16, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true, first: []int{1, 32, 7, 7}},                     // packed chunks
+	{n: 2, c: 8, h: 30, w: 29, m: 16, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true, first: []int{1, 8, 9, 9}}, // direct
+	{n: 1, c: 8, h: 20, w: 21, m: 12, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},                                                 // explicit first: not sliced
+}
+
+// TestIm2colSlices checks products sliced in K (slices.go) against the
+// reference on every table and epilogue at one to three threads, that
+// their bits do not depend on the thread count, and that Winograd's
+// im2col fallback slices as well.
+func TestIm2colSlices(t *testing.T) {
+	defer func(v int) { sliceMinK = v }(sliceMinK)
+	sliceMinK = 1
+	rng := rand.New(rand.NewPCG(61, 62))
+	for i, cc := range sliceCases {
+		x, w, b := cc.operands(rng)
+		p, _ := ops.ParseConvParams(cc.node())
+		k, err := New(p, w, b, Epilogue{}, Options{Algorithm: AlgoIm2col, Threads: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := k.geometry(x.Shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cc.first != nil {
+			k.Prepare(cc.first)
+		}
+		want := 2 - cc.c%2
+		if explicit(g) && cc.first == nil {
+			want = 1
+		}
+		if got := k.slicesOf(g); got != want {
+			t.Fatalf("%v: %d slices, want %d", cc, got, want)
+		}
+		if together := i < 3; k.slicesTogether(g) != together {
+			t.Fatalf("%v: slices side by side %v, want %v", cc, !together, together)
+		}
+		for _, kern := range tables(t) {
+			for j, ep := range epilogues {
+				check(t, rng, cc, AlgoIm2col, kern, ep, 1+(i+j)%3, tolGEMM)
+			}
+			for _, ep := range []Epilogue{epilogues[0], epilogues[2], epilogues[7], epilogues[10]} {
+				sameBitsAtThreads(t, rng, cc, AlgoIm2col, kern, ep, func(out []int) *tensor.Tensor { return randT(rng, out...) })
+			}
+		}
+	}
+	check(t, rng, sliceCases[0], AlgoWinograd, asm.Default(), epilogues[10], 2, tolGEMM)
 }
 
 // offsCases are im2col layers that useOffs sends through SgemmOffs:
@@ -923,7 +989,7 @@ func TestWinogradT(t *testing.T) {
 		}
 	}
 	for _, cc := range []convCase{cases[1], cases[len(cases)-4]} {
-		sameBitsAtThreads(t, rng, cc, AlgoWinograd, nil, func(out []int) *tensor.Tensor {
+		sameBitsAtThreads(t, rng, cc, AlgoWinograd, nil, epilogues[10], func(out []int) *tensor.Tensor {
 			res := tensor.New(tensor.Float32, out...)
 			for i := range res.Float32s() {
 				res.Float32s()[i] = float32(i%7) - 3
@@ -953,7 +1019,7 @@ func TestWinogradT(t *testing.T) {
 					t.Fatalf("%v %s: not split by output channels", cc, kern.Name)
 				}
 			}
-			sameBitsAtThreads(t, rng, cc, AlgoWinograd, kern, func(out []int) *tensor.Tensor { return randT(rng, out...) })
+			sameBitsAtThreads(t, rng, cc, AlgoWinograd, kern, epilogues[10], func(out []int) *tensor.Tensor { return randT(rng, out...) })
 		}
 		for i, ep := range epilogues {
 			check(t, rng, rows, AlgoWinograd, kern, ep, 2+i%2, tolWinograd)
@@ -964,16 +1030,19 @@ func TestWinogradT(t *testing.T) {
 // sameBitsAtThreads runs cc with algo on table kern and a residual (res
 // makes it for the output shape, once) at 1, 2 and 3 threads and fails
 // unless the outputs agree bit for bit.
-func sameBitsAtThreads(t *testing.T, rng *rand.Rand, cc convCase, algo string, kern *asm.Kernels, res func(out []int) *tensor.Tensor) {
+func sameBitsAtThreads(t *testing.T, rng *rand.Rand, cc convCase, algo string, kern *asm.Kernels, ep Epilogue, res func(out []int) *tensor.Tensor) {
 	t.Helper()
 	x, w, b := cc.operands(rng)
 	p, _ := ops.ParseConvParams(cc.node())
 	var first []float32
 	var r *tensor.Tensor
 	for thr := 1; thr <= 3; thr++ {
-		k, err := New(p, w, b, epilogues[10], Options{Algorithm: algo, Kernels: kern, Threads: thr})
+		k, err := New(p, w, b, ep, Options{Algorithm: algo, Kernels: kern, Threads: thr})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if cc.first != nil {
+			k.Prepare(cc.first)
 		}
 		g, err := k.geometry(x.Shape)
 		if err != nil {
@@ -1027,7 +1096,7 @@ func TestWinograd2(t *testing.T) {
 			check(t, rng, cases[1], AlgoWinograd, kern, ep, 2, tolWinograd)
 		}
 	}
-	sameBitsAtThreads(t, rng, cases[1], AlgoWinograd, nil, func(out []int) *tensor.Tensor { return randT(rng, out...) })
+	sameBitsAtThreads(t, rng, cases[1], AlgoWinograd, nil, epilogues[10], func(out []int) *tensor.Tensor { return randT(rng, out...) })
 }
 
 func TestDepthwise(t *testing.T) {

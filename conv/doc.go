@@ -95,7 +95,13 @@
 //	      shared by the threads, each writing the band of padded rows (or
 //	      phases) its windows read (no column matrix, no B packing, no
 //	      hand-off); a row's last columns on the narrowest edge kernel
-//	      that covers them.
+//	      that covers them. A deep product (K ≥ 2048 on an even channel
+//	      count: ResNet's 3×3 layers on 256 and 512 channels) whose first
+//	      input's B is implicit runs as two K slices, the halves of the
+//	      input channels, summed by a last pass that applies the epilogue;
+//	      on maps of at most 64 outputs and two threads or more the slices
+//	      run side by side, each thread packing only its own half of B
+//	      (slices.go).
 //
 // Weights are packed once with gemm.PackA (one PackedA per group, or per
 // Winograd position ξ) for the table in Options.Kernels (default
@@ -200,7 +206,8 @@
 // gemm's workspace (gemm.WorkspaceSize), strided also the subsampled
 // matrix and a plane per copying thread, (C/g + threads)·OH·OW; im2col, when the convolution
 // pads, a padded copy of one image's group, C/g·(H+pads)·(W+pads), plus
-// gemm's workspace (none through SgemmOffs); Winograd, per worker, 36·(C+M)·TB +
+// gemm's workspace (none through SgemmOffs), and for K slices slice 1's
+// product, M/g·OH·OW; Winograd, per worker, 36·(C+M)·TB +
 // max(12·(4·⌈OW/4⌉+2), 28·TB) (C = M = 64, TB = 216: 4 MB) plus its
 // GEMMs' workspace; on small maps 36·(C+M)·T for all T tiles of the Run
 // (at most 16 MB, else the route above), a channels-last image and per
@@ -210,7 +217,8 @@
 // Weights: the Conv references w and b (not copied) and keeps its packing:
 // M·K rounded up to the micro-kernel's MR for the GEMM paths, 36·M·C (4× W)
 // for Winograd, which also packs im2col weights the first time an input is
-// too small for it. Options.Threads (≤ 0: GOMAXPROCS) is passed to gemm or
+// too small for it (so does an im2col product that may be sliced, for its
+// first input's geometry). Options.Threads (≤ 0: GOMAXPROCS) is passed to gemm or
 // splits planes / tile blocks over the pool of internal/parallel. A Conv is
 // safe for concurrent use.
 package conv

@@ -831,8 +831,8 @@ func (k *Conv) runOffs(st *runState, g *geometry, p *gemm.Params, a, x []float32
 	parts, rows := k.offsBands(g)
 	s.hp, s.x = rows, nil // (the offsets below are a band's)
 	kk := k.kh * k.kw
-	if len(st.offs) != k.kDim {
-		st.offs = make([]int32, k.kDim) // (once per Conv and state)
+	if len(st.offs) != p.K { // (the product's K: all of the group's channels, or a K slice's)
+		st.offs = make([]int32, p.K) // (once per Conv and state)
 	}
 	maxOff := 0
 	for ci := 0; ci < s.c; ci++ {

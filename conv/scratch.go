@@ -81,6 +81,7 @@ func (k *Conv) scratchLayout(g *geometry, withGemm bool) ops.Scratch {
 	switch k.algoFor(g) {
 	case AlgoGEMM1x1, AlgoIm2col:
 		k.gemmScratch(&priv, &sh, g, withGemm)
+		k.sliceScratch(&sh, g)
 	case AlgoWinograd:
 		wb := k.winoBlocks(g)
 		if wb.split {

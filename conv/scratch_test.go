@@ -25,39 +25,48 @@ var poison = math.Float32frombits(0x7fc0dead)
 // bits and writes nothing between a region's first Per floats and the
 // next region: every thread keeps to its region.
 func TestRunScratch(t *testing.T) {
-	defer func(v int) { winoMinChannelsThreaded = v }(winoMinChannelsThreaded)
+	defer func(v, s int) { winoMinChannelsThreaded, sliceMinK = v, s }(winoMinChannelsThreaded, sliceMinK)
 	winoMinChannelsThreaded = 0 // Winograd's own routes on small cases
 	rng := rand.New(rand.NewPCG(21, 22))
+	minK := sliceMinK
 	for _, tc := range []struct {
-		cc   convCase
-		algo string
+		cc     convCase
+		algo   string
+		sliced bool // with sliceMinK lowered: K slices
 	}{
-		{gemmCases[1], AlgoGEMM1x1},
-		{gemmCases[3], AlgoGEMM1x1},               // grouped
-		{gemmCases[5], AlgoIm2col},                // padded
-		{gemmCases[6], AlgoIm2col},                // strided, asymmetric pads, batch 2
-		{gemmCases[13], AlgoIm2col},               // grouped, padded, batch 2
-		{gemmCases[15], AlgoIm2col},               // 1-D
-		{gemmCases[17], AlgoIm2col},               // several k blocks
-		{gemmCases[len(gemmCases)-2], AlgoIm2col}, // explicit column matrix, batch 2
-		{gemmCases[len(gemmCases)-1], AlgoIm2col}, // explicit, chunks splitting rows
-		{offsCases[len(offsCases)-3], AlgoIm2col}, // SgemmOffs: the threads' bands of phases
-		{offsCases[len(offsCases)-2], AlgoIm2col}, // ... 7×7/2, batch 2
-		{offsCases[len(offsCases)-1], AlgoIm2col}, // ... of padded planes
-		{winoCases[1], AlgoWinograd},
-		{winoCases[5], AlgoWinograd},
-		{winoCases[6], AlgoWinograd}, // 1 tile: runs im2col
-		{convCase{n: 1, c: 16, h: 16, w: 15, m: 72, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoWinograd}, // tiles as rows; split by output channels
-		{convCase{n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoWinograd}, // tiles as rows, in phases
-		{convCase{n: 2, c: 128, h: 6, w: 9, m: 260, kh: 3, kw: 3, pads: []int{0, 2, 1, 0}, bias: true}, AlgoWinograd}, // F(2×2)
-		{dwCases[0], AlgoDepthwise},
-		{dwCases[6], AlgoDepthwise}, // dilated
-		{dwCases[11], AlgoDepthwise},
-		{dwPlane16Cases[2], AlgoDepthwise},  // DWPlaneK3S1
-		{dwPlane16Cases[6], AlgoDepthwise},  // DWPlaneK3S1, four vectors a row
-		{dwPlane16Cases[11], AlgoDepthwise}, // DWPlaneK5S1
-		{dwcCases[4], AlgoDepthwise},        // sixteen lanes (5×5 on AVX-512)
+		{cc: gemmCases[1], algo: AlgoGEMM1x1},
+		{cc: gemmCases[3], algo: AlgoGEMM1x1},               // grouped
+		{cc: gemmCases[5], algo: AlgoIm2col},                // padded
+		{cc: gemmCases[6], algo: AlgoIm2col},                // strided, asymmetric pads, batch 2
+		{cc: gemmCases[13], algo: AlgoIm2col},               // grouped, padded, batch 2
+		{cc: gemmCases[15], algo: AlgoIm2col},               // 1-D
+		{cc: gemmCases[17], algo: AlgoIm2col},               // several k blocks
+		{cc: gemmCases[len(gemmCases)-2], algo: AlgoIm2col}, // explicit column matrix, batch 2
+		{cc: gemmCases[len(gemmCases)-1], algo: AlgoIm2col}, // explicit, chunks splitting rows
+		{cc: offsCases[len(offsCases)-3], algo: AlgoIm2col}, // SgemmOffs: the threads' bands of phases
+		{cc: offsCases[len(offsCases)-2], algo: AlgoIm2col}, // ... 7×7/2, batch 2
+		{cc: offsCases[len(offsCases)-1], algo: AlgoIm2col}, // ... of padded planes
+		{cc: winoCases[1], algo: AlgoWinograd},
+		{cc: winoCases[5], algo: AlgoWinograd},
+		{cc: winoCases[6], algo: AlgoWinograd}, // 1 tile: runs im2col
+		{cc: convCase{n: 1, c: 16, h: 16, w: 15, m: 72, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, algo: AlgoWinograd}, // tiles as rows; split by output channels
+		{cc: convCase{n: 1, c: 40, h: 14, w: 14, m: 36, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, algo: AlgoWinograd}, // tiles as rows, in phases
+		{cc: convCase{n: 2, c: 128, h: 6, w: 9, m: 260, kh: 3, kw: 3, pads: []int{0, 2, 1, 0}, bias: true}, algo: AlgoWinograd}, // F(2×2)
+		{cc: dwCases[0], algo: AlgoDepthwise},
+		{cc: dwCases[6], algo: AlgoDepthwise}, // dilated
+		{cc: dwCases[11], algo: AlgoDepthwise},
+		{cc: dwPlane16Cases[2], algo: AlgoDepthwise},        // DWPlaneK3S1
+		{cc: dwPlane16Cases[6], algo: AlgoDepthwise},        // DWPlaneK3S1, four vectors a row
+		{cc: dwPlane16Cases[11], algo: AlgoDepthwise},       // DWPlaneK5S1
+		{cc: dwcCases[4], algo: AlgoDepthwise},              // sixteen lanes (5×5 on AVX-512)
+		{cc: sliceCases[0], algo: AlgoIm2col, sliced: true}, // K slices side by side
+		{cc: sliceCases[3], algo: AlgoIm2col, sliced: true}, // ... one after the other, explicit (generic: SgemmOffs)
+		{cc: sliceCases[4], algo: AlgoIm2col, sliced: true}, // ... implicit
 	} {
+		sliceMinK = minK
+		if tc.sliced {
+			sliceMinK = 1
+		}
 		for threads := 1; threads <= 3; threads++ {
 			x, w, b := tc.cc.operands(rng)
 			p, err := ops.ParseConvParams(tc.cc.node())
@@ -67,6 +76,9 @@ func TestRunScratch(t *testing.T) {
 			k, err := New(p, w, b, Epilogue{Act: asm.Activation{Kind: asm.ActHardSwish}, Residual: true}, Options{Algorithm: tc.algo, Threads: threads})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.cc.first != nil {
+				k.Prepare(tc.cc.first)
 			}
 			g, err := k.geometry(x.Shape)
 			if err != nil {
@@ -87,6 +99,9 @@ func TestRunScratch(t *testing.T) {
 			}
 			// A fresh Conv: its own buffer must stay unused.
 			k, _ = New(p, w, b, Epilogue{Act: asm.Activation{Kind: asm.ActHardSwish}, Residual: true}, Options{Algorithm: tc.algo, Threads: threads})
+			if tc.cc.first != nil {
+				k.Prepare(tc.cc.first)
+			}
 			const guard = 64
 			scratch := make([]float32, n+guard)
 			for i := range scratch {

@@ -202,7 +202,7 @@ func (k *Conv) runWinograd(st *runState, g *geometry, x, y, res []float32) {
 	case AlgoIm2col:
 		// Too few tiles: the 36 GEMMs would be all edge, and U is 4× the
 		// size of W. Use im2col (weights packed on first need).
-		k.runGEMM(st, g, x, y, res, k.im2colPacks())
+		k.runGEMM(st, g, x, y, res, k.im2colPacks(g))
 		return
 	}
 	wb := k.winoBlocks(g)
