@@ -272,7 +272,7 @@ func (k *Conv) im2colPacks(g *geometry) []*gemm.PackedA {
 	}
 	k.fallbackOnce.Do(func() {
 		sl := 1
-		if !explicit(g) {
+		if k.sliced(g) {
 			sl = k.kSlices()
 		}
 		ps := k.packGroups(sl)
@@ -617,14 +617,16 @@ func (k *Conv) runGEMM(st *runState, g *geometry, x, y, res []float32, packed []
 				p.Epilogue.Residual, p.Epilogue.LDR = res[yoff:yoff+mg*n], n
 			}
 			switch {
+			case k.slicesTogether(g):
+				k.runSlices(st, g, &p, packed[gr*sl:(gr+1)*sl], x[xoff:], pad, part)
+			case k.algo == AlgoGEMM1x1 && sl > 1:
+				k.run1x1Slices(st, g, &p, packed, x[xoff:], part)
 			case k.algo == AlgoGEMM1x1: // (Winograd's fallback is im2col)
 				p.B, p.LDB = x[xoff:xoff+k.cg*g.inPlane], n
 				if strided(g) {
 					p.B = k.subsample(st, pad, x[xoff:xoff+k.cg*g.inPlane], g)
 				}
 				gemm.Gemm(&p)
-			case k.slicesTogether(g):
-				k.runSlices(st, g, &p, packed[gr*sl:(gr+1)*sl], x[xoff:], pad, part)
 			default:
 				k.runIm2col(st, g, &p, packed[gr*sl:(gr+1)*sl], x[xoff:], pad, part)
 			}

@@ -654,22 +654,33 @@ func TestIm2col(t *testing.T) {
 	}
 }
 
-// sliceCases are im2col products that, with sliceMinK lowered, run as two
-// K slices: on small maps side by side (plain, strided, several images)
-// or one after the other (an implicit map too wide to run side by side;
-// explicit column chunks, row-major, packed and direct, after a small
-// map's shape has sliced the packing); an odd channel count, or an
-// explicit matrix first, is not sliced.
-var sliceCases = []convCase{
-	{n: 1, c: 16, h: 7, w: 7, m: 24, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
-	{n: 2, c: 12, h: 13, w: 14, m: 20, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true},
-	{n: 1, c: 10, h: 8, w: 8, m: 9, kh: 3, kw: 3},
-	{n: 1, c: 8, h: 20, w: 21, m: 12, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true, first: []int{1, 8, 5, 5}},
-	{n: 1, c: 10, h: 12, w: 12, m: 16, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}},
-	{n: 1, c: 9, h: 7, w: 7, m: 8, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},
-	{n: 1, c: 32, h: 16, w: 16, m: 16, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true, first: []int{1, 32, 7, 7}},                     // packed chunks
-	{n: 2, c: 8, h: 30, w: 29, m: 16, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true, first: []int{1, 8, 9, 9}}, // direct
-	{n: 1, c: 8, h: 20, w: 21, m: 12, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true},                                                 // explicit first: not sliced
+// sliceCases are products that, with sliceMinK lowered, run as two K
+// slices (slices.go), or not, on two threads: im2col on small maps side by
+// side (plain, strided, several images) or one after the other (an
+// implicit map too wide to run side by side; explicit column chunks,
+// row-major, packed and direct, after a small map's shape has sliced the
+// packing); 1×1 products with four times the output channels in input
+// channels side by side; not an odd channel count, an explicit matrix
+// first, a 1×1 with too few input channels, too many columns or a stride.
+var sliceCases = []struct {
+	cc               convCase
+	algo             string
+	slices, together int // the expected slices; together 1: side by side
+}{
+	{convCase{n: 1, c: 16, h: 7, w: 7, m: 24, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoIm2col, 2, 1},
+	{convCase{n: 2, c: 12, h: 13, w: 14, m: 20, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true}, AlgoIm2col, 2, 1},
+	{convCase{n: 1, c: 10, h: 8, w: 8, m: 9, kh: 3, kw: 3}, AlgoIm2col, 2, 1},
+	{convCase{n: 1, c: 8, h: 20, w: 21, m: 12, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true, first: []int{1, 8, 5, 5}}, AlgoIm2col, 2, 0},
+	{convCase{n: 1, c: 10, h: 12, w: 12, m: 16, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}}, AlgoIm2col, 2, 0},
+	{convCase{n: 1, c: 9, h: 7, w: 7, m: 8, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoIm2col, 1, 0},
+	{convCase{n: 1, c: 32, h: 16, w: 16, m: 16, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true, first: []int{1, 32, 7, 7}}, AlgoIm2col, 2, 0},                     // packed chunks
+	{convCase{n: 2, c: 8, h: 30, w: 29, m: 16, kh: 3, kw: 3, strides: []int{2, 2}, pads: []int{1, 1, 1, 1}, bias: true, first: []int{1, 8, 9, 9}}, AlgoIm2col, 2, 0}, // direct
+	{convCase{n: 1, c: 8, h: 20, w: 21, m: 12, kh: 3, kw: 3, pads: []int{1, 1, 1, 1}, bias: true}, AlgoIm2col, 1, 0},
+	{convCase{n: 1, c: 36, h: 9, w: 11, m: 9, kh: 1, kw: 1, bias: true}, AlgoGEMM1x1, 2, 1},
+	{convCase{n: 2, c: 64, h: 7, w: 7, m: 10, kh: 1, kw: 1}, AlgoGEMM1x1, 2, 1},
+	{convCase{n: 1, c: 32, h: 9, w: 9, m: 9, kh: 1, kw: 1, bias: true}, AlgoGEMM1x1, 1, 0},
+	{convCase{n: 1, c: 36, h: 17, w: 17, m: 9, kh: 1, kw: 1, bias: true}, AlgoGEMM1x1, 1, 0},
+	{convCase{n: 1, c: 36, h: 9, w: 11, m: 9, kh: 1, kw: 1, strides: []int{2, 2}, bias: true}, AlgoGEMM1x1, 1, 0},
 }
 
 // TestIm2colSlices checks products sliced in K (slices.go) against the
@@ -680,10 +691,11 @@ func TestIm2colSlices(t *testing.T) {
 	defer func(v int) { sliceMinK = v }(sliceMinK)
 	sliceMinK = 1
 	rng := rand.New(rand.NewPCG(61, 62))
-	for i, cc := range sliceCases {
+	for i, tc := range sliceCases {
+		cc := tc.cc
 		x, w, b := cc.operands(rng)
 		p, _ := ops.ParseConvParams(cc.node())
-		k, err := New(p, w, b, Epilogue{}, Options{Algorithm: AlgoIm2col, Threads: 2})
+		k, err := New(p, w, b, Epilogue{}, Options{Algorithm: tc.algo, Threads: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -694,26 +706,22 @@ func TestIm2colSlices(t *testing.T) {
 		if cc.first != nil {
 			k.Prepare(cc.first)
 		}
-		want := 2 - cc.c%2
-		if explicit(g) && cc.first == nil {
-			want = 1
+		if got := k.slicesOf(g); got != tc.slices {
+			t.Fatalf("%v: %d slices, want %d", cc, got, tc.slices)
 		}
-		if got := k.slicesOf(g); got != want {
-			t.Fatalf("%v: %d slices, want %d", cc, got, want)
-		}
-		if together := i < 3; k.slicesTogether(g) != together {
+		if together := tc.together == 1; k.slicesTogether(g) != together {
 			t.Fatalf("%v: slices side by side %v, want %v", cc, !together, together)
 		}
 		for _, kern := range tables(t) {
 			for j, ep := range epilogues {
-				check(t, rng, cc, AlgoIm2col, kern, ep, 1+(i+j)%3, tolGEMM)
+				check(t, rng, cc, tc.algo, kern, ep, 1+(i+j)%3, tolGEMM)
 			}
 			for _, ep := range []Epilogue{epilogues[0], epilogues[2], epilogues[7], epilogues[10]} {
-				sameBitsAtThreads(t, rng, cc, AlgoIm2col, kern, ep, func(out []int) *tensor.Tensor { return randT(rng, out...) })
+				sameBitsAtThreads(t, rng, cc, tc.algo, kern, ep, func(out []int) *tensor.Tensor { return randT(rng, out...) })
 			}
 		}
 	}
-	check(t, rng, sliceCases[0], AlgoWinograd, asm.Default(), epilogues[10], 2, tolGEMM)
+	check(t, rng, sliceCases[0].cc, AlgoWinograd, asm.Default(), epilogues[10], 2, tolGEMM)
 }
 
 // offsCases are im2col layers that useOffs sends through SgemmOffs:

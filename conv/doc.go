@@ -97,11 +97,12 @@
 //	      hand-off); a row's last columns on the narrowest edge kernel
 //	      that covers them. A deep product (K ≥ 2048 on an even channel
 //	      count: ResNet's 3×3 layers on 256 and 512 channels) whose first
-//	      input's B is implicit runs as two K slices, the halves of the
-//	      input channels, summed by a last pass that applies the epilogue;
-//	      on maps of at most 64 outputs and two threads or more the slices
-//	      run side by side, each thread packing only its own half of B
-//	      (slices.go).
+//	      input's B is implicit, and a 1×1 product with four input
+//	      channels per output channel on at most 256 pixels, runs as two K
+//	      slices, the halves of the input channels, summed by a last pass
+//	      that applies the epilogue; on two threads or more (im2col: maps
+//	      of at most 64 outputs) the slices run side by side, each thread
+//	      packing only its own half of B (slices.go).
 //
 // Weights are packed once with gemm.PackA (one PackedA per group, or per
 // Winograd position ξ) for the table in Options.Kernels (default
@@ -217,8 +218,8 @@
 // Weights: the Conv references w and b (not copied) and keeps its packing:
 // M·K rounded up to the micro-kernel's MR for the GEMM paths, 36·M·C (4× W)
 // for Winograd, which also packs im2col weights the first time an input is
-// too small for it (so does an im2col product that may be sliced, for its
-// first input's geometry). Options.Threads (≤ 0: GOMAXPROCS) is passed to gemm or
+// too small for it (so does a product that may be sliced, for its first
+// input's geometry). Options.Threads (≤ 0: GOMAXPROCS) is passed to gemm or
 // splits planes / tile blocks over the pool of internal/parallel. A Conv is
 // safe for concurrent use.
 package conv

@@ -55,13 +55,15 @@ func TestRunScratch(t *testing.T) {
 		{cc: dwCases[0], algo: AlgoDepthwise},
 		{cc: dwCases[6], algo: AlgoDepthwise}, // dilated
 		{cc: dwCases[11], algo: AlgoDepthwise},
-		{cc: dwPlane16Cases[2], algo: AlgoDepthwise},        // DWPlaneK3S1
-		{cc: dwPlane16Cases[6], algo: AlgoDepthwise},        // DWPlaneK3S1, four vectors a row
-		{cc: dwPlane16Cases[11], algo: AlgoDepthwise},       // DWPlaneK5S1
-		{cc: dwcCases[4], algo: AlgoDepthwise},              // sixteen lanes (5×5 on AVX-512)
-		{cc: sliceCases[0], algo: AlgoIm2col, sliced: true}, // K slices side by side
-		{cc: sliceCases[3], algo: AlgoIm2col, sliced: true}, // ... one after the other, explicit (generic: SgemmOffs)
-		{cc: sliceCases[4], algo: AlgoIm2col, sliced: true}, // ... implicit
+		{cc: dwPlane16Cases[2], algo: AlgoDepthwise},             // DWPlaneK3S1
+		{cc: dwPlane16Cases[6], algo: AlgoDepthwise},             // DWPlaneK3S1, four vectors a row
+		{cc: dwPlane16Cases[11], algo: AlgoDepthwise},            // DWPlaneK5S1
+		{cc: dwcCases[4], algo: AlgoDepthwise},                   // sixteen lanes (5×5 on AVX-512)
+		{cc: sliceCases[0].cc, algo: AlgoIm2col, sliced: true},   // K slices side by side
+		{cc: sliceCases[3].cc, algo: AlgoIm2col, sliced: true},   // ... one after the other, explicit (generic: SgemmOffs)
+		{cc: sliceCases[4].cc, algo: AlgoIm2col, sliced: true},   // ... implicit
+		{cc: sliceCases[9].cc, algo: AlgoGEMM1x1, sliced: true},  // ... 1×1 side by side
+		{cc: sliceCases[10].cc, algo: AlgoGEMM1x1, sliced: true}, // ... batch 2
 	} {
 		sliceMinK = minK
 		if tc.sliced {
