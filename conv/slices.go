@@ -165,51 +165,44 @@ func (t *sumTask) Run(i int) {
 }
 
 // finishSlices finishes rows [m0, m1), columns [n0, n1) of a sliced
-// product p: C gets slice 1's product (part, laid out as C), then p's
-// epilogue as a GEMM's micro-kernel applies it: the bias, the residual,
-// the clamp or activation.
+// product p: C gets slice 1's product, then p's epilogue as a GEMM's
+// micro-kernel applies it: the bias, the residual, the clamp or
+// activation. C, the residual and part (slice 1's) are alike: M×N, rows
+// N apart.
 func finishSlices(kt *asm.Kernels, p *gemm.Params, part []float32, m0, m1, n0, n1 int) {
-	w, ld := n1-n0, p.LDC
+	w, ld, e := n1-n0, p.LDC, &p.Epilogue
 	if m0 >= m1 || w <= 0 {
 		return
 	}
-	e := &p.Epilogue
-	// Whole rows are one block of C.
-	rows, span := m1-m0, w
-	if w == p.N && ld == p.N && (e.Residual == nil || e.LDR == p.N) {
-		rows, span = 1, (m1-m0)*w
+	// each runs f on the block's rows, or on the block at once when its
+	// rows are whole.
+	each := func(f func(c []float32, at int)) {
+		if w == ld {
+			f(p.C[m0*ld:m1*ld], m0*ld)
+			return
+		}
+		for i := m0; i < m1; i++ {
+			f(p.C[i*ld+n0:i*ld+n1], i*ld+n0)
+		}
 	}
+	each(func(c []float32, at int) { kt.Add(len(c), &c[0], &part[at], &c[0]) })
 	lo, hi, clamp := e.Act.Clamp()
 	fuse := clamp && e.Residual == nil // the clamp rides on the bias
 	if !fuse {
 		lo, hi = float32(math.Inf(-1)), float32(math.Inf(1))
 	}
-	for r := range rows {
-		at := (m0+r)*ld + n0
-		c := p.C[at : at+span]
-		kt.Add(span, &c[0], &part[at], &c[0])
-	}
-	for i := m0; i < m1; i++ {
-		c := p.C[i*ld+n0 : i*ld+n1]
-		switch {
-		case e.BiasMode == gemm.BiasRow:
+	if e.BiasMode == gemm.BiasRow {
+		for i := m0; i < m1; i++ {
+			c := p.C[i*ld+n0 : i*ld+n1]
 			kt.ScaleShift(w, &c[0], &c[0], 1, e.Bias[i], lo, hi)
-		case fuse && rows > 1:
-			kt.Activate(e.Act, w, &c[0], &c[0])
 		}
+	} else if fuse {
+		each(func(c []float32, _ int) { kt.Activate(e.Act, len(c), &c[0], &c[0]) })
 	}
-	for r := range rows {
-		at := (m0+r)*ld + n0
-		c := p.C[at : at+span]
-		if fuse && rows == 1 && e.BiasMode != gemm.BiasRow {
-			kt.Activate(e.Act, span, &c[0], &c[0])
-		}
-		if e.Residual != nil {
-			ra := (m0+r)*e.LDR + n0
-			kt.Add(span, &c[0], &c[0], &e.Residual[ra])
-		}
-		if !fuse {
-			kt.Activate(e.Act, span, &c[0], &c[0])
-		}
+	if e.Residual != nil {
+		each(func(c []float32, at int) { kt.Add(len(c), &c[0], &c[0], &e.Residual[at]) })
+	}
+	if !fuse {
+		each(func(c []float32, _ int) { kt.Activate(e.Act, len(c), &c[0], &c[0]) })
 	}
 }
