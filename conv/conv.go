@@ -192,7 +192,7 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 // first Run does not pay for it. The runtime calls it when it plans a shape.
 func (k *Conv) Prepare(x []int) {
 	switch {
-	case k.algo == AlgoIm2col:
+	case k.algo == AlgoIm2col || k.algo == AlgoGEMM1x1:
 		if g, err := k.geometry(x); err == nil {
 			k.im2colPacks(g)
 		}

@@ -706,6 +706,9 @@ func TestIm2colSlices(t *testing.T) {
 		if cc.first != nil {
 			k.Prepare(cc.first)
 		}
+		if k.Prepare(x.Shape); k.packed == nil && k.fallback.Load() == nil {
+			t.Fatalf("%v: Prepare left the weights unpacked", cc)
+		}
 		if got := k.slicesOf(g); got != tc.slices {
 			t.Fatalf("%v: %d slices, want %d", cc, got, tc.slices)
 		}
