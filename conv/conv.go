@@ -188,7 +188,7 @@ func New(p *ops.ConvParams, w, b *tensor.Tensor, ep Epilogue, opts Options) (*Co
 }
 
 // Prepare builds the weight layout Run will need for input shape x (the
-// Winograd transform, or an im2col packing built on first need), so the
+// Winograd transform, or a GEMM packing built on first need), so the
 // first Run does not pay for it. The runtime calls it when it plans a shape.
 func (k *Conv) Prepare(x []int) {
 	switch {
