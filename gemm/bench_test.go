@@ -216,3 +216,62 @@ func BenchmarkResidual(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHalves runs a write-heavy product (SqueezeNet's fire1.conv2,
+// 64×3025×16, bias and ReLU) whole on one thread (dst=one), and as its two
+// halves of 32 rows, two independent one-thread calls on two goroutines,
+// writing into one C (dst=shared) or into two allocations (dst=separate).
+// It shows how much the host lets two cores writing neighbouring memory
+// gain: on the 2-vCPU guest of 2026-11-30, ns/op one / shared / separate,
+// 43 / 23–24 / 24–25 µs while internal/parallel's BenchmarkSharedWrite
+// owner=both ran at 43 GB/s, but 39–41 / 43–49 / 35 µs ten minutes later at
+// 5.8 GB/s: two threads slower than one.
+func BenchmarkHalves(b *testing.B) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		b.Skip("needs GOMAXPROCS ≥ 2")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	kern := asm.Default()
+	m, n, k := 64, 3025, 16
+	a, bb, bias := randVec(rng, m*k), randVec(rng, k*n), randVec(rng, m)
+	params := func(m0, m1 int, c []float32) *Params {
+		return &Params{M: m1 - m0, N: n, K: k, Alpha: 1, PackedA: PackA(kern, false, m1-m0, k, a[m0*k:], k, nil),
+			B: bb, LDB: n, C: c, LDC: n, Threads: 1, Kernels: kern,
+			Epilogue: Epilogue{BiasMode: BiasRow, Bias: bias[m0:m1], Act: asm.Activation{Kind: asm.ActReLU}}}
+	}
+	for _, dst := range []string{"one", "shared", "separate"} {
+		b.Run("dst="+dst, func(b *testing.B) {
+			pk := peak(kern)
+			c := make([]float32, m*n)
+			var ps []*Params
+			switch dst {
+			case "one":
+				ps = []*Params{params(0, m, c)}
+			case "shared":
+				ps = []*Params{params(0, m/2, c), params(m/2, m, c[m/2*n:])}
+			default:
+				ps = []*Params{params(0, m/2, c), params(m/2, m, make([]float32, m/2*n))}
+			}
+			done := make(chan struct{})
+			for _, p := range ps[1:] {
+				go func() {
+					var st State
+					for range b.N {
+						st.Gemm(p)
+					}
+					done <- struct{}{}
+				}()
+			}
+			var st State
+			b.ResetTimer()
+			for range b.N {
+				st.Gemm(ps[0])
+			}
+			for range ps[1:] {
+				<-done
+			}
+			b.StopTimer()
+			report(b, 2*float64(m*n*k), pk*float64(len(ps)), 0, 0)
+		})
+	}
+}
