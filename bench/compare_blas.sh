@@ -11,6 +11,8 @@
 #   ROUNDS=3              gocnn/peer alternations; the table shows medians
 #   BENCHTIME=0.5         seconds per measurement
 #   PEERS="dnnl openblas blis"
+#   PEER_ONLY=1           run only the libraries and print their raw lines
+#                         (bench/plots/regen.sh adds them to the GEMM chart)
 #
 # Every line is `go test -bench` format, so benchstat reads $WORK/*.txt too.
 # The libraries are forced to their AVX-512 (Skylake-X) kernels where their
@@ -49,13 +51,13 @@ gcc -O2 -I$inc/openblas-pthread -o "$WORK/openblas" "$src" \
 	-L$lib/openblas-pthread -lopenblas -Wl,-rpath,$lib/openblas-pthread
 gcc -O2 -I$inc/blis-openmp -o "$WORK/blis" "$src" \
 	-L$lib/blis-openmp -lblis -Wl,-rpath,$lib/blis-openmp
-(cd "$ROOT/gemm" && go test -c -o "$WORK/gemm.test" .)
+[ -n "${PEER_ONLY:-}" ] || (cd "$ROOT/gemm" && go test -c -o "$WORK/gemm.test" .)
 
 shapes_re=$(echo "$SHAPES" | tr ' ' '\n' | sed -E 's/([0-9]+),([0-9]+),([0-9]+)/M=\1,N=\2,K=\3/' | paste -sd'|')
 for r in $(seq "$ROUNDS"); do
 	for t in $THREADS; do
 		echo "round $r, $t thread(s)" >&2
-		(cd "$WORK" && ./gemm.test -test.run '^$' -test.benchtime "${BENCHTIME}s" \
+		[ -n "${PEER_ONLY:-}" ] || (cd "$WORK" && ./gemm.test -test.run '^$' -test.benchtime "${BENCHTIME}s" \
 			-test.bench "^BenchmarkSgemm\$/^isa=avx512\$/^threads=$t\$/^($shapes_re)\$" |
 			grep '^BenchmarkSgemm' >>"$WORK/gocnn.txt")
 		for p in $PEERS; do
@@ -65,6 +67,11 @@ for r in $(seq "$ROUNDS"); do
 		done
 	done
 done
+
+if [ -n "${PEER_ONLY:-}" ]; then
+	for p in $PEERS; do cat "$WORK/$p.txt"; done
+	exit 0
+fi
 
 # Table: per shape and thread count, median GFLOP/s over the rounds; %peak
 # from the median FMA peak of gocnn's lines (GFLOP/s ÷ %peak).

@@ -200,7 +200,18 @@ func (s *gemmSeries) label() string {
 	if s.isa == "gonum" {
 		name = "gonum Sgemm (reference)"
 	}
+	if p, ok := peers[s.isa]; ok {
+		name = p
+	}
 	return fmt.Sprintf("%s, %d %s", name, s.threads, t)
+}
+
+// peers names the C libraries' series (bench/peer/sgemm.c's isa= keys,
+// which bench/compare_blas.sh and regen.sh's PEERS produce).
+var peers = map[string]string{
+	"dnnl":     "oneDNN dnnl_sgemm (C library)",
+	"openblas": "OpenBLAS cblas_sgemm (C library)",
+	"blis":     "BLIS cblas_sgemm (C library)",
 }
 
 // palette: distinguishable on white and in greyscale-ish print.
@@ -211,11 +222,13 @@ var palette = []color.Color{
 	color.RGBA{0x8e, 0x24, 0x8c, 0xff}, // purple
 	color.RGBA{0x9c, 0x1f, 0x1f, 0xff}, // red
 	color.RGBA{0x55, 0x55, 0x55, 0xff}, // grey
+	color.RGBA{0x00, 0x8b, 0x8b, 0xff}, // teal
+	color.RGBA{0x8b, 0x5a, 0x2b, 0xff}, // brown
 }
 
 func (d *gemmData) plot(file, note string) error {
 	p := plot.New()
-	title := "gocnn SGEMM, square M = N = K (float32, row-major)"
+	title := "SGEMM, square M = N = K (float32, row-major)"
 	if d.cpu != "" {
 		title += " — " + d.cpu
 	}
@@ -262,6 +275,9 @@ func (d *gemmData) plot(file, note string) error {
 			l.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		}
 		pts.Color, pts.Shape, pts.Radius = c, draw.CircleGlyph{}, vg.Points(3)
+		if _, ok := peers[s.isa]; ok {
+			pts.Shape = draw.SquareGlyph{} // (the C libraries)
+		}
 		p.Add(l, pts)
 		p.Legend.Add(s.label(), l, pts)
 	}
@@ -287,11 +303,13 @@ func (d *gemmData) plot(file, note string) error {
 		}
 		return strings.Compare(a, b)
 	})
+	entries := len(d.series) // legend lines
 	for _, isa := range isas {
 		c, ok := isaColor[isa]
 		if !ok {
 			continue
 		}
+		entries++
 		pk := d.peaks[isa]
 		l, err := plotter.NewLine(plotter.XYs{{X: p.X.Min, Y: pk}, {X: p.X.Max, Y: pk}})
 		if err != nil {
@@ -303,7 +321,8 @@ func (d *gemmData) plot(file, note string) error {
 		p.Legend.Add(fmt.Sprintf("%s FMA peak, 1 thread: %.1f GFLOP/s", isa, pk), l)
 		ymax = max(ymax, pk)
 	}
-	p.Y.Min, p.Y.Max = 0, niceCeil(ymax*1.3)
+	// Headroom for the legend (top left) above the lines.
+	p.Y.Min, p.Y.Max = 0, niceCeil(ymax*(1+0.06*float64(entries)))
 
 	foot := append([]string{}, d.head...)
 	foot = append(foot, fmt.Sprintf("Each point: median %s of the runs of that size; peak: highest single-thread FMA probe rate in the input (%s).",

@@ -21,6 +21,7 @@ BenchmarkSgemm/isa=avx2/threads=1/M=64,N=3136,K=576-2	   100	  8445 ns/op	  50.0
 BenchmarkSgemm/isa=avx2/threads=2/M=128,N=128,K=128-2	   100	  8445 ns/op	  50.00 %peak	  60.00 %peak-cpu	 150.00 GFLOP/s	  54.00 cpu-GFLOP/s
 BenchmarkSgemm/isa=gonum/threads=1/M=64,N=64,K=64-2  	   100	  8445 ns/op	  10.00 %peak	  10.00 %peak-cpu	  10.00 GFLOP/s	  10.00 cpu-GFLOP/s
 BenchmarkSgemm/isa=generic/threads=1/M=64,N=64,K=64-2	   100	  8445 ns/op	  25.00 %peak	  25.00 %peak-cpu	   5.00 GFLOP/s	   5.00 cpu-GFLOP/s
+BenchmarkSgemm/isa=dnnl/threads=1/M=64,N=64,K=64 	100	8000 ns/op	70 GFLOP/s
 this line is not a benchmark
 PASS
 pkg: github.com/gocnn/gocnn/conv
@@ -40,8 +41,11 @@ func TestReadGemm(t *testing.T) {
 	if d.cpu != "Test CPU" {
 		t.Errorf("cpu %q", d.cpu)
 	}
-	if len(d.series) != 4 {
-		t.Fatalf("%d series, want avx2/1, avx2/2, gonum/1, generic/1", len(d.series))
+	if len(d.series) != 5 {
+		t.Fatalf("%d series, want avx2/1, avx2/2, gonum/1, generic/1, dnnl/1", len(d.series))
+	}
+	if p := d.series[4]; p.isa != "dnnl" || median(p.rates[64]) != 70 || p.label() != "oneDNN dnnl_sgemm (C library), 1 thread" {
+		t.Errorf("dnnl/1: %+v %q", p, p.label())
 	}
 	s := d.series[0]
 	if s.isa != "avx2" || s.threads != 1 || len(s.rates) != 1 || median(s.rates[64]) != 50 {
@@ -60,6 +64,9 @@ func TestReadGemm(t *testing.T) {
 	}
 	if _, ok := d.peaks["gonum"]; ok {
 		t.Error("gonum has a peak")
+	}
+	if _, ok := d.peaks["dnnl"]; ok {
+		t.Error("dnnl has a peak")
 	}
 	if len(d.head) != 2 {
 		t.Errorf("header %q", d.head)

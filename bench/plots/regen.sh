@@ -12,7 +12,9 @@
 # (default 3) for the GEMM benchmark (the chart shows the median of the COUNT runs); ROUNDS
 # (default 1) and the other compare_ort.sh variables for the comparison;
 # STAT (median or min, default median) for models.png; NOTE, an extra
-# footnote line for both charts.
+# footnote line for both charts; PEERS (e.g. "dnnl openblas blis", default
+# none) adds those C libraries' SGEMM to the GEMM chart, measured by
+# bench/compare_blas.sh (which installs them) alternately with gocnn's runs.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,9 +38,21 @@ if [ "$what" = all ] || [ "$what" = gemm ]; then
 	sizes='M=(64,N=64|128,N=128|256,N=256|512,N=512|1024,N=1024|2048,N=2048),'
 	gemm="go test -run '^\$' -bench 'BenchmarkSgemm/isa=(avx2|avx512|neon|generic|gonum)/threads=1/$sizes' -benchtime=$BENCHTIME -count=$COUNT ./gemm/"
 	peak="go test -run '^\$' -bench BenchmarkPeak -benchtime=$BENCHTIME -count=$COUNT ./conv/"
+	PEERS=${PEERS:-}
+	squares="64,64,64 128,128,128 256,256,256 512,512,512 1024,1024,1024 2048,2048,2048"
+	peers="PEER_ONLY=1 THREADS=1 ROUNDS=1 BENCHTIME=${BENCHTIME%s} PEERS='$PEERS' bench/compare_blas.sh $squares"
 	{
-		header "$gemm; $peak"
-		eval "$gemm"
+		if [ -z "$PEERS" ]; then
+			header "$gemm; $peak"
+			eval "$gemm"
+		else
+			# Alternate: gocnn's benchmark once, then the libraries, COUNT times.
+			header "$COUNT× { ${gemm/-count=$COUNT/-count=1}; $peers }; $peak"
+			for _ in $(seq "$COUNT"); do
+				eval "${gemm/-count=$COUNT/-count=1}"
+				eval "$peers"
+			done
+		fi
 		eval "$peak"
 	} >"$OUT/gemm.txt.tmp"
 	mv "$OUT/gemm.txt.tmp" "$OUT/gemm.txt"
