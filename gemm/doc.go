@@ -24,7 +24,8 @@
 // B is packed by the first tile of each strip (the table's SgemmPackB
 // reads the strip in place and stores it packed while it computes, so the
 // packed strip is in L1 for the other tiles), or, without that kernel, by
-// PackB a block at a time, reading B row by row. In-place strips whose
+// PackB a block at a time, reading B row by row (a block that fits in half
+// of L2 strip by strip, a CopyRows call per strip). In-place strips whose
 // rows would share a few L1 sets (row strides at or near a multiple of
 // 4 KiB) are packed instead, by PackB beforehand when the stride is within
 // 256 bytes of such a multiple. The full tiles of a column strip run in one

@@ -656,3 +656,27 @@ func TestGridSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallBlock packs B blocks strip by strip (smallBlock above every
+// block) and row by row (smallBlock 0): both against the reference, and
+// the same bits. Rows 1024 floats apart (4 KiB) keep gemm from packing
+// B in its first tiles, so Matrix.PackB packs every block.
+func TestSmallBlock(t *testing.T) {
+	defer func(v int) { smallBlock = v }(smallBlock)
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, kern := range asm.Tables() {
+		for _, s := range [][4]int{{37, 1000, 70, 24}, {kern.MR*3 + 1, 2*kern.NR + 3, 600, 1024 - 2*kern.NR - 3}, {9, 1024, 9, 0}} {
+			p := newProblem(rng, false, false, s[0], s[1], s[2], s[3], 1, 0)
+			var got [2][]float32
+			for i, small := range []int{0, 1 << 30} {
+				smallBlock = small
+				buf, g := p.run(kern, 1, false, nil)
+				p.check(t, fmt.Sprintf("%s %v smallBlock=%d", kern.Name, s[:3], small), buf, g)
+				got[i] = buf
+			}
+			if !slices.Equal(got[0], got[1]) {
+				t.Errorf("%s %v: strip by strip and row by row differ", kern.Name, s[:3])
+			}
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package gemm
 
-import "github.com/gocnn/gocnn/asm"
+import (
+	"github.com/gocnn/gocnn/asm"
+	"github.com/gocnn/gocnn/internal/cpu"
+)
 
 // BSource supplies the B operand (k×n) in packed panels, so callers such
 // as convolution can pack straight from their own layout (implicit im2col)
@@ -23,6 +26,14 @@ type BSource interface {
 	PackB(dst []float32, k0, kc, n0, nc, nr int)
 }
 
+// smallBlock is the largest block (kc·nc floats) that Matrix.PackB copies
+// strip by strip, a CopyRows call per strip: a block this small is read
+// from cache either way, and one call per strip replaced a copy per row
+// and strip (BenchmarkSgemm avx512, six alternations: one thread 64³ 3.2 →
+// 2.9 µs, 128³ 22.0 → 21.1; two threads 512³ 763 → 728). Larger blocks are read row by row (see PackB). A variable
+// so that tests can move it.
+var smallBlock = cpu.L2 / 2 / 4
+
 // Matrix is a row-major matrix used as a BSource: B = Data (k×n, row
 // stride LD) or, with Trans, B = Dataᵀ (Data is n×k).
 type Matrix struct {
@@ -40,7 +51,14 @@ func (m *Matrix) PackB(dst []float32, k0, kc, n0, nc, nr int) {
 		// a cache and TLB miss each: 128×784×1152 measured 75 → 82 % of
 		// the FMA peak, 256×196×2304 80 → 85 %.
 		full := nc / nr
-		if full > 0 && !scatterRows(dst, m.Data[k0*m.LD+n0:], m.LD, kc, nr, full) {
+		if full > 0 && kc*nc <= smallBlock {
+			kt := asm.Default() // (any table's copy is the same)
+			for s := range full {
+				src := m.Data[k0*m.LD+n0+s*nr:]
+				_ = src[(kc-1)*m.LD+nr-1]
+				kt.CopyRows(kc, nr, &dst[s*kc*nr], nr, &src[0], m.LD)
+			}
+		} else if full > 0 && !scatterRows(dst, m.Data[k0*m.LD+n0:], m.LD, kc, nr, full) {
 			for p := 0; p < kc; p++ {
 				src := m.Data[(k0+p)*m.LD+n0:]
 				for s := 0; s < full; s++ {
