@@ -93,7 +93,10 @@ func WorkspacePart(kern *asm.Kernels, m, n, k int) int {
 }
 
 func perThread(kern *asm.Kernels, m, n, k int) int {
-	b := blocks(kern, k)
+	return perThreadWith(kern, blocks(kern, k), m, n)
+}
+
+func perThreadWith(kern *asm.Kernels, b blocking, m, n int) int {
 	mc := min(b.mc, roundUp(m, kern.MR))
 	nc := min(b.nc, roundUp(n, kern.NR))
 	return mc*b.kc + b.kc*nc + kern.MR*kern.NR
@@ -132,6 +135,12 @@ type call struct {
 type State struct {
 	c  call
 	ws []float32
+	// The blocking of the last call's table and k: blocks divides seven
+	// times, a fifth of a one-tile call, and a State's calls often share
+	// both (Winograd's 36 products per layer).
+	blkKern *asm.Kernels
+	blkK    int
+	blk     blocking
 	// Keeps neighbours in a slice off each other's cache lines and line
 	// pairs (the L2 prefetcher fetches pairs).
 	_ [128]byte
@@ -188,7 +197,10 @@ func (s *State) Gemm(p *Params) {
 	c := &s.c
 	c.p = *p
 	c.kern = kern
-	c.blk = blocks(kern, k)
+	if s.blkKern != kern || s.blkK != k {
+		s.blkKern, s.blkK, s.blk = kern, k, blocks(kern, k)
+	}
+	c.blk = s.blk
 	c.bsrc = p.BSource
 	if c.bsrc == nil {
 		c.mb = Matrix{Data: p.B, LD: p.LDB, Trans: p.TransB}
@@ -224,7 +236,7 @@ func (s *State) Gemm(p *Params) {
 	if gemv {
 		c.per = k + gemvChunk
 	} else {
-		c.per = perThread(kern, m, n, k)
+		c.per = perThreadWith(kern, c.blk, m, n)
 	}
 	// Thread i's share: the i-th of the caller's thread count's equal
 	// shares (see WorkspacePart).
