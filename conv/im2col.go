@@ -353,9 +353,10 @@ func (s *im2colSource) fill(x []float32, c0, c1 int) {
 
 // edges zeroes what the phases of planes c0..c1 hold outside X: the
 // padding rows, and in each row the columns before and after the span
-// inside returns. Each row's edge is a few floats, cleared in line: a memclr call per row and phase, with
-// its columns worked out again for each row, had cost the 3-channel
-// stride-2 stems as long as the Deinterleave that copies the rows.
+// inside returns. Each row's edge is a few floats, cleared in line: a
+// memclr call per row and phase, with its columns worked out again for
+// each row, had cost the 3-channel stride-2 stems as long as the
+// Deinterleave that copies the rows.
 func (s *im2colSource) edges(c0, c1 int, every bool) {
 	g := s.g
 	plane, wq := s.hp*s.wp, s.wp

@@ -85,18 +85,14 @@ func WorkspaceSize(kern *asm.Kernels, m, n, k, threads int) int {
 // after call keeps each thread on its own cache lines.
 func WorkspacePart(kern *asm.Kernels, m, n, k int) int {
 	kern = orDefault(kern)
-	per := perThread(kern, m, n, k)
+	per := perThread(kern, blocks(kern, k), m, n)
 	if n == 1 || m == 1 {
 		per = max(per, k+gemvChunk)
 	}
 	return roundUp(per, 16)
 }
 
-func perThread(kern *asm.Kernels, m, n, k int) int {
-	return perThreadWith(kern, blocks(kern, k), m, n)
-}
-
-func perThreadWith(kern *asm.Kernels, b blocking, m, n int) int {
+func perThread(kern *asm.Kernels, b blocking, m, n int) int {
 	mc := min(b.mc, roundUp(m, kern.MR))
 	nc := min(b.nc, roundUp(n, kern.NR))
 	return mc*b.kc + b.kc*nc + kern.MR*kern.NR
@@ -236,7 +232,7 @@ func (s *State) Gemm(p *Params) {
 	if gemv {
 		c.per = k + gemvChunk
 	} else {
-		c.per = perThreadWith(kern, c.blk, m, n)
+		c.per = perThread(kern, c.blk, m, n)
 	}
 	// Thread i's share: the i-th of the caller's thread count's equal
 	// shares (see WorkspacePart).

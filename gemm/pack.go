@@ -30,8 +30,8 @@ type BSource interface {
 // strip by strip, a CopyRows call per strip: a block this small is read
 // from cache either way, and one call per strip replaced a copy per row
 // and strip (BenchmarkSgemm avx512, six alternations: one thread 64³ 3.2 →
-// 2.9 µs, 128³ 22.0 → 21.1; two threads 512³ 763 → 728). Larger blocks are read row by row (see PackB). A variable
-// so that tests can move it.
+// 2.9 µs, 128³ 22.0 → 21.1; two threads 512³ 763 → 728). Larger blocks
+// are read row by row (see PackB). A variable so that tests can move it.
 var smallBlock = cpu.L2 / 2 / 4
 
 // Matrix is a row-major matrix used as a BSource: B = Data (k×n, row
